@@ -1,0 +1,200 @@
+"""`pw.compile`: cslc's rules, comptime for every PE, resource checks, artifacts on disk.
+
+Artifacts are what the runtime loads. On disk (`out_dir`) they are `out.json` (cslc-style
+`params` plus pywse's own section) and `layout.pkl`, the pickled layout (programs are pickled
+by reference, module + name), from which `SdkRuntime(out_dir)` compiles again.
+"""
+from __future__ import annotations
+
+import importlib.util
+import json
+import os
+import pickle
+import sys
+from pathlib import Path
+from typing import Any, Callable
+
+import attrs
+
+from .errors import LayoutError
+from .layout import Layout
+from .program import PEContext, ProgramImage
+from .types import ARCHES
+
+MEMCPY_RESERVED_LOCAL_IDS = (27, 28, 30)
+ALWAYS_RESERVED_LOCAL_IDS = (29,)
+
+
+@attrs.define(eq=False)
+class Artifacts:
+    """A compiled program: every PE's image plus the options it was compiled with."""
+
+    layout: Layout
+    arch: str
+    fabric_dims: tuple[int, int]
+    fabric_offsets: tuple[int, int]
+    memcpy: bool
+    channels: int
+    params: dict[str, Any]
+    pe_images: list[ProgramImage]   # row-major: index y * width + x
+    jit: bool | None = None
+    out_dir: str | None = None
+
+    @property
+    def width(self) -> int:
+        return self.layout.width
+
+    @property
+    def height(self) -> int:
+        return self.layout.height
+
+    def out_json(self) -> dict:
+        """The content of out.json: cslc's `params` section plus pywse's own."""
+        colors = dict(self.layout.memcpy_info.colors) if self.layout.memcpy_info else {}
+        return {
+            "params": {k: _jsonable(v) for k, v in self.params.items()},
+            "pywse": {"arch": self.arch, "fabric_dims": list(self.fabric_dims),
+                      "fabric_offsets": list(self.fabric_offsets), "memcpy": self.memcpy,
+                      "channels": self.channels, "width": self.width, "height": self.height,
+                      "memcpy_colors": colors, "jit": self.jit,
+                      "layout_file": getattr(self.layout, "source_file", None),
+                      "layout_module": getattr(self.layout, "source_module", None)},
+        }
+
+
+def _jsonable(v):
+    try:
+        json.dumps(v)
+        return v
+    except TypeError:
+        return int(v) if hasattr(v, "__index__") else str(v)
+
+
+def compile(layout: Layout | Callable[..., Layout], *, arch: str = "wse2",
+            fabric_dims: tuple[int, int] | None = None,
+            fabric_offsets: tuple[int, int] = (4, 1), memcpy: bool = True, channels: int = 1,
+            params: dict[str, Any] | None = None, out_dir: str | os.PathLike | None = None,
+            width_west_buf: int = 0, width_east_buf: int = 0,
+            jit: bool | None = None) -> Artifacts:
+    """Check and compile a layout, as `cslc` does; optionally write `out_dir`.
+
+    `layout` is a `Layout`, or a function `layout(**params) -> Layout` called with `params`.
+    `params` are recorded in `out.json` (cslc's `--params`); `jit` is the default the runtime
+    uses (see `SdkRuntime`).
+    """
+    params = dict(params or {})
+    if not isinstance(layout, Layout):
+        if not callable(layout):
+            raise LayoutError(f"pw.compile: expected a pw.Layout or a function returning one, got {layout!r}")
+        layout = layout(**params)
+        if not isinstance(layout, Layout):
+            raise LayoutError(f"pw.compile: the layout function returned {layout!r}, not a pw.Layout")
+    if arch not in ARCHES:
+        raise LayoutError(f"pw.compile: unknown arch {arch!r}; use 'wse2' or 'wse3'")
+    w, h = layout.width, layout.height
+    fabric_offsets = _pair(fabric_offsets, "fabric_offsets")
+    min_x = w + 7 + int(width_west_buf) + int(width_east_buf) if memcpy else w + fabric_offsets[0]
+    min_y = h + 2 if memcpy else h + fabric_offsets[1]
+    fabric_dims = _pair(fabric_dims, "fabric_dims") if fabric_dims is not None else (
+        max(min_x, fabric_offsets[0] + w + 3), max(min_y, fabric_offsets[1] + h + 1))
+    fx, fy = fabric_dims
+    ox, oy = fabric_offsets
+    if memcpy:
+        if fx < min_x or fy < min_y:
+            raise LayoutError(f"fabric_dims {fx},{fy} are too small for a {w}x{h} kernel with "
+                              f"memcpy: need at least {min_x},{min_y} (width + 7, height + 2)")
+        if ox < 4 + int(width_west_buf) or oy < 1:
+            raise LayoutError(f"fabric_offsets {ox},{oy}: memcpy needs offset x >= 4 (+ west "
+                              "buffer columns) and offset y >= 1")
+        if not 1 <= int(channels) <= 16:
+            raise LayoutError(f"channels={channels}: memcpy supports 1..16 I/O channels")
+    if ox + w > fx - (3 if memcpy else 0) or oy + h > fy - (1 if memcpy else 0):
+        raise LayoutError(f"the {w}x{h} kernel at offset {ox},{oy} does not fit in fabric {fx},{fy}")
+    missing = [(x, y) for y in range(h) for x in range(w) if (x, y) not in layout.tiles]
+    if missing:
+        more = f" and {len(missing) - 5} more" if len(missing) > 5 else ""
+        raise LayoutError(f"PE {missing[0]} has no code: every PE of the {w}x{h} rectangle needs "
+                          f"set_tile_code (missing: {', '.join(map(str, missing[:5]))}{more})")
+    images = []
+    for y in range(h):
+        for x in range(w):
+            program, pe_params = layout.tiles[(x, y)]
+            image = program.instantiate(PEContext(arch, x, y, w, h), pe_params)
+            _check_ids(image, x, y, memcpy)
+            images.append(image)
+    art = Artifacts(layout, arch, (fx, fy), (ox, oy), bool(memcpy), int(channels), params,
+                    images, jit)
+    if out_dir is not None:
+        save(art, out_dir)
+    return art
+
+
+def _pair(v, what) -> tuple[int, int]:
+    try:
+        a, b = (int(t) for t in v)
+    except (TypeError, ValueError):
+        raise LayoutError(f"{what} must be two integers (x, y), got {v!r}") from None
+    return a, b
+
+
+def _check_ids(image: ProgramImage, x: int, y: int, memcpy: bool) -> None:
+    reserved = ALWAYS_RESERVED_LOCAL_IDS + (MEMCPY_RESERVED_LOCAL_IDS if memcpy else ())
+    for t in image.tasks:
+        if t.kind == "local" and t.id in reserved:
+            who = "memcpy" if t.id in MEMCPY_RESERVED_LOCAL_IDS else "the system (teardown)"
+            raise LayoutError(f"PE ({x}, {y}): local task '{t.name}' uses id {t.id}, which is "
+                              f"reserved by {who}; reserved local ids: {sorted(reserved)}")
+
+
+# -- on disk ----------------------------------------------------------------------------------
+
+def save(art: Artifacts, out_dir) -> None:
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "out.json").write_text(json.dumps(art.out_json(), indent=2))
+    try:
+        blob = pickle.dumps((art.layout, art.params))
+    except Exception as e:
+        raise LayoutError(f"cannot save the layout to {out}: {e}. Define programs at module level "
+                          "and pass picklable params") from None
+    (out / "layout.pkl").write_bytes(blob)
+    art.out_dir = str(out)
+
+
+def load(out_dir) -> Artifacts:
+    """Compile again what `out_dir` records (used by `SdkRuntime(out_dir)`)."""
+    out = Path(out_dir)
+    meta_file = out / "out.json"
+    if not meta_file.is_file() or not (out / "layout.pkl").is_file():
+        raise LayoutError(f"{out} is not a pywse compile output (no out.json / layout.pkl); "
+                          "compile with pw.compile(..., out_dir=...) or `pywse compile`")
+    meta = json.loads(meta_file.read_text())["pywse"]
+    if meta.get("layout_file"):
+        import_file(meta["layout_file"], meta.get("layout_module"))
+    try:
+        layout, params = pickle.loads((out / "layout.pkl").read_bytes())
+    except (AttributeError, ImportError, ModuleNotFoundError) as e:
+        raise LayoutError(f"cannot load {out}: {e}. Programs defined in a script's __main__ can "
+                          "only be loaded by that script; put them in a module") from None
+    return compile(layout, arch=meta["arch"], fabric_dims=tuple(meta["fabric_dims"]),
+                   fabric_offsets=tuple(meta["fabric_offsets"]), memcpy=meta["memcpy"],
+                   channels=meta["channels"], params=params, jit=meta.get("jit"))
+
+
+def import_file(path, module_name: str | None = None):
+    """Import a Python file as a module (the layout file of `pywse compile`)."""
+    path = Path(path).resolve()
+    name = module_name or path.stem
+    if name in sys.modules and getattr(sys.modules[name], "__file__", None) == str(path):
+        return sys.modules[name]
+    spec = importlib.util.spec_from_file_location(name, path)
+    if spec is None or spec.loader is None:
+        raise LayoutError(f"cannot import {path}")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module
+    sys.path.insert(0, str(path.parent))
+    try:
+        spec.loader.exec_module(module)
+    finally:
+        sys.path.remove(str(path.parent))
+    return module

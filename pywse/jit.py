@@ -1,0 +1,371 @@
+"""Task bodies -> callables: free-variable lifting, CSL typing, builtin calls, numba.
+
+A task body is a closure over comptime objects (vars, DSDs, tasks, params). numba freezes
+captured arrays as read-only constants and would recompile for every distinct param value,
+so we rewrite the body's source instead (the same way for both modes):
+
+* free variables become leading parameters: `def recv(w)` over (total, d_out) becomes
+  `def recv(__st, __pe, total, d_out, w)`; the engine passes each PE's own views;
+* `pw.fmovs(a, b, async_=True, activate=t)` becomes `<impl>(__st, __pe, a, b, True, t, -1)`
+  (keywords normalised, `None` targets -> -1, static dtype args folded to item sizes);
+* `sys.unblock_cmd_stream()` on the memcpy module becomes its builtin; `sys.MEMCPYD2H_1`
+  becomes a lifted int;
+* every arithmetic operator becomes a `cslops` call so f32 stays f32 and i16 wraps (CSL
+  typing) identically in numba and in plain Python.
+
+The rewritten function keeps the user's file name and line numbers (pdb, coverage and
+tracebacks point at the user's code). With `jit=True` it is compiled with
+`numba.njit(cache=True, boundscheck=True)` once per task code object: every PE, and every
+param value, shares that one compilation.
+"""
+from __future__ import annotations
+
+import ast
+import hashlib
+import inspect
+import os
+import textwrap
+import types as pytypes
+from typing import Any
+
+import attrs
+import numba
+from numba.extending import register_jitable
+import numpy as np
+
+from . import builtins as bi
+from . import cslops
+from .dsd import MemDesc
+from .errors import TaskError
+from .program import MemcpyModule, Task, Var
+from .types import Color
+
+_BINOPS = {ast.Add: "add", ast.Sub: "sub", ast.Mult: "mul", ast.Div: "truediv",
+           ast.FloorDiv: "floordiv", ast.Mod: "mod", ast.Pow: "pow", ast.LShift: "lshift",
+           ast.RShift: "rshift", ast.BitAnd: "and_", ast.BitOr: "or_", ast.BitXor: "xor"}
+_UNARY = {ast.USub: "neg", ast.Invert: "invert"}
+_REWRITE_VERSION = "1"
+
+
+def jit_default(jit: bool | None) -> bool:
+    """Resolve a jit flag: an explicit argument wins, then `PYWSE_JIT`, then True."""
+    if jit is not None:
+        return bool(jit)
+    return os.environ.get("PYWSE_JIT", "1").strip().lower() not in ("0", "false", "no", "off")
+
+
+@attrs.define(eq=False)
+class CompiledTask:
+    """One task body rewritten (and, lazily, compiled); shared by every PE running it."""
+
+    name: str
+    lifted: tuple[tuple[str, ...], ...]  # paths of the parameters after (__st, __pe)
+    py_fn: Any                    # the rewritten function, plain Python
+    source: str                   # its source, for error messages and docs
+    _jitted: Any = None
+
+    def callable(self, jit: bool):
+        if not jit:
+            return self.py_fn
+        if self._jitted is None:
+            self._jitted = numba.njit(cache=True, boundscheck=True)(self.py_fn)
+        return self._jitted
+
+    @property
+    def compiled_signatures(self) -> list:
+        """numba signatures compiled so far: proof that the compiled path ran."""
+        return list(self._jitted.signatures) if self._jitted is not None else []
+
+
+_CACHE: dict = {}
+
+
+def lift(task: Task) -> tuple[CompiledTask, list[tuple[str, Any]]]:
+    """Rewrite `task`'s body (cached per code object) and return it with its lifted values."""
+    compiled = _lower(task.fn, task.name, task)
+    values = [("__".join(p).replace(".", ""), _resolve(task.fn, p)) for p in compiled.lifted]
+    return compiled, values
+
+
+def _lower(fn, name: str, task: Task, helper: bool = False) -> CompiledTask:
+    key = (fn.__code__, _kinds(fn, task))
+    compiled = _CACHE.get(key)
+    if compiled is None:
+        compiled = _CACHE[key] = _rewrite(fn, name, task, _closure(fn, task), helper)
+    return compiled
+
+
+def _kinds(fn, task, depth: int = 0) -> tuple:
+    """What a function's compiled code depends on: the kinds of its free variables."""
+    return tuple((n, _kind(v, task, depth)) for n, v in _closure(fn, task).items())
+
+
+def _kind(v, task, depth):
+    if _is_data(v) or isinstance(v, MemcpyModule):
+        return type(v).__name__
+    if _is_helper(v) and depth < 8:
+        return ("fn", v.__code__, _kinds(v, task, depth + 1))
+    return ("const", id(v))
+
+
+def _closure(fn, task) -> dict[str, Any]:
+    out = {}
+    for name, cell in zip(fn.__code__.co_freevars, fn.__closure__ or ()):
+        try:
+            out[name] = cell.cell_contents
+        except ValueError:
+            raise TaskError(f"task '{task.name}': variable '{name}' is used before it is "
+                            "assigned in the program; declare it above the task") from None
+    return out
+
+
+def _resolve(fn, path: tuple[str, ...]):
+    """The value a lifted path names: closure/global names, '.attr' attribute steps."""
+    value = fn
+    for step in path:
+        if step.startswith("."):
+            value = getattr(value, step[1:])
+        else:
+            cells = dict(zip(value.__code__.co_freevars,
+                             (c.cell_contents for c in value.__closure__ or ())))
+            value = cells[step] if step in cells else value.__globals__[step]
+    return value
+
+
+def _is_helper(v) -> bool:
+    """A user function a task calls: lowered like a task (lifted args, CSL arithmetic)."""
+    if not isinstance(v, pytypes.FunctionType) or isinstance(v, numba.core.dispatcher.Dispatcher):
+        return False
+    module = getattr(v, "__module__", "") or ""
+    return not module.split(".")[0] in ("numpy", "numba", "pywse", "math", "builtins")
+
+
+class _Rewriter(ast.NodeTransformer):
+    def __init__(self, task: Task, free: dict, globals_: dict):
+        self.task = task
+        self.free = free
+        self.globals = globals_
+        self.extra_lifted: list[tuple[str, ...]] = []   # paths beyond the plain free names
+        self.inject: dict[str, Any] = {}
+
+    def lift_path(self, path: tuple[str, ...]) -> ast.Name:
+        if path not in self.extra_lifted:
+            self.extra_lifted.append(path)
+        return ast.Name("__".join(path).replace(".", ""), ast.Load())
+
+    # -- helpers ------------------------------------------------------------------------
+    def fail(self, node, msg):
+        line = getattr(node, "lineno", None)
+        where = f" (line {line})" if line else ""
+        raise TaskError(f"task '{self.task.name}'{where}: {msg}")
+
+    def resolve(self, node):
+        """The comptime value an expression names (Name / Attribute chains), else None."""
+        if isinstance(node, ast.Name):
+            if node.id in self.free:
+                return self.free[node.id]
+            return self.globals.get(node.id, getattr(__builtins__, node.id, None)
+                                    if not isinstance(__builtins__, dict) else __builtins__.get(node.id))
+        if isinstance(node, ast.Attribute):
+            base = self.resolve(node.value)
+            if isinstance(base, (pytypes.ModuleType, MemcpyModule)):
+                return getattr(base, node.attr, None)
+        return None
+
+    def name(self, label: str, obj) -> ast.Name:
+        """A global name for `obj` in the rewritten function's namespace."""
+        key = f"__{label}"
+        if self.inject.get(key, obj) is not obj:
+            key = f"{key}_{len(self.inject)}"
+        self.inject[key] = obj
+        return ast.Name(key, ast.Load())
+
+    # -- builtin calls ------------------------------------------------------------------------
+    def visit_Call(self, node):
+        target = self.resolve(node.func)
+        if isinstance(node.func, ast.Attribute) and isinstance(self.resolve(node.func.value), MemcpyModule):
+            if node.func.attr != "unblock_cmd_stream":
+                self.fail(node, f"the memcpy module has no function '{node.func.attr}'")
+            target = bi.REGISTRY["unblock_cmd_stream"]
+        if isinstance(target, Task):
+            self.fail(node, f"tasks cannot be called; use pw.activate({target.name})")
+        if isinstance(target, bi.Builtin):
+            return self.builtin_call(node, target)
+        if isinstance(node.func, ast.Name) and _is_helper(target):
+            return self.helper_call(node, target)
+        return self.generic_visit(node)
+
+    def helper_call(self, node, fn):
+        """`helper(a)` -> `<lowered helper>(__st, __pe, <its lifted values>, a)`."""
+        self.generic_visit(node)
+        helper = _lower(fn, fn.__name__, self.task, helper=True)
+        lifted = [self.lift_path((node.func.id,) + p) for p in helper.lifted]
+        call = ast.Call(self.name(f"fn_{fn.__name__}", helper.py_fn),
+                        [ast.Name("__st", ast.Load()), ast.Name("__pe", ast.Load()), *lifted,
+                         *node.args], node.keywords)
+        return ast.copy_location(call, node)
+
+    def builtin_call(self, node, b: bi.Builtin):
+        node.args = [self.visit(a) for a in node.args]
+        node.keywords = [self.visit(k) for k in node.keywords]
+        if any(isinstance(a, ast.Starred) for a in node.args):
+            self.fail(node, f"pw.{b.name}: *args are not supported")
+        if len(node.args) != b.nargs:
+            self.fail(node, f"pw.{b.name} takes {b.nargs} positional argument(s), got {len(node.args)}")
+        args = list(node.args)
+        for pos, conv in b.static.items():
+            args[pos] = ast.Constant(self.static_value(args[pos], conv, b))
+        opts = dict(b.options)
+        given = {}
+        for kw in node.keywords:
+            if kw.arg not in opts:
+                self.fail(node, f"pw.{b.name} has no option '{kw.arg}' (options: "
+                                f"{', '.join(opts) or 'none'})")
+            given[kw.arg] = kw.value
+        for opt, default in b.options:
+            value = given.get(opt, ast.Constant(default))
+            if opt in ("activate", "unblock"):
+                value = self.task_arg(value, opt, b)
+            args.append(value)
+        if b.name in ("activate", "block", "unblock"):
+            args[0] = self.task_arg(args[0], b.name, b, required=True)
+        call = ast.Call(self.name(f"pw_{b.name}", b.impl), [ast.Name("__st", ast.Load()),
+                                                  ast.Name("__pe", ast.Load()), *args], [])
+        return ast.copy_location(call, node)
+
+    def static_value(self, expr, conv, b):
+        value = self.resolve(expr)
+        try:
+            return conv(value)
+        except Exception:
+            self.fail(expr, f"pw.{b.name}: this argument must be a type known at comptime "
+                            f"(e.g. pw.f32), got {ast.unparse(expr)}")
+
+    def task_arg(self, expr, what, b, required=False):
+        if isinstance(expr, ast.Constant) and expr.value is None:
+            if required:
+                self.fail(expr, f"pw.{b.name} needs a task")
+            return ast.Constant(bi.NO_TASK)
+        value = self.resolve(expr)
+        if isinstance(value, Task):
+            if value.kind == "export":
+                self.fail(expr, f"'{value.name}' is a host-callable function, not a task")
+            if what == "activate" and value.kind != "local":
+                self.fail(expr, f"only local tasks can be activated; '{value.name}' is a "
+                                f"{value.kind} task")
+        elif value is not None and not isinstance(value, (Color, int, np.integer)):
+            self.fail(expr, f"pw.{b.name}: {what}= needs a task, got {ast.unparse(expr)}")
+        return expr
+
+    # -- memcpy module attributes, arithmetic --------------------------------------------------
+    def visit_Attribute(self, node):
+        base = self.resolve(node.value) if isinstance(node.value, ast.Name) else None
+        if isinstance(base, MemcpyModule) and isinstance(node.ctx, ast.Load):
+            if not hasattr(base, node.attr):
+                self.fail(node, f"the memcpy module has no attribute '{node.attr}'")
+            return ast.copy_location(self.lift_path((node.value.id, "." + node.attr)), node)
+        return self.generic_visit(node)
+
+    def visit_BinOp(self, node):
+        self.generic_visit(node)
+        op = _BINOPS.get(type(node.op))
+        if op is None:
+            self.fail(node, f"operator {type(node.op).__name__} is not supported in task bodies")
+        return ast.copy_location(ast.Call(self.name(f"csl_{op}", getattr(cslops, op)),
+                                          [node.left, node.right], []), node)
+
+    def visit_UnaryOp(self, node):
+        self.generic_visit(node)
+        op = _UNARY.get(type(node.op))
+        if op is None:
+            return node
+        return ast.copy_location(ast.Call(self.name(f"csl_{op}", getattr(cslops, op)),
+                                          [node.operand], []), node)
+
+    def visit_AugAssign(self, node):
+        target = node.target
+        if not isinstance(target, (ast.Name, ast.Subscript)):
+            self.fail(node, "augmented assignment is supported on names and subscripts only")
+        load = ast.parse(ast.unparse(target), mode="eval").body
+        ast.copy_location(load, node)
+        ast.fix_missing_locations(load)
+        binop = ast.copy_location(ast.BinOp(load, node.op, node.value), node)
+        assign = ast.copy_location(ast.Assign([target], binop), node)
+        return self.visit(assign)
+
+    def visit_Assign(self, node):
+        node = self.generic_visit(node)
+        for t in node.targets:
+            for n in ast.walk(t):
+                if isinstance(n, ast.Name) and n.id in self.free and isinstance(n.ctx, ast.Store):
+                    self.fail(node, f"'{n.id}' belongs to the program; assign a local copy "
+                                    "instead of rebinding it")
+        return node
+
+    def visit_Nonlocal(self, node):
+        self.fail(node, "'nonlocal' is not supported in task bodies: keep state in p.var arrays")
+
+    def visit_Global(self, node):
+        self.fail(node, "'global' is not supported in task bodies: keep state in p.var arrays")
+
+
+def _rewrite(fn, name: str, task: Task, free: dict, helper: bool) -> CompiledTask:
+    try:
+        lines, first = inspect.getsourcelines(fn)
+        filename = inspect.getsourcefile(fn) or "<task>"
+    except (OSError, TypeError):
+        raise TaskError(f"task '{task.name}': the source of '{name}' is not available (tasks "
+                        "and helpers must be defined with `def` in a file, not in a REPL or "
+                        "with lambda)") from None
+    tree = ast.parse(textwrap.dedent("".join(lines)))
+    ast.increment_lineno(tree, first - 1)
+    fdef = tree.body[0]
+    if not isinstance(fdef, ast.FunctionDef):
+        raise TaskError(f"task '{task.name}': '{name}' must be a plain `def` function")
+    for var, value in free.items():
+        _check_free(task, var, value)
+    rw = _Rewriter(task, free, fn.__globals__)
+    fdef.decorator_list = []
+    fdef.body = [rw.visit(stmt) for stmt in fdef.body]
+    used = {n.id for n in ast.walk(fdef) if isinstance(n, ast.Name)}
+    lifted = tuple((n,) for n, v in free.items() if _is_data(v) and n in used) \
+        + tuple(rw.extra_lifted)
+    names = ["__".join(p).replace(".", "") for p in lifted]
+    user_args = fdef.args.args
+    fdef.args = ast.arguments(posonlyargs=[], args=[ast.arg("__st"), ast.arg("__pe")]
+                              + [ast.arg(n) for n in names] + user_args,
+                              kwonlyargs=[], kw_defaults=[], defaults=[])
+    fdef.returns = None
+    for a in fdef.args.args:
+        a.annotation = None
+    body_src = ast.unparse(fdef)
+    salt = hashlib.sha1((body_src + _REWRITE_VERSION).encode()).hexdigest()[:10]
+    fdef.name = f"{fn.__name__}__task_{salt}"
+    ast.fix_missing_locations(tree)
+    namespace = dict(fn.__globals__)
+    namespace.update({n: v for n, v in free.items() if not _is_data(v)})
+    namespace.update(rw.inject)
+    code = compile(ast.Module([fdef], []), filename, "exec")
+    exec(code, namespace)
+    py_fn = namespace[fdef.name]
+    py_fn.__qualname__ = fdef.name
+    if helper:
+        py_fn = register_jitable(py_fn)
+    return CompiledTask(name, lifted, py_fn, body_src)
+
+
+def _is_data(value) -> bool:
+    """Lifted to a parameter (per-PE data) rather than injected as a compile-time constant."""
+    return isinstance(value, (Var, MemDesc, Task, Color, bool, int, float, np.number, np.bool_))
+
+
+def _check_free(task: Task, name: str, value) -> None:
+    ok = (Var, MemDesc, Task, MemcpyModule, Color, bool, int, float, np.number, np.bool_,
+          bi.Builtin, pytypes.ModuleType, type)
+    if isinstance(value, ok):
+        return
+    if _is_helper(value):
+        return
+    raise TaskError(f"task '{task.name}' uses '{name}' ({type(value).__name__}), which a task "
+                    "body cannot capture: use p.var/p.const for arrays, and numbers, colors, "
+                    "DSDs or tasks for the rest")

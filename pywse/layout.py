@@ -1,0 +1,86 @@
+"""Classic layout (the `layout.csl` twin): a rectangle of PEs, their code, and memcpy params."""
+from __future__ import annotations
+
+from typing import Any
+
+from .errors import LayoutError
+from .program import MEMCPY_COLOR_NAMES, MemcpyParams, Program
+from .types import N_COLORS, Color, color_id
+
+MEMCPY_RESERVED_COLORS = (21, 22, 23)
+
+
+class MemcpyInfo:
+    """`<memcpy/get_params>`: streaming colors for the host and per-column params for PEs."""
+
+    def __init__(self, layout: "Layout", colors: dict[str, Any]):
+        unknown = set(colors) - set(MEMCPY_COLOR_NAMES)
+        if unknown:
+            raise LayoutError(f"layout.memcpy(): unknown parameter(s) {', '.join(sorted(unknown))}; "
+                              f"expected some of {', '.join(MEMCPY_COLOR_NAMES)}")
+        chosen: dict[str, int] = {}
+        for name, c in colors.items():
+            try:
+                cid = color_id(c)
+            except (ValueError, TypeError):
+                raise LayoutError(f"layout.memcpy(): {name}={c!r} is not a color 0..{N_COLORS - 1}") from None
+            if cid in MEMCPY_RESERVED_COLORS:
+                raise LayoutError(f"layout.memcpy(): {name}={cid} is reserved by memcpy "
+                                  f"(colors {MEMCPY_RESERVED_COLORS}); pick another color")
+            if cid in chosen.values():
+                raise LayoutError(f"layout.memcpy(): color {cid} is given to two streams")
+            chosen[name] = cid
+        free = [c for c in range(20, -1, -1) if c not in chosen.values()]
+        for name in MEMCPY_COLOR_NAMES:
+            if name not in chosen:
+                chosen[name] = free.pop(0)
+        self.colors = chosen
+        self.explicit = set(colors)
+        self._params = MemcpyParams(tuple(sorted(chosen.items())), layout.width, layout.height)
+        for name, cid in chosen.items():
+            setattr(self, name, Color(cid))
+
+    def get_params(self, x: int) -> MemcpyParams:
+        """The params `p.memcpy(...)` takes on column `x` (CSL `memcpy.get_params(x)`)."""
+        return self._params
+
+
+class Layout:
+    """A `width x height` kernel rectangle (CSL `@set_rectangle`)."""
+
+    def __init__(self, width: int, height: int):
+        if int(width) < 1 or int(height) < 1:
+            raise LayoutError(f"Layout({width}, {height}): width and height must be >= 1")
+        self.width, self.height = int(width), int(height)
+        self.tiles: dict[tuple[int, int], tuple[Program, dict[str, Any]]] = {}
+        self.memcpy_info: MemcpyInfo | None = None
+
+    def memcpy(self, **colors) -> MemcpyInfo:
+        """Import `<memcpy/get_params>` (streaming colors by name, the rest allocated)."""
+        if self.memcpy_info is not None:
+            raise LayoutError("layout.memcpy() is called twice; call it once and reuse its result")
+        self.memcpy_info = MemcpyInfo(self, colors)
+        return self.memcpy_info
+
+    def _check_xy(self, x, y, what):
+        if not (0 <= x < self.width and 0 <= y < self.height):
+            raise LayoutError(f"{what}({x}, {y}): outside the {self.width}x{self.height} rectangle")
+
+    def set_tile_code(self, x: int, y: int, program: Program, params: dict | None = None,
+                      **kwargs) -> None:
+        """Give PE (x, y) its program and params (CSL `@set_tile_code`)."""
+        self._check_xy(x, y, "set_tile_code")
+        if not isinstance(program, Program):
+            raise LayoutError(f"set_tile_code({x}, {y}): expected a @pw.program, got {program!r}")
+        if (x, y) in self.tiles:
+            raise LayoutError(f"set_tile_code({x}, {y}): this PE already has code")
+        merged = dict(params or {})
+        merged.update(kwargs)
+        program.check_params(merged, f"set_tile_code({x}, {y})")
+        self.tiles[(x, y)] = (program, merged)
+
+    def set_color_config(self, x: int, y: int, color, rx=(), tx=(), **kwargs) -> None:
+        """Routes need the fabric engine, which this version does not have yet."""
+        raise LayoutError("set_color_config: routes and wavelets need the fabric engine, which "
+                          "this version of pywse does not have yet; PEs can exchange data "
+                          "through the host (copy-mode memcpy) meanwhile")

@@ -1,0 +1,151 @@
+"""memcpy copy mode: host tensors <-> exported symbols on a rectangle of PEs.
+
+The host tensor is `A[h][w][l]` (h rows, w columns of PEs, l elements each). ROW_MAJOR is its
+C order (l fastest); COL_MAJOR its Fortran order (h fastest, then w, then l), as the SDK's
+own examples use it. With MEMCPY_16BIT the host array is 32-bit, one element per 16-bit
+value: the low half goes in, and comes back zero-extended. Every check runs before any byte
+moves, so a bad call writes nothing.
+"""
+from __future__ import annotations
+
+import enum
+
+import numpy as np
+
+from .errors import MemcpyError
+from .program import Var
+
+
+class MemcpyDataType(enum.Enum):
+    MEMCPY_32BIT = 32
+    MEMCPY_16BIT = 16
+
+
+class MemcpyOrder(enum.Enum):
+    ROW_MAJOR = 0
+    COL_MAJOR = 1
+
+
+def check_region(engine, px, py, w, h, what: str) -> np.ndarray:
+    """PE indices (h, w) of the rectangle, or a MemcpyError naming the overflow."""
+    for name, v in (("px", px), ("py", py), ("w", w), ("h", h)):
+        if not isinstance(v, (int, np.integer)):
+            raise MemcpyError(f"{what}: {name}={v!r} must be an integer")
+    if w < 1 or h < 1 or px < 0 or py < 0 or px + w > engine.width or py + h > engine.height:
+        raise MemcpyError(f"{what}: region x={px}..{px + w - 1}, y={py}..{py + h - 1} is outside "
+                          f"the {engine.width}x{engine.height} kernel (coordinates are relative "
+                          "to the kernel's north-west PE)")
+    ys, xs = np.mgrid[py:py + h, px:px + w]
+    return ys * engine.width + xs
+
+
+def _check_enums(data_type, order, what):
+    if not isinstance(data_type, MemcpyDataType):
+        raise MemcpyError(f"{what}: data_type must be a MemcpyDataType, got {data_type!r}")
+    if not isinstance(order, MemcpyOrder):
+        raise MemcpyError(f"{what}: order must be a MemcpyOrder, got {order!r}")
+
+
+def symbol_addresses(engine, name: str, pes: np.ndarray, elems: int, data_type, what: str,
+                     exported: bool = True) -> tuple[np.ndarray, int]:
+    """Byte address of element 0 of `name` on each PE in `pes`, and the element size."""
+    width = data_type.value // 8
+    addr = np.empty(pes.shape, np.int64)
+    for k in np.unique(engine.pe_image[pes]):
+        image = engine.images[k]
+        var: Var | None = image.symbol(name)
+        sel = engine.pe_image[pes] == k
+        x, y = engine.pe_xy(int(pes[sel].flat[0]))
+        where = f"{what}: symbol '{name}' on PE ({x}, {y}) [program {image.program.name}]"
+        if var is None:
+            raise MemcpyError(f"{where} does not exist; symbols there: "
+                              f"{', '.join(v.name for v in image.vars if v.export) or 'none exported'}")
+        if exported and not var.export:
+            raise MemcpyError(f"{where} is not exported; declare it with p.var(..., export=True)")
+        if var.dtype.itemsize != width:
+            want = "MEMCPY_16BIT" if var.dtype.itemsize == 2 else "MEMCPY_32BIT"
+            raise MemcpyError(f"{where} has {8 * var.dtype.itemsize}-bit elements; use "
+                              f"data_type=MemcpyDataType.{want}")
+        if elems > var.size:
+            raise MemcpyError(f"{where} holds {var.size} elements; {elems} per PE requested")
+        addr[sel] = engine.mem_base[pes[sel]] + var.offset
+    return addr, width
+
+
+def _host_words(arr, n: int, data_type, what: str, out: bool) -> np.ndarray:
+    """The host array as a flat uint32 view (checked: numpy, 4-byte elements, n long)."""
+    if not isinstance(arr, np.ndarray):
+        raise MemcpyError(f"{what}: the host buffer must be a numpy array, got {type(arr).__name__}")
+    if arr.dtype.itemsize != 4:
+        hint = (" (MEMCPY_16BIT host arrays are 32-bit, one element per 16-bit value: use "
+                "pywse.sdk_utils.input_array_to_u32 / memcpy_view)"
+                if data_type is MemcpyDataType.MEMCPY_16BIT else "")
+        raise MemcpyError(f"{what}: host array has dtype {arr.dtype}; memcpy needs 4-byte "
+                          f"elements (float32, int32, uint32){hint}")
+    if arr.size != n:
+        raise MemcpyError(f"{what}: host array has {arr.size} elements; the region needs "
+                          f"w*h*elem_per_pe = {n}")
+    if out and not (arr.flags.c_contiguous and arr.flags.writeable):
+        raise MemcpyError(f"{what}: the destination array must be writeable and C-contiguous")
+    return np.ascontiguousarray(arr).reshape(-1).view(np.uint32)
+
+
+def _tensor(flat: np.ndarray, h: int, w: int, l: int, order: MemcpyOrder) -> np.ndarray:
+    return flat.reshape((h, w, l), order="C" if order is MemcpyOrder.ROW_MAJOR else "F")
+
+
+def _byte_index(addr: np.ndarray, l: int, width: int) -> np.ndarray:
+    return addr[..., None] + np.arange(l * width)
+
+
+class CopyH2D:
+    """`memcpy_h2d` in copy mode, validated at issue time, applied when its turn comes."""
+
+    def __init__(self, engine, name, src, px, py, w, h, l, data_type, order, what):
+        _check_enums(data_type, order, what)
+        pes = check_region(engine, px, py, w, h, what)
+        self.addr, width = symbol_addresses(engine, name, pes, l, data_type, what)
+        words = _tensor(_host_words(src, w * h * l, data_type, what, out=False), h, w, l, order)
+        dev = words.astype(np.uint16) if width == 2 else words
+        self.data = np.ascontiguousarray(dev).view(np.uint8).reshape(h, w, l * width).copy()
+        self.l, self.width, self.engine = l, width, engine
+
+    def start(self) -> None:
+        self.engine.arena[_byte_index(self.addr, self.l, self.width)] = self.data
+
+    def done(self) -> bool:
+        return True
+
+
+class CopyD2H:
+    """`memcpy_d2h` in copy mode: reads when its turn comes, into the caller's array."""
+
+    def __init__(self, engine, dest, name, px, py, w, h, l, data_type, order, what):
+        _check_enums(data_type, order, what)
+        pes = check_region(engine, px, py, w, h, what)
+        self.addr, self.width = symbol_addresses(engine, name, pes, l, data_type, what)
+        self.out = _tensor(_host_words(dest, w * h * l, data_type, what, out=True), h, w, l, order)
+        self.l, self.engine = l, engine
+
+    def start(self) -> None:
+        raw = self.engine.arena[_byte_index(self.addr, self.l, self.width)]
+        words = raw.view(np.uint16 if self.width == 2 else np.uint32)
+        self.out[...] = words
+
+    def done(self) -> bool:
+        return True
+
+
+def broadcast_source(src, px, py, w, h, l, order, rows: bool, what: str) -> np.ndarray:
+    """Expand a row/column broadcast source to the full (h, w, l) host tensor."""
+    if not isinstance(src, np.ndarray) or src.dtype.itemsize != 4:
+        raise MemcpyError(f"{what}: the host buffer must be a numpy array of 4-byte elements")
+    n = (h if rows else w) * l
+    if src.size != n:
+        raise MemcpyError(f"{what}: host array has {src.size} elements; a "
+                          f"{'column (h*elem_per_pe)' if rows else 'row (w*elem_per_pe)'} needs {n}")
+    fortran = order is MemcpyOrder.COL_MAJOR
+    flat = np.ascontiguousarray(src).reshape(-1)
+    line = flat.reshape((h, 1, l) if rows else (1, w, l), order="F" if fortran else "C")
+    full = np.broadcast_to(line, (h, w, l))
+    return np.ascontiguousarray(full).reshape(-1, order="F" if fortran else "C")

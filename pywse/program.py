@@ -1,0 +1,409 @@
+"""The kernel DSL surface: `@program`, and the comptime builder `p` it receives.
+
+A program is the Python twin of one `.csl` file. Its keyword arguments are compile-time
+params; it runs at compile time (comptime) for a PE and *declares* memory, DSDs and tasks.
+Everything it returns is symbolic (a `Var` is a name + offset, not an array) so that one
+comptime run serves every PE with the same params, and the result (`ProgramImage`) is plain
+data that the runtime binds to its own memory arena.
+"""
+from __future__ import annotations
+
+import functools
+import importlib
+import inspect
+from typing import Any, Callable
+
+import attrs
+import numpy as np
+
+from .errors import ProgramError
+from .types import Color, PE_MEMORY_BYTES, dtype_of, type_name
+
+TASK_KINDS = ("local", "data", "control", "export")
+MEMCPY_COLOR_NAMES = tuple(f"MEMCPY{d}_{i}" for d in ("H2D", "D2H") for i in range(1, 5))
+LOCAL_TASK_IDS = {"wse2": (0, 30), "wse3": (8, 30)}
+"""Local task id range per arch (on wse3, 0..7 are the data-task ids of the input queues)."""
+ALIGN = 4  # bytes: every symbol starts on a 32-bit boundary, as cslc aligns arrays
+
+
+@attrs.frozen(eq=False)
+class Var:
+    """A symbol in PE memory: `p.var(...)` or `p.const(...)`. Symbolic until bound to a PE."""
+
+    name: str
+    dtype: np.dtype
+    shape: tuple[int, ...]
+    offset: int  # bytes from the start of the PE's memory
+    export: bool = False
+    const: bool = False
+
+    @property
+    def size(self) -> int:
+        return int(np.prod(self.shape, dtype=np.int64))
+
+    @property
+    def nbytes(self) -> int:
+        return self.size * self.dtype.itemsize
+
+    def __repr__(self) -> str:
+        return f"<var {self.name}: {type_name(self.dtype)}{list(self.shape)}>"
+
+    def __getitem__(self, _):
+        raise ProgramError(f"var '{self.name}' has no value at comptime: index it inside a task "
+                           "body, or give its initial value with p.var(..., init=...)")
+
+
+@attrs.define(eq=False)
+class Task:
+    """A task (or host-callable function) declared by a program; task bodies refer to these."""
+
+    name: str
+    kind: str
+    id: int | None
+    fn: Callable
+    arg_types: tuple[np.dtype, ...] = ()
+
+    def __repr__(self) -> str:
+        return f"<{self.kind} task {self.name}" + (f" id={self.id}>" if self.id is not None else ">")
+
+    def __call__(self, *args, **kwargs):
+        raise ProgramError(f"task '{self.name}' cannot be called: tasks are activated "
+                           "(pw.activate), triggered by wavelets, or launched by the host")
+
+
+@attrs.frozen
+class MemcpyParams:
+    """What `<memcpy/get_params>` hands each PE: the streaming colors (same for every column)."""
+
+    colors: tuple[tuple[str, int], ...]
+    width: int
+    height: int
+
+
+class MemcpyModule:
+    """The `<memcpy/memcpy>` module inside a program (CSL `sys_mod`)."""
+
+    def __init__(self, params: MemcpyParams):
+        self.params = params
+        for name, cid in params.colors:
+            setattr(self, name, Color(cid))
+
+    def __repr__(self) -> str:
+        return "<memcpy module>"
+
+    # Resolved by the task compiler (jit.py) to the builtin of the same name.
+    unblock_cmd_stream = "unblock_cmd_stream"
+
+
+@attrs.define
+class ProgramImage:
+    """One comptime result: everything the runtime needs to run this program on a PE."""
+
+    program: "Program"
+    params: dict[str, Any]
+    vars: list[Var]
+    init: bytes
+    tasks: list[Task]
+    exports: dict[str, Task]
+    on_start: list[int]
+    start_blocked: list[int]
+    uses_memcpy: bool
+    coord_dependent: bool
+
+    @property
+    def mem_bytes(self) -> int:
+        return len(self.init)
+
+    def symbol(self, name: str) -> Var | None:
+        for v in self.vars:
+            if v.name == name:
+                return v
+        return None
+
+
+@attrs.frozen
+class PEContext:
+    """Where a program is being instantiated: arch and coordinates (CSL `<layout>`)."""
+
+    arch: str
+    x: int
+    y: int
+    width: int
+    height: int
+
+
+class Builder:
+    """The `p` a program receives. Declares memory, tasks and modules for one PE kind."""
+
+    def __init__(self, program: "Program", ctx: PEContext):
+        self._program = program
+        self._ctx = ctx
+        self._vars: list[Var] = []
+        self._init = bytearray()
+        self._tasks: list[Task] = []
+        self._on_start: list[int] = []
+        self._blocked: list[int] = []
+        self._memcpy: MemcpyModule | None = None
+        self.coord_read = False
+
+    # -- where am I ---------------------------------------------------------------------
+    @property
+    def arch(self) -> str:
+        return self._ctx.arch
+
+    @property
+    def x(self) -> int:
+        self.coord_read = True
+        return self._ctx.x
+
+    @property
+    def y(self) -> int:
+        self.coord_read = True
+        return self._ctx.y
+
+    @property
+    def width(self) -> int:
+        return self._ctx.width
+
+    @property
+    def height(self) -> int:
+        return self._ctx.height
+
+    # -- memory ---------------------------------------------------------------------------
+    def var(self, name: str, dtype, shape=1, init=None, export: bool = False) -> Var:
+        """Declare an array in PE memory (CSL `var name: [shape]dtype = init;`)."""
+        return self._declare(name, dtype, shape, init, export, const=False)
+
+    def const(self, dtype, values) -> Var:
+        """A read-only array initialised from `values` (CSL `const c = [n]T{...};`)."""
+        values = np.asarray(values)
+        return self._declare(f"__const{len(self._vars)}", dtype, values.shape or 1, values,
+                             False, const=True)
+
+    def _declare(self, name, dtype, shape, init, export, const) -> Var:
+        where = f"program '{self._program.name}' at ({self._ctx.x}, {self._ctx.y})"
+        if not isinstance(name, str) or not name.isidentifier():
+            raise ProgramError(f"{where}: var name {name!r} must be an identifier")
+        if any(v.name == name for v in self._vars):
+            raise ProgramError(f"{where}: var '{name}' is declared twice")
+        try:
+            dt = dtype_of(dtype)
+        except TypeError as e:
+            raise ProgramError(f"{where}: var '{name}': {e}") from None
+        shape = (int(shape),) if np.isscalar(shape) else tuple(int(s) for s in shape)
+        if not shape or any(s <= 0 for s in shape):
+            raise ProgramError(f"{where}: var '{name}' has shape {shape}; every extent must be >= 1")
+        offset = -(-len(self._init) // ALIGN) * ALIGN
+        var = Var(name, dt, shape, offset, bool(export), const)
+        data = np.zeros(shape, dt)
+        if init is not None:
+            try:
+                data[...] = np.asarray(init)
+            except (ValueError, TypeError) as e:
+                raise ProgramError(f"{where}: init of var '{name}' does not fit shape {shape}: {e}") from None
+        self._init.extend(bytes(offset - len(self._init)))
+        self._init.extend(data.tobytes())
+        self._vars.append(var)
+        return var
+
+    # -- tasks ----------------------------------------------------------------------------
+    def local_task(self, id: int):
+        """Bind the decorated function as local task `id` (CSL `@bind_local_task`)."""
+        return self._task_decorator("local", id)
+
+    def data_task(self, color_or_queue, id: int | None = None):
+        """Bind a wavelet-triggered task; needs the fabric (routes and wavelets)."""
+        raise ProgramError("data tasks need the fabric engine (colors, routes, wavelets), "
+                           "which this version of pywse does not have yet; use copy-mode memcpy "
+                           "and local tasks")
+
+    def control_task(self, id: int):
+        """Bind a control task; needs the fabric (control wavelets)."""
+        raise ProgramError("control tasks need the fabric engine, which this version of "
+                           "pywse does not have yet")
+
+    def export(self, fn: Callable | None = None, *, name: str | None = None):
+        """Make `fn` host-callable (`runner.launch(name, *args)`); args must be typed scalars."""
+        def deco(f):
+            return self._add_task(f, "export", None, name or f.__name__)
+        return deco(fn) if fn is not None else deco
+
+    def on_start(self, task: Task) -> Task:
+        """Activate `task` at startup (CSL `comptime { @activate(id); }`)."""
+        self._check_local(task, "p.on_start")
+        self._on_start.append(task.id)
+        return task
+
+    def activate(self, task: Task) -> None:
+        """Comptime activation: the same as `p.on_start(task)`."""
+        self.on_start(task)
+
+    def block(self, task: Task) -> None:
+        """Start `task` blocked (CSL `comptime { @block(id); }`)."""
+        self._check_local(task, "p.block")
+        self._blocked.append(task.id)
+
+    def memcpy(self, params: MemcpyParams) -> MemcpyModule:
+        """Import the memcpy module (CSL `@import_module("<memcpy/memcpy>", params)`)."""
+        if not isinstance(params, MemcpyParams):
+            raise ProgramError(f"program '{self._program.name}': p.memcpy() needs the params "
+                               "from layout.memcpy(...).get_params(x), got "
+                               f"{type(params).__name__}")
+        self._memcpy = self._memcpy or MemcpyModule(params)
+        return self._memcpy
+
+    def _check_local(self, task, what):
+        if not isinstance(task, Task) or task.kind != "local":
+            raise ProgramError(f"program '{self._program.name}': {what} needs a local task "
+                               f"(decorate with @p.local_task(id) first), got {task!r}")
+
+    def _task_decorator(self, kind, id):
+        lo, hi = LOCAL_TASK_IDS[self._ctx.arch]
+        if kind == "local" and not (isinstance(id, (int, np.integer)) and lo <= id <= hi):
+            raise ProgramError(f"program '{self._program.name}': local task id {id!r} is out of "
+                               f"range for {self._ctx.arch} ({lo}..{hi})")
+
+        def deco(fn):
+            return self._add_task(fn, kind, int(id), fn.__name__)
+        return deco
+
+    def _add_task(self, fn, kind, id, name) -> Task:
+        if isinstance(fn, Task):
+            raise ProgramError(f"'{fn.name}' is already a task; put @p.on_start above the "
+                               "task decorator, not below it")
+        if not callable(fn):
+            raise ProgramError(f"program '{self._program.name}': cannot make a task of {fn!r}")
+        for t in self._tasks:
+            if t.name == name and (t.kind == "export") == (kind == "export"):
+                raise ProgramError(f"program '{self._program.name}': two tasks named '{name}'")
+            if id is not None and t.id == id and t.kind == kind:
+                raise ProgramError(f"program '{self._program.name}': task id {id} is bound "
+                                   f"twice ('{t.name}' and '{name}')")
+        arg_types = _arg_types(fn, name, kind, self._program.name)
+        task = Task(name, kind, id, fn, arg_types)
+        self._tasks.append(task)
+        return task
+
+    def image(self, params) -> ProgramImage:
+        used = -(-len(self._init) // ALIGN) * ALIGN
+        init = bytes(self._init) + bytes(used - len(self._init))
+        exports = {t.name: t for t in self._tasks if t.kind == "export"}
+        return ProgramImage(self._program, dict(params), list(self._vars), init,
+                            list(self._tasks), exports, list(self._on_start),
+                            list(self._blocked), self._memcpy is not None, self.coord_read)
+
+
+def _arg_types(fn, name, kind, program) -> tuple[np.dtype, ...]:
+    """Typed scalar parameters of an exported function (or wavelet args of a data task)."""
+    sig = inspect.signature(fn)
+    types = []
+    for prm in sig.parameters.values():
+        if kind == "local":
+            raise ProgramError(f"program '{program}': local task '{name}' takes no arguments "
+                               f"(has '{prm.name}')")
+        try:
+            types.append(dtype_of(prm.annotation))
+        except TypeError:
+            raise ProgramError(f"program '{program}': parameter '{prm.name}' of '{name}' needs a "
+                               "type annotation such as pw.u16 or pw.f32 (the host passes "
+                               "typed scalars)") from None
+    if kind == "export" and len(types) > 15:
+        raise ProgramError(f"program '{program}': exported function '{name}' has {len(types)} "
+                           "parameters; memcpy allows at most 15")
+    return tuple(types)
+
+
+class Program:
+    """A decorated PE program. Call `instantiate` (the compiler does) to run its comptime."""
+
+    def __init__(self, fn: Callable):
+        functools.update_wrapper(self, fn)
+        self.fn = fn
+        self.name = fn.__name__
+        sig = inspect.signature(fn)
+        params = list(sig.parameters.values())
+        if not params or params[0].kind not in (params[0].POSITIONAL_ONLY,
+                                                params[0].POSITIONAL_OR_KEYWORD):
+            raise ProgramError(f"program '{self.name}' must take the builder as its first "
+                               "argument: def prog(p, *, param1, ...)")
+        self.param_names = {p.name for p in params[1:]}
+        self.required = {p.name for p in params[1:] if p.default is p.empty}
+        self._images: dict = {}
+
+    def __repr__(self) -> str:
+        return f"<pywse program {self.__module__}.{self.__qualname__}>"
+
+    def __reduce__(self):
+        """Pickle by reference (module + name), so compiled layouts can be saved."""
+        if "<locals>" in self.__qualname__:
+            raise ProgramError(f"program '{self.name}' is defined inside a function and cannot "
+                               "be saved; define it at module level")
+        return (_load_program, (self.__module__, self.__qualname__))
+
+    def __call__(self, *args, **kwargs):
+        raise ProgramError(f"program '{self.name}' is not called directly: place it with "
+                           "layout.set_tile_code(x, y, program, **params)")
+
+    def check_params(self, params: dict, where: str) -> None:
+        unknown = set(params) - self.param_names
+        if unknown:
+            raise ProgramError(f"{where}: program '{self.name}' has no param "
+                               f"{', '.join(sorted(unknown))} (its params: "
+                               f"{', '.join(sorted(self.param_names)) or 'none'})")
+        missing = self.required - set(params)
+        if missing:
+            raise ProgramError(f"{where}: program '{self.name}' needs param "
+                               f"{', '.join(sorted(missing))}")
+
+    def instantiate(self, ctx: PEContext, params: dict) -> ProgramImage:
+        """Run comptime for one PE, reusing a previous run when nothing it read differs."""
+        key = (ctx.arch, _freeze(params))
+        cached = self._images.get(key)
+        if cached is not None and not cached.coord_dependent:
+            return cached
+        builder = Builder(self, ctx)
+        try:
+            self.fn(builder, **params)
+        except ProgramError:
+            raise
+        except Exception as e:
+            raise ProgramError(f"program '{self.name}' failed at comptime for PE "
+                               f"({ctx.x}, {ctx.y}): {type(e).__name__}: {e}") from e
+        image = builder.image(params)
+        if image.mem_bytes > PE_MEMORY_BYTES:
+            top = sorted(image.vars, key=lambda v: -v.nbytes)[:3]
+            raise ProgramError(
+                f"PE ({ctx.x}, {ctx.y}): program '{self.name}' needs {image.mem_bytes} bytes of "
+                f"memory, more than the {PE_MEMORY_BYTES} a PE has; largest symbols: "
+                + ", ".join(f"'{v.name}' {v.nbytes} B" for v in top))
+        self._images[key] = image
+        return image
+
+
+def program(fn: Callable) -> Program:
+    """Decorator: turn `def prog(p, *, params...)` into a PE program."""
+    return Program(fn)
+
+
+def _load_program(module: str, qualname: str) -> Program:
+    obj: Any = importlib.import_module(module)
+    for part in qualname.split("."):
+        obj = getattr(obj, part)
+    if not isinstance(obj, Program):
+        raise ProgramError(f"{module}.{qualname} is not a pywse program")
+    return obj
+
+
+def _freeze(value):
+    """A hashable key for comptime params (arrays by content)."""
+    if isinstance(value, dict):
+        return tuple(sorted((k, _freeze(v)) for k, v in value.items()))
+    if isinstance(value, (list, tuple)):
+        return tuple(_freeze(v) for v in value)
+    if isinstance(value, np.ndarray):
+        return ("ndarray", value.dtype.str, value.shape, value.tobytes())
+    try:
+        hash(value)
+    except TypeError:
+        return ("id", id(value))
+    return (type(value).__name__, value)

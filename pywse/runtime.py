@@ -1,0 +1,306 @@
+"""`SdkRuntime`: the host side, with the SDK's signatures, over pywse's engine.
+
+Host commands (memcpy, launch) run through one ordered stream: a command starts when the one
+before it is done, and a launch is done when every PE has called `unblock_cmd_stream()`.
+Blocking calls drive the engine until their command is done; `nonblock=True` returns a
+handle and the work happens while later calls (or `wait()`, or `stop()`) drive the engine.
+When nothing can move while a command waits, a `DeadlockError` says who is stuck.
+"""
+from __future__ import annotations
+
+import contextlib
+import os
+from collections import deque
+from typing import Any
+
+import numpy as np
+
+from . import compile as compilemod
+from .compile import Artifacts
+from .engine import Engine
+from .errors import DeadlockError, MemcpyError
+from .jit import jit_default
+from .memcpy import (CopyD2H, CopyH2D, MemcpyDataType, MemcpyOrder, broadcast_source,
+                     check_region)
+from .types import type_name
+
+MAX_LISTED_PES = 8
+
+
+class MemcpyTask:
+    """Handle of a host command issued with `nonblock=True` (`wait()`, `done()`)."""
+
+    def __init__(self, runtime: "SdkRuntime", command, label: str):
+        self._runtime = runtime
+        self.command = command
+        self.label = label
+        self.started = False
+        self.finished = False
+
+    def done(self) -> bool:
+        return self.finished
+
+    def wait(self) -> None:
+        self._runtime._drive(lambda: self.finished)
+
+    def __repr__(self) -> str:
+        return f"<{self.label}: {'done' if self.finished else 'pending'}>"
+
+
+class Launch:
+    """`launch(name, *args)`: run the exported function on every PE, wait for unblock."""
+
+    def __init__(self, engine: Engine, name: str, args: tuple, what: str):
+        self.engine = engine
+        self.calls = []
+        for pe in range(engine.width * engine.height):
+            image = engine.image(pe)
+            task = image.exports.get(name)
+            if task is None:
+                x, y = engine.pe_xy(pe)
+                raise MemcpyError(f"{what}: PE ({x}, {y}) [program {image.program.name}] exports "
+                                  f"no function '{name}' (exports: "
+                                  f"{', '.join(image.exports) or 'none'}); every PE must export it "
+                                  "— give idle PEs a stub that calls sys.unblock_cmd_stream()")
+            self.calls.append((pe, task, _launch_args(task, args, what)))
+
+    def start(self) -> None:
+        for pe, task, args in self.calls:
+            self.engine.post_rpc(pe, task, args)
+
+    def done(self) -> bool:
+        return bool(self.engine.st.cmd_unblocked.all()) and not self.engine._rpc
+
+
+def _launch_args(task, args, what) -> tuple:
+    if len(args) != len(task.arg_types):
+        sig = ", ".join(type_name(t) for t in task.arg_types)
+        raise MemcpyError(f"{what}: '{task.name}({sig})' takes {len(task.arg_types)} argument(s), "
+                          f"got {len(args)}")
+    out = []
+    for i, (value, dt) in enumerate(zip(args, task.arg_types)):
+        arr = np.asarray(value)
+        bad = arr.ndim != 0 or arr.dtype.kind not in "biuf"
+        if not bad and dt.kind in "iu":
+            bad = arr.dtype.kind == "f" or not (np.iinfo(dt).min <= int(arr) <= np.iinfo(dt).max)
+        if bad:
+            raise MemcpyError(f"{what}: argument {i + 1} of '{task.name}' must be a scalar that "
+                              f"fits {type_name(dt)}, got {value!r}")
+        out.append(dt.type(arr.item()))
+    return tuple(out)
+
+
+class SdkRuntime:
+    """The SDK's `SdkRuntime` over pywse: load compiled artifacts, run host commands.
+
+    `bindir` is a compile output directory or the `Artifacts` `pw.compile` returned.
+    `jit` (True/False/None) overrides the compile-time choice, which overrides `PYWSE_JIT`.
+    """
+
+    def __init__(self, bindir, platform: Any = None, *, cmaddr: str | None = None,
+                 memcpy_required: bool = True, jit: bool | None = None, **_sdk_options):
+        if isinstance(bindir, Artifacts):
+            self.artifacts = bindir
+        elif isinstance(bindir, (str, os.PathLike)):
+            self.artifacts = compilemod.load(bindir)
+        else:
+            raise MemcpyError(f"SdkRuntime: expected a compile output directory or pw.compile() "
+                              f"artifacts, got {bindir!r}")
+        if memcpy_required and not self.artifacts.memcpy:
+            raise MemcpyError("SdkRuntime: the program was compiled with memcpy=False; pass "
+                              "memcpy_required=False")
+        self.jit = jit_default(jit if jit is not None else self.artifacts.jit)
+        self.engine: Engine | None = None
+        self._running = False
+        self._stopped = False
+        self._queue: deque[MemcpyTask] = deque()
+        self._symbols: list[str] = []
+
+    # -- lifecycle -------------------------------------------------------------------------------
+    def load(self) -> None:
+        """Load the program onto the (simulated) device."""
+        self.engine = Engine(self.artifacts, self.jit)
+
+    def run(self) -> None:
+        """Start the device: tasks activated at comptime may now run."""
+        if self.engine is None:
+            raise MemcpyError("SdkRuntime.run(): call load() first")
+        self._running = True
+
+    def stop(self) -> None:
+        """Finish every pending command and let the device run until idle."""
+        if self._running and not self._stopped:
+            self._drive(lambda: not self._queue)
+            with self._numeric_context():
+                while self.engine.step():
+                    pass
+        self._stopped = True
+
+    @property
+    def cycles(self) -> int:
+        """Simulated cycles so far (the slowest PE's clock)."""
+        return int(self.engine.clock.max()) if self.engine is not None else 0
+
+    # -- symbols ---------------------------------------------------------------------------------
+    def get_id(self, name: str) -> int:
+        """An id for an exported symbol (what memcpy_h2d/d2h take)."""
+        images = self.artifacts.pe_images
+        if not any(v.name == name and v.export for im in images for v in im.vars):
+            exported = sorted({v.name for im in images for v in im.vars if v.export})
+            raise MemcpyError(f"get_id: no PE exports a symbol '{name}' (exported: "
+                              f"{', '.join(exported) or 'none'})")
+        if name not in self._symbols:
+            self._symbols.append(name)
+        return self._symbols.index(name)
+
+    def _symbol(self, sym, what) -> str:
+        if isinstance(sym, str):
+            self.get_id(sym)
+            return sym
+        if isinstance(sym, (int, np.integer)) and 0 <= sym < len(self._symbols):
+            return self._symbols[sym]
+        raise MemcpyError(f"{what}: {sym!r} is not a symbol id from get_id()")
+
+    # -- commands --------------------------------------------------------------------------------
+    def memcpy_h2d(self, dest, src, px, py, w, h, elem_per_pe, streaming=False,
+                   data_type=MemcpyDataType.MEMCPY_32BIT, order=MemcpyOrder.ROW_MAJOR,
+                   nonblock=False):
+        """Copy a host tensor into symbol `dest` on the region (copy mode)."""
+        what = "memcpy_h2d"
+        self._ready(what)
+        self._copy_mode_only(streaming, what)
+        cmd = CopyH2D(self.engine, self._symbol(dest, what), src, px, py, w, h, elem_per_pe,
+                      data_type, order, what)
+        return self._issue(cmd, f"memcpy_h2d({self._symbol(dest, what)})", nonblock)
+
+    def memcpy_d2h(self, dest, src, px, py, w, h, elem_per_pe, streaming=False,
+                   data_type=MemcpyDataType.MEMCPY_32BIT, order=MemcpyOrder.ROW_MAJOR,
+                   nonblock=False):
+        """Copy symbol `src` of the region into host array `dest` (copy mode)."""
+        what = "memcpy_d2h"
+        self._ready(what)
+        self._copy_mode_only(streaming, what)
+        cmd = CopyD2H(self.engine, dest, self._symbol(src, what), px, py, w, h, elem_per_pe,
+                      data_type, order, what)
+        return self._issue(cmd, f"memcpy_d2h({self._symbol(src, what)})", nonblock)
+
+    def memcpy_h2d_rowbcast(self, dest, src, px, py, w, h, elem_per_pe, streaming=False,
+                            data_type=MemcpyDataType.MEMCPY_32BIT,
+                            order=MemcpyOrder.ROW_MAJOR, nonblock=False):
+        """Send one column (h x elem_per_pe) to every column of the region."""
+        full = broadcast_source(src, px, py, w, h, elem_per_pe, order, True, "memcpy_h2d_rowbcast")
+        return self.memcpy_h2d(dest, full, px, py, w, h, elem_per_pe, streaming, data_type,
+                               order, nonblock)
+
+    def memcpy_h2d_colbcast(self, dest, src, px, py, w, h, elem_per_pe, streaming=False,
+                            data_type=MemcpyDataType.MEMCPY_32BIT,
+                            order=MemcpyOrder.ROW_MAJOR, nonblock=False):
+        """Send one row (w x elem_per_pe) to every row of the region."""
+        full = broadcast_source(src, px, py, w, h, elem_per_pe, order, False, "memcpy_h2d_colbcast")
+        return self.memcpy_h2d(dest, full, px, py, w, h, elem_per_pe, streaming, data_type,
+                               order, nonblock)
+
+    def launch(self, name: str, *args, nonblock: bool = False):
+        """Call host-callable function `name` on every PE with scalar `args`."""
+        self._ready("launch")
+        cmd = Launch(self.engine, name, args, f"launch('{name}')")
+        return self._issue(cmd, f"launch('{name}')", nonblock)
+
+    def call(self, name: str, args=(), nonblock: bool = False):
+        """Older spelling of `launch(name, *args)`."""
+        return self.launch(name, *list(args), nonblock=nonblock)
+
+    def is_task_done(self, handle: MemcpyTask) -> bool:
+        return handle.done()
+
+    def task_wait(self, handle: MemcpyTask) -> None:
+        handle.wait()
+
+    def read_symbol(self, x: int, y: int, name: str, dtype=None) -> np.ndarray:
+        """A copy of symbol `name` on the PE at fabric coordinates (x, y) (simulator only)."""
+        if self.engine is None:
+            raise MemcpyError("read_symbol: call load() first")
+        ox, oy = self.artifacts.fabric_offsets
+        kx, ky = x - ox, y - oy
+        if not (0 <= kx < self.engine.width and 0 <= ky < self.engine.height):
+            raise MemcpyError(f"read_symbol({x}, {y}): not a kernel PE; read_symbol takes fabric "
+                              f"coordinates, and the kernel spans x={ox}..{ox + self.engine.width - 1}, "
+                              f"y={oy}..{oy + self.engine.height - 1}")
+        self._drive(lambda: not self._queue)
+        pe = self.engine.pe_index(kx, ky)
+        var = self.engine.image(pe).symbol(name)
+        if var is None:
+            raise MemcpyError(f"read_symbol: PE ({x}, {y}) has no symbol '{name}'")
+        raw = self.engine.view(pe, var, flat=True).view(np.uint8)
+        if dtype is None:
+            raw = np.concatenate([raw, np.zeros(-len(raw) % 4, np.uint8)])
+            return raw.view(np.uint32).copy()
+        return raw.view(np.dtype(dtype)).copy()
+
+    # -- the command stream ----------------------------------------------------------------------
+    def _ready(self, what: str) -> None:
+        if self.engine is None or not self._running:
+            raise MemcpyError(f"{what}: call load() and run() first")
+        if self._stopped:
+            raise MemcpyError(f"{what}: the runtime is stopped")
+
+    @staticmethod
+    def _copy_mode_only(streaming, what):
+        if streaming:
+            raise MemcpyError(f"{what}(streaming=True): streaming mode needs the fabric engine, "
+                              "which this version of pywse does not have yet; use copy mode")
+
+    def _issue(self, cmd, label: str, nonblock: bool):
+        handle = MemcpyTask(self, cmd, label)
+        self._queue.append(handle)
+        if nonblock:
+            self._pump()
+            return handle
+        handle.wait()
+        return None
+
+    def _pump(self) -> None:
+        """Start and retire commands in order, as far as they are done."""
+        while self._queue:
+            head = self._queue[0]
+            if not head.started:
+                head.started = True
+                head.command.start()
+            if not head.command.done():
+                return
+            head.finished = True
+            self._queue.popleft()
+
+    def _numeric_context(self):
+        # Plain-Python task bodies use numpy scalars: overflow/inf are CSL semantics, not warnings.
+        return contextlib.nullcontext() if self.jit else np.errstate(all="ignore")
+
+    def _drive(self, until) -> None:
+        with self._numeric_context():
+            self._pump()
+            while not until():
+                if not self.engine.step():
+                    self._pump()
+                    if until():
+                        return
+                    raise DeadlockError(self._deadlock_report())
+                self._pump()
+
+    def _deadlock_report(self) -> str:
+        eng = self.engine
+        head = self._queue[0] if self._queue else None
+        lines = [f"no PE can make progress (after {self.cycles} simulated cycles)"]
+        if head is not None:
+            lines[0] += f", but host command {head.label} is still waiting"
+            waiting = [pe for pe in range(eng.width * eng.height) if not eng.st.cmd_unblocked[pe]]
+            if waiting:
+                lines.append(f"{len(waiting)} PE(s) have not called sys.unblock_cmd_stream() "
+                             "since the launch:")
+            for pe in waiting[:MAX_LISTED_PES]:
+                lines.append("  " + eng.describe(pe))
+            if len(waiting) > MAX_LISTED_PES:
+                lines.append(f"  ... and {len(waiting) - MAX_LISTED_PES} more")
+            later = [h.label for h in list(self._queue)[1:]]
+            if later:
+                lines.append("queued behind it: " + ", ".join(later))
+        return "\n".join(lines)
