@@ -57,8 +57,8 @@ class Artifacts:
                       "fabric_offsets": list(self.fabric_offsets), "memcpy": self.memcpy,
                       "channels": self.channels, "width": self.width, "height": self.height,
                       "memcpy_colors": colors, "jit": self.jit,
-                      "layout_file": getattr(self.layout, "source_file", None),
-                      "layout_module": getattr(self.layout, "source_module", None)},
+                      "layout_file": self.layout.source_file,
+                      "layout_module": self.layout.source_module},
         }
 
 

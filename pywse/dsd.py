@@ -15,6 +15,7 @@ from collections import namedtuple
 
 import attrs
 import numpy as np
+from numba.extending import register_jitable
 
 from .errors import ProgramError
 from .program import Var
@@ -95,10 +96,12 @@ def dsd_span(offset, extents, strides):
 
 # -- helpers shared by comptime and run time (plain Python that numba compiles) ------------
 
+@register_jitable
 def dsd_length(d) -> int:
     return d.e0 * d.e1 * d.e2 * d.e3
 
 
+@register_jitable
 def dsd_addr(d, i):
     """Array index of element i (i0 fastest)."""
     if d.e1 == 1 and d.e2 == 1 and d.e3 == 1:
@@ -112,6 +115,7 @@ def dsd_addr(d, i):
     return d.offset + i0 * d.s0 + i1 * d.s1 + i2 * d.s2 + i3 * d.s3
 
 
+@register_jitable
 def dsd_in_bounds(d) -> bool:
     n = d.arr.size
     lo = d.offset

@@ -70,7 +70,7 @@ class Engine:
                 self.st.task_state[pes, tid] |= ACTIVE
             if image.on_start:
                 for pe in pes:
-                    self._wake(int(pe))
+                    self.wake(int(pe))
 
     # -- coordinates and memory -------------------------------------------------------------
     def pe_index(self, x: int, y: int) -> int:
@@ -95,7 +95,7 @@ class Engine:
         return arr
 
     # -- scheduling -----------------------------------------------------------------------------
-    def _wake(self, pe: int) -> None:
+    def wake(self, pe: int) -> None:
         if not self._queued[pe]:
             self._queued[pe] = True
             heapq.heappush(self._heap, (int(self.clock[pe]), pe))
@@ -104,7 +104,7 @@ class Engine:
         """Queue a host-launched function on a PE (memcpy's RPC task)."""
         self._rpc[pe] = (task, args)
         self.st.cmd_unblocked[pe] = 0
-        self._wake(pe)
+        self.wake(pe)
 
     def _runnable(self, pe: int) -> int:
         flags = self.st.task_state[pe]
@@ -129,7 +129,7 @@ class Engine:
                 self.st.task_state[pe, tid] &= ~ACTIVE
                 self._run(pe, self._task_by_id(pe, tid), ())
             if pe in self._rpc or self._runnable(pe) >= 0:
-                self._wake(pe)
+                self.wake(pe)
             return True
         return False
 

@@ -54,6 +54,8 @@ class Layout:
         self.width, self.height = int(width), int(height)
         self.tiles: dict[tuple[int, int], tuple[Program, dict[str, Any]]] = {}
         self.memcpy_info: MemcpyInfo | None = None
+        self.source_file: str | None = None    # set by `pywse compile`, to reload out dirs
+        self.source_module: str | None = None
 
     def memcpy(self, **colors) -> MemcpyInfo:
         """Import `<memcpy/get_params>` (streaming colors by name, the rest allocated)."""

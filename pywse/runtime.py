@@ -15,13 +15,11 @@ from typing import Any
 
 import numpy as np
 
-from . import compile as compilemod
-from .compile import Artifacts
+from .compile import Artifacts, load as load_artifacts
 from .engine import Engine
 from .errors import DeadlockError, MemcpyError
 from .jit import jit_default
-from .memcpy import (CopyD2H, CopyH2D, MemcpyDataType, MemcpyOrder, broadcast_source,
-                     check_region)
+from .memcpy import CopyD2H, CopyH2D, MemcpyDataType, MemcpyOrder, broadcast_source
 from .types import type_name
 
 MAX_LISTED_PES = 8
@@ -102,7 +100,7 @@ class SdkRuntime:
         if isinstance(bindir, Artifacts):
             self.artifacts = bindir
         elif isinstance(bindir, (str, os.PathLike)):
-            self.artifacts = compilemod.load(bindir)
+            self.artifacts = load_artifacts(bindir)
         else:
             raise MemcpyError(f"SdkRuntime: expected a compile output directory or pw.compile() "
                               f"artifacts, got {bindir!r}")
@@ -131,7 +129,7 @@ class SdkRuntime:
         """Finish every pending command and let the device run until idle."""
         if self._running and not self._stopped:
             self._drive(lambda: not self._queue)
-            with self._numeric_context():
+            with self.numeric_context():
                 while self.engine.step():
                     pass
         self._stopped = True
@@ -146,6 +144,9 @@ class SdkRuntime:
         """An id for an exported symbol (what memcpy_h2d/d2h take)."""
         images = self.artifacts.pe_images
         if not any(v.name == name and v.export for im in images for v in im.vars):
+            if any(v.name == name for im in images for v in im.vars):
+                raise MemcpyError(f"get_id: symbol '{name}' is not exported; declare it with "
+                                  "p.var(..., export=True)")
             exported = sorted({v.name for im in images for v in im.vars if v.export})
             raise MemcpyError(f"get_id: no PE exports a symbol '{name}' (exported: "
                               f"{', '.join(exported) or 'none'})")
@@ -271,12 +272,12 @@ class SdkRuntime:
             head.finished = True
             self._queue.popleft()
 
-    def _numeric_context(self):
+    def numeric_context(self):
         # Plain-Python task bodies use numpy scalars: overflow/inf are CSL semantics, not warnings.
         return contextlib.nullcontext() if self.jit else np.errstate(all="ignore")
 
     def _drive(self, until) -> None:
-        with self._numeric_context():
+        with self.numeric_context():
             self._pump()
             while not until():
                 if not self.engine.step():

@@ -1,0 +1,91 @@
+"""`pywse compile`: the `cslc` twin. A layout file defines `layout`: a `pw.Layout`, or a
+function `layout(**params)` returning one; cslc's flags are accepted under the same names."""
+from __future__ import annotations
+
+import argparse
+import inspect
+import sys
+
+from .compile import compile as compile_layout, import_file
+from .errors import PywseError
+from .layout import Layout
+
+
+def _pair(text: str) -> tuple[int, int]:
+    try:
+        a, b = text.split(",")
+        return int(a), int(b)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected two integers 'x,y', got {text!r}") from None
+
+
+def _value(text: str):
+    for conv in (int, float):
+        try:
+            return conv(text)
+        except ValueError:
+            pass
+    return text
+
+
+def _params(items: list[str]) -> dict:
+    """`--params=M:4,N:6 --params=k:1` -> {'M': 4, 'N': 6, 'k': 1} (as cslc parses them)."""
+    out = {}
+    for item in items:
+        for pair in filter(None, item.split(",")):
+            name, sep, value = pair.partition(":")
+            if not sep or not name:
+                raise argparse.ArgumentTypeError(f"bad param {pair!r}: expected name:value")
+            out[name] = _value(value)
+    return out
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="pywse", description="pywse command line")
+    sub = parser.add_subparsers(dest="command", required=True)
+    c = sub.add_parser("compile", help="compile a layout file (the cslc twin)")
+    c.add_argument("layout_file", help="Python file defining `layout` (a pw.Layout or a function)")
+    c.add_argument("--arch", default="wse2", choices=["wse2", "wse3"])
+    c.add_argument("--fabric-dims", type=_pair, default=None, metavar="X,Y")
+    c.add_argument("--fabric-offsets", type=_pair, default=(4, 1), metavar="X,Y")
+    c.add_argument("--memcpy", action="store_true", help="include the memcpy infrastructure")
+    c.add_argument("--channels", type=int, default=1)
+    c.add_argument("--width-west-buf", type=int, default=0)
+    c.add_argument("--width-east-buf", type=int, default=0)
+    c.add_argument("--params", action="append", default=[], metavar="NAME:VALUE,...")
+    c.add_argument("--colors", action="append", default=[], metavar="NAME:ID,...")
+    c.add_argument("-o", "--output", dest="out_dir", default="out")
+    c.add_argument("--no-jit", action="store_true", help="record jit=False as the default")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        params = _params(args.params)
+        params.update(_params(args.colors))
+        module = import_file(args.layout_file)
+        layout = getattr(module, "layout", None)
+        if layout is None:
+            raise PywseError(f"{args.layout_file} defines no `layout` (a pw.Layout or a "
+                             "function returning one)")
+        if not isinstance(layout, Layout):
+            accepted = inspect.signature(layout).parameters
+            takes_all = any(p.kind is p.VAR_KEYWORD for p in accepted.values())
+            layout = layout(**{k: v for k, v in params.items() if takes_all or k in accepted})
+        layout.source_file = str(module.__file__)
+        layout.source_module = module.__name__
+        compile_layout(layout, arch=args.arch, fabric_dims=args.fabric_dims,
+                       fabric_offsets=args.fabric_offsets, memcpy=args.memcpy,
+                       channels=args.channels, params=params, out_dir=args.out_dir,
+                       width_west_buf=args.width_west_buf, width_east_buf=args.width_east_buf,
+                       jit=False if args.no_jit else None)
+    except PywseError as e:
+        print(f"pywse compile: error: {e}", file=sys.stderr)
+        return 1
+    print(f"compiled {args.layout_file} -> {args.out_dir}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,81 @@
+"""A harness for unit-testing task logic from pytest: one program on a small grid.
+
+    h = Harness(my_program, size=4)          # params of the program as keywords
+    h.poke("data", np.arange(4, dtype=np.float32))
+    h.activate("compute")                    # or h.launch("exported_fn", *args)
+    h.run_until_idle()
+    assert h.peek("data").tolist() == [...]
+
+`memcpy_params` is supplied automatically when the program takes it.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from .builtins import ACTIVE
+from .compile import compile as compile_layout
+from .errors import MemcpyError
+from .layout import Layout
+from .program import Program
+from .runtime import SdkRuntime
+
+
+class Harness:
+    def __init__(self, program: Program, *, width: int = 1, height: int = 1, arch: str = "wse3",
+                 jit: bool | None = None, **params):
+        layout = Layout(width, height)
+        memcpy = layout.memcpy()
+        for y in range(height):
+            for x in range(width):
+                pe_params = dict(params)
+                if "memcpy_params" in program.param_names:
+                    pe_params["memcpy_params"] = memcpy.get_params(x)
+                layout.set_tile_code(x, y, program, **pe_params)
+        self.artifacts = compile_layout(layout, arch=arch)
+        self.runtime = SdkRuntime(self.artifacts, jit=jit)
+        self.runtime.load()
+        self.runtime.run()
+        self.engine = self.runtime.engine
+
+    def _var(self, name: str, x: int, y: int):
+        pe = self.engine.pe_index(x, y)
+        var = self.engine.image(pe).symbol(name)
+        if var is None:
+            raise MemcpyError(f"PE ({x}, {y}) has no symbol '{name}'")
+        return pe, var
+
+    def poke(self, name: str, values, x: int = 0, y: int = 0) -> None:
+        """Write `values` into symbol `name` on PE (x, y)."""
+        pe, var = self._var(name, x, y)
+        start = self.engine.mem_base[pe] + var.offset
+        data = np.broadcast_to(np.asarray(values, var.dtype), var.shape)
+        self.engine.arena[start:start + var.nbytes] = np.ascontiguousarray(data).view(np.uint8).ravel()
+
+    def peek(self, name: str, x: int = 0, y: int = 0) -> np.ndarray:
+        """A copy of symbol `name` on PE (x, y), in its declared type and shape."""
+        pe, var = self._var(name, x, y)
+        start = self.engine.mem_base[pe] + var.offset
+        return self.engine.arena[start:start + var.nbytes].view(var.dtype).reshape(var.shape).copy()
+
+    def activate(self, task: str, x: int = 0, y: int = 0) -> None:
+        """Activate local task `task` on PE (x, y), as `pw.activate` would."""
+        pe = self.engine.pe_index(x, y)
+        ids = [t.id for t in self.engine.image(pe).tasks if t.name == task and t.kind == "local"]
+        if not ids:
+            raise MemcpyError(f"PE ({x}, {y}) has no local task '{task}'")
+        self.engine.st.task_state[pe, ids[0]] |= ACTIVE
+        self.engine.wake(pe)
+
+    def launch(self, name: str, *args) -> None:
+        """Launch exported function `name` on every PE and wait for unblock_cmd_stream."""
+        self.runtime.launch(name, *args)
+
+    def run_until_idle(self) -> None:
+        """Run until no PE has a runnable task."""
+        with self.runtime.numeric_context():
+            while self.engine.step():
+                pass
+
+    @property
+    def cycles(self) -> int:
+        return self.runtime.cycles

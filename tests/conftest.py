@@ -1,0 +1,7 @@
+import pytest
+
+
+@pytest.fixture(params=[True, False], ids=["jit", "nojit"])
+def jit(request):
+    """Run a test with compiled task bodies and again as plain Python."""
+    return request.param

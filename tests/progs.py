@@ -1,0 +1,111 @@
+"""Small PE programs shared by the tests (module level, so one numba compile serves all)."""
+import numpy as np
+
+import pywse as pw
+
+
+@pw.program
+def scale_prog(p, *, memcpy_params, size: int = 4, factor: float = 2.0):
+    """data *= factor when launched; `done` (id 10) unblocks the command stream."""
+    sys = p.memcpy(memcpy_params)
+    data = p.var("data", pw.f32, size, export=True)
+    d_data = pw.mem1d(data)
+
+    @p.local_task(10)
+    def done():
+        sys.unblock_cmd_stream()
+
+    @p.export
+    def scale():
+        pw.fmuls(d_data, d_data, factor, async_=True, activate=done)
+
+
+@pw.program
+def order_prog(p, *, memcpy_params):
+    """Records the order tasks run in: log[k] = task number."""
+    sys = p.memcpy(memcpy_params)
+    log = p.var("log", pw.i32, 8, export=True)
+    n = p.var("n", pw.i32, 1)
+
+    def record(k):
+        log[n[0]] = k
+        n[0] += 1
+
+    @p.local_task(12)
+    def t12():
+        record(12)
+
+    @p.local_task(11)
+    def t11():
+        record(11)
+        pw.unblock(t12)
+
+    @p.local_task(9)
+    def t9():
+        record(9)
+
+    @p.export
+    def go():
+        pw.block(t12)
+        pw.activate(t12)
+        pw.activate(t11)
+        pw.activate(t9)
+        pw.activate(t9)   # activation is a flag: t9 runs once
+        sys.unblock_cmd_stream()
+
+
+@pw.program
+def stuck_prog(p, *, memcpy_params):
+    """A launched function that never unblocks the command stream."""
+    p.memcpy(memcpy_params)
+    x = p.var("x", pw.f32, 1, export=True)
+
+    @p.local_task(8)
+    def waits():
+        x[0] = 1.0
+
+    @p.export
+    def go():
+        pw.block(waits)
+        pw.activate(waits)
+
+
+@pw.program
+def typing_prog(p, *, memcpy_params, n: int = 64):
+    """CSL scalar typing in a task body: f32 stays f32, i16/u16 wrap."""
+    sys = p.memcpy(memcpy_params)
+    a = p.var("a", pw.f32, n, export=True)
+    b = p.var("b", pw.f32, n, export=True)
+    out = p.var("out", pw.f32, n, export=True)
+    i16s = p.var("i16s", pw.i16, n, export=True)
+    u16s = p.var("u16s", pw.u16, n, export=True)
+
+    @p.export
+    def compute():
+        for i in range(n):
+            out[i] = a[i] / 3.0 + b[i] * 1.7
+            i16s[i] = i16s[i] * i16s[i] + 12345
+            u16s[i] = u16s[i] - 40000
+        sys.unblock_cmd_stream()
+
+
+@pw.program
+def memory_prog(p, *, memcpy_params, n16: int = 8, n32: int = 8):
+    """Exported 16- and 32-bit symbols for memcpy tests."""
+    sys = p.memcpy(memcpy_params)
+    p.var("w32", pw.u32, n32, export=True)
+    p.var("f32s", pw.f32, n32, export=True)
+    p.var("w16", pw.u16, n16, export=True)
+    p.var("hidden", pw.u32, n32)
+    arg_log = p.var("args", pw.i32, 3, export=True)
+
+    @p.export
+    def noop():
+        sys.unblock_cmd_stream()
+
+    @p.export
+    def with_args(a: pw.i16, b: pw.u16, c: pw.f32):
+        arg_log[0] = a
+        arg_log[1] = b
+        arg_log[2] = pw.i32(c)
+        sys.unblock_cmd_stream()

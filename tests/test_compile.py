@@ -1,0 +1,177 @@
+"""Program declarations, cslc rules, out.json, loading a compile directory, the CLI."""
+import json
+import subprocess
+import sys
+import textwrap
+
+import numpy as np
+import pytest
+
+import pywse as pw
+from pywse.cli import main as cli_main
+
+from progs import scale_prog
+
+
+def one_pe(program=scale_prog, **params):
+    layout = pw.Layout(1, 1)
+    mc = layout.memcpy()
+    layout.set_tile_code(0, 0, program, memcpy_params=mc.get_params(0), **params)
+    return layout
+
+
+@pytest.mark.parametrize("kwargs, message", [
+    (dict(fabric_dims=(7, 3)), "need at least 8,3"),
+    (dict(fabric_dims=(8, 2)), "need at least 8,3"),
+    (dict(fabric_offsets=(3, 1)), "offset x >= 4"),
+    (dict(fabric_offsets=(4, 0)), "offset y >= 1"),
+    (dict(channels=0), "1..16"),
+    (dict(channels=17), "1..16"),
+    (dict(arch="wse4"), "unknown arch"),
+])
+def test_cslc_rules(kwargs, message):
+    with pytest.raises(pw.LayoutError, match=message):
+        pw.compile(one_pe(), **kwargs)
+
+
+def test_every_pe_needs_code():
+    layout = pw.Layout(2, 2)
+    mc = layout.memcpy()
+    layout.set_tile_code(0, 0, scale_prog, memcpy_params=mc.get_params(0))
+    with pytest.raises(pw.LayoutError, match=r"PE \(1, 0\) has no code"):
+        pw.compile(layout)
+
+
+def test_param_errors():
+    layout = pw.Layout(1, 1)
+    with pytest.raises(pw.ProgramError, match="has no param bogus"):
+        layout.set_tile_code(0, 0, scale_prog, memcpy_params=None, bogus=1)
+    with pytest.raises(pw.ProgramError, match="needs param memcpy_params"):
+        layout.set_tile_code(0, 0, scale_prog)
+    with pytest.raises(pw.LayoutError, match="outside the 1x1 rectangle"):
+        layout.set_tile_code(1, 0, scale_prog)
+
+
+def test_memory_limit_names_pe_and_largest_symbols():
+    @pw.program
+    def big(p, *, memcpy_params):
+        p.var("small", pw.f32, 10)
+        p.var("huge", pw.f32, 12000)
+        p.var("medium", pw.u16, 1000)
+
+    layout = pw.Layout(3, 1)
+    mc = layout.memcpy()
+    for x in range(3):
+        layout.set_tile_code(x, 0, big, memcpy_params=mc.get_params(x))
+    with pytest.raises(pw.ProgramError, match=r"PE \(0, 0\).*49152.*'huge' 48000 B, 'medium' 2000 B"):
+        pw.compile(layout)
+
+
+@pytest.mark.parametrize("arch, tid, message", [
+    ("wse3", 5, r"out of range for wse3 \(8..30\)"),
+    ("wse2", 31, r"out of range for wse2 \(0..30\)"),
+    ("wse2", 27, "reserved by memcpy"),
+    ("wse3", 28, "reserved by memcpy"),
+    ("wse3", 30, "reserved by memcpy"),
+    ("wse2", 29, "reserved by the system"),
+])
+def test_task_ids(arch, tid, message):
+    @pw.program
+    def prog(p, *, memcpy_params, tid):
+        @p.local_task(tid)
+        def t():
+            pass
+
+    with pytest.raises((pw.ProgramError, pw.LayoutError), match=message):
+        pw.compile(one_pe(prog, tid=tid), arch=arch)
+
+
+def test_declaration_errors():
+    @pw.program
+    def twice(p):
+        p.var("a", pw.f32, 1)
+        p.var("a", pw.f32, 1)
+
+    @pw.program
+    def bad_type(p):
+        p.var("a", np.float64, 1)
+
+    @pw.program
+    def untyped_export(p):
+        @p.export
+        def f(n):
+            pass
+
+    for prog, message in ((twice, "declared twice"), (bad_type, "unsupported element type"),
+                          (untyped_export, "needs a type annotation")):
+        layout = pw.Layout(1, 1)
+        layout.set_tile_code(0, 0, prog)
+        with pytest.raises(pw.ProgramError, match=message):
+            pw.compile(layout, memcpy=False)
+
+
+def test_out_dir_round_trip(tmp_path):
+    art = pw.compile(one_pe(size=3), arch="wse3", params={"size": 3}, out_dir=tmp_path)
+    meta = json.loads((tmp_path / "out.json").read_text())
+    assert meta["params"] == {"size": 3} and meta["pywse"]["arch"] == "wse3"
+    r = pw.SdkRuntime(str(tmp_path), jit=False)
+    assert r.artifacts.pe_images[0].symbol("data").size == 3 and art.arch == "wse3"
+
+
+def test_cli_compile_and_run(tmp_path):
+    (tmp_path / "layout.py").write_text(textwrap.dedent('''
+        import pywse as pw
+
+        @pw.program
+        def prog(p, *, memcpy_params, size):
+            sys = p.memcpy(memcpy_params)
+            data = p.var("data", pw.i32, size, export=True)
+
+            @p.export
+            def fill():
+                for i in range(size):
+                    data[i] = i * i
+                sys.unblock_cmd_stream()
+
+        def layout(size):
+            lay = pw.Layout(2, 1)
+            mc = lay.memcpy()
+            for x in range(2):
+                lay.set_tile_code(x, 0, prog, memcpy_params=mc.get_params(x), size=size)
+            return lay
+    '''))
+    (tmp_path / "run.py").write_text(textwrap.dedent('''
+        import argparse, json
+        import numpy as np
+        from pywse import SdkRuntime, MemcpyDataType, MemcpyOrder
+        parser = argparse.ArgumentParser()
+        parser.add_argument("--name")
+        args = parser.parse_args()
+        size = json.load(open(f"{args.name}/out.json"))["params"]["size"]
+        r = SdkRuntime(args.name, cmaddr=None)
+        sym = r.get_id("data")
+        r.load(); r.run()
+        r.launch("fill", nonblock=False)
+        out = np.zeros(2 * size, np.int32)
+        r.memcpy_d2h(out, sym, 0, 0, 2, 1, size, streaming=False,
+                     order=MemcpyOrder.ROW_MAJOR, data_type=MemcpyDataType.MEMCPY_32BIT,
+                     nonblock=False)
+        r.stop()
+        np.testing.assert_array_equal(out, np.tile(np.arange(size) ** 2, 2))
+        print("SUCCESS!")
+    '''))
+    out = tmp_path / "out"
+    assert cli_main(["compile", str(tmp_path / "layout.py"), "--arch=wse3", "--fabric-dims=9,3",
+                     "--fabric-offsets=4,1", "--memcpy", "--channels=1", "--params=size:5",
+                     "-o", str(out)]) == 0
+    res = subprocess.run([sys.executable, str(tmp_path / "run.py"), "--name", str(out)],
+                         capture_output=True, text=True, cwd=tmp_path, env={"PYWSE_JIT": "0",
+                         "PATH": "/usr/bin:/bin"})
+    assert "SUCCESS!" in res.stdout, res.stderr
+
+
+def test_cli_reports_errors(tmp_path, capsys):
+    (tmp_path / "layout.py").write_text("import pywse as pw\nlayout = pw.Layout(1, 1)\n")
+    assert cli_main(["compile", str(tmp_path / "layout.py"), "--memcpy", "-o",
+                     str(tmp_path / "o")]) == 1
+    assert "has no code" in capsys.readouterr().err

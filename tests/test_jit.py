@@ -1,0 +1,76 @@
+"""Task-body compilation: CSL typing agrees bit for bit between jit, jit=False and numpy."""
+import numpy as np
+import pytest
+
+import pywse as pw
+from pywse.testing import Harness
+
+from progs import typing_prog
+
+
+def test_scalar_typing_matches_numpy_bit_for_bit(jit):
+    rng = np.random.default_rng(0)
+    n = 64
+    a = (rng.standard_normal(n) * 100).astype(np.float32)
+    b = (rng.standard_normal(n) * 100).astype(np.float32)
+    i16s = rng.integers(-2**15, 2**15, n).astype(np.int16)
+    u16s = rng.integers(0, 2**16, n).astype(np.uint16)
+    h = Harness(typing_prog, jit=jit, n=n)
+    for name, v in (("a", a), ("b", b), ("i16s", i16s), ("u16s", u16s)):
+        h.poke(name, v)
+    h.launch("compute")
+    with np.errstate(all="ignore"):
+        expected = np.array([x / 3.0 + y * 1.7 for x, y in zip(a, b)], np.float32)
+        exp_i16 = np.array([v * v + 12345 for v in i16s], np.int16)
+        exp_u16 = np.array([v - 40000 for v in u16s], np.uint16)
+    np.testing.assert_array_equal(h.peek("out").view(np.uint32), expected.view(np.uint32))
+    np.testing.assert_array_equal(h.peek("i16s"), exp_i16)
+    np.testing.assert_array_equal(h.peek("u16s"), exp_u16)
+
+
+def test_program_state_cannot_be_rebound():
+    @pw.program
+    def rebinding(p, *, memcpy_params):
+        sys = p.memcpy(memcpy_params)
+        k = 3
+
+        @p.export
+        def go():
+            nonlocal k
+            k = 4
+            sys.unblock_cmd_stream()
+
+    with pytest.raises(pw.TaskError, match="nonlocal"):
+        Harness(rebinding, jit=False).launch("go")
+
+
+def test_activate_needs_a_local_task():
+    @pw.program
+    def wrong(p, *, memcpy_params):
+        sys = p.memcpy(memcpy_params)
+
+        @p.export
+        def other():
+            sys.unblock_cmd_stream()
+
+        @p.export
+        def go():
+            pw.activate(other)
+
+    with pytest.raises(pw.TaskError, match="'other' is a host-callable function"):
+        Harness(wrong, jit=False).launch("go")
+
+
+def test_builtin_keyword_typo_is_reported():
+    @pw.program
+    def typo(p, *, memcpy_params):
+        sys = p.memcpy(memcpy_params)
+        d = pw.mem1d(p.var("a", pw.f32, 2))
+
+        @p.export
+        def go():
+            pw.fmovs(d, 1.0, activte=go)
+            sys.unblock_cmd_stream()
+
+    with pytest.raises(pw.TaskError, match="has no option 'activte'"):
+        Harness(typo, jit=False).launch("go")
