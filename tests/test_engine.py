@@ -26,26 +26,27 @@ def test_async_op_activates_completion_task(jit):
 
 
 def test_compiled_path_ran_once_for_many_pes_and_param_values():
-    layout = pw.Layout(10, 10)
+    n = 100
+    layout = pw.Layout(n, n)
     mc = layout.memcpy()
-    for x in range(10):
-        for y in range(10):
+    for x in range(n):
+        for y in range(n):
             layout.set_tile_code(x, y, scale_prog, memcpy_params=mc.get_params(x), size=4,
-                                 factor=float(x * 10 + y))
+                                 factor=float(x * n + y))
     art = pw.compile(layout, arch="wse3")
     r = pw.SdkRuntime(art, jit=True)
     sym = r.get_id("data")
     r.load()
     r.run()
-    r.memcpy_h2d(sym, np.ones(400, np.float32), 0, 0, 10, 10, 4)
+    r.memcpy_h2d(sym, np.ones(n * n * 4, np.float32), 0, 0, n, n, 4)
     r.launch("scale")
-    out = np.zeros(400, np.float32)
-    r.memcpy_d2h(out, sym, 0, 0, 10, 10, 4)
+    out = np.zeros(n * n * 4, np.float32)
+    r.memcpy_d2h(out, sym, 0, 0, n, n, 4)
     r.stop()
-    factors = (np.arange(10)[None, :] * 10 + np.arange(10)[:, None]).astype(np.float32)
-    np.testing.assert_array_equal(out.reshape(10, 10, 4), np.repeat(factors[:, :, None], 4, 2))
+    factors = (np.arange(n)[None, :] * n + np.arange(n)[:, None]).astype(np.float32)
+    np.testing.assert_array_equal(out.reshape(n, n, 4), np.repeat(factors[:, :, None], 4, 2))
     compiled = dict(r.engine.compiled_tasks())
-    # one numba compilation per task, shared by 100 PEs with 100 distinct param values
+    # one numba compilation per task, shared by 10,000 PEs with 10,000 distinct param values
     assert len(compiled["scale"]) == 1 and len(compiled["done"]) == 1
 
 
@@ -118,3 +119,20 @@ def test_unsupported_construct_names_task_and_hints_nojit():
         h_err = str(e)
     assert h_err is not None and "task 'go'" in h_err and "jit=False" in h_err
     Harness(uses_dict, jit=False).launch("go")   # fine as plain Python
+
+
+def test_plain_python_tracebacks_point_at_the_users_line():
+    @pw.program
+    def faulty(p, *, memcpy_params):
+        p.memcpy(memcpy_params)
+        a = p.var("a", pw.f32, 2)
+
+        @p.export
+        def go():
+            a[5] = 1.0  # the faulty line
+
+    with pytest.raises(pw.TaskError) as err:
+        Harness(faulty, jit=False).launch("go")
+    import traceback
+    frames = traceback.extract_tb(err.value.__cause__.__traceback__)
+    assert frames[-1].filename == __file__ and "the faulty line" in frames[-1].line
