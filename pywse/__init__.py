@@ -7,6 +7,7 @@ from .errors import (DeadlockError, LayoutError, MemcpyError, ProgramError, Pyws
 from .layout import Layout
 from .memcpy import MemcpyDataType, MemcpyOrder
 from .program import Program, program
+from .routing import RangeFilter, SwitchPos, Switches
 from .runtime import MemcpyTask, SdkRuntime
 from .types import (EAST, NORTH, PE_MEMORY_BYTES, RAMP, SOUTH, WEST, Color, f16, f32, i16, i32,
                     u16, u32)
@@ -16,6 +17,6 @@ globals().update(_BUILTINS)  # pw.fmovs, pw.activate, pw.increment_dsd_offset, .
 __version__ = "0.1.0"
 __all__ = ["Artifacts", "Color", "DeadlockError", "EAST", "Layout", "LayoutError",
            "MemcpyDataType", "MemcpyError", "MemcpyOrder", "MemcpyTask", "NORTH",
-           "PE_MEMORY_BYTES", "Program", "ProgramError", "PywseError", "RAMP", "RoutingError",
-           "SOUTH", "SdkRuntime", "TaskError", "WEST", "compile", "f16", "f32", "i16", "i32",
+           "PE_MEMORY_BYTES", "Program", "ProgramError", "PywseError", "RAMP", "RangeFilter",
+           "RoutingError", "SOUTH", "SwitchPos", "Switches", "SdkRuntime", "TaskError", "WEST", "compile", "f16", "f32", "i16", "i32",
            "mem1d", "mem4d", "program", "u16", "u32", *sorted(_BUILTINS)]

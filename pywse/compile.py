@@ -16,9 +16,10 @@ from typing import Any, Callable
 
 import attrs
 
-from .errors import LayoutError
-from .layout import Layout
+from .errors import LayoutError, RoutingError
+from .layout import MEMCPY_RESERVED_COLORS, Layout
 from .program import PEContext, ProgramImage
+from .routing import check_routes
 from .types import ARCHES
 
 MEMCPY_RESERVED_LOCAL_IDS = (27, 28, 30)
@@ -115,6 +116,7 @@ def compile(layout: Layout | Callable[..., Layout], *, arch: str = "wse2",
         more = f" and {len(missing) - 5} more" if len(missing) > 5 else ""
         raise LayoutError(f"PE {missing[0]} has no code: every PE of the {w}x{h} rectangle needs "
                           f"set_tile_code (missing: {', '.join(map(str, missing[:5]))}{more})")
+    check_layout_routes(layout, arch, memcpy)
     images = []
     for y in range(h):
         for x in range(w):
@@ -135,6 +137,26 @@ def _pair(v, what) -> tuple[int, int]:
     except (TypeError, ValueError):
         raise LayoutError(f"{what} must be two integers (x, y), got {v!r}") from None
     return a, b
+
+
+WSE3_SWITCH_COLORS = (0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 12, 13, 16, 17, 20, 21)
+
+
+def check_layout_routes(layout: Layout, arch: str, memcpy: bool):
+    """Arch rules for routes, then the routing-graph checks (routing.py)."""
+    for (x, y, c), cfg in layout.routes.items():
+        if arch == "wse3" and (cfg.color_swap_x or cfg.color_swap_y):
+            raise RoutingError(f"PE ({x}, {y}) color {c}: color swap does not exist on wse3")
+        if arch == "wse3" and cfg.switches is not None and c not in WSE3_SWITCH_COLORS:
+            raise RoutingError(f"PE ({x}, {y}) color {c}: on wse3 only colors "
+                               f"{', '.join(map(str, WSE3_SWITCH_COLORS))} have switches")
+    reserved = {}
+    if memcpy:
+        reserved = {c: "reserved by memcpy" for c in MEMCPY_RESERVED_COLORS}
+        if layout.memcpy_info is not None:
+            for name in layout.memcpy_info.explicit:
+                reserved[layout.memcpy_info.colors[name]] = f"memcpy's {name} streaming color"
+    return check_routes(layout.routes, layout.width, layout.height, reserved)
 
 
 def _check_ids(image: ProgramImage, x: int, y: int, memcpy: bool) -> None:

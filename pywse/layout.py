@@ -1,10 +1,13 @@
 """Classic layout (the `layout.csl` twin): a rectangle of PEs, their code, and memcpy params."""
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Iterable
 
-from .errors import LayoutError
+import networkx as nx
+
+from .errors import LayoutError, RoutingError
 from .program import MEMCPY_COLOR_NAMES, MemcpyParams, Program
+from .routing import RangeFilter, RouteConfig, Switches, make_route, routing_graph
 from .types import N_COLORS, Color, color_id
 
 MEMCPY_RESERVED_COLORS = (21, 22, 23)
@@ -54,6 +57,7 @@ class Layout:
         self.width, self.height = int(width), int(height)
         self.tiles: dict[tuple[int, int], tuple[Program, dict[str, Any]]] = {}
         self.memcpy_info: MemcpyInfo | None = None
+        self.routes: dict[tuple[int, int, int], RouteConfig] = {}
         self.source_file: str | None = None    # set by `pywse compile`, to reload out dirs
         self.source_module: str | None = None
 
@@ -81,8 +85,25 @@ class Layout:
         program.check_params(merged, f"set_tile_code({x}, {y})")
         self.tiles[(x, y)] = (program, merged)
 
-    def set_color_config(self, x: int, y: int, color, rx=(), tx=(), **kwargs) -> None:
-        """Routes need the fabric engine, which this version does not have yet."""
-        raise LayoutError("set_color_config: routes and wavelets need the fabric engine, which "
-                          "this version of pywse does not have yet; PEs can exchange data "
-                          "through the host (copy-mode memcpy) meanwhile")
+    def set_color_config(self, x: int, y: int, color, rx: Iterable = (), tx: Iterable = (),
+                         switches: Switches | None = None, filter: RangeFilter | None = None,
+                         color_swap_x: bool = False, color_swap_y: bool = False) -> None:
+        """Route `color` through PE (x, y)'s router (CSL `@set_color_config`).
+
+        `rx`/`tx` are sets of pw.RAMP/NORTH/SOUTH/EAST/WEST seen from the router: rx RAMP
+        means "from my CE", tx RAMP "down to my CE". Each (PE, color) is configured once.
+        """
+        self._check_xy(x, y, "set_color_config")
+        try:
+            c = color_id(color)
+        except (ValueError, TypeError):
+            raise RoutingError(f"set_color_config({x}, {y}): {color!r} is not a color "
+                               f"0..{N_COLORS - 1}") from None
+        if (x, y, c) in self.routes:
+            raise RoutingError(f"set_color_config({x}, {y}): color {c} is configured twice")
+        self.routes[(x, y, c)] = make_route(x, y, c, rx, tx, switches, filter, color_swap_x,
+                                            color_swap_y)
+
+    def routing_graph(self) -> nx.DiGraph:
+        """The routing graph: nodes (x, y, color), an edge per possible hop (networkx)."""
+        return routing_graph(self.routes, self.width, self.height)

@@ -1,0 +1,86 @@
+"""Routing-graph checks at compile time (networkx), each naming PE and color."""
+import networkx as nx
+import pytest
+
+import pywse as pw
+from pywse import RangeFilter, SwitchPos, Switches
+
+
+@pw.program
+def empty(p):
+    pass
+
+
+def layout_with(routes, w=3, h=2, **memcpy_colors):
+    layout = pw.Layout(w, h)
+    if memcpy_colors:
+        layout.memcpy(**memcpy_colors)
+    for x in range(w):
+        for y in range(h):
+            layout.set_tile_code(x, y, empty)
+    for x, y, c, kw in routes:
+        layout.set_color_config(x, y, c, **kw)
+    return layout
+
+
+CHAIN = [(0, 0, 1, dict(rx=[pw.RAMP], tx=[pw.EAST])),
+         (1, 0, 1, dict(rx=[pw.WEST], tx=[pw.RAMP, pw.EAST])),
+         (2, 0, 1, dict(rx=[pw.WEST], tx=[pw.RAMP]))]
+
+
+def test_valid_chain_and_graph():
+    layout = layout_with(CHAIN)
+    pw.compile(layout, arch="wse3")
+    g = layout.routing_graph()
+    assert isinstance(g, nx.DiGraph)
+    assert list(nx.topological_sort(g)) == [(0, 0, 1), (1, 0, 1), (2, 0, 1)]
+
+
+@pytest.mark.parametrize("routes, message", [
+    ([(2, 0, 1, dict(rx=[pw.RAMP], tx=[pw.EAST]))], r"PE \(2, 0\) color 1: tx EAST leaves"),
+    ([(0, 0, 1, dict(rx=[pw.RAMP], tx=[pw.SOUTH]))],
+     r"PE \(0, 0\) color 1: tx SOUTH points at PE \(0, 1\), which does not receive"),
+    ([(1, 1, 2, dict(rx=[pw.NORTH], tx=[pw.RAMP]))], r"PE \(1, 1\) color 2: rx NORTH but PE \(1, 0\)"),
+    ([(0, 0, 3, dict(rx=[pw.RAMP], tx=[pw.EAST])), (2, 0, 3, dict(rx=[pw.RAMP], tx=[pw.WEST])),
+      (1, 0, 3, dict(rx=[pw.WEST, pw.EAST], tx=[pw.RAMP]))], r"PE \(1, 0\) color 3: flows from"),
+    ([(0, 0, 4, dict(rx=[pw.SOUTH], tx=[pw.EAST])), (1, 0, 4, dict(rx=[pw.WEST], tx=[pw.SOUTH])),
+      (1, 1, 4, dict(rx=[pw.NORTH], tx=[pw.WEST])), (0, 1, 4, dict(rx=[pw.EAST], tx=[pw.NORTH]))],
+     "color 4 routes in a cycle"),
+    ([(0, 0, 21, dict(rx=[pw.RAMP], tx=[pw.RAMP]))], "color 21 is reserved by memcpy"),
+])
+def test_routing_errors(routes, message):
+    with pytest.raises(pw.RoutingError, match=message):
+        pw.compile(layout_with(routes), arch="wse3")
+
+
+def test_user_route_on_memcpy_streaming_color_is_refused():
+    layout = layout_with([(0, 0, 5, dict(rx=[pw.RAMP], tx=[pw.RAMP]))], MEMCPYH2D_1=5)
+    with pytest.raises(pw.RoutingError, match="memcpy's MEMCPYH2D_1 streaming color"):
+        pw.compile(layout, arch="wse2")
+
+
+def test_switched_ring_is_not_a_cycle_error():
+    sw = Switches(pos1=SwitchPos(tx=[pw.RAMP]), ring_mode=True)
+    routes = [(0, 0, 4, dict(rx=[pw.SOUTH], tx=[pw.EAST], switches=sw)),
+              (1, 0, 4, dict(rx=[pw.WEST], tx=[pw.SOUTH])),
+              (1, 1, 4, dict(rx=[pw.NORTH], tx=[pw.WEST])),
+              (0, 1, 4, dict(rx=[pw.EAST], tx=[pw.NORTH]))]
+    pw.compile(layout_with(routes), arch="wse3")
+
+
+def test_arch_and_config_errors():
+    layout = layout_with([(0, 0, 10, dict(rx=[pw.RAMP], tx=[pw.RAMP], color_swap_x=True))])
+    with pytest.raises(pw.RoutingError, match="color swap does not exist on wse3"):
+        pw.compile(layout, arch="wse3")
+    pw.compile(layout, arch="wse2")
+    sw = Switches(pos1=SwitchPos(tx=[pw.RAMP]))
+    layout = layout_with([(0, 0, 11, dict(rx=[pw.RAMP], tx=[pw.RAMP], switches=sw))])
+    with pytest.raises(pw.RoutingError, match="only colors .* have switches"):
+        pw.compile(layout, arch="wse3")
+    with pytest.raises(pw.RoutingError, match="configured twice"):
+        layout.set_color_config(0, 0, 11, rx=[pw.RAMP], tx=[pw.RAMP])
+    with pytest.raises(pw.RoutingError, match="not a direction"):
+        layout.set_color_config(1, 0, 11, rx=["UP"], tx=[pw.RAMP])
+    with pytest.raises(pw.RoutingError, match="not a valid position"):
+        Switches(current_switch_pos=2)
+    layout.set_color_config(2, 0, 12, rx=[pw.RAMP], tx=[pw.RAMP], filter=RangeFilter(0, 3))
