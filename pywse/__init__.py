@@ -1,7 +1,7 @@
 """pywse: write, lay out, simulate and unit-test Cerebras WSE programs in Python."""
 from .builtins import REGISTRY as _BUILTINS
 from .compile import Artifacts, compile
-from .dsd import mem1d, mem4d
+from .dsd import fabin, fabout, mem1d, mem4d
 from .errors import (DeadlockError, LayoutError, MemcpyError, ProgramError, PywseError,
                      RoutingError, TaskError)
 from .layout import Layout
@@ -19,4 +19,4 @@ __all__ = ["Artifacts", "Color", "DeadlockError", "EAST", "Layout", "LayoutError
            "MemcpyDataType", "MemcpyError", "MemcpyOrder", "MemcpyTask", "NORTH",
            "PE_MEMORY_BYTES", "Program", "ProgramError", "PywseError", "RAMP", "RangeFilter",
            "RoutingError", "SOUTH", "SwitchPos", "Switches", "SdkRuntime", "TaskError", "WEST", "compile", "f16", "f32", "i16", "i32",
-           "mem1d", "mem4d", "program", "u16", "u32", *sorted(_BUILTINS)]
+           "fabin", "fabout", "mem1d", "mem4d", "program", "u16", "u32", *sorted(_BUILTINS)]

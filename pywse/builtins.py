@@ -21,8 +21,8 @@ from numba.core import types as nbtypes
 from numba.core.errors import TypingError
 from numba.extending import overload, register_jitable
 
-from . import cslops
-from .dsd import MemDSD, dsd_addr, dsd_in_bounds, dsd_length
+from . import cslops, fabric, ops
+from .dsd import FabDSD, MemDSD, dsd_in_bounds
 from .errors import ProgramError
 
 ACTIVE = np.uint8(1)
@@ -35,10 +35,13 @@ class Builtin:
     """A name task bodies may call; see the module docstring for how calls are compiled."""
 
     def __init__(self, name: str, impl: Callable, nargs: int, options=(), static=None,
-                 comptime: Callable | None = None, doc: str = ""):
+                 comptime: Callable | None = None, doc: str = "", prefix=(), pad: int = 0):
         self.name = name
-        self.impl = register_jitable(impl)
+        self.impl = impl if hasattr(impl, "_pywse_jitable") else register_jitable(impl)
+        self.impl._pywse_jitable = True
         self.nargs = nargs          # positional user arguments
+        self.prefix = tuple(prefix)  # int64 constants passed before the user arguments
+        self.pad = pad              # user arguments are padded with None up to this count
         self.options = tuple(options)  # (keyword, default) appended positionally in this order
         self.static = static or {}  # position -> converter applied at compile time (e.g. dtype)
         self.comptime = comptime
@@ -101,345 +104,197 @@ def _unblock_cmd_stream(st, pe):
     st.cmd_unblocked[pe] = 1
 
 
-# -- operands ----------------------------------------------------------------------------------
+# -- operands: any DSD, pointer or number -> an operand descriptor row (ops.py) ---------------
 
-def _operand_factory(dtype, convert):
-    """Build `op(x, n)`: x (DSD, pointer or number) as a MemDSD viewed as `dtype`, n long."""
-    dtype = np.dtype(dtype)
-    np_type = dtype.type
-
-    def operand(x, n):
-        if isinstance(x, MemDSD):
-            if x.arr.itemsize != dtype.itemsize:
-                raise TypeError(f"operand has {8 * x.arr.itemsize}-bit elements; this op needs "
-                                f"{8 * dtype.itemsize}-bit ones")
-            return MemDSD(x.arr.view(np_type), x.offset, x.e0, x.s0, x.e1, x.s1, x.e2, x.s2, x.e3, x.s3)
-        if isinstance(x, np.ndarray):
-            if x.size != 1 or x.itemsize != dtype.itemsize:
-                raise TypeError("an array operand must be a one-element (pointer-to-scalar) var "
-                                "of the op's width; wrap arrays in pw.mem1d(...)")
-            return MemDSD(x.reshape(1).view(np_type), 0, n, 0, 1, 0, 1, 0, 1, 0)
-        return MemDSD(np.full(1, convert(x), np_type), 0, n, 0, 1, 0, 1, 0, 1, 0)
-
-    @overload(operand)
-    def _ol(x, n):
-        if isinstance(x, nbtypes.NamedTuple) and x.instance_class is MemDSD:
-            if x.types[0].dtype.bitwidth != 8 * dtype.itemsize:
-                raise TypingError(f"operand has {x.types[0].dtype.bitwidth}-bit elements; this "
-                                  f"op needs {8 * dtype.itemsize}-bit ones")
-            return lambda x, n: MemDSD(x.arr.view(np_type), x.offset, x.e0, x.s0, x.e1, x.s1,
-                                       x.e2, x.s2, x.e3, x.s3)
-        if isinstance(x, nbtypes.Array):
-            if x.dtype.bitwidth != 8 * dtype.itemsize:
-                raise TypingError("an array operand must be a one-element var of the op's width")
-
-            def from_array(x, n):
-                if x.size != 1:
-                    raise TypeError("an array operand must be a one-element (pointer-to-scalar) "
-                                    "var; wrap arrays in pw.mem1d(...)")
-                return MemDSD(x.reshape(1).view(np_type), 0, n, 0, 1, 0, 1, 0, 1, 0)
-            return from_array
-        if isinstance(x, (nbtypes.Number, nbtypes.Boolean)):
-            return lambda x, n: MemDSD(np.full(1, convert(x), np_type), 0, n, 0, 1, 0, 1, 0, 1, 0)
-        raise TypingError(f"unsupported DSD-op operand of type {x}")
-
-    return operand
+OP_SRC_KIND = np.zeros(ops.MAX_OPS, np.int64)   # how a number source is encoded: 0 int, 1 f32, 2 f16
+for _name, (_code, _, _) in ops.OPS.items():
+    OP_SRC_KIND[_code] = (2 if _name in ("fmovh", "faddh", "fsubh", "fmulh", "fmaxh", "fmach",
+                                          "fnegh", "fh2s")
+                          else 1 if _name.startswith("f") else 0)
 
 
 @register_jitable
-def _to_f32(x):
-    return np.float32(x)
+def _number_bits(st, x, kind):
+    if kind == 1:
+        return np.int64(ops.f32_bits(st, x))
+    if kind == 2:
+        return np.int64(cslops.f32_to_f16_bits(np.float32(x)))
+    return np.int64(x) & 0xFFFFFFFF
+
+
+def _fill(st, row, x, kind, is_dst):
+    """Describe operand `x` in `row` (plain Python twin of the numba overload below)."""
+    if x is None:
+        row[ops.KIND] = ops.K_NONE
+    elif isinstance(x, MemDSD):
+        _fill_mem(st, row, x.arr, x.offset, x.e0, x.s0, x.e1, x.s1, x.e2, x.s2, x.e3, x.s3)
+    elif isinstance(x, FabDSD):
+        _fill_fab(row, x.kind, x.queue, x.extent, x.control, is_dst)
+    elif isinstance(x, np.ndarray):
+        _fill_pointer(st, row, x)
+    else:
+        if is_dst:
+            raise TypeError("the destination of a DSD op must be a DSD or a one-element var")
+        row[ops.KIND] = ops.K_SCALAR
+        row[ops.ADDR] = _number_bits(st, x, kind)
+
+
+@overload(_fill)
+def _ol_fill(st, row, x, kind, is_dst):
+    if isinstance(x, (nbtypes.NoneType, nbtypes.Omitted)):
+        def impl(st, row, x, kind, is_dst):
+            row[ops.KIND] = ops.K_NONE
+        return impl
+    if isinstance(x, nbtypes.BaseNamedTuple) and x.instance_class is MemDSD:
+        return lambda st, row, x, kind, is_dst: _fill_mem(st, row, x.arr, x.offset, x.e0, x.s0,
+                                                          x.e1, x.s1, x.e2, x.s2, x.e3, x.s3)
+    if isinstance(x, nbtypes.BaseNamedTuple) and x.instance_class is FabDSD:
+        return lambda st, row, x, kind, is_dst: _fill_fab(row, x.kind, x.queue, x.extent,
+                                                          x.control, is_dst)
+    if isinstance(x, nbtypes.Array):
+        return lambda st, row, x, kind, is_dst: _fill_pointer(st, row, x)
+    if isinstance(x, (nbtypes.Number, nbtypes.Boolean)):
+        def number(st, row, x, kind, is_dst):
+            if is_dst:
+                raise TypeError("the destination of a DSD op must be a DSD or a one-element var")
+            row[ops.KIND] = ops.K_SCALAR
+            row[ops.ADDR] = _number_bits(st, x, kind)
+        return number
+    raise TypingError(f"a DSD op operand must be a DSD, a one-element var or a number, not {x}")
 
 
 @register_jitable
-def _to_f16_bits(x):
-    return cslops.f32_to_f16_bits(np.float32(x))
+def _address(st, arr):
+    addr = arr.ctypes.data - st.arena.ctypes.data
+    if addr < 0 or addr + arr.size * arr.itemsize > st.arena.size:
+        raise ValueError("DSD operand is not in PE memory")
+    return addr
 
 
 @register_jitable
-def _to_u16(x):
-    return np.uint16(np.int64(x) & 0xFFFF)
-
-
-@register_jitable
-def _to_u32(x):
-    return np.uint32(np.int64(x) & 0xFFFFFFFF)
-
-
-_f32 = _operand_factory(np.float32, _to_f32)
-_f16 = _operand_factory(np.uint16, _to_f16_bits)
-_u16 = _operand_factory(np.uint16, _to_u16)
-_u32 = _operand_factory(np.uint32, _to_u32)
-
-
-@register_jitable
-def _check(d, n):
-    if dsd_length(d) != n and d.s0 != 0:
-        raise ValueError("DSD operands have different lengths")
-    if not dsd_in_bounds(d):
+def _fill_mem(st, row, arr, offset, e0, s0, e1, s1, e2, s2, e3, s3):
+    row[ops.KIND] = ops.K_MEM
+    row[ops.ADDR] = _address(st, arr)
+    row[ops.OFF] = offset
+    row[ops.E0] = e0
+    row[ops.S0] = s0
+    row[ops.E1] = e1
+    row[ops.S1] = s1
+    row[ops.E2] = e2
+    row[ops.S2] = s2
+    row[ops.E3] = e3
+    row[ops.S3] = s3
+    row[ops.WIDTH] = arr.itemsize
+    if not dsd_in_bounds(MemDSD(arr, offset, e0, s0, e1, s1, e2, s2, e3, s3)):
         raise IndexError("DSD reaches outside its array")
 
 
 @register_jitable
-def _dest(dst):
-    if not dsd_in_bounds(dst):
-        raise IndexError("destination DSD reaches outside its array")
-    return dsd_length(dst)
-
-
-# -- op cost (cycles) for the timing model: elements / SIMD width, per arch -----------------
-
-@register_jitable
-def _charge(st, pe, n, width2, width3):
-    w = width3 if st.config[0] == 3 else width2
-    st.cycles[pe] += (n + w - 1) // w + 1
-
-
-# -- the ops ---------------------------------------------------------------------------------
-# Each op: normalise operands, check bounds/lengths, loop, charge cycles, complete.
-
-@builtin("fmovs", options=COMPLETION)
-def _fmovs(st, pe, dst, src, async_, activate, unblock):
-    """dst[i] = src[i] as f32 (bits preserved)."""
-    n = _dest(dst)
-    d = _f32(dst, n)
-    a = _f32(src, n)
-    _check(a, n)
-    for i in range(n):
-        d.arr[dsd_addr(d, i)] = a.arr[dsd_addr(a, i)]
-    _charge(st, pe, n, 2, 4)
-    _complete(st, pe, activate, unblock)
-
-
-@builtin("mov32", options=COMPLETION)
-def _mov32(st, pe, dst, src, async_, activate, unblock):
-    """dst[i] = src[i], 32 raw bits."""
-    n = _dest(dst)
-    d = _u32(dst, n)
-    a = _u32(src, n)
-    _check(a, n)
-    for i in range(n):
-        d.arr[dsd_addr(d, i)] = a.arr[dsd_addr(a, i)]
-    _charge(st, pe, n, 2, 4)
-    _complete(st, pe, activate, unblock)
-
-
-@builtin("mov16", options=COMPLETION)
-def _mov16(st, pe, dst, src, async_, activate, unblock):
-    """dst[i] = src[i], 16 raw bits."""
-    n = _dest(dst)
-    d = _u16(dst, n)
-    a = _u16(src, n)
-    _check(a, n)
-    for i in range(n):
-        d.arr[dsd_addr(d, i)] = a.arr[dsd_addr(a, i)]
-    _charge(st, pe, n, 4, 8)
-    _complete(st, pe, activate, unblock)
-
-
-@builtin("fmovh", options=COMPLETION)
-def _fmovh(st, pe, dst, src, async_, activate, unblock):
-    """dst[i] = src[i] as f16 (bits preserved)."""
-    n = _dest(dst)
-    d = _f16(dst, n)
-    a = _f16(src, n)
-    _check(a, n)
-    for i in range(n):
-        d.arr[dsd_addr(d, i)] = a.arr[dsd_addr(a, i)]
-    _charge(st, pe, n, 4, 8)
-    _complete(st, pe, activate, unblock)
-
-
-def _f32_binary(name, fn, w2, w3, doc):
-    def impl(st, pe, dst, src0, src1, async_, activate, unblock):
-        n = _dest(dst)
-        d = _f32(dst, n)
-        a = _f32(src0, n)
-        b = _f32(src1, n)
-        _check(a, n)
-        _check(b, n)
-        for i in range(n):
-            d.arr[dsd_addr(d, i)] = fn(a.arr[dsd_addr(a, i)], b.arr[dsd_addr(b, i)])
-        _charge(st, pe, n, w2, w3)
-        _complete(st, pe, activate, unblock)
-    impl.__doc__ = doc
-    return builtin(name, options=COMPLETION)(impl)
-
-
-def _f16_binary(name, fn, w2, w3, doc):
-    def impl(st, pe, dst, src0, src1, async_, activate, unblock):
-        n = _dest(dst)
-        d = _f16(dst, n)
-        a = _f16(src0, n)
-        b = _f16(src1, n)
-        _check(a, n)
-        _check(b, n)
-        for i in range(n):
-            x = cslops.f16_bits_to_f32(a.arr[dsd_addr(a, i)])
-            y = cslops.f16_bits_to_f32(b.arr[dsd_addr(b, i)])
-            d.arr[dsd_addr(d, i)] = cslops.f32_to_f16_bits(fn(x, y))
-        _charge(st, pe, n, w2, w3)
-        _complete(st, pe, activate, unblock)
-    impl.__doc__ = doc
-    return builtin(name, options=COMPLETION)(impl)
-
-
-def _int16_binary(name, fn, w2, w3, doc):
-    def impl(st, pe, dst, src0, src1, async_, activate, unblock):
-        n = _dest(dst)
-        d = _u16(dst, n)
-        a = _u16(src0, n)
-        b = _u16(src1, n)
-        _check(a, n)
-        _check(b, n)
-        for i in range(n):
-            d.arr[dsd_addr(d, i)] = np.uint16(fn(np.int64(a.arr[dsd_addr(a, i)]),
-                                                 np.int64(b.arr[dsd_addr(b, i)])) & 0xFFFF)
-        _charge(st, pe, n, w2, w3)
-        _complete(st, pe, activate, unblock)
-    impl.__doc__ = doc
-    return builtin(name, options=COMPLETION)(impl)
+def _fill_pointer(st, row, arr):
+    if arr.size != 1:
+        raise TypeError("an array operand must be a one-element (pointer-to-scalar) var; wrap "
+                        "arrays in pw.mem1d(...)")
+    row[ops.KIND] = ops.K_MEM
+    row[ops.ADDR] = _address(st, arr)
+    row[ops.E0] = -1   # a pointer repeats its element for any length
+    row[ops.E1] = 1
+    row[ops.E2] = 1
+    row[ops.E3] = 1
+    row[ops.WIDTH] = arr.itemsize
 
 
 @register_jitable
-def _add(x, y):
-    return x + y
+def _fill_fab(row, kind, queue, extent, control, is_dst):
+    if is_dst and kind != ops.K_FABOUT:
+        raise TypeError("a fabin DSD cannot be a destination")
+    if not is_dst and kind != ops.K_FABIN:
+        raise TypeError("a fabout DSD cannot be a source")
+    row[ops.KIND] = kind
+    row[ops.QUEUE] = queue
+    row[ops.E0] = extent
+    row[ops.CTRL] = control
 
 
 @register_jitable
-def _sub(x, y):
-    return x - y
+def _describe(st, code, dst, a, b, c):
+    """Operand rows for an op call (the only part compiled per operand-type combination)."""
+    rows = np.zeros((4, ops.NF), np.int64)
+    kind = OP_SRC_KIND[code]
+    _fill(st, rows[0], dst, kind, True)
+    _fill(st, rows[1], a, kind, False)
+    _fill(st, rows[2], b, kind, False)
+    _fill(st, rows[3], c, kind, False)
+    return rows
 
 
 @register_jitable
-def _mul(x, y):
-    return x * y
+def _start(st, pe, code, async_, activate, unblock, rows):
+    """Check an op and run it (sync) or hand it to a microthread (async with a fabric operand)."""
+    n = -1
+    slot = ops.MAIN
+    for k in range(4):
+        length = ops.operand_length(rows[k])
+        if length >= 0:
+            if n >= 0 and length != n:
+                raise ValueError("DSD operands have different lengths")
+            n = length
+        width = ops.OP_DST_WIDTH[code] if k == 0 else ops.OP_SRC_WIDTH[code]
+        if rows[k, ops.KIND] == ops.K_MEM and rows[k, ops.WIDTH] != width:
+            raise TypeError("operand element size does not match the op (16- vs 32-bit)")
+        if async_ and slot == ops.MAIN and (rows[k, ops.KIND] == ops.K_FABIN
+                                            or rows[k, ops.KIND] == ops.K_FABOUT):
+            slot = rows[k, ops.QUEUE]   # the microthread of the first fabric operand
+    if n < 0:
+        n = 1
+    if st.ut_code[pe, slot] != 0:
+        raise ValueError("two async ops use the same microthread (queue) at once")
+    st.ut_code[pe, slot] = code
+    st.ut_opnd[pe, slot] = rows
+    st.ut_pos[pe, slot] = 0
+    st.ut_len[pe, slot] = n
+    st.ut_act[pe, slot] = activate
+    st.ut_unb[pe, slot] = unblock
+    if slot != ops.MAIN:
+        fabric.activate(st, pe)
+        st.cycles[pe] += 1
+        return
+    simd = ops.OP_SIMD[code, 1 if st.config[0] == 3 else 0]
+    st.cycles[pe] += (n + simd - 1) // simd + 1
+    while st.ut_code[pe, ops.MAIN] != 0:
+        if ops.run_slot(st, pe, ops.MAIN, n) < 0:
+            ops.wait_for_fabric(st, pe)
 
 
-@register_jitable
-def _max(x, y):
-    return x if x >= y or y != y else y
+def _op(st, pe, code, dst, a, b, c, async_, activate, unblock):
+    """Every DSD op builtin: `code` says which (ops.OPS); unused sources are None."""
+    _start(st, pe, code, bool(async_), np.int64(activate), np.int64(unblock),
+           _describe(st, code, dst, a, b, c))
 
 
-@register_jitable
-def _and(x, y):
-    return x & y
+def _op_builtin(name, doc):
+    code, nsrc, _ = ops.OPS[name]
+    b = Builtin(name, _op, nsrc + 1, COMPLETION, prefix=(code,), pad=4, doc=doc)
+    REGISTRY[name] = b
+    return b
 
 
-@register_jitable
-def _or(x, y):
-    return x | y
-
-
-@register_jitable
-def _xor(x, y):
-    return x ^ y
-
-
-fadds = _f32_binary("fadds", _add, 2, 4, "dst[i] = src0[i] + src1[i] in f32.")
-fsubs = _f32_binary("fsubs", _sub, 2, 4, "dst[i] = src0[i] - src1[i] in f32.")
-fmuls = _f32_binary("fmuls", _mul, 1, 1, "dst[i] = src0[i] * src1[i] in f32.")
-fmaxs = _f32_binary("fmaxs", _max, 1, 4, "dst[i] = max(src0[i], src1[i]) in f32.")
-faddh = _f16_binary("faddh", _add, 4, 8, "dst[i] = src0[i] + src1[i] in f16.")
-fsubh = _f16_binary("fsubh", _sub, 4, 8, "dst[i] = src0[i] - src1[i] in f16.")
-fmulh = _f16_binary("fmulh", _mul, 4, 8, "dst[i] = src0[i] * src1[i] in f16.")
-fmaxh = _f16_binary("fmaxh", _max, 1, 8, "dst[i] = max(src0[i], src1[i]) in f16.")
-add16 = _int16_binary("add16", _add, 4, 8, "dst[i] = src0[i] + src1[i], 16-bit wrap-around.")
-sub16 = _int16_binary("sub16", _sub, 4, 8, "dst[i] = src0[i] - src1[i], 16-bit wrap-around.")
-and16 = _int16_binary("and16", _and, 4, 8, "dst[i] = src0[i] & src1[i] (16 bits).")
-or16 = _int16_binary("or16", _or, 4, 8, "dst[i] = src0[i] | src1[i] (16 bits).")
-xor16 = _int16_binary("xor16", _xor, 4, 8, "dst[i] = src0[i] ^ src1[i] (16 bits).")
-
-
-@builtin("fmacs", options=COMPLETION)
-def _fmacs(st, pe, dst, src0, src1, scalar, async_, activate, unblock):
-    """dst[i] = src0[i] + src1[i] * scalar in f32 (product rounded, then the sum)."""
-    n = _dest(dst)
-    d = _f32(dst, n)
-    a = _f32(src0, n)
-    b = _f32(src1, n)
-    c = _f32(scalar, n)
-    _check(a, n)
-    _check(b, n)
-    _check(c, n)
-    for i in range(n):
-        p = b.arr[dsd_addr(b, i)] * c.arr[dsd_addr(c, i)]
-        d.arr[dsd_addr(d, i)] = a.arr[dsd_addr(a, i)] + p
-    _charge(st, pe, n, 1, 1)
-    _complete(st, pe, activate, unblock)
-
-
-@builtin("fmach", options=COMPLETION)
-def _fmach(st, pe, dst, src0, src1, scalar, async_, activate, unblock):
-    """dst[i] = src0[i] + src1[i] * scalar in f16 (each step rounded to f16)."""
-    n = _dest(dst)
-    d = _f16(dst, n)
-    a = _f16(src0, n)
-    b = _f16(src1, n)
-    c = _f16(scalar, n)
-    _check(a, n)
-    _check(b, n)
-    _check(c, n)
-    for i in range(n):
-        p = cslops.f32_to_f16_bits(cslops.f16_bits_to_f32(b.arr[dsd_addr(b, i)])
-                                   * cslops.f16_bits_to_f32(c.arr[dsd_addr(c, i)]))
-        s = cslops.f16_bits_to_f32(a.arr[dsd_addr(a, i)]) + cslops.f16_bits_to_f32(p)
-        d.arr[dsd_addr(d, i)] = cslops.f32_to_f16_bits(s)
-    _charge(st, pe, n, 4, 8)
-    _complete(st, pe, activate, unblock)
-
-
-@builtin("fnegs", options=COMPLETION)
-def _fnegs(st, pe, dst, src, async_, activate, unblock):
-    """dst[i] = -src[i] in f32 (flips the sign bit)."""
-    n = _dest(dst)
-    d = _u32(dst, n)
-    a = _f32(src, n)
-    _check(a, n)
-    bits = a.arr.view(np.uint32)
-    for i in range(n):
-        d.arr[dsd_addr(d, i)] = bits[dsd_addr(a, i)] ^ np.uint32(0x80000000)
-    _charge(st, pe, n, 2, 4)
-    _complete(st, pe, activate, unblock)
-
-
-@builtin("fnegh", options=COMPLETION)
-def _fnegh(st, pe, dst, src, async_, activate, unblock):
-    """dst[i] = -src[i] in f16 (flips the sign bit)."""
-    n = _dest(dst)
-    d = _u16(dst, n)
-    a = _f16(src, n)
-    _check(a, n)
-    for i in range(n):
-        d.arr[dsd_addr(d, i)] = a.arr[dsd_addr(a, i)] ^ np.uint16(0x8000)
-    _charge(st, pe, n, 4, 8)
-    _complete(st, pe, activate, unblock)
-
-
-@builtin("fh2s", options=COMPLETION)
-def _fh2s(st, pe, dst, src, async_, activate, unblock):
-    """dst[i] (f32) = src[i] (f16), exact."""
-    n = _dest(dst)
-    d = _f32(dst, n)
-    a = _f16(src, n)
-    _check(a, n)
-    for i in range(n):
-        d.arr[dsd_addr(d, i)] = cslops.f16_bits_to_f32(a.arr[dsd_addr(a, i)])
-    _charge(st, pe, n, 1, 4)
-    _complete(st, pe, activate, unblock)
-
-
-@builtin("fs2h", options=COMPLETION)
-def _fs2h(st, pe, dst, src, async_, activate, unblock):
-    """dst[i] (f16) = src[i] (f32), rounded to nearest even."""
-    n = _dest(dst)
-    d = _f16(dst, n)
-    a = _f32(src, n)
-    _check(a, n)
-    for i in range(n):
-        d.arr[dsd_addr(d, i)] = cslops.f32_to_f16_bits(a.arr[dsd_addr(a, i)])
-    _charge(st, pe, n, 1, 4)
-    _complete(st, pe, activate, unblock)
+_DOCS = {
+    "mov32": "dst[i] = src[i], 32 raw bits.", "fmovs": "dst[i] = src[i] as f32 (bits kept).",
+    "mov16": "dst[i] = src[i], 16 raw bits.", "fmovh": "dst[i] = src[i] as f16 (bits kept).",
+    "fadds": "dst = src0 + src1 in f32.", "fsubs": "dst = src0 - src1 in f32.",
+    "fmuls": "dst = src0 * src1 in f32.", "fmaxs": "dst = max(src0, src1) in f32.",
+    "fmacs": "dst = src0 + src1 * scalar in f32 (product rounded, then the sum).",
+    "fnegs": "dst = -src in f32.", "faddh": "dst = src0 + src1 in f16.",
+    "fsubh": "dst = src0 - src1 in f16.", "fmulh": "dst = src0 * src1 in f16.",
+    "fmaxh": "dst = max(src0, src1) in f16.",
+    "fmach": "dst = src0 + src1 * scalar in f16 (each step rounded).",
+    "fnegh": "dst = -src in f16.", "add16": "dst = src0 + src1, 16-bit wrap-around.",
+    "sub16": "dst = src0 - src1, 16-bit wrap-around.", "and16": "dst = src0 & src1 (16 bits).",
+    "or16": "dst = src0 | src1 (16 bits).", "xor16": "dst = src0 ^ src1 (16 bits).",
+    "fh2s": "dst (f32) = src (f16), exact.", "fs2h": "dst (f16) = src (f32), rounded to nearest even.",
+}
+for _name in ops.OPS:
+    _op_builtin(_name, _DOCS[_name])
 
 
 # -- DSD mutators inside task bodies (comptime twins in dsd.py) -------------------------------

@@ -23,6 +23,10 @@ from .program import Var
 MemDSD = namedtuple("MemDSD", "arr offset e0 s0 e1 s1 e2 s2 e3 s3")
 """Run-time value of a memory DSD (what task bodies see)."""
 
+FabDSD = namedtuple("FabDSD", "kind color queue extent control")
+"""Run-time value of a fabric DSD: kind 3 = fabin, 4 = fabout (see ops.K_FABIN/K_FABOUT)."""
+FABIN, FABOUT = 3, 4
+
 
 @attrs.frozen
 class MemDesc:
@@ -41,6 +45,52 @@ class MemDesc:
     def lower(self, flat: np.ndarray) -> MemDSD:
         e, s = self.extents, self.strides
         return MemDSD(flat, self.offset, e[0], s[0], e[1], s[1], e[2], s[2], e[3], s[3])
+
+
+@attrs.frozen
+class FabDesc:
+    """A comptime fabric DSD: `extent` wavelets in (fabin) or out (fabout) on `color`.
+
+    `queue` None means: the compiler binds a free queue to the color (never a memcpy one).
+    """
+
+    kind: int
+    color: int
+    extent: int
+    queue: int | None = None
+    control: bool = False
+
+    @property
+    def length(self) -> int:
+        return self.extent
+
+    def lower(self, queue: int) -> FabDSD:
+        return FabDSD(self.kind, self.color, queue, self.extent, int(self.control))
+
+
+def _fab(kind, color, extent, queue, control, what) -> FabDesc:
+    from .types import color_id
+    try:
+        cid = color_id(color)
+    except (TypeError, ValueError):
+        raise ProgramError(f"{what}: {color!r} is not a color 0..23") from None
+    if not 0 <= int(extent) <= 0x7FFF:
+        raise ProgramError(f"{what}: extent {extent} out of range 0..32767")
+    q = None if queue is None else int(getattr(queue, "id", queue))
+    if q is not None and not 0 <= q <= 7:
+        raise ProgramError(f"{what}: queue {q} out of range 0..7")
+    return FabDesc(kind, cid, int(extent), q, bool(control))
+
+
+def fabin(color, extent: int, queue=None) -> FabDesc:
+    """Receive `extent` wavelets of `color` (CSL `fabin_dsd`); queue picked when omitted."""
+    return _fab(FABIN, color, extent, queue, False, "pw.fabin")
+
+
+def fabout(color, extent: int, queue=None, control: bool = False) -> FabDesc:
+    """Send `extent` wavelets on `color` (CSL `fabout_dsd`); `control=True` sends control
+    wavelets. The queue is picked when omitted."""
+    return _fab(FABOUT, color, extent, queue, control, "pw.fabout")
 
 
 def _check_var(arr, what) -> Var:

@@ -1,34 +1,37 @@
-"""The event loop: PE memory arena, task flags, picking and running tasks, deadlock facts.
+"""The event loop: PE memory and state as flat arrays, task picking, fabric time, deadlocks.
 
-State is flat arrays (one byte arena for every PE's memory, a `task_state[pe, id]` flag
-table, per-PE clocks) held in `EngineState`, the namedtuple every builtin receives. Only PEs
-with work are visited: a heap orders them by their local clock, then by PE index, so runs
-are deterministic.
+`EngineState` is a namedtuple of flat arrays (one byte arena for all PE memories, task flags,
+queues, routers, microthreads) that builtins, ops and the fabric update in place. The loop:
+run a task on a PE whose CE is free and has a runnable task; otherwise let the fabric
+(`fabric.advance`, numba) move wavelets and microthreads until some PE needs its CE;
+otherwise jump the clock to the next PE that finishes a task; otherwise nothing can move.
 
-Task picking (SEMANTICS §10): among bound tasks that are active and not blocked, the lowest
-task id runs first; an activation is a flag (several before a run count once); a task runs
-to completion; a pending host command task (memcpy RPC from `launch`) goes before user tasks.
+Task picking (SEMANTICS §10): among runnable tasks — local tasks that are active and not
+blocked, data tasks with a wavelet waiting and not blocked — the lowest task id runs first;
+activation is a flag; tasks run to completion; a host-launched function (memcpy's RPC task)
+runs before user tasks. A task costs `TASK_SWITCH_CYCLES` plus its ops' cycles.
 """
 from __future__ import annotations
 
-import heapq
-from collections import namedtuple
+import itertools
 
 import numpy as np
 from numba.core.errors import NumbaError
 
+from . import fabric, ops
+from .state import QUEUE_BUF, new_state, to_jit
 from . import jit as jitmod
 from .builtins import ACTIVE, BLOCKED
-from .dsd import MemDesc
-from .errors import PywseError, TaskError
-from .program import ProgramImage, Task, Var
-from .types import Color
+from .dsd import FabDesc, MemDesc
+from .errors import DeadlockError, PywseError, TaskError
+from .program import FABIN_KIND, ProgramImage, Task, Var
+from .routing import OPPOSITE
+from .types import N_COLORS, Color
 
-EngineState = namedtuple("EngineState", "task_state cmd_unblocked cycles config")
-"""Arrays the builtins act on: task flags [pe, id], unblock_cmd_stream flags, op cycles, config."""
+TASK_SWITCH_CYCLES = 6   # cycles to pick and enter a task (a platform constant)
+MAX_NESTED_WAITS = 200
 
-N_TASK_IDS = 32
-TASK_SWITCH_CYCLES = 6  # cycles charged for picking and entering a task (a platform constant)
+_ids = itertools.count(1)
 
 
 class Engine:
@@ -48,29 +51,66 @@ class Engine:
                 self.images.append(image)
         sizes = np.array([-(-im.mem_bytes // 8) * 8 for im in self.images], np.int64)[self.pe_image]
         self.mem_base = np.concatenate([[0], np.cumsum(sizes)[:-1]]).astype(np.int64)
-        self.arena = np.zeros(int(sizes.sum()), np.uint8)
-        config = np.array([3 if artifacts.arch == "wse3" else 2], np.int64)
-        self.st = EngineState(np.zeros((npe, N_TASK_IDS), np.uint8), np.ones(npe, np.uint8),
-                              np.zeros(npe, np.int64), config)
-        self.clock = np.zeros(npe, np.int64)
-        self._heap: list[tuple[int, int]] = []
-        self._queued = np.zeros(npe, bool)
+        self.id = next(_ids)
+        ops.WAITERS[self.id] = self.wait
+        self.st = new_state(npe, int(sizes.sum()), artifacts.arch, self.width, self.id)
+        self.st_jit = to_jit(self.st) if jit else None
+        self.now = 0
+        self.busy_until = np.zeros(npe, np.int64)
+        self.in_task = np.zeros(npe, bool)
+        self._candidates: set[int] = set()
         self._rpc: dict[int, tuple[Task, tuple]] = {}
         self._bound: dict[tuple[int, int], tuple] = {}
         self._lifted: dict[int, tuple] = {}
+        self._depth = 0
+        self._current: dict[int, str] = {}
         self.tasks_run = 0
+        self._data_tasks = [sorted((t.id, t.queue, t) for t in im.tasks if t.kind == "data")
+                            for im in self.images]
+        self._load_images()
+        self._load_routes()
+
+    # -- loading --------------------------------------------------------------------------
+    def _load_images(self) -> None:
+        st = self.st
         for k, image in enumerate(self.images):
             pes = np.flatnonzero(self.pe_image == k)
             if image.mem_bytes:
                 init = np.frombuffer(image.init, np.uint8)
-                self.arena[self.mem_base[pes][:, None] + np.arange(len(init))] = init
+                st.arena[self.mem_base[pes][:, None] + np.arange(len(init))] = init
             for tid in image.start_blocked:
-                self.st.task_state[pes, tid] |= BLOCKED
+                st.task_state[pes, tid] |= BLOCKED
             for tid in image.on_start:
-                self.st.task_state[pes, tid] |= ACTIVE
+                st.task_state[pes, tid] |= ACTIVE
+            for q, color in image.iq_color.items():
+                st.ce_iq[pes, color] = q
+            for q, color in image.oq_color.items():
+                st.oq_color[pes, q] = color
             if image.on_start:
-                for pe in pes:
-                    self.wake(int(pe))
+                self._candidates.update(int(pe) for pe in pes)
+
+    def _load_routes(self) -> None:
+        """Router tables from the layout, plus memcpy's own D2H routes (RAMP -> host)."""
+        st = self.st
+        bits = fabric.DIR_BITS
+        info = self.art.layout.memcpy_info
+        if info is not None and self.art.memcpy:
+            for name, color in info.colors.items():
+                if name.startswith("MEMCPYD2H"):
+                    st.sw_tx[:, color, 0] = fabric.HOST_BIT
+        for (x, y, c), cfg in self.art.layout.routes.items():
+            pe = self.pe_index(x, y)
+            st.sw_tx[pe, c, :] = 0
+            for k, (_, tx) in enumerate(cfg.positions()):
+                st.sw_tx[pe, c, k] = sum(bits[d] for d in tx)
+            if cfg.switches is not None:
+                st.sw_cur[pe, c] = cfg.switches.current_switch_pos
+            st.swap_x[pe, c] = cfg.color_swap_x
+            st.swap_y[pe, c] = cfg.color_swap_y
+            if cfg.filter is not None:
+                st.flt_on[pe, c] = 1
+                st.flt_min[pe, c] = cfg.filter.min_idx
+                st.flt_max[pe, c] = cfg.filter.max_idx
 
     # -- coordinates and memory -------------------------------------------------------------
     def pe_index(self, x: int, y: int) -> int:
@@ -86,7 +126,7 @@ class Engine:
         """The PE's array for `var` (f16 as uint16 bit patterns in compiled mode)."""
         start = int(self.mem_base[pe]) + var.offset
         dtype = np.uint16 if (self.jit and var.dtype == np.float16) else var.dtype
-        arr = self.arena[start:start + var.nbytes].view(dtype)
+        arr = self.st.arena[start:start + var.nbytes].view(dtype)
         if not flat:
             arr = arr.reshape(var.shape)
         if var.const:
@@ -94,44 +134,93 @@ class Engine:
             arr.flags.writeable = False
         return arr
 
-    # -- scheduling -----------------------------------------------------------------------------
+    # -- scheduling -------------------------------------------------------------------------
     def wake(self, pe: int) -> None:
-        if not self._queued[pe]:
-            self._queued[pe] = True
-            heapq.heappush(self._heap, (int(self.clock[pe]), pe))
+        self._candidates.add(pe)
 
     def post_rpc(self, pe: int, task: Task, args: tuple) -> None:
         """Queue a host-launched function on a PE (memcpy's RPC task)."""
         self._rpc[pe] = (task, args)
         self.st.cmd_unblocked[pe] = 0
-        self.wake(pe)
+        self._candidates.add(pe)
 
-    def _runnable(self, pe: int) -> int:
-        flags = self.st.task_state[pe]
+    def _pick(self, pe: int):
+        """(task, wavelet or None) that PE `pe` would run now, or None."""
+        if pe in self._rpc:
+            return self._rpc[pe][0], None
+        st = self.st
+        flags = st.task_state[pe]
+        best = None
         ids = np.flatnonzero((flags & (ACTIVE | BLOCKED)) == ACTIVE)
-        return int(ids[0]) if len(ids) else -1
+        if len(ids):
+            best = (int(ids[0]), None)
+        for tid, q, task in self._data_tasks[self.pe_image[pe]]:
+            if best is not None and tid >= best[0]:
+                break
+            if flags[tid] & BLOCKED or st.iq_count[pe, q] == 0 or st.iq_ctl[pe, q, st.iq_head[pe, q]]:
+                continue
+            best = (tid, task)
+            break
+        if best is None:
+            return None
+        tid, task = best
+        return (task if task is not None else self._task_by_id(pe, tid)), tid
 
-    def idle(self) -> bool:
-        return not self._heap
+    def _next_ready(self) -> int:
+        wake = np.flatnonzero(self.st.wake)
+        if len(wake):
+            self._candidates.update(wake.tolist())
+            self.st.wake[wake] = 0
+        for pe in sorted(self._candidates):
+            if self.in_task[pe] or self.busy_until[pe] > self.now:
+                continue
+            if self._pick(pe) is None:
+                self._candidates.discard(pe)
+                continue
+            return pe
+        return -1
 
     def step(self) -> bool:
-        """Run one task on the earliest PE with work. False when no PE has any."""
-        while self._heap:
-            _, pe = heapq.heappop(self._heap)
-            self._queued[pe] = False
-            if pe in self._rpc:
-                task, args = self._rpc.pop(pe)
-                self._run(pe, task, args)
-            else:
-                tid = self._runnable(pe)
-                if tid < 0:
-                    continue
-                self.st.task_state[pe, tid] &= ~ACTIVE
-                self._run(pe, self._task_by_id(pe, tid), ())
-            if pe in self._rpc or self._runnable(pe) >= 0:
-                self.wake(pe)
+        """One unit of progress: a task, some fabric cycles, or a clock jump. False if none."""
+        pe = self._next_ready()
+        if pe >= 0:
+            self._run_next(pe)
+            return True
+        waiting = [int(self.busy_until[p]) for p in self._candidates
+                   if self.busy_until[p] > self.now and not self.in_task[p]]
+        horizon = min(waiting) - self.now if waiting else 1 << 30
+        if self.st.n_active[0]:
+            n, moved = fabric.advance(self._fabric_state(), self.now, horizon)
+            if moved:
+                self.now += int(n)
+                return True
+        if waiting:
+            self.now = min(waiting)
             return True
         return False
+
+    def _fabric_state(self):
+        if self.st_jit is None:
+            self.st_jit = to_jit(self.st)
+        return self.st_jit
+
+    def idle(self) -> bool:
+        return not self._candidates and not self.st.n_active[0] and not self.st.wake.any()
+
+    def wait(self, pe: int) -> None:
+        """A blocking fabric op on `pe` cannot move: let everything else run a step."""
+        if self._depth >= MAX_NESTED_WAITS:
+            raise DeadlockError(f"{MAX_NESTED_WAITS} blocking fabric ops wait inside each other "
+                                f"(innermost on PE {self.pe_xy(pe)}); use async ops")
+        self._depth += 1
+        try:
+            if not self.step():
+                x, y = self.pe_xy(pe)
+                raise DeadlockError(f"PE ({x}, {y}): a blocking (sync) fabric op in task "
+                                    f"'{self._current.get(pe, '?')}' waits forever: nothing else "
+                                    "can move.\n" + self.describe_fabric())
+        finally:
+            self._depth -= 1
 
     def _task_by_id(self, pe: int, tid: int) -> Task:
         for t in self.image(pe).tasks:
@@ -140,12 +229,37 @@ class Engine:
         x, y = self.pe_xy(pe)
         raise TaskError(f"PE ({x}, {y}): task id {tid} was activated but no task is bound to it")
 
-    # -- running a task -------------------------------------------------------------------------
+    # -- running a task -----------------------------------------------------------------------
+    def _run_next(self, pe: int) -> None:
+        if pe in self._rpc:
+            task, args = self._rpc.pop(pe)
+        else:
+            task, tid = self._pick(pe)
+            if task.kind == "data":
+                args = self._pop_wavelet(pe, task)
+            else:
+                self.st.task_state[pe, tid] &= ~ACTIVE
+                args = ()
+        self._run(pe, task, args)
+
+    def _pop_wavelet(self, pe: int, task: Task) -> tuple:
+        st, q = self.st, task.queue
+        h = st.iq_head[pe, q]
+        word = np.uint32(st.iq_buf[pe, q, h])
+        st.iq_head[pe, q] = (h + 1) % QUEUE_BUF
+        st.iq_count[pe, q] -= 1
+        return wavelet_args(word, task.arg_types)
+
     def _run(self, pe: int, task: Task, args: tuple) -> None:
         fn, lifted = self._bind(pe, task)
-        self.st.cycles[pe] = 0
+        st = self.st
+        st.cycles[pe] = 0
+        task_state = self.st_jit if self.jit else st
+        self.in_task[pe] = True
+        self._current[pe] = task.name
+        start = self.now
         try:
-            fn(self.st, pe, *lifted, *args)
+            fn(task_state, pe, *lifted, *args)
         except PywseError:
             raise
         except NumbaError as e:
@@ -155,7 +269,10 @@ class Engine:
         except Exception as e:
             x, y = self.pe_xy(pe)
             raise TaskError(f"PE ({x}, {y}) task '{task.name}': {type(e).__name__}: {e}") from e
-        self.clock[pe] += TASK_SWITCH_CYCLES + int(self.st.cycles[pe])
+        finally:
+            self.in_task[pe] = False
+        self.busy_until[pe] = max(start, self.now) + TASK_SWITCH_CYCLES + int(st.cycles[pe])
+        self._candidates.add(pe)
         self.tasks_run += 1
 
     def _bind(self, pe: int, task: Task):
@@ -166,11 +283,13 @@ class Engine:
             if lifted is None:
                 lifted = self._lifted[id(task)] = jitmod.lift(task)
             compiled, values = lifted
-            args = tuple(self._value(pe, task, name, v) for name, v in values)
+            args = tuple(self._value(pe, task, v) for _, v in values)
             bound = self._bound[key] = (compiled.callable(self.jit), args)
         return bound
 
-    def _value(self, pe: int, task: Task, name: str, v):
+    def _value(self, pe: int, task: Task, v):
+        if isinstance(v, (list, tuple)):
+            return tuple(self._value(pe, task, x) for x in v)
         if isinstance(v, Var):
             if self.jit and v.dtype == np.float16:
                 raise TaskError(f"task '{task.name}' uses f16 array '{v.name}' directly: compiled "
@@ -179,6 +298,8 @@ class Engine:
             return self.view(pe, v)
         if isinstance(v, MemDesc):
             return v.lower(self.view(pe, v.var, flat=True))
+        if isinstance(v, FabDesc):
+            return v.lower(self.image(pe).queue_of(v))
         if isinstance(v, Task):
             return v.id
         if isinstance(v, Color):
@@ -189,12 +310,54 @@ class Engine:
         """(task name, numba signatures) of every task compiled so far."""
         return [(c.name, c.compiled_signatures) for c, _ in self._lifted.values()]
 
-    # -- what is the device doing (for DeadlockError) ------------------------------------------
+    # -- memcpy streaming (driven by memcpy.py commands) ---------------------------------------
+    def start_h2d(self, k: int, color: int, pes: np.ndarray, words: np.ndarray) -> None:
+        st = self.st
+        if st.h2d_data.shape[2] < words.shape[1]:
+            self._grow("h2d_data", words.shape[1])
+            st = self.st
+        st.h2d_color[k] = color
+        st.h2d_data[pes, k, :words.shape[1]] = words
+        st.h2d_pos[pes, k] = 0
+        st.h2d_left[pes, k] = words.shape[1]
+        for pe in pes.tolist():
+            fabric.activate(st, pe)
+        self.st_jit = None if self.st_jit is None else to_jit(self.st)
+
+    def h2d_done(self, k: int, pes: np.ndarray) -> bool:
+        return not self.st.h2d_left[pes, k].any()
+
+    def start_d2h(self, k: int, color: int, pes: np.ndarray, n: int) -> None:
+        if self.st.d2h_out.shape[2] < n:
+            self._grow("d2h_out", n)
+        st = self.st
+        st.d2h_color[k] = color
+        st.d2h_done[pes, k] = 0
+        st.d2h_left[pes, k] = n
+        for pe in pes.tolist():
+            fabric.activate(st, pe)
+
+    def d2h_result(self, k: int, pes: np.ndarray, n: int):
+        """The words collected so far, or None while some PE still owes wavelets."""
+        st = self.st
+        if st.d2h_left[pes, k].any():
+            return None
+        st.d2h_color[k] = -1
+        return st.d2h_out[pes, k, :n].copy()
+
+    def _grow(self, field: str, n: int) -> None:
+        old = getattr(self.st, field)
+        new = np.zeros(old.shape[:2] + (max(n, 2 * old.shape[2]),), old.dtype)
+        new[:, :, :old.shape[2]] = old
+        self.st = self.st._replace(**{field: new})
+        self.st_jit = None if self.st_jit is None else to_jit(self.st)
+
+    # -- what is the device doing (for DeadlockError) -------------------------------------------
     def describe(self, pe: int) -> str:
         x, y = self.pe_xy(pe)
         image = self.image(pe)
         flags = self.st.task_state[pe]
-        names = {t.id: t.name for t in image.tasks if t.kind == "local"}
+        names = {t.id: t.name for t in image.tasks if t.kind in ("local", "data")}
         pending = [names.get(i, str(i)) for i in np.flatnonzero(flags & ACTIVE)]
         blocked = [names.get(i, str(i)) for i in np.flatnonzero(flags & BLOCKED)]
         parts = [f"PE ({x}, {y}) [{image.program.name}]"]
@@ -205,6 +368,56 @@ class Engine:
         if blocked:
             parts.append("blocked: " + ", ".join(blocked))
         return "; ".join(parts)
+
+    def describe_fabric(self, limit: int = 8) -> str:
+        """Wavelets stuck in routers and queues, and stalled microthreads, PE by PE."""
+        st = self.st
+        lines = []
+        for pe in sorted(st.active[:st.n_active[0]].tolist())[:limit]:
+            x, y = self.pe_xy(pe)
+            bits = []
+            for c in np.flatnonzero(st.rb_count[pe]):
+                where = "no input queue reads it" if st.sw_tx[pe, c, st.sw_cur[pe, c]] & 1 \
+                    and st.ce_iq[pe, c] < 0 else "next hop full"
+                bits.append(f"color {c}: {st.rb_count[pe, c]} wavelet(s) in the router ({where})")
+            for q in np.flatnonzero(st.iq_count[pe]):
+                bits.append(f"input queue {q} (color {_color_of(st.ce_iq[pe], q)}): "
+                            f"{st.iq_count[pe, q]} wavelet(s) nobody takes")
+            for q in np.flatnonzero(st.oq_count[pe]):
+                bits.append(f"output queue {q} (color {st.oq_color[pe, q]}): "
+                            f"{st.oq_count[pe, q]} wavelet(s) waiting")
+            for s in np.flatnonzero(st.ut_code[pe, :ops.MAIN]):
+                name = ops.OP_NAMES[st.ut_code[pe, s]]
+                bits.append(f"microthread {s}: {name} stalled at element "
+                            f"{st.ut_pos[pe, s]} of {st.ut_len[pe, s]}")
+            for k in np.flatnonzero(st.h2d_left[pe]):
+                bits.append(f"memcpy H2D on color {st.h2d_color[k]}: {st.h2d_left[pe, k]} "
+                            "wavelet(s) not accepted (no data task or fabin takes them, or its "
+                            "queue is full)")
+            if bits:
+                lines.append(f"  PE ({x}, {y}) [{self.image(pe).program.name}]: " + "; ".join(bits)
+                             + "; " + self.describe(pe).split("; ", 1)[1])
+        return "\n".join(lines)
+
+
+def wavelet_args(word: np.uint32, types: tuple) -> tuple:
+    """A data task's arguments from its wavelet: one 32-bit value, the low half as a 16-bit
+    value, or (low half, high half). f16 arrives widened to f32 (exactly)."""
+    halves = (np.uint16(word & 0xFFFF), np.uint16(word >> 16))
+    out = []
+    for k, t in enumerate(types):
+        if t.itemsize == 4:
+            out.append(np.array([word], np.uint32).view(t)[0])
+        elif t == np.float16:
+            out.append(np.float32(np.array([halves[k]], np.uint16).view(np.float16)[0]))
+        else:
+            out.append(np.array([halves[k]], np.uint16).view(t)[0])
+    return tuple(out)
+
+
+def _color_of(ce_iq_row, q) -> int:
+    hits = np.flatnonzero(ce_iq_row == q)
+    return int(hits[0]) if len(hits) else -1
 
 
 def _first_lines(text: str, n: int = 6) -> str:

@@ -35,7 +35,7 @@ import numpy as np
 
 from . import builtins as bi
 from . import cslops
-from .dsd import MemDesc
+from .dsd import FabDesc, MemDesc
 from .errors import TaskError
 from .program import MemcpyModule, Task, Var
 from .types import Color
@@ -101,6 +101,8 @@ def _kinds(fn, task, depth: int = 0) -> tuple:
 
 
 def _kind(v, task, depth):
+    if isinstance(v, (list, tuple)) and _is_data(v):
+        return ("seq", tuple(_kind(x, task, depth) for x in v))
     if _is_data(v) or isinstance(v, MemcpyModule):
         return type(v).__name__
     if _is_helper(v) and depth < 8:
@@ -229,8 +231,12 @@ class _Rewriter(ast.NodeTransformer):
             args.append(value)
         if b.name in ("activate", "block", "unblock"):
             args[0] = self.task_arg(args[0], b.name, b, required=True)
-        call = ast.Call(self.name(f"pw_{b.name}", b.impl), [ast.Name("__st", ast.Load()),
-                                                  ast.Name("__pe", ast.Load()), *args], [])
+        n_user = b.nargs
+        args[n_user:n_user] = [ast.Constant(None)] * max(0, b.pad - n_user)
+        prefix = [ast.Call(self.name("int64", np.int64), [ast.Constant(v)], []) for v in b.prefix]
+        call = ast.Call(self.name(f"pw_{b.impl.__name__}", b.impl),
+                        [ast.Name("__st", ast.Load()), ast.Name("__pe", ast.Load()), *prefix,
+                         *args], [])
         return ast.copy_location(call, node)
 
     def static_value(self, expr, conv, b):
@@ -355,14 +361,17 @@ def _rewrite(fn, name: str, task: Task, free: dict, helper: bool) -> CompiledTas
 
 
 def _is_data(value) -> bool:
-    """Lifted to a parameter (per-PE data) rather than injected as a compile-time constant."""
-    return isinstance(value, (Var, MemDesc, Task, Color, bool, int, float, np.number, np.bool_))
+    """Lifted to a parameter (per-PE data) rather than injected as a compile-time constant.
+    Lists and tuples of such values are lifted as tuples."""
+    if isinstance(value, (list, tuple)):
+        return len(value) > 0 and all(_is_data(v) for v in value)
+    return isinstance(value, (Var, MemDesc, FabDesc, Task, Color, bool, int, float, np.number,
+                              np.bool_))
 
 
 def _check_free(task: Task, name: str, value) -> None:
-    ok = (Var, MemDesc, Task, MemcpyModule, Color, bool, int, float, np.number, np.bool_,
-          bi.Builtin, pytypes.ModuleType, type)
-    if isinstance(value, ok):
+    ok = (MemcpyModule, bi.Builtin, pytypes.ModuleType, type)
+    if isinstance(value, ok) or _is_data(value):
         return
     if _is_helper(value):
         return

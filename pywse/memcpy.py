@@ -1,4 +1,4 @@
-"""memcpy copy mode: host tensors <-> exported symbols on a rectangle of PEs.
+"""memcpy: host tensors <-> exported symbols (copy mode) or wavelets (streaming mode).
 
 The host tensor is `A[h][w][l]` (h rows, w columns of PEs, l elements each). ROW_MAJOR is its
 C order (l fastest); COL_MAJOR its Fortran order (h fastest, then w, then l), as the SDK's
@@ -111,7 +111,7 @@ class CopyH2D:
         self.l, self.width, self.engine = l, width, engine
 
     def start(self) -> None:
-        self.engine.arena[_byte_index(self.addr, self.l, self.width)] = self.data
+        self.engine.st.arena[_byte_index(self.addr, self.l, self.width)] = self.data
 
     def done(self) -> bool:
         return True
@@ -128,11 +128,64 @@ class CopyD2H:
         self.l, self.engine = l, engine
 
     def start(self) -> None:
-        raw = self.engine.arena[_byte_index(self.addr, self.l, self.width)]
+        raw = self.engine.st.arena[_byte_index(self.addr, self.l, self.width)]
         words = raw.view(np.uint16 if self.width == 2 else np.uint32)
         self.out[...] = words
 
     def done(self) -> bool:
+        return True
+
+
+def stream_channel(engine, color, direction: str, what: str) -> int:
+    """Which of memcpy's four streams (MEMCPYH2D_1..4 / MEMCPYD2H_1..4) `color` is."""
+    info = engine.art.layout.memcpy_info
+    colors = {} if info is None else {n: c for n, c in info.colors.items() if direction in n}
+    for name, c in colors.items():
+        if c == int(color):
+            return int(name[-1]) - 1
+    raise MemcpyError(f"{what}(streaming=True): color {int(color)} is not a memcpy {direction} "
+                      f"stream color; those are {', '.join(f'{n}={c}' for n, c in colors.items())}"
+                      " (set them with layout.memcpy(MEMCPY..._n=color))")
+
+
+class StreamH2D:
+    """Streaming `memcpy_h2d`: each PE of the region receives its elements as wavelets on
+    `color`, down its RAMP, in order. Done once every wavelet is in the PEs' input queues."""
+
+    def __init__(self, engine, color, src, px, py, w, h, l, data_type, order, what):
+        _check_enums(data_type, order, what)
+        self.k = stream_channel(engine, color, "H2D", what)
+        self.pes = check_region(engine, px, py, w, h, what).ravel()
+        words = _tensor(_host_words(src, w * h * l, data_type, what, out=False), h, w, l, order)
+        self.words = np.ascontiguousarray(words).reshape(h * w, l).copy()
+        self.color, self.engine = int(color), engine
+
+    def start(self) -> None:
+        self.engine.start_h2d(self.k, self.color, self.pes, self.words)
+
+    def done(self) -> bool:
+        return self.engine.h2d_done(self.k, self.pes)
+
+
+class StreamD2H:
+    """Streaming `memcpy_d2h`: collects `l` wavelets that each PE of the region sends on
+    `color` (its D2H stream), placed in the host array by the tensor order."""
+
+    def __init__(self, engine, dest, color, px, py, w, h, l, data_type, order, what):
+        _check_enums(data_type, order, what)
+        self.k = stream_channel(engine, color, "D2H", what)
+        self.pes = check_region(engine, px, py, w, h, what).ravel()
+        self.out = _tensor(_host_words(dest, w * h * l, data_type, what, out=True), h, w, l, order)
+        self.color, self.l, self.shape, self.engine = int(color), l, (h, w, l), engine
+
+    def start(self) -> None:
+        self.engine.start_d2h(self.k, self.color, self.pes, self.l)
+
+    def done(self) -> bool:
+        words = self.engine.d2h_result(self.k, self.pes, self.l)
+        if words is None:
+            return False
+        self.out[...] = words.reshape(self.shape)
         return True
 
 

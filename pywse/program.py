@@ -62,6 +62,8 @@ class Task:
     id: int | None
     fn: Callable
     arg_types: tuple[np.dtype, ...] = ()
+    color: int | None = None   # data tasks: the color and input queue they are bound to
+    queue: int | None = None
 
     def __repr__(self) -> str:
         return f"<{self.kind} task {self.name}" + (f" id={self.id}>" if self.id is not None else ">")
@@ -95,6 +97,49 @@ class MemcpyModule:
     unblock_cmd_stream = "unblock_cmd_stream"
 
 
+FABIN_KIND, FABOUT_KIND = 3, 4   # as dsd.FABIN / dsd.FABOUT
+MEMCPY_IQS = {"wse2": (0,), "wse3": (0, 1)}   # input queues memcpy reserves
+MEMCPY_OQS = (0,)                              # output queue memcpy reserves
+
+
+@attrs.frozen
+class Queue:
+    """An input or output queue bound to a color (`p.input_queue` / `p.output_queue`)."""
+
+    kind: int
+    id: int
+    color: int
+
+    @property
+    def name(self) -> str:
+        return "input" if self.kind == FABIN_KIND else "output"
+
+
+def _fabric_descs(tasks) -> list:
+    """Fabric DSDs captured by task bodies (and the helpers they call)."""
+    from .dsd import FabDesc
+    found, seen = [], set()
+
+    def walk(fn):
+        if id(fn) in seen:
+            return
+        seen.add(id(fn))
+        for cell in fn.__closure__ or ():
+            try:
+                v = cell.cell_contents
+            except ValueError:
+                continue
+            if isinstance(v, FabDesc):
+                found.append(v)
+            elif inspect.isfunction(v):
+                walk(v)
+            elif isinstance(v, (list, tuple)):
+                found.extend(x for x in v if isinstance(x, FabDesc))
+    for t in tasks:
+        walk(t.fn)
+    return found
+
+
 @attrs.define
 class ProgramImage:
     """One comptime result: everything the runtime needs to run this program on a PE."""
@@ -109,6 +154,13 @@ class ProgramImage:
     start_blocked: list[int]
     uses_memcpy: bool
     coord_dependent: bool
+    iq_color: dict[int, int] = attrs.Factory(dict)      # input queue -> color
+    oq_color: dict[int, int] = attrs.Factory(dict)      # output queue -> color
+    auto_queue: dict[tuple[int, int], int] = attrs.Factory(dict)  # (kind, color) -> queue
+
+    def queue_of(self, desc) -> int:
+        """The queue a fabric DSD uses: its own, or the one the compiler bound to its color."""
+        return desc.queue if desc.queue is not None else self.auto_queue[(desc.kind, desc.color)]
 
     @property
     def mem_bytes(self) -> int:
@@ -144,6 +196,8 @@ class Builder:
         self._on_start: list[int] = []
         self._blocked: list[int] = []
         self._memcpy: MemcpyModule | None = None
+        self._data_tasks: list[Task] = []
+        self._queues: dict[tuple[int, int], int] = {}
         self.coord_read = False
 
     # -- where am I ---------------------------------------------------------------------
@@ -198,7 +252,8 @@ class Builder:
         data = np.zeros(shape, dt)
         if init is not None:
             try:
-                data[...] = np.asarray(init)
+                init = np.asarray(init)
+                data[...] = init.reshape(shape) if init.size == data.size else init
             except (ValueError, TypeError) as e:
                 raise ProgramError(f"{where}: init of var '{name}' does not fit shape {shape}: {e}") from None
         self._init.extend(bytes(offset - len(self._init)))
@@ -212,15 +267,75 @@ class Builder:
         return self._task_decorator("local", id)
 
     def data_task(self, color_or_queue, id: int | None = None):
-        """Bind a wavelet-triggered task; needs the fabric (routes and wavelets)."""
-        raise ProgramError("data tasks need the fabric engine (colors, routes, wavelets), "
-                           "which this version of pywse does not have yet; use copy-mode memcpy "
-                           "and local tasks")
+        """Bind a wavelet-triggered task: it runs once per wavelet arriving on the color
+        (wse2: task id = color) or input queue (wse3: task id = queue; a free queue is
+        bound to the color when a color is given). Its arguments receive the wavelet."""
+        where = f"program '{self._program.name}': data task"
+        if isinstance(color_or_queue, Queue):
+            if color_or_queue.kind != FABIN_KIND:
+                raise ProgramError(f"{where} needs an input queue, got {color_or_queue!r}")
+            color, queue = color_or_queue.color, color_or_queue.id
+        else:
+            try:
+                color, queue = Color(int(color_or_queue)).id, None
+            except (TypeError, ValueError):
+                raise ProgramError(f"{where}: {color_or_queue!r} is neither a color nor an "
+                                   "input queue") from None
+        if id is not None and self.arch == "wse2" and int(id) != color:
+            raise ProgramError(f"{where}: on wse2 a data task's id is its color ({color}), not {id}")
+        if id is not None and self.arch == "wse3":
+            queue = int(id)
+        key = ("data", color, queue)
+
+        def deco(fn):
+            task = self._add_task(fn, "data", None, fn.__name__)
+            task.color, task.queue = color, queue
+            self._data_tasks.append(task)
+            return task
+        self._check_queue(queue, FABIN_KIND, key)
+        return deco
 
     def control_task(self, id: int):
-        """Bind a control task; needs the fabric (control wavelets)."""
-        raise ProgramError("control tasks need the fabric engine, which this version of "
-                           "pywse does not have yet")
+        """Bind a control task, run when a control wavelet carrying `id` reaches the CE."""
+        if not (isinstance(id, (int, np.integer)) and 0 <= id <= 63):
+            raise ProgramError(f"program '{self._program.name}': control task id {id!r} is out "
+                               "of range 0..63")
+
+        def deco(fn):
+            return self._add_task(fn, "control", int(id), fn.__name__)
+        return deco
+
+    def input_queue(self, q: int, color) -> "Queue":
+        """Bind input queue `q` to `color` (CSL `@initialize_queue` of an input_queue)."""
+        return self._bind_queue(FABIN_KIND, q, color)
+
+    def output_queue(self, q: int, color) -> "Queue":
+        """Bind output queue `q` to `color` (CSL `@initialize_queue` of an output_queue)."""
+        return self._bind_queue(FABOUT_KIND, q, color)
+
+    def _bind_queue(self, kind, q, color) -> "Queue":
+        try:
+            queue = Queue(kind, int(q), Color(int(color)).id)
+        except (TypeError, ValueError) as e:
+            raise ProgramError(f"program '{self._program.name}': bad queue binding: {e}") from None
+        self._check_queue(queue.id, kind, queue)
+        bound = self._queues.setdefault((kind, queue.id), queue.color)
+        if bound != queue.color:
+            raise ProgramError(f"program '{self._program.name}': {queue.name} queue {queue.id} is "
+                               f"bound to color {bound} and {queue.color}")
+        return queue
+
+    def _check_queue(self, q, kind, what):
+        if q is None:
+            return
+        reserved = MEMCPY_IQS[self.arch] if kind == FABIN_KIND else MEMCPY_OQS
+        top = 7 if kind == FABIN_KIND or self.arch == "wse3" else 5
+        if not 0 <= q <= top:
+            raise ProgramError(f"program '{self._program.name}': queue {q} out of range 0..{top}")
+        if q in reserved:
+            raise ProgramError(f"program '{self._program.name}': {('input', 'output')[kind - 3]} "
+                               f"queue {q} is reserved by memcpy on {self.arch} (reserved: "
+                               f"{list(reserved)})")
 
     def export(self, fn: Callable | None = None, *, name: str | None = None):
         """Make `fn` host-callable (`runner.launch(name, *args)`); args must be typed scalars."""
@@ -288,9 +403,49 @@ class Builder:
         used = -(-len(self._init) // ALIGN) * ALIGN
         init = bytes(self._init) + bytes(used - len(self._init))
         exports = {t.name: t for t in self._tasks if t.kind == "export"}
-        return ProgramImage(self._program, dict(params), list(self._vars), init,
-                            list(self._tasks), exports, list(self._on_start),
-                            list(self._blocked), self._memcpy is not None, self.coord_read)
+        image = ProgramImage(self._program, dict(params), list(self._vars), init,
+                             list(self._tasks), exports, list(self._on_start),
+                             list(self._blocked), self._memcpy is not None, self.coord_read)
+        self._bind_queues(image)
+        return image
+
+    def _bind_queues(self, image: ProgramImage) -> None:
+        """Give every color the CE reads or writes a queue (the wse3 `@initialize_queue`s
+        pywse writes for you): explicit bindings first, then free non-memcpy queues."""
+        where = f"program '{self._program.name}'"
+        wanted: list[tuple[int, int, int | None]] = []
+        for task in self._data_tasks:
+            wanted.append((FABIN_KIND, task.color, task.queue))
+        for desc in _fabric_descs(self._tasks):
+            wanted.append((desc.kind, desc.color, desc.queue))
+        bound = dict(self._queues)
+        for kind, color, q in wanted:
+            if q is not None:
+                if bound.setdefault((kind, q), color) != color:
+                    raise ProgramError(f"{where}: queue {q} is used for colors "
+                                       f"{bound[(kind, q)]} and {color}")
+                image.auto_queue.setdefault((kind, color), q)
+        for kind, color, q in wanted:
+            if (kind, color) in image.auto_queue:
+                continue
+            have = [qq for (k, qq), c in bound.items() if k == kind and c == color]
+            if have:
+                image.auto_queue[(kind, color)] = have[0]
+                continue
+            reserved = MEMCPY_IQS[self.arch] if kind == FABIN_KIND else MEMCPY_OQS
+            n = 8 if kind == FABIN_KIND or self.arch == "wse3" else 6
+            free = [qq for qq in range(n) if qq not in reserved and (kind, qq) not in bound]
+            if not free:
+                raise ProgramError(f"{where} needs more {('input', 'output')[kind - 3]} queues "
+                                   f"than {self.arch} has free (colors in use: "
+                                   f"{sorted(c for (k, _), c in bound.items() if k == kind)})")
+            bound[(kind, free[0])] = color
+            image.auto_queue[(kind, color)] = free[0]
+        for (kind, q), color in bound.items():
+            (image.iq_color if kind == FABIN_KIND else image.oq_color)[q] = color
+        for task in self._data_tasks:
+            task.queue = image.auto_queue[(FABIN_KIND, task.color)]
+            task.id = task.color if self.arch == "wse2" else task.queue
 
 
 def _arg_types(fn, name, kind, program) -> tuple[np.dtype, ...]:
@@ -307,6 +462,14 @@ def _arg_types(fn, name, kind, program) -> tuple[np.dtype, ...]:
             raise ProgramError(f"program '{program}': parameter '{prm.name}' of '{name}' needs a "
                                "type annotation such as pw.u16 or pw.f32 (the host passes "
                                "typed scalars)") from None
+    if kind == "data" and (not types or len(types) > 2
+                           or (len(types) == 2 and any(t.itemsize != 2 for t in types))):
+        raise ProgramError(f"program '{program}': data task '{name}' takes the wavelet as one "
+                           "argument (32-bit, or a 16-bit type for the low half) or as two "
+                           "16-bit arguments (low half, high half)")
+    if kind == "control" and (len(types) > 1 or (types and types[0].itemsize != 2)):
+        raise ProgramError(f"program '{program}': control task '{name}' takes no argument or "
+                           "one 16-bit argument (the control wavelet's data field)")
     if kind == "export" and len(types) > 15:
         raise ProgramError(f"program '{program}': exported function '{name}' has {len(types)} "
                            "parameters; memcpy allows at most 15")

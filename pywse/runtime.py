@@ -19,7 +19,8 @@ from .compile import Artifacts, load as load_artifacts
 from .engine import Engine
 from .errors import DeadlockError, MemcpyError
 from .jit import jit_default
-from .memcpy import CopyD2H, CopyH2D, MemcpyDataType, MemcpyOrder, broadcast_source
+from .memcpy import (CopyD2H, CopyH2D, MemcpyDataType, MemcpyOrder, StreamD2H, StreamH2D,
+                     broadcast_source)
 from .types import type_name
 
 MAX_LISTED_PES = 8
@@ -137,7 +138,9 @@ class SdkRuntime:
     @property
     def cycles(self) -> int:
         """Simulated cycles so far (the slowest PE's clock)."""
-        return int(self.engine.clock.max()) if self.engine is not None else 0
+        if self.engine is None:
+            return 0
+        return int(max(self.engine.now, self.engine.busy_until.max()))
 
     # -- symbols ---------------------------------------------------------------------------------
     def get_id(self, name: str) -> int:
@@ -166,10 +169,14 @@ class SdkRuntime:
     def memcpy_h2d(self, dest, src, px, py, w, h, elem_per_pe, streaming=False,
                    data_type=MemcpyDataType.MEMCPY_32BIT, order=MemcpyOrder.ROW_MAJOR,
                    nonblock=False):
-        """Copy a host tensor into symbol `dest` on the region (copy mode)."""
+        """Copy a host tensor into symbol `dest` on the region (copy mode), or stream it as
+        wavelets on color `dest` (streaming mode)."""
         what = "memcpy_h2d"
         self._ready(what)
-        self._copy_mode_only(streaming, what)
+        if streaming:
+            cmd = StreamH2D(self.engine, dest, src, px, py, w, h, elem_per_pe, data_type, order,
+                            what)
+            return self._issue(cmd, f"memcpy_h2d(color {int(dest)}, streaming)", nonblock)
         cmd = CopyH2D(self.engine, self._symbol(dest, what), src, px, py, w, h, elem_per_pe,
                       data_type, order, what)
         return self._issue(cmd, f"memcpy_h2d({self._symbol(dest, what)})", nonblock)
@@ -177,10 +184,14 @@ class SdkRuntime:
     def memcpy_d2h(self, dest, src, px, py, w, h, elem_per_pe, streaming=False,
                    data_type=MemcpyDataType.MEMCPY_32BIT, order=MemcpyOrder.ROW_MAJOR,
                    nonblock=False):
-        """Copy symbol `src` of the region into host array `dest` (copy mode)."""
+        """Copy symbol `src` of the region into host array `dest` (copy mode), or collect the
+        wavelets the region sends on color `src` (streaming mode)."""
         what = "memcpy_d2h"
         self._ready(what)
-        self._copy_mode_only(streaming, what)
+        if streaming:
+            cmd = StreamD2H(self.engine, dest, src, px, py, w, h, elem_per_pe, data_type, order,
+                            what)
+            return self._issue(cmd, f"memcpy_d2h(color {int(src)}, streaming)", nonblock)
         cmd = CopyD2H(self.engine, dest, self._symbol(src, what), px, py, w, h, elem_per_pe,
                       data_type, order, what)
         return self._issue(cmd, f"memcpy_d2h({self._symbol(src, what)})", nonblock)
@@ -245,12 +256,6 @@ class SdkRuntime:
         if self._stopped:
             raise MemcpyError(f"{what}: the runtime is stopped")
 
-    @staticmethod
-    def _copy_mode_only(streaming, what):
-        if streaming:
-            raise MemcpyError(f"{what}(streaming=True): streaming mode needs the fabric engine, "
-                              "which this version of pywse does not have yet; use copy mode")
-
     def _issue(self, cmd, label: str, nonblock: bool):
         handle = MemcpyTask(self, cmd, label)
         self._queue.append(handle)
@@ -304,4 +309,7 @@ class SdkRuntime:
             later = [h.label for h in list(self._queue)[1:]]
             if later:
                 lines.append("queued behind it: " + ", ".join(later))
+        stuck = eng.describe_fabric()
+        if stuck:
+            lines.append("stuck on the fabric:\n" + stuck)
         return "\n".join(lines)

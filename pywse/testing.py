@@ -49,13 +49,13 @@ class Harness:
         pe, var = self._var(name, x, y)
         start = self.engine.mem_base[pe] + var.offset
         data = np.broadcast_to(np.asarray(values, var.dtype), var.shape)
-        self.engine.arena[start:start + var.nbytes] = np.ascontiguousarray(data).view(np.uint8).ravel()
+        self.engine.st.arena[start:start + var.nbytes] = np.ascontiguousarray(data).view(np.uint8).ravel()
 
     def peek(self, name: str, x: int = 0, y: int = 0) -> np.ndarray:
         """A copy of symbol `name` on PE (x, y), in its declared type and shape."""
         pe, var = self._var(name, x, y)
         start = self.engine.mem_base[pe] + var.offset
-        return self.engine.arena[start:start + var.nbytes].view(var.dtype).reshape(var.shape).copy()
+        return self.engine.st.arena[start:start + var.nbytes].view(var.dtype).reshape(var.shape).copy()
 
     def activate(self, task: str, x: int = 0, y: int = 0) -> None:
         """Activate local task `task` on PE (x, y), as `pw.activate` would."""

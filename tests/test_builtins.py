@@ -15,6 +15,7 @@ def ops_prog(p, *, memcpy_params):
     ha, hb, hc = (p.var(n, pw.f16, N, export=True) for n in ("ha", "hb", "hc"))
     ia, ib, ic = (p.var(n, pw.u16, N, export=True) for n in ("ia", "ib", "ic"))
     wa, wc = p.var("wa", pw.u32, N, export=True), p.var("wc", pw.u32, N, export=True)
+    dwa, dwc = pw.mem1d(wa), pw.mem1d(wc)
     out = p.var("out", pw.f32, 8 * N, export=True)   # results of the f32 ops side by side
     hout = p.var("hout", pw.f16, 6 * N, export=True)
     iout = p.var("iout", pw.u16, 5 * N, export=True)
@@ -47,7 +48,7 @@ def ops_prog(p, *, memcpy_params):
         pw.and16(io[2], dia, dib)
         pw.or16(io[3], dia, 0x00FF)
         pw.xor16(io[4], dia, dib)
-        pw.mov32(pw.mem1d(wc), pw.mem1d(wa))
+        pw.mov32(dwc, dwa)
         sys.unblock_cmd_stream()
 
 

@@ -136,10 +136,10 @@ BAD_CALLS = [
 def test_bad_calls_raise_and_write_nothing(runner, case):
     _, call, message = case
     sym = runner.get_id("w32")
-    before = runner.engine.arena.copy()
+    before = runner.engine.st.arena.copy()
     with pytest.raises(pw.MemcpyError, match=message):
         call(runner, sym)
-    np.testing.assert_array_equal(runner.engine.arena, before)
+    np.testing.assert_array_equal(runner.engine.st.arena, before)
 
 
 def test_symbol_errors(runner):

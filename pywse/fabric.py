@@ -1,0 +1,233 @@
+"""The fabric: routers, queues and microthreads, stepped one cycle at a time (numba).
+
+Per PE and color a router holds a small FIFO (`ROUTER_DEPTH` wavelets). Each cycle, a
+wavelet that arrived before this cycle leaves when every tx target of the current switch
+position can take it (multicast moves all-or-nothing; a full target stalls the sender, never
+drops): a neighbour's router FIFO, the PE's input queue bound to the color (RAMP), or the
+host (memcpy D2H). Each physical link carries one wavelet per cycle. Output queues feed
+their color's router FIFO, one wavelet per cycle; microthreads (async DSD ops) advance one
+element per cycle. Only PEs on the active list are visited.
+"""
+from __future__ import annotations
+
+import numba
+import numpy as np
+from numba.extending import register_jitable
+
+from .ops import N_SLOTS, run_slot
+
+ROUTER_DEPTH = 2       # wavelets buffered per (PE, color) in the router (a platform setting)
+N_DIRS = 6             # RAMP, NORTH, SOUTH, EAST, WEST, HOST (memcpy's edge of the fabric)
+D_RAMP, D_NORTH, D_SOUTH, D_EAST, D_WEST, D_HOST = range(6)
+DIR_BITS = {"RAMP": 1, "NORTH": 2, "SOUTH": 4, "EAST": 8, "WEST": 16}
+HOST_BIT = 32
+IQ_DEPTH = {"wse2": (6, 6, 4, 4, 2, 2, 2, 2), "wse3": (8, 8, 4, 4, 4, 4, 4, 4)}
+OQ_DEPTH = {"wse2": (2, 2, 6, 6, 2, 2, 0, 0), "wse3": (8, 8, 8, 8, 8, 8, 8, 8)}
+
+
+@numba.njit(cache=True)
+def _deliver_ok(st, pe, c, txm, t, w, ctl):
+    """Can every tx target of this wavelet take it this cycle?"""
+    width = st.config[1]
+    x = pe % width
+    for d in range(1, 5):
+        if txm & (1 << d):
+            npe, nc = _neighbour(st, pe, c, d, x, width)
+            if st.link_time[pe, d] == t or st.rb_count[npe, nc] >= ROUTER_DEPTH:
+                return False
+    if txm & 1:
+        q = st.ce_iq[pe, c]
+        if q >= 0 and _passes_filter(st, pe, c, w, ctl):
+            if st.iq_count[pe, q] >= st.iq_cap[q]:
+                return False
+        elif q < 0 and _passes_filter(st, pe, c, w, ctl):
+            return False   # nothing on this PE reads the color: the wavelet waits
+    if txm & HOST_BIT:
+        k = _d2h_channel(st, c)
+        if k < 0 or st.d2h_left[pe, k] <= 0:
+            return False
+    return True
+
+
+@numba.njit(cache=True)
+def _d2h_channel(st, c):
+    for k in range(st.d2h_color.shape[0]):
+        if st.d2h_color[k] == c:
+            return k
+    return -1
+
+
+@numba.njit(cache=True)
+def _neighbour(st, pe, c, d, x, width):
+    if d == D_NORTH:
+        npe = pe - width
+    elif d == D_SOUTH:
+        npe = pe + width
+    elif d == D_EAST:
+        npe = pe + 1
+    else:
+        npe = pe - 1
+    nc = c
+    if (d == D_EAST or d == D_WEST) and st.swap_x[pe, c]:
+        nc = c ^ 1
+    if (d == D_NORTH or d == D_SOUTH) and st.swap_y[pe, c]:
+        nc = c ^ 1
+    return npe, nc
+
+
+@numba.njit(cache=True)
+def _passes_filter(st, pe, c, w, ctl):
+    """Range filters gate CE delivery of data wavelets by their upper-16-bit index."""
+    if not st.flt_on[pe, c] or ctl:
+        return True
+    idx = (w >> 16) & 0xFFFF
+    return st.flt_min[pe, c] <= idx <= st.flt_max[pe, c]
+
+
+@numba.njit(cache=True)
+def _push_rb(st, pe, c, w, ctl, t):
+    slot = (st.rb_head[pe, c] + st.rb_count[pe, c]) % ROUTER_DEPTH
+    st.rb_buf[pe, c, slot] = w
+    st.rb_ctl[pe, c, slot] = ctl
+    st.rb_time[pe, c, slot] = t
+    st.rb_count[pe, c] += 1
+    activate(st, pe)
+
+
+@numba.njit(cache=True)
+def _push_iq(st, pe, q, w, ctl):
+    cap = st.iq_buf.shape[2]
+    slot = (st.iq_head[pe, q] + st.iq_count[pe, q]) % cap
+    st.iq_buf[pe, q, slot] = w
+    st.iq_ctl[pe, q, slot] = ctl
+    st.iq_count[pe, q] += 1
+    st.wake[pe] = 1
+    activate(st, pe)
+
+
+@register_jitable
+def activate(st, pe):
+    if not st.on_list[pe]:
+        st.on_list[pe] = 1
+        st.active[st.n_active[0]] = pe
+        st.n_active[0] += 1
+
+
+@numba.njit(cache=True)
+def _route_pe(st, pe, t):
+    """Move what can move out of PE `pe`'s router FIFOs and output queues this cycle."""
+    moved = 0
+    width = st.config[1]
+    x = pe % width
+    for c in range(st.rb_count.shape[1]):
+        if st.rb_count[pe, c] == 0:
+            continue
+        h = st.rb_head[pe, c]
+        if st.rb_time[pe, c, h] >= t:
+            continue
+        w = st.rb_buf[pe, c, h]
+        ctl = st.rb_ctl[pe, c, h]
+        txm = st.sw_tx[pe, c, st.sw_cur[pe, c]]
+        if not _deliver_ok(st, pe, c, txm, t, w, ctl):
+            continue
+        for d in range(1, 5):
+            if txm & (1 << d):
+                npe, nc = _neighbour(st, pe, c, d, x, width)
+                st.link_time[pe, d] = t
+                _push_rb(st, npe, nc, w, ctl, t)
+        if txm & 1 and _passes_filter(st, pe, c, w, ctl):
+            q = st.ce_iq[pe, c]
+            _push_iq(st, pe, q, w, ctl)
+        if txm & HOST_BIT:
+            k = _d2h_channel(st, c)
+            i = st.d2h_done[pe, k]
+            st.d2h_out[pe, k, i] = w
+            st.d2h_done[pe, k] = i + 1
+            st.d2h_left[pe, k] -= 1
+        st.rb_head[pe, c] = (h + 1) % ROUTER_DEPTH
+        st.rb_count[pe, c] -= 1
+        moved += 1
+    for q in range(st.oq_count.shape[1]):
+        if st.oq_count[pe, q] == 0:
+            continue
+        c = st.oq_color[pe, q]
+        if st.rb_count[pe, c] >= ROUTER_DEPTH or st.link_time[pe, 0] == t:
+            continue
+        h = st.oq_head[pe, q]
+        st.link_time[pe, 0] = t
+        _push_rb(st, pe, c, st.oq_buf[pe, q, h], st.oq_ctl[pe, q, h], t)
+        st.oq_head[pe, q] = (h + 1) % st.oq_buf.shape[2]
+        st.oq_count[pe, q] -= 1
+        moved += 1
+    return moved
+
+
+@numba.njit(cache=True)
+def _h2d(st, pe, t):
+    """memcpy streaming H2D: one wavelet per cycle per channel into the PE's input queue."""
+    moved = 0
+    for k in range(st.h2d_left.shape[1]):
+        if st.h2d_left[pe, k] <= 0:
+            continue
+        c = st.h2d_color[k]
+        q = st.ce_iq[pe, c]
+        if q < 0 or st.iq_count[pe, q] >= st.iq_cap[q]:
+            continue
+        i = st.h2d_pos[pe, k]
+        _push_iq(st, pe, q, st.h2d_data[pe, k, i], 0)
+        st.h2d_pos[pe, k] = i + 1
+        st.h2d_left[pe, k] -= 1
+        moved += 1
+    return moved
+
+
+@numba.njit(cache=True)
+def advance(st, t0, max_cycles):
+    """Run the fabric from cycle t0 until a PE needs its CE (st.wake), nothing moves, or
+    `max_cycles` pass. Returns the number of cycles run and whether anything moved."""
+    t = t0
+    any_move = False
+    while t < t0 + max_cycles:
+        moved = 0
+        n = st.n_active[0]
+        for j in range(n):
+            pe = st.active[j]
+            moved += _h2d(st, pe, t)
+            moved += _route_pe(st, pe, t)
+            for s in range(N_SLOTS - 1):
+                if st.ut_code[pe, s] != 0:
+                    if run_slot(st, pe, s, 1) > 0:
+                        moved += 1
+        _compact(st)
+        t += 1
+        if moved == 0:
+            return t - t0, any_move
+        any_move = True
+        for j in range(st.n_active[0]):
+            if st.wake[st.active[j]]:
+                return t - t0, any_move
+    return t - t0, any_move
+
+
+@numba.njit(cache=True)
+def _busy(st, pe):
+    if st.h2d_left[pe].sum() > 0 or st.rb_count[pe].sum() > 0 or st.oq_count[pe].sum() > 0:
+        return True
+    for s in range(N_SLOTS - 1):
+        if st.ut_code[pe, s] != 0:
+            return True
+    return False
+
+
+@numba.njit(cache=True)
+def _compact(st):
+    """Drop PEs with nothing left in their routers, queues or microthreads."""
+    k = 0
+    for j in range(st.n_active[0]):
+        pe = st.active[j]
+        if _busy(st, pe):
+            st.active[k] = pe
+            k += 1
+        else:
+            st.on_list[pe] = 0
+    st.n_active[0] = k

@@ -1,0 +1,260 @@
+"""DSD operations as data: an op table, operand descriptors, and the one executor that runs them.
+
+Every DSD builtin becomes an op code plus up to four operand descriptors (destination first).
+The executor moves one element at a time, reading and writing 16/32-bit words: memory through
+the PE arena, fabric operands through the PE's input/output queues. A synchronous op runs in
+the task that called it; an async op with a fabric operand lives in a microthread slot and is
+stepped by the fabric loop, one element per cycle, stalling on an empty input queue or a full
+output queue. Element semantics (`element`) exist once, for both.
+"""
+from __future__ import annotations
+
+import numba
+import numpy as np
+from numba.extending import register_jitable
+
+from . import cslops
+
+# operand descriptor fields (an int64 row)
+KIND, ADDR, OFF, E0, S0, E1, S1, E2, S2, E3, S3, WIDTH, QUEUE, CTRL = range(14)
+NF = 14
+K_NONE, K_MEM, K_SCALAR, K_FABIN, K_FABOUT = range(5)
+
+# op codes: name -> (code, number of sources, element width in bytes)
+OPS = {
+    "mov32": (1, 1, 4), "fmovs": (2, 1, 4), "mov16": (3, 1, 2), "fmovh": (4, 1, 2),
+    "fadds": (5, 2, 4), "fsubs": (6, 2, 4), "fmuls": (7, 2, 4), "fmaxs": (8, 2, 4),
+    "fmacs": (9, 3, 4), "fnegs": (10, 1, 4),
+    "faddh": (11, 2, 2), "fsubh": (12, 2, 2), "fmulh": (13, 2, 2), "fmaxh": (14, 2, 2),
+    "fmach": (15, 3, 2), "fnegh": (16, 1, 2),
+    "add16": (17, 2, 2), "sub16": (18, 2, 2), "and16": (19, 2, 2), "or16": (20, 2, 2),
+    "xor16": (21, 2, 2), "fh2s": (22, 1, 4), "fs2h": (23, 1, 2),
+}
+# SIMD width per op (wse2, wse3) for the timing model; width 1 where the SDK table is silent
+SIMD = {"mov32": (2, 4), "fmovs": (2, 4), "mov16": (4, 8), "fmovh": (4, 8), "fadds": (2, 4),
+        "fsubs": (2, 4), "fmuls": (1, 1), "fmaxs": (1, 4), "fmacs": (1, 1), "fnegs": (2, 4),
+        "faddh": (4, 8), "fsubh": (4, 8), "fmulh": (4, 8), "fmaxh": (1, 8), "fmach": (4, 8),
+        "fnegh": (4, 8), "add16": (4, 8), "sub16": (4, 8), "and16": (4, 8), "or16": (4, 8),
+        "xor16": (4, 8), "fh2s": (1, 4), "fs2h": (1, 4)}
+_SRC_WIDTH = {"fh2s": 2, "fs2h": 4}  # conversions read one width and write the other
+
+OP_NAMES = {code: name for name, (code, _, _) in OPS.items()}
+MAX_OPS = 32
+OP_NSRC = np.zeros(MAX_OPS, np.int64)
+OP_DST_WIDTH = np.zeros(MAX_OPS, np.int64)
+OP_SRC_WIDTH = np.zeros(MAX_OPS, np.int64)
+OP_SIMD = np.ones((MAX_OPS, 2), np.int64)
+for _name, (_code, _nsrc, _w) in OPS.items():
+    OP_NSRC[_code] = _nsrc
+    OP_DST_WIDTH[_code] = _w
+    OP_SRC_WIDTH[_code] = _SRC_WIDTH.get(_name, _w)
+    OP_SIMD[_code] = SIMD[_name]
+
+# microthread slots: 0..7 are the hardware's microthreads, MAIN the calling task's own op
+N_SLOTS = 9
+MAIN = 8
+
+
+# -- bit casts (through a scratch word, which works the same interpreted and compiled) -------
+
+@register_jitable
+def as_f32(st, bits):
+    st.scratch32[0] = np.uint32(bits)
+    return st.scratchf[0]
+
+
+@register_jitable
+def f32_bits(st, x):
+    st.scratchf[0] = np.float32(x)
+    return np.uint32(st.scratch32[0])
+
+
+@register_jitable
+def _h(bits):
+    return cslops.f16_bits_to_f32(np.uint16(bits & 0xFFFF))
+
+
+@register_jitable
+def _hb(x):
+    return np.uint32(cslops.f32_to_f16_bits(np.float32(x)))
+
+
+@register_jitable
+def _fmax(x, y):
+    return x if x >= y or y != y else y
+
+
+@register_jitable
+def element(st, code, a, b, c):
+    """One element of op `code` on 32-bit words a, b, c (16-bit data in the low half)."""
+    if code == 1 or code == 2:
+        return np.uint32(a)
+    if code == 3 or code == 4:
+        return np.uint32(a & 0xFFFF)
+    if code == 5:
+        return f32_bits(st, as_f32(st, a) + as_f32(st, b))
+    if code == 6:
+        return f32_bits(st, as_f32(st, a) - as_f32(st, b))
+    if code == 7:
+        return f32_bits(st, as_f32(st, a) * as_f32(st, b))
+    if code == 8:
+        return f32_bits(st, _fmax(as_f32(st, a), as_f32(st, b)))
+    if code == 9:   # fmacs: a + b * c, product rounded to f32, then the sum
+        p = as_f32(st, b) * as_f32(st, c)
+        return f32_bits(st, as_f32(st, a) + p)
+    if code == 10:
+        return np.uint32(a ^ 0x80000000)
+    if code == 11:
+        return _hb(_h(a) + _h(b))
+    if code == 12:
+        return _hb(_h(a) - _h(b))
+    if code == 13:
+        return _hb(_h(a) * _h(b))
+    if code == 14:
+        return _hb(_fmax(_h(a), _h(b)))
+    if code == 15:  # fmach: a + b * c, each step rounded to f16
+        return _hb(_h(a) + _h(_hb(_h(b) * _h(c))))
+    if code == 16:
+        return np.uint32((a ^ 0x8000) & 0xFFFF)
+    if code == 17:
+        return np.uint32((a + b) & 0xFFFF)
+    if code == 18:
+        return np.uint32((a - b) & 0xFFFF)
+    if code == 19:
+        return np.uint32(a & b & 0xFFFF)
+    if code == 20:
+        return np.uint32((a | b) & 0xFFFF)
+    if code == 21:
+        return np.uint32((a ^ b) & 0xFFFF)
+    if code == 22:
+        return f32_bits(st, _h(a))
+    if code == 23:
+        return _hb(as_f32(st, a))
+    raise ValueError("unknown DSD op")
+
+
+# -- operands -----------------------------------------------------------------------------------
+
+@register_jitable
+def operand_length(o):
+    if o[KIND] == K_MEM:
+        return o[E0] * o[E1] * o[E2] * o[E3]
+    if o[KIND] == K_FABIN or o[KIND] == K_FABOUT:
+        return o[E0]
+    return -1  # a scalar fits any length
+
+
+@register_jitable
+def _mem_index(o, i):
+    if o[E1] == 1 and o[E2] == 1 and o[E3] == 1:
+        return o[OFF] + i * o[S0]
+    i0 = i % o[E0]
+    r = i // o[E0]
+    i1 = r % o[E1]
+    r = r // o[E1]
+    i2 = r % o[E2]
+    i3 = r // o[E2]
+    return o[OFF] + i0 * o[S0] + i1 * o[S1] + i2 * o[S2] + i3 * o[S3]
+
+
+@register_jitable
+def _read(st, pe, o, i):
+    k = o[KIND]
+    if k == K_SCALAR:
+        return np.uint32(o[ADDR])
+    if k == K_MEM:
+        byte = o[ADDR] + _mem_index(o, i) * o[WIDTH]
+        if o[WIDTH] == 2:
+            return np.uint32(st.arena16[byte >> 1])
+        return np.uint32(st.arena32[byte >> 2])
+    q = o[QUEUE]
+    return np.uint32(st.iq_buf[pe, q, st.iq_head[pe, q]])
+
+
+@register_jitable
+def _write(st, pe, o, i, bits, width):
+    if o[KIND] == K_MEM:
+        byte = o[ADDR] + _mem_index(o, i) * o[WIDTH]
+        if o[WIDTH] == 2:
+            st.arena16[byte >> 1] = np.uint16(bits & 0xFFFF)
+        else:
+            st.arena32[byte >> 2] = np.uint32(bits)
+        return
+    q = o[QUEUE]
+    cap = st.oq_buf.shape[2]
+    slot = (st.oq_head[pe, q] + st.oq_count[pe, q]) % cap
+    st.oq_buf[pe, q, slot] = np.uint32(bits & 0xFFFF) if width == 2 else np.uint32(bits)
+    st.oq_ctl[pe, q, slot] = np.uint8(o[CTRL])
+    st.oq_count[pe, q] += 1
+
+
+@register_jitable
+def _can_step(st, pe, ops, nsrc):
+    """Every fabric input has a data wavelet and every fabric output has room."""
+    for k in range(nsrc + 1):
+        o = ops[k]
+        q = o[QUEUE]
+        if o[KIND] == K_FABIN:
+            if st.iq_count[pe, q] == 0 or st.iq_ctl[pe, q, st.iq_head[pe, q]] != 0:
+                return False
+        elif o[KIND] == K_FABOUT:
+            if st.oq_count[pe, q] >= st.oq_cap[q]:
+                return False
+    return True
+
+
+@register_jitable
+def run_slot(st, pe, slot, budget):
+    """Advance the op in `slot` by up to `budget` elements. Returns elements done (-1: none
+    possible now); frees the slot and fires the completion action when the op finishes."""
+    code = st.ut_code[pe, slot]
+    ops = st.ut_opnd[pe, slot]
+    nsrc = OP_NSRC[code]
+    width = OP_DST_WIDTH[code]
+    n = st.ut_len[pe, slot]
+    done = 0
+    while st.ut_pos[pe, slot] < n and done < budget:
+        if not _can_step(st, pe, ops, nsrc):
+            break
+        i = st.ut_pos[pe, slot]
+        a = _read(st, pe, ops[1], i)
+        b = _read(st, pe, ops[2], i) if nsrc >= 2 else np.uint32(0)
+        c = _read(st, pe, ops[3], i) if nsrc >= 3 else np.uint32(0)
+        for k in range(1, nsrc + 1):
+            if ops[k, KIND] == K_FABIN:
+                q = ops[k, QUEUE]
+                st.iq_head[pe, q] = (st.iq_head[pe, q] + 1) % st.iq_buf.shape[2]
+                st.iq_count[pe, q] -= 1
+        _write(st, pe, ops[0], i, element(st, code, a, b, c), width)
+        st.ut_pos[pe, slot] = i + 1
+        done += 1
+    if st.ut_pos[pe, slot] >= n:
+        st.ut_code[pe, slot] = 0
+        act = st.ut_act[pe, slot]
+        unb = st.ut_unb[pe, slot]
+        if act >= 0:
+            st.task_state[pe, act] |= np.uint8(1)
+        if unb >= 0:
+            st.task_state[pe, unb] &= ~np.uint8(2)
+        st.wake[pe] = 1
+    return done if done > 0 or n == 0 else -1
+
+
+# -- blocking: a synchronous fabric op that cannot move lets the rest of the machine run ---------
+
+WAITERS: dict = {}
+"""engine id -> callable(pe) that advances the simulation (registered by engine.Engine)."""
+
+
+def _wait(engine_id, pe):
+    WAITERS[engine_id](pe)
+
+
+@register_jitable
+def wait_for_fabric(st, pe):
+    """Called by a sync fabric op that is stuck: run the rest of the machine a little. From
+    compiled code this drops into Python (numba objmode); the engine raises DeadlockError
+    when nothing anywhere can move."""
+    engine_id = st.config[2]
+    with numba.objmode():
+        _wait(engine_id, pe)

@@ -1,0 +1,82 @@
+"""Engine state: flat arrays as a namedtuple (plain Python) and as a numba structref.
+
+Builtins, ops and the fabric read and write these arrays in place. Interpreted code gets the
+namedtuple; compiled code gets a structref over the very same arrays, which numba passes by
+reference (a namedtuple of ~50 arrays would be copied into every call and bloat the LLVM IR).
+"""
+from __future__ import annotations
+
+from collections import namedtuple
+
+import numpy as np
+from numba.core import types as nbtypes
+from numba.experimental import structref
+
+from . import fabric, ops
+from .types import N_COLORS
+
+N_TASK_IDS = 32
+QUEUE_BUF = 8            # ring size of every input/output queue (capacity is per queue id)
+
+STATE_FIELDS = (
+    "task_state cmd_unblocked cycles config wake arena arena16 arena32 scratch32 scratchf "
+    "iq_buf iq_ctl iq_head iq_count iq_cap oq_buf oq_ctl oq_head oq_count oq_cap oq_color ce_iq "
+    "ut_code ut_pos ut_len ut_act ut_unb ut_opnd rb_buf rb_ctl rb_time rb_head rb_count "
+    "sw_tx sw_cur swap_x swap_y flt_on flt_min flt_max link_time active on_list n_active "
+    "h2d_color h2d_left h2d_pos h2d_data d2h_color d2h_left d2h_done d2h_out").split()
+EngineState = namedtuple("EngineState", STATE_FIELDS)
+
+
+@structref.register
+class StateType(nbtypes.StructRef):
+    def preprocess_fields(self, fields):
+        return tuple((name, nbtypes.unliteral(t)) for name, t in fields)
+
+
+class StateRef(structref.StructRefProxy):
+    """The compiled-code view of an EngineState (same arrays)."""
+
+
+structref.define_proxy(StateRef, StateType, STATE_FIELDS)
+
+
+def to_jit(st: EngineState) -> StateRef:
+    return StateRef(*st)
+
+
+def new_state(npe: int, arena_bytes: int, arch: str, width: int, engine_id: int) -> EngineState:
+    arena = np.zeros(max(arena_bytes, 8), np.uint8)
+    scratch = np.zeros(4, np.uint32)
+    nq = 8
+    z = np.zeros
+    return EngineState(
+        task_state=z((npe, N_TASK_IDS), np.uint8), cmd_unblocked=np.ones(npe, np.uint8),
+        cycles=z(npe, np.int64),
+        config=np.array([3 if arch == "wse3" else 2, width, engine_id], np.int64),
+        wake=z(npe, np.uint8), arena=arena, arena16=arena.view(np.uint16),
+        arena32=arena.view(np.uint32), scratch32=scratch, scratchf=scratch.view(np.float32),
+        iq_buf=z((npe, nq, QUEUE_BUF), np.uint32), iq_ctl=z((npe, nq, QUEUE_BUF), np.uint8),
+        iq_head=z((npe, nq), np.int64), iq_count=z((npe, nq), np.int64),
+        iq_cap=np.array(fabric.IQ_DEPTH[arch], np.int64),
+        oq_buf=z((npe, nq, QUEUE_BUF), np.uint32), oq_ctl=z((npe, nq, QUEUE_BUF), np.uint8),
+        oq_head=z((npe, nq), np.int64), oq_count=z((npe, nq), np.int64),
+        oq_cap=np.array(fabric.OQ_DEPTH[arch], np.int64), oq_color=z((npe, nq), np.int64),
+        ce_iq=np.full((npe, N_COLORS), -1, np.int64),
+        ut_code=z((npe, ops.N_SLOTS), np.int64), ut_pos=z((npe, ops.N_SLOTS), np.int64),
+        ut_len=z((npe, ops.N_SLOTS), np.int64), ut_act=np.full((npe, ops.N_SLOTS), -1, np.int64),
+        ut_unb=np.full((npe, ops.N_SLOTS), -1, np.int64),
+        ut_opnd=z((npe, ops.N_SLOTS, 4, ops.NF), np.int64),
+        rb_buf=z((npe, N_COLORS, fabric.ROUTER_DEPTH), np.uint32),
+        rb_ctl=z((npe, N_COLORS, fabric.ROUTER_DEPTH), np.uint8),
+        rb_time=z((npe, N_COLORS, fabric.ROUTER_DEPTH), np.int64),
+        rb_head=z((npe, N_COLORS), np.int64), rb_count=z((npe, N_COLORS), np.int64),
+        sw_tx=z((npe, N_COLORS, 4), np.int64), sw_cur=z((npe, N_COLORS), np.int64),
+        swap_x=z((npe, N_COLORS), np.uint8), swap_y=z((npe, N_COLORS), np.uint8),
+        flt_on=z((npe, N_COLORS), np.uint8), flt_min=z((npe, N_COLORS), np.int64),
+        flt_max=z((npe, N_COLORS), np.int64),
+        link_time=np.full((npe, fabric.N_DIRS), -1, np.int64),
+        active=z(npe, np.int64), on_list=z(npe, np.uint8), n_active=z(1, np.int64),
+        h2d_color=np.full(4, -1, np.int64), h2d_left=z((npe, 4), np.int64),
+        h2d_pos=z((npe, 4), np.int64), h2d_data=z((npe, 4, 1), np.uint32),
+        d2h_color=np.full(4, -1, np.int64), d2h_left=z((npe, 4), np.int64),
+        d2h_done=z((npe, 4), np.int64), d2h_out=z((npe, 4, 1), np.uint32))
