@@ -15,7 +15,7 @@ from collections import namedtuple
 
 import attrs
 import numpy as np
-from numba.extending import register_jitable
+from numba.extending import overload, register_jitable
 
 from .errors import ProgramError
 from .program import Var
@@ -91,6 +91,67 @@ def fabout(color, extent: int, queue=None, control: bool = False) -> FabDesc:
     """Send `extent` wavelets on `color` (CSL `fabout_dsd`); `control=True` sends control
     wavelets. The queue is picked when omitted."""
     return _fab(FABOUT, color, extent, queue, control, "pw.fabout")
+
+
+@attrs.frozen(eq=False)
+class DsdVar:
+    """A mutable memory DSD (CSL `var d = @get_dsd(...)`), from `p.dsd_var(desc)`.
+
+    Its fields live in PE memory (the hidden var `reg`), so a task that reassigns it
+    (`nonlocal d; d = pw.increment_dsd_offset(d, 1, pw.f32)`) changes what every task sees.
+    """
+
+    initial: MemDesc
+    reg: Var
+
+    @staticmethod
+    def encode(desc: MemDesc) -> list[int]:
+        e, s = desc.extents, desc.strides
+        return [desc.var.offset, desc.var.nbytes, desc.offset, e[0], s[0], e[1], s[1], e[2],
+                s[2], e[3], s[3]]
+
+
+DSD_REG_WORDS = 11
+
+
+def dsd_load(st, pe, reg, proto):
+    """The current value of a mutable DSD (plain Python twin of the numba overload)."""
+    base = st.mem_base[pe] + reg[0]
+    arr = st.arena[base:base + reg[1]].view(proto.arr.dtype)
+    r = reg.astype(np.int64)
+    return MemDSD(arr, r[2], r[3], r[4], r[5], r[6], r[7], r[8], r[9], r[10])
+
+
+@overload(dsd_load)
+def _ol_dsd_load(st, pe, reg, proto):
+    np_type = np.dtype(str(proto.types[0].dtype)).type
+
+    def impl(st, pe, reg, proto):
+        base = st.mem_base[pe] + np.int64(reg[0])
+        arr = st.arena[base:base + np.int64(reg[1])].view(np_type)
+        return MemDSD(arr, np.int64(reg[2]), np.int64(reg[3]), np.int64(reg[4]),
+                      np.int64(reg[5]), np.int64(reg[6]), np.int64(reg[7]), np.int64(reg[8]),
+                      np.int64(reg[9]), np.int64(reg[10]))
+    return impl
+
+
+@register_jitable
+def dsd_store(st, pe, reg, d):
+    """Write a DSD value back to its mutable DSD's fields in PE memory."""
+    addr = d.arr.ctypes.data - st.arena.ctypes.data - st.mem_base[pe]
+    if addr < 0 or addr >= 0xFFFFFFFF:
+        raise ValueError("a mutable DSD can only point into its own PE's memory")
+    reg[0] = addr
+    reg[1] = d.arr.size * d.arr.itemsize
+    reg[2] = d.offset
+    reg[3] = d.e0
+    reg[4] = d.s0
+    reg[5] = d.e1
+    reg[6] = d.s1
+    reg[7] = d.e2
+    reg[8] = d.s2
+    reg[9] = d.e3
+    reg[10] = d.s3
 
 
 def _check_var(arr, what) -> Var:

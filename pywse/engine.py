@@ -22,7 +22,7 @@ from . import fabric, ops
 from .state import QUEUE_BUF, new_state, to_jit
 from . import jit as jitmod
 from .builtins import ACTIVE, BLOCKED
-from .dsd import FabDesc, MemDesc
+from .dsd import DsdVar, FabDesc, MemDesc
 from .errors import DeadlockError, PywseError, TaskError
 from .program import FABIN_KIND, ProgramImage, Task, Var
 from .routing import OPPOSITE
@@ -53,7 +53,7 @@ class Engine:
         self.mem_base = np.concatenate([[0], np.cumsum(sizes)[:-1]]).astype(np.int64)
         self.id = next(_ids)
         ops.WAITERS[self.id] = self.wait
-        self.st = new_state(npe, int(sizes.sum()), artifacts.arch, self.width, self.id)
+        self.st = new_state(self.mem_base, int(sizes.sum()), artifacts.arch, self.width, self.id)
         self.st_jit = to_jit(self.st) if jit else None
         self.now = 0
         self.busy_until = np.zeros(npe, np.int64)
@@ -300,6 +300,8 @@ class Engine:
             return v.lower(self.view(pe, v.var, flat=True))
         if isinstance(v, FabDesc):
             return v.lower(self.image(pe).queue_of(v))
+        if isinstance(v, DsdVar):
+            return (self.view(pe, v.reg, flat=True), v.initial.lower(self.view(pe, v.initial.var, flat=True)))
         if isinstance(v, Task):
             return v.id
         if isinstance(v, Color):

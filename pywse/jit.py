@@ -35,7 +35,7 @@ import numpy as np
 
 from . import builtins as bi
 from . import cslops
-from .dsd import FabDesc, MemDesc
+from .dsd import DsdVar, FabDesc, MemDesc, dsd_load, dsd_store
 from .errors import TaskError
 from .program import MemcpyModule, Task, Var
 from .types import Color
@@ -149,6 +149,7 @@ class _Rewriter(ast.NodeTransformer):
         self.globals = globals_
         self.extra_lifted: list[tuple[str, ...]] = []   # paths beyond the plain free names
         self.inject: dict[str, Any] = {}
+        self.mutable: set[str] = set()                 # p.dsd_var names the body reassigns
 
     def lift_path(self, path: tuple[str, ...]) -> ast.Name:
         if path not in self.extra_lifted:
@@ -301,15 +302,31 @@ class _Rewriter(ast.NodeTransformer):
 
     def visit_Assign(self, node):
         node = self.generic_visit(node)
+        stores = []
         for t in node.targets:
             for n in ast.walk(t):
-                if isinstance(n, ast.Name) and n.id in self.free and isinstance(n.ctx, ast.Store):
-                    self.fail(node, f"'{n.id}' belongs to the program; assign a local copy "
-                                    "instead of rebinding it")
-        return node
+                if not (isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)):
+                    continue
+                if n.id in self.mutable:
+                    stores.append(ast.copy_location(ast.Expr(ast.Call(
+                        self.name("dsd_store", dsd_store),
+                        [ast.Name("__st", ast.Load()), ast.Name("__pe", ast.Load()),
+                         ast.Subscript(ast.Name(f"__dv_{n.id}", ast.Load()), ast.Constant(0),
+                                       ast.Load()),
+                         ast.Name(n.id, ast.Load())], [])), node))
+                elif n.id in self.free:
+                    hint = (f"declare `nonlocal {n.id}` to reassign this p.dsd_var"
+                            if isinstance(self.free[n.id], DsdVar) else "assign a local copy instead")
+                    self.fail(node, f"'{n.id}' belongs to the program; {hint}")
+        return [node, *stores] if stores else node
 
     def visit_Nonlocal(self, node):
-        self.fail(node, "'nonlocal' is not supported in task bodies: keep state in p.var arrays")
+        for name in node.names:
+            if not isinstance(self.free.get(name), DsdVar):
+                self.fail(node, f"'nonlocal {name}': only DSDs made with p.dsd_var(...) can be "
+                                "reassigned by a task; keep other state in p.var arrays")
+            self.mutable.add(name)
+        return None
 
     def visit_Global(self, node):
         self.fail(node, "'global' is not supported in task bodies: keep state in p.var arrays")
@@ -332,11 +349,22 @@ def _rewrite(fn, name: str, task: Task, free: dict, helper: bool) -> CompiledTas
         _check_free(task, var, value)
     rw = _Rewriter(task, free, fn.__globals__)
     fdef.decorator_list = []
-    fdef.body = [rw.visit(stmt) for stmt in fdef.body]
-    used = {n.id for n in ast.walk(fdef) if isinstance(n, ast.Name)}
+    body = []
+    for stmt in fdef.body:
+        out = rw.visit(stmt)
+        body.extend(out if isinstance(out, list) else [out] if out is not None else [])
+    used = {n.id for n in ast.walk(ast.Module(body, [])) if isinstance(n, ast.Name)}
+    loads = [ast.parse(f"{n} = __dsd_load(__st, __pe, __dv_{n}[0], __dv_{n}[1])").body[0]
+             for n, v in free.items() if isinstance(v, DsdVar) and n in used]
+    for stmt in loads:
+        ast.copy_location(stmt, fdef.body[0])
+        ast.fix_missing_locations(stmt)
+    fdef.body = loads + body or [ast.Pass()]
+    rw.inject["__dsd_load"] = dsd_load
     lifted = tuple((n,) for n, v in free.items() if _is_data(v) and n in used) \
         + tuple(rw.extra_lifted)
-    names = ["__".join(p).replace(".", "") for p in lifted]
+    names = ["__dv_" + p[0] if len(p) == 1 and isinstance(free.get(p[0]), DsdVar)
+             else "__".join(p).replace(".", "") for p in lifted]
     user_args = fdef.args.args
     fdef.args = ast.arguments(posonlyargs=[], args=[ast.arg("__st"), ast.arg("__pe")]
                               + [ast.arg(n) for n in names] + user_args,
@@ -365,8 +393,8 @@ def _is_data(value) -> bool:
     Lists and tuples of such values are lifted as tuples."""
     if isinstance(value, (list, tuple)):
         return len(value) > 0 and all(_is_data(v) for v in value)
-    return isinstance(value, (Var, MemDesc, FabDesc, Task, Color, bool, int, float, np.number,
-                              np.bool_))
+    return isinstance(value, (Var, MemDesc, FabDesc, DsdVar, Task, Color, bool, int, float,
+                              np.number, np.bool_))
 
 
 def _check_free(task: Task, name: str, value) -> None:

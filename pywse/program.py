@@ -261,6 +261,18 @@ class Builder:
         self._vars.append(var)
         return var
 
+    def dsd_var(self, desc):
+        """A mutable memory DSD initialised to `desc` (CSL `var d = @get_dsd(...)`); tasks
+        reassign it with `nonlocal d` and every task sees the new value."""
+        from .dsd import DSD_REG_WORDS, DsdVar, MemDesc
+        if not isinstance(desc, MemDesc):
+            raise ProgramError(f"program '{self._program.name}': p.dsd_var needs a memory DSD "
+                               f"(pw.mem1d/pw.mem4d), got {desc!r}")
+        words = DsdVar.encode(desc)
+        reg = self._declare(f"__dsd{len(self._vars)}", np.uint32, DSD_REG_WORDS,
+                            np.array(words, np.int64).astype(np.uint32), False, const=False)
+        return DsdVar(desc, reg)
+
     # -- tasks ----------------------------------------------------------------------------
     def local_task(self, id: int):
         """Bind the decorated function as local task `id` (CSL `@bind_local_task`)."""
