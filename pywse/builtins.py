@@ -254,8 +254,10 @@ def _start(st, pe, code, async_, activate, unblock, rows):
     st.ut_len[pe, slot] = n
     st.ut_act[pe, slot] = activate
     st.ut_unb[pe, slot] = unblock
+    for k in range(4):
+        if rows[k, ops.KIND] == ops.K_FABIN or rows[k, ops.KIND] == ops.K_FABOUT:
+            fabric.activate(st, pe)   # the fabric loop now watches this PE's queues
     if slot != ops.MAIN:
-        fabric.activate(st, pe)
         st.cycles[pe] += 1
         return
     simd = ops.OP_SIMD[code, 1 if st.config[0] == 3 else 0]

@@ -25,6 +25,7 @@ import hashlib
 import inspect
 import os
 import textwrap
+from pathlib import Path
 import types as pytypes
 from typing import Any
 
@@ -44,7 +45,16 @@ _BINOPS = {ast.Add: "add", ast.Sub: "sub", ast.Mult: "mul", ast.Div: "truediv",
            ast.FloorDiv: "floordiv", ast.Mod: "mod", ast.Pow: "pow", ast.LShift: "lshift",
            ast.RShift: "rshift", ast.BitAnd: "and_", ast.BitOr: "or_", ast.BitXor: "xor"}
 _UNARY = {ast.USub: "neg", ast.Invert: "invert"}
-_REWRITE_VERSION = "1"
+def _source_hash() -> str:
+    """A hash of pywse's own code. numba's disk cache only watches the task's file, so the
+    rewritten task's name carries this: any change to builtins or the engine recompiles."""
+    h = hashlib.sha1()
+    for path in sorted(Path(__file__).parent.glob("*.py")):
+        h.update(path.read_bytes())
+    return h.hexdigest()
+
+
+_PYWSE_HASH = _source_hash()
 
 
 def jit_default(jit: bool | None) -> bool:
@@ -373,7 +383,7 @@ def _rewrite(fn, name: str, task: Task, free: dict, helper: bool) -> CompiledTas
     for a in fdef.args.args:
         a.annotation = None
     body_src = ast.unparse(fdef)
-    salt = hashlib.sha1((body_src + _REWRITE_VERSION).encode()).hexdigest()[:10]
+    salt = hashlib.sha1((body_src + _PYWSE_HASH).encode()).hexdigest()[:10]
     fdef.name = f"{fn.__name__}__task_{salt}"
     ast.fix_missing_locations(tree)
     namespace = dict(fn.__globals__)
