@@ -97,7 +97,8 @@ def compile(layout: Layout | Callable[..., Layout], *, arch: str = "wse2",
     min_x = w + 7 + int(width_west_buf) + int(width_east_buf) if memcpy else w + fabric_offsets[0]
     min_y = h + 2 if memcpy else h + fabric_offsets[1]
     fabric_dims = _pair(fabric_dims, "fabric_dims") if fabric_dims is not None else (
-        max(min_x, fabric_offsets[0] + w + 3), max(min_y, fabric_offsets[1] + h + 1))
+        max(min_x, fabric_offsets[0] + w + (3 if memcpy else 0)),
+        max(min_y, fabric_offsets[1] + h + (1 if memcpy else 0)))
     fx, fy = fabric_dims
     ox, oy = fabric_offsets
     if memcpy:
@@ -116,7 +117,7 @@ def compile(layout: Layout | Callable[..., Layout], *, arch: str = "wse2",
         more = f" and {len(missing) - 5} more" if len(missing) > 5 else ""
         raise LayoutError(f"PE {missing[0]} has no code: every PE of the {w}x{h} rectangle needs "
                           f"set_tile_code (missing: {', '.join(map(str, missing[:5]))}{more})")
-    check_layout_routes(layout, arch, memcpy)
+    check_layout_routes(layout, arch, memcpy, (fx, fy), (ox, oy))
     images = []
     for y in range(h):
         for x in range(w):
@@ -142,7 +143,8 @@ def _pair(v, what) -> tuple[int, int]:
 WSE3_SWITCH_COLORS = (0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 12, 13, 16, 17, 20, 21)
 
 
-def check_layout_routes(layout: Layout, arch: str, memcpy: bool):
+def check_layout_routes(layout: Layout, arch: str, memcpy: bool, fabric_dims=None,
+                        offsets=(0, 0)):
     """Arch rules for routes, then the routing-graph checks (routing.py)."""
     for (x, y, c), cfg in layout.routes.items():
         if arch == "wse3" and (cfg.color_swap_x or cfg.color_swap_y):
@@ -156,7 +158,8 @@ def check_layout_routes(layout: Layout, arch: str, memcpy: bool):
         if layout.memcpy_info is not None:
             for name in layout.memcpy_info.explicit:
                 reserved[layout.memcpy_info.colors[name]] = f"memcpy's {name} streaming color"
-    return check_routes(layout.routes, layout.width, layout.height, reserved)
+    return check_routes(layout.routes, layout.width, layout.height, reserved, fabric_dims,
+                        offsets)
 
 
 def _check_ids(image: ProgramImage, x: int, y: int, memcpy: bool) -> None:

@@ -33,7 +33,7 @@ def _deliver_ok(st, pe, c, txm, t, w, ctl):
     for d in range(1, 5):
         if txm & (1 << d):
             npe, nc = _neighbour(st, pe, c, d, x, width)
-            if st.link_time[pe, d] == t or st.rb_count[npe, nc] >= ROUTER_DEPTH:
+            if npe < 0 or st.link_time[pe, d] == t or st.rb_count[npe, nc] >= ROUTER_DEPTH:
                 return False
     if txm & 1:
         q = st.ce_iq[pe, c]
@@ -59,13 +59,17 @@ def _d2h_channel(st, c):
 
 @numba.njit(cache=True)
 def _neighbour(st, pe, c, d, x, width):
+    npe = -1   # off the kernel: nothing there takes wavelets
     if d == D_NORTH:
-        npe = pe - width
+        if pe >= width:
+            npe = pe - width
     elif d == D_SOUTH:
-        npe = pe + width
+        if pe + width < st.task_state.shape[0]:
+            npe = pe + width
     elif d == D_EAST:
-        npe = pe + 1
-    else:
+        if x + 1 < width:
+            npe = pe + 1
+    elif x > 0:
         npe = pe - 1
     nc = c
     if (d == D_EAST or d == D_WEST) and st.swap_x[pe, c]:

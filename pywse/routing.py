@@ -120,8 +120,15 @@ def routing_graph(routes: dict[tuple[int, int, int], RouteConfig], width: int, h
     return g
 
 
-def check_routes(routes, width: int, height: int, reserved: dict[int, str]) -> nx.DiGraph:
-    """Run every routing check; returns the graph. `reserved` maps color -> who reserves it."""
+def check_routes(routes, width: int, height: int, reserved: dict[int, str],
+                 fabric_dims: tuple[int, int] | None = None,
+                 offsets: tuple[int, int] = (0, 0)) -> nx.DiGraph:
+    """Run every routing check; returns the graph. `reserved` maps color -> who reserves it.
+
+    A tx may leave the kernel into the rest of the fabric (cslc allows it; wavelets sent
+    there are reported as stuck at run time) but not the fabric itself."""
+    fx, fy = fabric_dims or (width, height)
+    ox, oy = offsets
     for (x, y, c) in routes:
         if c in reserved:
             raise RoutingError(f"PE ({x}, {y}): color {c} is {reserved[c]}; user routes on it "
@@ -129,9 +136,11 @@ def check_routes(routes, width: int, height: int, reserved: dict[int, str]) -> n
     g = routing_graph(routes, width, height)
     for (x, y, c), (nx_, ny, nc) in list(g.edges):
         d = g.edges[(x, y, c), (nx_, ny, nc)]["direction"]
+        if not (0 <= nx_ + ox < fx and 0 <= ny + oy < fy):
+            raise RoutingError(f"PE ({x}, {y}) color {c}: tx {d} leaves the {fx}x{fy} fabric; "
+                               "nothing is there to receive it")
         if not (0 <= nx_ < width and 0 <= ny < height):
-            raise RoutingError(f"PE ({x}, {y}) color {c}: tx {d} leaves the {width}x{height} "
-                               "kernel; nothing is there to receive it")
+            continue   # into memcpy's part of the fabric: allowed, but nothing will read it
         cfg = routes.get((nx_, ny, nc))
         if cfg is None or not any(OPPOSITE[d] in rx for rx, _ in cfg.positions()):
             raise RoutingError(f"PE ({x}, {y}) color {c}: tx {d} points at PE ({nx_}, {ny}), "
@@ -150,7 +159,7 @@ def check_routes(routes, width: int, height: int, reserved: dict[int, str]) -> n
                                f"{', '.join(f'PE ({fx}, {fy})' for fx, fy, _ in feeders)} merge "
                                "here without a switch; use separate colors or switches")
     static = nx.DiGraph([(u, v) for u, v in g.edges
-                         if not g.nodes[u]["switched"] and not g.nodes[v]["switched"]])
+                         if not g.nodes[u].get("switched") and not g.nodes[v].get("switched")])
     try:
         cycle = nx.find_cycle(static)
     except nx.NetworkXNoCycle:

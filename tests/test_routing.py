@@ -37,7 +37,8 @@ def test_valid_chain_and_graph():
 
 
 @pytest.mark.parametrize("routes, message", [
-    ([(2, 0, 1, dict(rx=[pw.RAMP], tx=[pw.EAST]))], r"PE \(2, 0\) color 1: tx EAST leaves"),
+    ([(0, 0, 1, dict(rx=[pw.RAMP], tx=[pw.NORTH])), (0, 0, 2, dict(rx=[pw.RAMP], tx=[pw.RAMP]))],
+     r"PE \(0, 0\) color 1: tx NORTH leaves the 3x2 fabric"),
     ([(0, 0, 1, dict(rx=[pw.RAMP], tx=[pw.SOUTH]))],
      r"PE \(0, 0\) color 1: tx SOUTH points at PE \(0, 1\), which does not receive"),
     ([(1, 1, 2, dict(rx=[pw.NORTH], tx=[pw.RAMP]))], r"PE \(1, 1\) color 2: rx NORTH but PE \(1, 0\)"),
@@ -46,11 +47,19 @@ def test_valid_chain_and_graph():
     ([(0, 0, 4, dict(rx=[pw.SOUTH], tx=[pw.EAST])), (1, 0, 4, dict(rx=[pw.WEST], tx=[pw.SOUTH])),
       (1, 1, 4, dict(rx=[pw.NORTH], tx=[pw.WEST])), (0, 1, 4, dict(rx=[pw.EAST], tx=[pw.NORTH]))],
      "color 4 routes in a cycle"),
-    ([(0, 0, 21, dict(rx=[pw.RAMP], tx=[pw.RAMP]))], "color 21 is reserved by memcpy"),
 ])
 def test_routing_errors(routes, message):
     with pytest.raises(pw.RoutingError, match=message):
-        pw.compile(layout_with(routes), arch="wse3")
+        pw.compile(layout_with(routes), arch="wse3", memcpy=False, fabric_offsets=(0, 0))
+
+
+def test_memcpy_reserved_color():
+    with pytest.raises(pw.RoutingError, match="color 21 is reserved by memcpy"):
+        pw.compile(layout_with([(0, 0, 21, dict(rx=[pw.RAMP], tx=[pw.RAMP]))]), arch="wse3")
+
+
+def test_tx_into_memcpy_columns_is_allowed():
+    pw.compile(layout_with([(2, 0, 1, dict(rx=[pw.RAMP], tx=[pw.EAST]))]), arch="wse3")
 
 
 def test_user_route_on_memcpy_streaming_color_is_refused():
