@@ -101,7 +101,9 @@ def _unblock(st, pe, task):
 @builtin("unblock_cmd_stream")
 def _unblock_cmd_stream(st, pe):
     """memcpy `sys_mod.unblock_cmd_stream()`: let the host's next command run on this PE."""
-    st.cmd_unblocked[pe] = 1
+    if st.cmd_unblocked[pe] == 0:
+        st.cmd_unblocked[pe] = 1
+        st.n_unblocked[0] += 1
 
 
 # -- operands: any DSD, pointer or number -> an operand descriptor row (ops.py) ---------------

@@ -13,6 +13,7 @@ runs before user tasks. A task costs `TASK_SWITCH_CYCLES` plus its ops' cycles.
 """
 from __future__ import annotations
 
+import heapq
 import itertools
 
 import numpy as np
@@ -58,7 +59,8 @@ class Engine:
         self.now = 0
         self.busy_until = np.zeros(npe, np.int64)
         self.in_task = np.zeros(npe, bool)
-        self._candidates: set[int] = set()
+        self._heap: list[tuple[int, int]] = []
+        self._queued = np.zeros(npe, bool)
         self._rpc: dict[int, tuple[Task, tuple]] = {}
         self._bound: dict[tuple[int, int], tuple] = {}
         self._lifted: dict[int, tuple] = {}
@@ -87,7 +89,8 @@ class Engine:
             for q, color in image.oq_color.items():
                 st.oq_color[pes, q] = color
             if image.on_start:
-                self._candidates.update(int(pe) for pe in pes)
+                for pe in pes.tolist():
+                    self.wake(pe)
 
     def _load_routes(self) -> None:
         """Router tables from the layout, plus memcpy's own D2H routes (RAMP -> host)."""
@@ -136,13 +139,18 @@ class Engine:
 
     # -- scheduling -------------------------------------------------------------------------
     def wake(self, pe: int) -> None:
-        self._candidates.add(pe)
+        """Have the scheduler look at PE `pe` (when its CE is free)."""
+        if not self._queued[pe]:
+            self._queued[pe] = True
+            heapq.heappush(self._heap, (int(max(self.busy_until[pe], self.now)), pe))
 
     def post_rpc(self, pe: int, task: Task, args: tuple) -> None:
         """Queue a host-launched function on a PE (memcpy's RPC task)."""
         self._rpc[pe] = (task, args)
-        self.st.cmd_unblocked[pe] = 0
-        self._candidates.add(pe)
+        if self.st.cmd_unblocked[pe]:
+            self.st.cmd_unblocked[pe] = 0
+            self.st.n_unblocked[0] -= 1
+        self.wake(pe)
 
     def _pick(self, pe: int):
         """(task, wavelet or None) that PE `pe` would run now, or None."""
@@ -167,15 +175,26 @@ class Engine:
         return (task if task is not None else self._task_by_id(pe, tid)), tid
 
     def _next_ready(self) -> int:
-        wake = np.flatnonzero(self.st.wake)
-        if len(wake):
-            self._candidates.update(wake.tolist())
-            self.st.wake[wake] = 0
-        for pe in sorted(self._candidates):
-            if self.in_task[pe] or self.busy_until[pe] > self.now:
+        """The PE whose CE runs next: earliest free, then lowest index; -1 if none now."""
+        st = self.st
+        n = st.n_wake[0]
+        if n:
+            woken = st.wake_list[:n].copy()
+            st.wake[woken] = 0
+            st.n_wake[0] = 0
+            for pe in woken.tolist():
+                self.wake(pe)
+        heap = self._heap
+        while heap:
+            t, pe = heap[0]
+            if t > self.now:
+                return -1
+            heapq.heappop(heap)
+            if self.busy_until[pe] > t:          # it ran a task since: queue it for later
+                heapq.heappush(heap, (int(self.busy_until[pe]), pe))
                 continue
-            if self._pick(pe) is None:
-                self._candidates.discard(pe)
+            self._queued[pe] = False
+            if self.in_task[pe] or self._pick(pe) is None:
                 continue
             return pe
         return -1
@@ -186,16 +205,14 @@ class Engine:
         if pe >= 0:
             self._run_next(pe)
             return True
-        waiting = [int(self.busy_until[p]) for p in self._candidates
-                   if self.busy_until[p] > self.now and not self.in_task[p]]
-        horizon = min(waiting) - self.now if waiting else 1 << 30
+        horizon = self._heap[0][0] - self.now if self._heap else 1 << 30
         if self.st.n_active[0]:
             n, moved = fabric.advance(self._fabric_state(), self.now, horizon)
             if moved:
                 self.now += int(n)
                 return True
-        if waiting:
-            self.now = min(waiting)
+        if self._heap:
+            self.now = self._heap[0][0]
             return True
         return False
 
@@ -203,9 +220,6 @@ class Engine:
         if self.st_jit is None:
             self.st_jit = to_jit(self.st)
         return self.st_jit
-
-    def idle(self) -> bool:
-        return not self._candidates and not self.st.n_active[0] and not self.st.wake.any()
 
     def wait(self, pe: int) -> None:
         """A blocking fabric op on `pe` cannot move: let everything else run a step."""
@@ -272,7 +286,7 @@ class Engine:
         finally:
             self.in_task[pe] = False
         self.busy_until[pe] = max(start, self.now) + TASK_SWITCH_CYCLES + int(st.cycles[pe])
-        self._candidates.add(pe)
+        self.wake(pe)
         self.tasks_run += 1
 
     def _bind(self, pe: int, task: Task):

@@ -14,7 +14,7 @@ import numba
 import numpy as np
 from numba.extending import register_jitable
 
-from .ops import N_SLOTS, run_slot
+from .ops import N_SLOTS, notify, run_slot
 
 ROUTER_DEPTH = 2       # wavelets buffered per (PE, color) in the router (a platform setting)
 N_DIRS = 6             # RAMP, NORTH, SOUTH, EAST, WEST, HOST (memcpy's edge of the fabric)
@@ -105,7 +105,7 @@ def _push_iq(st, pe, q, w, ctl):
     st.iq_buf[pe, q, slot] = w
     st.iq_ctl[pe, q, slot] = ctl
     st.iq_count[pe, q] += 1
-    st.wake[pe] = 1
+    notify(st, pe)
     activate(st, pe)
 
 
@@ -207,9 +207,8 @@ def advance(st, t0, max_cycles):
         if moved == 0:
             return t - t0, any_move
         any_move = True
-        for j in range(st.n_active[0]):
-            if st.wake[st.active[j]]:
-                return t - t0, any_move
+        if st.n_wake[0]:
+            return t - t0, any_move
     return t - t0, any_move
 
 

@@ -236,8 +236,17 @@ def run_slot(st, pe, slot, budget):
             st.task_state[pe, act] |= np.uint8(1)
         if unb >= 0:
             st.task_state[pe, unb] &= ~np.uint8(2)
-        st.wake[pe] = 1
+        notify(st, pe)
     return done if done > 0 or n == 0 else -1
+
+
+@register_jitable
+def notify(st, pe):
+    """Tell the engine PE `pe` may have a task to run (its wake list, drained by Python)."""
+    if st.wake[pe] == 0:
+        st.wake[pe] = 1
+        st.wake_list[st.n_wake[0]] = pe
+        st.n_wake[0] += 1
 
 
 # -- blocking: a synchronous fabric op that cannot move lets the rest of the machine run ---------

@@ -68,7 +68,8 @@ class Launch:
             self.engine.post_rpc(pe, task, args)
 
     def done(self) -> bool:
-        return bool(self.engine.st.cmd_unblocked.all()) and not self.engine._rpc
+        st = self.engine.st
+        return st.n_unblocked[0] == len(st.cmd_unblocked) and not self.engine._rpc
 
 
 def _launch_args(task, args, what) -> tuple:
