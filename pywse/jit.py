@@ -383,7 +383,9 @@ def _rewrite(fn, name: str, task: Task, free: dict, helper: bool) -> CompiledTas
     for a in fdef.args.args:
         a.annotation = None
     body_src = ast.unparse(fdef)
-    salt = hashlib.sha1((body_src + _PYWSE_HASH).encode()).hexdigest()[:10]
+    # numba's cache is keyed by file and name only: make the name depend on what the code
+    # means (rewritten source, pywse's own code, and the module whose globals it uses)
+    salt = hashlib.sha1((body_src + _PYWSE_HASH + str(fn.__module__)).encode()).hexdigest()[:10]
     fdef.name = f"{fn.__name__}__task_{salt}"
     ast.fix_missing_locations(tree)
     namespace = dict(fn.__globals__)
