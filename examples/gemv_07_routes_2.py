@@ -89,46 +89,47 @@ def main(argv=None) -> None:
     parser.add_argument("--no-jit", action="store_true", help="run task bodies as plain Python")
     parser.add_argument("--name", help="compile output directory (default: a temporary one)")
     args = parser.parse_args(argv)
-    out_dir = args.name or tempfile.mkdtemp(prefix="pywse-gemv07-")
-    pw.compile(make_layout(M=4, N=6), arch=args.arch, fabric_dims=(9, 4), fabric_offsets=(4, 1),
-               memcpy=True, channels=1, params={"M": 4, "N": 6}, out_dir=out_dir)
+    with tempfile.TemporaryDirectory(prefix="pywse-gemv07-") as tmp:
+        out_dir = args.name or tmp
+        pw.compile(make_layout(M=4, N=6), arch=args.arch, fabric_dims=(9, 4), fabric_offsets=(4, 1),
+                   memcpy=True, channels=1, params={"M": 4, "N": 6}, out_dir=out_dir)
 
-    # the host side, as in the original run.py
-    with open(f"{out_dir}/out.json", encoding="utf-8") as json_file:
-        compile_data = json.load(json_file)
-    N = int(compile_data["params"]["N"])
-    M = int(compile_data["params"]["M"])
-    A = np.arange(M * N, dtype=np.float32).reshape(M, N)
-    x = np.full(shape=N, fill_value=1.0, dtype=np.float32)
-    b = np.full(shape=M, fill_value=2.0, dtype=np.float32)
-    y_expected = A @ x + b
-    N_per_PE, M_per_PE = N // 2, M // 2
+        # the host side, as in the original run.py
+        with open(f"{out_dir}/out.json", encoding="utf-8") as json_file:
+            compile_data = json.load(json_file)
+        N = int(compile_data["params"]["N"])
+        M = int(compile_data["params"]["M"])
+        A = np.arange(M * N, dtype=np.float32).reshape(M, N)
+        x = np.full(shape=N, fill_value=1.0, dtype=np.float32)
+        b = np.full(shape=M, fill_value=2.0, dtype=np.float32)
+        y_expected = A @ x + b
+        N_per_PE, M_per_PE = N // 2, M // 2
 
-    runner = SdkRuntime(out_dir, jit=not args.no_jit)
-    A_symbol = runner.get_id("A")
-    x_symbol = runner.get_id("x")
-    y_symbol = runner.get_id("y")
-    runner.load()
-    runner.run()
-    runner.memcpy_h2d(y_symbol, b, 0, 0, 1, 2, M_per_PE, streaming=False,
-                      order=MemcpyOrder.ROW_MAJOR, data_type=MemcpyDataType.MEMCPY_32BIT,
-                      nonblock=False)
-    A_prepared = A.reshape(2, M_per_PE, 2, N_per_PE).transpose(0, 2, 3, 1).ravel()
-    runner.memcpy_h2d(A_symbol, A_prepared, 0, 0, 2, 2, M_per_PE * N_per_PE, streaming=False,
-                      order=MemcpyOrder.ROW_MAJOR, data_type=MemcpyDataType.MEMCPY_32BIT,
-                      nonblock=False)
-    runner.memcpy_h2d(x_symbol, x, 0, 0, 2, 1, N_per_PE, streaming=False,
-                      order=MemcpyOrder.ROW_MAJOR, data_type=MemcpyDataType.MEMCPY_32BIT,
-                      nonblock=False)
-    runner.launch("compute", nonblock=False)
-    y_result = np.zeros([M], dtype=np.float32)
-    runner.memcpy_d2h(y_result, y_symbol, 1, 0, 1, 2, M_per_PE, streaming=False,
-                      order=MemcpyOrder.ROW_MAJOR, data_type=MemcpyDataType.MEMCPY_32BIT,
-                      nonblock=False)
-    runner.stop()
+        runner = SdkRuntime(out_dir, jit=not args.no_jit)
+        A_symbol = runner.get_id("A")
+        x_symbol = runner.get_id("x")
+        y_symbol = runner.get_id("y")
+        runner.load()
+        runner.run()
+        runner.memcpy_h2d(y_symbol, b, 0, 0, 1, 2, M_per_PE, streaming=False,
+                          order=MemcpyOrder.ROW_MAJOR, data_type=MemcpyDataType.MEMCPY_32BIT,
+                          nonblock=False)
+        A_prepared = A.reshape(2, M_per_PE, 2, N_per_PE).transpose(0, 2, 3, 1).ravel()
+        runner.memcpy_h2d(A_symbol, A_prepared, 0, 0, 2, 2, M_per_PE * N_per_PE, streaming=False,
+                          order=MemcpyOrder.ROW_MAJOR, data_type=MemcpyDataType.MEMCPY_32BIT,
+                          nonblock=False)
+        runner.memcpy_h2d(x_symbol, x, 0, 0, 2, 1, N_per_PE, streaming=False,
+                          order=MemcpyOrder.ROW_MAJOR, data_type=MemcpyDataType.MEMCPY_32BIT,
+                          nonblock=False)
+        runner.launch("compute", nonblock=False)
+        y_result = np.zeros([M], dtype=np.float32)
+        runner.memcpy_d2h(y_result, y_symbol, 1, 0, 1, 2, M_per_PE, streaming=False,
+                          order=MemcpyOrder.ROW_MAJOR, data_type=MemcpyDataType.MEMCPY_32BIT,
+                          nonblock=False)
+        runner.stop()
 
-    np.testing.assert_allclose(y_result, y_expected)
-    print("SUCCESS!")
+        np.testing.assert_allclose(y_result, y_expected)
+        print("SUCCESS!")
 
 
 if __name__ == "__main__":

@@ -45,32 +45,33 @@ def main(argv=None) -> None:
     parser.add_argument("--no-jit", action="store_true", help="run task bodies as plain Python")
     parser.add_argument("--name", help="compile output directory (default: a temporary one)")
     args = parser.parse_args(argv)
-    out_dir = args.name or tempfile.mkdtemp(prefix="pywse-topic04-")
-    params = {"MEMCPYH2D_DATA_1_ID": 0, "MEMCPYD2H_DATA_1_ID": 1}
-    pw.compile(make_layout(**params), arch=args.arch, fabric_dims=(8, 3), fabric_offsets=(4, 1),
-               memcpy=True, channels=1, params=params, out_dir=out_dir)
+    with tempfile.TemporaryDirectory(prefix="pywse-topic04-") as tmp:
+        out_dir = args.name or tmp
+        params = {"MEMCPYH2D_DATA_1_ID": 0, "MEMCPYD2H_DATA_1_ID": 1}
+        pw.compile(make_layout(**params), arch=args.arch, fabric_dims=(8, 3), fabric_offsets=(4, 1),
+                   memcpy=True, channels=1, params=params, out_dir=out_dir)
 
-    # the host side, as in the original run.py
-    with open(f"{out_dir}/out.json", encoding="utf-8") as json_file:
-        params = json.load(json_file)["params"]
-    MEMCPYH2D_DATA_1 = int(params["MEMCPYH2D_DATA_1_ID"])
-    MEMCPYD2H_DATA_1 = int(params["MEMCPYD2H_DATA_1_ID"])
-    memcpy_dtype = MemcpyDataType.MEMCPY_16BIT
-    runner = SdkRuntime(out_dir, jit=not args.no_jit)
-    runner.load()
-    runner.run()
-    packed = [(idx << 16) + val for idx, val in [(0, 42), (3, 26)]]
-    packed_tensor = np.array(packed, dtype=np.int32)
-    runner.memcpy_h2d(MEMCPYH2D_DATA_1, packed_tensor, 0, 0, 1, 1, 2, streaming=True,
-                      data_type=memcpy_dtype, order=MemcpyOrder.COL_MAJOR, nonblock=True)
-    out_tensors_u32 = np.zeros(2, np.uint32)
-    runner.memcpy_d2h(out_tensors_u32, MEMCPYD2H_DATA_1, 0, 0, 1, 1, 2, streaming=True,
-                      data_type=memcpy_dtype, order=MemcpyOrder.COL_MAJOR, nonblock=False)
-    result_tensor = memcpy_view(out_tensors_u32, np.dtype(np.int16))
-    runner.stop()
+        # the host side, as in the original run.py
+        with open(f"{out_dir}/out.json", encoding="utf-8") as json_file:
+            params = json.load(json_file)["params"]
+        MEMCPYH2D_DATA_1 = int(params["MEMCPYH2D_DATA_1_ID"])
+        MEMCPYD2H_DATA_1 = int(params["MEMCPYD2H_DATA_1_ID"])
+        memcpy_dtype = MemcpyDataType.MEMCPY_16BIT
+        runner = SdkRuntime(out_dir, jit=not args.no_jit)
+        runner.load()
+        runner.run()
+        packed = [(idx << 16) + val for idx, val in [(0, 42), (3, 26)]]
+        packed_tensor = np.array(packed, dtype=np.int32)
+        runner.memcpy_h2d(MEMCPYH2D_DATA_1, packed_tensor, 0, 0, 1, 1, 2, streaming=True,
+                          data_type=memcpy_dtype, order=MemcpyOrder.COL_MAJOR, nonblock=True)
+        out_tensors_u32 = np.zeros(2, np.uint32)
+        runner.memcpy_d2h(out_tensors_u32, MEMCPYD2H_DATA_1, 0, 0, 1, 1, 2, streaming=True,
+                          data_type=memcpy_dtype, order=MemcpyOrder.COL_MAJOR, nonblock=False)
+        result_tensor = memcpy_view(out_tensors_u32, np.dtype(np.int16))
+        runner.stop()
 
-    np.testing.assert_equal(result_tensor, [42, 26])
-    print("SUCCESS!")
+        np.testing.assert_equal(result_tensor, [42, 26])
+        print("SUCCESS!")
 
 
 if __name__ == "__main__":

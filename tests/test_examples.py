@@ -6,6 +6,8 @@ from pathlib import Path
 
 import pytest
 
+import pywse as pw
+
 EXAMPLES = sorted((Path(__file__).parent.parent / "examples").glob("*.py"))
 
 
@@ -28,3 +30,15 @@ def test_example(path, arch, jit, capsys):
 def test_example_runs_as_a_script():
     res = subprocess.run([sys.executable, str(EXAMPLES[0])], capture_output=True, text=True)
     assert res.returncode == 0 and "SUCCESS" in res.stdout, res.stderr
+
+
+def test_pipeline_01_stalls_above_its_queue_capacity():
+    """As its README says: 14 wavelets fit in the hardware queues (wse3), 15 stall."""
+    module = load(next(p for p in EXAMPLES if p.stem == "pipeline_01_basic"))
+    module.main(["--arch", "wse3", "--size", "14"])
+    with pytest.raises(pw.DeadlockError) as err:
+        module.main(["--arch", "wse3", "--size", "15"])
+    text = str(err.value)
+    assert "memcpy_h2d(color 0, streaming) is still waiting" in text
+    assert "queued behind it: memcpy_d2h(color 1, streaming)" in text
+    assert "microthread 3: add16 stalled" in text

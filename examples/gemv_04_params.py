@@ -1,0 +1,109 @@
+"""gemv-04: compile-time params (port of csl-examples tutorials/gemv-04-params).
+
+gemv-03 with the matrix dimensions M and N turned into params: the compile step receives
+`params={"M": 4, "N": 6}` (cslc's `--params=M:4,N:6`), the layout function takes them and
+hands them to the PE program. The host does not hard-code M and N either: it reads them back
+from `out.json` in the compile output directory and loads the program from that directory.
+
+    python examples/gemv_04_params.py [--arch wse2|wse3] [--no-jit] [--name OUT_DIR]
+
+The layout can also be compiled with the command line twin of cslc:
+
+    pywse compile examples/gemv_04_params.py --arch=wse3 --fabric-dims=8,3 \\
+        --fabric-offsets=4,1 --params=M:4,N:6 -o out --memcpy --channels 1
+"""
+import argparse
+import json
+import tempfile
+from pathlib import Path
+
+import numpy as np
+
+import pywse as pw
+from pywse import MemcpyDataType, MemcpyOrder, SdkRuntime
+
+
+@pw.program
+def pe_program(p, *, memcpy_params, M: int, N: int):
+    sys_mod = p.memcpy(memcpy_params)
+    A = p.var("A", pw.f32, M * N, export=True)   # row major, written by the host
+    x = p.var("x", pw.f32, N, export=True)
+    b = p.var("b", pw.f32, M, export=True)
+    y = p.var("y", pw.f32, M, export=True)       # starts at zero
+    A_dsd = p.dsd_var(pw.mem1d(A, extent=M, stride=N))   # column 0 of A: A[i*N], i < M
+    b_dsd = pw.mem1d(b, extent=M)
+    y_dsd = pw.mem1d(y, extent=M)
+
+    def gemv():
+        nonlocal A_dsd
+        for i in range(N):
+            pw.fmacs(y_dsd, y_dsd, A_dsd, x[i])               # y += A[:, i] * x[i]
+            A_dsd = pw.increment_dsd_offset(A_dsd, 1, pw.f32)  # next column
+        pw.fadds(y_dsd, y_dsd, b_dsd)                          # y += b
+
+    @p.export
+    def init_and_compute():
+        gemv()
+        sys_mod.unblock_cmd_stream()
+
+
+def layout(M: int, N: int) -> pw.Layout:
+    """The layout.csl twin: its params are the compile params, passed on to the PE program."""
+    lay = pw.Layout(1, 1)
+    memcpy = lay.memcpy()
+    lay.set_tile_code(0, 0, pe_program, memcpy_params=memcpy.get_params(0), M=M, N=N)
+    return lay
+
+
+def run(name: str, arch: str, jit: bool) -> None:
+    pw.compile(layout, arch=arch, fabric_dims=(8, 3), fabric_offsets=(4, 1), memcpy=True,
+               channels=1, params={"M": 4, "N": 6}, out_dir=name)
+
+    # The host learns the matrix dimensions from the compile metadata.
+    with open(Path(name) / "out.json", encoding="utf-8") as json_file:
+        compile_data = json.load(json_file)
+    N = int(compile_data["params"]["N"])
+    M = int(compile_data["params"]["M"])
+
+    A = np.arange(M * N, dtype=np.float32)
+    x = np.full(shape=N, fill_value=1.0, dtype=np.float32)
+    b = np.full(shape=M, fill_value=2.0, dtype=np.float32)
+    y_expected = A.reshape(M, N) @ x + b
+
+    runner = SdkRuntime(name, jit=jit)   # loads the program back from the directory
+    A_symbol = runner.get_id("A")
+    x_symbol = runner.get_id("x")
+    b_symbol = runner.get_id("b")
+    y_symbol = runner.get_id("y")
+    runner.load()
+    runner.run()
+    opts = dict(streaming=False, order=MemcpyOrder.ROW_MAJOR,
+                data_type=MemcpyDataType.MEMCPY_32BIT, nonblock=False)
+    runner.memcpy_h2d(A_symbol, A, 0, 0, 1, 1, M * N, **opts)
+    runner.memcpy_h2d(x_symbol, x, 0, 0, 1, 1, N, **opts)
+    runner.memcpy_h2d(b_symbol, b, 0, 0, 1, 1, M, **opts)
+    runner.launch("init_and_compute", nonblock=False)
+    y_result = np.zeros([M], dtype=np.float32)
+    runner.memcpy_d2h(y_result, y_symbol, 0, 0, 1, 1, M, **opts)
+    runner.stop()
+
+    np.testing.assert_allclose(y_result, y_expected, atol=0.01, rtol=0)
+
+
+def main(argv=None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--arch", default="wse3", choices=["wse2", "wse3"])
+    parser.add_argument("--no-jit", action="store_true", help="run task bodies as plain Python")
+    parser.add_argument("--name", help="compile output directory (default: a temporary one)")
+    args = parser.parse_args(argv)
+
+    if args.name:
+        run(args.name, args.arch, not args.no_jit)
+    else:
+        with tempfile.TemporaryDirectory(prefix="gemv_04_") as name:
+            run(name, args.arch, not args.no_jit)
+    print("SUCCESS!")
+
+
+if __name__ == "__main__":
+    main()
