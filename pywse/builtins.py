@@ -207,6 +207,10 @@ def _fill_pointer(st, row, arr):
 
 @register_jitable
 def _fill_fab(row, kind, queue, extent, control, is_dst):
+    if kind == ops.K_FIFO:
+        row[ops.KIND] = kind
+        row[ops.QUEUE] = queue
+        return
     if is_dst and kind != ops.K_FABOUT:
         raise TypeError("a fabin DSD cannot be a destination")
     if not is_dst and kind != ops.K_FABIN:
@@ -234,6 +238,7 @@ def _start(st, pe, code, async_, activate, unblock, rows):
     """Check an op and run it (sync) or hand it to a microthread (async with a fabric operand)."""
     n = -1
     slot = ops.MAIN
+    streaming = False
     for k in range(4):
         length = ops.operand_length(rows[k])
         if length >= 0:
@@ -241,11 +246,19 @@ def _start(st, pe, code, async_, activate, unblock, rows):
                 raise ValueError("DSD operands have different lengths")
             n = length
         width = ops.OP_DST_WIDTH[code] if k == 0 else ops.OP_SRC_WIDTH[code]
-        if rows[k, ops.KIND] == ops.K_MEM and rows[k, ops.WIDTH] != width:
+        kind = rows[k, ops.KIND]
+        if (kind == ops.K_MEM and rows[k, ops.WIDTH] != width) or \
+                (kind == ops.K_FIFO and st.fifo_width[pe, rows[k, ops.QUEUE]] != width):
             raise TypeError("operand element size does not match the op (16- vs 32-bit)")
-        if async_ and slot == ops.MAIN and (rows[k, ops.KIND] == ops.K_FABIN
-                                            or rows[k, ops.KIND] == ops.K_FABOUT):
-            slot = rows[k, ops.QUEUE]   # the microthread of the first fabric operand
+        if kind == ops.K_FABIN or kind == ops.K_FABOUT or kind == ops.K_FIFO:
+            streaming = True
+            if async_ and slot == ops.MAIN and kind != ops.K_FIFO:
+                slot = rows[k, ops.QUEUE]   # the microthread of the first fabric operand
+    if async_ and streaming and slot == ops.MAIN:   # FIFO and memory only: any free one
+        for s in range(ops.MAIN - 1, -1, -1):
+            if st.ut_code[pe, s] == 0:
+                slot = s
+                break
     if n < 0:
         n = 1
     if st.ut_code[pe, slot] != 0:
@@ -256,9 +269,8 @@ def _start(st, pe, code, async_, activate, unblock, rows):
     st.ut_len[pe, slot] = n
     st.ut_act[pe, slot] = activate
     st.ut_unb[pe, slot] = unblock
-    for k in range(4):
-        if rows[k, ops.KIND] == ops.K_FABIN or rows[k, ops.KIND] == ops.K_FABOUT:
-            fabric.activate(st, pe)   # the fabric loop now watches this PE's queues
+    if streaming:
+        fabric.activate(st, pe)   # the fabric loop now watches this PE's queues
     if slot != ops.MAIN:
         st.cycles[pe] += 1
         return

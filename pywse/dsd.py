@@ -24,8 +24,21 @@ MemDSD = namedtuple("MemDSD", "arr offset e0 s0 e1 s1 e2 s2 e3 s3")
 """Run-time value of a memory DSD (what task bodies see)."""
 
 FabDSD = namedtuple("FabDSD", "kind color queue extent control")
-"""Run-time value of a fabric DSD: kind 3 = fabin, 4 = fabout (see ops.K_FABIN/K_FABOUT)."""
-FABIN, FABOUT = 3, 4
+"""Run-time value of a fabric DSD or FIFO: kind 3 = fabin, 4 = fabout, 5 = FIFO (then `queue`
+is the FIFO's index); see ops.K_FABIN/K_FABOUT/K_FIFO."""
+FABIN, FABOUT, FIFO = 3, 4, 5
+
+
+@attrs.frozen(eq=False)
+class Fifo:
+    """A FIFO over an array (CSL `@allocate_fifo`), from `p.fifo(var)`: one async op pushes
+    into it while another pops; a push to a full FIFO or a pop from an empty one waits."""
+
+    var: Var
+    index: int
+
+    def lower(self) -> FabDSD:
+        return FabDSD(FIFO, -1, self.index, -1, 0)
 
 
 @attrs.frozen

@@ -23,7 +23,7 @@ from . import fabric, ops
 from .state import QUEUE_BUF, new_state, to_jit
 from . import jit as jitmod
 from .builtins import ACTIVE, BLOCKED
-from .dsd import DsdVar, FabDesc, MemDesc
+from .dsd import DsdVar, FabDesc, Fifo, MemDesc
 from .errors import DeadlockError, PywseError, TaskError
 from .program import FABIN_KIND, ProgramImage, Task, Var
 from .routing import OPPOSITE
@@ -88,6 +88,10 @@ class Engine:
                 st.ce_iq[pes, color] = q
             for q, color in image.oq_color.items():
                 st.oq_color[pes, q] = color
+            for f in image.fifos:
+                st.fifo_addr[pes, f.index] = self.mem_base[pes] + f.var.offset
+                st.fifo_cap[pes, f.index] = f.var.size
+                st.fifo_width[pes, f.index] = f.var.dtype.itemsize
             if image.on_start:
                 for pe in pes.tolist():
                     self.wake(pe)
@@ -314,6 +318,8 @@ class Engine:
             return v.lower(self.view(pe, v.var, flat=True))
         if isinstance(v, FabDesc):
             return v.lower(self.image(pe).queue_of(v))
+        if isinstance(v, Fifo):
+            return v.lower()
         if isinstance(v, DsdVar):
             return (self.view(pe, v.reg, flat=True), v.initial.lower(self.view(pe, v.initial.var, flat=True)))
         if isinstance(v, Task):

@@ -36,7 +36,7 @@ import numpy as np
 
 from . import builtins as bi
 from . import cslops
-from .dsd import DsdVar, FabDesc, MemDesc, dsd_load, dsd_store
+from .dsd import DsdVar, FabDesc, Fifo, MemDesc, dsd_load, dsd_store
 from .errors import TaskError
 from .program import MemcpyModule, Task, Var
 from .types import Color
@@ -405,8 +405,8 @@ def _is_data(value) -> bool:
     Lists and tuples of such values are lifted as tuples."""
     if isinstance(value, (list, tuple)):
         return len(value) > 0 and all(_is_data(v) for v in value)
-    return isinstance(value, (Var, MemDesc, FabDesc, DsdVar, Task, Color, bool, int, float,
-                              np.number, np.bool_))
+    return isinstance(value, (Var, MemDesc, FabDesc, Fifo, DsdVar, Task, Color, bool, int,
+                              float, np.number, np.bool_))
 
 
 def _check_free(task: Task, name: str, value) -> None:

@@ -18,7 +18,7 @@ from . import cslops
 # operand descriptor fields (an int64 row)
 KIND, ADDR, OFF, E0, S0, E1, S1, E2, S2, E3, S3, WIDTH, QUEUE, CTRL = range(14)
 NF = 14
-K_NONE, K_MEM, K_SCALAR, K_FABIN, K_FABOUT = range(5)
+K_NONE, K_MEM, K_SCALAR, K_FABIN, K_FABOUT, K_FIFO = range(6)
 
 # op codes: name -> (code, number of sources, element width in bytes)
 OPS = {
@@ -168,7 +168,17 @@ def _read(st, pe, o, i):
             return np.uint32(st.arena16[byte >> 1])
         return np.uint32(st.arena32[byte >> 2])
     q = o[QUEUE]
+    if k == K_FIFO:
+        return _fifo_word(st, pe, q, st.fifo_head[pe, q])
     return np.uint32(st.iq_buf[pe, q, st.iq_head[pe, q]])
+
+
+@register_jitable
+def _fifo_word(st, pe, f, slot):
+    byte = st.fifo_addr[pe, f] + slot * st.fifo_width[pe, f]
+    if st.fifo_width[pe, f] == 2:
+        return np.uint32(st.arena16[byte >> 1])
+    return np.uint32(st.arena32[byte >> 2])
 
 
 @register_jitable
@@ -181,6 +191,15 @@ def _write(st, pe, o, i, bits, width):
             st.arena32[byte >> 2] = np.uint32(bits)
         return
     q = o[QUEUE]
+    if o[KIND] == K_FIFO:
+        slot = (st.fifo_head[pe, q] + st.fifo_count[pe, q]) % st.fifo_cap[pe, q]
+        byte = st.fifo_addr[pe, q] + slot * st.fifo_width[pe, q]
+        if st.fifo_width[pe, q] == 2:
+            st.arena16[byte >> 1] = np.uint16(bits & 0xFFFF)
+        else:
+            st.arena32[byte >> 2] = np.uint32(bits)
+        st.fifo_count[pe, q] += 1
+        return
     cap = st.oq_buf.shape[2]
     slot = (st.oq_head[pe, q] + st.oq_count[pe, q]) % cap
     st.oq_buf[pe, q, slot] = np.uint32(bits & 0xFFFF) if width == 2 else np.uint32(bits)
@@ -199,6 +218,11 @@ def _can_step(st, pe, ops, nsrc):
                 return False
         elif o[KIND] == K_FABOUT:
             if st.oq_count[pe, q] >= st.oq_cap[q]:
+                return False
+        elif o[KIND] == K_FIFO:
+            if k == 0 and st.fifo_count[pe, q] >= st.fifo_cap[pe, q]:
+                return False
+            if k > 0 and st.fifo_count[pe, q] == 0:
                 return False
     return True
 
@@ -221,10 +245,13 @@ def run_slot(st, pe, slot, budget):
         b = _read(st, pe, ops[2], i) if nsrc >= 2 else np.uint32(0)
         c = _read(st, pe, ops[3], i) if nsrc >= 3 else np.uint32(0)
         for k in range(1, nsrc + 1):
+            q = ops[k, QUEUE]
             if ops[k, KIND] == K_FABIN:
-                q = ops[k, QUEUE]
                 st.iq_head[pe, q] = (st.iq_head[pe, q] + 1) % st.iq_buf.shape[2]
                 st.iq_count[pe, q] -= 1
+            elif ops[k, KIND] == K_FIFO:
+                st.fifo_head[pe, q] = (st.fifo_head[pe, q] + 1) % st.fifo_cap[pe, q]
+                st.fifo_count[pe, q] -= 1
         _write(st, pe, ops[0], i, element(st, code, a, b, c), width)
         st.ut_pos[pe, slot] = i + 1
         done += 1

@@ -98,6 +98,7 @@ class MemcpyModule:
 
 
 FABIN_KIND, FABOUT_KIND = 3, 4   # as dsd.FABIN / dsd.FABOUT
+MAX_FIFOS = 8
 MEMCPY_IQS = {"wse2": (0,), "wse3": (0, 1)}   # input queues memcpy reserves
 MEMCPY_OQS = (0,)                              # output queue memcpy reserves
 
@@ -157,6 +158,7 @@ class ProgramImage:
     iq_color: dict[int, int] = attrs.Factory(dict)      # input queue -> color
     oq_color: dict[int, int] = attrs.Factory(dict)      # output queue -> color
     auto_queue: dict[tuple[int, int], int] = attrs.Factory(dict)  # (kind, color) -> queue
+    fifos: list = attrs.Factory(list)
 
     def queue_of(self, desc) -> int:
         """The queue a fabric DSD uses: its own, or the one the compiler bound to its color."""
@@ -197,6 +199,7 @@ class Builder:
         self._blocked: list[int] = []
         self._memcpy: MemcpyModule | None = None
         self._data_tasks: list[Task] = []
+        self._fifos: list = []
         self._queues: dict[tuple[int, int], int] = {}
         self.coord_read = False
 
@@ -260,6 +263,19 @@ class Builder:
         self._init.extend(data.tobytes())
         self._vars.append(var)
         return var
+
+    def fifo(self, var: Var):
+        """A FIFO over `var` (CSL `@allocate_fifo`): an async op can push into it while
+        another pops from it; pushing into a full FIFO or popping an empty one waits."""
+        from .dsd import Fifo
+        if not isinstance(var, Var) or var.dtype.itemsize not in (2, 4):
+            raise ProgramError(f"program '{self._program.name}': p.fifo needs a 16- or 32-bit "
+                               f"array declared with p.var, got {var!r}")
+        if len(self._fifos) >= MAX_FIFOS:
+            raise ProgramError(f"program '{self._program.name}': at most {MAX_FIFOS} FIFOs per PE")
+        fifo = Fifo(var, len(self._fifos))
+        self._fifos.append(fifo)
+        return fifo
 
     def dsd_var(self, desc):
         """A mutable memory DSD initialised to `desc` (CSL `var d = @get_dsd(...)`); tasks
@@ -419,6 +435,7 @@ class Builder:
                              list(self._tasks), exports, list(self._on_start),
                              list(self._blocked), self._memcpy is not None, self.coord_read)
         self._bind_queues(image)
+        image.fifos = list(self._fifos)
         return image
 
     def _bind_queues(self, image: ProgramImage) -> None:

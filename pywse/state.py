@@ -16,6 +16,7 @@ from . import fabric, ops
 from .types import N_COLORS
 
 N_TASK_IDS = 32
+MAX_FIFOS = 8            # FIFOs per PE (p.fifo)
 QUEUE_BUF = 8            # ring size of every input/output queue (capacity is per queue id)
 
 STATE_FIELDS = (
@@ -23,7 +24,8 @@ STATE_FIELDS = (
     "iq_buf iq_ctl iq_head iq_count iq_cap oq_buf oq_ctl oq_head oq_count oq_cap oq_color ce_iq "
     "ut_code ut_pos ut_len ut_act ut_unb ut_opnd rb_buf rb_ctl rb_time rb_head rb_count "
     "sw_tx sw_cur swap_x swap_y flt_on flt_min flt_max link_time active on_list n_active "
-    "h2d_color h2d_left h2d_pos h2d_data d2h_color d2h_left d2h_done d2h_out").split()
+    "h2d_color h2d_left h2d_pos h2d_data d2h_color d2h_left d2h_done d2h_out "
+    "fifo_addr fifo_cap fifo_width fifo_head fifo_count").split()
 EngineState = namedtuple("EngineState", STATE_FIELDS)
 
 
@@ -82,4 +84,7 @@ def new_state(mem_base: np.ndarray, arena_bytes: int, arch: str, width: int,
         h2d_color=np.full(4, -1, np.int64), h2d_left=z((npe, 4), np.int64),
         h2d_pos=z((npe, 4), np.int64), h2d_data=z((npe, 4, 1), np.uint32),
         d2h_color=np.full(4, -1, np.int64), d2h_left=z((npe, 4), np.int64),
-        d2h_done=z((npe, 4), np.int64), d2h_out=z((npe, 4, 1), np.uint32))
+        d2h_done=z((npe, 4), np.int64), d2h_out=z((npe, 4, 1), np.uint32),
+        fifo_addr=z((npe, MAX_FIFOS), np.int64), fifo_cap=np.ones((npe, MAX_FIFOS), np.int64),
+        fifo_width=np.full((npe, MAX_FIFOS), 4, np.int64), fifo_head=z((npe, MAX_FIFOS), np.int64),
+        fifo_count=z((npe, MAX_FIFOS), np.int64))
