@@ -165,6 +165,20 @@ neg = _register_unary(neg, operator.neg)
 invert = _register_unary(invert, operator.invert)
 
 
+def store_cast(arr, value):
+    """`value` converted to `arr`'s element type the way compiled code stores it: integers
+    wrap at the element width (a C cast), as numba's store does."""
+    if isinstance(arr, np.ndarray) and arr.dtype.kind in "iu":
+        with np.errstate(all="ignore"):
+            return np.array(value).astype(arr.dtype)[()]
+    return value
+
+
+@overload(store_cast)
+def _ol_store_cast(arr, value):
+    return lambda arr, value: value   # numba's own store already casts this way
+
+
 # -- f16 as bit patterns ------------------------------------------------------------------------
 
 @register_jitable

@@ -312,6 +312,12 @@ class _Rewriter(ast.NodeTransformer):
 
     def visit_Assign(self, node):
         node = self.generic_visit(node)
+        if len(node.targets) == 1 and isinstance(node.targets[0], ast.Subscript):
+            # arr[i] = v stores with the element type's wrap-around in both modes
+            container = ast.parse(ast.unparse(node.targets[0].value), mode="eval").body
+            node.value = ast.copy_location(ast.Call(self.name("csl_store_cast", cslops.store_cast),
+                                                    [container, node.value], []), node.value)
+            ast.fix_missing_locations(node)
         stores = []
         for t in node.targets:
             for n in ast.walk(t):

@@ -74,3 +74,22 @@ def test_builtin_keyword_typo_is_reported():
 
     with pytest.raises(pw.TaskError, match="has no option 'activte'"):
         Harness(typo, jit=False).launch("go")
+
+
+def test_stores_wrap_like_compiled_code(jit):
+    @pw.program
+    def stores(p, *, memcpy_params):
+        sys = p.memcpy(memcpy_params)
+        r = p.var("r", pw.i16, 3, export=True)
+
+        @p.export
+        def go():
+            u = pw.u16(65535)
+            r[0] = u
+            r[1] = 70000
+            r[2] = pw.i32(-32769)
+            sys.unblock_cmd_stream()
+
+    h = Harness(stores, jit=jit)
+    h.launch("go")
+    assert h.peek("r").tolist() == [-1, 70000 - 65536, 32767]
