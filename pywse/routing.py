@@ -151,6 +151,8 @@ def check_routes(routes, width: int, height: int, reserved: dict[int, str],
         for rx, _ in cfg.positions():
             for d in rx - {RAMP}:
                 dx, dy = STEP[d]
+                if not (0 <= x + dx < width and 0 <= y + dy < height):
+                    continue   # from memcpy's part of the fabric: allowed (cslc accepts it)
                 if not any((fx, fy) == (x + dx, y + dy) for fx, fy, _ in feeders):
                     raise RoutingError(f"PE ({x}, {y}) color {c}: rx {d} but PE "
                                        f"({x + dx}, {y + dy}) sends nothing on color {c} toward it")
