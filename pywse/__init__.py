@@ -1,5 +1,6 @@
 """pywse: write, lay out, simulate and unit-test Cerebras WSE programs in Python."""
 from .builtins import REGISTRY as _BUILTINS
+from . import control
 from .compile import Artifacts, compile
 from .dsd import fabin, fabout, mem1d, mem4d
 from .errors import (DeadlockError, LayoutError, MemcpyError, ProgramError, PywseError,
@@ -15,7 +16,7 @@ from .types import (EAST, NORTH, PE_MEMORY_BYTES, RAMP, SOUTH, WEST, Color, f16,
 globals().update(_BUILTINS)  # pw.fmovs, pw.activate, pw.increment_dsd_offset, ...
 
 __version__ = "0.1.0"
-__all__ = ["Artifacts", "Color", "DeadlockError", "EAST", "Layout", "LayoutError",
+__all__ = ["Artifacts", "control", "Color", "DeadlockError", "EAST", "Layout", "LayoutError",
            "MemcpyDataType", "MemcpyError", "MemcpyOrder", "MemcpyTask", "NORTH",
            "PE_MEMORY_BYTES", "Program", "ProgramError", "PywseError", "RAMP", "RangeFilter",
            "RoutingError", "SOUTH", "SwitchPos", "Switches", "SdkRuntime", "TaskError", "WEST", "compile", "f16", "f32", "i16", "i32",

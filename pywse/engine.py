@@ -26,7 +26,8 @@ from .builtins import ACTIVE, BLOCKED
 from .dsd import DsdVar, FabDesc, Fifo, MemDesc
 from .errors import DeadlockError, PywseError, TaskError
 from .program import FABIN_KIND, ProgramImage, Task, Var
-from .routing import OPPOSITE
+from .control import NO_ENTRYPOINT
+from .routing import POP_MODES
 from .types import N_COLORS, Color
 
 TASK_SWITCH_CYCLES = 6   # cycles to pick and enter a task (a platform constant)
@@ -67,12 +68,19 @@ class Engine:
         self._depth = 0
         self._current: dict[int, str] = {}
         self.tasks_run = 0
-        self._data_tasks = [sorted((t.id, t.queue, t) for t in im.tasks if t.kind == "data")
-                            for im in self.images]
+        self._channels = [self._channel_table(im, artifacts.arch) for im in self.images]
         self._load_images()
         self._load_routes()
 
     # -- loading --------------------------------------------------------------------------
+    @staticmethod
+    def _channel_table(image: ProgramImage, arch: str) -> list[tuple[int, int, bool]]:
+        """(channel id, input queue, has a data task) for every input queue the PE binds,
+        sorted by id; the channel id is the color on wse2 and the queue on wse3."""
+        data = {t.queue for t in image.tasks if t.kind == "data"}
+        return sorted((color if arch == "wse2" else q, q, q in data)
+                      for q, color in image.iq_color.items())
+
     def _load_images(self) -> None:
         st = self.st
         for k, image in enumerate(self.images):
@@ -82,6 +90,10 @@ class Engine:
                 st.arena[self.mem_base[pes][:, None] + np.arange(len(init))] = init
             for tid in image.start_blocked:
                 st.task_state[pes, tid] |= BLOCKED
+            for chan, _, has_data_task in self._channels[k]:
+                # a queue with no data task delivers control wavelets only once unblocked
+                if not has_data_task and chan not in image.start_unblocked:
+                    st.task_state[pes, chan] |= BLOCKED
             for tid in image.on_start:
                 st.task_state[pes, tid] |= ACTIVE
             for q, color in image.iq_color.items():
@@ -110,8 +122,11 @@ class Engine:
             st.sw_tx[pe, c, :] = 0
             for k, (_, tx) in enumerate(cfg.positions()):
                 st.sw_tx[pe, c, k] = sum(bits[d] for d in tx)
+            st.sw_npos[pe, c] = len(cfg.positions())
             if cfg.switches is not None:
                 st.sw_cur[pe, c] = cfg.switches.current_switch_pos
+                st.sw_ring[pe, c] = cfg.switches.ring_mode
+                st.sw_pop[pe, c] = POP_MODES.index(cfg.switches.pop_mode)
             st.swap_x[pe, c] = cfg.color_swap_x
             st.swap_y[pe, c] = cfg.color_swap_y
             if cfg.filter is not None:
@@ -157,26 +172,27 @@ class Engine:
         self.wake(pe)
 
     def _pick(self, pe: int):
-        """(task, wavelet or None) that PE `pe` would run now, or None."""
+        """What PE `pe` would run now: ("rpc"|"local"|"data"|"control", id, queue), or None.
+
+        Local tasks that are active and unblocked, and input queues whose channel is
+        unblocked with a wavelet at the head (data -> its data task, control -> the control
+        task it names), compete by id: the lowest runs first."""
         if pe in self._rpc:
-            return self._rpc[pe][0], None
+            return ("rpc", -1, -1)
         st = self.st
         flags = st.task_state[pe]
-        best = None
         ids = np.flatnonzero((flags & (ACTIVE | BLOCKED)) == ACTIVE)
-        if len(ids):
-            best = (int(ids[0]), None)
-        for tid, q, task in self._data_tasks[self.pe_image[pe]]:
-            if best is not None and tid >= best[0]:
+        best = ("local", int(ids[0]), -1) if len(ids) else None
+        for chan, q, has_data_task in self._channels[self.pe_image[pe]]:
+            if best is not None and chan >= best[1]:
                 break
-            if flags[tid] & BLOCKED or st.iq_count[pe, q] == 0 or st.iq_ctl[pe, q, st.iq_head[pe, q]]:
+            if flags[chan] & BLOCKED or st.iq_count[pe, q] == 0:
                 continue
-            best = (tid, task)
-            break
-        if best is None:
-            return None
-        tid, task = best
-        return (task if task is not None else self._task_by_id(pe, tid)), tid
+            is_control = st.iq_ctl[pe, q, st.iq_head[pe, q]] != 0
+            if is_control or has_data_task:
+                best = ("control" if is_control else "data", chan, q)
+                break
+        return best
 
     def _next_ready(self) -> int:
         """The PE whose CE runs next: earliest free, then lowest index; -1 if none now."""
@@ -240,33 +256,42 @@ class Engine:
         finally:
             self._depth -= 1
 
-    def _task_by_id(self, pe: int, tid: int) -> Task:
+    def _task_by_id(self, pe: int, tid: int, kind: str) -> Task:
         for t in self.image(pe).tasks:
-            if t.id == tid and t.kind == "local":
+            if t.id == tid and t.kind == kind:
                 return t
         x, y = self.pe_xy(pe)
-        raise TaskError(f"PE ({x}, {y}): task id {tid} was activated but no task is bound to it")
+        what = ("a control wavelet names control task" if kind == "control"
+                else f"{kind} task id")
+        raise TaskError(f"PE ({x}, {y}): {what} {tid}, but no {kind} task is bound to it")
 
     # -- running a task -----------------------------------------------------------------------
     def _run_next(self, pe: int) -> None:
-        if pe in self._rpc:
+        kind, tid, q = self._pick(pe)
+        if kind == "rpc":
             task, args = self._rpc.pop(pe)
+        elif kind == "local":
+            self.st.task_state[pe, tid] &= ~ACTIVE
+            task, args = self._task_by_id(pe, tid, "local"), ()
+        elif kind == "data":
+            task = self._task_by_id(pe, tid, "data")
+            args = wavelet_args(self._pop_wavelet(pe, q), task.arg_types)
         else:
-            task, tid = self._pick(pe)
-            if task.kind == "data":
-                args = self._pop_wavelet(pe, task)
-            else:
-                self.st.task_state[pe, tid] &= ~ACTIVE
-                args = ()
+            word = self._pop_wavelet(pe, q)
+            entry = int(word >> 16) & 0x3F
+            if entry == NO_ENTRYPOINT:
+                return                       # a control wavelet with no task to run
+            task = self._task_by_id(pe, entry, "control")
+            args = (np.uint16(word & 0xFFFF),) if task.arg_types else ()
         self._run(pe, task, args)
 
-    def _pop_wavelet(self, pe: int, task: Task) -> tuple:
-        st, q = self.st, task.queue
+    def _pop_wavelet(self, pe: int, q: int) -> np.uint32:
+        st = self.st
         h = st.iq_head[pe, q]
         word = np.uint32(st.iq_buf[pe, q, h])
         st.iq_head[pe, q] = (h + 1) % QUEUE_BUF
         st.iq_count[pe, q] -= 1
-        return wavelet_args(word, task.arg_types)
+        return word
 
     def _run(self, pe: int, task: Task, args: tuple) -> None:
         fn, lifted = self._bind(pe, task)

@@ -134,12 +134,13 @@ def _route_pe(st, pe, t):
         txm = st.sw_tx[pe, c, st.sw_cur[pe, c]]
         if not _deliver_ok(st, pe, c, txm, t, w, ctl):
             continue
+        fwd = _popped(st, pe, c, w) if ctl else w
         for d in range(1, 5):
             if txm & (1 << d):
                 npe, nc = _neighbour(st, pe, c, d, x, width)
                 st.link_time[pe, d] = t
-                _push_rb(st, npe, nc, w, ctl, t)
-        if txm & 1 and _passes_filter(st, pe, c, w, ctl):
+                _push_rb(st, npe, nc, fwd, ctl, t)
+        if txm & 1 and _passes_filter(st, pe, c, w, ctl) and not (ctl and (w >> 24) & 1):
             q = st.ce_iq[pe, c]
             _push_iq(st, pe, q, w, ctl)
         if txm & HOST_BIT:
@@ -151,6 +152,8 @@ def _route_pe(st, pe, t):
         st.rb_head[pe, c] = (h + 1) % ROUTER_DEPTH
         st.rb_count[pe, c] -= 1
         moved += 1
+        if ctl:
+            _switch(st, pe, c, (w >> 22) & 3)
     for q in range(st.oq_count.shape[1]):
         if st.oq_count[pe, q] == 0:
             continue
@@ -164,6 +167,43 @@ def _route_pe(st, pe, t):
         st.oq_count[pe, q] -= 1
         moved += 1
     return moved
+
+
+POP_NONE, POP_ALWAYS, POP_ON_ADVANCE, POP_ON_ADVANCE_NOP = range(4)
+_CMD_BITS = (22, 25, 28, 1, 4, 7, 10, 13)      # each hop's 2-bit command ...
+_FILTER_BITS = (24, 27, 0, 3, 6, 9, 12, 15)    # ... and its CE-filter bit
+
+
+@numba.njit(cache=True)
+def _switch(st, pe, c, cmd):
+    """A control wavelet has passed: SWITCH_ADV moves to the next valid position (wrapping
+    to 0 in ring mode, else staying on the last), SWITCH_RST goes back to position 0."""
+    if cmd == 1:
+        nxt = st.sw_cur[pe, c] + 1
+        if nxt < st.sw_npos[pe, c]:
+            st.sw_cur[pe, c] = nxt
+        elif st.sw_ring[pe, c]:
+            st.sw_cur[pe, c] = 0
+    elif cmd == 2:
+        st.sw_cur[pe, c] = 0
+
+
+@numba.njit(cache=True)
+def _popped(st, pe, c, w):
+    """The control word forwarded downstream: its head command removed per the pop mode."""
+    mode = st.sw_pop[pe, c]
+    cmd = (w >> 22) & 3
+    if mode == POP_NONE or (mode == POP_ON_ADVANCE and cmd != 1) or \
+            (mode == POP_ON_ADVANCE_NOP and cmd > 1):
+        return w
+    out = np.uint32(w)
+    for k in range(8):
+        out &= ~np.uint32((3 << _CMD_BITS[k]) | (1 << _FILTER_BITS[k]))
+    for k in range(7):
+        cbits = (w >> _CMD_BITS[k + 1]) & 3
+        fbit = (w >> _FILTER_BITS[k + 1]) & 1
+        out |= np.uint32((cbits << _CMD_BITS[k]) | (fbit << _FILTER_BITS[k]))
+    return out
 
 
 @numba.njit(cache=True)

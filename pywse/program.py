@@ -159,6 +159,7 @@ class ProgramImage:
     oq_color: dict[int, int] = attrs.Factory(dict)      # output queue -> color
     auto_queue: dict[tuple[int, int], int] = attrs.Factory(dict)  # (kind, color) -> queue
     fifos: list = attrs.Factory(list)
+    start_unblocked: list[int] = attrs.Factory(list)   # channels (queue/color) to unblock
 
     def queue_of(self, desc) -> int:
         """The queue a fabric DSD uses: its own, or the one the compiler bound to its color."""
@@ -199,6 +200,7 @@ class Builder:
         self._blocked: list[int] = []
         self._memcpy: MemcpyModule | None = None
         self._data_tasks: list[Task] = []
+        self._unblocked: list[int] = []
         self._fifos: list = []
         self._queues: dict[tuple[int, int], int] = {}
         self.coord_read = False
@@ -386,6 +388,22 @@ class Builder:
         self._check_local(task, "p.block")
         self._blocked.append(task.id)
 
+    def unblock(self, channel) -> None:
+        """Start an input queue (wse3) or color (wse2) unblocked, so control wavelets reach
+        the CE though no data task is bound to it (CSL `comptime { @unblock(iq); }`)."""
+        if isinstance(channel, Queue):
+            chan = channel.color if self.arch == "wse2" else channel.id
+        elif isinstance(channel, Task) and channel.kind == "local":
+            self._blocked = [t for t in self._blocked if t != channel.id]
+            return
+        else:
+            try:
+                chan = Color(int(channel)).id
+            except (TypeError, ValueError):
+                raise ProgramError(f"program '{self._program.name}': p.unblock needs an input "
+                                   f"queue, a color or a local task, got {channel!r}") from None
+        self._unblocked.append(chan)
+
     def memcpy(self, params: MemcpyParams) -> MemcpyModule:
         """Import the memcpy module (CSL `@import_module("<memcpy/memcpy>", params)`)."""
         if not isinstance(params, MemcpyParams):
@@ -436,6 +454,7 @@ class Builder:
                              list(self._blocked), self._memcpy is not None, self.coord_read)
         self._bind_queues(image)
         image.fifos = list(self._fifos)
+        image.start_unblocked = list(self._unblocked)
         return image
 
     def _bind_queues(self, image: ProgramImage) -> None:

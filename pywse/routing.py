@@ -90,8 +90,9 @@ class RouteConfig:
         if self.switches:
             for k in (1, 2, 3):
                 pos = self.switches.position(k)
-                if pos is not None:
-                    out.append((pos.rx or self.rx, pos.tx or self.tx))
+                if pos is None:
+                    break      # positions are entered in order; later ones are unreachable
+                out.append((pos.rx or self.rx, pos.tx or self.tx))
         return out
 
 

@@ -24,6 +24,9 @@ from .memcpy import (CopyD2H, CopyH2D, MemcpyDataType, MemcpyOrder, StreamD2H, S
 from .types import type_name
 
 MAX_LISTED_PES = 8
+HOST_COMMAND_LATENCY = 1000
+"""Cycles between a host command reaching the head of the stream and the device acting on it
+(the real figure is far larger: tens of microseconds). Wavelets in flight land meanwhile."""
 
 
 class MemcpyTask:
@@ -34,6 +37,7 @@ class MemcpyTask:
         self.command = command
         self.label = label
         self.started = False
+        self.ready_at: int | None = None
         self.finished = False
 
     def done(self) -> bool:
@@ -267,10 +271,15 @@ class SdkRuntime:
         return None
 
     def _pump(self) -> None:
-        """Start and retire commands in order, as far as they are done."""
+        """Start and retire commands in order, as far as they are done. A command reaches
+        the device `HOST_COMMAND_LATENCY` cycles after it comes to the head of the stream."""
         while self._queue:
             head = self._queue[0]
             if not head.started:
+                if head.ready_at is None:
+                    head.ready_at = self.engine.now + HOST_COMMAND_LATENCY
+                if self.engine.now < head.ready_at:
+                    return
                 head.started = True
                 head.command.start()
             if not head.command.done():
@@ -287,10 +296,16 @@ class SdkRuntime:
             self._pump()
             while not until():
                 if not self.engine.step():
+                    head = self._queue[0] if self._queue else None
+                    waiting = head is not None and not head.started
+                    if waiting and head.ready_at is not None and self.engine.now < head.ready_at:
+                        self.engine.now = head.ready_at    # idle until the command arrives
                     self._pump()
                     if until():
                         return
-                    raise DeadlockError(self._deadlock_report())
+                    if not (waiting and head.started):      # nothing new to do: stuck
+                        raise DeadlockError(self._deadlock_report())
+                    continue
                 self._pump()
 
     def _deadlock_report(self) -> str:

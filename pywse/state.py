@@ -23,7 +23,7 @@ STATE_FIELDS = (
     "task_state cmd_unblocked n_unblocked cycles config wake wake_list n_wake mem_base arena arena16 arena32 scratch32 scratchf "
     "iq_buf iq_ctl iq_head iq_count iq_cap oq_buf oq_ctl oq_head oq_count oq_cap oq_color ce_iq "
     "ut_code ut_pos ut_len ut_act ut_unb ut_opnd rb_buf rb_ctl rb_time rb_head rb_count "
-    "sw_tx sw_cur swap_x swap_y flt_on flt_min flt_max link_time active on_list n_active "
+    "sw_tx sw_cur sw_npos sw_ring sw_pop swap_x swap_y flt_on flt_min flt_max link_time active on_list n_active "
     "h2d_color h2d_left h2d_pos h2d_data d2h_color d2h_left d2h_done d2h_out "
     "fifo_addr fifo_cap fifo_width fifo_head fifo_count").split()
 EngineState = namedtuple("EngineState", STATE_FIELDS)
@@ -76,6 +76,8 @@ def new_state(mem_base: np.ndarray, arena_bytes: int, arch: str, width: int,
         rb_time=z((npe, N_COLORS, fabric.ROUTER_DEPTH), np.int64),
         rb_head=z((npe, N_COLORS), np.int64), rb_count=z((npe, N_COLORS), np.int64),
         sw_tx=z((npe, N_COLORS, 4), np.int64), sw_cur=z((npe, N_COLORS), np.int64),
+        sw_npos=np.ones((npe, N_COLORS), np.int64), sw_ring=z((npe, N_COLORS), np.uint8),
+        sw_pop=z((npe, N_COLORS), np.int64),
         swap_x=z((npe, N_COLORS), np.uint8), swap_y=z((npe, N_COLORS), np.uint8),
         flt_on=z((npe, N_COLORS), np.uint8), flt_min=z((npe, N_COLORS), np.int64),
         flt_max=z((npe, N_COLORS), np.int64),
