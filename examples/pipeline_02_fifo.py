@@ -1,0 +1,100 @@
+"""pipeline-02: a FIFO between the H2D stream and the compute (port of csl-examples
+tutorials/pipeline-02-fifo).
+
+pipeline-01 stalls once the H2D stream outgrows the hardware queues. Here one async `mov16`
+pushes the H2D stream into a 1024-element FIFO and a second pops it onto color C1, routed
+RAMP -> RAMP back into the same PE, where an async `add16` adds 1 and streams the result
+out. Both relays have the "endless" extent 0x7fff. As long as `size` fits in the FIFO, the
+H2D stream completes before the D2H stream starts.
+
+    python examples/pipeline_02_fifo.py [--arch wse2|wse3] [--no-jit] [--size N]
+"""
+import argparse
+import json
+import tempfile
+
+import numpy as np
+
+import pywse as pw
+from pywse import MemcpyDataType, MemcpyOrder, SdkRuntime
+from pywse.sdk_utils import input_array_to_u32, memcpy_view
+
+INFINITE_DSD_LEN = 0x7FFF
+
+
+@pw.program
+def pe_program(p, *, memcpy_params, size: int, C1: pw.Color):
+    sys_mod = p.memcpy(memcpy_params)
+    h2d_1_iq = p.input_queue(2, sys_mod.MEMCPYH2D_1)
+    d2h_1_oq = p.output_queue(3, sys_mod.MEMCPYD2H_1)
+    c1_iq = p.input_queue(4, C1)
+    c1_oq = p.output_queue(5, C1)
+    fifo_buffer = p.var("fifo_buffer", pw.i16, 1024)
+    fifo = p.fifo(fifo_buffer)
+    h2d_in_dsd = pw.fabin(sys_mod.MEMCPYH2D_1, extent=INFINITE_DSD_LEN, queue=h2d_1_iq)
+    c1_out_dsd = pw.fabout(C1, extent=INFINITE_DSD_LEN, queue=c1_oq)
+    c1_in_dsd = pw.fabin(C1, extent=size, queue=c1_iq)
+    d2h_out_dsd = pw.fabout(sys_mod.MEMCPYD2H_1, extent=size, queue=d2h_1_oq)
+    buf = p.const(pw.i16, [1])
+    one_dsd = pw.mem1d(buf, extent=size, stride=0)
+
+    @p.on_start
+    @p.local_task(8)
+    def main_task():
+        pw.mov16(fifo, h2d_in_dsd, async_=True)  # fabric -> FIFO
+        pw.mov16(c1_out_dsd, fifo, async_=True)  # FIFO -> C1
+        pw.add16(d2h_out_dsd, c1_in_dsd, one_dsd, async_=True)
+
+
+def make_layout(size: int, MEMCPYH2D_DATA_1_ID: int, MEMCPYD2H_DATA_1_ID: int) -> pw.Layout:
+    c1 = pw.Color(9)
+    layout = pw.Layout(1, 1)
+    memcpy = layout.memcpy(MEMCPYH2D_1=MEMCPYH2D_DATA_1_ID, MEMCPYD2H_1=MEMCPYD2H_DATA_1_ID)
+    layout.set_tile_code(0, 0, pe_program, memcpy_params=memcpy.get_params(0), size=size, C1=c1)
+    # the FIFO sends on C1 into the router, add16 receives C1 from the router
+    layout.set_color_config(0, 0, c1, rx=[pw.RAMP], tx=[pw.RAMP])
+    return layout
+
+
+def main(argv=None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--arch", default="wse3", choices=["wse2", "wse3"])
+    parser.add_argument("--no-jit", action="store_true", help="run task bodies as plain Python")
+    parser.add_argument("--name", help="compile output directory (default: a temporary one)")
+    parser.add_argument("--size", type=int, default=32)
+    args = parser.parse_args(argv)
+    with tempfile.TemporaryDirectory(prefix="pywse-pipeline02-") as tmp:
+        out_dir = args.name or tmp
+        params = {"size": args.size, "MEMCPYH2D_DATA_1_ID": 0, "MEMCPYD2H_DATA_1_ID": 1}
+        pw.compile(make_layout(**params), arch=args.arch, fabric_dims=(8, 3), fabric_offsets=(4, 1),
+                   memcpy=True, channels=1, params=params, out_dir=out_dir)
+        run(out_dir, jit=not args.no_jit)
+
+
+def run(out_dir: str, jit: bool) -> None:
+    """The host side, as in the original run.py (seeded: the original is unseeded)."""
+    with open(f"{out_dir}/out.json", encoding="utf-8") as json_file:
+        params = json.load(json_file)["params"]
+    MEMCPYH2D_DATA_1 = int(params["MEMCPYH2D_DATA_1_ID"])
+    MEMCPYD2H_DATA_1 = int(params["MEMCPYD2H_DATA_1_ID"])
+    size = int(params["size"])
+    memcpy_dtype = MemcpyDataType.MEMCPY_16BIT
+    runner = SdkRuntime(out_dir, jit=jit)
+    runner.load()
+    runner.run()
+    input_tensor = np.random.default_rng(7).integers(256, size=size, dtype=np.int16)
+    input_tensor_u32 = input_array_to_u32(input_tensor, 1, size)
+    runner.memcpy_h2d(MEMCPYH2D_DATA_1, input_tensor_u32, 0, 0, 1, 1, size, streaming=True,
+                      data_type=memcpy_dtype, order=MemcpyOrder.COL_MAJOR, nonblock=True)
+    output_tensor_u32 = np.zeros(size, np.uint32)
+    runner.memcpy_d2h(output_tensor_u32, MEMCPYD2H_DATA_1, 0, 0, 1, 1, size, streaming=True,
+                      data_type=memcpy_dtype, order=MemcpyOrder.COL_MAJOR, nonblock=False)
+    result_tensor = memcpy_view(output_tensor_u32, np.dtype(np.int16))
+    runner.stop()
+
+    np.testing.assert_equal(result_tensor, input_tensor + 1)
+    print("SUCCESS!")
+
+
+if __name__ == "__main__":
+    main()
