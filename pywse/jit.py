@@ -36,7 +36,7 @@ import numpy as np
 
 from . import builtins as bi
 from . import cslops
-from .dsd import DsdVar, FabDesc, Fifo, MemDesc, dsd_load, dsd_store
+from .dsd import DsdVar, FabDesc, Fifo, MemDesc, dsd_load, dsd_store, fabin, fabout, mem1d, mem4d
 from .errors import TaskError
 from .program import MemcpyModule, Task, Var
 from .types import Color
@@ -202,6 +202,9 @@ class _Rewriter(ast.NodeTransformer):
             target = bi.REGISTRY["unblock_cmd_stream"]
         if isinstance(target, Task):
             self.fail(node, f"tasks cannot be called; use pw.activate({target.name})")
+        if target in (mem1d, mem4d, fabin, fabout):
+            self.fail(node, f"pw.{target.__name__} builds a DSD at compile time: declare it in the "
+                            "program body, outside the task (p.dsd_var for one a task changes)")
         if isinstance(target, bi.Builtin):
             return self.builtin_call(node, target)
         if isinstance(node.func, ast.Name) and _is_helper(target):

@@ -197,7 +197,7 @@ class Builder:
         self._init = bytearray()
         self._tasks: list[Task] = []
         self._on_start: list[int] = []
-        self._blocked: list[int] = []
+        self._blocked: list[Task] = []
         self._memcpy: MemcpyModule | None = None
         self._data_tasks: list[Task] = []
         self._unblocked: list[int] = []
@@ -384,9 +384,12 @@ class Builder:
         self.on_start(task)
 
     def block(self, task: Task) -> None:
-        """Start `task` blocked (CSL `comptime { @block(id); }`)."""
-        self._check_local(task, "p.block")
-        self._blocked.append(task.id)
+        """Start a local or data task blocked (CSL `comptime { @block(id); }`); a blocked
+        data task leaves its wavelets in the input queue."""
+        if not isinstance(task, Task) or task.kind not in ("local", "data"):
+            raise ProgramError(f"program '{self._program.name}': p.block needs a local or data "
+                               f"task, got {task!r}")
+        self._blocked.append(task)
 
     def unblock(self, channel) -> None:
         """Start an input queue (wse3) or color (wse2) unblocked, so control wavelets reach
@@ -394,7 +397,7 @@ class Builder:
         if isinstance(channel, Queue):
             chan = channel.color if self.arch == "wse2" else channel.id
         elif isinstance(channel, Task) and channel.kind == "local":
-            self._blocked = [t for t in self._blocked if t != channel.id]
+            self._blocked = [t for t in self._blocked if t is not channel]
             return
         else:
             try:
@@ -451,8 +454,9 @@ class Builder:
         exports = {t.name: t for t in self._tasks if t.kind == "export"}
         image = ProgramImage(self._program, dict(params), list(self._vars), init,
                              list(self._tasks), exports, list(self._on_start),
-                             list(self._blocked), self._memcpy is not None, self.coord_read)
+                             [], self._memcpy is not None, self.coord_read)
         self._bind_queues(image)
+        image.start_blocked = [t.id for t in self._blocked]   # data task ids are bound now
         image.fifos = list(self._fifos)
         image.start_unblocked = list(self._unblocked)
         return image

@@ -42,3 +42,14 @@ def test_pipeline_01_stalls_above_its_queue_capacity():
     assert "memcpy_h2d(color 0, streaming) is still waiting" in text
     assert "queued behind it: memcpy_d2h(color 1, streaming)" in text
     assert "microthread 3: add16 stalled" in text
+
+
+def test_pipeline_02_stalls_once_its_fifo_is_full():
+    """The 1024-element FIFO absorbs what the queues could not; past it, the stream stalls."""
+    module = load(next(p for p in EXAMPLES if p.stem == "pipeline_02_fifo"))
+    module.main(["--size", "1024"])
+    with pytest.raises(pw.DeadlockError) as err:
+        module.main(["--size", "1100"])
+    text = str(err.value)
+    assert "memcpy_h2d(color 0, streaming) is still waiting" in text
+    assert "mov16 stalled at element 1048 of 32767" in text   # 1024 in the FIFO + 24 in flight

@@ -93,3 +93,18 @@ def test_stores_wrap_like_compiled_code(jit):
     h = Harness(stores, jit=jit)
     h.launch("go")
     assert h.peek("r").tolist() == [-1, 70000 - 65536, 32767]
+
+
+def test_dsd_built_inside_a_task_is_reported():
+    @pw.program
+    def builds_dsd(p, *, memcpy_params):
+        sys = p.memcpy(memcpy_params)
+        a = p.var("a", pw.f32, 4)
+
+        @p.export
+        def go():
+            pw.fmovs(pw.mem1d(a), 1.0)
+            sys.unblock_cmd_stream()
+
+    with pytest.raises(pw.TaskError, match="pw.mem1d builds a DSD at compile time"):
+        Harness(builds_dsd, jit=False).launch("go")
