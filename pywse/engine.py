@@ -405,6 +405,9 @@ class Engine:
         image = self.image(pe)
         flags = self.st.task_state[pe]
         names = {t.id: t.name for t in image.tasks if t.kind in ("local", "data")}
+        for chan, q, has_data_task in self._channels[self.pe_image[pe]]:
+            if not has_data_task:
+                names[chan] = f"input queue {q} (no data task)"
         pending = [names.get(i, str(i)) for i in np.flatnonzero(flags & ACTIVE)]
         blocked = [names.get(i, str(i)) for i in np.flatnonzero(flags & BLOCKED)]
         parts = [f"PE ({x}, {y}) [{image.program.name}]"]
@@ -429,7 +432,7 @@ class Engine:
                 bits.append(f"color {c}: {st.rb_count[pe, c]} wavelet(s) in the router ({where})")
             for q in np.flatnonzero(st.iq_count[pe]):
                 bits.append(f"input queue {q} (color {_color_of(st.ce_iq[pe], q)}): "
-                            f"{st.iq_count[pe, q]} wavelet(s) nobody takes")
+                            f"{st.iq_count[pe, q]} wavelet(s) not read")
             for q in np.flatnonzero(st.oq_count[pe]):
                 bits.append(f"output queue {q} (color {st.oq_color[pe, q]}): "
                             f"{st.oq_count[pe, q]} wavelet(s) waiting")

@@ -1,0 +1,24 @@
+"""The complete programs in the docs run: every ```python block that starts with `import`."""
+import re
+import runpy
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).parent.parent
+PAGES = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
+BLOCK = re.compile(r"```python\n(import .*?)```", re.S)
+PROGRAMS = [(page, code) for page in PAGES for code in BLOCK.findall(page.read_text())]
+
+
+def test_the_docs_have_complete_programs():
+    assert {page.name for page, _ in PROGRAMS} >= {"README.md", "routes-and-streaming.md"}
+
+
+@pytest.mark.parametrize("page, code", PROGRAMS,
+                         ids=[f"{p.name}-{i}" for i, (p, _) in enumerate(PROGRAMS)])
+def test_doc_program_runs(page, code, capsys, tmp_path):
+    script = tmp_path / f"doc_{page.stem.replace('-', '_')}.py"   # task bodies need a source file
+    script.write_text(code)
+    runpy.run_path(str(script), run_name="__main__")
+    assert capsys.readouterr().out.strip(), f"{page.name}: the program printed nothing"
