@@ -104,6 +104,7 @@ def _unblock_cmd_stream(st, pe):
     if st.cmd_unblocked[pe] == 0:
         st.cmd_unblocked[pe] = 1
         st.n_unblocked[0] += 1
+        st.counters[0] += 1   # sched.EVENTS: the host's launch may be done
 
 
 # -- operands: any DSD, pointer or number -> an operand descriptor row (ops.py) ---------------

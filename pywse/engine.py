@@ -1,36 +1,29 @@
-"""The event loop: PE memory and state as flat arrays, task picking, fabric time, deadlocks.
+"""The engine: PE memory and state as flat arrays, loading a compiled program, running tasks.
 
-`EngineState` is a namedtuple of flat arrays (one byte arena for all PE memories, task flags,
-queues, routers, microthreads) that builtins, ops and the fabric update in place. The loop:
-run a task on a PE whose CE is free and has a runnable task; otherwise let the fabric
-(`fabric.advance`, numba) move wavelets and microthreads until some PE needs its CE;
-otherwise jump the clock to the next PE that finishes a task; otherwise nothing can move.
-
-Task picking (SEMANTICS §10): among runnable tasks — local tasks that are active and not
-blocked, data tasks with a wavelet waiting and not blocked — the lowest task id runs first;
-activation is a flag; tasks run to completion; a host-launched function (memcpy's RPC task)
-runs before user tasks. A task costs `TASK_SWITCH_CYCLES` plus its ops' cycles.
+`EngineState` (state.py) holds everything a run changes: one byte arena for all PE memories,
+task flags, queues, routers, microthreads, the scheduler's heap. `sched.next_task` (numba)
+picks the next task and advances the fabric and the clock in between (rules: sched.py and
+docs/semantics.md); the engine runs the task — compiled, from the generated loop of
+dispatch.py, or as plain Python with `jit=False` — and reports what is stuck when nothing
+can move.
 """
 from __future__ import annotations
 
-import heapq
 import itertools
 
 import numpy as np
 from numba.core.errors import NumbaError
 
-from . import fabric, ops
-from .state import QUEUE_BUF, new_state, to_jit
+from . import dispatch, fabric, ops, sched
+from .state import new_state, to_jit
 from . import jit as jitmod
 from .builtins import ACTIVE, BLOCKED
 from .dsd import DsdVar, FabDesc, Fifo, MemDesc
 from .errors import DeadlockError, PywseError, TaskError
 from .program import FABIN_KIND, ProgramImage, Task, Var
-from .control import NO_ENTRYPOINT
 from .routing import POP_MODES
 from .types import N_COLORS, Color
 
-TASK_SWITCH_CYCLES = 6   # cycles to pick and enter a task (a platform constant)
 MAX_NESTED_WAITS = 200
 
 _ids = itertools.count(1)
@@ -55,20 +48,17 @@ class Engine:
         self.mem_base = np.concatenate([[0], np.cumsum(sizes)[:-1]]).astype(np.int64)
         self.id = next(_ids)
         ops.WAITERS[self.id] = self.wait
-        self.st = new_state(self.mem_base, int(sizes.sum()), artifacts.arch, self.width, self.id)
-        self.st_jit = to_jit(self.st) if jit else None
-        self.now = 0
-        self.busy_until = np.zeros(npe, np.int64)
-        self.in_task = np.zeros(npe, bool)
-        self._heap: list[tuple[int, int]] = []
-        self._queued = np.zeros(npe, bool)
+        self.st = new_state(self.mem_base, int(sizes.sum()), artifacts.arch, self.width, self.id,
+                            self.pe_image, len(self.images))
+        self.st_jit = None
         self._rpc: dict[int, tuple[Task, tuple]] = {}
         self._bound: dict[tuple[int, int], tuple] = {}
         self._lifted: dict[int, tuple] = {}
+        self._loop = None
         self._depth = 0
         self._current: dict[int, str] = {}
-        self.tasks_run = 0
         self._channels = [self._channel_table(im, artifacts.arch) for im in self.images]
+        self._rows_table()
         self._load_images()
         self._load_routes()
 
@@ -156,90 +146,89 @@ class Engine:
             arr.flags.writeable = False
         return arr
 
-    # -- scheduling -------------------------------------------------------------------------
+    # -- scheduling (sched.py) -------------------------------------------------------------
+    @property
+    def now(self) -> int:
+        return int(self.st.now[0])
+
+    @now.setter
+    def now(self, t: int) -> None:
+        self.st.now[0] = t
+
+    @property
+    def busy_until(self) -> np.ndarray:
+        return self.st.busy_until
+
+    @property
+    def tasks_run(self) -> int:
+        return int(self.st.counters[sched.TASKS_RUN])
+
+    @property
+    def stj(self):
+        """The state as compiled code takes it (rebuilt when an array is replaced)."""
+        if self.st_jit is None:
+            self.st_jit = to_jit(self.st)
+        return self.st_jit
+
     def wake(self, pe: int) -> None:
         """Have the scheduler look at PE `pe` (when its CE is free)."""
-        if not self._queued[pe]:
-            self._queued[pe] = True
-            heapq.heappush(self._heap, (int(max(self.busy_until[pe], self.now)), pe))
+        sched.wake(self.stj, pe)
 
     def post_rpc(self, pe: int, task: Task, args: tuple) -> None:
         """Queue a host-launched function on a PE (memcpy's RPC task)."""
         self._rpc[pe] = (task, args)
+        self.st.rpc_pending[pe] = 1
         if self.st.cmd_unblocked[pe]:
             self.st.cmd_unblocked[pe] = 0
             self.st.n_unblocked[0] -= 1
         self.wake(pe)
 
-    def _pick(self, pe: int):
-        """What PE `pe` would run now: ("rpc"|"local"|"data"|"control", id, queue), or None.
-
-        Local tasks that are active and unblocked, and input queues whose channel is
-        unblocked with a wavelet at the head (data -> its data task, control -> the control
-        task it names), compete by id: the lowest runs first."""
-        if pe in self._rpc:
-            return ("rpc", -1, -1)
+    def _rows_table(self) -> None:
+        """Number every (image, task) pair: the scheduler names the task to run by its row."""
         st = self.st
-        flags = st.task_state[pe]
-        ids = np.flatnonzero((flags & (ACTIVE | BLOCKED)) == ACTIVE)
-        best = ("local", int(ids[0]), -1) if len(ids) else None
-        for chan, q, has_data_task in self._channels[self.pe_image[pe]]:
-            if best is not None and chan >= best[1]:
-                break
-            if flags[chan] & BLOCKED or st.iq_count[pe, q] == 0:
-                continue
-            is_control = st.iq_ctl[pe, q, st.iq_head[pe, q]] != 0
-            if is_control or has_data_task:
-                best = ("control" if is_control else "data", chan, q)
-                break
-        return best
+        self._rows: list[tuple[int, Task]] = []
+        for k, image in enumerate(self.images):
+            chans = self._channels[k]
+            st.chan_n[k] = len(chans)
+            for j, (chan, q, has_data_task) in enumerate(chans):
+                st.chan_id[k, j], st.chan_q[k, j], st.chan_data[k, j] = chan, q, has_data_task
+            for task in image.tasks:
+                table = {"local": st.loc_row, "data": st.data_row, "control": st.ctl_row}.get(task.kind)
+                if table is not None:
+                    table[k, task.id] = len(self._rows)
+                    self._rows.append((k, task))
 
-    def _next_ready(self) -> int:
-        """The PE whose CE runs next: earliest free, then lowest index; -1 if none now."""
-        st = self.st
-        n = st.n_wake[0]
-        if n:
-            woken = st.wake_list[:n].copy()
-            st.wake[woken] = 0
-            st.n_wake[0] = 0
-            for pe in woken.tolist():
-                self.wake(pe)
-        heap = self._heap
-        while heap:
-            t, pe = heap[0]
-            if t > self.now:
-                return -1
-            heapq.heappop(heap)
-            if self.busy_until[pe] > t:          # it ran a task since: queue it for later
-                heapq.heappush(heap, (int(self.busy_until[pe]), pe))
-                continue
-            self._queued[pe] = False
-            if self.in_task[pe] or self._pick(pe) is None:
-                continue
-            return pe
-        return -1
+    def run(self, t_limit: int = sched.FOREVER, single: bool = False) -> bool:
+        """Run tasks and the fabric until a host-visible event, the clock reaching `t_limit`,
+        or nothing can move (then False if nothing moved at all). `single`: one step only."""
+        progressed = False
+        events = self.st.counters[sched.EVENTS]
+        while True:
+            if self.jit:
+                code, pe, row, w, ran = self._compiled_loop(t_limit, single, events)
+                progressed |= ran > 0
+            else:
+                code, pe, row, w = sched.next_task(self.stj, t_limit, single, events)
+            if code == sched.RUN:
+                self._run_row(pe, int(row), w)
+            elif code == sched.RPC:
+                task, args = self._rpc.pop(pe)
+                self.st.rpc_pending[pe] = 0
+                self.st.in_task[pe] = 1
+                self.st.cycles[pe] = 0
+                self.st.task_start[pe] = self.now
+                self._run(pe, task, args)
+            elif code == sched.IDLE:
+                return progressed
+            else:                        # EVENT, STEPPED
+                return True
+            progressed = True
+            if single:
+                return True
 
     def step(self) -> bool:
         """One unit of progress: a task, some fabric cycles, or a clock jump. False if none."""
-        pe = self._next_ready()
-        if pe >= 0:
-            self._run_next(pe)
-            return True
-        horizon = self._heap[0][0] - self.now if self._heap else 1 << 30
-        if self.st.n_active[0]:
-            n, moved = fabric.advance(self._fabric_state(), self.now, horizon)
-            if moved:
-                self.now += int(n)
-                return True
-        if self._heap:
-            self.now = self._heap[0][0]
-            return True
-        return False
-
-    def _fabric_state(self):
-        if self.st_jit is None:
-            self.st_jit = to_jit(self.st)
-        return self.st_jit
+        return self.run(single=True)
 
     def wait(self, pe: int) -> None:
         """A blocking fabric op on `pe` cannot move: let everything else run a step."""
@@ -256,53 +245,28 @@ class Engine:
         finally:
             self._depth -= 1
 
-    def _task_by_id(self, pe: int, tid: int, kind: str) -> Task:
-        for t in self.image(pe).tasks:
-            if t.id == tid and t.kind == kind:
-                return t
-        x, y = self.pe_xy(pe)
-        what = ("a control wavelet names control task" if kind == "control"
-                else f"{kind} task id")
-        raise TaskError(f"PE ({x}, {y}): {what} {tid}, but no {kind} task is bound to it")
-
     # -- running a task -----------------------------------------------------------------------
-    def _run_next(self, pe: int) -> None:
-        kind, tid, q = self._pick(pe)
-        if kind == "rpc":
-            task, args = self._rpc.pop(pe)
-        elif kind == "local":
-            self.st.task_state[pe, tid] &= ~ACTIVE
-            task, args = self._task_by_id(pe, tid, "local"), ()
-        elif kind == "data":
-            task = self._task_by_id(pe, tid, "data")
-            args = wavelet_args(self._pop_wavelet(pe, q), task.arg_types)
+    def _run_row(self, pe: int, row: int, w) -> None:
+        """Run the task the scheduler picked, from Python."""
+        if row < 0:
+            x, y = self.pe_xy(pe)
+            tid = int(self.st.counters[sched.CUR_ID])
+            raise TaskError(f"PE ({x}, {y}): a control wavelet names control task {tid}, but no "
+                            "control task is bound to it")
+        task = self._rows[row][1]
+        if task.kind == "data":
+            args = wavelet_args(np.uint32(w), task.arg_types)
+        elif task.kind == "control":
+            args = (np.uint16(w & 0xFFFF),) if task.arg_types else ()
         else:
-            word = self._pop_wavelet(pe, q)
-            entry = int(word >> 16) & 0x3F
-            if entry == NO_ENTRYPOINT:
-                return                       # a control wavelet with no task to run
-            task = self._task_by_id(pe, entry, "control")
-            args = (np.uint16(word & 0xFFFF),) if task.arg_types else ()
+            args = ()
         self._run(pe, task, args)
-
-    def _pop_wavelet(self, pe: int, q: int) -> np.uint32:
-        st = self.st
-        h = st.iq_head[pe, q]
-        word = np.uint32(st.iq_buf[pe, q, h])
-        st.iq_head[pe, q] = (h + 1) % QUEUE_BUF
-        st.iq_count[pe, q] -= 1
-        return word
 
     def _run(self, pe: int, task: Task, args: tuple) -> None:
         fn, lifted = self._bind(pe, task)
-        st = self.st
-        st.cycles[pe] = 0
-        task_state = self.st_jit if self.jit else st
-        self.in_task[pe] = True
         self._current[pe] = task.name
-        start = self.now
         try:
-            fn(task_state, pe, *lifted, *args)
+            fn(self.stj if self.jit else self.st, pe, *lifted, *args)
         except PywseError:
             raise
         except NumbaError as e:
@@ -312,11 +276,62 @@ class Engine:
         except Exception as e:
             x, y = self.pe_xy(pe)
             raise TaskError(f"PE ({x}, {y}) task '{task.name}': {type(e).__name__}: {e}") from e
-        finally:
-            self.in_task[pe] = False
-        self.busy_until[pe] = max(start, self.now) + TASK_SWITCH_CYCLES + int(st.cycles[pe])
-        self.wake(pe)
-        self.tasks_run += 1
+        sched.finish_task(self.stj, pe)
+
+    # -- compiled dispatch (dispatch.py) ----------------------------------------------------------
+    def _compiled_loop(self, t_limit: int, single: bool, events: int):
+        if self._loop is None:
+            self._prepare_dispatch()
+        loop, lift_i, lift_f, group = self._loop
+        try:
+            return loop(self.stj, lift_i, lift_f, group, t_limit, single, events)
+        except PywseError:
+            raise
+        except Exception as e:
+            pe, row = (int(v) for v in self.st.counters[[sched.CUR_PE, sched.CUR_ROW]])
+            self.st.in_task[pe] = 0
+            x, y = self.pe_xy(pe)
+            raise TaskError(f"PE ({x}, {y}) task '{self._rows[row][1].name}': "
+                            f"{type(e).__name__}: {e}") from e
+
+    def _prepare_dispatch(self) -> None:
+        """Group the rows by argument types, compile each task once per group, and build
+        the generated loop; rows that cannot be flattened keep running from Python."""
+        groups: dict[tuple, int] = {}
+        specs, imports, tasks = [], {}, []
+        cols = []
+        group = np.full(max(len(self._rows), 1), -1, np.int64)
+        for row, (k, task) in enumerate(self._rows):
+            pes = np.flatnonzero(self.pe_image == k)
+            pe = int(pes[0])
+            fn, lifted = self._bind(pe, task)
+            flat = dispatch.flatten(self.st.arena, int(self.mem_base[pe]), lifted)
+            if flat is None:
+                continue
+            args, ints, floats, imps = flat
+            wargs = dispatch.wavelet_exprs(task.kind, task.arg_types)
+            key = (id(fn), args, tuple(wargs))
+            if key not in groups:
+                example = wavelet_args(np.uint32(0), task.arg_types) if task.kind == "data" else \
+                    ((np.uint16(0),) if task.kind == "control" and task.arg_types else ())
+                dispatch.precompile(task, fn, (self.stj, pe, *lifted, *example))
+                groups[key] = len(specs)
+                specs.append((fn.py_func.__name__, args, ", ".join(wargs)))
+                tasks.append(fn)
+                imports.update(imps)
+            group[row] = groups[key]
+            cols.append((row, ints, floats))
+        ni = max([len(i) for _, i, _ in cols] + [1])
+        nf = max([len(f) for _, _, f in cols] + [1])
+        lift_i = np.zeros((len(group), ni), np.int64)
+        lift_f = np.zeros((len(group), nf), np.float64)
+        for row, ints, floats in cols:
+            lift_i[row, :len(ints)] = ints
+            lift_f[row, :len(floats)] = floats
+        module = dispatch.load_module(dispatch.generate(specs, imports, jitmod.PYWSE_HASH))
+        for g, fn in enumerate(tasks):
+            setattr(module, f"T{g}", fn)
+        self._loop = (module.run, lift_i, lift_f, group)
 
     def _bind(self, pe: int, task: Task):
         key = (pe, id(task))
@@ -369,7 +384,7 @@ class Engine:
         st.h2d_left[pes, k] = words.shape[1]
         for pe in pes.tolist():
             fabric.activate(st, pe)
-        self.st_jit = None if self.st_jit is None else to_jit(self.st)
+        self.st_jit = None
 
     def h2d_done(self, k: int, pes: np.ndarray) -> bool:
         return not self.st.h2d_left[pes, k].any()
@@ -397,7 +412,7 @@ class Engine:
         new = np.zeros(old.shape[:2] + (max(n, 2 * old.shape[2]),), old.dtype)
         new[:, :, :old.shape[2]] = old
         self.st = self.st._replace(**{field: new})
-        self.st_jit = None if self.st_jit is None else to_jit(self.st)
+        self.st_jit = None
 
     # -- what is the device doing (for DeadlockError) -------------------------------------------
     def describe(self, pe: int) -> str:

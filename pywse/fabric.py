@@ -149,6 +149,8 @@ def _route_pe(st, pe, t):
             st.d2h_out[pe, k, i] = w
             st.d2h_done[pe, k] = i + 1
             st.d2h_left[pe, k] -= 1
+            if st.d2h_left[pe, k] == 0:
+                st.counters[0] += 1     # sched.EVENTS: a host command may be done
         st.rb_head[pe, c] = (h + 1) % ROUTER_DEPTH
         st.rb_count[pe, c] -= 1
         moved += 1
@@ -221,6 +223,8 @@ def _h2d(st, pe, t):
         _push_iq(st, pe, q, st.h2d_data[pe, k, i], 0)
         st.h2d_pos[pe, k] = i + 1
         st.h2d_left[pe, k] -= 1
+        if st.h2d_left[pe, k] == 0:
+            st.counters[0] += 1         # sched.EVENTS
         moved += 1
     return moved
 

@@ -54,7 +54,7 @@ def _source_hash() -> str:
     return h.hexdigest()
 
 
-_PYWSE_HASH = _source_hash()
+PYWSE_HASH = _source_hash()
 
 
 def jit_default(jit: bool | None) -> bool:
@@ -394,7 +394,7 @@ def _rewrite(fn, name: str, task: Task, free: dict, helper: bool) -> CompiledTas
     body_src = ast.unparse(fdef)
     # numba's cache is keyed by file and name only: make the name depend on what the code
     # means (rewritten source, pywse's own code, and the module whose globals it uses)
-    salt = hashlib.sha1((body_src + _PYWSE_HASH + str(fn.__module__)).encode()).hexdigest()[:10]
+    salt = hashlib.sha1((body_src + PYWSE_HASH + str(fn.__module__)).encode()).hexdigest()[:10]
     fdef.name = f"{fn.__name__}__task_{salt}"
     ast.fix_missing_locations(tree)
     namespace = dict(fn.__globals__)

@@ -16,6 +16,7 @@ from typing import Any
 import numpy as np
 
 from .compile import Artifacts, load as load_artifacts
+from . import sched
 from .engine import Engine
 from .errors import DeadlockError, MemcpyError
 from .jit import jit_default
@@ -136,7 +137,7 @@ class SdkRuntime:
         if self._running and not self._stopped:
             self._drive(lambda: not self._queue)
             with self.numeric_context():
-                while self.engine.step():
+                while self.engine.run():
                     pass
         self._stopped = True
 
@@ -295,9 +296,10 @@ class SdkRuntime:
         with self.numeric_context():
             self._pump()
             while not until():
-                if not self.engine.step():
-                    head = self._queue[0] if self._queue else None
-                    waiting = head is not None and not head.started
+                head = self._queue[0] if self._queue else None
+                waiting = head is not None and not head.started
+                limit = head.ready_at if waiting and head.ready_at is not None else sched.FOREVER
+                if not self.engine.run(limit):
                     if waiting and head.ready_at is not None and self.engine.now < head.ready_at:
                         self.engine.now = head.ready_at    # idle until the command arrives
                     self._pump()

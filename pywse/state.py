@@ -25,7 +25,9 @@ STATE_FIELDS = (
     "ut_code ut_pos ut_len ut_act ut_unb ut_opnd rb_buf rb_ctl rb_time rb_head rb_count "
     "sw_tx sw_cur sw_npos sw_ring sw_pop swap_x swap_y flt_on flt_min flt_max link_time active on_list n_active "
     "h2d_color h2d_left h2d_pos h2d_data d2h_color d2h_left d2h_done d2h_out "
-    "fifo_addr fifo_cap fifo_width fifo_head fifo_count").split()
+    "fifo_addr fifo_cap fifo_width fifo_head fifo_count "
+    "now busy_until task_start in_task queued heap_t heap_pe heap_n rpc_pending counters "
+    "pe_img chan_n chan_id chan_q chan_data loc_row data_row ctl_row").split()
 EngineState = namedtuple("EngineState", STATE_FIELDS)
 
 
@@ -47,7 +49,7 @@ def to_jit(st: EngineState) -> StateRef:
 
 
 def new_state(mem_base: np.ndarray, arena_bytes: int, arch: str, width: int,
-              engine_id: int) -> EngineState:
+              engine_id: int, pe_img: np.ndarray, n_images: int) -> EngineState:
     npe = len(mem_base)
     arena = np.zeros(max(arena_bytes, 8), np.uint8)
     scratch = np.zeros(4, np.uint32)
@@ -89,4 +91,14 @@ def new_state(mem_base: np.ndarray, arena_bytes: int, arch: str, width: int,
         d2h_done=z((npe, 4), np.int64), d2h_out=z((npe, 4, 1), np.uint32),
         fifo_addr=z((npe, MAX_FIFOS), np.int64), fifo_cap=np.ones((npe, MAX_FIFOS), np.int64),
         fifo_width=np.full((npe, MAX_FIFOS), 4, np.int64), fifo_head=z((npe, MAX_FIFOS), np.int64),
-        fifo_count=z((npe, MAX_FIFOS), np.int64))
+        fifo_count=z((npe, MAX_FIFOS), np.int64),
+        # the scheduler (sched.py)
+        now=z(1, np.int64), busy_until=z(npe, np.int64), task_start=z(npe, np.int64),
+        in_task=z(npe, np.uint8), queued=z(npe, np.uint8), heap_t=z(npe, np.int64),
+        heap_pe=z(npe, np.int64), heap_n=z(1, np.int64), rpc_pending=z(npe, np.uint8),
+        counters=z(8, np.int64), pe_img=pe_img.astype(np.int64), chan_n=z(n_images, np.int64),
+        chan_id=z((n_images, nq), np.int64), chan_q=z((n_images, nq), np.int64),
+        chan_data=z((n_images, nq), np.uint8),
+        loc_row=np.full((n_images, N_TASK_IDS), -1, np.int64),
+        data_row=np.full((n_images, N_TASK_IDS), -1, np.int64),
+        ctl_row=np.full((n_images, 64), -1, np.int64))

@@ -73,7 +73,7 @@ class Harness:
     def run_until_idle(self) -> None:
         """Run until no PE has a runnable task."""
         with self.runtime.numeric_context():
-            while self.engine.step():
+            while self.engine.run():
                 pass
 
     @property

@@ -1,0 +1,198 @@
+"""The CE scheduler, compiled: which PE runs which task next, and the clock between tasks.
+
+One implementation serves both modes: with `jit=False` the engine calls `next_task` and
+`finish_task` from Python around plain-Python task bodies; with `jit=True` a generated loop
+(dispatch.py) calls them around compiled task bodies without returning to Python.
+
+Rules (SEMANTICS §10, docs/semantics.md): a heap orders PEs with possible work by their
+local clock, then index. A PE's CE runs a host-launched function (memcpy's RPC) first;
+otherwise the lowest id among local tasks that are active and unblocked and input queues
+whose channel is unblocked with a wavelet at the head (data -> its data task, control ->
+the control task the wavelet names). When no CE can run, the fabric advances until one
+can; when nothing moves, the clock jumps to the next CE that frees up.
+"""
+from __future__ import annotations
+
+import numba
+import numpy as np
+
+from . import fabric
+from .builtins import ACTIVE, BLOCKED
+from .control import NO_ENTRYPOINT
+
+TASK_SWITCH_CYCLES = 6   # cycles to pick and enter a task (a platform constant)
+
+# what next_task found
+RUN, RPC, EVENT, IDLE, STEPPED, NO_TASK = range(6)
+# counters[]: host-visible events, tasks run, the PE and row of the task running, its id
+EVENTS, TASKS_RUN, CUR_PE, CUR_ROW, CUR_ID = range(5)
+KIND_LOCAL, KIND_DATA, KIND_CONTROL = range(3)
+FOREVER = np.int64(1) << 62
+
+
+@numba.njit(cache=True)
+def _push(st, t, pe):
+    n = st.heap_n[0]
+    st.heap_t[n] = t
+    st.heap_pe[n] = pe
+    st.heap_n[0] = n + 1
+    while n > 0:
+        parent = (n - 1) >> 1
+        if (st.heap_t[parent], st.heap_pe[parent]) <= (st.heap_t[n], st.heap_pe[n]):
+            break
+        _swap(st, parent, n)
+        n = parent
+
+
+@numba.njit(cache=True)
+def _swap(st, i, j):
+    st.heap_t[i], st.heap_t[j] = st.heap_t[j], st.heap_t[i]
+    st.heap_pe[i], st.heap_pe[j] = st.heap_pe[j], st.heap_pe[i]
+
+
+@numba.njit(cache=True)
+def _pop(st):
+    n = st.heap_n[0] - 1
+    st.heap_n[0] = n
+    _swap(st, 0, n)
+    i = 0
+    while True:
+        left, small = 2 * i + 1, i
+        if left < n and (st.heap_t[left], st.heap_pe[left]) < (st.heap_t[small], st.heap_pe[small]):
+            small = left
+        right = left + 1
+        if right < n and (st.heap_t[right], st.heap_pe[right]) < (st.heap_t[small], st.heap_pe[small]):
+            small = right
+        if small == i:
+            return
+        _swap(st, i, small)
+        i = small
+
+
+@numba.njit(cache=True)
+def wake(st, pe):
+    """Have the scheduler look at PE `pe` once its CE is free."""
+    if not st.queued[pe]:
+        st.queued[pe] = 1
+        _push(st, max(st.busy_until[pe], st.now[0]), pe)
+
+
+@numba.njit(cache=True)
+def _drain_wake_list(st):
+    for j in range(st.n_wake[0]):
+        pe = st.wake_list[j]
+        st.wake[pe] = 0
+        wake(st, pe)
+    st.n_wake[0] = 0
+
+
+@numba.njit(cache=True)
+def pick(st, pe):
+    """(kind, task id, input queue) PE `pe` would run now; kind -1: nothing."""
+    img = st.pe_img[pe]
+    best_kind, best_id, best_q = -1, 1 << 30, -1
+    for tid in range(st.task_state.shape[1]):
+        if st.task_state[pe, tid] & (ACTIVE | BLOCKED) == ACTIVE:
+            best_kind, best_id = KIND_LOCAL, tid
+            break
+    for k in range(st.chan_n[img]):
+        chan, q = st.chan_id[img, k], st.chan_q[img, k]
+        if chan >= best_id:
+            break
+        if st.task_state[pe, chan] & BLOCKED or st.iq_count[pe, q] == 0:
+            continue
+        if st.iq_ctl[pe, q, st.iq_head[pe, q]] != 0:
+            return KIND_CONTROL, chan, q
+        if st.chan_data[img, k]:
+            return KIND_DATA, chan, q
+    return best_kind, best_id, best_q
+
+
+@numba.njit(cache=True)
+def _pop_wavelet(st, pe, q):
+    h = st.iq_head[pe, q]
+    w = st.iq_buf[pe, q, h]
+    st.iq_head[pe, q] = (h + 1) % st.iq_buf.shape[2]
+    st.iq_count[pe, q] -= 1
+    return w
+
+
+@numba.njit(cache=True)
+def _start(st, pe):
+    """Pick PE `pe`'s task and take its inputs: (code, row, wavelet)."""
+    if st.rpc_pending[pe]:
+        return RPC, -1, np.uint32(0)
+    kind, tid, q = pick(st, pe)
+    if kind < 0:
+        return NO_TASK, -1, np.uint32(0)
+    img = st.pe_img[pe]
+    w = np.uint32(0)
+    if kind == KIND_LOCAL:
+        st.task_state[pe, tid] &= ~ACTIVE
+        row = st.loc_row[img, tid]
+    elif kind == KIND_DATA:
+        w = _pop_wavelet(st, pe, q)
+        row = st.data_row[img, tid]
+    else:
+        w = _pop_wavelet(st, pe, q)
+        tid = (w >> 16) & 0x3F
+        if tid == NO_ENTRYPOINT:
+            wake(st, pe)          # only a switch command: look at the queue again
+            return NO_TASK, -1, w
+        row = st.ctl_row[img, tid]
+    st.counters[CUR_ID] = tid
+    st.counters[CUR_PE] = pe
+    st.counters[CUR_ROW] = row
+    st.in_task[pe] = 1
+    st.cycles[pe] = 0
+    st.task_start[pe] = st.now[0]
+    return RUN, row, w
+
+
+@numba.njit(cache=True)
+def next_task(st, t_limit, single, events):
+    """Advance until a task is ready to run: (code, pe, row, wavelet). Stops with EVENT when
+    a host-visible event happened (the event counter is no longer `events`) or the clock
+    reached `t_limit`, with IDLE when nothing can move, and (if `single`) with STEPPED after
+    one fabric batch or clock jump."""
+    while True:
+        if st.counters[EVENTS] != events or st.now[0] >= t_limit:
+            return EVENT, -1, -1, np.uint32(0)
+        _drain_wake_list(st)
+        while st.heap_n[0] > 0:
+            t, pe = st.heap_t[0], st.heap_pe[0]
+            if t > st.now[0]:
+                break
+            _pop(st)
+            if st.busy_until[pe] > t:        # it ran a task since: look again when free
+                _push(st, st.busy_until[pe], pe)
+                continue
+            st.queued[pe] = 0
+            if st.in_task[pe]:
+                continue
+            code, row, w = _start(st, pe)
+            if code == NO_TASK:
+                continue
+            return code, pe, row, w
+        horizon = st.heap_t[0] - st.now[0] if st.heap_n[0] > 0 else FOREVER
+        stepped = False
+        if st.n_active[0]:
+            n, moved = fabric.advance(st, st.now[0], horizon)
+            if moved:
+                st.now[0] += n
+                stepped = True
+        if not stepped:
+            if st.heap_n[0] == 0:
+                return IDLE, -1, -1, np.uint32(0)
+            st.now[0] = st.heap_t[0]
+        if single:
+            return STEPPED, -1, -1, np.uint32(0)
+
+
+@numba.njit(cache=True)
+def finish_task(st, pe):
+    """A task ended on `pe`: its CE is busy for the task's cycles, then looks again."""
+    st.in_task[pe] = 0
+    st.busy_until[pe] = max(st.task_start[pe], st.now[0]) + TASK_SWITCH_CYCLES + st.cycles[pe]
+    st.counters[TASKS_RUN] += 1
+    wake(st, pe)
