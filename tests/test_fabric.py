@@ -210,3 +210,15 @@ def test_a_receiver_that_never_unblocks_is_a_deadlock():
     assert "mov32 stalled at element" in text
     assert "PE (2, 0) [receiver]" in text and "input queue 2 (color 3): 4 wavelet(s)" in text
     assert "blocked: recv" in text
+
+
+def test_compiled_runs_never_return_to_python_between_tasks(monkeypatch):
+    from pywse.engine import Engine
+    python_runs = []
+    original = Engine._run_row
+    monkeypatch.setattr(Engine, "_run_row", lambda self, *a: python_runs.append(a) or original(self, *a))
+    runner, data = run_chain(3, 300, True)
+    assert read(runner, 2, "count")[0] == 300
+    assert runner.engine.tasks_run >= 300 and python_runs == []
+    runner, data = run_chain(3, 30, False)           # jit=False runs every task from Python
+    assert len(python_runs) >= 30
