@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import contextlib
 import os
+import sys
+import time
 from collections import deque
 from typing import Any
 
@@ -26,6 +28,7 @@ from .types import type_name
 
 MAX_LISTED_PES = 8
 HOST_COMMAND_LATENCY = 1000
+PROGRESS_SLICE_CYCLES = 1 << 16     # the device returns to the host loop at least this often
 """Cycles between a host command reaching the head of the stream and the device acting on it
 (the real figure is far larger: tens of microseconds). Wavelets in flight land meanwhile."""
 
@@ -95,6 +98,36 @@ def _launch_args(task, args, what) -> tuple:
     return tuple(out)
 
 
+class Progress:
+    """A progress bar (simulated cycles) for host waits longer than `AFTER_SECONDS`: shown
+    only on a terminal and never when `CI` is set, so logs and tests stay clean."""
+
+    AFTER_SECONDS = 2.0
+
+    def __init__(self):
+        self._since: float | None = None
+        self._bar = None
+
+    def update(self, cycles: int) -> None:
+        now = time.perf_counter()
+        if self._since is None:
+            self._since = now
+        if self._bar is None and now - self._since > self.AFTER_SECONDS and self.enabled():
+            from tqdm import tqdm
+            self._bar = tqdm(desc="pywse", unit=" cycles", unit_scale=True, leave=False)
+        if self._bar is not None:
+            self._bar.update(cycles - self._bar.n)
+
+    def close(self) -> None:
+        if self._bar is not None:
+            self._bar.close()
+        self._bar = self._since = None
+
+    @staticmethod
+    def enabled() -> bool:
+        return sys.stderr.isatty() and not os.environ.get("CI")
+
+
 class SdkRuntime:
     """The SDK's `SdkRuntime` over pywse: load compiled artifacts, run host commands.
 
@@ -120,6 +153,7 @@ class SdkRuntime:
         self._stopped = False
         self._queue: deque[MemcpyTask] = deque()
         self._symbols: list[str] = []
+        self._progress = Progress()
 
     # -- lifecycle -------------------------------------------------------------------------------
     def load(self) -> None:
@@ -137,8 +171,9 @@ class SdkRuntime:
         if self._running and not self._stopped:
             self._drive(lambda: not self._queue)
             with self.numeric_context():
-                while self.engine.run():
+                while self._advance(sched.FOREVER):
                     pass
+                self._progress.close()
         self._stopped = True
 
     @property
@@ -292,6 +327,12 @@ class SdkRuntime:
         # Plain-Python task bodies use numpy scalars: overflow/inf are CSL semantics, not warnings.
         return contextlib.nullcontext() if self.jit else np.errstate(all="ignore")
 
+    def _advance(self, limit: int) -> bool:
+        """Run the device towards cycle `limit`, in slices so the progress bar can move."""
+        progressed = self.engine.run(min(limit, self.engine.now + PROGRESS_SLICE_CYCLES))
+        self._progress.update(self.engine.now)
+        return progressed
+
     def _drive(self, until) -> None:
         with self.numeric_context():
             self._pump()
@@ -299,16 +340,18 @@ class SdkRuntime:
                 head = self._queue[0] if self._queue else None
                 waiting = head is not None and not head.started
                 limit = head.ready_at if waiting and head.ready_at is not None else sched.FOREVER
-                if not self.engine.run(limit):
+                if not self._advance(limit):
                     if waiting and head.ready_at is not None and self.engine.now < head.ready_at:
                         self.engine.now = head.ready_at    # idle until the command arrives
                     self._pump()
                     if until():
-                        return
+                        break
                     if not (waiting and head.started):      # nothing new to do: stuck
+                        self._progress.close()
                         raise DeadlockError(self._deadlock_report())
                     continue
                 self._pump()
+            self._progress.close()
 
     def _deadlock_report(self) -> str:
         eng = self.engine

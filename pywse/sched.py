@@ -175,6 +175,7 @@ def next_task(st, t_limit, single, events):
                 continue
             return code, pe, row, w
         horizon = st.heap_t[0] - st.now[0] if st.heap_n[0] > 0 else FOREVER
+        horizon = min(horizon, t_limit - st.now[0])    # stop exactly at t_limit
         stepped = False
         if st.n_active[0]:
             n, moved = fabric.advance(st, st.now[0], horizon)
