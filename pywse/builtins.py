@@ -240,12 +240,17 @@ def _start(st, pe, code, async_, activate, unblock, rows):
     n = -1
     slot = ops.MAIN
     streaming = False
+    n_fabric = -1   # memory operands set the length; fabric extents only when there are none
     for k in range(4):
-        length = ops.operand_length(rows[k])
-        if length >= 0:
+        length = ops.operand_length(rows[k])    # -1: a number, pointer or FIFO fits any
+        if length >= 0 and rows[k, ops.KIND] == ops.K_MEM:
             if n >= 0 and length != n:
                 raise ValueError("DSD operands have different lengths")
             n = length
+        elif length >= 0:
+            if n_fabric >= 0 and length != n_fabric:
+                raise ValueError("DSD operands have different lengths")
+            n_fabric = length
         width = ops.OP_DST_WIDTH[code] if k == 0 else ops.OP_SRC_WIDTH[code]
         kind = rows[k, ops.KIND]
         if (kind == ops.K_MEM and rows[k, ops.WIDTH] != width) or \
@@ -261,7 +266,7 @@ def _start(st, pe, code, async_, activate, unblock, rows):
                 slot = s
                 break
     if n < 0:
-        n = 1
+        n = n_fabric if n_fabric >= 0 else 1
     if st.ut_code[pe, slot] != 0:
         raise ValueError("two async ops use the same microthread (queue) at once")
     st.ut_code[pe, slot] = code

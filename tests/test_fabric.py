@@ -9,14 +9,15 @@ C_SWAPPED = pw.Color(2)
 
 
 @pw.program
-def sender(p, *, memcpy_params, n: int, color: pw.Color = C, sentinel: int = -1):
+def sender(p, *, memcpy_params, n: int, color: pw.Color = C, sentinel: int = -1,
+           out_extent: int = 0):
     """`start` streams data[0:n] out on `color` (async); `done` flips when the op finished.
     With a sentinel, a control wavelet running that control task follows the data."""
     sys = p.memcpy(memcpy_params)
     data = p.var("data", pw.u32, n, export=True)
     done = p.var("done", pw.u32, 1, export=True)
     oq = p.output_queue(2, color)
-    out = pw.fabout(color, extent=n, queue=oq)
+    out = pw.fabout(color, extent=out_extent or n, queue=oq)
     ctl = pw.fabout(color, extent=1, queue=oq, control=True)
     d_data = pw.mem1d(data)
 
@@ -112,7 +113,7 @@ def idle(p, *, memcpy_params):
 
 
 def run_chain(width, n, jit, arch="wse3", receivers=(), blocked=False, sentinel=-1,
-              swap=False, release=True, by_dsd=False):
+              swap=False, release=True, by_dsd=False, out_extent=0):
     """PE 0 sends n words east along a 1-row chain; the last PE and `receivers` take them.
     Returns (runtime, sent data); the runtime is stopped unless release is False."""
     layout = pw.Layout(width, 1)
@@ -122,7 +123,8 @@ def run_chain(width, n, jit, arch="wse3", receivers=(), blocked=False, sentinel=
     for x in range(width):
         params = {"memcpy_params": mc.get_params(x)}
         if x == 0:
-            layout.set_tile_code(0, 0, sender, n=n, color=C, sentinel=sentinel, **params)
+            layout.set_tile_code(0, 0, sender, n=n, color=C, sentinel=sentinel,
+                                 out_extent=out_extent, **params)
             layout.set_color_config(0, 0, C, rx=[pw.RAMP], tx=[pw.EAST], color_swap_x=swap)
         elif x == last or x in receivers:
             layout.set_tile_code(x, 0, receiver, n=n, blocked=blocked, sentinel=sentinel,
@@ -222,3 +224,9 @@ def test_compiled_runs_never_return_to_python_between_tasks(monkeypatch):
     assert runner.engine.tasks_run >= 300 and python_runs == []
     runner, data = run_chain(3, 30, False)           # jit=False runs every task from Python
     assert len(python_runs) >= 30
+
+
+def test_a_memory_operand_sets_the_length_of_a_fabric_op(jit):
+    """As in topic-13 and game-of-life: a fabout of extent 1 sends all 5 memory elements."""
+    runner, data = run_chain(2, 5, jit, out_extent=1)
+    np.testing.assert_array_equal(read(runner, 1, "got"), data)
