@@ -20,9 +20,9 @@ from . import jit as jitmod
 from .builtins import ACTIVE, BLOCKED
 from .dsd import DsdVar, FabDesc, Fifo, MemDesc
 from .errors import DeadlockError, PywseError, TaskError
-from .program import FABIN_KIND, ProgramImage, Task, Var
+from .program import ProgramImage, Task, Var
 from .routing import POP_MODES
-from .types import N_COLORS, Color
+from .types import Color
 
 MAX_NESTED_WAITS = 200
 
