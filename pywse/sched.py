@@ -6,9 +6,9 @@ One implementation serves both modes: with `jit=False` the engine calls `next_ta
 
 Rules (SEMANTICS §10, docs/semantics.md): a heap orders PEs with possible work by their
 local clock, then index. A PE's CE runs a host-launched function (memcpy's RPC) first;
-otherwise the lowest id among local tasks that are active and unblocked and input queues
-whose channel is unblocked with a wavelet at the head (data -> its data task, control ->
-the control task the wavelet names). When no CE can run, the fabric advances until one
+otherwise, round robin over ids from the one after the id it ran last, the first of: local
+tasks that are active and unblocked, input queues whose channel is unblocked with a wavelet
+at the head (data -> its data task, control -> the control task the wavelet names). When no CE can run, the fabric advances until one
 can; when nothing moves, the clock jumps to the next CE that frees up.
 """
 from __future__ import annotations
@@ -88,23 +88,28 @@ def _drain_wake_list(st):
 
 @numba.njit(cache=True)
 def pick(st, pe):
-    """(kind, task id, input queue) PE `pe` would run now; kind -1: nothing."""
+    """(kind, task id, input queue) PE `pe` would run now; kind -1: nothing. Round robin:
+    the first runnable id at or after the one following the id that ran last, wrapping."""
     img = st.pe_img[pe]
-    best_kind, best_id, best_q = -1, 1 << 30, -1
-    for tid in range(st.task_state.shape[1]):
+    n_ids = st.task_state.shape[1]
+    start = st.next_tid[pe]
+    best_kind, best_key, best_id, best_q = -1, n_ids, -1, -1
+    for key in range(n_ids):
+        tid = (start + key) % n_ids
         if st.task_state[pe, tid] & (ACTIVE | BLOCKED) == ACTIVE:
-            best_kind, best_id = KIND_LOCAL, tid
+            best_kind, best_key, best_id = KIND_LOCAL, key, tid
             break
     for k in range(st.chan_n[img]):
         chan, q = st.chan_id[img, k], st.chan_q[img, k]
-        if chan >= best_id:
-            break
+        key = (chan - start) % n_ids
+        if key >= best_key:
+            continue
         if st.task_state[pe, chan] & BLOCKED or st.iq_count[pe, q] == 0:
             continue
         if st.iq_ctl[pe, q, st.iq_head[pe, q]] != 0:
-            return KIND_CONTROL, chan, q
-        if st.chan_data[img, k]:
-            return KIND_DATA, chan, q
+            best_kind, best_key, best_id, best_q = KIND_CONTROL, key, chan, q
+        elif st.chan_data[img, k]:
+            best_kind, best_key, best_id, best_q = KIND_DATA, key, chan, q
     return best_kind, best_id, best_q
 
 
@@ -126,6 +131,7 @@ def _start(st, pe):
     if kind < 0:
         return NO_TASK, -1, np.uint32(0)
     img = st.pe_img[pe]
+    st.next_tid[pe] = (tid + 1) % st.task_state.shape[1]
     w = np.uint32(0)
     if kind == KIND_LOCAL:
         st.task_state[pe, tid] &= ~ACTIVE

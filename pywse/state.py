@@ -26,7 +26,7 @@ STATE_FIELDS = (
     "sw_tx sw_cur sw_npos sw_ring sw_pop swap_x swap_y flt_on flt_min flt_max link_time active on_list n_active "
     "h2d_color h2d_left h2d_pos h2d_data d2h_color d2h_left d2h_done d2h_out "
     "fifo_addr fifo_cap fifo_width fifo_head fifo_count "
-    "now busy_until task_start in_task queued heap_t heap_pe heap_n rpc_pending counters "
+    "now busy_until task_start in_task queued next_tid heap_t heap_pe heap_n rpc_pending counters "
     "pe_img chan_n chan_id chan_q chan_data loc_row data_row ctl_row").split()
 EngineState = namedtuple("EngineState", STATE_FIELDS)
 
@@ -94,7 +94,7 @@ def new_state(mem_base: np.ndarray, arena_bytes: int, arch: str, width: int,
         fifo_count=z((npe, MAX_FIFOS), np.int64),
         # the scheduler (sched.py)
         now=z(1, np.int64), busy_until=z(npe, np.int64), task_start=z(npe, np.int64),
-        in_task=z(npe, np.uint8), queued=z(npe, np.uint8), heap_t=z(npe, np.int64),
+        in_task=z(npe, np.uint8), queued=z(npe, np.uint8), next_tid=z(npe, np.uint8), heap_t=z(npe, np.int64),
         heap_pe=z(npe, np.int64), heap_n=z(1, np.int64), rpc_pending=z(npe, np.uint8),
         counters=z(8, np.int64), pe_img=pe_img.astype(np.int64), chan_n=z(n_images, np.int64),
         chan_id=z((n_images, nq), np.int64), chan_q=z((n_images, nq), np.int64),

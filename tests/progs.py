@@ -55,6 +55,32 @@ def order_prog(p, *, memcpy_params):
 
 
 @pw.program
+def fair_prog(p, *, memcpy_params):
+    """t9 re-activates itself while fewer than 3 tasks ran; t11 is activated once."""
+    sys = p.memcpy(memcpy_params)
+    log = p.var("log", pw.i32, 8, export=True)
+    n = p.var("n", pw.i32, 1)
+
+    @p.local_task(9)
+    def t9():
+        log[n[0]] = 9
+        n[0] += 1
+        if n[0] < 3:
+            pw.activate(t9)
+
+    @p.local_task(11)
+    def t11():
+        log[n[0]] = 11
+        n[0] += 1
+
+    @p.export
+    def go():
+        pw.activate(t9)
+        pw.activate(t11)
+        sys.unblock_cmd_stream()
+
+
+@pw.program
 def stuck_prog(p, *, memcpy_params):
     """A launched function that never unblocks the command stream."""
     p.memcpy(memcpy_params)

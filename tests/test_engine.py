@@ -5,7 +5,7 @@ import pytest
 import pywse as pw
 from pywse.testing import Harness
 
-from progs import order_prog, scale_prog, stuck_prog
+from progs import fair_prog, order_prog, scale_prog, stuck_prog
 
 
 def test_lowest_id_first_blocked_waits_activation_is_a_flag(jit):
@@ -15,6 +15,14 @@ def test_lowest_id_first_blocked_waits_activation_is_a_flag(jit):
     # t9 (lowest id) first and once; t12 is activated but blocked until t11 unblocks it.
     assert h.peek("log")[:3].tolist() == [9, 11, 12]
     assert h.peek("n")[0] == 3
+
+
+def test_picking_is_round_robin(jit):
+    """A task that keeps re-activating itself does not starve a higher id."""
+    h = Harness(fair_prog, jit=jit)
+    h.launch("go")
+    h.run_until_idle()
+    assert h.peek("log")[:4].tolist() == [9, 11, 9, 0]   # lowest id first: [9, 9, 11]
 
 
 def test_async_op_activates_completion_task(jit):
