@@ -104,7 +104,8 @@ def _unblock_cmd_stream(st, pe):
     if st.cmd_unblocked[pe] == 0:
         st.cmd_unblocked[pe] = 1
         st.n_unblocked[0] += 1
-        st.counters[0] += 1   # sched.EVENTS: the host's launch may be done
+        if st.n_unblocked[0] == st.cmd_unblocked.shape[0]:
+            st.counters[0] += 1   # sched.EVENTS: every PE is done, the host may go on
 
 
 # -- operands: any DSD, pointer or number -> an operand descriptor row (ops.py) ---------------

@@ -77,21 +77,29 @@ class _Flattener:
 
 
 def wavelet_exprs(kind: str, arg_types: tuple) -> list[str]:
-    """Expressions decoding `w` into a task's arguments (as engine.wavelet_args does)."""
+    """Expressions decoding a task's arguments from its wavelet `w` or the launch
+    arguments (as engine.task_args does)."""
     if kind == "control":
         return ["np.uint16(w & 0xFFFF)"] if arg_types else []
-    if kind != "data":
+    if kind not in ("data", "export"):
         return []
     out = []
     for k, t in enumerate(arg_types):
-        half = "(w & 0xFFFF)" if k == 0 else "(w >> 16)"
-        if t.itemsize == 4:
-            out.append("_f32_from_bits(w)" if t == np.float32 else f"np.{t.name}(w)")
-        elif t == np.float16:
-            out.append(f"f16_bits_to_f32({half})")
+        if kind == "export":       # a launch argument: one 32-bit word each
+            word = f"st.rpc_bits[st.pe_img[pe], {k}]"
+            out.append(_decode(t, word, word))
         else:
-            out.append(f"np.{t.name}(np.uint16({half}))")
+            out.append(_decode(t, "w", "(w & 0xFFFF)" if k == 0 else "(w >> 16)"))
     return out
+
+
+def _decode(t, word: str, half: str) -> str:
+    """A typed value from a 32-bit `word` (4-byte types) or a 16-bit `half` (2-byte ones)."""
+    if t.itemsize == 4:
+        return f"_f32_from_bits({word})" if t == np.float32 else f"np.{t.name}({word})"
+    if t == np.float16:
+        return f"f16_bits_to_f32({half})"
+    return f"np.{t.name}(np.uint16({half}))"
 
 
 def flatten(arena, base, values) -> tuple[str, list[int], list[float], dict] | None:

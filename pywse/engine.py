@@ -51,7 +51,6 @@ class Engine:
         self.st = new_state(self.mem_base, int(sizes.sum()), artifacts.arch, self.width, self.id,
                             self.pe_image, len(self.images))
         self.st_jit = None
-        self._rpc: dict[int, tuple[Task, tuple]] = {}
         self._bound: dict[tuple[int, int], tuple] = {}
         self._lifted: dict[int, tuple] = {}
         self._loop = None
@@ -75,9 +74,7 @@ class Engine:
         st = self.st
         for k, image in enumerate(self.images):
             pes = np.flatnonzero(self.pe_image == k)
-            if image.mem_bytes:
-                init = np.frombuffer(image.init, np.uint8)
-                st.arena[self.mem_base[pes][:, None] + np.arange(len(init))] = init
+            self._write_init(pes, np.frombuffer(image.init, np.uint8))
             for tid in image.start_blocked:
                 st.task_state[pes, tid] |= BLOCKED
             for chan, _, has_data_task in self._channels[k]:
@@ -97,6 +94,21 @@ class Engine:
             if image.on_start:
                 for pe in pes.tolist():
                     self.wake(pe)
+
+    def _write_init(self, pes: np.ndarray, init: np.ndarray) -> None:
+        """Copy an image's initial memory to its PEs. Only the span holding non-zero bytes is
+        written, so memory that starts as zeros is never touched (the OS maps it lazily).
+        Consecutive PEs of one image are consecutive in the arena: one strided copy per run."""
+        nonzero = np.flatnonzero(init)
+        if not len(nonzero):
+            return
+        lo, hi = int(nonzero[0]), int(nonzero[-1]) + 1
+        size = -(-len(init) // 8) * 8
+        runs = np.split(pes, np.flatnonzero(np.diff(pes) != 1) + 1)
+        for run in runs:
+            base = int(self.mem_base[run[0]])
+            block = self.st.arena[base:base + len(run) * size].reshape(len(run), size)
+            block[:, lo:hi] = init[lo:hi]
 
     def _load_routes(self) -> None:
         """Router tables from the layout, plus memcpy's own D2H routes (RAMP -> host)."""
@@ -174,19 +186,26 @@ class Engine:
         """Have the scheduler look at PE `pe` (when its CE is free)."""
         sched.wake(self.stj, pe)
 
-    def post_rpc(self, pe: int, task: Task, args: tuple) -> None:
-        """Queue a host-launched function on a PE (memcpy's RPC task)."""
-        self._rpc[pe] = (task, args)
-        self.st.rpc_pending[pe] = 1
-        if self.st.cmd_unblocked[pe]:
-            self.st.cmd_unblocked[pe] = 0
-            self.st.n_unblocked[0] -= 1
-        self.wake(pe)
+    def launch(self, name: str, args_of_image: list[tuple]) -> None:
+        """Run exported function `name` on every PE, image k's PEs with `args_of_image[k]`
+        (typed scalars); each PE then owes the host an unblock_cmd_stream()."""
+        st = self.st
+        for k, args in enumerate(args_of_image):
+            st.rpc_row[k] = self._export_rows[(k, name)]
+            st.rpc_bits[k, :] = 0
+            st.rpc_bits[k, :len(args)] = [_bits(a) for a in args]
+        sched.launch(self.stj)
+
+    @property
+    def launch_pending(self) -> int:
+        """PEs that have not started the launched function yet."""
+        return int(self.st.counters[sched.RPC_LEFT])
 
     def _rows_table(self) -> None:
         """Number every (image, task) pair: the scheduler names the task to run by its row."""
         st = self.st
         self._rows: list[tuple[int, Task]] = []
+        self._export_rows: dict[tuple[int, str], int] = {}
         for k, image in enumerate(self.images):
             chans = self._channels[k]
             st.chan_n[k] = len(chans)
@@ -196,7 +215,9 @@ class Engine:
                 table = {"local": st.loc_row, "data": st.data_row, "control": st.ctl_row}.get(task.kind)
                 if table is not None:
                     table[k, task.id] = len(self._rows)
-                    self._rows.append((k, task))
+                elif task.kind == "export":
+                    self._export_rows[(k, task.name)] = len(self._rows)
+                self._rows.append((k, task))
 
     def run(self, t_limit: int = sched.FOREVER, single: bool = False) -> bool:
         """Run tasks and the fabric until a host-visible event, the clock reaching `t_limit`,
@@ -211,13 +232,6 @@ class Engine:
                 code, pe, row, w = sched.next_task(self.stj, t_limit, single, events)
             if code == sched.RUN:
                 self._run_row(pe, int(row), w)
-            elif code == sched.RPC:
-                task, args = self._rpc.pop(pe)
-                self.st.rpc_pending[pe] = 0
-                self.st.in_task[pe] = 1
-                self.st.cycles[pe] = 0
-                self.st.task_start[pe] = self.now
-                self._run(pe, task, args)
             elif code == sched.IDLE:
                 return progressed
             else:                        # EVENT, STEPPED
@@ -253,14 +267,8 @@ class Engine:
             tid = int(self.st.counters[sched.CUR_ID])
             raise TaskError(f"PE ({x}, {y}): a control wavelet names control task {tid}, but no "
                             "control task is bound to it")
-        task = self._rows[row][1]
-        if task.kind == "data":
-            args = wavelet_args(np.uint32(w), task.arg_types)
-        elif task.kind == "control":
-            args = (np.uint16(w & 0xFFFF),) if task.arg_types else ()
-        else:
-            args = ()
-        self._run(pe, task, args)
+        k, task = self._rows[row]
+        self._run(pe, task, task_args(task, w, self.st.rpc_bits[k]))
 
     def _run(self, pe: int, task: Task, args: tuple) -> None:
         fn, lifted = self._bind(pe, task)
@@ -304,7 +312,12 @@ class Engine:
         for row, (k, task) in enumerate(self._rows):
             pes = np.flatnonzero(self.pe_image == k)
             pe = int(pes[0])
-            fn, lifted = self._bind(pe, task)
+            try:
+                fn, lifted = self._bind(pe, task)
+            except TaskError:
+                if task.kind == "export":   # reported if the host ever launches it
+                    continue
+                raise
             flat = dispatch.flatten(self.st.arena, int(self.mem_base[pe]), lifted)
             if flat is None:
                 continue
@@ -312,8 +325,7 @@ class Engine:
             wargs = dispatch.wavelet_exprs(task.kind, task.arg_types)
             key = (id(fn), args, tuple(wargs))
             if key not in groups:
-                example = wavelet_args(np.uint32(0), task.arg_types) if task.kind == "data" else \
-                    ((np.uint16(0),) if task.kind == "control" and task.arg_types else ())
+                example = task_args(task, 0, np.zeros(len(task.arg_types), np.uint32))
                 dispatch.precompile(task, fn, (self.stj, pe, *lifted, *example))
                 groups[key] = len(specs)
                 specs.append((fn.py_func.__name__, args, ", ".join(wargs)))
@@ -463,6 +475,25 @@ class Engine:
                 lines.append(f"  PE ({x}, {y}) [{self.image(pe).program.name}]: " + "; ".join(bits)
                              + "; " + self.describe(pe).split("; ", 1)[1])
         return "\n".join(lines)
+
+
+def task_args(task: Task, w, launch_bits: np.ndarray) -> tuple:
+    """A task's run-time arguments: from its wavelet (data, control) or from the host's
+    launch arguments (export, one 32-bit word each), as the compiled dispatch decodes them."""
+    if task.kind == "data":
+        return wavelet_args(np.uint32(w), task.arg_types)
+    if task.kind == "control":
+        return (np.uint16(w & 0xFFFF),) if task.arg_types else ()
+    if task.kind == "export":
+        return tuple(wavelet_args(np.uint32(launch_bits[k]), (t,))[0]
+                     for k, t in enumerate(task.arg_types))
+    return ()
+
+
+def _bits(value) -> int:
+    """The raw bits of a typed scalar (a launch argument), zero-extended to 32."""
+    arr = np.array([value])
+    return int(arr.view(np.uint16 if arr.itemsize == 2 else np.uint32)[0])
 
 
 def wavelet_args(word: np.uint32, types: tuple) -> tuple:

@@ -33,7 +33,7 @@ def _deliver_ok(st, pe, c, txm, t, w, ctl):
     for d in range(1, 5):
         if txm & (1 << d):
             npe, nc = _neighbour(st, pe, c, d, x, width)
-            if npe < 0 or st.link_time[pe, d] == t or st.rb_count[npe, nc] >= ROUTER_DEPTH:
+            if npe < 0 or st.link_time[pe, d] == t + 1 or st.rb_count[npe, nc] >= ROUTER_DEPTH:
                 return False
     if txm & 1:
         q = st.ce_iq[pe, c]
@@ -138,7 +138,7 @@ def _route_pe(st, pe, t):
         for d in range(1, 5):
             if txm & (1 << d):
                 npe, nc = _neighbour(st, pe, c, d, x, width)
-                st.link_time[pe, d] = t
+                st.link_time[pe, d] = t + 1
                 _push_rb(st, npe, nc, fwd, ctl, t)
         if txm & 1 and _passes_filter(st, pe, c, w, ctl) and not (ctl and (w >> 24) & 1):
             q = st.ce_iq[pe, c]
@@ -160,10 +160,10 @@ def _route_pe(st, pe, t):
         if st.oq_count[pe, q] == 0:
             continue
         c = st.oq_color[pe, q]
-        if st.rb_count[pe, c] >= ROUTER_DEPTH or st.link_time[pe, 0] == t:
+        if st.rb_count[pe, c] >= ROUTER_DEPTH or st.link_time[pe, 0] == t + 1:
             continue
         h = st.oq_head[pe, q]
-        st.link_time[pe, 0] = t
+        st.link_time[pe, 0] = t + 1
         _push_rb(st, pe, c, st.oq_buf[pe, q, h], st.oq_ctl[pe, q, h], t)
         st.oq_head[pe, q] = (h + 1) % st.oq_buf.shape[2]
         st.oq_count[pe, q] -= 1

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import enum
 
+import numba
 import numpy as np
 
 from .errors import MemcpyError
@@ -94,24 +95,72 @@ def _tensor(flat: np.ndarray, h: int, w: int, l: int, order: MemcpyOrder) -> np.
     return flat.reshape((h, w, l), order="C" if order is MemcpyOrder.ROW_MAJOR else "F")
 
 
-def _byte_index(addr: np.ndarray, l: int, width: int) -> np.ndarray:
-    return addr[..., None] + np.arange(l * width)
+# Host tensors in COL_MAJOR order have h fastest: walking one PE's words would stride
+# through the whole tensor, so those copies go in tiles of TILE words across neighbouring PEs.
+TILE = 16
+
+
+@numba.njit(cache=True)
+def _scatter(dst, word_addr, src, mask, tiled):
+    """dst[word_addr[i, j] + k] = src[i, j, k] & mask: one run of words per PE."""
+    h, w, n = src.shape
+    if not tiled:
+        for i in range(h):
+            for j in range(w):
+                base = word_addr[i, j]
+                for k in range(n):
+                    dst[base + k] = src[i, j, k] & mask
+        return
+    for k0 in range(0, n, TILE):
+        k1 = min(k0 + TILE, n)
+        for j in range(w):
+            for i in range(h):
+                base = word_addr[i, j]
+                for k in range(k0, k1):
+                    dst[base + k] = src[i, j, k] & mask
+
+
+@numba.njit(cache=True)
+def _gather(out, word_addr, src, tiled):
+    """out[i, j, k] = src[word_addr[i, j] + k] (16-bit words come back zero-extended)."""
+    h, w, n = out.shape
+    if not tiled:
+        for i in range(h):
+            for j in range(w):
+                base = word_addr[i, j]
+                for k in range(n):
+                    out[i, j, k] = src[base + k]
+        return
+    for k0 in range(0, n, TILE):
+        k1 = min(k0 + TILE, n)
+        for j in range(w):
+            for i in range(h):
+                base = word_addr[i, j]
+                for k in range(k0, k1):
+                    out[i, j, k] = src[base + k]
 
 
 class CopyH2D:
-    """`memcpy_h2d` in copy mode, validated at issue time, applied when its turn comes."""
+    """`memcpy_h2d` in copy mode, validated at issue time, applied when its turn comes.
+    A nonblocking call keeps a copy of the host tensor, so the caller may reuse its array."""
 
-    def __init__(self, engine, name, src, px, py, w, h, l, data_type, order, what):
+    def __init__(self, engine, name, src, px, py, w, h, l, data_type, order, what,
+                 copy: bool = False):
         _check_enums(data_type, order, what)
         pes = check_region(engine, px, py, w, h, what)
-        self.addr, width = symbol_addresses(engine, name, pes, l, data_type, what)
+        addr, self.width = symbol_addresses(engine, name, pes, l, data_type, what)
+        self.word_addr = addr // self.width
         words = _tensor(_host_words(src, w * h * l, data_type, what, out=False), h, w, l, order)
-        dev = words.astype(np.uint16) if width == 2 else words
-        self.data = np.ascontiguousarray(dev).view(np.uint8).reshape(h, w, l * width).copy()
-        self.l, self.width, self.engine = l, width, engine
+        self.data = words.copy(order="K") if copy else words
+        self.engine = engine
 
     def start(self) -> None:
-        self.engine.st.arena[_byte_index(self.addr, self.l, self.width)] = self.data
+        st = self.engine.st
+        tiled = not self.data.flags.c_contiguous
+        if self.width == 2:
+            _scatter(st.arena16, self.word_addr, self.data, np.uint32(0xFFFF), tiled)
+        else:
+            _scatter(st.arena32, self.word_addr, self.data, np.uint32(0xFFFFFFFF), tiled)
 
     def done(self) -> bool:
         return True
@@ -123,14 +172,15 @@ class CopyD2H:
     def __init__(self, engine, dest, name, px, py, w, h, l, data_type, order, what):
         _check_enums(data_type, order, what)
         pes = check_region(engine, px, py, w, h, what)
-        self.addr, self.width = symbol_addresses(engine, name, pes, l, data_type, what)
+        addr, self.width = symbol_addresses(engine, name, pes, l, data_type, what)
+        self.word_addr = addr // self.width
         self.out = _tensor(_host_words(dest, w * h * l, data_type, what, out=True), h, w, l, order)
-        self.l, self.engine = l, engine
+        self.engine = engine
 
     def start(self) -> None:
-        raw = self.engine.st.arena[_byte_index(self.addr, self.l, self.width)]
-        words = raw.view(np.uint16 if self.width == 2 else np.uint32)
-        self.out[...] = words
+        st = self.engine.st
+        _gather(self.out, self.word_addr, st.arena16 if self.width == 2 else st.arena32,
+                not self.out.flags.c_contiguous)
 
     def done(self) -> bool:
         return True

@@ -58,26 +58,24 @@ class Launch:
     """`launch(name, *args)`: run the exported function on every PE, wait for unblock."""
 
     def __init__(self, engine: Engine, name: str, args: tuple, what: str):
-        self.engine = engine
-        self.calls = []
-        for pe in range(engine.width * engine.height):
-            image = engine.image(pe)
+        self.engine, self.name = engine, name
+        self.args_of_image = []
+        for k, image in enumerate(engine.images):
             task = image.exports.get(name)
             if task is None:
-                x, y = engine.pe_xy(pe)
+                x, y = engine.pe_xy(int(np.flatnonzero(engine.pe_image == k)[0]))
                 raise MemcpyError(f"{what}: PE ({x}, {y}) [program {image.program.name}] exports "
                                   f"no function '{name}' (exports: "
                                   f"{', '.join(image.exports) or 'none'}); every PE must export it "
                                   "— give idle PEs a stub that calls sys.unblock_cmd_stream()")
-            self.calls.append((pe, task, _launch_args(task, args, what)))
+            self.args_of_image.append(_launch_args(task, args, what))
 
     def start(self) -> None:
-        for pe, task, args in self.calls:
-            self.engine.post_rpc(pe, task, args)
+        self.engine.launch(self.name, self.args_of_image)
 
     def done(self) -> bool:
         st = self.engine.st
-        return st.n_unblocked[0] == len(st.cmd_unblocked) and not self.engine._rpc
+        return st.n_unblocked[0] == len(st.cmd_unblocked) and not self.engine.launch_pending
 
 
 def _launch_args(task, args, what) -> tuple:
@@ -219,7 +217,7 @@ class SdkRuntime:
                             what)
             return self._issue(cmd, f"memcpy_h2d(color {int(dest)}, streaming)", nonblock)
         cmd = CopyH2D(self.engine, self._symbol(dest, what), src, px, py, w, h, elem_per_pe,
-                      data_type, order, what)
+                      data_type, order, what, copy=nonblock)
         return self._issue(cmd, f"memcpy_h2d({self._symbol(dest, what)})", nonblock)
 
     def memcpy_d2h(self, dest, src, px, py, w, h, elem_per_pe, streaming=False,

@@ -23,9 +23,10 @@ from .control import NO_ENTRYPOINT
 TASK_SWITCH_CYCLES = 6   # cycles to pick and enter a task (a platform constant)
 
 # what next_task found
-RUN, RPC, EVENT, IDLE, STEPPED, NO_TASK = range(6)
-# counters[]: host-visible events, tasks run, the PE and row of the task running, its id
-EVENTS, TASKS_RUN, CUR_PE, CUR_ROW, CUR_ID = range(5)
+RUN, EVENT, IDLE, STEPPED, NO_TASK = range(5)
+# counters[]: host-visible events, tasks run, the PE and row of the task running, its id,
+# PEs that have not started the launched function yet
+EVENTS, TASKS_RUN, CUR_PE, CUR_ROW, CUR_ID, RPC_LEFT = range(6)
 KIND_LOCAL, KIND_DATA, KIND_CONTROL = range(3)
 FOREVER = np.int64(1) << 62
 
@@ -125,14 +126,16 @@ def _pop_wavelet(st, pe, q):
 @numba.njit(cache=True)
 def _start(st, pe):
     """Pick PE `pe`'s task and take its inputs: (code, row, wavelet)."""
-    if st.rpc_pending[pe]:
-        return RPC, -1, np.uint32(0)
+    img = st.pe_img[pe]
+    w = np.uint32(0)
+    if st.rpc_pending[pe]:             # the host-launched function (memcpy's RPC) first
+        st.rpc_pending[pe] = 0
+        st.counters[RPC_LEFT] -= 1
+        return _enter(st, pe, st.rpc_row[img], -1, w)
     kind, tid, q = pick(st, pe)
     if kind < 0:
-        return NO_TASK, -1, np.uint32(0)
-    img = st.pe_img[pe]
+        return NO_TASK, -1, w
     st.next_tid[pe] = (tid + 1) % st.task_state.shape[1]
-    w = np.uint32(0)
     if kind == KIND_LOCAL:
         st.task_state[pe, tid] &= ~ACTIVE
         row = st.loc_row[img, tid]
@@ -146,6 +149,11 @@ def _start(st, pe):
             wake(st, pe)          # only a switch command: look at the queue again
             return NO_TASK, -1, w
         row = st.ctl_row[img, tid]
+    return _enter(st, pe, row, tid, w)
+
+
+@numba.njit(cache=True)
+def _enter(st, pe, row, tid, w):
     st.counters[CUR_ID] = tid
     st.counters[CUR_PE] = pe
     st.counters[CUR_ROW] = row
@@ -153,6 +161,19 @@ def _start(st, pe):
     st.cycles[pe] = 0
     st.task_start[pe] = st.now[0]
     return RUN, row, w
+
+
+@numba.njit(cache=True)
+def launch(st):
+    """Every PE runs the launched function next (rows and arguments are set) and owes the
+    host an unblock_cmd_stream()."""
+    n = st.rpc_pending.shape[0]
+    st.rpc_pending[:] = 1
+    st.counters[RPC_LEFT] = n
+    st.cmd_unblocked[:] = 0
+    st.n_unblocked[0] = 0
+    for pe in range(n):
+        wake(st, pe)
 
 
 @numba.njit(cache=True)

@@ -17,6 +17,7 @@ from .types import N_COLORS
 
 N_TASK_IDS = 32
 MAX_FIFOS = 8            # FIFOs per PE (p.fifo)
+MAX_LAUNCH_ARGS = 15    # scalar arguments of a host-launched function (memcpy allows 15)
 QUEUE_BUF = 8            # ring size of every input/output queue (capacity is per queue id)
 
 STATE_FIELDS = (
@@ -26,7 +27,7 @@ STATE_FIELDS = (
     "sw_tx sw_cur sw_npos sw_ring sw_pop swap_x swap_y flt_on flt_min flt_max link_time active on_list n_active "
     "h2d_color h2d_left h2d_pos h2d_data d2h_color d2h_left d2h_done d2h_out "
     "fifo_addr fifo_cap fifo_width fifo_head fifo_count "
-    "now busy_until task_start in_task queued next_tid heap_t heap_pe heap_n rpc_pending counters "
+    "now busy_until task_start in_task queued next_tid heap_t heap_pe heap_n rpc_pending rpc_row rpc_bits counters "
     "pe_img chan_n chan_id chan_q chan_data loc_row data_row ctl_row").split()
 EngineState = namedtuple("EngineState", STATE_FIELDS)
 
@@ -68,34 +69,35 @@ def new_state(mem_base: np.ndarray, arena_bytes: int, arch: str, width: int,
         oq_buf=z((npe, nq, QUEUE_BUF), np.uint32), oq_ctl=z((npe, nq, QUEUE_BUF), np.uint8),
         oq_head=z((npe, nq), np.int64), oq_count=z((npe, nq), np.int64),
         oq_cap=np.array(fabric.OQ_DEPTH[arch], np.int64), oq_color=z((npe, nq), np.int64),
-        ce_iq=np.full((npe, N_COLORS), -1, np.int64),
+        ce_iq=np.full((npe, N_COLORS), -1, np.int8),
         ut_code=z((npe, ops.N_SLOTS), np.int64), ut_pos=z((npe, ops.N_SLOTS), np.int64),
-        ut_len=z((npe, ops.N_SLOTS), np.int64), ut_act=np.full((npe, ops.N_SLOTS), -1, np.int64),
-        ut_unb=np.full((npe, ops.N_SLOTS), -1, np.int64),
+        ut_len=z((npe, ops.N_SLOTS), np.int64), ut_act=np.full((npe, ops.N_SLOTS), -1, np.int8),
+        ut_unb=np.full((npe, ops.N_SLOTS), -1, np.int8),
         ut_opnd=z((npe, ops.N_SLOTS, 4, ops.NF), np.int64),
         rb_buf=z((npe, N_COLORS, fabric.ROUTER_DEPTH), np.uint32),
         rb_ctl=z((npe, N_COLORS, fabric.ROUTER_DEPTH), np.uint8),
         rb_time=z((npe, N_COLORS, fabric.ROUTER_DEPTH), np.int64),
         rb_head=z((npe, N_COLORS), np.int64), rb_count=z((npe, N_COLORS), np.int64),
-        sw_tx=z((npe, N_COLORS, 4), np.int64), sw_cur=z((npe, N_COLORS), np.int64),
-        sw_npos=np.ones((npe, N_COLORS), np.int64), sw_ring=z((npe, N_COLORS), np.uint8),
-        sw_pop=z((npe, N_COLORS), np.int64),
+        sw_tx=z((npe, N_COLORS, 4), np.uint8), sw_cur=z((npe, N_COLORS), np.uint8),
+        sw_npos=np.ones((npe, N_COLORS), np.uint8), sw_ring=z((npe, N_COLORS), np.uint8),
+        sw_pop=z((npe, N_COLORS), np.uint8),
         swap_x=z((npe, N_COLORS), np.uint8), swap_y=z((npe, N_COLORS), np.uint8),
         flt_on=z((npe, N_COLORS), np.uint8), flt_min=z((npe, N_COLORS), np.int64),
         flt_max=z((npe, N_COLORS), np.int64),
-        link_time=np.full((npe, fabric.N_DIRS), -1, np.int64),
+        link_time=z((npe, fabric.N_DIRS), np.int64),
         active=z(npe, np.int64), on_list=z(npe, np.uint8), n_active=z(1, np.int64),
         h2d_color=np.full(4, -1, np.int64), h2d_left=z((npe, 4), np.int64),
         h2d_pos=z((npe, 4), np.int64), h2d_data=z((npe, 4, 1), np.uint32),
         d2h_color=np.full(4, -1, np.int64), d2h_left=z((npe, 4), np.int64),
         d2h_done=z((npe, 4), np.int64), d2h_out=z((npe, 4, 1), np.uint32),
-        fifo_addr=z((npe, MAX_FIFOS), np.int64), fifo_cap=np.ones((npe, MAX_FIFOS), np.int64),
-        fifo_width=np.full((npe, MAX_FIFOS), 4, np.int64), fifo_head=z((npe, MAX_FIFOS), np.int64),
+        fifo_addr=z((npe, MAX_FIFOS), np.int64), fifo_cap=z((npe, MAX_FIFOS), np.int64),
+        fifo_width=z((npe, MAX_FIFOS), np.int64), fifo_head=z((npe, MAX_FIFOS), np.int64),
         fifo_count=z((npe, MAX_FIFOS), np.int64),
         # the scheduler (sched.py)
         now=z(1, np.int64), busy_until=z(npe, np.int64), task_start=z(npe, np.int64),
         in_task=z(npe, np.uint8), queued=z(npe, np.uint8), next_tid=z(npe, np.uint8), heap_t=z(npe, np.int64),
         heap_pe=z(npe, np.int64), heap_n=z(1, np.int64), rpc_pending=z(npe, np.uint8),
+        rpc_row=np.full(n_images, -1, np.int64), rpc_bits=z((n_images, MAX_LAUNCH_ARGS), np.uint32),
         counters=z(8, np.int64), pe_img=pe_img.astype(np.int64), chan_n=z(n_images, np.int64),
         chan_id=z((n_images, nq), np.int64), chan_q=z((n_images, nq), np.int64),
         chan_data=z((n_images, nq), np.uint8),
