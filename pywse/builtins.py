@@ -271,6 +271,7 @@ def _start(st, pe, code, async_, activate, unblock, rows):
     if st.ut_code[pe, slot] != 0:
         raise ValueError("two async ops use the same microthread (queue) at once")
     st.ut_code[pe, slot] = code
+    st.ut_mask[pe] |= np.uint16(1 << slot)
     st.ut_opnd[pe, slot] = rows
     st.ut_pos[pe, slot] = 0
     st.ut_len[pe, slot] = n

@@ -394,6 +394,7 @@ class Engine:
         st.h2d_data[pes, k, :words.shape[1]] = words
         st.h2d_pos[pes, k] = 0
         st.h2d_left[pes, k] = words.shape[1]
+        st.h2d_mask[pes] |= np.uint8(1 << k)
         for pe in pes.tolist():
             fabric.activate(st, pe)
         self.st_jit = None

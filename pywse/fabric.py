@@ -22,6 +22,7 @@ D_RAMP, D_NORTH, D_SOUTH, D_EAST, D_WEST, D_HOST = range(6)
 DIR_BITS = {"RAMP": 1, "NORTH": 2, "SOUTH": 4, "EAST": 8, "WEST": 16}
 HOST_BIT = 32
 IQ_DEPTH = {"wse2": (6, 6, 4, 4, 2, 2, 2, 2), "wse3": (8, 8, 4, 4, 4, 4, 4, 4)}
+ASYNC_SLOTS = (1 << (N_SLOTS - 1)) - 1   # microthreads the fabric steps (not the CE's own)
 OQ_DEPTH = {"wse2": (2, 2, 6, 6, 2, 2, 0, 0), "wse3": (8, 8, 8, 8, 8, 8, 8, 8)}
 
 
@@ -95,6 +96,7 @@ def _push_rb(st, pe, c, w, ctl, t):
     st.rb_ctl[pe, c, slot] = ctl
     st.rb_time[pe, c, slot] = t
     st.rb_count[pe, c] += 1
+    st.rb_mask[pe] |= np.uint32(1 << c)
     activate(st, pe)
 
 
@@ -123,9 +125,14 @@ def _route_pe(st, pe, t):
     moved = 0
     width = st.config[1]
     x = pe % width
-    for c in range(st.rb_count.shape[1]):
-        if st.rb_count[pe, c] == 0:
+    pending = st.rb_mask[pe]
+    c = -1
+    while pending:
+        c += 1
+        bit = np.uint32(1 << c)
+        if not pending & bit:
             continue
+        pending &= ~bit
         h = st.rb_head[pe, c]
         if st.rb_time[pe, c, h] >= t:
             continue
@@ -153,12 +160,19 @@ def _route_pe(st, pe, t):
                 st.counters[0] += 1     # sched.EVENTS: a host command may be done
         st.rb_head[pe, c] = (h + 1) % ROUTER_DEPTH
         st.rb_count[pe, c] -= 1
+        if st.rb_count[pe, c] == 0:
+            st.rb_mask[pe] &= ~bit
         moved += 1
         if ctl:
             _switch(st, pe, c, (w >> 22) & 3)
-    for q in range(st.oq_count.shape[1]):
-        if st.oq_count[pe, q] == 0:
+    queues = st.oq_mask[pe]
+    q = -1
+    while queues:
+        q += 1
+        qbit = np.uint8(1 << q)
+        if not queues & qbit:
             continue
+        queues &= ~qbit
         c = st.oq_color[pe, q]
         if st.rb_count[pe, c] >= ROUTER_DEPTH or st.link_time[pe, 0] == t + 1:
             continue
@@ -167,6 +181,8 @@ def _route_pe(st, pe, t):
         _push_rb(st, pe, c, st.oq_buf[pe, q, h], st.oq_ctl[pe, q, h], t)
         st.oq_head[pe, q] = (h + 1) % st.oq_buf.shape[2]
         st.oq_count[pe, q] -= 1
+        if st.oq_count[pe, q] == 0:
+            st.oq_mask[pe] &= ~qbit
         moved += 1
     return moved
 
@@ -224,6 +240,7 @@ def _h2d(st, pe, t):
         st.h2d_pos[pe, k] = i + 1
         st.h2d_left[pe, k] -= 1
         if st.h2d_left[pe, k] == 0:
+            st.h2d_mask[pe] &= ~np.uint8(1 << k)
             st.counters[0] += 1         # sched.EVENTS
         moved += 1
     return moved
@@ -240,10 +257,16 @@ def advance(st, t0, max_cycles):
         n = st.n_active[0]
         for j in range(n):
             pe = st.active[j]
-            moved += _h2d(st, pe, t)
-            moved += _route_pe(st, pe, t)
-            for s in range(N_SLOTS - 1):
-                if st.ut_code[pe, s] != 0:
+            if st.h2d_mask[pe]:
+                moved += _h2d(st, pe, t)
+            if st.rb_mask[pe] or st.oq_mask[pe]:
+                moved += _route_pe(st, pe, t)
+            threads = st.ut_mask[pe] & ASYNC_SLOTS
+            s = -1
+            while threads:
+                s += 1
+                if threads & (1 << s):
+                    threads &= ~(1 << s)
                     if run_slot(st, pe, s, 1) > 0:
                         moved += 1
         _compact(st)
@@ -258,12 +281,8 @@ def advance(st, t0, max_cycles):
 
 @numba.njit(cache=True)
 def _busy(st, pe):
-    if st.h2d_left[pe].sum() > 0 or st.rb_count[pe].sum() > 0 or st.oq_count[pe].sum() > 0:
-        return True
-    for s in range(N_SLOTS - 1):
-        if st.ut_code[pe, s] != 0:
-            return True
-    return False
+    return (st.h2d_mask[pe] | st.rb_mask[pe] | st.oq_mask[pe]
+            | (st.ut_mask[pe] & ASYNC_SLOTS)) != 0
 
 
 @numba.njit(cache=True)

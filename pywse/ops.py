@@ -205,6 +205,7 @@ def _write(st, pe, o, i, bits, width):
     st.oq_buf[pe, q, slot] = np.uint32(bits & 0xFFFF) if width == 2 else np.uint32(bits)
     st.oq_ctl[pe, q, slot] = np.uint8(o[CTRL])
     st.oq_count[pe, q] += 1
+    st.oq_mask[pe] |= np.uint8(1 << q)
 
 
 @register_jitable
@@ -257,6 +258,7 @@ def run_slot(st, pe, slot, budget):
         done += 1
     if st.ut_pos[pe, slot] >= n:
         st.ut_code[pe, slot] = 0
+        st.ut_mask[pe] &= ~np.uint16(1 << slot)
         act = st.ut_act[pe, slot]
         unb = st.ut_unb[pe, slot]
         if act >= 0:
