@@ -1,0 +1,53 @@
+"""`python -m benchmarks --quick` runs every case and records its figures.
+
+Only that the figures exist and are sane numbers is checked, never how fast pywse is: speed
+targets are for people reading the report, not for CI. A quick run takes 30-50 s (the
+longer when numba's cache is cold); the timeout only catches a hang.
+"""
+import json
+import math
+import subprocess
+import sys
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+
+FIGURES = {   # case -> keys every table row must have, as positive numbers
+    "wavelet_hops": ("wavelets", "hops/wavelet", "seconds", "sim cycles", "hops/s"),
+    "task_dispatch": ("invocations", "seconds", "invocations/s"),
+    "memcpy": ("MiB", "seconds", "bytes/s", "vs copyto"),
+    "idle_scaling": ("pes", "layout_s", "compile_s", "load_s", "on_start_s", "launch1_s",
+                     "launch2_s"),
+    "footprint": ("pes", "load_s", "peak GiB", "peak B/PE"),
+    "examples": ("jit first s", "jit best s", "nojit first s", "nojit best s", "speedup"),
+}
+RATIOS = {"wavelet_hops": 4, "task_dispatch": 4, "memcpy": 4, "idle_scaling": 2,
+          "footprint": 1, "examples": 2}
+
+
+def positive(v) -> bool:
+    return isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v) and v > 0
+
+
+def test_quick_run_records_every_figure(tmp_path):
+    out = tmp_path / "r.json"
+    res = subprocess.run([sys.executable, "-m", "benchmarks", "--quick", "--out", str(out)],
+                         cwd=REPO, capture_output=True, text=True, timeout=240)
+    assert res.returncode == 0, res.stdout[-3000:] + res.stderr[-3000:]
+    assert "== summary" in res.stdout
+    doc = json.loads(out.read_text())
+    assert doc["meta"]["quick"] is True
+    cases = doc["cases"]
+    assert set(cases) == set(FIGURES)
+    for name, keys in FIGURES.items():
+        case = cases[name]
+        assert case["status"] == "ok", (name, case.get("error"))
+        assert case["rows"], name
+        for row in case["rows"]:
+            bad = {k: row.get(k) for k in keys if not positive(row.get(k))}
+            assert not bad, (name, row, bad)
+        assert len(case["ratios"]) == RATIOS[name], name
+        for r in case["ratios"]:
+            assert positive(r["value"]), (name, r)
+    assert len(doc["summary"]) == sum(RATIOS.values())
+    assert all(r["status"] in ("met", "missed", "(no target)") for r in doc["summary"])
