@@ -155,3 +155,54 @@ def test_commands_before_run_are_refused(artifacts):
     r = pw.SdkRuntime(artifacts)
     with pytest.raises(pw.MemcpyError, match="load"):
         r.launch("noop")
+
+
+@pw.program
+def typed_args_prog(p, *, memcpy_params):
+    """go(...) stores its arguments' raw bits, one u32 each (floats through a bit cast)."""
+    sys = p.memcpy(memcpy_params)
+    got = p.var("got", pw.u32, 6, export=True)
+    f = p.var("f", pw.f32, 1)
+    got_4 = pw.mem1d(got, extent=1, offset=4)
+
+    @p.export
+    def go(a: pw.i16, b: pw.u16, c: pw.i32, d: pw.u32, e: pw.f32, h: pw.f16):
+        got[0] = a
+        got[1] = b
+        got[2] = c
+        got[3] = d
+        f[0] = e + h
+        pw.mov32(got_4, f)   # f's bits
+        got[5] = 1
+        sys.unblock_cmd_stream()
+
+
+def test_launch_args_of_every_type_in_both_modes(jit):
+    layout = pw.Layout(2, 1)
+    mc = layout.memcpy()
+    for x in range(2):
+        layout.set_tile_code(x, 0, typed_args_prog, memcpy_params=mc.get_params(x))
+    r = pw.SdkRuntime(pw.compile(layout, arch="wse3"), jit=jit)
+    r.load()
+    r.run()
+    r.launch("go", np.int16(-5), np.uint16(60000), np.int32(-2_000_000_000),
+             np.uint32(4_000_000_000), np.float32(1.5), np.float16(0.25))
+    out = np.zeros(12, np.uint32)
+    r.memcpy_d2h(out, r.get_id("got"), 0, 0, 2, 1, 6)
+    r.stop()
+    want = [np.uint32(np.int32(-5)), 60000, np.uint32(np.int32(-2_000_000_000)), 4_000_000_000,
+            np.float32(1.75).view(np.uint32), 1]
+    assert out.reshape(2, 6).tolist() == [want, want]
+
+
+def test_nonblocking_h2d_keeps_its_own_copy(runner):
+    """The host may reuse its array once a nonblocking memcpy_h2d is issued."""
+    sym = runner.get_id("w32")
+    src = np.arange(W * H, dtype=np.uint32)
+    runner.launch("noop", nonblock=True)
+    handle = runner.memcpy_h2d(sym, src, 0, 0, W, H, 1, nonblock=True)
+    src[:] = 0
+    runner.task_wait(handle)
+    out = np.zeros_like(src)
+    runner.memcpy_d2h(out, sym, 0, 0, W, H, 1)
+    np.testing.assert_array_equal(out, np.arange(W * H, dtype=np.uint32))
