@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections import namedtuple
 
+import numba
 import numpy as np
 from numba.core import types as nbtypes
 from numba.experimental import structref
@@ -46,8 +47,15 @@ class StateRef(structref.StructRefProxy):
 structref.define_proxy(StateRef, StateType, STATE_FIELDS)
 
 
+@numba.njit(cache=True)
+def _new_ref(*fields):
+    return StateRef(*fields)
+
+
 def to_jit(st: EngineState) -> StateRef:
-    return StateRef(*st)
+    """The structref over `st`'s arrays. (numba's own StateRef(...) constructor is compiled
+    afresh in every process, ~4 s for this many fields; this one is cached on disk.)"""
+    return _new_ref(*st)
 
 
 def new_state(mem_base: np.ndarray, arena_bytes: int, arch: str, width: int,
