@@ -451,7 +451,8 @@ class Engine:
         """Wavelets stuck in routers and queues, and stalled microthreads, PE by PE."""
         st = self.st
         lines = []
-        for pe in sorted(st.active[:st.n_active[0]].tolist())[:limit]:
+        holding = st.rb_mask | st.oq_mask | (st.ut_mask & fabric.ASYNC_SLOTS) | st.h2d_mask
+        for pe in np.flatnonzero(holding)[:limit].tolist():
             x, y = self.pe_xy(pe)
             bits = []
             for c in np.flatnonzero(st.rb_count[pe]):

@@ -12,9 +12,8 @@ from __future__ import annotations
 
 import numba
 import numpy as np
-from numba.extending import register_jitable
 
-from .ops import N_SLOTS, notify, run_slot
+from .ops import N_SLOTS, activate, notify, run_slot
 
 ROUTER_DEPTH = 2       # wavelets buffered per (PE, color) in the router (a platform setting)
 N_DIRS = 6             # RAMP, NORTH, SOUTH, EAST, WEST, HOST (memcpy's edge of the fabric)
@@ -111,12 +110,17 @@ def _push_iq(st, pe, q, w, ctl):
     activate(st, pe)
 
 
-@register_jitable
-def activate(st, pe):
-    if not st.on_list[pe]:
-        st.on_list[pe] = 1
-        st.active[st.n_active[0]] = pe
-        st.n_active[0] += 1
+@numba.njit(cache=True)
+def _wake_upstream(st, pe, x, width):
+    """A router slot of `pe` freed up: neighbours stalled on it may send again."""
+    if pe >= width:
+        activate(st, pe - width)
+    if pe + width < st.task_state.shape[0]:
+        activate(st, pe + width)
+    if x + 1 < width:
+        activate(st, pe + 1)
+    if x > 0:
+        activate(st, pe - 1)
 
 
 @numba.njit(cache=True)
@@ -162,6 +166,7 @@ def _route_pe(st, pe, t):
         st.rb_count[pe, c] -= 1
         if st.rb_count[pe, c] == 0:
             st.rb_mask[pe] &= ~bit
+        _wake_upstream(st, pe, x, width)
         moved += 1
         if ctl:
             _switch(st, pe, c, (w >> 22) & 3)
@@ -257,10 +262,11 @@ def advance(st, t0, max_cycles):
         n = st.n_active[0]
         for j in range(n):
             pe = st.active[j]
+            here = 0
             if st.h2d_mask[pe]:
-                moved += _h2d(st, pe, t)
+                here += _h2d(st, pe, t)
             if st.rb_mask[pe] or st.oq_mask[pe]:
-                moved += _route_pe(st, pe, t)
+                here += _route_pe(st, pe, t)
             threads = st.ut_mask[pe] & ASYNC_SLOTS
             s = -1
             while threads:
@@ -268,7 +274,10 @@ def advance(st, t0, max_cycles):
                 if threads & (1 << s):
                     threads &= ~(1 << s)
                     if run_slot(st, pe, s, 1) > 0:
-                        moved += 1
+                        here += 1
+            if here:
+                st.poked[pe] = 1
+                moved += here
         _compact(st)
         t += 1
         if moved == 0:
@@ -287,13 +296,17 @@ def _busy(st, pe):
 
 @numba.njit(cache=True)
 def _compact(st):
-    """Drop PEs with nothing left in their routers, queues or microthreads."""
+    """Drop PEs with nothing left in their routers, queues or microthreads, and PEs that
+    moved nothing this cycle and were not poked: they wait on a neighbour or their CE, and
+    whatever frees them (a router slot upstream, a queue read, a new wavelet) puts them
+    back with `activate`."""
     k = 0
     for j in range(st.n_active[0]):
         pe = st.active[j]
-        if _busy(st, pe):
+        if st.poked[pe] and _busy(st, pe):
             st.active[k] = pe
             k += 1
         else:
             st.on_list[pe] = 0
+        st.poked[pe] = 0
     st.n_active[0] = k

@@ -266,6 +266,8 @@ def run_slot(st, pe, slot, budget):
         if unb >= 0:
             st.task_state[pe, unb] &= ~np.uint8(2)
         notify(st, pe)
+    if done > 0:
+        activate(st, pe)     # queues it read or wrote may let its router move again
     return done if done > 0 or n == 0 else -1
 
 
@@ -276,6 +278,17 @@ def notify(st, pe):
         st.wake[pe] = 1
         st.wake_list[st.n_wake[0]] = pe
         st.n_wake[0] += 1
+
+
+@register_jitable
+def activate(st, pe):
+    """Put PE `pe` on the fabric's active list (again): something it holds may move now.
+    `poked` keeps it there at least one more cycle, for wavelets that arrived this cycle."""
+    st.poked[pe] = 1
+    if not st.on_list[pe]:
+        st.on_list[pe] = 1
+        st.active[st.n_active[0]] = pe
+        st.n_active[0] += 1
 
 
 # -- blocking: a synchronous fabric op that cannot move lets the rest of the machine run ---------

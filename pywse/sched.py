@@ -120,6 +120,7 @@ def _pop_wavelet(st, pe, q):
     w = st.iq_buf[pe, q, h]
     st.iq_head[pe, q] = (h + 1) % st.iq_buf.shape[2]
     st.iq_count[pe, q] -= 1
+    fabric.activate(st, pe)    # its router or an H2D stream may deliver into the slot
     return w
 
 
