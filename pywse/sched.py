@@ -87,6 +87,30 @@ def _drain_wake_list(st):
     st.n_wake[0] = 0
 
 
+_BYTE_LSBS = np.uint64(0x0101010101010101)
+_GATHER = np.uint64(0x0102040810204080)     # bit 0 of byte i -> bit 56 + i
+_DEBRUIJN = np.array([0, 1, 28, 2, 29, 14, 24, 3, 30, 22, 20, 15, 25, 17, 4, 8, 31, 27, 13,
+                      23, 21, 19, 16, 7, 26, 12, 18, 6, 11, 5, 10, 9], np.int64)
+
+
+@numba.njit(cache=True)
+def _ready_locals(st, pe):
+    """Bit i set: task id i is active and not blocked (8 ids per 64-bit word of flags)."""
+    ready = np.uint64(0)
+    for k in range(st.task_words.shape[1]):
+        flags = st.task_words[pe, k]
+        runnable = flags & _BYTE_LSBS & ~((flags >> np.uint64(1)) & _BYTE_LSBS)
+        ready |= ((runnable * _GATHER) >> np.uint64(56)) << np.uint64(8 * k)
+    return ready
+
+
+@numba.njit(cache=True)
+def _lowest_bit(m):
+    """Index of the lowest set bit of a non-zero value below 2**32."""
+    low = m & (~m + np.uint64(1))
+    return _DEBRUIJN[((low * np.uint64(0x077CB531)) & np.uint64(0xFFFFFFFF)) >> np.uint64(27)]
+
+
 @numba.njit(cache=True)
 def pick(st, pe):
     """(kind, task id, input queue) PE `pe` would run now; kind -1: nothing. Round robin:
@@ -95,11 +119,11 @@ def pick(st, pe):
     n_ids = st.task_state.shape[1]
     start = st.next_tid[pe]
     best_kind, best_key, best_id, best_q = -1, n_ids, -1, -1
-    for key in range(n_ids):
-        tid = (start + key) % n_ids
-        if st.task_state[pe, tid] & (ACTIVE | BLOCKED) == ACTIVE:
-            best_kind, best_key, best_id = KIND_LOCAL, key, tid
-            break
+    ready = _ready_locals(st, pe)
+    if ready:
+        later = (ready >> np.uint64(start)) << np.uint64(start)
+        tid = _lowest_bit(later if later else ready)
+        best_kind, best_key, best_id = KIND_LOCAL, (tid - start) % n_ids, tid
     for k in range(st.chan_n[img]):
         chan, q = st.chan_id[img, k], st.chan_q[img, k]
         key = (chan - start) % n_ids

@@ -22,7 +22,7 @@ MAX_LAUNCH_ARGS = 15    # scalar arguments of a host-launched function (memcpy a
 QUEUE_BUF = 8            # ring size of every input/output queue (capacity is per queue id)
 
 STATE_FIELDS = (
-    "task_state cmd_unblocked n_unblocked cycles config wake wake_list n_wake mem_base arena arena16 arena32 scratch32 scratchf "
+    "task_state task_words cmd_unblocked n_unblocked cycles config wake wake_list n_wake mem_base arena arena16 arena32 scratch32 scratchf "
     "iq_buf iq_ctl iq_head iq_count iq_cap oq_buf oq_ctl oq_head oq_count oq_cap oq_color ce_iq "
     "ut_code ut_pos ut_len ut_act ut_unb ut_opnd rb_buf rb_ctl rb_time rb_head rb_count "
     "sw_tx sw_cur sw_npos sw_ring sw_pop swap_x swap_y flt_on flt_min flt_max link_time active on_list n_active "
@@ -65,8 +65,10 @@ def new_state(mem_base: np.ndarray, arena_bytes: int, arch: str, width: int,
     scratch = np.zeros(4, np.uint32)
     nq = 8
     z = np.zeros
+    task_state = z((npe, N_TASK_IDS), np.uint8)
     return EngineState(
-        task_state=z((npe, N_TASK_IDS), np.uint8), cmd_unblocked=np.ones(npe, np.uint8), n_unblocked=np.array([npe], np.int64),
+        task_state=task_state, task_words=task_state.view(np.uint64),  # 8 ids per word, for picking
+        cmd_unblocked=np.ones(npe, np.uint8), n_unblocked=np.array([npe], np.int64),
         cycles=z(npe, np.int64),
         config=np.array([3 if arch == "wse3" else 2, width, engine_id], np.int64),
         wake=z(npe, np.uint8), wake_list=z(npe, np.int64), n_wake=z(1, np.int64),

@@ -1,5 +1,4 @@
 """Small PE programs shared by the tests (module level, so one numba compile serves all)."""
-import numpy as np
 
 import pywse as pw
 
