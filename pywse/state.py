@@ -2,7 +2,14 @@
 
 Builtins, ops and the fabric read and write these arrays in place. Interpreted code gets the
 namedtuple; compiled code gets a structref over the very same arrays, which numba passes by
-reference (a namedtuple of ~50 arrays would be copied into every call and bloat the LLVM IR).
+reference (a namedtuple of ~90 arrays would be copied into every call and bloat the LLVM IR).
+
+Compiled code sees the structref through a *borrowed* view (`StateView`): the same payload,
+but a value without a reference count. numba increfs a refcounted argument on entry to every
+function and decrefs it on exit, an atomic operation each; with the state passed to nearly
+every engine function, that was ~40 % of the compiled engine's time. The view is safe because
+the Python side (`JitState`) keeps the structref, and so every array, alive while compiled
+code runs, and compiled code never stores or returns the view.
 """
 from __future__ import annotations
 
@@ -10,8 +17,11 @@ from collections import namedtuple
 
 import numba
 import numpy as np
+from numba.core import cgutils
 from numba.core import types as nbtypes
+from numba.core.datamodel import models
 from numba.experimental import structref
+from numba.extending import NativeValue, intrinsic, register_model, unbox
 
 from . import fabric, ops
 from .types import N_COLORS
@@ -47,15 +57,60 @@ class StateRef(structref.StructRefProxy):
 structref.define_proxy(StateRef, StateType, STATE_FIELDS)
 
 
+class StateViewType(nbtypes.StructRef):
+    """The structref's payload, borrowed: a bare meminfo pointer that numba does not count."""
+
+    def preprocess_fields(self, fields):
+        return tuple((name, nbtypes.unliteral(t)) for name, t in fields)
+
+
+@register_model(StateViewType)
+class _StateViewModel(models.StructModel):
+    def __init__(self, dmm, fe_type):
+        super().__init__(dmm, fe_type, [("meminfo", nbtypes.voidptr)])
+
+
+structref.define_attributes(StateViewType)
+
+
+@intrinsic
+def _meminfo_address(typingctx, ref):
+    def codegen(context, builder, sig, args):
+        mi = cgutils.create_struct_proxy(sig.args[0])(context, builder, value=args[0]).meminfo
+        return builder.ptrtoint(mi, cgutils.intp_t)
+    return nbtypes.intp(ref), codegen
+
+
 @numba.njit(cache=True)
 def _new_ref(*fields):
-    return StateRef(*fields)
+    ref = StateRef(*fields)
+    return ref, _meminfo_address(ref)
 
 
-def to_jit(st: EngineState) -> StateRef:
-    """The structref over `st`'s arrays. (numba's own StateRef(...) constructor is compiled
-    afresh in every process, ~4 s for this many fields; this one is cached on disk.)"""
-    return _new_ref(*st)
+class JitState:
+    """What compiled engine functions take: `ref` owns the arrays, `address` is its meminfo,
+    `_numba_type_` the view's type (numba's dispatcher reads it without a typeof call)."""
+
+    __slots__ = ("ref", "address", "_numba_type_")
+
+    def __init__(self, ref: StateRef, address: int):
+        self.ref, self.address = ref, address
+        self._numba_type_ = StateViewType(list(ref._type.field_dict.items()))
+
+
+@unbox(StateViewType)
+def _unbox_jit_state(typ, obj, c):
+    address = c.pyapi.object_getattr_string(obj, "address")
+    view = cgutils.create_struct_proxy(typ)(c.context, c.builder)
+    view.meminfo = c.pyapi.long_as_voidptr(address)
+    c.pyapi.decref(address)
+    return NativeValue(view._getvalue())
+
+
+def to_jit(st: EngineState) -> JitState:
+    """The compiled-code view of `st`'s arrays. (numba's own StateRef(...) constructor is
+    compiled afresh in every process, ~4 s for this many fields; `_new_ref` is cached.)"""
+    return JitState(*_new_ref(*st))
 
 
 def new_state(mem_base: np.ndarray, arena_bytes: int, arch: str, width: int,
