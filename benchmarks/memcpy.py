@@ -8,7 +8,9 @@ does.) Quick: 4 x 4 PEs, same bytes per PE.
 Rate = device bytes / wall seconds of the blocking call. The CPU limit is np.copyto of the
 same number of bytes, timed in this run (best of 5). With MEMCPY_16BIT the host array holds
 one 32-bit word per 16-bit value (the SDK's convention), so the host touches twice the bytes
-the device does; the figures count device bytes.
+the device does; the figures count device bytes. A COL_MAJOR copy is a transpose (the host
+has the PE index fastest, the device one PE's elements together): it is also set against
+reference.transpose_words, a bare tiled transpose of the same words there and back.
 """
 import time
 
@@ -18,6 +20,7 @@ import pywse as pw
 from pywse import MemcpyDataType, MemcpyOrder
 
 from . import programs as P
+from . import reference as R
 from .common import best_of, ratio
 
 SIZES = {False: {"grid": 32, "bytes_per_pe": 32768, "repeats": 2},
@@ -100,6 +103,14 @@ def run(quick: bool) -> dict:
         r, q = _measure(grid, per_pe, dtype16, s["repeats"], copy_rate)
         rows += r
         ratios += q
+    transpose_rate = 2 * nbytes / R.time_transpose(nbytes // 4, grid * grid)
+    rows.append({"data": "bare numba transpose", "order": "COL_MAJOR", "direction": "there and back",
+                 "MiB": 2 * nbytes / 2**20, "seconds": 2 * nbytes / transpose_rate,
+                 "bytes/s": transpose_rate, "vs copyto": transpose_rate / copy_rate})
+    col32 = next(x for x in rows if x["data"] == "32-bit u32" and x["order"] == "COL_MAJOR"
+                 and x["direction"] == "h2d+d2h")
+    ratios.append(ratio("memcpy 32-bit u32 COL_MAJOR: h2d+d2h / bare numba transpose",
+                        col32["bytes/s"] / transpose_rate, None))
     return {"params": {"pes": f"{grid}x{grid}", "bytes_per_pe": per_pe,
                        "MiB_each_way": nbytes / 2**20, "repeats": s["repeats"]},
             "rows": rows, "ratios": ratios,

@@ -148,3 +148,32 @@ def time_dispatch(n_calls: int) -> dict:
     s = time.perf_counter() - t0
     assert total == n_calls
     return {"s": s, "calls": int(total)}
+
+
+@numba.njit(cache=True)
+def transpose_words(dst, src, rows, cols, tile):
+    """dst[c * rows + r] = src[r * cols + c] in tile x tile blocks: the bare cost of the
+    reordering a COL_MAJOR memcpy does (host words with the PE index fastest, device words
+    with the element index fastest), with nothing else."""
+    for r0 in range(0, rows, tile):
+        for c0 in range(0, cols, tile):
+            for c in range(c0, min(c0 + tile, cols)):
+                for r in range(r0, min(r0 + tile, rows)):
+                    dst[c * rows + r] = src[r * cols + c]
+
+
+def time_transpose(n_words: int, cols: int, repeats: int = 3) -> float:
+    """Best seconds of transposing n_words 32-bit words as (n_words / cols) x cols and back."""
+    src = np.arange(n_words, dtype=np.uint32)
+    mid = np.ones(n_words, np.uint32)
+    back = np.ones(n_words, np.uint32)
+    rows = n_words // cols
+    transpose_words(mid[:64], src[:64], 8, 8, 8)
+    best = float("inf")
+    for _ in range(repeats):
+        t0 = time.perf_counter()
+        transpose_words(mid, src, rows, cols, 8)     # 8 x 8 tiles: fastest here
+        transpose_words(back, mid, cols, rows, 8)
+        best = min(best, time.perf_counter() - t0)
+    assert np.array_equal(back, src)
+    return best
