@@ -19,7 +19,9 @@ import sys
 from pathlib import Path
 
 import numpy as np
+from numba.core import cgutils, types
 from numba.core.errors import NumbaError
+from numba.extending import intrinsic
 
 from .errors import TaskError
 
@@ -69,11 +71,20 @@ class _Flattener:
         start = a.__array_interface__["data"][0] - self.arena.__array_interface__["data"][0]
         if not a.flags.c_contiguous or not 0 <= start <= self.arena.nbytes - a.nbytes:
             raise _Unsupported("an array outside PE memory")
-        off, n = self._int(start - self.base), self._int(a.size)
-        view = f"st.arena[b + {off}:b + {off} + {n} * {a.itemsize}].view(np.{a.dtype.name})"
-        if a.ndim > 1:
-            view += f".reshape(({', '.join(self._int(d) for d in a.shape)},))"
-        return view
+        off = self._int(start - self.base)
+        shape = ", ".join(self._int(d) for d in a.shape)
+        return f"numba.carray(arena_at(st.arena, b + {off}), ({shape},), np.{a.dtype.name})"
+
+
+@intrinsic
+def arena_at(typingctx, arena, offset):
+    """A raw pointer to byte `offset` of the arena. Task arguments are built on it with
+    numba.carray: arrays without a reference count (the engine keeps the arena alive), so a
+    task call costs no atomic increments and decrements."""
+    def codegen(context, builder, sig, args):
+        data = context.make_array(sig.args[0])(context, builder, args[0]).data
+        return builder.gep(data, [args[1]])
+    return types.voidptr(arena, types.intp), codegen
 
 
 def wavelet_exprs(kind: str, arg_types: tuple) -> list[str]:
@@ -117,6 +128,7 @@ import numba
 import numpy as np
 from pywse import sched
 from pywse.cslops import _f32_from_bits, f16_bits_to_f32
+from pywse.dispatch import arena_at
 {imports}
 '''
 
