@@ -19,7 +19,7 @@ import sys
 from pathlib import Path
 
 import numpy as np
-from numba.core import cgutils, types
+from numba.core import types
 from numba.core.errors import NumbaError
 from numba.extending import intrinsic
 
