@@ -44,7 +44,8 @@ class Engine:
             self.pe_image[pe] = index.setdefault(id(image), len(index))
             if self.pe_image[pe] == len(self.images):
                 self.images.append(image)
-        sizes = np.array([-(-im.mem_bytes // 8) * 8 for im in self.images], np.int64)[self.pe_image]
+        self._strides = [-(-im.mem_bytes // 8) * 8 for im in self.images]   # arena bytes per PE
+        sizes = np.array(self._strides, np.int64)[self.pe_image]
         self.mem_base = np.concatenate([[0], np.cumsum(sizes)[:-1]]).astype(np.int64)
         self.id = next(_ids)
         ops.WAITERS[self.id] = self.wait
@@ -74,7 +75,7 @@ class Engine:
         st = self.st
         for k, image in enumerate(self.images):
             pes = np.flatnonzero(self.pe_image == k)
-            self._write_init(pes, np.frombuffer(image.init, np.uint8))
+            self._write_init(pes, np.frombuffer(image.init, np.uint8), self._strides[k])
             for tid in image.start_blocked:
                 st.task_state[pes, tid] |= BLOCKED
             for chan, _, has_data_task in self._channels[k]:
@@ -95,7 +96,7 @@ class Engine:
                 for pe in pes.tolist():
                     self.wake(pe)
 
-    def _write_init(self, pes: np.ndarray, init: np.ndarray) -> None:
+    def _write_init(self, pes: np.ndarray, init: np.ndarray, stride: int) -> None:
         """Copy an image's initial memory to its PEs. Only the span holding non-zero bytes is
         written, so memory that starts as zeros is never touched (the OS maps it lazily).
         Consecutive PEs of one image are consecutive in the arena: one strided copy per run."""
@@ -103,11 +104,10 @@ class Engine:
         if not len(nonzero):
             return
         lo, hi = int(nonzero[0]), int(nonzero[-1]) + 1
-        size = -(-len(init) // 8) * 8
         runs = np.split(pes, np.flatnonzero(np.diff(pes) != 1) + 1)
         for run in runs:
             base = int(self.mem_base[run[0]])
-            block = self.st.arena[base:base + len(run) * size].reshape(len(run), size)
+            block = self.st.arena[base:base + len(run) * stride].reshape(len(run), stride)
             block[:, lo:hi] = init[lo:hi]
 
     def _load_routes(self) -> None:
@@ -397,7 +397,6 @@ class Engine:
         st.h2d_mask[pes] |= np.uint8(1 << k)
         for pe in pes.tolist():
             fabric.activate(st, pe)
-        self.st_jit = None
 
     def h2d_done(self, k: int, pes: np.ndarray) -> bool:
         return not self.st.h2d_left[pes, k].any()

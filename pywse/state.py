@@ -4,7 +4,7 @@ Builtins, ops and the fabric read and write these arrays in place. Interpreted c
 namedtuple; compiled code gets a structref over the very same arrays, which numba passes by
 reference (a namedtuple of ~90 arrays would be copied into every call and bloat the LLVM IR).
 
-Compiled code sees the structref through a *borrowed* view (`StateView`): the same payload,
+Compiled code sees the structref through a *borrowed* view (`StateViewType`): the same payload,
 but a value without a reference count. numba increfs a refcounted argument on entry to every
 function and decrefs it on exit, an atomic operation each; with the state passed to nearly
 every engine function, that was ~40 % of the compiled engine's time. The view is safe because
