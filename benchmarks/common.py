@@ -32,6 +32,11 @@ def timed(fn, *args, **kwargs):
     return out, time.perf_counter() - t0
 
 
+def best_seconds(k: int, fn, *args) -> float:
+    """The fastest of k timed calls fn(*args), in seconds."""
+    return min(timed(fn, *args)[1] for _ in range(k))
+
+
 def ratio(name: str, value, target: float | None, better: str = "higher") -> dict:
     """A measured ratio and its target; `value` None means it could not be measured,
     `target` None that it is reported for information only."""

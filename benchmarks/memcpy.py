@@ -21,7 +21,7 @@ from pywse import MemcpyDataType, MemcpyOrder
 
 from . import programs as P
 from . import reference as R
-from .common import best_of, ratio
+from .common import best_of, best_seconds, ratio
 
 SIZES = {False: {"grid": 32, "bytes_per_pe": 32768, "repeats": 2},
          True: {"grid": 4, "bytes_per_pe": 32768, "repeats": 1}}
@@ -61,12 +61,7 @@ def _copyto(nbytes: int) -> float:
     """Seconds for np.copyto of nbytes (best of 5, pages touched beforehand)."""
     src = np.random.default_rng(0).integers(0, 255, nbytes, dtype=np.uint8)
     dst = np.ones(nbytes, np.uint8)
-    times = []
-    for _ in range(5):
-        t0 = time.perf_counter()
-        np.copyto(dst, src)
-        times.append(time.perf_counter() - t0)
-    return min(times)
+    return best_seconds(5, np.copyto, dst, src)
 
 
 def _measure(grid: int, per_pe: int, dtype16: bool, repeats: int, copy_rate: float):

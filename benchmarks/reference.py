@@ -9,6 +9,8 @@ import time
 import numba
 import numpy as np
 
+from .common import best_seconds
+
 CAPACITY = 2   # words each queue holds, as a router's per-color buffer
 
 
@@ -169,11 +171,10 @@ def time_transpose(n_words: int, cols: int, repeats: int = 3) -> float:
     back = np.ones(n_words, np.uint32)
     rows = n_words // cols
     transpose_words(mid[:64], src[:64], 8, 8, 8)
-    best = float("inf")
-    for _ in range(repeats):
-        t0 = time.perf_counter()
+
+    def there_and_back():
         transpose_words(mid, src, rows, cols, 8)     # 8 x 8 tiles: fastest here
         transpose_words(back, mid, cols, rows, 8)
-        best = min(best, time.perf_counter() - t0)
+    best = best_seconds(repeats, there_and_back)
     assert np.array_equal(back, src)
     return best
