@@ -1,23 +1,42 @@
-"""pywse: write, lay out, simulate and unit-test Cerebras WSE programs in Python."""
-from .builtins import REGISTRY as _BUILTINS
-from . import control
-from .compile import Artifacts, compile
-from .dsd import fabin, fabout, mem1d, mem4d
+"""pywse: write, lay out, simulate and unit-test Cerebras WSE programs in Python.
+
+The package is layered (docs/architecture.md): `dsl` (the comptime language) <- `layout`
+(placement, routes, compile) <- `sim` (the engine) <- `host` (SdkRuntime) <- `testing` /
+`tools`. This module is the public face: `import pywse as pw` gives every user-facing name.
+"""
+from .dsl import control
+from .dsl.dsd import fabin, fabout, mem1d, mem4d
+from .dsl.program import Program, program
 from .errors import (DeadlockError, LayoutError, MemcpyError, ProgramError, PywseError,
                      RoutingError, TaskError)
-from .layout import Layout
-from .memcpy import MemcpyDataType, MemcpyOrder
-from .program import Program, program
-from .routing import RangeFilter, SwitchPos, Switches
-from .runtime import MemcpyTask, SdkRuntime
+from .host.memcpy import MemcpyDataType, MemcpyOrder
+from .host.runtime import MemcpyTask, SdkRuntime
+from .layout.classic import Layout
+from .layout.compile import Artifacts, compile
+from .layout.routing import RangeFilter, SwitchPos, Switches
+from .sim.builtins import REGISTRY as _BUILTINS
 from .types import (EAST, NORTH, PE_MEMORY_BYTES, RAMP, SOUTH, WEST, Color, f16, f32, i16, i32,
                     u16, u32)
 
 globals().update(_BUILTINS)  # pw.fmovs, pw.activate, pw.increment_dsd_offset, ...
 
 __version__ = "0.1.0"
-__all__ = ["Artifacts", "control", "Color", "DeadlockError", "EAST", "Layout", "LayoutError",
+__all__ = ["Artifacts", "Color", "DeadlockError", "EAST", "Layout", "LayoutError",
            "MemcpyDataType", "MemcpyError", "MemcpyOrder", "MemcpyTask", "NORTH",
            "PE_MEMORY_BYTES", "Program", "ProgramError", "PywseError", "RAMP", "RangeFilter",
-           "RoutingError", "SOUTH", "SwitchPos", "Switches", "SdkRuntime", "TaskError", "WEST", "compile", "f16", "f32", "i16", "i32",
-           "fabin", "fabout", "mem1d", "mem4d", "program", "u16", "u32", *sorted(_BUILTINS)]
+           "RoutingError", "SOUTH", "SdkRuntime", "SwitchPos", "Switches", "TaskError", "WEST",
+           "compile", "control", "f16", "f32", "fabin", "fabout", "i16", "i32", "mem1d", "mem4d",
+           "program", "u16", "u32", *sorted(_BUILTINS)]
+
+
+def _show_public_paths() -> None:
+    """Classes and functions defined inside the layers report `pywse` as their module, so
+    `help()`, reprs and tracebacks show the path users import them by (`pywse.Layout`)."""
+    for name in __all__:
+        obj = globals()[name]
+        if isinstance(obj, type) or callable(obj) and hasattr(obj, "__code__"):
+            if getattr(obj, "__module__", "").startswith(__name__ + "."):
+                obj.__module__ = __name__
+
+
+_show_public_paths()

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 import pywse as pw
-from pywse.cli import main as cli_main
+from pywse.tools.cli import main as cli_main
 
 from progs import scale_prog
 

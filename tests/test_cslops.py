@@ -3,7 +3,7 @@ import numba
 import numpy as np
 import pytest
 
-from pywse import cslops
+from pywse.sim import cslops
 
 RNG = np.random.default_rng(2024)
 N = 2000

@@ -215,7 +215,7 @@ def test_a_receiver_that_never_unblocks_is_a_deadlock():
 
 
 def test_compiled_runs_never_return_to_python_between_tasks(monkeypatch):
-    from pywse.engine import Engine
+    from pywse.sim.engine import Engine
     python_runs = []
     original = Engine._run_row
     monkeypatch.setattr(Engine, "_run_row", lambda self, *a: python_runs.append(a) or original(self, *a))

@@ -36,10 +36,12 @@ import numpy as np
 
 from . import builtins as bi
 from . import cslops
-from .dsd import DsdVar, FabDesc, Fifo, MemDesc, dsd_load, dsd_store, fabin, fabout, mem1d, mem4d
-from .errors import TaskError
-from .program import MemcpyModule, Task, Var
-from .types import Color
+from ..dsl.dsd import DsdVar, FabDesc, Fifo, MemDesc, fabin, fabout, mem1d, mem4d
+from .dsdval import dsd_load, dsd_store
+from ..errors import TaskError
+from ..dsl.program import MemcpyModule, Task
+from ..dsl.symbols import Var
+from ..types import Color
 
 _BINOPS = {ast.Add: "add", ast.Sub: "sub", ast.Mult: "mul", ast.Div: "truediv",
            ast.FloorDiv: "floordiv", ast.Mod: "mod", ast.Pow: "pow", ast.LShift: "lshift",
@@ -49,7 +51,7 @@ def _source_hash() -> str:
     """A hash of pywse's own code. numba's disk cache only watches the task's file, so the
     rewritten task's name carries this: any change to builtins or the engine recompiles."""
     h = hashlib.sha1()
-    for path in sorted(Path(__file__).parent.glob("*.py")):
+    for path in sorted(Path(__file__).parents[1].rglob("*.py")):
         h.update(path.read_bytes())
     return h.hexdigest()
 

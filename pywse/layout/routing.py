@@ -13,8 +13,8 @@ from typing import Iterable
 import attrs
 import networkx as nx
 
-from .errors import RoutingError
-from .types import DIRECTIONS, EAST, NORTH, RAMP, SOUTH, WEST, Direction
+from ..errors import RoutingError
+from ..types import DIRECTIONS, EAST, NORTH, RAMP, SOUTH, WEST, Direction
 
 STEP = {NORTH: (0, -1), SOUTH: (0, 1), EAST: (1, 0), WEST: (-1, 0)}
 OPPOSITE = {NORTH: SOUTH, SOUTH: NORTH, EAST: WEST, WEST: EAST}

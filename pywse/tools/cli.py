@@ -6,9 +6,9 @@ import argparse
 import inspect
 import sys
 
-from .compile import compile as compile_layout, import_file
-from .errors import PywseError
-from .layout import Layout
+from ..layout.compile import compile as compile_layout, import_file
+from ..errors import PywseError
+from ..layout.classic import Layout
 
 
 def _pair(text: str) -> tuple[int, int]:

@@ -18,7 +18,7 @@ import numpy as np
 
 from . import fabric
 from .builtins import ACTIVE, BLOCKED
-from .control import NO_ENTRYPOINT
+from ..dsl.control import NO_ENTRYPOINT
 
 TASK_SWITCH_CYCLES = 6   # cycles to pick and enter a task (a platform constant)
 

@@ -16,11 +16,11 @@ from typing import Any, Callable
 
 import attrs
 
-from .errors import LayoutError, RoutingError
-from .layout import MEMCPY_RESERVED_COLORS, Layout
-from .program import PEContext, ProgramImage
+from ..errors import LayoutError, RoutingError
+from .classic import MEMCPY_RESERVED_COLORS, Layout
+from ..dsl.program import PEContext, ProgramImage
 from .routing import check_routes
-from .types import ARCHES
+from ..types import ARCHES
 
 MEMCPY_RESERVED_LOCAL_IDS = (27, 28, 30)
 ALWAYS_RESERVED_LOCAL_IDS = (29,)

@@ -1,9 +1,9 @@
-"""Data structure descriptors (DSDs): comptime descriptions and their run-time values.
+"""Data structure descriptors (DSDs) at comptime: what a program body declares.
 
-At comptime `pw.mem1d(var, ...)` returns a `MemDesc` naming a `Var` symbolically. When a task
-runs on a PE, each `MemDesc` it captured is lowered to a `MemDSD`: a plain namedtuple holding a
-flat view of the PE's array plus offset/extents/strides, which numba types as a tuple and
-plain Python reads as one. The same mutators (`increment_dsd_offset`, ...) work on both.
+`pw.mem1d(var, ...)` returns a `MemDesc` naming a `Var` symbolically; `pw.fabin`/`pw.fabout`
+a `FabDesc`. When a task runs on a PE, the simulator lowers each to its run-time value
+(sim/dsdval.py). The comptime mutators here (`increment_dsd_offset`, ...) have run-time twins
+in sim/builtins.py.
 
 Addressing (in elements of the array): element i of a DSD with extents (e0..e3) and strides
 (s0..s3), innermost first, is `offset + i0*s0 + i1*s1 + i2*s2 + i3*s3` where (i0, i1, i2, i3)
@@ -11,22 +11,15 @@ unravels i with i0 fastest. A `mem1d` is the 4-D case with e1 = e2 = e3 = 1.
 """
 from __future__ import annotations
 
-from collections import namedtuple
-
 import attrs
 import numpy as np
-from numba.extending import overload, register_jitable
 
-from .errors import ProgramError
-from .program import Var
+from ..errors import ProgramError
+from ..types import color_id
+from .symbols import Var
 
-MemDSD = namedtuple("MemDSD", "arr offset e0 s0 e1 s1 e2 s2 e3 s3")
-"""Run-time value of a memory DSD (what task bodies see)."""
-
-FabDSD = namedtuple("FabDSD", "kind color queue extent control")
-"""Run-time value of a fabric DSD or FIFO: kind 3 = fabin, 4 = fabout, 5 = FIFO (then `queue`
-is the FIFO's index); see ops.K_FABIN/K_FABOUT/K_FIFO."""
 FABIN, FABOUT, FIFO = 3, 4, 5
+"""Descriptor kinds, as the simulator encodes them (ops.K_FABIN / K_FABOUT / K_FIFO)."""
 
 
 @attrs.frozen(eq=False)
@@ -36,9 +29,6 @@ class Fifo:
 
     var: Var
     index: int
-
-    def lower(self) -> FabDSD:
-        return FabDSD(FIFO, -1, self.index, -1, 0)
 
 
 @attrs.frozen
@@ -54,10 +44,6 @@ class MemDesc:
     def length(self) -> int:
         e = self.extents
         return e[0] * e[1] * e[2] * e[3]
-
-    def lower(self, flat: np.ndarray) -> MemDSD:
-        e, s = self.extents, self.strides
-        return MemDSD(flat, self.offset, e[0], s[0], e[1], s[1], e[2], s[2], e[3], s[3])
 
 
 @attrs.frozen
@@ -77,12 +63,8 @@ class FabDesc:
     def length(self) -> int:
         return self.extent
 
-    def lower(self, queue: int) -> FabDSD:
-        return FabDSD(self.kind, self.color, queue, self.extent, int(self.control))
-
 
 def _fab(kind, color, extent, queue, control, what) -> FabDesc:
-    from .types import color_id
     try:
         cid = color_id(color)
     except (TypeError, ValueError):
@@ -125,46 +107,6 @@ class DsdVar:
 
 
 DSD_REG_WORDS = 11
-
-
-def dsd_load(st, pe, reg, proto):
-    """The current value of a mutable DSD (plain Python twin of the numba overload)."""
-    base = st.mem_base[pe] + reg[0]
-    arr = st.arena[base:base + reg[1]].view(proto.arr.dtype)
-    r = reg.astype(np.int64)
-    return MemDSD(arr, r[2], r[3], r[4], r[5], r[6], r[7], r[8], r[9], r[10])
-
-
-@overload(dsd_load)
-def _ol_dsd_load(st, pe, reg, proto):
-    np_type = np.dtype(str(proto.types[0].dtype)).type
-
-    def impl(st, pe, reg, proto):
-        base = st.mem_base[pe] + np.int64(reg[0])
-        arr = st.arena[base:base + np.int64(reg[1])].view(np_type)
-        return MemDSD(arr, np.int64(reg[2]), np.int64(reg[3]), np.int64(reg[4]),
-                      np.int64(reg[5]), np.int64(reg[6]), np.int64(reg[7]), np.int64(reg[8]),
-                      np.int64(reg[9]), np.int64(reg[10]))
-    return impl
-
-
-@register_jitable
-def dsd_store(st, pe, reg, d):
-    """Write a DSD value back to its mutable DSD's fields in PE memory."""
-    addr = d.arr.ctypes.data - st.arena.ctypes.data - st.mem_base[pe]
-    if addr < 0 or addr >= 0xFFFFFFFF:
-        raise ValueError("a mutable DSD can only point into its own PE's memory")
-    reg[0] = addr
-    reg[1] = d.arr.size * d.arr.itemsize
-    reg[2] = d.offset
-    reg[3] = d.e0
-    reg[4] = d.s0
-    reg[5] = d.e1
-    reg[6] = d.s1
-    reg[7] = d.e2
-    reg[8] = d.s2
-    reg[9] = d.e3
-    reg[10] = d.s3
 
 
 def _check_var(arr, what) -> Var:
@@ -216,43 +158,6 @@ def dsd_span(offset, extents, strides):
             lo += min(0, (e - 1) * s)
             hi += max(0, (e - 1) * s)
     return lo, hi
-
-
-# -- helpers shared by comptime and run time (plain Python that numba compiles) ------------
-
-@register_jitable
-def dsd_length(d) -> int:
-    return d.e0 * d.e1 * d.e2 * d.e3
-
-
-@register_jitable
-def dsd_addr(d, i):
-    """Array index of element i (i0 fastest)."""
-    if d.e1 == 1 and d.e2 == 1 and d.e3 == 1:
-        return d.offset + i * d.s0
-    i0 = i % d.e0
-    r = i // d.e0
-    i1 = r % d.e1
-    r = r // d.e1
-    i2 = r % d.e2
-    i3 = r // d.e2
-    return d.offset + i0 * d.s0 + i1 * d.s1 + i2 * d.s2 + i3 * d.s3
-
-
-@register_jitable
-def dsd_in_bounds(d) -> bool:
-    n = d.arr.size
-    lo = d.offset
-    hi = d.offset
-    if dsd_length(d) == 0:
-        return True
-    for e, s in ((d.e0, d.s0), (d.e1, d.s1), (d.e2, d.s2), (d.e3, d.s3)):
-        step = (e - 1) * s
-        if step < 0:
-            lo += step
-        else:
-            hi += step
-    return lo >= 0 and hi < n
 
 
 # -- mutators (CSL @increment_dsd_offset and friends) --------------------------------------

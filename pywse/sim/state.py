@@ -24,7 +24,7 @@ from numba.experimental import structref
 from numba.extending import NativeValue, intrinsic, register_model, unbox
 
 from . import fabric, ops
-from .types import N_COLORS
+from ..types import N_COLORS
 
 N_TASK_IDS = 32
 MAX_FIFOS = 8            # FIFOs per PE (p.fifo)

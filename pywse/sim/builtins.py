@@ -22,8 +22,10 @@ from numba.core.errors import TypingError
 from numba.extending import overload, register_jitable
 
 from . import cslops, fabric, ops
-from .dsd import FabDSD, MemDSD, dsd_in_bounds
-from .errors import ProgramError
+from .dsdval import FabDSD, MemDSD, dsd_in_bounds
+from ..dsl import dsd as _dsd
+from ..errors import ProgramError
+from ..types import dtype_of
 
 ACTIVE = np.uint8(1)
 BLOCKED = np.uint8(2)
@@ -324,7 +326,6 @@ for _name in ops.OPS:
 # -- DSD mutators inside task bodies (comptime twins in dsd.py) -------------------------------
 
 def _itemsize(t) -> int:
-    from .types import dtype_of
     return dtype_of(t).itemsize
 
 
@@ -332,9 +333,6 @@ def _mutator(name, comptime, static=None):
     def deco(impl):
         return builtin(name, static=static, comptime=comptime)(impl)
     return deco
-
-
-from . import dsd as _dsd  # noqa: E402  (comptime twins)
 
 
 @_mutator("increment_dsd_offset", _dsd.increment_dsd_offset, static={2: _itemsize})

@@ -18,11 +18,13 @@ from . import dispatch, fabric, ops, sched
 from .state import new_state, to_jit
 from . import jit as jitmod
 from .builtins import ACTIVE, BLOCKED
-from .dsd import DsdVar, FabDesc, Fifo, MemDesc
-from .errors import DeadlockError, PywseError, TaskError
-from .program import ProgramImage, Task, Var
-from .routing import POP_MODES
-from .types import Color
+from ..dsl.dsd import DsdVar, FabDesc, Fifo, MemDesc
+from .dsdval import lower_fab, lower_fifo, lower_mem
+from ..errors import DeadlockError, PywseError, TaskError
+from ..dsl.program import ProgramImage, Task
+from ..dsl.symbols import Var
+from ..layout.routing import POP_MODES
+from ..types import Color
 
 MAX_NESTED_WAITS = 200
 
@@ -367,13 +369,14 @@ class Engine:
                                 "use the f16 DSD builtins (pw.fmovh, pw.faddh, ...) or jit=False")
             return self.view(pe, v)
         if isinstance(v, MemDesc):
-            return v.lower(self.view(pe, v.var, flat=True))
+            return lower_mem(v, self.view(pe, v.var, flat=True))
         if isinstance(v, FabDesc):
-            return v.lower(self.image(pe).queue_of(v))
+            return lower_fab(v, self.image(pe).queue_of(v))
         if isinstance(v, Fifo):
-            return v.lower()
+            return lower_fifo(v)
         if isinstance(v, DsdVar):
-            return (self.view(pe, v.reg, flat=True), v.initial.lower(self.view(pe, v.initial.var, flat=True)))
+            return (self.view(pe, v.reg, flat=True),
+                    lower_mem(v.initial, self.view(pe, v.initial.var, flat=True)))
         if isinstance(v, Task):
             return v.id
         if isinstance(v, Color):

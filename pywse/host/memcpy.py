@@ -13,8 +13,8 @@ import enum
 import numba
 import numpy as np
 
-from .errors import MemcpyError
-from .program import Var
+from ..errors import MemcpyError
+from ..dsl.symbols import Var
 
 
 class MemcpyDataType(enum.Enum):

@@ -17,14 +17,14 @@ from typing import Any
 
 import numpy as np
 
-from .compile import Artifacts, load as load_artifacts
-from . import sched
-from .engine import Engine
-from .errors import DeadlockError, MemcpyError
-from .jit import jit_default
+from ..layout.compile import Artifacts, load as load_artifacts
+from ..sim import sched
+from ..sim.engine import Engine
+from ..errors import DeadlockError, MemcpyError
+from ..sim.jit import jit_default
 from .memcpy import (CopyD2H, CopyH2D, MemcpyDataType, MemcpyOrder, StreamD2H, StreamH2D,
                      broadcast_source)
-from .types import type_name
+from ..types import type_name
 
 MAX_LISTED_PES = 8
 HOST_COMMAND_LATENCY = 1000

@@ -16,41 +16,16 @@ from typing import Any, Callable
 import attrs
 import numpy as np
 
-from .errors import ProgramError
-from .types import Color, PE_MEMORY_BYTES, dtype_of, type_name
+from ..errors import ProgramError
+from ..types import Color, PE_MEMORY_BYTES, dtype_of
+from .dsd import DSD_REG_WORDS, FABIN, FABOUT, DsdVar, FabDesc, Fifo, MemDesc
+from .symbols import Var
 
 TASK_KINDS = ("local", "data", "control", "export")
 MEMCPY_COLOR_NAMES = tuple(f"MEMCPY{d}_{i}" for d in ("H2D", "D2H") for i in range(1, 5))
 LOCAL_TASK_IDS = {"wse2": (0, 30), "wse3": (8, 30)}
 """Local task id range per arch (on wse3, 0..7 are the data-task ids of the input queues)."""
 ALIGN = 4  # bytes: every symbol starts on a 32-bit boundary, as cslc aligns arrays
-
-
-@attrs.frozen(eq=False)
-class Var:
-    """A symbol in PE memory: `p.var(...)` or `p.const(...)`. Symbolic until bound to a PE."""
-
-    name: str
-    dtype: np.dtype
-    shape: tuple[int, ...]
-    offset: int  # bytes from the start of the PE's memory
-    export: bool = False
-    const: bool = False
-
-    @property
-    def size(self) -> int:
-        return int(np.prod(self.shape, dtype=np.int64))
-
-    @property
-    def nbytes(self) -> int:
-        return self.size * self.dtype.itemsize
-
-    def __repr__(self) -> str:
-        return f"<var {self.name}: {type_name(self.dtype)}{list(self.shape)}>"
-
-    def __getitem__(self, _):
-        raise ProgramError(f"var '{self.name}' has no value at comptime: index it inside a task "
-                           "body, or give its initial value with p.var(..., init=...)")
 
 
 @attrs.define(eq=False)
@@ -97,7 +72,6 @@ class MemcpyModule:
     unblock_cmd_stream = "unblock_cmd_stream"
 
 
-FABIN_KIND, FABOUT_KIND = 3, 4   # as dsd.FABIN / dsd.FABOUT
 MAX_FIFOS = 8
 MEMCPY_IQS = {"wse2": (0,), "wse3": (0, 1)}   # input queues memcpy reserves
 MEMCPY_OQS = (0,)                              # output queue memcpy reserves
@@ -113,12 +87,11 @@ class Queue:
 
     @property
     def name(self) -> str:
-        return "input" if self.kind == FABIN_KIND else "output"
+        return "input" if self.kind == FABIN else "output"
 
 
 def _fabric_descs(tasks) -> list:
     """Fabric DSDs captured by task bodies (and the helpers they call)."""
-    from .dsd import FabDesc
     found, seen = [], set()
 
     def walk(fn):
@@ -269,7 +242,6 @@ class Builder:
     def fifo(self, var: Var):
         """A FIFO over `var` (CSL `@allocate_fifo`): an async op can push into it while
         another pops from it; pushing into a full FIFO or popping an empty one waits."""
-        from .dsd import Fifo
         if not isinstance(var, Var) or var.dtype.itemsize not in (2, 4):
             raise ProgramError(f"program '{self._program.name}': p.fifo needs a 16- or 32-bit "
                                f"array declared with p.var, got {var!r}")
@@ -282,7 +254,6 @@ class Builder:
     def dsd_var(self, desc):
         """A mutable memory DSD initialised to `desc` (CSL `var d = @get_dsd(...)`); tasks
         reassign it with `nonlocal d` and every task sees the new value."""
-        from .dsd import DSD_REG_WORDS, DsdVar, MemDesc
         if not isinstance(desc, MemDesc):
             raise ProgramError(f"program '{self._program.name}': p.dsd_var needs a memory DSD "
                                f"(pw.mem1d/pw.mem4d), got {desc!r}")
@@ -302,7 +273,7 @@ class Builder:
         bound to the color when a color is given). Its arguments receive the wavelet."""
         where = f"program '{self._program.name}': data task"
         if isinstance(color_or_queue, Queue):
-            if color_or_queue.kind != FABIN_KIND:
+            if color_or_queue.kind != FABIN:
                 raise ProgramError(f"{where} needs an input queue, got {color_or_queue!r}")
             color, queue = color_or_queue.color, color_or_queue.id
         else:
@@ -322,7 +293,7 @@ class Builder:
             task.color, task.queue = color, queue
             self._data_tasks.append(task)
             return task
-        self._check_queue(queue, FABIN_KIND, key)
+        self._check_queue(queue, FABIN, key)
         return deco
 
     def control_task(self, id: int):
@@ -337,11 +308,11 @@ class Builder:
 
     def input_queue(self, q: int, color) -> "Queue":
         """Bind input queue `q` to `color` (CSL `@initialize_queue` of an input_queue)."""
-        return self._bind_queue(FABIN_KIND, q, color)
+        return self._bind_queue(FABIN, q, color)
 
     def output_queue(self, q: int, color) -> "Queue":
         """Bind output queue `q` to `color` (CSL `@initialize_queue` of an output_queue)."""
-        return self._bind_queue(FABOUT_KIND, q, color)
+        return self._bind_queue(FABOUT, q, color)
 
     def _bind_queue(self, kind, q, color) -> "Queue":
         try:
@@ -358,8 +329,8 @@ class Builder:
     def _check_queue(self, q, kind, what):
         if q is None:
             return
-        reserved = MEMCPY_IQS[self.arch] if kind == FABIN_KIND else MEMCPY_OQS
-        top = 7 if kind == FABIN_KIND or self.arch == "wse3" else 5
+        reserved = MEMCPY_IQS[self.arch] if kind == FABIN else MEMCPY_OQS
+        top = 7 if kind == FABIN or self.arch == "wse3" else 5
         if not 0 <= q <= top:
             raise ProgramError(f"program '{self._program.name}': queue {q} out of range 0..{top}")
         if q in reserved:
@@ -467,7 +438,7 @@ class Builder:
         where = f"program '{self._program.name}'"
         wanted: list[tuple[int, int, int | None]] = []
         for task in self._data_tasks:
-            wanted.append((FABIN_KIND, task.color, task.queue))
+            wanted.append((FABIN, task.color, task.queue))
         for desc in _fabric_descs(self._tasks):
             wanted.append((desc.kind, desc.color, desc.queue))
         bound = dict(self._queues)
@@ -484,8 +455,8 @@ class Builder:
             if have:
                 image.auto_queue[(kind, color)] = have[0]
                 continue
-            reserved = MEMCPY_IQS[self.arch] if kind == FABIN_KIND else MEMCPY_OQS
-            n = 8 if kind == FABIN_KIND or self.arch == "wse3" else 6
+            reserved = MEMCPY_IQS[self.arch] if kind == FABIN else MEMCPY_OQS
+            n = 8 if kind == FABIN or self.arch == "wse3" else 6
             free = [qq for qq in range(n) if qq not in reserved and (kind, qq) not in bound]
             if not free:
                 raise ProgramError(f"{where} needs more {('input', 'output')[kind - 3]} queues "
@@ -494,9 +465,9 @@ class Builder:
             bound[(kind, free[0])] = color
             image.auto_queue[(kind, color)] = free[0]
         for (kind, q), color in bound.items():
-            (image.iq_color if kind == FABIN_KIND else image.oq_color)[q] = color
+            (image.iq_color if kind == FABIN else image.oq_color)[q] = color
         for task in self._data_tasks:
-            task.queue = image.auto_queue[(FABIN_KIND, task.color)]
+            task.queue = image.auto_queue[(FABIN, task.color)]
             task.id = task.color if self.arch == "wse2" else task.queue
 
 

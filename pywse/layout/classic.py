@@ -5,10 +5,10 @@ from typing import Any, Iterable
 
 import networkx as nx
 
-from .errors import LayoutError, RoutingError
-from .program import MEMCPY_COLOR_NAMES, MemcpyParams, Program
+from ..errors import LayoutError, RoutingError
+from ..dsl.program import MEMCPY_COLOR_NAMES, MemcpyParams, Program
 from .routing import RangeFilter, RouteConfig, Switches, make_route, routing_graph
-from .types import N_COLORS, Color, color_id
+from ..types import N_COLORS, Color, color_id
 
 MEMCPY_RESERVED_COLORS = (21, 22, 23)
 

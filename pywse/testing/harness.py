@@ -12,12 +12,12 @@ from __future__ import annotations
 
 import numpy as np
 
-from .builtins import ACTIVE
-from .compile import compile as compile_layout
-from .errors import MemcpyError
-from .layout import Layout
-from .program import Program
-from .runtime import SdkRuntime
+from ..sim.builtins import ACTIVE
+from ..layout.compile import compile as compile_layout
+from ..errors import MemcpyError
+from ..layout.classic import Layout
+from ..dsl.program import Program
+from ..host.runtime import SdkRuntime
 
 
 class Harness:

@@ -1,0 +1,3 @@
+"""What runs: the meaning of task bodies (builtins, CSL scalar typing, the task compiler) and
+the machine they run on (fabric, scheduler, dispatch, engine state). Imports `dsl` and
+`layout`; never the host side."""
