@@ -151,13 +151,17 @@ class ProgramImage:
 
 @attrs.frozen
 class PEContext:
-    """Where a program is being instantiated: arch and coordinates (CSL `<layout>`)."""
+    """Where a program is being instantiated: arch and coordinates (CSL `<layout>`).
+
+    `x, y, width, height` are the PE's place in its kernel rectangle (classic layout) or in
+    its code region (SdkLayout). Without memcpy (SdkLayout), no queue is reserved."""
 
     arch: str
     x: int
     y: int
     width: int
     height: int
+    memcpy: bool = True
 
 
 class Builder:
@@ -326,10 +330,15 @@ class Builder:
                                f"bound to color {bound} and {queue.color}")
         return queue
 
+    def _reserved_queues(self, kind) -> tuple[int, ...]:
+        if not self._ctx.memcpy:
+            return ()
+        return MEMCPY_IQS[self.arch] if kind == FABIN else MEMCPY_OQS
+
     def _check_queue(self, q, kind, what):
         if q is None:
             return
-        reserved = MEMCPY_IQS[self.arch] if kind == FABIN else MEMCPY_OQS
+        reserved = self._reserved_queues(kind)
         top = 7 if kind == FABIN or self.arch == "wse3" else 5
         if not 0 <= q <= top:
             raise ProgramError(f"program '{self._program.name}': queue {q} out of range 0..{top}")
@@ -455,7 +464,7 @@ class Builder:
             if have:
                 image.auto_queue[(kind, color)] = have[0]
                 continue
-            reserved = MEMCPY_IQS[self.arch] if kind == FABIN else MEMCPY_OQS
+            reserved = self._reserved_queues(kind)
             n = 8 if kind == FABIN or self.arch == "wse3" else 6
             free = [qq for qq in range(n) if qq not in reserved and (kind, qq) not in bound]
             if not free:
@@ -543,7 +552,7 @@ class Program:
 
     def instantiate(self, ctx: PEContext, params: dict) -> ProgramImage:
         """Run comptime for one PE, reusing a previous run when nothing it read differs."""
-        key = (ctx.arch, _freeze(params))
+        key = (ctx.arch, ctx.width, ctx.height, ctx.memcpy, _freeze(params))
         cached = self._images.get(key)
         if cached is not None and not cached.coord_dependent:
             return cached

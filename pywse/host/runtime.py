@@ -24,6 +24,7 @@ from ..errors import DeadlockError, MemcpyError
 from ..sim.jit import jit_default
 from .memcpy import (CopyD2H, CopyH2D, MemcpyDataType, MemcpyOrder, StreamD2H, StreamH2D,
                      broadcast_source)
+from .streams import StreamReceive, StreamSend, stream_spec
 from ..types import type_name
 
 MAX_LISTED_PES = 8
@@ -149,7 +150,8 @@ class SdkRuntime:
         self.engine: Engine | None = None
         self._running = False
         self._stopped = False
-        self._queue: deque[MemcpyTask] = deque()
+        self._queue: deque[MemcpyTask] = deque()            # the memcpy command stream
+        self._stream_queues: dict[tuple, deque[MemcpyTask]] = {}   # one per SdkLayout stream
         self._symbols: list[str] = []
         self._progress = Progress()
 
@@ -167,7 +169,7 @@ class SdkRuntime:
     def stop(self) -> None:
         """Finish every pending command and let the device run until idle."""
         if self._running and not self._stopped:
-            self._drive(lambda: not self._queue)
+            self._drive(lambda: not any(self._queues()))
             with self.numeric_context():
                 while self._advance(sched.FOREVER):
                     pass
@@ -261,6 +263,27 @@ class SdkRuntime:
         """Older spelling of `launch(name, *args)`."""
         return self.launch(name, *list(args), nonblock=nonblock)
 
+    def send(self, stream, array: np.ndarray, nonblock: bool = False):
+        """Stream the words of `array` (4-byte elements) into an SdkLayout input stream."""
+        what = "send"
+        self._ready(what)
+        spec = stream_spec(self.artifacts, stream, "input", what)
+        cmd = StreamSend(self.engine, spec, array, what)
+        return self._issue(cmd, f"send(input stream {spec.index} at port {spec.port})", nonblock,
+                           queue=self._stream_queue(spec))
+
+    def receive(self, stream, array: np.ndarray, n: int, nonblock: bool = False):
+        """Collect `n` words from an SdkLayout output stream into `array` (4-byte elements)."""
+        what = "receive"
+        self._ready(what)
+        spec = stream_spec(self.artifacts, stream, "output", what)
+        cmd = StreamReceive(self.engine, spec, array, n, what)
+        return self._issue(cmd, f"receive(output stream {spec.index} at port {spec.port})",
+                           nonblock, queue=self._stream_queue(spec))
+
+    def _stream_queue(self, spec) -> deque:
+        return self._stream_queues.setdefault((spec.kind, spec.index), deque())
+
     def is_task_done(self, handle: MemcpyTask) -> bool:
         return handle.done()
 
@@ -273,6 +296,11 @@ class SdkRuntime:
             raise MemcpyError("read_symbol: call load() first")
         ox, oy = self.artifacts.fabric_offsets
         kx, ky = x - ox, y - oy
+        if self.artifacts.regions and self.artifacts.layout.region_at(kx, ky) is None:
+            listed = ", ".join(f"'{r.name}' {r.width}x{r.height} at ({r.x}, {r.y})"
+                               for r in self.artifacts.regions)
+            raise MemcpyError(f"read_symbol({x}, {y}): no code region covers PE ({x}, {y}); "
+                              f"read_symbol takes fabric coordinates (regions: {listed})")
         if not (0 <= kx < self.engine.width and 0 <= ky < self.engine.height):
             raise MemcpyError(f"read_symbol({x}, {y}): not a kernel PE; read_symbol takes fabric "
                               f"coordinates, and the kernel spans x={ox}..{ox + self.engine.width - 1}, "
@@ -295,31 +323,43 @@ class SdkRuntime:
         if self._stopped:
             raise MemcpyError(f"{what}: the runtime is stopped")
 
-    def _issue(self, cmd, label: str, nonblock: bool):
+    def _issue(self, cmd, label: str, nonblock: bool, queue: deque | None = None):
         handle = MemcpyTask(self, cmd, label)
-        self._queue.append(handle)
+        (self._queue if queue is None else queue).append(handle)
         if nonblock:
             self._pump()
             return handle
         handle.wait()
         return None
 
-    def _pump(self) -> None:
-        """Start and retire commands in order, as far as they are done. A command reaches
-        the device `HOST_COMMAND_LATENCY` cycles after it comes to the head of the stream."""
-        while self._queue:
-            head = self._queue[0]
+    def _queues(self) -> list[deque]:
+        """The memcpy command stream, then each SdkLayout stream's own commands."""
+        return [self._queue, *self._stream_queues.values()]
+
+    def _pump(self) -> int:
+        """Start and retire commands of every queue in order, as far as they are done;
+        returns how many commands started or finished. A command reaches the device
+        `HOST_COMMAND_LATENCY` cycles after it comes to the head of its queue."""
+        return sum(self._pump_queue(q) for q in self._queues())
+
+    def _pump_queue(self, queue: deque) -> int:
+        changed = 0
+        while queue:
+            head = queue[0]
             if not head.started:
                 if head.ready_at is None:
                     head.ready_at = self.engine.now + HOST_COMMAND_LATENCY
                 if self.engine.now < head.ready_at:
-                    return
+                    return changed
                 head.started = True
                 head.command.start()
+                changed += 1
             if not head.command.done():
-                return
+                return changed
             head.finished = True
-            self._queue.popleft()
+            queue.popleft()
+            changed += 1
+        return changed
 
     def numeric_context(self):
         # Plain-Python task bodies use numpy scalars: overflow/inf are CSL semantics, not warnings.
@@ -335,16 +375,16 @@ class SdkRuntime:
         with self.numeric_context():
             self._pump()
             while not until():
-                head = self._queue[0] if self._queue else None
-                waiting = head is not None and not head.started
-                limit = head.ready_at if waiting and head.ready_at is not None else sched.FOREVER
+                due = [q[0].ready_at for q in self._queues()
+                       if q and not q[0].started and q[0].ready_at is not None]
+                limit = min(due, default=sched.FOREVER)
                 if not self._advance(limit):
-                    if waiting and head.ready_at is not None and self.engine.now < head.ready_at:
-                        self.engine.now = head.ready_at    # idle until the command arrives
-                    self._pump()
+                    if due and self.engine.now < limit:
+                        self.engine.now = limit            # idle until a command arrives
+                    changed = self._pump()
                     if until():
                         break
-                    if not (waiting and head.started):      # nothing new to do: stuck
+                    if not changed:                        # nothing new to do: stuck
                         self._progress.close()
                         raise DeadlockError(self._deadlock_report())
                     continue
@@ -368,6 +408,11 @@ class SdkRuntime:
             later = [h.label for h in list(self._queue)[1:]]
             if later:
                 lines.append("queued behind it: " + ", ".join(later))
+        for queue in self._stream_queues.values():
+            if queue:
+                head = queue[0]
+                lines.append(f"host stream command {head.label} is still waiting: "
+                             f"{head.command.progress()}")
         stuck = eng.describe_fabric()
         if stuck:
             lines.append("stuck on the fabric:\n" + stuck)

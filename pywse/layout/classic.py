@@ -6,7 +6,7 @@ from typing import Any, Iterable
 import networkx as nx
 
 from ..errors import LayoutError, RoutingError
-from ..dsl.program import MEMCPY_COLOR_NAMES, MemcpyParams, Program
+from ..dsl.program import MEMCPY_COLOR_NAMES, MemcpyParams, PEContext, Program
 from .routing import RangeFilter, RouteConfig, Switches, make_route, routing_graph
 from ..types import N_COLORS, Color, color_id
 
@@ -103,6 +103,10 @@ class Layout:
             raise RoutingError(f"set_color_config({x}, {y}): color {c} is configured twice")
         self.routes[(x, y, c)] = make_route(x, y, c, rx, tx, switches, filter, color_swap_x,
                                             color_swap_y)
+
+    def pe_context(self, x: int, y: int, arch: str, memcpy: bool) -> PEContext:
+        """What the program on PE (x, y) sees at comptime: its place in the rectangle."""
+        return PEContext(arch, x, y, self.width, self.height, memcpy)
 
     def routing_graph(self) -> nx.DiGraph:
         """The routing graph: nodes (x, y, color), an edge per possible hop (networkx)."""

@@ -18,7 +18,7 @@ import attrs
 
 from ..errors import LayoutError, RoutingError
 from .classic import MEMCPY_RESERVED_COLORS, Layout
-from ..dsl.program import PEContext, ProgramImage
+from ..dsl.program import ProgramImage
 from .routing import check_routes
 from ..types import ARCHES
 
@@ -40,6 +40,11 @@ class Artifacts:
     pe_images: list[ProgramImage]   # row-major: index y * width + x
     jit: bool | None = None
     out_dir: str | None = None
+    # what only an SdkLayout has (layout/sdkcompile.py): host streams, symbol values set from
+    # the layout, and its code regions
+    streams: list = attrs.Factory(list)
+    symbols: list = attrs.Factory(list)
+    regions: tuple = ()
 
     @property
     def width(self) -> int:
@@ -122,7 +127,7 @@ def compile(layout: Layout | Callable[..., Layout], *, arch: str = "wse2",
     for y in range(h):
         for x in range(w):
             program, pe_params = layout.tiles[(x, y)]
-            image = program.instantiate(PEContext(arch, x, y, w, h), pe_params)
+            image = program.instantiate(layout.pe_context(x, y, arch, bool(memcpy)), pe_params)
             _check_ids(image, x, y, memcpy)
             images.append(image)
     art = Artifacts(layout, arch, (fx, fy), (ox, oy), bool(memcpy), int(channels), params,
@@ -178,7 +183,7 @@ def save(art: Artifacts, out_dir) -> None:
     out.mkdir(parents=True, exist_ok=True)
     (out / "out.json").write_text(json.dumps(art.out_json(), indent=2))
     try:
-        blob = pickle.dumps((art.layout, art.params))
+        blob = pickle.dumps((art.layout, art.params, (art.streams, art.symbols, art.regions)))
     except Exception as e:
         raise LayoutError(f"cannot save the layout to {out}: {e}. Define programs at module level "
                           "and pass picklable params") from None
@@ -197,13 +202,16 @@ def load(out_dir) -> Artifacts:
     if meta.get("layout_file"):
         import_file(meta["layout_file"], meta.get("layout_module"))
     try:
-        layout, params = pickle.loads((out / "layout.pkl").read_bytes())
+        layout, params, extras = pickle.loads((out / "layout.pkl").read_bytes())
     except (AttributeError, ImportError, ModuleNotFoundError) as e:
         raise LayoutError(f"cannot load {out}: {e}. Programs defined in a script's __main__ can "
                           "only be loaded by that script; put them in a module") from None
-    return compile(layout, arch=meta["arch"], fabric_dims=tuple(meta["fabric_dims"]),
-                   fabric_offsets=tuple(meta["fabric_offsets"]), memcpy=meta["memcpy"],
-                   channels=meta["channels"], params=params, jit=meta.get("jit"))
+    art = compile(layout, arch=meta["arch"], fabric_dims=tuple(meta["fabric_dims"]),
+                  fabric_offsets=tuple(meta["fabric_offsets"]), memcpy=meta["memcpy"],
+                  channels=meta["channels"], params=params, jit=meta.get("jit"))
+    art.streams, art.symbols, art.regions = extras
+    art.out_dir = str(out)
+    return art
 
 
 def import_file(path, module_name: str | None = None):

@@ -63,6 +63,7 @@ class Engine:
         self._rows_table()
         self._load_images()
         self._load_routes()
+        self._load_symbols()
 
     # -- loading --------------------------------------------------------------------------
     @staticmethod
@@ -124,8 +125,9 @@ class Engine:
         for (x, y, c), cfg in self.art.layout.routes.items():
             pe = self.pe_index(x, y)
             st.sw_tx[pe, c, :] = 0
-            for k, (_, tx) in enumerate(cfg.positions()):
+            for k, (rx, tx) in enumerate(cfg.positions()):
                 st.sw_tx[pe, c, k] = sum(bits[d] for d in tx)
+                st.sw_rx[pe, c, k] = sum(bits[d] for d in rx)
             st.sw_npos[pe, c] = len(cfg.positions())
             if cfg.switches is not None:
                 st.sw_cur[pe, c] = cfg.switches.current_switch_pos
@@ -137,6 +139,18 @@ class Engine:
                 st.flt_on[pe, c] = 1
                 st.flt_min[pe, c] = cfg.filter.min_idx
                 st.flt_max[pe, c] = cfg.filter.max_idx
+        for s in self.art.streams:        # SdkLayout output streams leave their port to the host
+            if s.kind == "output":
+                pe = self.pe_index(s.x, s.y)
+                st.sw_tx[pe, s.color, :st.sw_npos[pe, s.color]] |= fabric.HOST_BIT
+
+    def _load_symbols(self) -> None:
+        """Symbol values an SdkLayout sets (`set_symbol_all`, ...), over the images' init."""
+        for init in self.art.symbols:
+            for (x, y), row in zip(init.pes, init.values):
+                pe = self.pe_index(x, y)
+                start = int(self.mem_base[pe]) + self.image(pe).symbol(init.name).offset
+                self.st.arena[start:start + row.nbytes] = row.view(np.uint8)
 
     # -- coordinates and memory -------------------------------------------------------------
     def pe_index(self, x: int, y: int) -> int:
@@ -388,12 +402,16 @@ class Engine:
         return [(c.name, c.compiled_signatures) for c, _ in self._lifted.values()]
 
     # -- memcpy streaming (driven by memcpy.py commands) ---------------------------------------
-    def start_h2d(self, k: int, color: int, pes: np.ndarray, words: np.ndarray) -> None:
+    def start_h2d(self, k: int, color: int, pes: np.ndarray, words: np.ndarray,
+                  into_router: bool = False) -> None:
+        """Stream `words[i]` to PE `pes[i]` on `color`: into its input queue (memcpy), or
+        into its router (`into_router`: an SdkLayout input stream at its port PE)."""
         st = self.st
         if st.h2d_data.shape[2] < words.shape[1]:
             self._grow("h2d_data", words.shape[1])
             st = self.st
         st.h2d_color[k] = color
+        st.h2d_entry[k] = int(into_router)
         st.h2d_data[pes, k, :words.shape[1]] = words
         st.h2d_pos[pes, k] = 0
         st.h2d_left[pes, k] = words.shape[1]

@@ -7,6 +7,11 @@ drops): a neighbour's router FIFO, the PE's input queue bound to the color (RAMP
 host (memcpy D2H). Each physical link carries one wavelet per cycle. Output queues feed
 their color's router FIFO, one wavelet per cycle; microthreads (async DSD ops) advance one
 element per cycle. Only PEs on the active list are visited.
+
+On a color with switch positions, a router takes wavelets only from the sides (and its own
+RAMP) that its current position lists as rx: anything else waits upstream until a control
+wavelet moves the switch. Control wavelets that reach the host end there (streams collect
+data wavelets only).
 """
 from __future__ import annotations
 
@@ -20,6 +25,7 @@ N_DIRS = 6             # RAMP, NORTH, SOUTH, EAST, WEST, HOST (memcpy's edge of 
 D_RAMP, D_NORTH, D_SOUTH, D_EAST, D_WEST, D_HOST = range(6)
 DIR_BITS = {"RAMP": 1, "NORTH": 2, "SOUTH": 4, "EAST": 8, "WEST": 16}
 HOST_BIT = 32
+OPPOSITE = (0, 2, 1, 4, 3)   # the side a wavelet sent toward direction d enters from
 IQ_DEPTH = {"wse2": (6, 6, 4, 4, 2, 2, 2, 2), "wse3": (8, 8, 4, 4, 4, 4, 4, 4)}
 ASYNC_SLOTS = (1 << (N_SLOTS - 1)) - 1   # microthreads the fabric steps (not the CE's own)
 OQ_DEPTH = {"wse2": (2, 2, 6, 6, 2, 2, 0, 0), "wse3": (8, 8, 8, 8, 8, 8, 8, 8)}
@@ -35,6 +41,8 @@ def _deliver_ok(st, pe, c, txm, t, w, ctl):
             npe, nc = _neighbour(st, pe, c, d, x, width)
             if npe < 0 or st.link_time[pe, d] == t + 1 or st.rb_count[npe, nc] >= ROUTER_DEPTH:
                 return False
+            if not _accepts(st, npe, nc, OPPOSITE[d]):
+                return False
     if txm & 1:
         q = st.ce_iq[pe, c]
         if q >= 0 and _passes_filter(st, pe, c, w, ctl):
@@ -42,11 +50,20 @@ def _deliver_ok(st, pe, c, txm, t, w, ctl):
                 return False
         elif q < 0 and _passes_filter(st, pe, c, w, ctl):
             return False   # nothing on this PE reads the color: the wavelet waits
-    if txm & HOST_BIT:
+    if txm & HOST_BIT and not ctl:
         k = _d2h_channel(st, c)
         if k < 0 or st.d2h_left[pe, k] <= 0:
             return False
     return True
+
+
+@numba.njit(cache=True)
+def _accepts(st, pe, c, side):
+    """Does the router take a wavelet of color `c` entering from `side` now? Only switch
+    positions restrict it (routing checks vouch for a fixed route's rx)."""
+    if st.sw_npos[pe, c] <= 1:
+        return True
+    return (st.sw_rx[pe, c, st.sw_cur[pe, c]] >> side) & 1 == 1
 
 
 @numba.njit(cache=True)
@@ -154,7 +171,7 @@ def _route_pe(st, pe, t):
         if txm & 1 and _passes_filter(st, pe, c, w, ctl) and not (ctl and (w >> 24) & 1):
             q = st.ce_iq[pe, c]
             _push_iq(st, pe, q, w, ctl)
-        if txm & HOST_BIT:
+        if txm & HOST_BIT and not ctl:
             k = _d2h_channel(st, c)
             i = st.d2h_done[pe, k]
             st.d2h_out[pe, k, i] = w
@@ -179,7 +196,8 @@ def _route_pe(st, pe, t):
             continue
         queues &= ~qbit
         c = st.oq_color[pe, q]
-        if st.rb_count[pe, c] >= ROUTER_DEPTH or st.link_time[pe, 0] == t + 1:
+        if st.rb_count[pe, c] >= ROUTER_DEPTH or st.link_time[pe, 0] == t + 1 or \
+                not _accepts(st, pe, c, D_RAMP):
             continue
         h = st.oq_head[pe, q]
         st.link_time[pe, 0] = t + 1
@@ -200,7 +218,9 @@ _FILTER_BITS = (24, 27, 0, 3, 6, 9, 12, 15)    # ... and its CE-filter bit
 @numba.njit(cache=True)
 def _switch(st, pe, c, cmd):
     """A control wavelet has passed: SWITCH_ADV moves to the next valid position (wrapping
-    to 0 in ring mode, else staying on the last), SWITCH_RST goes back to position 0."""
+    to 0 in ring mode, else staying on the last), SWITCH_RST goes back to position 0.
+    A move may let waiting senders in (this PE's output queues, its neighbours)."""
+    old = st.sw_cur[pe, c]
     if cmd == 1:
         nxt = st.sw_cur[pe, c] + 1
         if nxt < st.sw_npos[pe, c]:
@@ -209,6 +229,10 @@ def _switch(st, pe, c, cmd):
             st.sw_cur[pe, c] = 0
     elif cmd == 2:
         st.sw_cur[pe, c] = 0
+    if st.sw_cur[pe, c] != old:
+        width = st.config[1]
+        activate(st, pe)
+        _wake_upstream(st, pe, pe % width, width)
 
 
 @numba.njit(cache=True)
@@ -231,17 +255,24 @@ def _popped(st, pe, c, w):
 
 @numba.njit(cache=True)
 def _h2d(st, pe, t):
-    """memcpy streaming H2D: one wavelet per cycle per channel into the PE's input queue."""
+    """Host streams, one wavelet per cycle per channel: memcpy streaming H2D goes into the
+    PE's input queue; an SdkLayout input stream (`h2d_entry`) into the port PE's router,
+    whose route takes it on."""
     moved = 0
     for k in range(st.h2d_left.shape[1]):
         if st.h2d_left[pe, k] <= 0:
             continue
         c = st.h2d_color[k]
-        q = st.ce_iq[pe, c]
-        if q < 0 or st.iq_count[pe, q] >= st.iq_cap[q]:
-            continue
         i = st.h2d_pos[pe, k]
-        _push_iq(st, pe, q, st.h2d_data[pe, k, i], 0)
+        if st.h2d_entry[k]:
+            if st.rb_count[pe, c] >= ROUTER_DEPTH:
+                continue
+            _push_rb(st, pe, c, st.h2d_data[pe, k, i], 0, t)
+        else:
+            q = st.ce_iq[pe, c]
+            if q < 0 or st.iq_count[pe, q] >= st.iq_cap[q]:
+                continue
+            _push_iq(st, pe, q, st.h2d_data[pe, k, i], 0)
         st.h2d_pos[pe, k] = i + 1
         st.h2d_left[pe, k] -= 1
         if st.h2d_left[pe, k] == 0:

@@ -35,9 +35,9 @@ STATE_FIELDS = (
     "task_state task_words cmd_unblocked n_unblocked cycles config wake wake_list n_wake mem_base arena arena16 arena32 scratch32 scratchf "
     "iq_buf iq_ctl iq_head iq_count iq_cap oq_buf oq_ctl oq_head oq_count oq_cap oq_color ce_iq "
     "ut_code ut_pos ut_len ut_act ut_unb ut_opnd rb_buf rb_ctl rb_time rb_head rb_count "
-    "sw_tx sw_cur sw_npos sw_ring sw_pop swap_x swap_y flt_on flt_min flt_max link_time active on_list n_active "
+    "sw_tx sw_rx sw_cur sw_npos sw_ring sw_pop swap_x swap_y flt_on flt_min flt_max link_time active on_list n_active "
     "rb_mask oq_mask ut_mask h2d_mask poked "
-    "h2d_color h2d_left h2d_pos h2d_data d2h_color d2h_left d2h_done d2h_out "
+    "h2d_color h2d_entry h2d_left h2d_pos h2d_data d2h_color d2h_left d2h_done d2h_out "
     "fifo_addr fifo_cap fifo_width fifo_head fifo_count "
     "now busy_until task_start in_task queued next_tid heap_t heap_pe heap_n rpc_pending rpc_row rpc_bits counters "
     "pe_img chan_n chan_id chan_q chan_data loc_row data_row ctl_row").split()
@@ -144,7 +144,8 @@ def new_state(mem_base: np.ndarray, arena_bytes: int, arch: str, width: int,
         rb_ctl=z((npe, N_COLORS, fabric.ROUTER_DEPTH), np.uint8),
         rb_time=z((npe, N_COLORS, fabric.ROUTER_DEPTH), np.int64),
         rb_head=z((npe, N_COLORS), np.int64), rb_count=z((npe, N_COLORS), np.int64),
-        sw_tx=z((npe, N_COLORS, 4), np.uint8), sw_cur=z((npe, N_COLORS), np.uint8),
+        sw_tx=z((npe, N_COLORS, 4), np.uint8), sw_rx=z((npe, N_COLORS, 4), np.uint8),
+        sw_cur=z((npe, N_COLORS), np.uint8),
         sw_npos=np.ones((npe, N_COLORS), np.uint8), sw_ring=z((npe, N_COLORS), np.uint8),
         sw_pop=z((npe, N_COLORS), np.uint8),
         swap_x=z((npe, N_COLORS), np.uint8), swap_y=z((npe, N_COLORS), np.uint8),
@@ -155,7 +156,7 @@ def new_state(mem_base: np.ndarray, arena_bytes: int, arch: str, width: int,
         # what a PE has in flight, one bit per color / output queue / microthread / H2D stream
         rb_mask=z(npe, np.uint32), oq_mask=z(npe, np.uint8), ut_mask=z(npe, np.uint16),
         h2d_mask=z(npe, np.uint8), poked=z(npe, np.uint8),
-        h2d_color=np.full(4, -1, np.int64), h2d_left=z((npe, 4), np.int64),
+        h2d_color=np.full(4, -1, np.int64), h2d_entry=z(4, np.int64), h2d_left=z((npe, 4), np.int64),
         h2d_pos=z((npe, 4), np.int64), h2d_data=z((npe, 4, 1), np.uint32),
         d2h_color=np.full(4, -1, np.int64), d2h_left=z((npe, 4), np.int64),
         d2h_done=z((npe, 4), np.int64), d2h_out=z((npe, 4, 1), np.uint32),

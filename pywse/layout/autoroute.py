@@ -1,0 +1,208 @@
+"""Automatic routing for SdkLayout: paths between ports, and physical colors for flows.
+
+Paths: each connected pair of port PEs gets a shortest path (networkx A* over the free PEs of
+the fabric, Manhattan heuristic) that leaves the output port across its edge, enters the
+input port across its edge, never crosses a placed region, never meets its own flow at a
+router (that would merge it with itself), and prefers links and routers other flows do not
+use (a small extra cost per flow already there).
+
+Colors: symbolic colors that a connection joins form one flow (union-find). Two flows that
+share a router need different colors: the conflict graph is coloured greedily (DSATUR: the
+flow with the most differently coloured neighbours first), never with memcpy's colors
+21-23, and with a switch-capable color where a flow has switch positions on wse3.
+"""
+from __future__ import annotations
+
+from collections import defaultdict
+
+import networkx as nx
+
+from ..errors import RoutingError
+from .routing import OPPOSITE, STEP
+
+ASSIGNABLE = tuple(range(21))            # 21-23 stay memcpy's
+WSE3_SWITCH_COLORS = (0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 12, 13, 16, 17, 20, 21)
+MARGIN = 2                               # free PEs around the regions a path may use
+SHARED_ROUTER_COST = 0.25                # per other flow already at a router
+SHARED_LINK_COST = 0.5                   # per other flow already on a link
+_DIR_OF = {v: k for k, v in STEP.items()}
+
+
+class Flows:
+    """Union-find over colors: a connection makes its two ports' colors one flow."""
+
+    def __init__(self):
+        self._parent: dict = {}
+        self.order: list = []            # colors in first-seen order (deterministic output)
+
+    def add(self, color) -> None:
+        if color not in self._parent:
+            self._parent[color] = color
+            self.order.append(color)
+
+    def find(self, color):
+        self.add(color)
+        root = color
+        while self._parent[root] != root:
+            root = self._parent[root]
+        while self._parent[color] != root:
+            self._parent[color], color = root, self._parent[color]
+        return root
+
+    def union(self, a, b) -> None:
+        ra, rb = self.find(a), self.find(b)
+        if ra != rb:
+            first, second = sorted((ra, rb), key=self.order.index)
+            self._parent[second] = first
+
+    def members(self, root) -> list:
+        return [c for c in self.order if self.find(c) == root]
+
+    def name(self, root) -> str:
+        return " = ".join(map(repr, self.members(root)))
+
+
+class Router:
+    """Finds paths over the free PEs of a box of the fabric around the regions."""
+
+    def __init__(self, fabric_dims, occupied, box):
+        """`occupied(x, y)`: the region at a PE or None; `box`: (x0, y0, x1, y1), exclusive."""
+        x0, y0, x1, y1 = box
+        self.box, self.occupied = box, occupied
+        self.graph = nx.DiGraph()
+        free = [(x, y) for y in range(y0, y1) for x in range(x0, x1) if occupied(x, y) is None]
+        self.graph.add_nodes_from(free)
+        for (x, y) in free:
+            for d, (dx, dy) in STEP.items():
+                if (x + dx, y + dy) in self.graph:
+                    self.graph.add_edge((x, y), (x + dx, y + dy))
+        self.fabric_dims = fabric_dims
+        self.flows_at: dict[tuple[int, int], set] = defaultdict(set)
+        self.link_use: dict[tuple, int] = defaultdict(int)
+
+    def _weight(self, flow):
+        flows_at, link_use = self.flows_at, self.link_use
+
+        def weight(u, v, _):
+            here = flows_at.get(v, ())
+            if flow in here:
+                return None               # would merge the flow with itself
+            return 1 + SHARED_ROUTER_COST * len(here) + SHARED_LINK_COST * link_use.get((u, v), 0)
+        return weight
+
+    def _cell(self, pe, d, port, what):
+        x, y = pe[0] + STEP[d][0], pe[1] + STEP[d][1]
+        fx, fy = self.fabric_dims
+        if not (0 <= x < fx and 0 <= y < fy):
+            raise RoutingError(f"{what}: port {port.name}'s PE {pe} faces the edge of the "
+                               f"{fx}x{fy} fabric across its {port.edge.name} edge: no room "
+                               "for a path; move the region")
+        return x, y
+
+    def route(self, flow, src, dst, out_port, in_port, what: str) -> list[tuple[int, int]]:
+        """PEs from output-port PE `src` to input-port PE `dst`, both included."""
+        exit_dir, entry_side = out_port.edge.direction, in_port.edge.direction
+        first = self._cell(src, exit_dir, out_port, what)
+        last = self._cell(dst, entry_side, in_port, what)
+        if first == dst:
+            if last != src:
+                raise RoutingError(f"{what}: {out_port.name}'s {out_port.edge.name} edge touches "
+                                   f"{in_port.name}'s region, but not across its "
+                                   f"{in_port.edge.name} edge; move a region apart")
+            return [src, dst]
+        for cell, port in ((first, out_port), (last, in_port)):
+            other = self.occupied(*cell)
+            if other is not None:
+                raise RoutingError(f"{what}: port {port.name} at PE {src if port is out_port else dst} "
+                                   f"faces region '{other.name}' across its {port.edge.name} "
+                                   "edge: no room for a path; move a region")
+        try:
+            middle = nx.astar_path(self.graph, first, last, _manhattan, weight=self._weight(flow))
+        except (nx.NetworkXNoPath, nx.NodeNotFound):
+            raise RoutingError(f"{what}: no path from {first} to {last}: "
+                               f"{self._blockers(first, last, out_port.region, in_port.region)}") from None
+        return [src] + middle + [dst]
+
+    def _blockers(self, a, b, *ends) -> str:
+        """Regions between PEs a and b (other than the two the path connects)."""
+        xs, ys = sorted((a[0], b[0])), sorted((a[1], b[1]))
+        names = sorted({r.name for y in range(ys[0] - 1, ys[1] + 2)
+                        for x in range(xs[0] - 1, xs[1] + 2)
+                        if (r := self.occupied(x, y)) is not None and r not in ends})
+        if names:
+            return (f"regions {', '.join(repr(n) for n in names)} block the way (or other paths "
+                    "of this flow fill the gaps); leave a free PE column or row between them")
+        return "the free PEs around the regions are taken by this flow's other paths"
+
+    def claim(self, flow, cells: list[tuple[int, int]]) -> list[tuple[tuple[int, int], str, str]]:
+        """Mark a path as used; returns (PE, rx side, tx side) of its PEs between the ports."""
+        hops = []
+        for i in range(1, len(cells) - 1):
+            prev, cur, nxt = cells[i - 1], cells[i], cells[i + 1]
+            came = _DIR_OF[(cur[0] - prev[0], cur[1] - prev[1])]
+            goes = _DIR_OF[(nxt[0] - cur[0], nxt[1] - cur[1])]
+            hops.append((cur, OPPOSITE[came], goes))
+        for u, v in zip(cells, cells[1:]):
+            self.link_use[(u, v)] += 1
+        for cell in cells:
+            self.flows_at[cell].add(flow)
+        return hops
+
+
+def _manhattan(a, b) -> int:
+    return abs(a[0] - b[0]) + abs(a[1] - b[1])
+
+
+def direction_of(a, b) -> str:
+    """The side of PE `a` that faces its neighbour `b`."""
+    return _DIR_OF[(b[0] - a[0], b[1] - a[1])]
+
+
+def allocate(flows: Flows, routers: dict, apart: list[list], switched: set, arch: str,
+             where_of) -> dict:
+    """A physical color per flow root. `routers`: PE -> set of flow roots there; `apart`:
+    groups of roots that must all differ; `switched`: roots with switch positions;
+    `where_of(root)` names a flow for errors."""
+    neighbours: dict = defaultdict(set)
+    for roots in {frozenset(r) for r in routers.values() if len(r) > 1}:
+        for r in roots:
+            neighbours[r] |= roots - {r}
+    for group in apart:
+        for r in group:
+            neighbours[r] |= set(group) - {r}
+    roots = [c for c in flows.order if flows.find(c) == c]
+    color: dict = {}
+    for r in roots:
+        fixed = {m.id for m in flows.members(r) if m.id is not None}
+        if len(fixed) > 1:
+            raise RoutingError(f"flow {flows.name(r)} joins colors {sorted(fixed)}: a connection "
+                               "carries one color end to end; use one of them (or a symbolic one)")
+        if fixed:
+            color[r] = fixed.pop()
+    candidates = {r: [c for c in ASSIGNABLE if not (arch == "wse3" and r in switched)
+                      or c in WSE3_SWITCH_COLORS] for r in roots}
+    todo = [r for r in roots if r not in color]
+    while todo:
+        best = max(todo, key=lambda r: (len({color[n] for n in neighbours[r] if n in color}),
+                                        len(neighbours[r]), -todo.index(r)))
+        taken = {color[n] for n in neighbours[best] if n in color}
+        free = [c for c in candidates[best] if c not in taken]
+        if not free:
+            raise RoutingError(_out_of_colors(flows, routers, best, neighbours, color, where_of,
+                                              candidates[best]))
+        color[best] = free[0]
+        todo.remove(best)
+    return color
+
+
+def _out_of_colors(flows, routers, root, neighbours, color, where_of, candidates) -> str:
+    busiest = max((pe for pe, roots in routers.items() if root in roots),
+                  key=lambda pe: len(routers[pe]), default=None)
+    meet = sorted({flows.name(n) for n in neighbours[root]})
+    at = f" At PE {busiest} it meets {len(routers[busiest]) - 1} other flows." if busiest else ""
+    shown = ", ".join(meet[:8]) + (f" and {len(meet) - 8} more" if len(meet) > 8 else "")
+    return (f"out of colors for flow {flows.name(root)} ({where_of(root)}): the "
+            f"{len(candidates)} colors the compiler may use ({candidates[0]}..{candidates[-1]}) "
+            f"are all taken by flows it shares a router with: {shown}.{at} Spread the regions "
+            "apart or let fewer flows cross one router")
+

@@ -1,0 +1,340 @@
+"""Compiling an SdkLayout: placement, routes, paths, colors, then the shared compile path.
+
+`plan()` resolves what the layout leaves open — unplaced regions, the paths `connect` asks
+for, physical colors — into per-PE routes keyed by flow. `compile_sdk()` lowers the plan to
+a classic `Layout` spanning the used part of the fabric (PEs outside every region run a
+program with no code and only route), compiles it with `pw.compile`'s rules and routing
+checks, and records what only SdkLayout has: host streams, symbol values set from the
+layout, and where each region sits (for `read_symbol`).
+"""
+from __future__ import annotations
+
+from collections import defaultdict
+
+import attrs
+import numpy as np
+
+from ..dsl.program import PEContext, Program, program
+from ..errors import LayoutError
+from ..types import Color as PhysicalColor
+from .autoroute import MARGIN, Flows, Router, allocate, direction_of
+from .classic import Layout
+from .compile import compile as compile_layout, save
+from .routing import SwitchPos, Switches
+from .sdklayout import Color, Edge, SdkLayout
+
+
+@program
+def router_only(p):
+    """The code of a PE outside every region: none. Its router still forwards wavelets."""
+
+
+@attrs.frozen
+class StreamSpec:
+    """A host stream after compile: its channel, port PE (fabric coordinates) and color."""
+
+    kind: str
+    index: int
+    x: int
+    y: int
+    color: int
+    port: str
+
+
+@attrs.frozen(eq=False)
+class SymbolInit:
+    """Values of symbol `name` that the layout sets: row k of `values` goes to PE `pes[k]`."""
+
+    name: str
+    pes: tuple
+    values: np.ndarray
+    where: str
+
+
+@attrs.frozen
+class RegionInfo:
+    name: str
+    program: str
+    x: int
+    y: int
+    width: int
+    height: int
+
+
+class RegionLayout(Layout):
+    """The classic layout an SdkLayout lowers to: PEs are numbered in fabric coordinates and
+    a region's program sees its coordinates within the region (`p.x`, `p.width`, ...)."""
+
+    def __init__(self, width: int, height: int, regions: tuple[RegionInfo, ...]):
+        super().__init__(width, height)
+        self.regions = regions
+        self.owner = np.full((height, width), -1, np.int32)
+        for k, r in enumerate(regions):
+            self.owner[r.y:r.y + r.height, r.x:r.x + r.width] = k
+
+    def region_at(self, x: int, y: int) -> RegionInfo | None:
+        if 0 <= x < self.width and 0 <= y < self.height and self.owner[y, x] >= 0:
+            return self.regions[self.owner[y, x]]
+        return None
+
+    def pe_context(self, x: int, y: int, arch: str, memcpy: bool) -> PEContext:
+        r = self.region_at(x, y)
+        if r is None:
+            return super().pe_context(x, y, arch, memcpy)
+        return PEContext(arch, x - r.x, y - r.y, r.width, r.height, memcpy)
+
+
+@attrs.define(eq=False)
+class Plan:
+    layout: SdkLayout
+    regions: list                         # (CodeRegion, origin IntVector) in creation order
+    owner: np.ndarray                     # region index per PE of the box [y, x], -1 = free
+    flows: Flows
+    routes: dict                          # (x, y, flow root) -> positions
+    paths: list                           # (out port, in port, [PE lists])
+    colors: dict                          # flow root -> physical color
+    param_groups: list                    # (region, [(x, y) local], params with Colors)
+    size: tuple[int, int]                 # the box of PEs the program occupies
+
+    def color_of(self, c: Color) -> int:
+        return self.colors[self.flows.find(c)]
+
+
+def plan(layout: SdkLayout) -> Plan:
+    if not layout.regions:
+        raise LayoutError("SdkLayout.compile: the layout has no code region "
+                          "(create_code_region first)")
+    regions = [(r, r.rect.ul) for r in layout.regions.values()]
+    fx, fy = layout.platform.fabric_dims
+    for r, o in regions:
+        if o.x + r.width > fx or o.y + r.height > fy:
+            raise LayoutError(f"region '{r.name}' ({r.width}x{r.height}) at {tuple(o)} does not "
+                              f"fit on the {fx}x{fy} fabric")
+    w = max(o.x + r.width for r, o in regions)
+    h = max(o.y + r.height for r, o in regions)
+    owner = np.full((h, w), -1, np.int32)
+    for k, (r, o) in enumerate(regions):
+        block = owner[o.y:o.y + r.height, o.x:o.x + r.width]
+        if (block >= 0).any():
+            other = regions[int(block[block >= 0][0])][0]
+            hint = "" if r.origin is not None else f" (region '{r.name}' is not placed: call place(x, y))"
+            raise LayoutError(f"region '{r.name}' at {tuple(o)} overlaps region '{other.name}' at "
+                              f"{tuple(other.rect.ul)}{hint}")
+        block[...] = k
+
+    def occupied(x, y):
+        if 0 <= y < h and 0 <= x < w and owner[y, x] >= 0:
+            return regions[owner[y, x]][0]
+        return None
+
+    flows = Flows()
+    for r, _ in regions:
+        for c in r.paints:
+            flows.add(c)
+        for port in r.ports:
+            flows.add(port.color)
+        for _, _, value in r.params:
+            if isinstance(value, Color):
+                flows.add(value)
+    for out_port, in_port, _ in layout.connections:
+        flows.union(out_port.color, in_port.color)
+
+    routes: dict = {}
+    for r, o in regions:
+        _paint_routes(r, o, flows, routes)
+        _port_routes(r, o, flows, routes)
+    box = (max(0, min(o.x for _, o in regions) - MARGIN), max(0, min(o.y for _, o in regions) - MARGIN),
+           min(fx, w + MARGIN), min(fy, h + MARGIN))
+    router = Router((fx, fy), occupied, box)
+    for (x, y, root) in routes:          # painted routes and ports hold their routers
+        router.flows_at[(x, y)].add(root)
+    paths = []
+    for out_port, in_port, where in layout.connections:
+        root = flows.find(out_port.color)
+        what = f"connect({out_port.name}, {in_port.name}) at {where}"
+        o_out, o_in = out_port.region.rect.ul, in_port.region.rect.ul
+        cells_per_pair = []
+        for (sx, sy), (dx, dy) in zip(out_port.pes(), in_port.pes()):
+            cells = router.route(root, (o_out.x + sx, o_out.y + sy), (o_in.x + dx, o_in.y + dy),
+                                 out_port, in_port, what)
+            for (x, y), rx, tx in router.claim(root, cells):
+                routes[(x, y, root)] = ((frozenset({rx}), frozenset({tx})),)
+            cells_per_pair.append(cells)
+        paths.append((out_port, in_port, cells_per_pair))
+
+    param_groups = [(r, *g) for r, _ in regions for g in _param_groups(r)]
+    routers: dict = defaultdict(set)
+    for (x, y, root) in routes:
+        routers[(x, y)].add(root)
+    for r, pes, params in param_groups:
+        roots = {flows.find(v) for v in params.values() if isinstance(v, Color)}
+        if roots:
+            o = r.rect.ul
+            for (x, y) in pes:
+                routers[(o.x + x, o.y + y)] |= roots
+    apart = [[flows.find(s.port.color) for s in layout.streams if s.kind == kind]
+             for kind in ("input", "output")]
+    switched = {root for (_, _, root), positions in routes.items() if len(positions) > 1}
+    colors = allocate(flows, routers, apart, switched, layout.arch,
+                      lambda root: _flow_regions(flows, root, regions))
+    used = [xy for cells in (c for _, _, cs in paths for c in cs) for xy in cells]
+    size = (max([w] + [x + 1 for x, _ in used]), max([h] + [y + 1 for _, y in used]))
+    return Plan(layout, regions, owner, flows, routes, paths, colors, param_groups, size)
+
+
+def _paint_routes(region, origin, flows, routes) -> None:
+    on_edge = {Edge.TOP: lambda x, y: y == 0, Edge.BOTTOM: lambda x, y: y == region.height - 1,
+               Edge.LEFT: lambda x, y: x == 0, Edge.RIGHT: lambda x, y: x == region.width - 1}
+    for color, ops in region.paints.items():
+        root = flows.find(color)
+        painted_at: dict = {}
+        for rect, positions, edges, where in ops:
+            for v in rect:
+                chosen = positions
+                for e in edges:
+                    if on_edge[e.edge](v.x, v.y):
+                        chosen = e.positions
+                key = (origin.x + v.x, origin.y + v.y, root)
+                if key in routes:
+                    raise LayoutError(f"region '{region.name}': PE {tuple(v)} (local) is painted "
+                                      f"twice with {color!r}, at {painted_at[key]} and at {where}; "
+                                      "paint each PE and color once")
+                routes[key] = chosen
+                painted_at[key] = where
+
+
+def _port_routes(region, origin, flows, routes) -> None:
+    """A port's PEs route its color as its positions say; the compiler adds the edge side
+    (a stream's side is the host's, not a neighbour's). A port replaces paint there."""
+    for port in region.ports:
+        root = flows.find(port.color)
+        outside = frozenset() if port.stream is not None else frozenset({port.edge.direction})
+        for x, y in port.pes():
+            if port.kind == "input":
+                positions = tuple((outside, outputs) for _, outputs in port.positions)
+            else:
+                positions = tuple((inputs, outside) for inputs, _ in port.positions)
+            routes[(origin.x + x, origin.y + y, root)] = positions
+
+
+def _param_groups(region) -> list[tuple[list, dict]]:
+    """PEs of `region` that get the same params, with those params (set_param* in order)."""
+    names = sorted({name for _, name, _ in region.params})
+    n_pes = region.width * region.height
+    if not names:
+        return [([(i % region.width, i // region.width) for i in range(n_pes)], {})]
+    index = np.full((len(names), region.height, region.width), -1, np.int64)
+    for k, (rect, name, _) in enumerate(region.params):
+        index[names.index(name), rect.ul.y:rect.lr.y, rect.ul.x:rect.lr.x] = k
+    keys, inverse = np.unique(index.reshape(len(names), n_pes).T, axis=0, return_inverse=True)
+    groups = []
+    for g, key in enumerate(keys):
+        pes = [(int(i) % region.width, int(i) // region.width)
+               for i in np.flatnonzero(inverse.ravel() == g)]
+        params = {names[j]: region.params[k][2] for j, k in enumerate(key) if k >= 0}
+        groups.append((pes, params))
+    return groups
+
+
+def _flow_regions(flows, root, regions) -> str:
+    names = [r.name for r, _ in regions
+             if any(flows.find(c) == root for c in list(r.paints) + [p.color for p in r.ports])]
+    return "regions " + ", ".join(repr(n) for n in names) if names else "no region"
+
+
+def compile_sdk(layout: SdkLayout, out_prefix, jit):
+    p = layout.plan()
+    w, h = p.size
+    infos = tuple(RegionInfo(r.name, r.program.name, o.x, o.y, r.width, r.height)
+                  for r, o in p.regions)
+    kernel = RegionLayout(w, h, infos)
+    for r, pes, params in p.param_groups:
+        resolved = {k: PhysicalColor(p.color_of(v)) if isinstance(v, Color) else v
+                    for k, v in params.items()}
+        missing = r.program.required - set(resolved)
+        if missing:
+            raise LayoutError(f"region '{r.name}': PE {pes[0]} (local) has no value for param "
+                              f"{', '.join(sorted(missing))} of program '{r.program.name}'; "
+                              "set it with set_param_all / set_param_range / set_param")
+        o = r.rect.ul
+        for x, y in pes:
+            kernel.set_tile_code(o.x + x, o.y + y, r.program, resolved)
+    for y in range(h):
+        for x in range(w):
+            if kernel.owner[y, x] < 0:
+                kernel.set_tile_code(x, y, router_only)
+    for (x, y, root), positions in p.routes.items():
+        (rx, tx), more = positions[0], positions[1:]
+        switches = Switches(*(SwitchPos(rx=i, tx=o) for i, o in more)) if more else None
+        kernel.set_color_config(x, y, p.colors[root], rx=rx, tx=tx, switches=switches)
+    art = compile_layout(kernel, arch=layout.arch, fabric_dims=layout.platform.fabric_dims,
+                         fabric_offsets=(0, 0), memcpy=False, jit=jit)
+    art.streams = [StreamSpec(s.kind, s.index, s.port.region.rect.ul.x + s.port.pes()[0][0],
+                              s.port.region.rect.ul.y + s.port.pes()[0][1],
+                              p.color_of(s.port.color), s.port.name) for s in layout.streams]
+    art.symbols = _symbols(p, art)
+    art.regions = infos
+    if out_prefix is not None:
+        save(art, out_prefix)
+    return art
+
+
+def _symbols(p: Plan, art) -> list[SymbolInit]:
+    """Symbol values set from the layout, checked against each PE's program image."""
+    out = []
+    for r, o in p.regions:
+        for rect, name, values, grid in r.symbols:
+            pes = [(o.x + v.x, o.y + v.y) for v in rect]
+            rows = []
+            for (x, y) in pes:
+                image = art.pe_images[y * art.width + x]
+                var = image.symbol(name)
+                if var is None:
+                    raise LayoutError(f"region '{r.name}': set_symbol('{name}'): program "
+                                      f"'{r.program.name}' declares no symbol '{name}' "
+                                      f"(its symbols: {', '.join(v.name for v in image.vars if not v.name.startswith('__')) or 'none'})")
+                tile = values.reshape(-1) if grid is None else _tile(values, grid, r, x - o.x, y - o.y)
+                if tile.size != var.size:
+                    raise LayoutError(f"region '{r.name}': set_symbol('{name}') gives PE "
+                                      f"({x - o.x}, {y - o.y}) {tile.size} values; its '{name}' "
+                                      f"holds {var.size}")
+                rows.append(tile.astype(var.dtype))
+            out.append(SymbolInit(name, tuple(pes), np.stack(rows), r.name))
+    return out
+
+
+def _tile(values, grid, region, x, y) -> np.ndarray:
+    w, h = grid
+    tw, th = w // region.width, h // region.height
+    return values.reshape(h, w)[y * th:(y + 1) * th, x * tw:(x + 1) * tw].reshape(-1)
+
+
+def describe(p: Plan) -> str:
+    lay = p.layout
+    lines = [f"SdkLayout on {lay.arch}, fabric {lay.platform.fabric_dims[0]}x"
+             f"{lay.platform.fabric_dims[1]}, program box {p.size[0]}x{p.size[1]}", "regions:"]
+    for r, o in p.regions:
+        lines.append(f"  {r.name}: program '{r.program.name}', {r.width}x{r.height} at "
+                     f"({o.x}, {o.y})" + ("" if r.origin is not None else " (not placed)"))
+        for port in r.ports:
+            to = (f"-> {port.peer.name}" if port.kind == "output" else f"<- {port.peer.name}") \
+                if port.peer else f"{port.kind} stream {port.stream.index}" if port.stream else \
+                "not connected"
+            lines.append(f"    {port.kind} port {port.name}: {port.edge.name} edge, "
+                         f"{port.size} wavelets, color {p.color_of(port.color)}, {to}")
+    if p.paths:
+        lines.append("connections:")
+    for out_port, in_port, cells_per_pair in p.paths:
+        lines.append(f"  {out_port.name} -> {in_port.name}: color {p.color_of(out_port.color)}")
+        for cells in cells_per_pair:
+            steps = " ".join(direction_of(a, b)[0] for a, b in zip(cells, cells[1:]))
+            lines.append(f"    {cells[0]} {steps} {cells[-1]} ({len(cells) - 1} hops)")
+    if lay.streams:
+        lines.append("streams:")
+    for s in lay.streams:
+        o = s.port.region.rect.ul
+        x, y = s.port.pes()[0]
+        lines.append(f"  {s.kind} stream {s.index}: port {s.port.name} at PE ({o.x + x}, "
+                     f"{o.y + y}), color {p.color_of(s.port.color)}")
+    lines.append("colors: " + ", ".join(f"{p.flows.name(r)} -> {c}" for r, c in p.colors.items()))
+    return "\n".join(lines)
