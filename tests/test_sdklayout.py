@@ -468,12 +468,12 @@ def _load(path: Path):
     return module
 
 
-TUTORIALS = sorted(SDK_EXAMPLES.glob("sdklayout_0*.py"))
+TUTORIALS = sorted(SDK_EXAMPLES.glob("*.py"))
 
 
 @pytest.mark.parametrize("arch", ["wse2", "wse3"])
 @pytest.mark.parametrize("path", TUTORIALS, ids=[p.stem for p in TUTORIALS])
-def test_sdklayout_tutorial(path, arch, jit, tmp_path, capsys):
+def test_sdklayout_example(path, arch, jit, tmp_path, capsys):
     sys.path.insert(0, str(path.parent))     # sdklayout-04 imports sdklayout-03's program
     try:
         _load(path).main(["--arch", arch, "--out", str(tmp_path / "out")]

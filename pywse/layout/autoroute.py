@@ -1,7 +1,7 @@
 """Automatic routing for SdkLayout: paths between ports, and physical colors for flows.
 
 Paths: each connected pair of port PEs gets a shortest path (networkx A* over the free PEs of
-the fabric, Manhattan heuristic) that leaves the output port across its edge, enters the
+the fabric, Manhattan heuristic, ties broken toward the goal) that leaves the output port across its edge, enters the
 input port across its edge, never crosses a placed region, never meets its own flow at a
 router (that would merge it with itself), and prefers links and routers other flows do not
 use (a small extra cost per flow already there).
@@ -16,6 +16,7 @@ from __future__ import annotations
 from collections import defaultdict
 
 import networkx as nx
+import numpy as np
 
 from ..errors import RoutingError
 from .routing import OPPOSITE, STEP
@@ -25,6 +26,7 @@ WSE3_SWITCH_COLORS = (0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 12, 13, 16, 17, 20, 21)
 MARGIN = 2                               # free PEs around the regions a path may use
 SHARED_ROUTER_COST = 0.25                # per other flow already at a router
 SHARED_LINK_COST = 0.5                   # per other flow already on a link
+TIE_BREAK = 1.001
 _DIR_OF = {v: k for k, v in STEP.items()}
 
 
@@ -33,12 +35,12 @@ class Flows:
 
     def __init__(self):
         self._parent: dict = {}
-        self.order: list = []            # colors in first-seen order (deterministic output)
+        self.rank: dict = {}             # first-seen order: deterministic roots and output
 
     def add(self, color) -> None:
         if color not in self._parent:
             self._parent[color] = color
-            self.order.append(color)
+            self.rank[color] = len(self.rank)
 
     def find(self, color):
         self.add(color)
@@ -52,30 +54,37 @@ class Flows:
     def union(self, a, b) -> None:
         ra, rb = self.find(a), self.find(b)
         if ra != rb:
-            first, second = sorted((ra, rb), key=self.order.index)
+            first, second = sorted((ra, rb), key=self.rank.__getitem__)
             self._parent[second] = first
 
-    def members(self, root) -> list:
-        return [c for c in self.order if self.find(c) == root]
+    def groups(self) -> dict:
+        """Each flow's root -> its colors, in first-seen order."""
+        out: dict = {}
+        for c in self.rank:
+            out.setdefault(self.find(c), []).append(c)
+        return out
 
     def name(self, root) -> str:
-        return " = ".join(map(repr, self.members(root)))
+        return " = ".join(map(repr, self.groups()[root]))
 
 
 class Router:
     """Finds paths over the free PEs of a box of the fabric around the regions."""
 
-    def __init__(self, fabric_dims, occupied, box):
-        """`occupied(x, y)`: the region at a PE or None; `box`: (x0, y0, x1, y1), exclusive."""
-        x0, y0, x1, y1 = box
-        self.box, self.occupied = box, occupied
-        self.graph = nx.DiGraph()
-        free = [(x, y) for y in range(y0, y1) for x in range(x0, x1) if occupied(x, y) is None]
-        self.graph.add_nodes_from(free)
-        for (x, y) in free:
-            for d, (dx, dy) in STEP.items():
-                if (x + dx, y + dy) in self.graph:
-                    self.graph.add_edge((x, y), (x + dx, y + dy))
+    def __init__(self, fabric_dims, occupied, free: np.ndarray, origin):
+        """`occupied(x, y)`: the region at a PE or None; `free[y, x]`: PE (x0 + x, y0 + y)
+        is outside every region, for the box of the fabric at `origin` = (x0, y0)."""
+        x0, y0 = origin
+        self.occupied = occupied
+        self.graph = nx.Graph()           # an edge per pair of free neighbours (both ways)
+        ys, xs = np.nonzero(free)
+        self.graph.add_nodes_from(zip((xs + x0).tolist(), (ys + y0).tolist()))
+        for dx, dy in ((1, 0), (0, 1)):
+            both = free[:free.shape[0] - dy, :free.shape[1] - dx] & free[dy:, dx:]
+            ys, xs = np.nonzero(both)
+            a = list(zip((xs + x0).tolist(), (ys + y0).tolist()))
+            b = list(zip((xs + x0 + dx).tolist(), (ys + y0 + dy).tolist()))
+            self.graph.add_edges_from(zip(a, b))
         self.fabric_dims = fabric_dims
         self.flows_at: dict[tuple[int, int], set] = defaultdict(set)
         self.link_use: dict[tuple, int] = defaultdict(int)
@@ -117,7 +126,7 @@ class Router:
                                    f"faces region '{other.name}' across its {port.edge.name} "
                                    "edge: no room for a path; move a region")
         try:
-            middle = nx.astar_path(self.graph, first, last, _manhattan, weight=self._weight(flow))
+            middle = nx.astar_path(self.graph, first, last, _toward, weight=self._weight(flow))
         except (nx.NetworkXNoPath, nx.NodeNotFound):
             raise RoutingError(f"{what}: no path from {first} to {last}: "
                                f"{self._blockers(first, last, out_port.region, in_port.region)}") from None
@@ -149,8 +158,10 @@ class Router:
         return hops
 
 
-def _manhattan(a, b) -> int:
-    return abs(a[0] - b[0]) + abs(a[1] - b[1])
+def _toward(a, b) -> float:
+    """The Manhattan distance, a hair inflated so that among equally short partial paths A*
+    extends the one nearest the goal first (it would otherwise widen every tie)."""
+    return (abs(a[0] - b[0]) + abs(a[1] - b[1])) * TIE_BREAK
 
 
 def direction_of(a, b) -> str:
@@ -170,32 +181,36 @@ def allocate(flows: Flows, routers: dict, apart: list[list], switched: set, arch
     for group in apart:
         for r in group:
             neighbours[r] |= set(group) - {r}
-    roots = [c for c in flows.order if flows.find(c) == c]
+    groups = flows.groups()
     color: dict = {}
-    for r in roots:
-        fixed = {m.id for m in flows.members(r) if m.id is not None}
+    for r, members in groups.items():
+        fixed = {m.id for m in members if m.id is not None}
         if len(fixed) > 1:
             raise RoutingError(f"flow {flows.name(r)} joins colors {sorted(fixed)}: a connection "
                                "carries one color end to end; use one of them (or a symbolic one)")
         if fixed:
             color[r] = fixed.pop()
-    candidates = {r: [c for c in ASSIGNABLE if not (arch == "wse3" and r in switched)
-                      or c in WSE3_SWITCH_COLORS] for r in roots}
-    todo = [r for r in roots if r not in color]
+    taken: dict = defaultdict(set)       # flow -> colors its neighbours already have
+    for r, c in color.items():
+        for n in neighbours[r]:
+            taken[n].add(c)
+    todo = {r: k for k, r in enumerate(groups) if r not in color}
     while todo:
-        best = max(todo, key=lambda r: (len({color[n] for n in neighbours[r] if n in color}),
-                                        len(neighbours[r]), -todo.index(r)))
-        taken = {color[n] for n in neighbours[best] if n in color}
-        free = [c for c in candidates[best] if c not in taken]
+        best = max(todo, key=lambda r: (len(taken[r]), len(neighbours[r]), -todo[r]))
+        allowed = WSE3_SWITCH_COLORS if arch == "wse3" and best in switched else ASSIGNABLE
+        free = [c for c in ASSIGNABLE if c in allowed and c not in taken[best]]
         if not free:
-            raise RoutingError(_out_of_colors(flows, routers, best, neighbours, color, where_of,
-                                              candidates[best]))
+            candidates = [c for c in ASSIGNABLE if c in allowed]
+            raise RoutingError(_out_of_colors(flows, routers, best, neighbours, where_of,
+                                              candidates))
         color[best] = free[0]
-        todo.remove(best)
+        for n in neighbours[best]:
+            taken[n].add(free[0])
+        del todo[best]
     return color
 
 
-def _out_of_colors(flows, routers, root, neighbours, color, where_of, candidates) -> str:
+def _out_of_colors(flows, routers, root, neighbours, where_of, candidates) -> str:
     busiest = max((pe for pe, roots in routers.items() if root in roots),
                   key=lambda pe: len(routers[pe]), default=None)
     meet = sorted({flows.name(n) for n in neighbours[root]})

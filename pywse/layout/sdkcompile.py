@@ -143,9 +143,11 @@ def plan(layout: SdkLayout) -> Plan:
     for r, o in regions:
         _paint_routes(r, o, flows, routes)
         _port_routes(r, o, flows, routes)
-    box = (max(0, min(o.x for _, o in regions) - MARGIN), max(0, min(o.y for _, o in regions) - MARGIN),
-           min(fx, w + MARGIN), min(fy, h + MARGIN))
-    router = Router((fx, fy), occupied, box)
+    x0 = max(0, min(o.x for _, o in regions) - MARGIN)
+    y0 = max(0, min(o.y for _, o in regions) - MARGIN)
+    free = np.ones((min(fy, h + MARGIN) - y0, min(fx, w + MARGIN) - x0), bool)
+    free[:h - y0, :w - x0] = owner[y0:, x0:] < 0
+    router = Router((fx, fy), occupied, free, (x0, y0))
     for (x, y, root) in routes:          # painted routes and ports hold their routers
         router.flows_at[(x, y)].add(root)
     paths = []
@@ -327,8 +329,7 @@ def describe(p: Plan) -> str:
     for out_port, in_port, cells_per_pair in p.paths:
         lines.append(f"  {out_port.name} -> {in_port.name}: color {p.color_of(out_port.color)}")
         for cells in cells_per_pair:
-            steps = " ".join(direction_of(a, b)[0] for a, b in zip(cells, cells[1:]))
-            lines.append(f"    {cells[0]} {steps} {cells[-1]} ({len(cells) - 1} hops)")
+            lines.append(f"    {cells[0]} {_steps(cells)} {cells[-1]} ({len(cells) - 1} hops)")
     if lay.streams:
         lines.append("streams:")
     for s in lay.streams:
@@ -336,5 +337,18 @@ def describe(p: Plan) -> str:
         x, y = s.port.pes()[0]
         lines.append(f"  {s.kind} stream {s.index}: port {s.port.name} at PE ({o.x + x}, "
                      f"{o.y + y}), color {p.color_of(s.port.color)}")
-    lines.append("colors: " + ", ".join(f"{p.flows.name(r)} -> {c}" for r, c in p.colors.items()))
+    lines.append("colors:")
+    lines += [f"  {c:2d}: {p.flows.name(r)}" for r, c in sorted(p.colors.items(), key=lambda i: i[1])]
     return "\n".join(lines)
+
+
+def _steps(cells) -> str:
+    """A path's hops as runs: 'E, S x2, E x10'."""
+    runs: list[list] = []
+    for a, b in zip(cells, cells[1:]):
+        d = direction_of(a, b)[0]
+        if runs and runs[-1][0] == d:
+            runs[-1][1] += 1
+        else:
+            runs.append([d, 1])
+    return ", ".join(d if n == 1 else f"{d} x{n}" for d, n in runs)

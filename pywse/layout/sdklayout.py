@@ -127,7 +127,7 @@ class Color:
     free physical color) or physical by number (`Color(3)`). `region.color(name)` makes one
     scoped to a region: two regions' `color('tx')` are different colors."""
 
-    __slots__ = ("name", "scope", "id")
+    __slots__ = ("name", "scope", "id", "_key", "_hash")
 
     def __init__(self, name, *, scope: str | None = None):
         if isinstance(name, str):
@@ -143,18 +143,17 @@ class Color:
                                   f"({e})") from None
             self.name = None
         self.scope = scope
-
-    def _key(self):
-        return (self.name, self.scope, self.id)
+        self._key = (self.name, scope, self.id)
+        self._hash = hash(self._key)
 
     def __eq__(self, other):
-        return isinstance(other, Color) and self._key() == other._key()
+        return isinstance(other, Color) and self._key == other._key
 
     def __hash__(self):
-        return hash(self._key())
+        return self._hash
 
     def __reduce__(self):
-        return (_make_color, self._key())
+        return (_make_color, self._key)
 
     def __repr__(self) -> str:
         if self.id is not None:
@@ -290,6 +289,7 @@ class CodeRegion:
             raise LayoutError(f"region '{self.name}': {what}: program '{self.program.name}' has "
                               f"no param {name!r} (its params: {known})")
         self.params.append((rect, name, value))
+        self.layout.changed()
 
     def set_param(self, pe, name, value=_UNSET) -> None:
         """Set param `name` (or the param named after a Color) on one PE (local coords)."""
@@ -307,6 +307,7 @@ class CodeRegion:
     def set_symbol(self, pe, name: str, values) -> None:
         """Initial value of symbol `name` on one PE (its whole array, row-major)."""
         self.symbols.append((self._local(pe, "set_symbol"), name, np.asarray(values), None))
+        self.layout.changed()
 
     def set_symbol_all(self, name: str, values, width: int | None = None,
                        height: int | None = None) -> None:
@@ -329,6 +330,7 @@ class CodeRegion:
                     f"have {w * h} elements (got {values.size}) and split evenly over the "
                     f"{self.width}x{self.height} region")
         self.symbols.append((self._all(), name, values, grid))
+        self.layout.changed()
 
     # -- routes --------------------------------------------------------------------------
     def _paint(self, rect: IntRectangle, color, positions, what: str, edges=()) -> None:
@@ -340,6 +342,7 @@ class CodeRegion:
                                   "RoutingPosition needs both set_input and set_output (only "
                                   "ports leave one side to the compiler)")
         self.paints.setdefault(color, []).append((rect, frozen, tuple(edges), caller()))
+        self.layout.changed()
 
     def paint(self, pe, color, positions) -> None:
         """Route `color` through one PE (local coords); several positions are switch
@@ -387,6 +390,7 @@ class CodeRegion:
             raise LayoutError(f"{what}: {clash[0]!r} already uses {color!r} on the {edge.name} "
                               "edge")
         self.ports.append(port)
+        self.layout.changed()
         return port
 
     def create_input_port(self, color, edge: Edge, positions, size: int,
@@ -413,6 +417,7 @@ class CodeRegion:
             raise LayoutError(f"region '{self.name}' ({self.width}x{self.height}) placed at "
                               f"({origin.x}, {origin.y}) does not fit on the {fx}x{fy} fabric")
         self.origin = origin
+        self.layout.changed()
         other = self.layout.overlapping(self)
         if other is not None:
             self.origin = None
@@ -492,7 +497,7 @@ class SdkLayout:
                               f"and {n_in} PEs; connected ports must span as many")
         out_port.peer, in_port.peer = in_port, out_port
         self.connections.append((out_port, in_port, caller()))
-        self._plan = None
+        self.changed()
 
     def _stream(self, port: Port, kind: str) -> Stream:
         what = f"create_{kind}_stream"
@@ -511,7 +516,7 @@ class SdkLayout:
         stream = Stream(kind, index, port)
         port.stream = stream
         self.streams.append(stream)
-        self._plan = None
+        self.changed()
         return stream
 
     def create_input_stream(self, port: Port) -> Stream:
@@ -522,10 +527,15 @@ class SdkLayout:
         """A device-to-host stream out of a one-PE output port (`runtime.receive`)."""
         return self._stream(port, "output")
 
+    def changed(self) -> None:
+        """Forget the plan: a region, port, connection or stream changed."""
+        self._plan = None
+
     def plan(self):
         """Placement, paths and colors (cached until the layout changes)."""
-        from .sdkcompile import plan
-        self._plan = plan(self)
+        if self._plan is None:
+            from .sdkcompile import plan
+            self._plan = plan(self)
         return self._plan
 
     def compile(self, out_prefix: str | None = "out", jit: bool | None = None):
