@@ -1,10 +1,13 @@
 """The SDK's two steps: `pywse compile` a layout, then run the host script in another process.
 
-`pywse run` runs an unchanged Cerebras run.py with the SDK's module names aliased to pywse in
-that process only.
+Every example's docstring shows both commands (the flags of the original commands_wse3.sh);
+they are run here as written, with `out` in a temporary directory. `pywse run` runs an
+unchanged Cerebras run.py with the SDK's module names aliased to pywse in that process only.
 """
+import ast
 import importlib.util
 import os
+import shlex
 import subprocess
 import sys
 import textwrap
@@ -17,7 +20,56 @@ from pywse.tools.cli import main as cli_main
 from pywse.tools.run import run_script
 
 ROOT = Path(__file__).resolve().parent.parent
+EXAMPLES = sorted((ROOT / "examples").glob("*.py"))
 ENV = {**os.environ, "PYWSE_JIT": "0", "PYTHONPATH": str(ROOT)}
+
+
+def shell(command: str, out: Path, cwd: Path) -> subprocess.CompletedProcess:
+    """Run one documented command line (`pywse ...` or `python ...`) with `out` moved into
+    a temporary directory, in a process of its own."""
+    argv = [str(out) if a == "out" else f"-o={out}" if a == "-o=out" else a
+            for a in shlex.split(command)]
+    head = {"pywse": [sys.executable, "-m", "pywse"], "python": [sys.executable]}[argv[0]]
+    return subprocess.run(head + argv[1:], cwd=cwd, env=ENV, capture_output=True, text=True)
+
+
+def documented_steps(path: Path) -> tuple[str, str]:
+    """The `pywse compile ...` and `python examples/... --name out ...` lines of a docstring."""
+    doc = ast.get_docstring(ast.parse(path.read_text())).replace("\\\n", " ")
+    lines = [line.strip() for line in doc.splitlines()]
+    compile_ = [line for line in lines if line.startswith("pywse compile ")]
+    run = [line for line in lines if line.startswith("python examples/") and "--name out" in line]
+    assert len(compile_) == 1 and len(run) == 1, f"{path.name}: document both steps once each"
+    return compile_[0], run[0]
+
+
+# -- every example, in two processes ----------------------------------------------------------
+
+@pytest.mark.parametrize("path", EXAMPLES, ids=[p.stem for p in EXAMPLES])
+def test_example_in_two_steps(path, tmp_path):
+    compile_, run = documented_steps(path)
+    assert f"examples/{path.name} " in compile_ and "--arch=wse3" in compile_
+    out = tmp_path / "out"
+    res = shell(compile_, out, ROOT)
+    assert res.returncode == 0, res.stderr
+    assert (out / "out.json").is_file()
+    res = shell(run, out, ROOT)
+    assert res.returncode == 0 and "SUCCESS" in res.stdout, res.stdout + res.stderr
+
+
+def test_step_two_loads_and_does_not_compile(tmp_path):
+    """`--name` names what `pywse compile` wrote; a directory without it is an error."""
+    res = shell(f"python examples/gemv_04_params.py --name {tmp_path / 'nothing'}", tmp_path,
+                ROOT)
+    assert res.returncode != 0 and "SUCCESS" not in res.stdout
+    assert "nothing/out.json" in res.stderr
+
+
+def test_step_two_takes_no_arch(tmp_path):
+    """The arch is chosen at compile time; giving one with --name is refused."""
+    res = shell(f"python examples/gemv_01_complete_program.py --name {tmp_path} --arch wse2",
+                tmp_path, ROOT)
+    assert res.returncode == 2 and "not allowed with argument --name" in res.stderr
 
 
 # -- pywse run: an unchanged host script ------------------------------------------------------
