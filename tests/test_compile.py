@@ -204,3 +204,11 @@ def test_loading_an_out_dir_whose_layout_file_moved(tmp_path):
     layout_file.rename(tmp_path / "elsewhere.py")
     with pytest.raises(pw.LayoutError, match=r"was compiled from .*lay\.py, which no longer exists"):
         pw.SdkRuntime(str(tmp_path / "o"))
+
+
+def test_cli_names_a_missing_param(tmp_path, capsys):
+    (tmp_path / "lay.py").write_text("def layout(M, N, k=1):\n    raise AssertionError\n")
+    assert cli_main(["compile", str(tmp_path / "lay.py"), "--params=M:4", "-o",
+                     str(tmp_path / "o")]) == 1
+    err = capsys.readouterr().err
+    assert "layout() needs param N; pass it as --params=N:<value>" in err

@@ -91,6 +91,12 @@ def compile_command(args: argparse.Namespace) -> int:
         if not isinstance(layout, Layout):
             accepted = inspect.signature(layout).parameters
             takes_all = any(p.kind is p.VAR_KEYWORD for p in accepted.values())
+            missing = [name for name, p in accepted.items() if name not in params
+                       and p.default is p.empty and p.kind not in (p.VAR_KEYWORD, p.VAR_POSITIONAL)]
+            if missing:
+                raise PywseError(f"{args.layout_file}: layout() needs param "
+                                 f"{', '.join(missing)}; pass it as --params="
+                                 f"{','.join(f'{m}:<value>' for m in missing)} (as cslc does)")
             layout = layout(**{k: v for k, v in params.items() if takes_all or k in accepted})
         layout.source_file = str(module.__file__)
         layout.source_module = module.__name__
