@@ -7,6 +7,7 @@ unchanged Cerebras run.py with the SDK's module names aliased to pywse in that p
 import ast
 import importlib.util
 import os
+import re
 import shlex
 import subprocess
 import sys
@@ -220,3 +221,48 @@ def test_a_missing_script_is_a_clear_error(tmp_path):
     assert "pywse run: error: host script 'nothere.py' does not exist" in res.stderr
     with pytest.raises(pw.ScriptError, match="is a directory"):
         run_script(tmp_path)
+
+
+# -- docs/porting.md: its worked example, command by command ---------------------------------
+
+def test_the_porting_page_runs_as_written(tmp_path):
+    """The page's files (```python blocks headed `# <file>.py: ...`) and every command of its
+    ```bash blocks, in order; between the blocks, run.py gets the page's changed import."""
+    page = (ROOT / "docs" / "porting.md").read_text()
+    blocks = re.findall(r"```(\w+)\n(.*?)```", page, re.S)
+    files = {m.group(1): code for lang, code in blocks if lang == "python"
+             for m in [re.match(r"# (\w+\.py): ", code)] if m}
+    assert set(files) == {"layout.py", "run.py"}
+    for name, code in files.items():
+        (tmp_path / name).write_text(code)
+    (new_import,) = [code for lang, code in blocks
+                     if lang == "python" and code.startswith("from pywse.sdkruntime import")]
+    first, second = [code.strip().splitlines() for lang, code in blocks if lang == "bash"]
+    assert [c.split()[:2] for c in first] == [["pywse", "compile"], ["pywse", "run"]]
+    assert second == ["python run.py --name out"]
+
+    for command in first:
+        res = shell(command, tmp_path / "out", tmp_path)
+        assert res.returncode == 0, f"{command}\n{res.stderr}"
+    assert "SUCCESS!" in res.stdout
+
+    run_py = tmp_path / "run.py"
+    sdk_import = "from cerebras.sdk.runtime.sdkruntimepybind import"
+    lines = [new_import if line.startswith(sdk_import) else line + "\n"
+             for line in run_py.read_text().splitlines()]
+    assert lines.count(new_import) == 1
+    run_py.write_text("".join(lines))
+    res = shell(second[0], tmp_path / "out", tmp_path)
+    assert res.returncode == 0 and "SUCCESS!" in res.stdout, res.stderr
+
+
+def test_the_readme_shows_an_examples_documented_steps():
+    """README's two-step commands are those of the example's docstring (run above)."""
+    readme = (ROOT / "README.md").read_text()
+    commands = [line for code in re.findall(r"```bash\n(.*?)```", readme, re.S)
+                for line in code.splitlines()
+                if line.startswith("pywse compile examples/") or "--name out" in line]
+    compile_, run = commands
+    example = ROOT / compile_.split()[2]
+    assert [shlex.split(c) for c in documented_steps(example)] == [shlex.split(compile_),
+                                                                   shlex.split(run)]
