@@ -7,6 +7,14 @@ alternate with the PE's column (row) parity. Block/unblock handshakes between th
 generations apart: a PE does not send again until it has forwarded, and does not accept a
 neighbour's next value until it has started the next generation.
 
+The SDK's two steps, with the flags of the original's commands_wse3.sh:
+
+    pywse compile examples/game_of_life.py --arch=wse3 --fabric-dims=19,14 \\
+        --fabric-offsets=4,1 --params=x_dim:12,y_dim:12 --memcpy --channels=1 -o out
+    python examples/game_of_life.py --name out --initial-state glider --iters 20
+
+or both in one run (it compiles into a temporary directory first):
+
     python examples/game_of_life.py [--arch wse2|wse3] [--no-jit] [--iters N]
                                     [--initial-state glider|random] [--show-ascii-animation]
 
@@ -190,11 +198,12 @@ def pe_program(p, *, memcpy_params, is_east_edge: bool, is_west_edge: bool,
     p.block(fwd_east_west)    # unblocked by the first sync_fwd
 
 
-def make_layout(x_dim: int, y_dim: int) -> pw.Layout:
+def layout(x_dim: int, y_dim: int) -> pw.Layout:
+    """The layout.csl twin; its arguments are the compile params."""
     east_0, east_1, west_0, west_1 = (pw.Color(c) for c in range(4))
     south_0, south_1, north_0, north_1 = (pw.Color(c) for c in range(4, 8))
-    layout = pw.Layout(x_dim, y_dim)
-    memcpy = layout.memcpy()
+    lay = pw.Layout(x_dim, y_dim)
+    memcpy = lay.memcpy()
     x_colors = [dict(send_east_color=east_0, send_west_color=west_1,      # even columns
                      recv_east_color=west_0, recv_west_color=east_1),
                 dict(send_east_color=east_1, send_west_color=west_0,      # odd columns
@@ -205,10 +214,10 @@ def make_layout(x_dim: int, y_dim: int) -> pw.Layout:
                      recv_south_color=north_1, recv_north_color=south_0)]
     for x in range(x_dim):
         for y in range(y_dim):
-            layout.set_tile_code(x, y, pe_program, memcpy_params=memcpy.get_params(x),
-                                 is_west_edge=x == 0, is_east_edge=x == x_dim - 1,
-                                 is_north_edge=y == 0, is_south_edge=y == y_dim - 1,
-                                 **x_colors[x % 2], **y_colors[y % 2])
+            lay.set_tile_code(x, y, pe_program, memcpy_params=memcpy.get_params(x),
+                              is_west_edge=x == 0, is_east_edge=x == x_dim - 1,
+                              is_north_edge=y == 0, is_south_edge=y == y_dim - 1,
+                              **x_colors[x % 2], **y_colors[y % 2])
     out_of, into = [pw.RAMP], [pw.RAMP]
     for x in range(x_dim):
         for y in range(y_dim):
@@ -221,9 +230,9 @@ def make_layout(x_dim: int, y_dim: int) -> pw.Layout:
                                             (mine_w, theirs_w, pw.WEST, pw.EAST),
                                             (mine_s, theirs_s, pw.SOUTH, pw.NORTH),
                                             (mine_n, theirs_n, pw.NORTH, pw.SOUTH)):
-                layout.set_color_config(x, y, mine, rx=out_of, tx=[out])
-                layout.set_color_config(x, y, theirs, rx=[back], tx=into)
-    return layout
+                lay.set_color_config(x, y, mine, rx=out_of, tx=[out])
+                lay.set_color_config(x, y, theirs, rx=[back], tx=into)
+    return lay
 
 
 def create_initial_state(state_type: str, x_dim: int, y_dim: int) -> np.ndarray:
@@ -260,31 +269,14 @@ def game_of_life_ref(initial_state: np.ndarray, num_generations: int) -> np.ndar
     return ref
 
 
-def main(argv=None) -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--arch", default="wse3", choices=["wse2", "wse3"])
-    parser.add_argument("--no-jit", action="store_true", help="run task bodies as plain Python")
-    parser.add_argument("--name", help="compile output directory (default: a temporary one)")
-    parser.add_argument("--iters", type=int, default=20, help="number of generations")
-    parser.add_argument("--initial-state", choices=["glider", "random"], default="glider")
-    parser.add_argument("--show-ascii-animation", action="store_true")
-    args = parser.parse_args(argv)
-    params = {"x_dim": 12, "y_dim": 12}
-    with tempfile.TemporaryDirectory(prefix="pywse-gol-") as tmp:
-        out_dir = args.name or tmp
-        pw.compile(make_layout(**params), arch=args.arch, fabric_dims=(19, 14),
-                   fabric_offsets=(4, 1), memcpy=True, channels=1, params=params, out_dir=out_dir)
-        run(out_dir, jit=not args.no_jit, iters=args.iters, initial=args.initial_state,
-            show=args.show_ascii_animation)
-
-
-def run(out_dir: str, jit: bool, iters: int, initial: str, show: bool) -> None:
-    """The host side, as in the original run.py."""
-    with open(f"{out_dir}/out.json", encoding="utf-8") as json_file:
+def run(name: str, jit: bool | None = None, iters: int = 20, initial: str = "glider",
+        show: bool = False) -> None:
+    """The host side, as in the original run.py, on the compile output directory `name`."""
+    with open(f"{name}/out.json", encoding="utf-8") as json_file:
         params = json.load(json_file)["params"]
     x_dim, y_dim = int(params["x_dim"]), int(params["y_dim"])
     initial_state = create_initial_state(initial, x_dim, y_dim)
-    runner = SdkRuntime(out_dir, jit=jit)
+    runner = SdkRuntime(name, jit=jit)
     states_symbol = runner.get_id("states")
     runner.load()
     runner.run()
@@ -304,6 +296,28 @@ def run(out_dir: str, jit: bool, iters: int, initial: str, show: bool) -> None:
             print("\n".join(" ".join("#" if c else "." for c in row) for row in all_states[:, :, gen]))
     np.testing.assert_equal(game_of_life_ref(initial_state, iters), all_states)
     print("SUCCESS!")
+
+
+def main(argv=None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    step = parser.add_mutually_exclusive_group()
+    step.add_argument("--name", help="run on this `pywse compile` output directory")
+    step.add_argument("--arch", default="wse3", choices=["wse2", "wse3"],
+                      help="compile for this arch into a temporary directory, then run")
+    parser.add_argument("--no-jit", action="store_true", help="run task bodies as plain Python")
+    parser.add_argument("--iters", type=int, default=20, help="number of generations")
+    parser.add_argument("--initial-state", choices=["glider", "random"], default="glider")
+    parser.add_argument("--show-ascii-animation", action="store_true")
+    args = parser.parse_args(argv)
+    jit = False if args.no_jit else None    # None: the compile's choice, then PYWSE_JIT
+
+    if args.name:
+        run(args.name, jit, args.iters, args.initial_state, args.show_ascii_animation)
+        return
+    with tempfile.TemporaryDirectory(prefix="pywse-gol-") as out:
+        pw.compile(layout, arch=args.arch, fabric_dims=(19, 14), fabric_offsets=(4, 1),
+                   memcpy=True, channels=1, params={"x_dim": 12, "y_dim": 12}, out_dir=out)
+        run(out, jit, args.iters, args.initial_state, args.show_ascii_animation)
 
 
 if __name__ == "__main__":

@@ -5,12 +5,15 @@ gemv-03 with the matrix dimensions M and N turned into params: the compile step 
 hands them to the PE program. The host does not hard-code M and N either: it reads them back
 from `out.json` in the compile output directory and loads the program from that directory.
 
-    python examples/gemv_04_params.py [--arch wse2|wse3] [--no-jit] [--name OUT_DIR]
-
-The layout can also be compiled with the command line twin of cslc:
+The SDK's two steps, with the flags of the original's commands_wse3.sh:
 
     pywse compile examples/gemv_04_params.py --arch=wse3 --fabric-dims=8,3 \\
         --fabric-offsets=4,1 --params=M:4,N:6 -o out --memcpy --channels 1
+    python examples/gemv_04_params.py --name out
+
+or both in one run (it compiles into a temporary directory first):
+
+    python examples/gemv_04_params.py [--arch wse2|wse3] [--no-jit]
 """
 import argparse
 import json
@@ -55,10 +58,8 @@ def layout(M: int, N: int) -> pw.Layout:
     return lay
 
 
-def run(name: str, arch: str, jit: bool) -> None:
-    pw.compile(layout, arch=arch, fabric_dims=(8, 3), fabric_offsets=(4, 1), memcpy=True,
-               channels=1, params={"M": 4, "N": 6}, out_dir=name)
-
+def run(name: str, jit: bool | None = None) -> None:
+    """The host side, as in the original run.py, on the compile output directory `name`."""
     # The host learns the matrix dimensions from the compile metadata.
     with open(Path(name) / "out.json", encoding="utf-8") as json_file:
         compile_data = json.load(json_file)
@@ -88,21 +89,26 @@ def run(name: str, arch: str, jit: bool) -> None:
     runner.stop()
 
     np.testing.assert_allclose(y_result, y_expected, atol=0.01, rtol=0)
+    print("SUCCESS!")
 
 
 def main(argv=None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--arch", default="wse3", choices=["wse2", "wse3"])
+    step = parser.add_mutually_exclusive_group()
+    step.add_argument("--name", help="run on this `pywse compile` output directory")
+    step.add_argument("--arch", default="wse3", choices=["wse2", "wse3"],
+                      help="compile for this arch into a temporary directory, then run")
     parser.add_argument("--no-jit", action="store_true", help="run task bodies as plain Python")
-    parser.add_argument("--name", help="compile output directory (default: a temporary one)")
     args = parser.parse_args(argv)
+    jit = False if args.no_jit else None    # None: the compile's choice, then PYWSE_JIT
 
     if args.name:
-        run(args.name, args.arch, not args.no_jit)
-    else:
-        with tempfile.TemporaryDirectory(prefix="gemv_04_") as name:
-            run(name, args.arch, not args.no_jit)
-    print("SUCCESS!")
+        run(args.name, jit)
+        return
+    with tempfile.TemporaryDirectory(prefix="pywse-gemv04-") as out:
+        pw.compile(layout, arch=args.arch, fabric_dims=(8, 3), fabric_offsets=(4, 1),
+                   memcpy=True, channels=1, params={"M": 4, "N": 6}, out_dir=out)
+        run(out, jit)
 
 
 if __name__ == "__main__":

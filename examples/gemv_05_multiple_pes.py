@@ -4,7 +4,15 @@ A row of `width` PEs runs the same program (params M, N) with the memcpy params 
 the host copies the same A, x, b to every PE (`np.tile`) over a width x 1 region, launches
 `compute` on all of them, and reads every PE's y back.
 
-    python examples/gemv_05_multiple_pes.py [--arch wse2|wse3] [--no-jit] [--name OUT_DIR]
+The SDK's two steps, with the flags of the original's commands_wse3.sh:
+
+    pywse compile examples/gemv_05_multiple_pes.py --arch=wse3 --fabric-dims=11,3 \\
+        --fabric-offsets=4,1 --params=M:4,N:6,width:4 -o out --memcpy --channels 1
+    python examples/gemv_05_multiple_pes.py --name out
+
+or both in one run (it compiles into a temporary directory first):
+
+    python examples/gemv_05_multiple_pes.py [--arch wse2|wse3] [--no-jit]
 """
 import argparse
 import json
@@ -41,6 +49,7 @@ def pe_program(p, *, memcpy_params, M: int, N: int):
 
 
 def layout(M: int, N: int, width: int) -> pw.Layout:
+    """The layout.csl twin; its arguments are the compile params."""
     lay = pw.Layout(width, 1)            # PE coordinates are (column, row)
     memcpy = lay.memcpy()
     for x in range(width):
@@ -48,22 +57,9 @@ def layout(M: int, N: int, width: int) -> pw.Layout:
     return lay
 
 
-def main(argv=None) -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--arch", default="wse3", choices=["wse2", "wse3"])
-    parser.add_argument("--no-jit", action="store_true", help="run task bodies as plain Python")
-    parser.add_argument("--name", help="compile output directory (default: a temporary one)")
-    args = parser.parse_args(argv)
-    with tempfile.TemporaryDirectory(prefix="pywse-gemv05-") as tmp:
-        out_dir = args.name or tmp
-        pw.compile(layout, arch=args.arch, fabric_dims=(11, 3), fabric_offsets=(4, 1),
-                   memcpy=True, channels=1, params={"M": 4, "N": 6, "width": 4}, out_dir=out_dir)
-        run(out_dir, jit=not args.no_jit)
-
-
-def run(out_dir: str, jit: bool) -> None:
-    """The host side, as in the original run.py."""
-    with open(f"{out_dir}/out.json", encoding="utf-8") as json_file:
+def run(name: str, jit: bool | None = None) -> None:
+    """The host side, as in the original run.py, on the compile output directory `name`."""
+    with open(f"{name}/out.json", encoding="utf-8") as json_file:
         compile_data = json.load(json_file)
     N = int(compile_data["params"]["N"])
     M = int(compile_data["params"]["M"])
@@ -73,7 +69,7 @@ def run(out_dir: str, jit: bool) -> None:
     b = np.full(shape=M, fill_value=2.0, dtype=np.float32)
     y_expected = A.reshape(M, N) @ x + b
 
-    runner = SdkRuntime(out_dir, jit=jit)
+    runner = SdkRuntime(name, jit=jit)
     A_symbol = runner.get_id("A")
     x_symbol = runner.get_id("x")
     b_symbol = runner.get_id("b")
@@ -92,6 +88,25 @@ def run(out_dir: str, jit: bool) -> None:
 
     np.testing.assert_allclose(y_result, np.tile(y_expected, width), atol=0.01, rtol=0)
     print("SUCCESS!")
+
+
+def main(argv=None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    step = parser.add_mutually_exclusive_group()
+    step.add_argument("--name", help="run on this `pywse compile` output directory")
+    step.add_argument("--arch", default="wse3", choices=["wse2", "wse3"],
+                      help="compile for this arch into a temporary directory, then run")
+    parser.add_argument("--no-jit", action="store_true", help="run task bodies as plain Python")
+    args = parser.parse_args(argv)
+    jit = False if args.no_jit else None    # None: the compile's choice, then PYWSE_JIT
+
+    if args.name:
+        run(args.name, jit)
+        return
+    with tempfile.TemporaryDirectory(prefix="pywse-gemv05-") as out:
+        pw.compile(layout, arch=args.arch, fabric_dims=(11, 3), fabric_offsets=(4, 1),
+                   memcpy=True, channels=1, params={"M": 4, "N": 6, "width": 4}, out_dir=out)
+        run(out, jit)
 
 
 if __name__ == "__main__":

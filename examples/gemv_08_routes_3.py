@@ -7,7 +7,16 @@ route cannot both receive and send on one color at one PE, so even and odd colum
 colors (a checkerboard), and each middle PE adds what arrives to its own y on the way
 (`fadds(fabout, y, fabin)`). The right column holds the result.
 
-    python examples/gemv_08_routes_3.py [--arch wse2|wse3] [--no-jit] [--name OUT_DIR]
+The SDK's two steps, with the flags of the original's commands_wse3.sh:
+
+    pywse compile examples/gemv_08_routes_3.py --arch=wse3 --fabric-dims=11,5 \\
+        --fabric-offsets=4,1 --params=kernel_x_dim:4,kernel_y_dim:3,M:6,N:8 -o out \\
+        --memcpy --channels 1
+    python examples/gemv_08_routes_3.py --name out
+
+or both in one run (it compiles into a temporary directory first):
+
+    python examples/gemv_08_routes_3.py [--arch wse2|wse3] [--no-jit]
 """
 import argparse
 import json
@@ -70,6 +79,7 @@ def pe_program(p, *, memcpy_params, M_per_PE: int, N_per_PE: int, kernel_x_dim: 
 
 
 def layout(kernel_x_dim: int, kernel_y_dim: int, M: int, N: int) -> pw.Layout:
+    """The layout.csl twin; its arguments are the compile params."""
     if M % kernel_y_dim or N % kernel_x_dim:
         raise pw.LayoutError("M must divide by kernel_y_dim and N by kernel_x_dim")
     ax_color_1, ax_color_2, x_color = pw.Color(0), pw.Color(1), pw.Color(2)
@@ -99,23 +109,9 @@ def layout(kernel_x_dim: int, kernel_y_dim: int, M: int, N: int) -> pw.Layout:
     return lay
 
 
-def main(argv=None) -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--arch", default="wse3", choices=["wse2", "wse3"])
-    parser.add_argument("--no-jit", action="store_true", help="run task bodies as plain Python")
-    parser.add_argument("--name", help="compile output directory (default: a temporary one)")
-    args = parser.parse_args(argv)
-    params = {"kernel_x_dim": 4, "kernel_y_dim": 3, "M": 6, "N": 8}
-    with tempfile.TemporaryDirectory(prefix="pywse-gemv08-") as tmp:
-        out_dir = args.name or tmp
-        pw.compile(layout, arch=args.arch, fabric_dims=(11, 5), fabric_offsets=(4, 1),
-                   memcpy=True, channels=1, params=params, out_dir=out_dir)
-        run(out_dir, jit=not args.no_jit)
-
-
-def run(out_dir: str, jit: bool) -> None:
-    """The host side, as in the original run.py."""
-    with open(f"{out_dir}/out.json", encoding="utf-8") as json_file:
+def run(name: str, jit: bool | None = None) -> None:
+    """The host side, as in the original run.py, on the compile output directory `name`."""
+    with open(f"{name}/out.json", encoding="utf-8") as json_file:
         compile_data = json.load(json_file)
     N = int(compile_data["params"]["N"])
     M = int(compile_data["params"]["M"])
@@ -128,7 +124,7 @@ def run(out_dir: str, jit: bool) -> None:
     y_expected = A @ x + b
     N_per_PE, M_per_PE = N // kernel_x_dim, M // kernel_y_dim
 
-    runner = SdkRuntime(out_dir, jit=jit)
+    runner = SdkRuntime(name, jit=jit)
     A_symbol = runner.get_id("A")
     x_symbol = runner.get_id("x")
     y_symbol = runner.get_id("y")
@@ -153,6 +149,26 @@ def run(out_dir: str, jit: bool) -> None:
     if N < 10:
         np.testing.assert_allclose(y_result, y_expected)
     print("SUCCESS!")
+
+
+def main(argv=None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    step = parser.add_mutually_exclusive_group()
+    step.add_argument("--name", help="run on this `pywse compile` output directory")
+    step.add_argument("--arch", default="wse3", choices=["wse2", "wse3"],
+                      help="compile for this arch into a temporary directory, then run")
+    parser.add_argument("--no-jit", action="store_true", help="run task bodies as plain Python")
+    args = parser.parse_args(argv)
+    jit = False if args.no_jit else None    # None: the compile's choice, then PYWSE_JIT
+
+    if args.name:
+        run(args.name, jit)
+        return
+    params = {"kernel_x_dim": 4, "kernel_y_dim": 3, "M": 6, "N": 8}
+    with tempfile.TemporaryDirectory(prefix="pywse-gemv08-") as out:
+        pw.compile(layout, arch=args.arch, fabric_dims=(11, 5), fabric_offsets=(4, 1),
+                   memcpy=True, channels=1, params=params, out_dir=out)
+        run(out, jit)
 
 
 if __name__ == "__main__":

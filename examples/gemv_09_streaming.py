@@ -7,7 +7,17 @@ and the async send unblocks it); b arrives on MEMCPYH2D_2 at the left column and
 MEMCPYD2H_1 stream. No launch at all. (Streaming b before x would hang: memcpy runs one
 command at a time.)
 
-    python examples/gemv_09_streaming.py [--arch wse2|wse3] [--no-jit] [--name OUT_DIR]
+The SDK's two steps, with the flags of the original's commands_wse3.sh:
+
+    pywse compile examples/gemv_09_streaming.py --arch=wse3 --fabric-dims=11,5 \\
+        --fabric-offsets=4,1 --params=kernel_x_dim:4,kernel_y_dim:3,M:6,N:8 \\
+        --params=MEMCPYH2D_DATA_1_ID:0 --params=MEMCPYH2D_DATA_2_ID:1 \\
+        --params=MEMCPYD2H_DATA_1_ID:2 -o out --memcpy --channels 1
+    python examples/gemv_09_streaming.py --name out
+
+or both in one run (it compiles into a temporary directory first):
+
+    python examples/gemv_09_streaming.py [--arch wse2|wse3] [--no-jit]
 """
 import argparse
 import json
@@ -77,6 +87,7 @@ def pe_program(p, *, memcpy_params, M_per_PE: int, N_per_PE: int, kernel_x_dim: 
 
 def layout(kernel_x_dim: int, kernel_y_dim: int, M: int, N: int, MEMCPYH2D_DATA_1_ID: int,
            MEMCPYH2D_DATA_2_ID: int, MEMCPYD2H_DATA_1_ID: int) -> pw.Layout:
+    """The layout.csl twin; its arguments are the compile params."""
     ax_color_1, ax_color_2, x_color = pw.Color(3), pw.Color(4), pw.Color(5)
     lay = pw.Layout(kernel_x_dim, kernel_y_dim)
     memcpy = lay.memcpy(MEMCPYH2D_1=MEMCPYH2D_DATA_1_ID, MEMCPYH2D_2=MEMCPYH2D_DATA_2_ID,
@@ -110,24 +121,9 @@ def layout(kernel_x_dim: int, kernel_y_dim: int, M: int, N: int, MEMCPYH2D_DATA_
     return lay
 
 
-def main(argv=None) -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--arch", default="wse3", choices=["wse2", "wse3"])
-    parser.add_argument("--no-jit", action="store_true", help="run task bodies as plain Python")
-    parser.add_argument("--name", help="compile output directory (default: a temporary one)")
-    args = parser.parse_args(argv)
-    params = {"kernel_x_dim": 4, "kernel_y_dim": 3, "M": 6, "N": 8, "MEMCPYH2D_DATA_1_ID": 0,
-              "MEMCPYH2D_DATA_2_ID": 1, "MEMCPYD2H_DATA_1_ID": 2}
-    with tempfile.TemporaryDirectory(prefix="pywse-gemv09-") as tmp:
-        out_dir = args.name or tmp
-        pw.compile(layout, arch=args.arch, fabric_dims=(11, 5), fabric_offsets=(4, 1),
-                   memcpy=True, channels=1, params=params, out_dir=out_dir)
-        run(out_dir, jit=not args.no_jit)
-
-
-def run(out_dir: str, jit: bool) -> None:
-    """The host side, as in the original run.py."""
-    with open(f"{out_dir}/out.json", encoding="utf-8") as json_file:
+def run(name: str, jit: bool | None = None) -> None:
+    """The host side, as in the original run.py, on the compile output directory `name`."""
+    with open(f"{name}/out.json", encoding="utf-8") as json_file:
         params = json.load(json_file)["params"]
     N, M = int(params["N"]), int(params["M"])
     kernel_x_dim, kernel_y_dim = int(params["kernel_x_dim"]), int(params["kernel_y_dim"])
@@ -140,7 +136,7 @@ def run(out_dir: str, jit: bool) -> None:
     y_expected = A @ x + b
     N_per_PE, M_per_PE = N // kernel_x_dim, M // kernel_y_dim
 
-    runner = SdkRuntime(out_dir, jit=jit)
+    runner = SdkRuntime(name, jit=jit)
     A_symbol = runner.get_id("A")
     runner.load()
     runner.run()
@@ -160,6 +156,27 @@ def run(out_dir: str, jit: bool) -> None:
 
     np.testing.assert_allclose(y_result, y_expected)
     print("SUCCESS!")
+
+
+def main(argv=None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    step = parser.add_mutually_exclusive_group()
+    step.add_argument("--name", help="run on this `pywse compile` output directory")
+    step.add_argument("--arch", default="wse3", choices=["wse2", "wse3"],
+                      help="compile for this arch into a temporary directory, then run")
+    parser.add_argument("--no-jit", action="store_true", help="run task bodies as plain Python")
+    args = parser.parse_args(argv)
+    jit = False if args.no_jit else None    # None: the compile's choice, then PYWSE_JIT
+
+    if args.name:
+        run(args.name, jit)
+        return
+    params = {"kernel_x_dim": 4, "kernel_y_dim": 3, "M": 6, "N": 8, "MEMCPYH2D_DATA_1_ID": 0,
+              "MEMCPYH2D_DATA_2_ID": 1, "MEMCPYD2H_DATA_1_ID": 2}
+    with tempfile.TemporaryDirectory(prefix="pywse-gemv09-") as out:
+        pw.compile(layout, arch=args.arch, fabric_dims=(11, 5), fabric_offsets=(4, 1),
+                   memcpy=True, channels=1, params=params, out_dir=out)
+        run(out, jit)
 
 
 if __name__ == "__main__":

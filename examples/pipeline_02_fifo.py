@@ -7,6 +7,16 @@ RAMP -> RAMP back into the same PE, where an async `add16` adds 1 and streams th
 out. Both relays have the "endless" extent 0x7fff. As long as `size` fits in the FIFO, the
 H2D stream completes before the D2H stream starts.
 
+The SDK's two steps, with the flags of the original's commands_wse3.sh:
+
+    pywse compile examples/pipeline_02_fifo.py --arch=wse3 --fabric-dims=8,3 \\
+        --fabric-offsets=4,1 --params=size:32 -o out --params=MEMCPYH2D_DATA_1_ID:0 \\
+        --params=MEMCPYD2H_DATA_1_ID:1 --memcpy --channels=1 --width-west-buf=0 \\
+        --width-east-buf=0
+    python examples/pipeline_02_fifo.py --name out
+
+or both in one run (it compiles into a temporary directory first):
+
     python examples/pipeline_02_fifo.py [--arch wse2|wse3] [--no-jit] [--size N]
 """
 import argparse
@@ -46,40 +56,27 @@ def pe_program(p, *, memcpy_params, size: int, C1: pw.Color):
         pw.add16(d2h_out_dsd, c1_in_dsd, one_dsd, async_=True)
 
 
-def make_layout(size: int, MEMCPYH2D_DATA_1_ID: int, MEMCPYD2H_DATA_1_ID: int) -> pw.Layout:
+def layout(size: int, MEMCPYH2D_DATA_1_ID: int, MEMCPYD2H_DATA_1_ID: int) -> pw.Layout:
+    """The layout.csl twin; its arguments are the compile params."""
     c1 = pw.Color(9)
-    layout = pw.Layout(1, 1)
-    memcpy = layout.memcpy(MEMCPYH2D_1=MEMCPYH2D_DATA_1_ID, MEMCPYD2H_1=MEMCPYD2H_DATA_1_ID)
-    layout.set_tile_code(0, 0, pe_program, memcpy_params=memcpy.get_params(0), size=size, C1=c1)
+    lay = pw.Layout(1, 1)
+    memcpy = lay.memcpy(MEMCPYH2D_1=MEMCPYH2D_DATA_1_ID, MEMCPYD2H_1=MEMCPYD2H_DATA_1_ID)
+    lay.set_tile_code(0, 0, pe_program, memcpy_params=memcpy.get_params(0), size=size, C1=c1)
     # the FIFO sends on C1 into the router, add16 receives C1 from the router
-    layout.set_color_config(0, 0, c1, rx=[pw.RAMP], tx=[pw.RAMP])
-    return layout
+    lay.set_color_config(0, 0, c1, rx=[pw.RAMP], tx=[pw.RAMP])
+    return lay
 
 
-def main(argv=None) -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--arch", default="wse3", choices=["wse2", "wse3"])
-    parser.add_argument("--no-jit", action="store_true", help="run task bodies as plain Python")
-    parser.add_argument("--name", help="compile output directory (default: a temporary one)")
-    parser.add_argument("--size", type=int, default=32)
-    args = parser.parse_args(argv)
-    with tempfile.TemporaryDirectory(prefix="pywse-pipeline02-") as tmp:
-        out_dir = args.name or tmp
-        params = {"size": args.size, "MEMCPYH2D_DATA_1_ID": 0, "MEMCPYD2H_DATA_1_ID": 1}
-        pw.compile(make_layout(**params), arch=args.arch, fabric_dims=(8, 3), fabric_offsets=(4, 1),
-                   memcpy=True, channels=1, params=params, out_dir=out_dir)
-        run(out_dir, jit=not args.no_jit)
-
-
-def run(out_dir: str, jit: bool) -> None:
-    """The host side, as in the original run.py (seeded: the original is unseeded)."""
-    with open(f"{out_dir}/out.json", encoding="utf-8") as json_file:
+def run(name: str, jit: bool | None = None) -> None:
+    """The host side, as in the original run.py, on the compile output directory `name`
+    (seeded: the original is unseeded)."""
+    with open(f"{name}/out.json", encoding="utf-8") as json_file:
         params = json.load(json_file)["params"]
     MEMCPYH2D_DATA_1 = int(params["MEMCPYH2D_DATA_1_ID"])
     MEMCPYD2H_DATA_1 = int(params["MEMCPYD2H_DATA_1_ID"])
     size = int(params["size"])
     memcpy_dtype = MemcpyDataType.MEMCPY_16BIT
-    runner = SdkRuntime(out_dir, jit=jit)
+    runner = SdkRuntime(name, jit=jit)
     runner.load()
     runner.run()
     input_tensor = np.random.default_rng(7).integers(256, size=size, dtype=np.int16)
@@ -94,6 +91,27 @@ def run(out_dir: str, jit: bool) -> None:
 
     np.testing.assert_equal(result_tensor, input_tensor + 1)
     print("SUCCESS!")
+
+
+def main(argv=None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    step = parser.add_mutually_exclusive_group()
+    step.add_argument("--name", help="run on this `pywse compile` output directory")
+    step.add_argument("--arch", default="wse3", choices=["wse2", "wse3"],
+                      help="compile for this arch into a temporary directory, then run")
+    parser.add_argument("--no-jit", action="store_true", help="run task bodies as plain Python")
+    parser.add_argument("--size", type=int, default=32, help="compile param (without --name)")
+    args = parser.parse_args(argv)
+    jit = False if args.no_jit else None    # None: the compile's choice, then PYWSE_JIT
+
+    if args.name:
+        run(args.name, jit)
+        return
+    params = {"size": args.size, "MEMCPYH2D_DATA_1_ID": 0, "MEMCPYD2H_DATA_1_ID": 1}
+    with tempfile.TemporaryDirectory(prefix="pywse-pipeline02-") as out:
+        pw.compile(layout, arch=args.arch, fabric_dims=(8, 3), fabric_offsets=(4, 1),
+                   memcpy=True, channels=1, params=params, out_dir=out)
+        run(out, jit)
 
 
 if __name__ == "__main__":

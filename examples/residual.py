@@ -8,7 +8,17 @@ ops that activate the next task (COMP -> REDUCE -> DONE -> EXIT). The three "mod
 original (gemv.csl, axpy.csl, nrminf.csl) are plain functions that declare what they need
 on the PE, as `@import_module` with params does.
 
-    python examples/residual.py [--arch wse2|wse3] [--no-jit] [--name OUT_DIR]
+The SDK's two steps, with the flags of the original's commands_wse3.sh:
+
+    pywse compile examples/residual.py --arch=wse3 --fabric-dims=9,4 \\
+        --fabric-offsets=4,1 --params=width:2,height:2 \\
+        --params=LOCAL_OUT_SZ:3,LOCAL_IN_SZ:2 -o=out --memcpy --channels=1 \\
+        --width-west-buf=0 --width-east-buf=0
+    python examples/residual.py --name out
+
+or both in one run (it compiles into a temporary directory first):
+
+    python examples/residual.py [--arch wse2|wse3] [--no-jit]
 """
 import argparse
 import json
@@ -154,49 +164,35 @@ def residual_program(p, *, memcpy_params, LOCAL_OUT_SZ: int, LOCAL_IN_SZ: int,
         sys_mod.unblock_cmd_stream()         # every PE must unblock the command stream
 
 
-def make_layout(width: int, height: int, LOCAL_OUT_SZ: int, LOCAL_IN_SZ: int) -> pw.Layout:
+def layout(width: int, height: int, LOCAL_OUT_SZ: int, LOCAL_IN_SZ: int) -> pw.Layout:
+    """The layout.csl twin; its arguments are the compile params."""
     assert width == 2 and height == 2, "the routes below are for a 2x2 rectangle"
     RXACT_X, PSUM, NRM = pw.Color(8), pw.Color(9), pw.Color(10)
-    layout = pw.Layout(width, height)
-    memcpy = layout.memcpy()
+    lay = pw.Layout(width, height)
+    memcpy = lay.memcpy()
     sizes = dict(LOCAL_OUT_SZ=LOCAL_OUT_SZ, LOCAL_IN_SZ=LOCAL_IN_SZ)
     colors = {(0, 0): dict(TXACT_X=RXACT_X, TXACT_Y=PSUM),
               (0, 1): dict(RXACT_X=RXACT_X, TXACT_Y=PSUM),
               (1, 0): dict(TXACT_X=RXACT_X, RXACT_Y=PSUM, RXACT_NRM=NRM),
               (1, 1): dict(RXACT_X=RXACT_X, RXACT_Y=PSUM, TXACT_NRM=NRM)}
     for (x, y), pe_colors in colors.items():
-        layout.set_tile_code(x, y, residual_program, memcpy_params=memcpy.get_params(x),
-                             **sizes, **pe_colors)
+        lay.set_tile_code(x, y, residual_program, memcpy_params=memcpy.get_params(x),
+                          **sizes, **pe_colors)
     R, N, S, E, W = pw.RAMP, pw.NORTH, pw.SOUTH, pw.EAST, pw.WEST
     for x in range(2):                       # x: north row to south row
-        layout.set_color_config(x, 0, RXACT_X, rx=[R], tx=[S])
-        layout.set_color_config(x, 1, RXACT_X, rx=[N], tx=[R])
+        lay.set_color_config(x, 0, RXACT_X, rx=[R], tx=[S])
+        lay.set_color_config(x, 1, RXACT_X, rx=[N], tx=[R])
     for y in range(2):                       # partial sums: west column to east column
-        layout.set_color_config(0, y, PSUM, rx=[R], tx=[E])
-        layout.set_color_config(1, y, PSUM, rx=[W], tx=[R])
-    layout.set_color_config(1, 0, NRM, rx=[S], tx=[R])   # the norm: P1.1 to P1.0
-    layout.set_color_config(1, 1, NRM, rx=[R], tx=[N])
-    return layout
+        lay.set_color_config(0, y, PSUM, rx=[R], tx=[E])
+        lay.set_color_config(1, y, PSUM, rx=[W], tx=[R])
+    lay.set_color_config(1, 0, NRM, rx=[S], tx=[R])   # the norm: P1.1 to P1.0
+    lay.set_color_config(1, 1, NRM, rx=[R], tx=[N])
+    return lay
 
 
-def main(argv=None) -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--arch", default="wse3", choices=["wse2", "wse3"])
-    parser.add_argument("--no-jit", action="store_true", help="run task bodies as plain Python")
-    parser.add_argument("--name", help="compile output directory (default: a temporary one)")
-    args = parser.parse_args(argv)
-    params = dict(width=2, height=2, LOCAL_OUT_SZ=3, LOCAL_IN_SZ=2)
-    with tempfile.TemporaryDirectory(prefix="pywse-residual-") as tmp:
-        out_dir = args.name or tmp
-        pw.compile(make_layout(**params), arch=args.arch, fabric_dims=(9, 4),
-                   fabric_offsets=(4, 1), memcpy=True, channels=1, params=params,
-                   width_west_buf=0, width_east_buf=0, out_dir=out_dir)
-        run(out_dir, jit=not args.no_jit)
-
-
-def run(out_dir: str, jit: bool) -> None:
-    """The host side, as in the original run.py."""
-    with open(f"{out_dir}/out.json", encoding="utf-8") as json_file:
+def run(name: str, jit: bool | None = None) -> None:
+    """The host side, as in the original run.py, on the compile output directory `name`."""
+    with open(f"{name}/out.json", encoding="utf-8") as json_file:
         compile_data = json.load(json_file)
     LOCAL_OUT_SZ = int(compile_data["params"]["LOCAL_OUT_SZ"])
     LOCAL_IN_SZ = int(compile_data["params"]["LOCAL_IN_SZ"])
@@ -212,7 +208,7 @@ def run(out_dir: str, jit: bool) -> None:
     print(f"nrm_r = |b - A*x| = {nrm_r}")
 
     dtype, order = MemcpyDataType.MEMCPY_32BIT, MemcpyOrder.ROW_MAJOR
-    runner = SdkRuntime(out_dir, jit=jit)
+    runner = SdkRuntime(name, jit=jit)
     sym_A, sym_x = runner.get_id("A"), runner.get_id("x")
     sym_y, sym_nrm = runner.get_id("y"), runner.get_id("nrm")
     runner.load()
@@ -237,6 +233,27 @@ def run(out_dir: str, jit: bool) -> None:
     print(f"|nrm_r - nrm_r_cs| = {abs(nrm_r - nrm_r_cs[0])}")
     assert np.allclose(nrm_r, nrm_r_cs[0], 1.e-5)
     print("\nSUCCESS!")
+
+
+def main(argv=None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    step = parser.add_mutually_exclusive_group()
+    step.add_argument("--name", help="run on this `pywse compile` output directory")
+    step.add_argument("--arch", default="wse3", choices=["wse2", "wse3"],
+                      help="compile for this arch into a temporary directory, then run")
+    parser.add_argument("--no-jit", action="store_true", help="run task bodies as plain Python")
+    args = parser.parse_args(argv)
+    jit = False if args.no_jit else None    # None: the compile's choice, then PYWSE_JIT
+
+    if args.name:
+        run(args.name, jit)
+        return
+    params = dict(width=2, height=2, LOCAL_OUT_SZ=3, LOCAL_IN_SZ=2)
+    with tempfile.TemporaryDirectory(prefix="pywse-residual-") as out:
+        pw.compile(layout, arch=args.arch, fabric_dims=(9, 4), fabric_offsets=(4, 1),
+                   memcpy=True, channels=1, params=params, width_west_buf=0,
+                   width_east_buf=0, out_dir=out)
+        run(out, jit)
 
 
 if __name__ == "__main__":

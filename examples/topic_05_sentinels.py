@@ -6,6 +6,16 @@ control task 43: a sentinel that ends the stream. The right-column PE sums the d
 data task; the sentinel, arriving after all the data on the same color, runs the control
 task that sends the sum to the D2H stream.
 
+The SDK's two steps, with the flags of the original's commands_wse3.sh:
+
+    pywse compile examples/topic_05_sentinels.py --arch=wse3 --fabric-dims=11,12 \\
+        --fabric-offsets=4,1 -o out --params=MEMCPYH2D_DATA_1_ID:2 \\
+        --params=MEMCPYH2D_DATA_2_ID:3 --params=MEMCPYD2H_DATA_1_ID:4 --params=size:4 \\
+        --memcpy --channels=1 --width-west-buf=0 --width-east-buf=0
+    python examples/topic_05_sentinels.py --name out
+
+or both in one run (it compiles into a temporary directory first):
+
     python examples/topic_05_sentinels.py [--arch wse2|wse3] [--no-jit]
 """
 import argparse
@@ -64,6 +74,7 @@ def pe_program(p, *, memcpy_params, sentinel: int, main_color: pw.Color):
 
 def layout(MEMCPYH2D_DATA_1_ID: int, MEMCPYH2D_DATA_2_ID: int, MEMCPYD2H_DATA_1_ID: int,
            size: int) -> pw.Layout:
+    """The layout.csl twin; its arguments are the compile params."""
     main_color = pw.Color(0)
     lay = pw.Layout(2, size)
     memcpy = lay.memcpy(MEMCPYH2D_1=MEMCPYH2D_DATA_1_ID, MEMCPYH2D_2=MEMCPYH2D_DATA_2_ID,
@@ -78,31 +89,16 @@ def layout(MEMCPYH2D_DATA_1_ID: int, MEMCPYH2D_DATA_2_ID: int, MEMCPYD2H_DATA_1_
     return lay
 
 
-def main(argv=None) -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--arch", default="wse3", choices=["wse2", "wse3"])
-    parser.add_argument("--no-jit", action="store_true", help="run task bodies as plain Python")
-    parser.add_argument("--name", help="compile output directory (default: a temporary one)")
-    args = parser.parse_args(argv)
-    params = {"MEMCPYH2D_DATA_1_ID": 2, "MEMCPYH2D_DATA_2_ID": 3, "MEMCPYD2H_DATA_1_ID": 4,
-              "size": 4}
-    with tempfile.TemporaryDirectory(prefix="pywse-topic05-") as tmp:
-        out_dir = args.name or tmp
-        pw.compile(layout, arch=args.arch, fabric_dims=(11, 12), fabric_offsets=(4, 1),
-                   memcpy=True, channels=1, params=params, out_dir=out_dir)
-        run(out_dir, jit=not args.no_jit)
-
-
-def run(out_dir: str, jit: bool) -> None:
-    """The host side, as in the original run.py."""
-    with open(f"{out_dir}/out.json", encoding="utf-8") as json_file:
+def run(name: str, jit: bool | None = None) -> None:
+    """The host side, as in the original run.py, on the compile output directory `name`."""
+    with open(f"{name}/out.json", encoding="utf-8") as json_file:
         params = json.load(json_file)["params"]
     MEMCPYH2D_DATA_1 = int(params["MEMCPYH2D_DATA_1_ID"])
     MEMCPYH2D_DATA_2 = int(params["MEMCPYH2D_DATA_2_ID"])
     MEMCPYD2H_DATA_1 = int(params["MEMCPYD2H_DATA_1_ID"])
     size = int(params["size"])
     memcpy_dtype = MemcpyDataType.MEMCPY_32BIT
-    runner = SdkRuntime(out_dir, jit=jit)
+    runner = SdkRuntime(name, jit=jit)
     runner.load()
     runner.run()
     num_wvlts = 11
@@ -122,6 +118,27 @@ def run(out_dir: str, jit: bool) -> None:
 
     np.testing.assert_allclose(result_tensor, expected, atol=0.05, rtol=0)
     print("SUCCESS!")
+
+
+def main(argv=None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    step = parser.add_mutually_exclusive_group()
+    step.add_argument("--name", help="run on this `pywse compile` output directory")
+    step.add_argument("--arch", default="wse3", choices=["wse2", "wse3"],
+                      help="compile for this arch into a temporary directory, then run")
+    parser.add_argument("--no-jit", action="store_true", help="run task bodies as plain Python")
+    args = parser.parse_args(argv)
+    jit = False if args.no_jit else None    # None: the compile's choice, then PYWSE_JIT
+
+    if args.name:
+        run(args.name, jit)
+        return
+    params = {"MEMCPYH2D_DATA_1_ID": 2, "MEMCPYH2D_DATA_2_ID": 3, "MEMCPYD2H_DATA_1_ID": 4,
+              "size": 4}
+    with tempfile.TemporaryDirectory(prefix="pywse-topic05-") as out:
+        pw.compile(layout, arch=args.arch, fabric_dims=(11, 12), fabric_offsets=(4, 1),
+                   memcpy=True, channels=1, params=params, out_dir=out)
+        run(out, jit)
 
 
 if __name__ == "__main__":

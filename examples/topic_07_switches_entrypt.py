@@ -8,9 +8,19 @@ control wavelet names control task 40 and carries 16 data bits; the receiving PE
 task, which stores the data. Receivers unblock their input queue at comptime, since no data
 task is bound to it.
 
+The SDK's two steps, with the flags of the original's commands_wse3.sh:
+
+    pywse compile examples/topic_07_switches_entrypt.py --arch=wse3 --fabric-dims=10,5 \\
+        --fabric-offsets=4,1 -o out --memcpy --channels=1 --width-west-buf=0 \\
+        --width-east-buf=0
+    python examples/topic_07_switches_entrypt.py --name out
+
+or both in one run (it compiles into a temporary directory first):
+
     python examples/topic_07_switches_entrypt.py [--arch wse2|wse3] [--no-jit]
 """
 import argparse
+import tempfile
 
 import numpy as np
 
@@ -61,32 +71,27 @@ def empty(p, *, memcpy_params):
         sys_mod.unblock_cmd_stream()
 
 
-def make_layout() -> pw.Layout:
+def layout() -> pw.Layout:
+    """The layout.csl twin."""
     channel = pw.Color(0)
-    layout = pw.Layout(3, 3)
-    memcpy = layout.memcpy()
-    layout.set_tile_code(1, 1, send, memcpy_params=memcpy.get_params(1), tx_color=channel)
+    lay = pw.Layout(3, 3)
+    memcpy = lay.memcpy()
+    lay.set_tile_code(1, 1, send, memcpy_params=memcpy.get_params(1), tx_color=channel)
     switches = pw.Switches(pos1=pw.SwitchPos(tx=pw.WEST), pos2=pw.SwitchPos(tx=pw.EAST),
                            pos3=pw.SwitchPos(tx=pw.SOUTH), current_switch_pos=1, ring_mode=True)
-    layout.set_color_config(1, 1, channel, rx=[pw.RAMP], tx=[pw.NORTH], switches=switches)
+    lay.set_color_config(1, 1, channel, rx=[pw.RAMP], tx=[pw.NORTH], switches=switches)
     for (x, y), side in {(1, 0): pw.SOUTH, (0, 1): pw.EAST, (2, 1): pw.WEST,
                          (1, 2): pw.NORTH}.items():
-        layout.set_tile_code(x, y, recv, memcpy_params=memcpy.get_params(x), rx_color=channel)
-        layout.set_color_config(x, y, channel, rx=[side], tx=[pw.RAMP])
+        lay.set_tile_code(x, y, recv, memcpy_params=memcpy.get_params(x), rx_color=channel)
+        lay.set_color_config(x, y, channel, rx=[side], tx=[pw.RAMP])
     for x, y in ((0, 0), (2, 0), (0, 2), (2, 2)):
-        layout.set_tile_code(x, y, empty, memcpy_params=memcpy.get_params(x))
-    return layout
+        lay.set_tile_code(x, y, empty, memcpy_params=memcpy.get_params(x))
+    return lay
 
 
-def main(argv=None) -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--arch", default="wse3", choices=["wse2", "wse3"])
-    parser.add_argument("--no-jit", action="store_true", help="run task bodies as plain Python")
-    args = parser.parse_args(argv)
-    artifacts = pw.compile(make_layout(), arch=args.arch, fabric_dims=(10, 5),
-                           fabric_offsets=(4, 1), memcpy=True, channels=1)
-
-    runner = SdkRuntime(artifacts, jit=not args.no_jit)
+def run(name: str, jit: bool | None = None) -> None:
+    """The host side, as in the original run.py, on the compile output directory `name`."""
+    runner = SdkRuntime(name, jit=jit)
     result_symbol = runner.get_id("result")
     runner.load()
     runner.run()
@@ -105,6 +110,25 @@ def main(argv=None) -> None:
     np.testing.assert_equal(4, results["south"])
     np.testing.assert_equal(6, results["north"])
     print("SUCCESS!")
+
+
+def main(argv=None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    step = parser.add_mutually_exclusive_group()
+    step.add_argument("--name", help="run on this `pywse compile` output directory")
+    step.add_argument("--arch", default="wse3", choices=["wse2", "wse3"],
+                      help="compile for this arch into a temporary directory, then run")
+    parser.add_argument("--no-jit", action="store_true", help="run task bodies as plain Python")
+    args = parser.parse_args(argv)
+    jit = False if args.no_jit else None    # None: the compile's choice, then PYWSE_JIT
+
+    if args.name:
+        run(args.name, jit)
+        return
+    with tempfile.TemporaryDirectory(prefix="pywse-topic07-") as out:
+        pw.compile(layout, arch=args.arch, fabric_dims=(10, 5), fabric_offsets=(4, 1),
+                   memcpy=True, channels=1, out_dir=out)
+        run(out, jit)
 
 
 if __name__ == "__main__":

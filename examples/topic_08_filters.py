@@ -5,9 +5,19 @@ its index in the high half. Every other PE forwards all of them east but, by a r
 on its router, delivers only indices 3k..3k+2 to its own CE. A data task with an f16 argument
 halves each value; after its third wavelet it unblocks the command stream.
 
+The SDK's two steps, with the flags of the original's commands_wse3.sh:
+
+    pywse compile examples/topic_08_filters.py --arch=wse3 --fabric-dims=11,3 \\
+        --fabric-offsets=4,1 -o out --memcpy --channels=1 --width-west-buf=0 \\
+        --width-east-buf=0
+    python examples/topic_08_filters.py --name out
+
+or both in one run (it compiles into a temporary directory first):
+
     python examples/topic_08_filters.py [--arch wse2|wse3] [--no-jit]
 """
 import argparse
+import tempfile
 
 import numpy as np
 
@@ -59,31 +69,26 @@ def recv(p, *, memcpy_params, pe_id: int, recv_color: pw.Color):
         pass   # the data task unblocks the command stream after its last wavelet
 
 
-def make_layout() -> pw.Layout:
+def layout() -> pw.Layout:
+    """The layout.csl twin."""
     data_color = pw.Color(1)
-    layout = pw.Layout(4, 1)
-    memcpy = layout.memcpy()
-    layout.set_tile_code(0, 0, send, memcpy_params=memcpy.get_params(0), pe_id=0,
-                         exch_color=data_color)
-    layout.set_color_config(0, 0, data_color, rx=[pw.RAMP], tx=[pw.EAST])
+    lay = pw.Layout(4, 1)
+    memcpy = lay.memcpy()
+    lay.set_tile_code(0, 0, send, memcpy_params=memcpy.get_params(0), pe_id=0,
+                      exch_color=data_color)
+    lay.set_color_config(0, 0, data_color, rx=[pw.RAMP], tx=[pw.EAST])
     for pe_id in range(1, 4):
-        layout.set_tile_code(pe_id, 0, recv, memcpy_params=memcpy.get_params(pe_id),
-                             pe_id=pe_id, recv_color=data_color)
+        lay.set_tile_code(pe_id, 0, recv, memcpy_params=memcpy.get_params(pe_id),
+                          pe_id=pe_id, recv_color=data_color)
         tx = [pw.RAMP] if pe_id == 3 else [pw.RAMP, pw.EAST]
-        layout.set_color_config(pe_id, 0, data_color, rx=[pw.WEST], tx=tx,
-                                filter=pw.RangeFilter(min_idx=pe_id * 3, max_idx=pe_id * 3 + 2))
-    return layout
+        lay.set_color_config(pe_id, 0, data_color, rx=[pw.WEST], tx=tx,
+                             filter=pw.RangeFilter(min_idx=pe_id * 3, max_idx=pe_id * 3 + 2))
+    return lay
 
 
-def main(argv=None) -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--arch", default="wse3", choices=["wse2", "wse3"])
-    parser.add_argument("--no-jit", action="store_true", help="run task bodies as plain Python")
-    args = parser.parse_args(argv)
-    artifacts = pw.compile(make_layout(), arch=args.arch, fabric_dims=(11, 3),
-                           fabric_offsets=(4, 1), memcpy=True, channels=1)
-
-    runner = SdkRuntime(artifacts, jit=not args.no_jit)
+def run(name: str, jit: bool | None = None) -> None:
+    """The host side, as in the original run.py, on the compile output directory `name`."""
+    runner = SdkRuntime(name, jit=jit)
     result_symbol = runner.get_id("result")
     runner.load()
     runner.run()
@@ -98,6 +103,25 @@ def main(argv=None) -> None:
     oracle = [6.5, 7, 7.5, 8, 8.5, 9, 9.5, 10, 10.5]
     np.testing.assert_allclose(result, oracle, atol=0.0001, rtol=0)
     print("SUCCESS!")
+
+
+def main(argv=None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    step = parser.add_mutually_exclusive_group()
+    step.add_argument("--name", help="run on this `pywse compile` output directory")
+    step.add_argument("--arch", default="wse3", choices=["wse2", "wse3"],
+                      help="compile for this arch into a temporary directory, then run")
+    parser.add_argument("--no-jit", action="store_true", help="run task bodies as plain Python")
+    args = parser.parse_args(argv)
+    jit = False if args.no_jit else None    # None: the compile's choice, then PYWSE_JIT
+
+    if args.name:
+        run(args.name, jit)
+        return
+    with tempfile.TemporaryDirectory(prefix="pywse-topic08-") as out:
+        pw.compile(layout, arch=args.arch, fabric_dims=(11, 3), fabric_offsets=(4, 1),
+                   memcpy=True, channels=1, out_dir=out)
+        run(out, jit)
 
 
 if __name__ == "__main__":

@@ -6,6 +6,16 @@ cubes each value and sends it to the D2H stream, blocking itself until the send 
 (`unblock=`). memcpy runs one command at a time, so the whole H2D stream must fit in the FIFO
 before the D2H stream starts. The check is bit-exact.
 
+The SDK's two steps, with the flags of the original's commands_wse3.sh:
+
+    pywse compile examples/topic_09_fifos.py --arch=wse3 --fabric-dims=8,3 \\
+        --fabric-offsets=4,1 --params=num_elems_to_process:512 \\
+        --params=MEMCPYH2D_DATA_1_ID:4 --params=MEMCPYD2H_DATA_1_ID:5 -o out --memcpy \\
+        --channels=1 --width-west-buf=0 --width-east-buf=0
+    python examples/topic_09_fifos.py --name out
+
+or both in one run (it compiles into a temporary directory first):
+
     python examples/topic_09_fifos.py [--arch wse2|wse3] [--no-jit]
 """
 import argparse
@@ -47,40 +57,27 @@ def buffer_program(p, *, memcpy_params, num_elems_to_process: int, loopback_colo
         pw.fmovs(out_dsd, elem_dsd, async_=True, unblock=process_task)
 
 
-def make_layout(MEMCPYH2D_DATA_1_ID: int, MEMCPYD2H_DATA_1_ID: int,
-                num_elems_to_process: int) -> pw.Layout:
+def layout(MEMCPYH2D_DATA_1_ID: int, MEMCPYD2H_DATA_1_ID: int,
+           num_elems_to_process: int) -> pw.Layout:
+    """The layout.csl twin; its arguments are the compile params."""
     loopback_color = pw.Color(2)
-    layout = pw.Layout(1, 1)
-    memcpy = layout.memcpy(MEMCPYH2D_1=MEMCPYH2D_DATA_1_ID, MEMCPYD2H_1=MEMCPYD2H_DATA_1_ID)
-    layout.set_tile_code(0, 0, buffer_program, memcpy_params=memcpy.get_params(0),
-                         loopback_color=loopback_color, num_elems_to_process=num_elems_to_process)
-    layout.set_color_config(0, 0, loopback_color, rx=[pw.RAMP], tx=[pw.RAMP])
-    return layout
+    lay = pw.Layout(1, 1)
+    memcpy = lay.memcpy(MEMCPYH2D_1=MEMCPYH2D_DATA_1_ID, MEMCPYD2H_1=MEMCPYD2H_DATA_1_ID)
+    lay.set_tile_code(0, 0, buffer_program, memcpy_params=memcpy.get_params(0),
+                      loopback_color=loopback_color, num_elems_to_process=num_elems_to_process)
+    lay.set_color_config(0, 0, loopback_color, rx=[pw.RAMP], tx=[pw.RAMP])
+    return lay
 
 
-def main(argv=None) -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--arch", default="wse3", choices=["wse2", "wse3"])
-    parser.add_argument("--no-jit", action="store_true", help="run task bodies as plain Python")
-    parser.add_argument("--name", help="compile output directory (default: a temporary one)")
-    args = parser.parse_args(argv)
-    params = {"MEMCPYH2D_DATA_1_ID": 4, "MEMCPYD2H_DATA_1_ID": 5, "num_elems_to_process": 512}
-    with tempfile.TemporaryDirectory(prefix="pywse-topic09-") as tmp:
-        out_dir = args.name or tmp
-        pw.compile(make_layout(**params), arch=args.arch, fabric_dims=(8, 3),
-                   fabric_offsets=(4, 1), memcpy=True, channels=1, params=params, out_dir=out_dir)
-        run(out_dir, jit=not args.no_jit)
-
-
-def run(out_dir: str, jit: bool) -> None:
-    """The host side, as in the original run.py."""
-    with open(f"{out_dir}/out.json", encoding="utf-8") as json_file:
+def run(name: str, jit: bool | None = None) -> None:
+    """The host side, as in the original run.py, on the compile output directory `name`."""
+    with open(f"{name}/out.json", encoding="utf-8") as json_file:
         params = json.load(json_file)["params"]
     MEMCPYH2D_DATA_1 = int(params["MEMCPYH2D_DATA_1_ID"])
     MEMCPYD2H_DATA_1 = int(params["MEMCPYD2H_DATA_1_ID"])
     size = int(params["num_elems_to_process"])
     memcpy_dtype = MemcpyDataType.MEMCPY_32BIT
-    runner = SdkRuntime(out_dir, jit=jit)
+    runner = SdkRuntime(name, jit=jit)
     runner.load()
     runner.run()
     np.random.seed(seed=7)
@@ -96,6 +93,26 @@ def run(out_dir: str, jit: bool) -> None:
     expected = add_ten_negate * add_ten_negate * add_ten_negate
     np.testing.assert_equal(result_tensor, expected)
     print("SUCCESS!")
+
+
+def main(argv=None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    step = parser.add_mutually_exclusive_group()
+    step.add_argument("--name", help="run on this `pywse compile` output directory")
+    step.add_argument("--arch", default="wse3", choices=["wse2", "wse3"],
+                      help="compile for this arch into a temporary directory, then run")
+    parser.add_argument("--no-jit", action="store_true", help="run task bodies as plain Python")
+    args = parser.parse_args(argv)
+    jit = False if args.no_jit else None    # None: the compile's choice, then PYWSE_JIT
+
+    if args.name:
+        run(args.name, jit)
+        return
+    params = {"MEMCPYH2D_DATA_1_ID": 4, "MEMCPYD2H_DATA_1_ID": 5, "num_elems_to_process": 512}
+    with tempfile.TemporaryDirectory(prefix="pywse-topic09-") as out:
+        pw.compile(layout, arch=args.arch, fabric_dims=(8, 3), fabric_offsets=(4, 1),
+                   memcpy=True, channels=1, params=params, out_dir=out)
+        run(out, jit)
 
 
 if __name__ == "__main__":

@@ -30,5 +30,9 @@ class DeadlockError(PywseError):
     """The simulation can make no more progress while work is still pending."""
 
 
+class ScriptError(PywseError):
+    """`pywse run` cannot start the host script it was given (missing file, a directory)."""
+
+
 def pe_name(x: int, y: int) -> str:
     return f"PE ({x}, {y})"

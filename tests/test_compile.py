@@ -3,6 +3,7 @@ import json
 import subprocess
 import sys
 import textwrap
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -11,6 +12,8 @@ import pywse as pw
 from pywse.tools.cli import main as cli_main
 
 from progs import scale_prog
+
+ROOT = Path(__file__).resolve().parent.parent   # the child process imports this checkout
 
 
 def one_pe(program=scale_prog, **params):
@@ -166,7 +169,7 @@ def test_cli_compile_and_run(tmp_path):
                      "-o", str(out)]) == 0
     res = subprocess.run([sys.executable, str(tmp_path / "run.py"), "--name", str(out)],
                          capture_output=True, text=True, cwd=tmp_path, env={"PYWSE_JIT": "0",
-                         "PATH": "/usr/bin:/bin"})
+                         "PATH": "/usr/bin:/bin", "PYTHONPATH": str(ROOT)})
     assert "SUCCESS!" in res.stdout, res.stderr
 
 
@@ -175,3 +178,37 @@ def test_cli_reports_errors(tmp_path, capsys):
     assert cli_main(["compile", str(tmp_path / "layout.py"), "--memcpy", "-o",
                      str(tmp_path / "o")]) == 1
     assert "has no code" in capsys.readouterr().err
+
+
+def test_cli_names_a_missing_layout_file(tmp_path, capsys):
+    assert cli_main(["compile", str(tmp_path / "nope.py"), "-o", str(tmp_path / "o")]) == 1
+    err = capsys.readouterr().err
+    assert "layout file" in err and "nope.py' does not exist" in err and "Traceback" not in err
+
+
+def test_loading_an_out_dir_whose_layout_file_moved(tmp_path):
+    layout_file = tmp_path / "lay.py"
+    layout_file.write_text(textwrap.dedent('''
+        import pywse as pw
+
+        @pw.program
+        def prog(p, *, memcpy_params):
+            p.memcpy(memcpy_params)
+
+        def layout():
+            lay = pw.Layout(1, 1)
+            lay.set_tile_code(0, 0, prog, memcpy_params=lay.memcpy().get_params(0))
+            return lay
+    '''))
+    assert cli_main(["compile", str(layout_file), "--memcpy", "-o", str(tmp_path / "o")]) == 0
+    layout_file.rename(tmp_path / "elsewhere.py")
+    with pytest.raises(pw.LayoutError, match=r"was compiled from .*lay\.py, which no longer exists"):
+        pw.SdkRuntime(str(tmp_path / "o"))
+
+
+def test_cli_names_a_missing_param(tmp_path, capsys):
+    (tmp_path / "lay.py").write_text("def layout(M, N, k=1):\n    raise AssertionError\n")
+    assert cli_main(["compile", str(tmp_path / "lay.py"), "--params=M:4", "-o",
+                     str(tmp_path / "o")]) == 1
+    err = capsys.readouterr().err
+    assert "layout() needs param N; pass it as --params=N:<value>" in err

@@ -200,6 +200,9 @@ def load(out_dir) -> Artifacts:
                           "compile with pw.compile(..., out_dir=...) or `pywse compile`")
     meta = json.loads(meta_file.read_text())["pywse"]
     if meta.get("layout_file"):
+        if not Path(meta["layout_file"]).is_file():
+            raise LayoutError(f"{out} was compiled from {meta['layout_file']}, which no longer "
+                              "exists; compile it again from where the layout file is now")
         import_file(meta["layout_file"], meta.get("layout_module"))
     try:
         layout, params, extras = pickle.loads((out / "layout.pkl").read_bytes())
@@ -217,6 +220,9 @@ def load(out_dir) -> Artifacts:
 def import_file(path, module_name: str | None = None):
     """Import a Python file as a module (the layout file of `pywse compile`)."""
     path = Path(path).resolve()
+    if not path.is_file():
+        raise LayoutError(f"layout file {str(path)!r} does not exist; give the path of the "
+                          "Python file that defines `layout` (the layout.csl twin)")
     name = module_name or path.stem
     if name in sys.modules and getattr(sys.modules[name], "__file__", None) == str(path):
         return sys.modules[name]

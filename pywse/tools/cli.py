@@ -1,14 +1,20 @@
-"""`pywse compile`: the `cslc` twin. A layout file defines `layout`: a `pw.Layout`, or a
-function `layout(**params)` returning one; cslc's flags are accepted under the same names."""
+"""The `pywse` command, the SDK's two steps:
+
+- `pywse compile`: the `cslc` twin. A layout file defines `layout`: a `pw.Layout`, or a
+  function `layout(**params)` returning one; cslc's flags are accepted under the same names.
+- `pywse run`: the `cs_python` twin; runs a host script unchanged (tools/run.py).
+"""
 from __future__ import annotations
 
 import argparse
 import inspect
 import sys
+import traceback
 
 from ..layout.compile import compile as compile_layout, import_file
 from ..errors import PywseError
 from ..layout.classic import Layout
+from .run import find_script, run_script
 
 
 def _pair(text: str) -> tuple[int, int]:
@@ -56,11 +62,24 @@ def build_parser() -> argparse.ArgumentParser:
     c.add_argument("--colors", action="append", default=[], metavar="NAME:ID,...")
     c.add_argument("-o", "--output", dest="out_dir", default="out")
     c.add_argument("--no-jit", action="store_true", help="record jit=False as the default")
+    r = sub.add_parser("run", help="run a Cerebras host script unchanged (the cs_python twin)",
+                       description="Run a host script as `python SCRIPT ARGS...` would, with "
+                       "cerebras.sdk.runtime.sdkruntimepybind, cerebras.sdk.sdk_utils and "
+                       "cerebras.geometry.geometry importing pywse's twins.")
+    r.add_argument("script", help="the host script, e.g. run.py")
+    r.add_argument("args", nargs=argparse.REMAINDER, help="the script's own arguments")
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    if args.command == "run":
+        return run(args.script, args.args)
+    return compile_command(args)
+
+
+def compile_command(args: argparse.Namespace) -> int:
+    """`pywse compile`: 0, or 1 with cslc-style error message."""
     try:
         params = _params(args.params)
         params.update(_params(args.colors))
@@ -72,6 +91,12 @@ def main(argv: list[str] | None = None) -> int:
         if not isinstance(layout, Layout):
             accepted = inspect.signature(layout).parameters
             takes_all = any(p.kind is p.VAR_KEYWORD for p in accepted.values())
+            missing = [name for name, p in accepted.items() if name not in params
+                       and p.default is p.empty and p.kind not in (p.VAR_KEYWORD, p.VAR_POSITIONAL)]
+            if missing:
+                raise PywseError(f"{args.layout_file}: layout() needs param "
+                                 f"{', '.join(missing)}; pass it as --params="
+                                 f"{','.join(f'{m}:<value>' for m in missing)} (as cslc does)")
             layout = layout(**{k: v for k, v in params.items() if takes_all or k in accepted})
         layout.source_file = str(module.__file__)
         layout.source_module = module.__name__
@@ -85,6 +110,24 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     print(f"compiled {args.layout_file} -> {args.out_dir}")
     return 0
+
+
+def run(script: str, script_args: list[str]) -> int:
+    """`pywse run`: the script's exit code; an exception it raised is printed as Python
+    prints it (from the script's own frame on) and gives exit code 1."""
+    try:
+        path = find_script(script)
+    except PywseError as e:
+        print(f"pywse run: error: {e}", file=sys.stderr)
+        return 2
+    try:
+        return run_script(script, script_args)
+    except Exception as e:
+        tb = e.__traceback__
+        while tb is not None and tb.tb_frame.f_code.co_filename != str(path):
+            tb = tb.tb_next
+        traceback.print_exception(type(e), e, tb or e.__traceback__)
+        return 1
 
 
 if __name__ == "__main__":
