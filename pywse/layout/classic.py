@@ -1,4 +1,9 @@
-"""Classic layout (the `layout.csl` twin): a rectangle of PEs, their code, and memcpy params."""
+"""Classic layout (the `layout.csl` twin): a rectangle of PEs, their code, and memcpy params.
+
+Routes are stored per distinct config (routing.RouteTable), with one small integer per
+(PE, color). Building a 10,000-PE layout calls set_color_config per PE and color, so a call
+only looks up the pattern an earlier call with the same arguments validated.
+"""
 from __future__ import annotations
 
 from typing import Any, Iterable
@@ -7,7 +12,7 @@ import networkx as nx
 
 from ..errors import LayoutError, RoutingError
 from ..dsl.program import MEMCPY_COLOR_NAMES, MemcpyParams, Program
-from .routing import RangeFilter, RouteConfig, Switches, make_route, routing_graph
+from .routing import RangeFilter, RouteTable, Switches, make_route, routing_graph
 from ..types import N_COLORS, Color, color_id
 
 MEMCPY_RESERVED_COLORS = (21, 22, 23)
@@ -57,9 +62,10 @@ class Layout:
         self.width, self.height = int(width), int(height)
         self.tiles: dict[tuple[int, int], tuple[Program, dict[str, Any]]] = {}
         self.memcpy_info: MemcpyInfo | None = None
-        self.routes: dict[tuple[int, int, int], RouteConfig] = {}
+        self.routes = RouteTable(self.width, self.height)
         self.source_file: str | None = None    # set by `pywse compile`, to reload out dirs
         self.source_module: str | None = None
+        self._route_keys: dict[tuple, int] = {}    # set_color_config arguments -> pattern
 
     def memcpy(self, **colors) -> MemcpyInfo:
         """Import `<memcpy/get_params>` (streaming colors by name, the rest allocated)."""
@@ -99,11 +105,23 @@ class Layout:
         except (ValueError, TypeError):
             raise RoutingError(f"set_color_config({x}, {y}): {color!r} is not a color "
                                f"0..{N_COLORS - 1}") from None
-        if (x, y, c) in self.routes:
+        if self.routes.pid[y, x, c]:
             raise RoutingError(f"set_color_config({x}, {y}): color {c} is configured twice")
-        self.routes[(x, y, c)] = make_route(x, y, c, rx, tx, switches, filter, color_swap_x,
-                                            color_swap_y)
+        rx = (rx,) if isinstance(rx, str) else tuple(rx)
+        tx = (tx,) if isinstance(tx, str) else tuple(tx)
+        key = (rx, tx, switches, filter, bool(color_swap_x), bool(color_swap_y))
+        try:
+            pattern = self._route_keys.get(key)
+        except TypeError:          # unhashable arguments: make_route says what is wrong
+            key, pattern = None, None
+        if pattern is None:
+            pattern = self.routes.pattern_id(make_route(x, y, c, rx, tx, switches, filter,
+                                                        color_swap_x, color_swap_y))
+            if key is not None:
+                self._route_keys[key] = pattern
+        self.routes.pid[y, x, c] = pattern
 
     def routing_graph(self) -> nx.DiGraph:
-        """The routing graph: nodes (x, y, color), an edge per possible hop (networkx)."""
-        return routing_graph(self.routes, self.width, self.height)
+        """The routing graph: nodes (x, y, color), an edge per possible hop (networkx).
+        Built when asked; compile checks the routes on arrays (routing.check_routes)."""
+        return routing_graph(self.routes)

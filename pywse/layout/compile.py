@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any, Callable
 
 import attrs
+import numpy as np
 
 from ..errors import LayoutError, RoutingError
 from .classic import MEMCPY_RESERVED_COLORS, Layout
@@ -145,11 +146,21 @@ WSE3_SWITCH_COLORS = (0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 12, 13, 16, 17, 20, 21)
 
 def check_layout_routes(layout: Layout, arch: str, memcpy: bool, fabric_dims=None,
                         offsets=(0, 0)):
-    """Arch rules for routes, then the routing-graph checks (routing.py)."""
-    for (x, y, c), cfg in layout.routes.items():
-        if arch == "wse3" and (cfg.color_swap_x or cfg.color_swap_y):
-            raise RoutingError(f"PE ({x}, {y}) color {c}: color swap does not exist on wse3")
-        if arch == "wse3" and cfg.switches is not None and c not in WSE3_SWITCH_COLORS:
+    """Arch rules for routes (per pattern, then where it is used), then the routing-graph
+    checks (routing.py)."""
+    table = layout.routes
+    if arch == "wse3" and table.patterns:
+        ys, xs, cs, pids = table.entries()
+        swap = np.array([False] + [cfg.color_swap_x or cfg.color_swap_y
+                                   for cfg in table.patterns])[pids]
+        switched = np.array([False] + [cfg.switches is not None for cfg in table.patterns])[pids]
+        no_switch = switched & ~np.isin(cs, WSE3_SWITCH_COLORS)
+        bad = np.flatnonzero(swap | no_switch)
+        if len(bad):
+            e = bad[0]
+            x, y, c = int(xs[e]), int(ys[e]), int(cs[e])
+            if swap[e]:
+                raise RoutingError(f"PE ({x}, {y}) color {c}: color swap does not exist on wse3")
             raise RoutingError(f"PE ({x}, {y}) color {c}: on wse3 only colors "
                                f"{', '.join(map(str, WSE3_SWITCH_COLORS))} have switches")
     reserved = {}
@@ -158,8 +169,7 @@ def check_layout_routes(layout: Layout, arch: str, memcpy: bool, fabric_dims=Non
         if layout.memcpy_info is not None:
             for name in layout.memcpy_info.explicit:
                 reserved[layout.memcpy_info.colors[name]] = f"memcpy's {name} streaming color"
-    return check_routes(layout.routes, layout.width, layout.height, reserved, fabric_dims,
-                        offsets)
+    check_routes(table, reserved, fabric_dims, offsets)
 
 
 def _check_ids(image: ProgramImage, x: int, y: int, memcpy: bool) -> None:

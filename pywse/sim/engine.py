@@ -24,7 +24,7 @@ from ..errors import DeadlockError, PywseError, TaskError
 from ..dsl.program import ProgramImage, Task
 from ..dsl.symbols import Var
 from ..layout.routing import POP_MODES
-from ..types import Color
+from ..types import N_COLORS, Color
 
 MAX_NESTED_WAITS = 200
 
@@ -113,30 +113,45 @@ class Engine:
             block[:, lo:hi] = init[lo:hi]
 
     def _load_routes(self) -> None:
-        """Router tables from the layout, plus memcpy's own D2H routes (RAMP -> host)."""
+        """Router tables from the layout, plus memcpy's own D2H routes (RAMP -> host): one
+        table row per route pattern, written to all its (PE, color) ports at once."""
         st = self.st
-        bits = fabric.DIR_BITS
         info = self.art.layout.memcpy_info
         if info is not None and self.art.memcpy:
             for name, color in info.colors.items():
                 if name.startswith("MEMCPYD2H"):
                     st.sw_tx[:, color, 0] = fabric.HOST_BIT
-        for (x, y, c), cfg in self.art.layout.routes.items():
-            pe = self.pe_index(x, y)
-            st.sw_tx[pe, c, :] = 0
-            for k, (_, tx) in enumerate(cfg.positions()):
-                st.sw_tx[pe, c, k] = sum(bits[d] for d in tx)
-            st.sw_npos[pe, c] = len(cfg.positions())
+        table = self.art.layout.routes
+        ys, xs, cs, pids = table.entries()
+        n = len(table.patterns) + 1                     # pattern 0: not configured
+        tx, npos = np.zeros((n, 4), np.uint8), np.ones(n, np.uint8)
+        switched, swapped, filtered = np.zeros(n, bool), np.zeros(n, bool), np.zeros(n, bool)
+        switch_row, swap_row, filter_row = (np.zeros((n, 3), np.int64) for _ in range(3))
+        for k, cfg in enumerate(table.patterns, 1):
+            positions = cfg.positions()
+            npos[k] = len(positions)
+            for j, (_, ptx) in enumerate(positions):
+                tx[k, j] = sum(fabric.DIR_BITS[d] for d in ptx)
             if cfg.switches is not None:
-                st.sw_cur[pe, c] = cfg.switches.current_switch_pos
-                st.sw_ring[pe, c] = cfg.switches.ring_mode
-                st.sw_pop[pe, c] = POP_MODES.index(cfg.switches.pop_mode)
-            st.swap_x[pe, c] = cfg.color_swap_x
-            st.swap_y[pe, c] = cfg.color_swap_y
+                switched[k] = True
+                switch_row[k] = (cfg.switches.current_switch_pos, cfg.switches.ring_mode,
+                                 POP_MODES.index(cfg.switches.pop_mode))
+            if cfg.color_swap_x or cfg.color_swap_y:
+                swapped[k] = True
+                swap_row[k, :2] = cfg.color_swap_x, cfg.color_swap_y
             if cfg.filter is not None:
-                st.flt_on[pe, c] = 1
-                st.flt_min[pe, c] = cfg.filter.min_idx
-                st.flt_max[pe, c] = cfg.filter.max_idx
+                filtered[k] = True
+                filter_row[k] = (1, cfg.filter.min_idx, cfg.filter.max_idx)
+        port = (ys * self.width + xs) * N_COLORS + cs      # index of [pe, color], flat
+        st.sw_tx.reshape(-1, 4)[port] = tx[pids]
+        st.sw_npos.reshape(-1)[port] = npos[pids]
+        # the rest only where a pattern sets it: state untouched stays unmapped
+        for has, row, fields in ((switched, switch_row, (st.sw_cur, st.sw_ring, st.sw_pop)),
+                                 (swapped, swap_row, (st.swap_x, st.swap_y)),
+                                 (filtered, filter_row, (st.flt_on, st.flt_min, st.flt_max))):
+            sel = np.flatnonzero(has[pids])
+            for j, field in enumerate(fields):
+                field.reshape(-1)[port[sel]] = row[pids[sel], j]
 
     # -- coordinates and memory -------------------------------------------------------------
     def pe_index(self, x: int, y: int) -> int:
