@@ -103,6 +103,8 @@ def test_routes_read_as_a_mapping_and_survive_pickling():
         copy.set_color_config(0, 0, 1, rx=[pw.RAMP], tx=[pw.EAST])
     copy.set_color_config(0, 1, 2, rx=[pw.RAMP], tx=[pw.RAMP])
     pw.compile(copy, arch="wse3")
+    with pytest.raises(pw.LayoutError, match="saved by an older pywse"):
+        pw.Layout.__new__(pw.Layout).__setstate__({"tiles": {}, "routes": {}})
 
 
 def test_memcpy_reserved_color():

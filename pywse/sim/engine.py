@@ -38,14 +38,11 @@ class Engine:
         self.art = artifacts
         self.jit = jit
         self.width, self.height = artifacts.width, artifacts.height
-        npe = self.width * self.height
-        self.images: list[ProgramImage] = []
-        index: dict[int, int] = {}
-        self.pe_image = np.empty(npe, np.int32)
-        for pe, image in enumerate(artifacts.pe_images):
-            self.pe_image[pe] = index.setdefault(id(image), len(index))
-            if self.pe_image[pe] == len(self.images):
-                self.images.append(image)
+        self.images: list[ProgramImage] = list(artifacts.images)
+        self.pe_image = artifacts.pe_image.astype(np.int32)
+        by_image = np.argsort(self.pe_image, kind="stable")
+        bounds = np.searchsorted(self.pe_image[by_image], np.arange(len(self.images) + 1))
+        self._pes = [by_image[a:b] for a, b in zip(bounds[:-1], bounds[1:])]  # each image's PEs
         self._strides = [-(-im.mem_bytes // 8) * 8 for im in self.images]   # arena bytes per PE
         sizes = np.array(self._strides, np.int64)[self.pe_image]
         self.mem_base = np.concatenate([[0], np.cumsum(sizes)[:-1]]).astype(np.int64)
@@ -76,7 +73,7 @@ class Engine:
     def _load_images(self) -> None:
         st = self.st
         for k, image in enumerate(self.images):
-            pes = np.flatnonzero(self.pe_image == k)
+            pes = self._pes[k]
             self._write_init(pes, np.frombuffer(image.init, np.uint8), self._strides[k])
             for tid in image.start_blocked:
                 st.task_state[pes, tid] |= BLOCKED
@@ -327,8 +324,7 @@ class Engine:
         cols = []
         group = np.full(max(len(self._rows), 1), -1, np.int64)
         for row, (k, task) in enumerate(self._rows):
-            pes = np.flatnonzero(self.pe_image == k)
-            pe = int(pes[0])
+            pe = int(self._pes[k][0])
             try:
                 fn, lifted = self._bind(pe, task)
             except TaskError:
