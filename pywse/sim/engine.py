@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import itertools
 
+import numba
 import numpy as np
 from numba.core.errors import NumbaError
 
@@ -74,7 +75,11 @@ class Engine:
         st = self.st
         for k, image in enumerate(self.images):
             pes = self._pes[k]
-            self._write_init(pes, np.frombuffer(image.init, np.uint8), self._strides[k])
+            init = np.frombuffer(image.init, np.uint8)
+            nonzero = np.flatnonzero(init)
+            if len(nonzero):      # only the span of non-zero bytes: zeros stay unmapped
+                _write_init(st.arena, self.mem_base[pes], init[nonzero[0]:nonzero[-1] + 1],
+                            int(nonzero[0]))
             for tid in image.start_blocked:
                 st.task_state[pes, tid] |= BLOCKED
             for chan, _, has_data_task in self._channels[k]:
@@ -94,20 +99,6 @@ class Engine:
             if image.on_start:
                 for pe in pes.tolist():
                     self.wake(pe)
-
-    def _write_init(self, pes: np.ndarray, init: np.ndarray, stride: int) -> None:
-        """Copy an image's initial memory to its PEs. Only the span holding non-zero bytes is
-        written, so memory that starts as zeros is never touched (the OS maps it lazily).
-        Consecutive PEs of one image are consecutive in the arena: one strided copy per run."""
-        nonzero = np.flatnonzero(init)
-        if not len(nonzero):
-            return
-        lo, hi = int(nonzero[0]), int(nonzero[-1]) + 1
-        runs = np.split(pes, np.flatnonzero(np.diff(pes) != 1) + 1)
-        for run in runs:
-            base = int(self.mem_base[run[0]])
-            block = self.st.arena[base:base + len(run) * stride].reshape(len(run), stride)
-            block[:, lo:hi] = init[lo:hi]
 
     def _load_routes(self) -> None:
         """Router tables from the layout, plus memcpy's own D2H routes (RAMP -> host): one
@@ -490,6 +481,14 @@ class Engine:
                 lines.append(f"  PE ({x}, {y}) [{self.image(pe).program.name}]: " + "; ".join(bits)
                              + "; " + self.describe(pe).split("; ", 1)[1])
         return "\n".join(lines)
+
+
+@numba.njit(cache=True)
+def _write_init(arena, bases, span, offset):
+    """Copy an image's initial bytes `span` to each PE's memory at `bases` + `offset`:
+    compiled, as the PEs of one image are often scattered (one copy each)."""
+    for base in bases:
+        arena[base + offset:base + offset + len(span)] = span
 
 
 def task_args(task: Task, w, launch_bits: np.ndarray) -> tuple:
