@@ -18,7 +18,8 @@ from pathlib import Path
 
 from .common import fmt, met, table
 
-CASES = ("wavelet_hops", "task_dispatch", "memcpy", "idle_scaling", "footprint", "examples")
+CASES = ("wavelet_hops", "task_dispatch", "memcpy", "idle_scaling", "footprint",
+         "compile_scaling", "examples")
 
 
 def run_case(name: str, quick: bool) -> dict:

@@ -66,6 +66,8 @@ class Color:
 
 def color_id(c) -> int:
     """The integer id of a Color or int, validated."""
+    if c.__class__ is Color:
+        return c.id          # validated when it was made (layouts call this per route)
     return Color(int(c)).id
 
 

@@ -70,6 +70,65 @@ def test_memory_limit_names_pe_and_largest_symbols():
         pw.compile(layout)
 
 
+def test_comptime_runs_per_tile_kind_and_per_pe_only_where_coordinates_are_read():
+    calls = []
+
+    @pw.program
+    def plain(p, *, memcpy_params, n):
+        calls.append(("plain", n))
+        p.var("a", pw.u32, n)
+
+    @pw.program
+    def placed(p, *, memcpy_params):
+        calls.append(("placed", p.x, p.y))
+
+    layout = pw.Layout(4, 2)
+    mc = layout.memcpy()
+    for y in range(2):
+        for x in range(4):
+            if x < 2:
+                layout.set_tile_code(x, y, plain, memcpy_params=mc.get_params(x), n=1 + y)
+            else:
+                layout.set_tile_code(x, y, placed, memcpy_params=mc.get_params(x))
+    art = pw.compile(layout, arch="wse3")
+    assert calls == [("plain", 1), ("placed", 2, 0), ("placed", 3, 0), ("plain", 2),
+                     ("placed", 2, 1), ("placed", 3, 1)]
+    assert art.pe_image.tolist() == [0, 0, 1, 2, 3, 3, 4, 5]     # images in first-PE order
+    assert [im.program.name for im in art.pe_images] == ["plain"] * 2 + ["placed"] * 2 + \
+        ["plain"] * 2 + ["placed"] * 2
+
+
+def test_the_first_pe_in_row_major_order_reports_a_comptime_error():
+    @pw.program
+    def fails_at(p, *, memcpy_params, bad_x):
+        if p.x == bad_x:
+            raise ValueError("no")
+
+    layout = pw.Layout(3, 1)
+    mc = layout.memcpy()
+    for x, bad_x in enumerate((2, 1, 2)):     # PE (2, 0) shares PE (0, 0)'s params
+        layout.set_tile_code(x, 0, fails_at, memcpy_params=mc.get_params(x), bad_x=bad_x)
+    with pytest.raises(pw.ProgramError, match=r"for PE \(1, 0\): ValueError"):
+        pw.compile(layout, arch="wse3")
+
+
+def test_a_param_array_changed_after_set_tile_code_is_read_at_compile():
+    @pw.program
+    def prog(p, *, memcpy_params, table):
+        p.var("t", pw.f32, 3, init=table)
+
+    table = np.zeros(3, np.float32)
+    layout = pw.Layout(2, 1)
+    mc = layout.memcpy()
+    layout.set_tile_code(0, 0, prog, memcpy_params=mc.get_params(0), table=table)
+    table[:] = 7                              # the same array: compile sees its values then
+    layout.set_tile_code(1, 0, prog, memcpy_params=mc.get_params(1),
+                         table=np.full(3, 7, np.float32))
+    art = pw.compile(layout, arch="wse3")
+    assert len(art.images) == 1
+    assert np.frombuffer(art.images[0].init, np.float32)[:3].tolist() == [7, 7, 7]
+
+
 @pytest.mark.parametrize("arch, tid, message", [
     ("wse3", 5, r"out of range for wse3 \(8..30\)"),
     ("wse2", 31, r"out of range for wse2 \(0..30\)"),

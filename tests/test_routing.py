@@ -1,4 +1,7 @@
-"""Routing-graph checks at compile time (networkx), each naming PE and color."""
+"""Routing-graph checks at compile time (on route arrays, networkx for cycles), each naming
+PE and color; the route table behind `layout.routes`."""
+import pickle
+
 import networkx as nx
 import pytest
 
@@ -51,6 +54,57 @@ def test_valid_chain_and_graph():
 def test_routing_errors(routes, message):
     with pytest.raises(pw.RoutingError, match=message):
         pw.compile(layout_with(routes), arch="wse3", memcpy=False, fabric_offsets=(0, 0))
+
+
+RING = [(0, 0, 4, dict(rx=[pw.SOUTH], tx=[pw.EAST])),
+        (1, 0, 4, dict(rx=[pw.WEST], tx=[pw.SOUTH])),
+        (1, 1, 4, dict(rx=[pw.NORTH], tx=[pw.WEST, pw.EAST])),
+        (0, 1, 4, dict(rx=[pw.EAST], tx=[pw.NORTH])),
+        (2, 1, 4, dict(rx=[pw.WEST], tx=[pw.NORTH])),
+        (2, 0, 4, dict(rx=[pw.SOUTH], tx=[pw.RAMP]))]
+
+
+def test_a_cycle_with_a_tail_is_named_from_its_first_pe():
+    # (1, 1) also sends east, out of the ring: a tail Kahn's peeling cannot remove either
+    with pytest.raises(pw.RoutingError, match=r"color 4 routes in a cycle \(PE \(0, 0\) -> "
+                       r"PE \(1, 0\) -> PE \(1, 1\) -> PE \(0, 1\)\)"):
+        pw.compile(layout_with(RING + CHAIN), arch="wse3", memcpy=False, fabric_offsets=(0, 0))
+
+
+def test_long_chains_and_trees_are_not_cycles():
+    w = 12
+    chain = [(x, 0, 1, dict(rx=[pw.WEST], tx=[pw.RAMP, pw.EAST])) for x in range(1, w - 1)]
+    chain += [(0, 0, 1, dict(rx=[pw.RAMP], tx=[pw.EAST])),
+              (w - 1, 0, 1, dict(rx=[pw.WEST], tx=[pw.RAMP]))]
+    tree = [(x, 0, 2, dict(rx=[pw.SOUTH], tx=[pw.RAMP])) for x in range(w)]
+    tree += [(x, 1, 2, dict(rx=[pw.WEST] if x else [pw.RAMP],
+                            tx=[pw.NORTH, pw.EAST] if x < w - 1 else [pw.NORTH])) for x in range(w)]
+    pw.compile(layout_with(chain + tree, w=w), arch="wse3")
+
+
+def test_of_several_mistakes_the_first_port_in_row_major_order_is_reported():
+    routes = [(2, 1, 1, dict(rx=[pw.NORTH], tx=[pw.RAMP])),
+              (1, 1, 2, dict(rx=[pw.NORTH], tx=[pw.RAMP]))]
+    with pytest.raises(pw.RoutingError, match=r"PE \(1, 1\) color 2: rx NORTH"):
+        pw.compile(layout_with(routes), arch="wse3")
+
+
+def test_routes_read_as_a_mapping_and_survive_pickling():
+    layout = layout_with(CHAIN + [(x, y, 5, dict(rx=[pw.RAMP], tx=[pw.RAMP]))
+                                  for x in range(3) for y in range(2)])
+    routes = layout.routes
+    assert len(routes) == 9 and len(routes.patterns) == 4     # one pattern for color 5's six
+    assert (1, 0, 1) in routes and (1, 1, 1) not in routes and (5, 0, 1) not in routes
+    assert list(routes)[:4] == [(0, 0, 1), (0, 0, 5), (1, 0, 1), (1, 0, 5)]  # row-major
+    assert routes[(1, 0, 1)].tx == {pw.RAMP, pw.EAST}
+    copy = pickle.loads(pickle.dumps(layout))
+    assert dict(copy.routes) == dict(routes)
+    with pytest.raises(pw.RoutingError, match="configured twice"):
+        copy.set_color_config(0, 0, 1, rx=[pw.RAMP], tx=[pw.EAST])
+    copy.set_color_config(0, 1, 2, rx=[pw.RAMP], tx=[pw.RAMP])
+    pw.compile(copy, arch="wse3")
+    with pytest.raises(pw.LayoutError, match="saved by an older pywse"):
+        pw.Layout.__new__(pw.Layout).__setstate__({"tiles": {}, "routes": {}})
 
 
 def test_memcpy_reserved_color():

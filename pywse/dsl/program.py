@@ -199,10 +199,12 @@ class Builder:
 
     @property
     def width(self) -> int:
+        self.coord_read = True          # an SdkLayout region's size differs from region to region
         return self._ctx.width
 
     @property
     def height(self) -> int:
+        self.coord_read = True
         return self._ctx.height
 
     # -- memory ---------------------------------------------------------------------------

@@ -186,7 +186,7 @@ class SdkRuntime:
     # -- symbols ---------------------------------------------------------------------------------
     def get_id(self, name: str) -> int:
         """An id for an exported symbol (what memcpy_h2d/d2h take)."""
-        images = self.artifacts.pe_images
+        images = self.artifacts.images
         if not any(v.name == name and v.export for im in images for v in im.vars):
             if any(v.name == name for im in images for v in im.vars):
                 raise MemcpyError(f"get_id: symbol '{name}' is not exported; declare it with "

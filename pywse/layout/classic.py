@@ -1,14 +1,22 @@
-"""Classic layout (the `layout.csl` twin): a rectangle of PEs, their code, and memcpy params."""
+"""Classic layout (the `layout.csl` twin): a rectangle of PEs, their code, and memcpy params.
+
+What a layout records grows with the number of distinct things placed, not with the PEs:
+each distinct (program, params) is a *tile kind* and each distinct route config a pattern
+(routing.RouteTable), and per PE there is one small integer per array entry. Building a
+10,000-PE layout calls set_tile_code and set_color_config per PE, so those calls only look
+up what an earlier call already validated.
+"""
 from __future__ import annotations
 
 from typing import Any, Iterable
 
 import networkx as nx
+import numpy as np
 
 from ..errors import LayoutError, RoutingError
 from ..dsl.program import MEMCPY_COLOR_NAMES, MemcpyParams, PEContext, Program
-from .routing import RangeFilter, RouteConfig, Switches, make_route, routing_graph
-from ..types import N_COLORS, Color, color_id
+from .routing import RangeFilter, RouteTable, Switches, make_route, routing_graph
+from ..types import N_COLORS, Color, Direction, color_id
 
 MEMCPY_RESERVED_COLORS = (21, 22, 23)
 
@@ -55,11 +63,28 @@ class Layout:
         if int(width) < 1 or int(height) < 1:
             raise LayoutError(f"Layout({width}, {height}): width and height must be >= 1")
         self.width, self.height = int(width), int(height)
-        self.tiles: dict[tuple[int, int], tuple[Program, dict[str, Any]]] = {}
+        # per PE its tile kind: 0 no code yet, k: tile_kinds[k - 1] = (program, params)
+        self.tile_kind = np.zeros((self.height, self.width), np.int32)
+        self.tile_kinds: list[tuple[Program, dict[str, Any]]] = []
         self.memcpy_info: MemcpyInfo | None = None
-        self.routes: dict[tuple[int, int, int], RouteConfig] = {}
+        self.routes = RouteTable(self.width, self.height)
         self.source_file: str | None = None    # set by `pywse compile`, to reload out dirs
         self.source_module: str | None = None
+        self._kind_index: dict[tuple, int] = {}    # (program, _params_key) -> tile kind
+        self._route_keys: dict[tuple, int] = {}    # set_color_config arguments -> pattern
+
+    def __getstate__(self):
+        """Pickled without the lookup caches: a tile kind's key holds object ids."""
+        return {k: v for k, v in self.__dict__.items() if k not in ("_kind_index", "_route_keys")}
+
+    def __setstate__(self, state):
+        if "tile_kinds" not in state:
+            raise LayoutError("this layout was saved by an older pywse (per-PE tiles); "
+                              "compile it again")
+        self.__dict__.update(state)
+        self._kind_index = {(prog, _params_key(params)): k
+                            for k, (prog, params) in enumerate(self.tile_kinds, 1)}
+        self._route_keys = {}
 
     def memcpy(self, **colors) -> MemcpyInfo:
         """Import `<memcpy/get_params>` (streaming colors by name, the rest allocated)."""
@@ -78,12 +103,17 @@ class Layout:
         self._check_xy(x, y, "set_tile_code")
         if not isinstance(program, Program):
             raise LayoutError(f"set_tile_code({x}, {y}): expected a @pw.program, got {program!r}")
-        if (x, y) in self.tiles:
+        if self.tile_kind[y, x]:
             raise LayoutError(f"set_tile_code({x}, {y}): this PE already has code")
         merged = dict(params or {})
         merged.update(kwargs)
-        program.check_params(merged, f"set_tile_code({x}, {y})")
-        self.tiles[(x, y)] = (program, merged)
+        key = (program, _params_key(merged))
+        kind = self._kind_index.get(key)
+        if kind is None:
+            program.check_params(merged, f"set_tile_code({x}, {y})")
+            self.tile_kinds.append((program, merged))
+            kind = self._kind_index[key] = len(self.tile_kinds)
+        self.tile_kind[y, x] = kind
 
     def set_color_config(self, x: int, y: int, color, rx: Iterable = (), tx: Iterable = (),
                          switches: Switches | None = None, filter: RangeFilter | None = None,
@@ -99,15 +129,39 @@ class Layout:
         except (ValueError, TypeError):
             raise RoutingError(f"set_color_config({x}, {y}): {color!r} is not a color "
                                f"0..{N_COLORS - 1}") from None
-        if (x, y, c) in self.routes:
+        if self.routes.pid[y, x, c]:
             raise RoutingError(f"set_color_config({x}, {y}): color {c} is configured twice")
-        self.routes[(x, y, c)] = make_route(x, y, c, rx, tx, switches, filter, color_swap_x,
-                                            color_swap_y)
+        rx = (rx,) if isinstance(rx, str) else tuple(rx)
+        tx = (tx,) if isinstance(tx, str) else tuple(tx)
+        key = (rx, tx, switches, filter, bool(color_swap_x), bool(color_swap_y))
+        try:
+            pattern = self._route_keys.get(key)
+        except TypeError:          # unhashable arguments: make_route says what is wrong
+            key, pattern = None, None
+        if pattern is None:
+            pattern = self.routes.pattern_id(make_route(x, y, c, rx, tx, switches, filter,
+                                                        color_swap_x, color_swap_y))
+            if key is not None:
+                self._route_keys[key] = pattern
+        self.routes.pid[y, x, c] = pattern
 
     def pe_context(self, x: int, y: int, arch: str, memcpy: bool) -> PEContext:
         """What the program on PE (x, y) sees at comptime: its place in the rectangle."""
         return PEContext(arch, x, y, self.width, self.height, memcpy)
 
     def routing_graph(self) -> nx.DiGraph:
-        """The routing graph: nodes (x, y, color), an edge per possible hop (networkx)."""
-        return routing_graph(self.routes, self.width, self.height)
+        """The routing graph: nodes (x, y, color), an edge per possible hop (networkx).
+        Built when asked; compile checks the routes on arrays (routing.check_routes)."""
+        return routing_graph(self.routes)
+
+
+_BY_VALUE = frozenset((bool, int, float, complex, str, bytes, type(None), Color, Direction,
+                       MemcpyParams))
+
+
+def _params_key(params: dict) -> tuple:
+    """A key that two params dicts share only if their programs see the same values:
+    immutable scalars compare by type and value, anything else (an array, a list, an
+    object) by identity, as it may still change before compile freezes it."""
+    return tuple((k, v.__class__, v) if v.__class__ in _BY_VALUE or isinstance(v, np.generic)
+                 else (k, id(v)) for k, v in params.items())

@@ -3,9 +3,13 @@
 Artifacts are what the runtime loads. On disk (`out_dir`) they are `out.json` (cslc-style
 `params` plus pywse's own section) and `layout.pkl`, the pickled layout (programs are pickled
 by reference, module + name), from which `SdkRuntime(out_dir)` compiles again.
+
+Compile works per tile kind (classic.py) and per route pattern, never per PE, except for
+programs that read `p.x` / `p.y`: their comptime runs once per PE, as it must.
 """
 from __future__ import annotations
 
+import heapq
 import importlib.util
 import json
 import os
@@ -15,6 +19,7 @@ from pathlib import Path
 from typing import Any, Callable
 
 import attrs
+import numpy as np
 
 from ..errors import LayoutError, RoutingError
 from .classic import MEMCPY_RESERVED_COLORS, Layout
@@ -37,7 +42,8 @@ class Artifacts:
     memcpy: bool
     channels: int
     params: dict[str, Any]
-    pe_images: list[ProgramImage]   # row-major: index y * width + x
+    images: list[ProgramImage]      # the distinct images, in the order of their first PE
+    pe_image: np.ndarray            # per PE, row-major (y * width + x): its index in images
     jit: bool | None = None
     out_dir: str | None = None
     # what only an SdkLayout has (layout/sdkcompile.py): host streams, symbol values set from
@@ -45,6 +51,11 @@ class Artifacts:
     streams: list = attrs.Factory(list)
     symbols: list = attrs.Factory(list)
     regions: tuple = ()
+
+    @property
+    def pe_images(self) -> list[ProgramImage]:
+        """Every PE's image, row-major (a list per PE: built when asked)."""
+        return [self.images[k] for k in self.pe_image.tolist()]
 
     @property
     def width(self) -> int:
@@ -117,24 +128,58 @@ def compile(layout: Layout | Callable[..., Layout], *, arch: str = "wse2",
             raise LayoutError(f"channels={channels}: memcpy supports 1..16 I/O channels")
     if ox + w > fx - (3 if memcpy else 0) or oy + h > fy - (1 if memcpy else 0):
         raise LayoutError(f"the {w}x{h} kernel at offset {ox},{oy} does not fit in fabric {fx},{fy}")
-    missing = [(x, y) for y in range(h) for x in range(w) if (x, y) not in layout.tiles]
-    if missing:
-        more = f" and {len(missing) - 5} more" if len(missing) > 5 else ""
+    ys, xs = np.nonzero(layout.tile_kind == 0)
+    if len(ys):
+        missing = [(int(x), int(y)) for x, y in zip(xs[:5], ys[:5])]
+        more = f" and {len(ys) - 5} more" if len(ys) > 5 else ""
         raise LayoutError(f"PE {missing[0]} has no code: every PE of the {w}x{h} rectangle needs "
-                          f"set_tile_code (missing: {', '.join(map(str, missing[:5]))}{more})")
+                          f"set_tile_code (missing: {', '.join(map(str, missing))}{more})")
     check_layout_routes(layout, arch, memcpy, (fx, fy), (ox, oy))
-    images = []
-    for y in range(h):
-        for x in range(w):
-            program, pe_params = layout.tiles[(x, y)]
-            image = program.instantiate(layout.pe_context(x, y, arch, bool(memcpy)), pe_params)
-            _check_ids(image, x, y, memcpy)
-            images.append(image)
+    images, pe_image = _instantiate(layout, arch, memcpy)
     art = Artifacts(layout, arch, (fx, fy), (ox, oy), bool(memcpy), int(channels), params,
-                    images, jit)
+                    images, pe_image, jit)
     if out_dir is not None:
         save(art, out_dir)
     return art
+
+
+def _instantiate(layout: Layout, arch: str,
+                 memcpy: bool) -> tuple[list[ProgramImage], np.ndarray]:
+    """Comptime once per tile kind, and per PE only for programs that read p.x / p.y.
+
+    PEs are visited in row-major order (a heap of the PEs that need a run), so the error
+    raised is the first PE's, as if every PE ran; images are numbered by their first PE."""
+    w = layout.width
+    kind = layout.tile_kind.reshape(-1)                # row-major: y * width + x
+    kinds, first = np.unique(kind, return_index=True)
+    heap = sorted(first.tolist())
+    number: dict[int, int] = {}                        # id(image) -> its index in images
+    images: list[ProgramImage] = []
+    of_kind = np.zeros(len(layout.tile_kinds) + 1, np.int32)
+    per_pe: list[tuple[int, int]] = []                 # (pe, image) of coordinate-dependent PEs
+    while heap:
+        pe = heapq.heappop(heap)
+        k = int(kind[pe])
+        y, x = divmod(pe, w)
+        program, params = layout.tile_kinds[k - 1]
+        image = program.instantiate(layout.pe_context(x, y, arch, bool(memcpy)), params)
+        n = number.get(id(image))
+        if n is None:
+            _check_ids(image, x, y, memcpy)
+            n = number[id(image)] = len(images)
+            images.append(image)
+        if not image.coord_dependent:
+            of_kind[k] = n
+            continue
+        if pe == first[np.searchsorted(kinds, k)]:     # the kind's first PE: queue the rest
+            for other in np.flatnonzero(kind == k)[1:].tolist():
+                heapq.heappush(heap, other)
+        per_pe.append((pe, n))
+    pe_image = of_kind[kind]
+    if per_pe:
+        pes, ns = zip(*per_pe)
+        pe_image[list(pes)] = ns
+    return images, pe_image
 
 
 def _pair(v, what) -> tuple[int, int]:
@@ -150,11 +195,21 @@ WSE3_SWITCH_COLORS = (0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 12, 13, 16, 17, 20, 21)
 
 def check_layout_routes(layout: Layout, arch: str, memcpy: bool, fabric_dims=None,
                         offsets=(0, 0)):
-    """Arch rules for routes, then the routing-graph checks (routing.py)."""
-    for (x, y, c), cfg in layout.routes.items():
-        if arch == "wse3" and (cfg.color_swap_x or cfg.color_swap_y):
-            raise RoutingError(f"PE ({x}, {y}) color {c}: color swap does not exist on wse3")
-        if arch == "wse3" and cfg.switches is not None and c not in WSE3_SWITCH_COLORS:
+    """Arch rules for routes (per pattern, then where it is used), then the routing-graph
+    checks (routing.py)."""
+    table = layout.routes
+    if arch == "wse3" and table.patterns:
+        ys, xs, cs, pids = table.entries()
+        swap = np.array([False] + [cfg.color_swap_x or cfg.color_swap_y
+                                   for cfg in table.patterns])[pids]
+        switched = np.array([False] + [cfg.switches is not None for cfg in table.patterns])[pids]
+        no_switch = switched & ~np.isin(cs, WSE3_SWITCH_COLORS)
+        bad = np.flatnonzero(swap | no_switch)
+        if len(bad):
+            e = bad[0]
+            x, y, c = int(xs[e]), int(ys[e]), int(cs[e])
+            if swap[e]:
+                raise RoutingError(f"PE ({x}, {y}) color {c}: color swap does not exist on wse3")
             raise RoutingError(f"PE ({x}, {y}) color {c}: on wse3 only colors "
                                f"{', '.join(map(str, WSE3_SWITCH_COLORS))} have switches")
     reserved = {}
@@ -163,8 +218,7 @@ def check_layout_routes(layout: Layout, arch: str, memcpy: bool, fabric_dims=Non
         if layout.memcpy_info is not None:
             for name in layout.memcpy_info.explicit:
                 reserved[layout.memcpy_info.colors[name]] = f"memcpy's {name} streaming color"
-    return check_routes(layout.routes, layout.width, layout.height, reserved, fabric_dims,
-                        offsets)
+    check_routes(table, reserved, fabric_dims, offsets)
 
 
 def _check_ids(image: ProgramImage, x: int, y: int, memcpy: bool) -> None:

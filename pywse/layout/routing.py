@@ -1,24 +1,34 @@
-"""Router configuration (per PE and color) and the networkx routing graph with its checks.
+"""Router configuration (per PE and color), the routing graph and its checks.
 
 The graph's nodes are `(x, y, color)` router ports; an edge means a wavelet can hop from one
 PE's router to a neighbour's on that color (in any switch position). The checks report,
 naming PE and color: a tx that leaves the kernel, a tx into a PE that does not receive from
 that side, an rx that nothing feeds, two flows merging without a switch, and routing cycles
 that no switch can break.
+
+Routes are stored as a `RouteTable`: a pattern number per (PE, color) and each distinct
+`RouteConfig` once, because a big layout repeats a handful of configs on every PE. The checks
+run on those arrays, one visit per configured (PE, color), instead of on a graph of Python
+objects; networkx is kept for what it is good at: naming a cycle once one is known to exist,
+and `Layout.routing_graph()`, built when asked.
 """
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Iterable
 
 import attrs
 import networkx as nx
+import numpy as np
 
 from ..errors import RoutingError
-from ..types import DIRECTIONS, EAST, NORTH, RAMP, SOUTH, WEST, Direction
+from ..types import DIRECTIONS, EAST, N_COLORS, NORTH, RAMP, SOUTH, WEST, Direction
 
 STEP = {NORTH: (0, -1), SOUTH: (0, 1), EAST: (1, 0), WEST: (-1, 0)}
 OPPOSITE = {NORTH: SOUTH, SOUTH: NORTH, EAST: WEST, WEST: EAST}
 POP_MODES = ("no_pop", "always_pop", "pop_on_advance", "pop_on_advance_nop")
+NEIGHBOURS = (NORTH, SOUTH, EAST, WEST)
+DIR_BITS = {d: 1 << i for i, d in enumerate(DIRECTIONS)}   # RAMP 1, NORTH 2, ... WEST 16
 
 
 def _dirs(value, what: str) -> frozenset:
@@ -107,10 +117,70 @@ def make_route(x, y, color, rx: Iterable = (), tx: Iterable = (), switches=None,
                        bool(color_swap_x), bool(color_swap_y))
 
 
-def routing_graph(routes: dict[tuple[int, int, int], RouteConfig], width: int, height: int) -> nx.DiGraph:
+class RouteTable(Mapping):
+    """The routes of a `width x height` layout, read as a mapping `(x, y, color) -> RouteConfig`.
+
+    Stored as `pid[y, x, color]` (0: not configured, k: `patterns[k - 1]`) with each distinct
+    config once: a big layout repeats a handful of configs on every PE, so the checks and the
+    engine's load work per pattern and vectorise over the PEs sharing it, and a million
+    configured ports are one int32 array rather than a million objects. Iteration is
+    row-major (y, x, color); `Layout.set_color_config` is the writer.
+    """
+
+    def __init__(self, width: int, height: int):
+        self.width, self.height = width, height
+        self.pid = np.zeros((height, width, N_COLORS), np.int32)
+        self.patterns: list[RouteConfig] = []
+        self._index: dict[RouteConfig, int] = {}
+
+    def pattern_id(self, cfg: RouteConfig) -> int:
+        """The number of `cfg`'s pattern, added if new."""
+        k = self._index.get(cfg)
+        if k is None:
+            self.patterns.append(cfg)
+            k = self._index[cfg] = len(self.patterns)
+        return k
+
+    def entries(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """(ys, xs, colors, pattern ids) of every configured port, in row-major order."""
+        ys, xs, cs = np.nonzero(self.pid)
+        return ys, xs, cs, self.pid[ys, xs, cs]
+
+    def __getitem__(self, key) -> RouteConfig:
+        try:
+            x, y, c = key
+            k = int(self.pid[y, x, c]) if 0 <= x < self.width and 0 <= y < self.height and \
+                0 <= c < N_COLORS else 0
+        except (TypeError, ValueError, IndexError):
+            k = 0
+        if not k:
+            raise KeyError(key)
+        return self.patterns[k - 1]
+
+    def __iter__(self):
+        ys, xs, cs, _ = self.entries()
+        return zip(xs.tolist(), ys.tolist(), cs.tolist())
+
+    def __len__(self) -> int:
+        return int(np.count_nonzero(self.pid))
+
+    def __getstate__(self):
+        """Pickled sparse: the configured ports only, not an array of zeros per PE."""
+        flat = np.flatnonzero(self.pid)
+        return self.width, self.height, self.patterns, flat, self.pid.reshape(-1)[flat]
+
+    def __setstate__(self, state):
+        width, height, patterns, flat, ids = state
+        self.__init__(width, height)
+        for cfg in patterns:
+            self.pattern_id(cfg)
+        self.pid.reshape(-1)[flat] = ids
+
+
+def routing_graph(table: RouteTable) -> nx.DiGraph:
     """The graph of router hops: nodes (x, y, color), edges for every tx that some rx takes."""
     g = nx.DiGraph()
-    for (x, y, c), cfg in routes.items():
+    for (x, y, c), cfg in table.items():
         g.add_node((x, y, c), rx=cfg.rx, tx=cfg.tx, switched=cfg.switches is not None)
         for _, tx in cfg.positions():
             for d in tx - {RAMP}:
@@ -121,53 +191,141 @@ def routing_graph(routes: dict[tuple[int, int, int], RouteConfig], width: int, h
     return g
 
 
-def check_routes(routes, width: int, height: int, reserved: dict[int, str],
+def _pattern_bits(patterns: list[RouteConfig]) -> tuple[np.ndarray, ...]:
+    """Per pattern number (0: none): the rx and tx directions of all its switch positions
+    together (DIR_BITS), whether it has switches, and its color swaps."""
+    rx, tx, switched, swap_x, swap_y = (np.zeros(len(patterns) + 1, np.uint8) for _ in range(5))
+    for k, cfg in enumerate(patterns, 1):
+        for prx, ptx in cfg.positions():
+            rx[k] |= sum(DIR_BITS[d] for d in prx)
+            tx[k] |= sum(DIR_BITS[d] for d in ptx)
+        switched[k] = cfg.switches is not None
+        swap_x[k], swap_y[k] = cfg.color_swap_x, cfg.color_swap_y
+    return rx, tx, switched.astype(bool), swap_x, swap_y
+
+
+def check_routes(table: RouteTable, reserved: dict[int, str],
                  fabric_dims: tuple[int, int] | None = None,
-                 offsets: tuple[int, int] = (0, 0)) -> nx.DiGraph:
-    """Run every routing check; returns the graph. `reserved` maps color -> who reserves it.
+                 offsets: tuple[int, int] = (0, 0)) -> None:
+    """Run every routing check. `reserved` maps color -> who reserves it.
 
     A tx may leave the kernel into the rest of the fabric (cslc allows it; wavelets sent
-    there are reported as stuck at run time) but not the fabric itself."""
-    fx, fy = fabric_dims or (width, height)
+    there are reported as stuck at run time) but not the fabric itself. Every check visits
+    each configured (PE, color) once, as arrays over the table's entries; where several
+    break a rule, the first in row-major order (y, x, color) is reported."""
+    w, h = table.width, table.height
+    fx, fy = fabric_dims or (w, h)
     ox, oy = offsets
-    for (x, y, c) in routes:
-        if c in reserved:
-            raise RoutingError(f"PE ({x}, {y}): color {c} is {reserved[c]}; user routes on it "
-                               "are not allowed (memcpy routes its own colors)")
-    g = routing_graph(routes, width, height)
-    for (x, y, c), (nx_, ny, nc) in list(g.edges):
-        d = g.edges[(x, y, c), (nx_, ny, nc)]["direction"]
-        if not (0 <= nx_ + ox < fx and 0 <= ny + oy < fy):
-            raise RoutingError(f"PE ({x}, {y}) color {c}: tx {d} leaves the {fx}x{fy} fabric; "
-                               "nothing is there to receive it")
-        if not (0 <= nx_ < width and 0 <= ny < height):
-            continue   # into memcpy's part of the fabric: allowed, but nothing will read it
-        cfg = routes.get((nx_, ny, nc))
-        if cfg is None or not any(OPPOSITE[d] in rx for rx, _ in cfg.positions()):
-            raise RoutingError(f"PE ({x}, {y}) color {c}: tx {d} points at PE ({nx_}, {ny}), "
-                               f"which does not receive color {nc} from {OPPOSITE[d]}; add "
-                               f"{OPPOSITE[d]} to its rx")
-    for (x, y, c), cfg in routes.items():
-        feeders = list(g.predecessors((x, y, c)))
-        for rx, _ in cfg.positions():
-            for d in rx - {RAMP}:
-                dx, dy = STEP[d]
-                if not (0 <= x + dx < width and 0 <= y + dy < height):
-                    continue   # from memcpy's part of the fabric: allowed (cslc accepts it)
-                if not any((fx, fy) == (x + dx, y + dy) for fx, fy, _ in feeders):
-                    raise RoutingError(f"PE ({x}, {y}) color {c}: rx {d} but PE "
-                                       f"({x + dx}, {y + dy}) sends nothing on color {c} toward it")
-        if len(feeders) > 1 and cfg.switches is None:
-            raise RoutingError(f"PE ({x}, {y}) color {c}: flows from "
-                               f"{', '.join(f'PE ({fx}, {fy})' for fx, fy, _ in feeders)} merge "
-                               "here without a switch; use separate colors or switches")
-    static = nx.DiGraph([(u, v) for u, v in g.edges
-                         if not g.nodes[u].get("switched") and not g.nodes[v].get("switched")])
-    try:
-        cycle = nx.find_cycle(static)
-    except nx.NetworkXNoCycle:
-        return g
+    ys, xs, cs, pids = table.entries()
+    n = len(ys)
+    bad = np.flatnonzero(np.isin(cs, list(reserved)))
+    if len(bad):
+        x, y, c = int(xs[bad[0]]), int(ys[bad[0]]), int(cs[bad[0]])
+        raise RoutingError(f"PE ({x}, {y}): color {c} is {reserved[c]}; user routes on it "
+                           "are not allowed (memcpy routes its own colors)")
+    if not n:
+        return
+    rx_of, tx_of, switched_of, swap_x, swap_y = _pattern_bits(table.patterns)
+    rx, tx, switched = rx_of[pids], tx_of[pids], switched_of[pids]
+    flat = (ys * w + xs) * N_COLORS + cs          # ascending: the entries are row-major
+    first_bad = None                              # (source entry, message)
+    hops = []         # per direction in NEIGHBOURS: (source, target) entries of hops in the kernel
+    for d in NEIGHBOURS:
+        src = np.flatnonzero(tx & DIR_BITS[d])
+        dx, dy = STEP[d]
+        nx_, ny = xs[src] + dx, ys[src] + dy
+        nc = cs[src] ^ (swap_x if d in (EAST, WEST) else swap_y)[pids[src]]
+        in_fabric = (0 <= nx_ + ox) & (nx_ + ox < fx) & (0 <= ny + oy) & (ny + oy < fy)
+        inside = (0 <= nx_) & (nx_ < w) & (0 <= ny) & (ny < h)
+        target = (ny * w + nx_) * N_COLORS + nc
+        dst = np.minimum(np.searchsorted(flat, target), n - 1)
+        takes = inside & (flat[dst] == target) & (rx[dst] & DIR_BITS[OPPOSITE[d]] != 0)
+        wrong = np.flatnonzero(~in_fabric | (inside & ~takes))
+        if len(wrong) and (first_bad is None or src[wrong[0]] < first_bad[0]):
+            i = wrong[0]
+            x, y, c = int(xs[src[i]]), int(ys[src[i]]), int(cs[src[i]])
+            first_bad = (src[i], f"PE ({x}, {y}) color {c}: tx {d} leaves the {fx}x{fy} fabric; "
+                                 "nothing is there to receive it" if not in_fabric[i] else
+                         f"PE ({x}, {y}) color {c}: tx {d} points at PE ({nx_[i]}, {ny[i]}), "
+                         f"which does not receive color {nc[i]} from {OPPOSITE[d]}; add "
+                         f"{OPPOSITE[d]} to its rx")
+        hops.append((src[takes], dst[takes]))
+    if first_bad is not None:
+        raise RoutingError(first_bad[1])
+    _check_feeds(table, xs, ys, cs, rx, switched, hops)
+    _check_cycles(xs, ys, cs, switched, hops)
+
+
+def _check_feeds(table, xs, ys, cs, rx, switched, hops) -> None:
+    """Every rx from a neighbour in the kernel is fed by it; two feeders need a switch."""
+    n = len(xs)
+    arrived = np.zeros((len(NEIGHBOURS), n), bool)    # [side, entry]: a hop comes in that side
+    feeders = np.zeros(n, np.int64)
+    for d, (_, dst) in zip(NEIGHBOURS, hops):
+        arrived[NEIGHBOURS.index(OPPOSITE[d]), dst] = True
+        feeders += np.bincount(dst, minlength=n)
+    unfed = np.zeros((len(NEIGHBOURS), n), bool)
+    for k, d in enumerate(NEIGHBOURS):
+        dx, dy = STEP[d]
+        nx_, ny = xs + dx, ys + dy
+        inside = (0 <= nx_) & (nx_ < table.width) & (0 <= ny) & (ny < table.height)
+        unfed[k] = (rx & DIR_BITS[d] != 0) & inside & ~arrived[k]   # from memcpy's side: allowed
+    bad = np.flatnonzero(unfed.any(axis=0) | ((feeders > 1) & ~switched))
+    if not len(bad):
+        return
+    e = bad[0]
+    x, y, c = int(xs[e]), int(ys[e]), int(cs[e])
+    if unfed[:, e].any():
+        d = NEIGHBOURS[int(np.argmax(unfed[:, e]))]
+        dx, dy = STEP[d]
+        raise RoutingError(f"PE ({x}, {y}) color {c}: rx {d} but PE ({x + dx}, {y + dy}) sends "
+                           f"nothing on color {c} toward it")
+    sources = sorted(int(s) for src, dst in hops for s in src[dst == e])
+    raise RoutingError(f"PE ({x}, {y}) color {c}: flows from "
+                       f"{', '.join(f'PE ({xs[s]}, {ys[s]})' for s in sources)} merge here "
+                       "without a switch; use separate colors or switches")
+
+
+def _check_cycles(xs, ys, cs, switched, hops) -> None:
+    """No cycle of hops between ports without switches (a switch can break a ring).
+
+    Kahn's algorithm on arrays decides whether one exists; networkx then names it, on the
+    ports that Kahn could not remove (those on a cycle or downstream of one)."""
+    src = np.concatenate([s for s, _ in hops])
+    dst = np.concatenate([t for _, t in hops])
+    static = ~switched[src] & ~switched[dst]
+    src, dst = src[static], dst[static]
+    left = _peel(src, dst, len(xs))
+    if not left.any():
+        return
+    keep = np.flatnonzero(left[src] & left[dst])
+    keep = keep[np.argsort(src[keep], kind="stable")]
+    node = list(zip(xs.tolist(), ys.tolist(), cs.tolist()))
+    cycle = nx.find_cycle(nx.DiGraph([(node[s], node[t]) for s, t in
+                                      zip(src[keep].tolist(), dst[keep].tolist())]))
     path = " -> ".join(f"PE ({x}, {y})" for (x, y, _), _ in cycle)
     raise RoutingError(f"color {cycle[0][0][2]} routes in a cycle ({path}); wavelets would "
                        "circle forever — break it, or use switches")
 
+
+def _peel(src: np.ndarray, dst: np.ndarray, n: int) -> np.ndarray:
+    """Kahn's algorithm a frontier at a time over the graph of edges src -> dst on nodes
+    0..n-1: which nodes it cannot remove. Each round is a few numpy calls over the frontier;
+    rounds are as many as the longest path (hops of the longest route)."""
+    indeg = np.bincount(dst, minlength=n)
+    order = np.argsort(src, kind="stable")
+    succ = dst[order]
+    start = np.searchsorted(src[order], np.arange(n + 1))
+    left = np.ones(n, bool)
+    frontier = np.flatnonzero(indeg == 0)
+    while len(frontier):
+        left[frontier] = False
+        lo, count = start[frontier], start[frontier + 1] - start[frontier]
+        total = int(count.sum())
+        if not total:
+            break
+        nxt = succ[np.repeat(lo - (np.cumsum(count) - count), count) + np.arange(total)]
+        np.subtract.at(indeg, nxt, 1)
+        frontier = np.sort(nxt[indeg[nxt] == 0])      # (np.unique is slower on numpy 2.4)
+        frontier = frontier[np.r_[True, frontier[1:] != frontier[:-1]]]
+    return left

@@ -289,7 +289,7 @@ def _symbols(p: Plan, art) -> list[SymbolInit]:
             pes = [(o.x + v.x, o.y + v.y) for v in rect]
             rows = []
             for (x, y) in pes:
-                image = art.pe_images[y * art.width + x]
+                image = art.images[art.pe_image[y * art.width + x]]
                 var = image.symbol(name)
                 if var is None:
                     raise LayoutError(f"region '{r.name}': set_symbol('{name}'): program "

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import itertools
 
+import numba
 import numpy as np
 from numba.core.errors import NumbaError
 
@@ -24,7 +25,7 @@ from ..errors import DeadlockError, PywseError, TaskError
 from ..dsl.program import ProgramImage, Task
 from ..dsl.symbols import Var
 from ..layout.routing import POP_MODES
-from ..types import Color
+from ..types import N_COLORS, Color
 
 MAX_NESTED_WAITS = 200
 
@@ -38,14 +39,11 @@ class Engine:
         self.art = artifacts
         self.jit = jit
         self.width, self.height = artifacts.width, artifacts.height
-        npe = self.width * self.height
-        self.images: list[ProgramImage] = []
-        index: dict[int, int] = {}
-        self.pe_image = np.empty(npe, np.int32)
-        for pe, image in enumerate(artifacts.pe_images):
-            self.pe_image[pe] = index.setdefault(id(image), len(index))
-            if self.pe_image[pe] == len(self.images):
-                self.images.append(image)
+        self.images: list[ProgramImage] = list(artifacts.images)
+        self.pe_image = artifacts.pe_image.astype(np.int32)
+        by_image = np.argsort(self.pe_image, kind="stable")
+        bounds = np.searchsorted(self.pe_image[by_image], np.arange(len(self.images) + 1))
+        self._pes = [by_image[a:b] for a, b in zip(bounds[:-1], bounds[1:])]  # each image's PEs
         self._strides = [-(-im.mem_bytes // 8) * 8 for im in self.images]   # arena bytes per PE
         sizes = np.array(self._strides, np.int64)[self.pe_image]
         self.mem_base = np.concatenate([[0], np.cumsum(sizes)[:-1]]).astype(np.int64)
@@ -77,8 +75,12 @@ class Engine:
     def _load_images(self) -> None:
         st = self.st
         for k, image in enumerate(self.images):
-            pes = np.flatnonzero(self.pe_image == k)
-            self._write_init(pes, np.frombuffer(image.init, np.uint8), self._strides[k])
+            pes = self._pes[k]
+            init = np.frombuffer(image.init, np.uint8)
+            nonzero = np.flatnonzero(init)
+            if len(nonzero):      # only the span of non-zero bytes: zeros stay unmapped
+                _write_init(st.arena, self.mem_base[pes], init[nonzero[0]:nonzero[-1] + 1],
+                            int(nonzero[0]))
             for tid in image.start_blocked:
                 st.task_state[pes, tid] |= BLOCKED
             for chan, _, has_data_task in self._channels[k]:
@@ -99,46 +101,48 @@ class Engine:
                 for pe in pes.tolist():
                     self.wake(pe)
 
-    def _write_init(self, pes: np.ndarray, init: np.ndarray, stride: int) -> None:
-        """Copy an image's initial memory to its PEs. Only the span holding non-zero bytes is
-        written, so memory that starts as zeros is never touched (the OS maps it lazily).
-        Consecutive PEs of one image are consecutive in the arena: one strided copy per run."""
-        nonzero = np.flatnonzero(init)
-        if not len(nonzero):
-            return
-        lo, hi = int(nonzero[0]), int(nonzero[-1]) + 1
-        runs = np.split(pes, np.flatnonzero(np.diff(pes) != 1) + 1)
-        for run in runs:
-            base = int(self.mem_base[run[0]])
-            block = self.st.arena[base:base + len(run) * stride].reshape(len(run), stride)
-            block[:, lo:hi] = init[lo:hi]
-
     def _load_routes(self) -> None:
-        """Router tables from the layout, plus memcpy's own D2H routes (RAMP -> host)."""
+        """Router tables from the layout, plus memcpy's own D2H routes (RAMP -> host): one
+        table row per route pattern, written to all its (PE, color) ports at once."""
         st = self.st
-        bits = fabric.DIR_BITS
         info = self.art.layout.memcpy_info
         if info is not None and self.art.memcpy:
             for name, color in info.colors.items():
                 if name.startswith("MEMCPYD2H"):
                     st.sw_tx[:, color, 0] = fabric.HOST_BIT
-        for (x, y, c), cfg in self.art.layout.routes.items():
-            pe = self.pe_index(x, y)
-            st.sw_tx[pe, c, :] = 0
-            for k, (rx, tx) in enumerate(cfg.positions()):
-                st.sw_tx[pe, c, k] = sum(bits[d] for d in tx)
-                st.sw_rx[pe, c, k] = sum(bits[d] for d in rx)
-            st.sw_npos[pe, c] = len(cfg.positions())
+        table = self.art.layout.routes
+        ys, xs, cs, pids = table.entries()
+        n = len(table.patterns) + 1                     # pattern 0: not configured
+        tx, rx, npos = np.zeros((n, 4), np.uint8), np.zeros((n, 4), np.uint8), np.ones(n, np.uint8)
+        switched, swapped, filtered = np.zeros(n, bool), np.zeros(n, bool), np.zeros(n, bool)
+        switch_row, swap_row, filter_row = (np.zeros((n, 3), np.int64) for _ in range(3))
+        for k, cfg in enumerate(table.patterns, 1):
+            positions = cfg.positions()
+            npos[k] = len(positions)
+            for j, (prx, ptx) in enumerate(positions):
+                tx[k, j] = sum(fabric.DIR_BITS[d] for d in ptx)
+                rx[k, j] = sum(fabric.DIR_BITS[d] for d in prx)
             if cfg.switches is not None:
-                st.sw_cur[pe, c] = cfg.switches.current_switch_pos
-                st.sw_ring[pe, c] = cfg.switches.ring_mode
-                st.sw_pop[pe, c] = POP_MODES.index(cfg.switches.pop_mode)
-            st.swap_x[pe, c] = cfg.color_swap_x
-            st.swap_y[pe, c] = cfg.color_swap_y
+                switched[k] = True
+                switch_row[k] = (cfg.switches.current_switch_pos, cfg.switches.ring_mode,
+                                 POP_MODES.index(cfg.switches.pop_mode))
+            if cfg.color_swap_x or cfg.color_swap_y:
+                swapped[k] = True
+                swap_row[k, :2] = cfg.color_swap_x, cfg.color_swap_y
             if cfg.filter is not None:
-                st.flt_on[pe, c] = 1
-                st.flt_min[pe, c] = cfg.filter.min_idx
-                st.flt_max[pe, c] = cfg.filter.max_idx
+                filtered[k] = True
+                filter_row[k] = (1, cfg.filter.min_idx, cfg.filter.max_idx)
+        port = (ys * self.width + xs) * N_COLORS + cs      # index of [pe, color], flat
+        st.sw_tx.reshape(-1, 4)[port] = tx[pids]
+        st.sw_rx.reshape(-1, 4)[port] = rx[pids]
+        st.sw_npos.reshape(-1)[port] = npos[pids]
+        # the rest only where a pattern sets it: state untouched stays unmapped
+        for has, row, fields in ((switched, switch_row, (st.sw_cur, st.sw_ring, st.sw_pop)),
+                                 (swapped, swap_row, (st.swap_x, st.swap_y)),
+                                 (filtered, filter_row, (st.flt_on, st.flt_min, st.flt_max))):
+            sel = np.flatnonzero(has[pids])
+            for j, field in enumerate(fields):
+                field.reshape(-1)[port[sel]] = row[pids[sel], j]
         for s in self.art.streams:        # SdkLayout output streams leave their port to the host
             if s.kind == "output":
                 pe = self.pe_index(s.x, s.y)
@@ -326,8 +330,7 @@ class Engine:
         cols = []
         group = np.full(max(len(self._rows), 1), -1, np.int64)
         for row, (k, task) in enumerate(self._rows):
-            pes = np.flatnonzero(self.pe_image == k)
-            pe = int(pes[0])
+            pe = int(self._pes[k][0])
             try:
                 fn, lifted = self._bind(pe, task)
             except TaskError:
@@ -497,6 +500,14 @@ class Engine:
                 lines.append(f"  PE ({x}, {y}) [{self.image(pe).program.name}]: " + "; ".join(bits)
                              + "; " + self.describe(pe).split("; ", 1)[1])
         return "\n".join(lines)
+
+
+@numba.njit(cache=True)
+def _write_init(arena, bases, span, offset):
+    """Copy an image's initial bytes `span` to each PE's memory at `bases` + `offset`:
+    compiled, as the PEs of one image are often scattered (one copy each)."""
+    for base in bases:
+        arena[base + offset:base + offset + len(span)] = span
 
 
 def task_args(task: Task, w, launch_bits: np.ndarray) -> tuple:
