@@ -1,12 +1,12 @@
 """compile_scaling: do layout, compile and load grow linearly with the number of PEs?
 
-The layout is examples/game_of_life.py's `make_layout(n, n)`: every PE gets code (one of 16
+The layout is examples/game_of_life.py's `layout(n, n)`: every PE gets code (one of 16
 tile kinds: column and row parity, edges) and its own routes on 8 colors, the shape of a
 real stencil program. For sides 50, 100, 200 (quick: 10, 20, 40) a child process
 per run (fresh memory; numba's engine code loaded on an 8x8 layout first) times, best of
 three runs (quick: one):
 
-- layout: `make_layout(n, n)`, the user's loop of set_tile_code / set_color_config calls;
+- layout: `layout(n, n)`, the user's loop of set_tile_code / set_color_config calls;
 - compile: `pw.compile(..., out_dir=...)`: checks, comptime, out.json and layout.pkl;
 - load: `SdkRuntime(out_dir)` (reads the out dir back, which compiles again: "reopen") and
   `.load()` (the engine's load: state arrays, images, router tables: "engine").
@@ -34,7 +34,7 @@ def measure(gol, side: int) -> dict:
     params = {"x_dim": side, "y_dim": side}
     with tempfile.TemporaryDirectory(prefix="pywse-bench-") as out_dir:
         t = [time.perf_counter()]
-        layout = gol.make_layout(side, side)
+        layout = gol.layout(side, side)
         t.append(time.perf_counter())
         pw.compile(layout, arch="wse3", params=params, out_dir=out_dir)
         t.append(time.perf_counter())
@@ -60,7 +60,7 @@ def run(quick: bool) -> dict:
     names = [f"compile_scaling: {what} growth {a}x{a} -> {b}x{b}" for a, b in pairs
              for what in ("compile + load", "layout + compile + load")]
     big = f"compile_scaling: {sides[-1]}x{sides[-1]} compile + load seconds"
-    params = {"layout": "examples/game_of_life.py make_layout(n, n)",
+    params = {"layout": "examples/game_of_life.py layout(n, n)",
               "sides": ", ".join(map(str, sides)), "best of": s["repeats"]}
     rows = []
     for side in sides:

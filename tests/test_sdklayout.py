@@ -457,6 +457,8 @@ def test_compiled_artifacts_load_from_disk(tmp_path):
 # -- the tutorials -------------------------------------------------------------------------------
 
 def _load(path: Path):
+    """Import an example as a script would (its folder on sys.path: sdklayout-04 imports
+    sdklayout-03's program)."""
     sys.path.insert(0, str(path.parent))
     try:
         spec = importlib.util.spec_from_file_location(path.stem, path)
@@ -474,10 +476,5 @@ TUTORIALS = sorted(SDK_EXAMPLES.glob("*.py"))
 @pytest.mark.parametrize("arch", ["wse2", "wse3"])
 @pytest.mark.parametrize("path", TUTORIALS, ids=[p.stem for p in TUTORIALS])
 def test_sdklayout_example(path, arch, jit, tmp_path, capsys):
-    sys.path.insert(0, str(path.parent))     # sdklayout-04 imports sdklayout-03's program
-    try:
-        _load(path).main(["--arch", arch, "--out", str(tmp_path / "out")]
-                         + ([] if jit else ["--no-jit"]))
-    finally:
-        sys.path.remove(str(path.parent))
+    _load(path).main(["--arch", arch, "--out", str(tmp_path / "out")] + ([] if jit else ["--no-jit"]))
     assert "SUCCESS" in capsys.readouterr().out
