@@ -30,6 +30,10 @@ class DeadlockError(PywseError):
     """The simulation can make no more progress while work is still pending."""
 
 
+class CycleLimitError(PywseError):
+    """A run went past its cycle budget (`max_cycles`, `PYWSE_MAX_CYCLES`) with work left."""
+
+
 class ScriptError(PywseError):
     """`pywse run` cannot start the host script it was given (missing file, a directory)."""
 

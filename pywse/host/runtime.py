@@ -20,7 +20,8 @@ import numpy as np
 from ..layout.compile import Artifacts, load as load_artifacts
 from ..sim import sched
 from ..sim.engine import Engine
-from ..errors import DeadlockError, MemcpyError
+from ..errors import CycleLimitError, DeadlockError, MemcpyError
+from ..sim.builtins import ACTIVE
 from ..sim.jit import jit_default
 from .memcpy import (CopyD2H, CopyH2D, MemcpyDataType, MemcpyOrder, StreamD2H, StreamH2D,
                      broadcast_source)
@@ -32,6 +33,24 @@ HOST_COMMAND_LATENCY = 1000
 PROGRESS_SLICE_CYCLES = 1 << 16     # the device returns to the host loop at least this often
 """Cycles between a host command reaching the head of the stream and the device acting on it
 (the real figure is far larger: tens of microseconds). Wavelets in flight land meanwhile."""
+
+
+def cycle_budget(max_cycles) -> int | None:
+    """The run's cycle budget: the argument, else `PYWSE_MAX_CYCLES`, else none."""
+    source = "max_cycles"
+    if max_cycles is None:
+        env = os.environ.get("PYWSE_MAX_CYCLES", "").strip()
+        if not env:
+            return None
+        max_cycles, source = env, "PYWSE_MAX_CYCLES"
+    try:
+        value = int(max_cycles)
+        if value <= 0 or value != float(max_cycles):
+            raise ValueError
+    except (TypeError, ValueError):
+        raise MemcpyError(f"{source}={max_cycles!r}: a cycle budget is a positive whole number "
+                          "of cycles") from None
+    return value
 
 
 class MemcpyTask:
@@ -135,7 +154,8 @@ class SdkRuntime:
     """
 
     def __init__(self, bindir, platform: Any = None, *, cmaddr: str | None = None,
-                 memcpy_required: bool = True, jit: bool | None = None, **_sdk_options):
+                 memcpy_required: bool = True, jit: bool | None = None,
+                 max_cycles: int | None = None, **_sdk_options):
         if isinstance(bindir, Artifacts):
             self.artifacts = bindir
         elif isinstance(bindir, (str, os.PathLike)):
@@ -147,6 +167,7 @@ class SdkRuntime:
             raise MemcpyError("SdkRuntime: the program was compiled with memcpy=False; pass "
                               "memcpy_required=False")
         self.jit = jit_default(jit if jit is not None else self.artifacts.jit)
+        self.max_cycles = cycle_budget(max_cycles)
         self.engine: Engine | None = None
         self._running = False
         self._stopped = False
@@ -366,7 +387,14 @@ class SdkRuntime:
         return contextlib.nullcontext() if self.jit else np.errstate(all="ignore")
 
     def _advance(self, limit: int) -> bool:
-        """Run the device towards cycle `limit`, in slices so the progress bar can move."""
+        """Run the device towards cycle `limit`, in slices so the progress bar can move.
+        Past the cycle budget with work left, a CycleLimitError says what is still going on."""
+        budget = self.max_cycles
+        if budget is not None:
+            if self.engine.now >= budget and self.engine.has_work():
+                self._progress.close()
+                raise CycleLimitError(self._limit_report())
+            limit = min(limit, budget)
         progressed = self.engine.run(min(limit, self.engine.now + PROGRESS_SLICE_CYCLES))
         self._progress.update(self.engine.now)
         return progressed
@@ -392,9 +420,26 @@ class SdkRuntime:
             self._progress.close()
 
     def _deadlock_report(self) -> str:
+        return self._report(f"no PE can make progress (after {self.cycles} simulated cycles)")
+
+    def _limit_report(self, budget: str = "") -> str:
+        """Why a run stopped at its budget (`budget` names it; default: the runtime's)."""
+        eng = self.engine
+        busy = np.flatnonzero((eng.st.task_state & ACTIVE).any(axis=1))
+        lines = [f"{len(busy)} PE(s) still have tasks to run:"] if len(busy) else []
+        lines += ["  " + eng.describe(int(pe), stuck=False) for pe in busy[:MAX_LISTED_PES]]
+        if len(busy) > MAX_LISTED_PES:
+            lines.append(f"  ... and {len(busy) - MAX_LISTED_PES} more")
+        budget = budget or f"{self.max_cycles} cycles (max_cycles / PYWSE_MAX_CYCLES)"
+        return self._report(f"the run reached its budget of {budget} at cycle {self.cycles} "
+                            "with work left", lines + ["raise the budget if the program is just long; a "
+                                             "task that activates itself forever never ends"])
+
+    def _report(self, first: str, more: list[str] = ()) -> str:
+        """`first`, then the waiting host commands, `more`, and what is stuck."""
         eng = self.engine
         head = self._queue[0] if self._queue else None
-        lines = [f"no PE can make progress (after {self.cycles} simulated cycles)"]
+        lines = [first]
         if head is not None:
             lines[0] += f", but host command {head.label} is still waiting"
             waiting = [pe for pe in range(eng.width * eng.height) if not eng.st.cmd_unblocked[pe]]
@@ -413,6 +458,7 @@ class SdkRuntime:
                 head = queue[0]
                 lines.append(f"host stream command {head.label} is still waiting: "
                              f"{head.command.progress()}")
+        lines += more
         stuck = eng.describe_fabric()
         if stuck:
             lines.append("stuck on the fabric:\n" + stuck)

@@ -260,6 +260,11 @@ class Engine:
             if single:
                 return True
 
+    def has_work(self) -> bool:
+        """Is anything still due: a PE with possible work in the scheduler, or wavelets,
+        queues or microthreads moving on the fabric?"""
+        return bool(self.st.heap_n[0] > 0 or self.st.n_active[0] > 0)
+
     def step(self) -> bool:
         """One unit of progress: a task, some fabric cycles, or a clock jump. False if none."""
         return self.run(single=True)
@@ -451,7 +456,8 @@ class Engine:
         self.st_jit = None
 
     # -- what is the device doing (for DeadlockError) -------------------------------------------
-    def describe(self, pe: int) -> str:
+    def describe(self, pe: int, stuck: bool = True) -> str:
+        """One line on a PE's tasks: `stuck` when nothing can move (a deadlock report)."""
         x, y = self.pe_xy(pe)
         image = self.image(pe)
         flags = self.st.task_state[pe]
@@ -465,7 +471,8 @@ class Engine:
         parts.append("has not called unblock_cmd_stream()" if not self.st.cmd_unblocked[pe]
                      else "unblocked the command stream")
         if pending:
-            parts.append("activated but blocked: " + ", ".join(pending))
+            parts.append(("activated but blocked: " if stuck else "activated, to run: ")
+                         + ", ".join(pending))
         if blocked:
             parts.append("blocked: " + ", ".join(blocked))
         return "; ".join(parts)

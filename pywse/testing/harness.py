@@ -3,7 +3,7 @@
     h = Harness(my_program, size=4)          # params of the program as keywords
     h.poke("data", np.arange(4, dtype=np.float32))
     h.activate("compute")                    # or h.launch("exported_fn", *args)
-    h.run_until_idle()
+    h.run_until_idle(max_cycles=10_000)      # still busy then: pw.CycleLimitError
     assert h.peek("data").tolist() == [...]
 
 `memcpy_params` is supplied automatically when the program takes it.
@@ -12,12 +12,13 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..sim.builtins import ACTIVE
-from ..layout.compile import compile as compile_layout
-from ..errors import MemcpyError
-from ..layout.classic import Layout
 from ..dsl.program import Program
-from ..host.runtime import SdkRuntime
+from ..errors import CycleLimitError, MemcpyError
+from ..host.runtime import SdkRuntime, cycle_budget
+from ..layout.classic import Layout
+from ..layout.compile import compile as compile_layout
+from ..sim import sched
+from ..sim.builtins import ACTIVE
 
 
 class Harness:
@@ -70,10 +71,26 @@ class Harness:
         """Launch exported function `name` on every PE and wait for unblock_cmd_stream."""
         self.runtime.launch(name, *args)
 
-    def run_until_idle(self) -> None:
-        """Run until no PE has a runnable task."""
+    def run_until_idle(self, max_cycles: int | None = None) -> None:
+        """Run until nothing is left to do. With `max_cycles`, a run that still has work
+        that many cycles from now stops with a `pw.CycleLimitError` saying what is left."""
+        if max_cycles is None:
+            self._run(None)
+            return
+        end = self.cycles + cycle_budget(max_cycles)
+        self._run(end)
+        if self.engine.has_work():
+            raise CycleLimitError(self.runtime._limit_report(
+                f"{max_cycles} cycles (run_until_idle(max_cycles=...))"))
+
+    def run(self, cycles: int) -> None:
+        """Run `cycles` cycles (less if everything finishes sooner); no error for work left."""
+        self._run(self.cycles + cycle_budget(cycles))
+
+    def _run(self, end: int | None) -> None:
         with self.runtime.numeric_context():
-            while self.engine.run():
+            while (end is None or self.engine.now < end) and \
+                    self.engine.run(sched.FOREVER if end is None else end):
                 pass
 
     @property
