@@ -109,3 +109,26 @@ def test_harness_run_for_a_number_of_cycles(jit):
     assert int(h.peek("n")[0]) > first
     with pytest.raises(pw.PywseError, match="a cycle budget is a positive whole number"):
         h.run(0)
+
+
+@pw.program
+def sync_sender(p, *, memcpy_params):
+    sys = p.memcpy(memcpy_params)
+    data_dsd = pw.mem1d(p.var("data", pw.u32, 40))
+    out = pw.fabout(pw.Color(3), 40)
+
+    @p.export
+    def send_all():
+        pw.mov32(out, data_dsd)          # sync: the CE waits until all 40 have left
+        sys.unblock_cmd_stream()
+
+
+def test_a_stuck_sync_op_names_its_task_in_both_modes(jit):
+    layout = pw.Layout(1, 1)
+    layout.set_tile_code(0, 0, sync_sender, memcpy_params=layout.memcpy().get_params(0))
+    layout.set_color_config(0, 0, 3, rx=[pw.RAMP], tx=[pw.EAST])   # into nothing
+    rt = pw.SdkRuntime(pw.compile(layout, arch="wse3"), jit=jit)
+    rt.load(); rt.run()
+    with pytest.raises(pw.DeadlockError, match=r"PE \(0, 0\): a blocking \(sync\) fabric op in "
+                                               r"task 'send_all' waits forever"):
+        rt.launch("send_all")

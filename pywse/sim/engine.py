@@ -274,15 +274,23 @@ class Engine:
         if self._depth >= MAX_NESTED_WAITS:
             raise DeadlockError(f"{MAX_NESTED_WAITS} blocking fabric ops wait inside each other "
                                 f"(innermost on PE {self.pe_xy(pe)}); use async ops")
+        task = self._running_task(pe)           # before other tasks run and change the counters
         self._depth += 1
         try:
             if not self.step():
                 x, y = self.pe_xy(pe)
                 raise DeadlockError(f"PE ({x}, {y}): a blocking (sync) fabric op in task "
-                                    f"'{self._current.get(pe, '?')}' waits forever: nothing else "
+                                    f"'{task}' waits forever: nothing else "
                                     "can move.\n" + self.describe_fabric())
         finally:
             self._depth -= 1
+
+    def _running_task(self, pe: int) -> str:
+        """The name of the task running on `pe` (compiled or not: the scheduler's record)."""
+        cur_pe, row = (int(v) for v in self.st.counters[[sched.CUR_PE, sched.CUR_ROW]])
+        if cur_pe == pe and 0 <= row < len(self._rows):
+            return self._rows[row][1].name
+        return self._current.get(pe, "?")
 
     # -- running a task -----------------------------------------------------------------------
     def _run_row(self, pe: int, row: int, w) -> None:
