@@ -14,7 +14,7 @@ from collections import defaultdict
 import attrs
 import numpy as np
 
-from ..dsl.program import PEContext, Program, program
+from ..dsl.program import PEContext, program
 from ..errors import LayoutError
 from ..types import Color as PhysicalColor
 from .autoroute import MARGIN, Flows, Router, allocate, direction_of
