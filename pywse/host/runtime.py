@@ -2,6 +2,7 @@
 
 Host commands (memcpy, launch) run through one ordered stream: a command starts when the one
 before it is done, and a launch is done when every PE has called `unblock_cmd_stream()`.
+SdkLayout stream calls (`send` / `receive`) run beside it, one queue per stream.
 Blocking calls drive the engine until their command is done; `nonblock=True` returns a
 handle and the work happens while later calls (or `wait()`, or `stop()`) drive the engine.
 When nothing can move while a command waits, a `DeadlockError` says who is stuck.

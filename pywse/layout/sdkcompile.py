@@ -338,7 +338,9 @@ def describe(p: Plan) -> str:
         lines.append(f"  {s.kind} stream {s.index}: port {s.port.name} at PE ({o.x + x}, "
                      f"{o.y + y}), color {p.color_of(s.port.color)}")
     lines.append("colors:")
-    lines += [f"  {c:2d}: {p.flows.name(r)}" for r, c in sorted(p.colors.items(), key=lambda i: i[1])]
+    groups = p.flows.groups()                  # once: naming each flow alone re-groups them all
+    lines += [f"  {c:2d}: {' = '.join(map(repr, groups[r]))}"
+              for r, c in sorted(p.colors.items(), key=lambda i: i[1])]
     return "\n".join(lines)
 
 
