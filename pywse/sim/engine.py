@@ -57,6 +57,7 @@ class Engine:
         self._loop = None
         self._depth = 0
         self._current: dict[int, str] = {}
+        self._n_sources = 0          # rows of st.src_meta in use
         self._channels = [self._channel_table(im, artifacts.arch) for im in self.images]
         self._rows_table()
         self._load_images()
@@ -252,6 +253,9 @@ class Engine:
                 code, pe, row, w = sched.next_task(self.stj, t_limit, single, events)
             if code == sched.RUN:
                 self._run_row(pe, int(row), w)
+            elif self.st.counters[fabric.CAP_FULL]:
+                self._grow_capture()     # the log was full: a sender waits for room
+                continue
             elif code == sched.IDLE:
                 return progressed
             else:                        # EVENT, STEPPED
@@ -458,9 +462,61 @@ class Engine:
 
     def _grow(self, field: str, n: int) -> None:
         old = getattr(self.st, field)
-        new = np.zeros(old.shape[:2] + (max(n, 2 * old.shape[2]),), old.dtype)
-        new[:, :, :old.shape[2]] = old
-        self.st = self.st._replace(**{field: new})
+        self._replace(**{field: _grown(old, 2, max(n, 2 * old.shape[2]))})
+
+    # -- test sources and the capture log (testing/harness.py) ----------------------------------
+    def add_source(self, pe: int, color: int, side: int, words: np.ndarray, *, control: bool,
+                   start: int, interval: int) -> int:
+        """Feed `words` to PE `pe` on `color`, entering its router from `side` (a fabric.D_*)
+        or its input queue (fabric.SIDE_QUEUE): the first at cycle `start` or later, each next
+        `interval` cycles after the one before, each waiting while its target is full.
+        Returns the source's row (see `source_progress`)."""
+        st = self.st
+        meta = st.src_meta
+        used = self._n_sources
+        if used == meta.shape[0] and not (meta[:, fabric.SRC_POS] < meta[:, fabric.SRC_LEN]).any():
+            used = self._n_sources = 0              # every earlier source is done: reuse rows
+            meta[:] = 0
+        if used == meta.shape[0] or st.src_data.shape[1] < len(words):
+            self._replace(src_meta=_grown(meta, 0, used + 1),
+                          src_data=_grown(_grown(st.src_data, 0, used + 1), 1, len(words)))
+            st = self.st
+        row = st.src_meta[used]
+        row[:] = 0
+        row[[fabric.SRC_PE, fabric.SRC_COLOR, fabric.SRC_SIDE, fabric.SRC_CTL, fabric.SRC_INTERVAL,
+             fabric.SRC_NEXT, fabric.SRC_LEN]] = (pe, color, side, int(control), interval,
+                                                 start, len(words))
+        st.src_data[used, :len(words)] = words
+        self._n_sources = used + 1
+        if len(words):
+            st.src_pending[pe] += 1
+            fabric.activate(st, pe)
+        return used
+
+    def source_progress(self, row: int) -> tuple[int, int]:
+        """(wavelets fed so far, wavelets to feed) of source `row`."""
+        m = self.st.src_meta[row]
+        return int(m[fabric.SRC_POS]), int(m[fabric.SRC_LEN])
+
+    def capture_edges(self, on: bool) -> None:
+        """Record wavelets sent off the kernel's edge (in the capture log) instead of
+        leaving them stuck in the router."""
+        self.st.config[fabric.CFG_CAPTURE_EDGES] = int(on)
+
+    def captured(self) -> np.ndarray:
+        """The capture log so far: rows of fabric.CAP_* columns, in the order sent."""
+        return self.st.cap_log[:self.st.cap_n[0]].copy()
+
+    def _grow_capture(self) -> None:
+        log = self.st.cap_log
+        self._replace(cap_log=_grown(log, 0, 2 * log.shape[0]))
+        self.st.counters[fabric.CAP_FULL] = 0
+        for pe in np.flatnonzero(self.st.rb_mask).tolist():   # senders that waited for room
+            fabric.activate(self.st, pe)
+
+    def _replace(self, **fields) -> None:
+        """Swap state arrays for bigger ones (compiled code then gets a new view)."""
+        self.st = self.st._replace(**fields)
         self.st_jit = None
 
     # -- what is the device doing (for DeadlockError) -------------------------------------------
@@ -515,6 +571,17 @@ class Engine:
                 lines.append(f"  PE ({x}, {y}) [{self.image(pe).program.name}]: " + "; ".join(bits)
                              + "; " + self.describe(pe).split("; ", 1)[1])
         return "\n".join(lines)
+
+
+def _grown(arr: np.ndarray, axis: int, n: int) -> np.ndarray:
+    """`arr` with at least `n` entries along `axis` (doubling), zero-filled past the old end."""
+    if arr.shape[axis] >= n:
+        return arr
+    shape = list(arr.shape)
+    shape[axis] = max(n, 2 * shape[axis])
+    new = np.zeros(shape, arr.dtype)
+    new[tuple(slice(0, k) for k in arr.shape)] = arr
+    return new
 
 
 @numba.njit(cache=True)

@@ -12,6 +12,13 @@ On a color with switch positions, a router takes wavelets only from the sides (a
 RAMP) that its current position lists as rx: anything else waits upstream until a control
 wavelet moves the switch. Control wavelets that reach the host end there (streams collect
 data wavelets only).
+
+For unit tests (testing/harness.py), test *sources* feed wavelets into a PE's router (as if
+a neighbour or the CE sent them) or straight into its input queue (as memcpy does), one per
+cycle at most, waiting while the target is full; and the capture log records, with their
+cycle, wavelets routed to the test (tx `CAPTURE_BIT`) or, with `config[CFG_CAPTURE_EDGES]`
+set, off the kernel's edge. A full log stalls the sender and flags `counters[CAP_FULL]`
+until the engine grows it: nothing is dropped.
 """
 from __future__ import annotations
 
@@ -25,6 +32,14 @@ N_DIRS = 6             # RAMP, NORTH, SOUTH, EAST, WEST, HOST (memcpy's edge of 
 D_RAMP, D_NORTH, D_SOUTH, D_EAST, D_WEST, D_HOST = range(6)
 DIR_BITS = {"RAMP": 1, "NORTH": 2, "SOUTH": 4, "EAST": 8, "WEST": 16}
 HOST_BIT = 32
+CAPTURE_BIT = 64       # tx "to the test": a harness's free route out of RAMP
+CFG_CAPTURE_EDGES = 3  # config[3] = 1: a tx off the kernel is captured instead of stalling
+CAP_FULL = 6           # counters[6] = 1: the capture log needs room (the engine grows it)
+SRC_PE, SRC_COLOR, SRC_SIDE, SRC_CTL, SRC_INTERVAL, SRC_NEXT, SRC_POS, SRC_LEN = range(8)
+SRC_FIELDS = 8         # src_meta columns; SRC_SIDE is a D_* side, or SIDE_QUEUE
+SIDE_QUEUE = -1        # a source writing straight into the input queue bound to its color
+CAP_PE, CAP_DIR, CAP_COLOR, CAP_WORD, CAP_CYCLE, CAP_CTL = range(6)
+CAP_FIELDS = 6         # cap_log columns; CAP_DIR D_RAMP means "to the test at RAMP-out"
 OPPOSITE = (0, 2, 1, 4, 3)   # the side a wavelet sent toward direction d enters from
 IQ_DEPTH = {"wse2": (6, 6, 4, 4, 2, 2, 2, 2), "wse3": (8, 8, 4, 4, 4, 4, 4, 4)}
 ASYNC_SLOTS = (1 << (N_SLOTS - 1)) - 1   # microthreads the fabric steps (not the CE's own)
@@ -39,10 +54,16 @@ def _deliver_ok(st, pe, c, txm, t, w, ctl):
     for d in range(1, 5):
         if txm & (1 << d):
             npe, nc = _neighbour(st, pe, c, d, x, width)
-            if npe < 0 or st.link_time[pe, d] == t + 1 or st.rb_count[npe, nc] >= ROUTER_DEPTH:
+            if st.link_time[pe, d] == t + 1:
                 return False
-            if not _accepts(st, npe, nc, OPPOSITE[d]):
+            if npe < 0:      # off the kernel: stuck, unless a harness captures it there
+                if not (st.config[CFG_CAPTURE_EDGES] and _log_room(st)):
+                    return False
+                continue
+            if st.rb_count[npe, nc] >= ROUTER_DEPTH or not _accepts(st, npe, nc, OPPOSITE[d]):
                 return False
+    if txm & CAPTURE_BIT and not _log_room(st):
+        return False
     if txm & 1:
         q = st.ce_iq[pe, c]
         if q >= 0 and _passes_filter(st, pe, c, w, ctl):
@@ -55,6 +76,24 @@ def _deliver_ok(st, pe, c, txm, t, w, ctl):
         if k < 0 or st.d2h_left[pe, k] <= 0:
             return False
     return True
+
+
+@numba.njit(cache=True)
+def _log_room(st):
+    """Room in the capture log for one wavelet's copies? If not, ask the engine for more."""
+    if st.cap_n[0] + 5 <= st.cap_log.shape[0]:
+        return True
+    st.counters[CAP_FULL] = 1
+    return False
+
+
+@numba.njit(cache=True)
+def _capture(st, pe, d, c, w, ctl, t):
+    i = st.cap_n[0]
+    row = st.cap_log[i]
+    row[CAP_PE], row[CAP_DIR], row[CAP_COLOR] = pe, d, c
+    row[CAP_WORD], row[CAP_CYCLE], row[CAP_CTL] = w, t, ctl
+    st.cap_n[0] = i + 1
 
 
 @numba.njit(cache=True)
@@ -167,7 +206,12 @@ def _route_pe(st, pe, t):
             if txm & (1 << d):
                 npe, nc = _neighbour(st, pe, c, d, x, width)
                 st.link_time[pe, d] = t + 1
-                _push_rb(st, npe, nc, fwd, ctl, t)
+                if npe < 0:
+                    _capture(st, pe, d, c, fwd, ctl, t)
+                else:
+                    _push_rb(st, npe, nc, fwd, ctl, t)
+        if txm & CAPTURE_BIT:
+            _capture(st, pe, D_RAMP, c, fwd, ctl, t)
         if txm & 1 and _passes_filter(st, pe, c, w, ctl) and not (ctl and (w >> 24) & 1):
             q = st.ce_iq[pe, c]
             _push_iq(st, pe, q, w, ctl)
@@ -283,6 +327,43 @@ def _h2d(st, pe, t):
 
 
 @numba.njit(cache=True)
+def _inject(st, pe, t):
+    """Test sources of PE `pe`, one wavelet per cycle each; of several sources on one color
+    only the oldest unfinished one sends, so sends on a color arrive in the order made."""
+    moved = 0
+    feeding = np.uint32(0)
+    for k in range(st.src_meta.shape[0]):
+        m = st.src_meta[k]
+        if m[SRC_PE] != pe or m[SRC_POS] >= m[SRC_LEN]:
+            continue
+        c = m[SRC_COLOR]
+        bit = np.uint32(1 << c)
+        if feeding & bit:
+            continue
+        feeding |= bit
+        if t < m[SRC_NEXT]:
+            moved += 1        # not due yet: counts as motion, so the clock runs on to it
+            continue
+        w = st.src_data[k, m[SRC_POS]]
+        ctl = m[SRC_CTL]
+        if m[SRC_SIDE] == SIDE_QUEUE:
+            q = st.ce_iq[pe, c]
+            if q < 0 or st.iq_count[pe, q] >= st.iq_cap[q]:
+                continue
+            _push_iq(st, pe, q, w, ctl)
+        else:
+            if st.rb_count[pe, c] >= ROUTER_DEPTH or not _accepts(st, pe, c, m[SRC_SIDE]):
+                continue
+            _push_rb(st, pe, c, w, ctl, t)
+        m[SRC_POS] += 1
+        m[SRC_NEXT] = t + max(m[SRC_INTERVAL], 1)
+        if m[SRC_POS] == m[SRC_LEN]:
+            st.src_pending[pe] -= 1
+        moved += 1
+    return moved
+
+
+@numba.njit(cache=True)
 def advance(st, t0, max_cycles):
     """Run the fabric from cycle t0 until a PE needs its CE (st.wake), nothing moves, or
     `max_cycles` pass. Returns the number of cycles run and whether anything moved."""
@@ -296,6 +377,8 @@ def advance(st, t0, max_cycles):
             here = 0
             if st.h2d_mask[pe]:
                 here += _h2d(st, pe, t)
+            if st.src_pending[pe]:
+                here += _inject(st, pe, t)
             if st.rb_mask[pe] or st.oq_mask[pe]:
                 here += _route_pe(st, pe, t)
             threads = st.ut_mask[pe] & ASYNC_SLOTS
@@ -314,7 +397,7 @@ def advance(st, t0, max_cycles):
         if moved == 0:
             return t - t0, any_move
         any_move = True
-        if st.n_wake[0]:
+        if st.n_wake[0] or st.counters[CAP_FULL]:
             return t - t0, any_move
     return t - t0, any_move
 
@@ -322,7 +405,7 @@ def advance(st, t0, max_cycles):
 @numba.njit(cache=True)
 def _busy(st, pe):
     return (st.h2d_mask[pe] | st.rb_mask[pe] | st.oq_mask[pe]
-            | (st.ut_mask[pe] & ASYNC_SLOTS)) != 0
+            | (st.ut_mask[pe] & ASYNC_SLOTS)) != 0 or st.src_pending[pe] > 0
 
 
 @numba.njit(cache=True)

@@ -1,91 +1,384 @@
-"""A harness for unit-testing task logic from pytest: one program on a small grid.
+"""A harness for unit-testing task logic: a program (or a whole layout) on a small grid, fed
+wavelets by the test and read back by what leaves it.
 
-    h = Harness(my_program, size=4)          # params of the program as keywords
-    h.poke("data", np.arange(4, dtype=np.float32))
-    h.activate("compute")                    # or h.launch("exported_fn", *args)
-    h.run_until_idle(max_cycles=10_000)      # still busy then: pw.CycleLimitError
-    assert h.peek("data").tolist() == [...]
+    h = Harness(acc_program, n=4, rx=pw.Color(3), tx=pw.Color(4))   # the program's params
+    h.send(pw.Color(3), np.array([1, 2, 3, 4], np.uint16), direction=pw.WEST)
+    h.run_until_idle(max_cycles=10_000)          # still busy then: pw.CycleLimitError
+    h.expect(pw.Color(4), [10], direction=pw.EAST)
+    assert h.peek("total")[0] == 10
 
+Routes come for free when the harness is built from a program alone: a `send` with a
+direction D routes D -> RAMP on its color, each color the program sends on (its output
+queues) goes RAMP -> the test, and `expect` / `sent` read it whatever direction they name.
+With `routes=` (or a `pw.Layout`) routes are exact, and what leaves the grid's edges is
+recorded per (PE, direction, color) instead of being stuck there.
 `memcpy_params` is supplied automatically when the program takes it.
 """
 from __future__ import annotations
 
+from typing import Callable, Mapping
+
+import attrs
 import numpy as np
 
-from ..dsl.program import Program
-from ..errors import CycleLimitError, MemcpyError
+from ..dsl.program import Program, Task
+from ..errors import CycleLimitError, DeadlockError
 from ..host.runtime import SdkRuntime, cycle_budget
 from ..layout.classic import Layout
 from ..layout.compile import compile as compile_layout
-from ..sim import sched
-from ..sim.builtins import ACTIVE
+from ..sim import fabric, sched
+from ..sim.builtins import ACTIVE, BLOCKED
+from ..types import ARCHES, DIRECTIONS, N_COLORS, Direction, color_id
+from .wavelets import (ExpectError, HarnessError, Received, expected_type, from_words,
+                       to_words, verdict)
+
+SIDES = {d: i for i, d in enumerate(DIRECTIONS)}        # RAMP 0, NORTH 1, ... (fabric.D_*)
+STEP = {"NORTH": (0, -1), "SOUTH": (0, 1), "EAST": (1, 0), "WEST": (-1, 0)}
+
+RouteSpec = Mapping  # {color: dict(rx=[...], tx=[...])}
 
 
 class Harness:
-    def __init__(self, program: Program, *, width: int = 1, height: int = 1, arch: str = "wse3",
-                 jit: bool | None = None, **params):
-        layout = Layout(width, height)
-        memcpy = layout.memcpy()
-        for y in range(height):
-            for x in range(width):
-                pe_params = dict(params)
-                if "memcpy_params" in program.param_names:
-                    pe_params["memcpy_params"] = memcpy.get_params(x)
-                layout.set_tile_code(x, y, program, **pe_params)
-        self.artifacts = compile_layout(layout, arch=arch)
-        self.runtime = SdkRuntime(self.artifacts, jit=jit)
+    """`program` on a `width` x `height` grid (its params as keywords; `pe_params(x, y)`
+    adds per-PE ones), or a whole `pw.Layout`. `routes`: {color: dict(rx=, tx=)} for every
+    PE, or a function (x, y) -> such a dict; none: routes for free (module docstring).
+    `max_cycles` bounds every run that names no budget of its own."""
+
+    def __init__(self, program: Program | Layout, *, width: int = 1, height: int = 1,
+                 arch: str = "wse3", jit: bool | None = None,
+                 routes: RouteSpec | Callable[[int, int], RouteSpec] | None = None,
+                 pe_params: Callable[[int, int], dict] | None = None,
+                 max_cycles: int | None = None, **params):
+        if arch not in ARCHES:
+            raise HarnessError(f"Harness: unknown arch {arch!r}; use 'wse2' or 'wse3'")
+        if isinstance(program, Layout):
+            if params or routes is not None or pe_params is not None:
+                raise HarnessError("Harness(layout): the layout already holds params and routes; "
+                                   "pass them to set_tile_code / set_color_config instead")
+            layout, self.free_routes = program, False
+        elif isinstance(program, Program):
+            layout = _grid_layout(program, width, height, params, pe_params, routes)
+            self.free_routes = routes is None
+        else:
+            raise HarnessError(f"Harness: expected a @pw.program or a pw.Layout, got {program!r}")
+        self.max_cycles = None if max_cycles is None else _budget(max_cycles, "Harness: max_cycles")
+        uses_memcpy = layout.memcpy_info is not None
+        # one free row or column of fabric around the grid: a tx may leave it, to the test
+        self.artifacts = compile_layout(
+            layout, arch=arch, memcpy=uses_memcpy, fabric_offsets=(4, 1) if uses_memcpy else (1, 1),
+            fabric_dims=None if uses_memcpy else (layout.width + 2, layout.height + 2))
+        self.runtime = SdkRuntime(self.artifacts, jit=jit, memcpy_required=False)
         self.runtime.load()
         self.runtime.run()
         self.engine = self.runtime.engine
+        self.engine.capture_edges(True)
+        self.width, self.height = layout.width, layout.height
+        self._sends: list[tuple[int, str]] = []      # (source row, what) of every send
+        if self.free_routes:
+            self._route_sends_to_test()
 
-    def _var(self, name: str, x: int, y: int):
-        pe = self.engine.pe_index(x, y)
-        var = self.engine.image(pe).symbol(name)
+    # -- routes for free ------------------------------------------------------------------------
+    def _route_sends_to_test(self) -> None:
+        """Every color a PE sends on (an output queue's) and no route takes: RAMP -> test."""
+        st = self.engine.st
+        for pe in range(self.width * self.height):
+            for c in set(self.engine.image(pe).oq_color.values()):
+                if not st.sw_tx[pe, c].any():
+                    st.sw_rx[pe, c, 0] = fabric.DIR_BITS["RAMP"]
+                    st.sw_tx[pe, c, 0] = fabric.CAPTURE_BIT
+
+    # -- where ----------------------------------------------------------------------------------
+    def _pe(self, pe, what: str) -> int:
+        try:
+            x, y = (int(v) for v in pe)
+        except (TypeError, ValueError):
+            raise HarnessError(f"{what}: pe={pe!r} is not an (x, y) pair") from None
+        if not (0 <= x < self.width and 0 <= y < self.height):
+            raise HarnessError(f"{what}: PE ({x}, {y}) is outside the {self.width}x{self.height} "
+                               "harness grid")
+        return self.engine.pe_index(x, y)
+
+    def _color(self, color, what: str) -> int:
+        try:
+            return color_id(color)
+        except (TypeError, ValueError):
+            raise HarnessError(f"{what}: {color!r} is not a color 0..{N_COLORS - 1}") from None
+
+    @staticmethod
+    def _direction(direction, what: str) -> str | None:
+        if direction is None:
+            return None
+        if not isinstance(direction, str) or direction not in SIDES:
+            raise HarnessError(f"{what}: direction={direction!r}; use pw.RAMP, pw.NORTH, "
+                               "pw.SOUTH, pw.EAST or pw.WEST")
+        return str(direction)
+
+    def _where(self, pe: int, c: int, direction: str | None = None) -> str:
+        x, y = self.engine.pe_xy(pe)
+        return f"PE ({x}, {y}) color {c}" + (f" toward {direction}" if direction else "")
+
+    def _routes_at(self, pe: int, c: int) -> tuple[int, int]:
+        """(rx bits, tx bits) of (pe, c) over all switch positions."""
+        st = self.engine.st
+        n = int(st.sw_npos[pe, c])
+        return int(np.bitwise_or.reduce(st.sw_rx[pe, c, :n])), \
+            int(np.bitwise_or.reduce(st.sw_tx[pe, c, :n]))
+
+    # -- wavelets in ----------------------------------------------------------------------------
+    def send(self, color, values, *, pe=(0, 0), direction: Direction | None = None,
+             dtype=None, control: bool = False, start: int | None = None,
+             interval: int = 1) -> None:
+        """Feed `values` to PE `pe` on `color`: entering its router from `direction` as if
+        that neighbour (or pw.RAMP: its own CE) sent them, or, without a direction, straight
+        into the input queue bound to the color as memcpy does. A full target makes the
+        wavelets wait, never drops them. `control=True` sends control wavelets (payloads from
+        pw.control); the first wavelet is offered at cycle `start` (default: now), each next
+        one `interval` cycles after the one before. 16-bit values travel in the low half."""
+        what = "Harness.send"
+        p, c = self._pe(pe, what), self._color(color, what)
+        d = self._direction(direction, what)
+        words = to_words(values, np.uint32 if control and dtype is None else dtype,
+                         f"{what} on {self._where(p, c)}")
+        now = self.engine.now
+        start = now if start is None else int(start)
+        if start < now:
+            raise HarnessError(f"{what}: start={start} is in the past (the harness is at cycle "
+                               f"{now})")
+        if int(interval) < 1:
+            raise HarnessError(f"{what}: interval={interval}: at most one wavelet per cycle "
+                               "(interval >= 1)")
+        side = fabric.SIDE_QUEUE if d is None else self._entry(p, c, d)
+        if d is None and self.engine.st.ce_iq[p, c] < 0:
+            raise HarnessError(f"{what}: {self._where(p, c)}: no input queue is bound to the "
+                               "color (no data task or fabin DSD reads it); nothing would take "
+                               "these wavelets. Send on a color the program reads, or give a "
+                               "direction for wavelets to route on")
+        row = self.engine.add_source(p, c, side, words, control=control, start=start,
+                                     interval=int(interval))
+        self._sends.append((row, f"{what} of {len(words)} wavelet(s) to {self._where(p, c)}"
+                                 + (f" from the {d}" if d else " (into its input queue)")))
+
+    def _entry(self, pe: int, c: int, d: str) -> int:
+        """The router side wavelets from `d` enter by; routes D -> RAMP for free if need be."""
+        st = self.engine.st
+        side = SIDES[d]
+        rx, tx = self._routes_at(pe, c)
+        where = self._where(pe, c)
+        if rx >> side & 1:
+            return side
+        if self.free_routes and tx & fabric.CAPTURE_BIT:
+            raise HarnessError(f"Harness.send: {where}: the program also sends on this color, so "
+                               "the harness cannot guess its route; pass routes={color: "
+                               "dict(rx=[...], tx=[...])}")
+        if self.free_routes and not tx:
+            if st.ce_iq[pe, c] < 0:
+                raise HarnessError(f"Harness.send: {where}: the PE neither routes nor binds this "
+                                   "color (no data task or fabin DSD reads it), so the wavelets "
+                                   "would go nowhere; send on a color the program reads")
+            st.sw_rx[pe, c, 0] |= fabric.DIR_BITS[d]
+            st.sw_tx[pe, c, 0] = fabric.DIR_BITS["RAMP"]
+            return side
+        takes = _names(rx) or "nothing"
+        raise HarnessError(f"Harness.send: {where}: no route takes wavelets from the {d} (its "
+                           f"rx: {takes}); send from a direction the route lists, or add {d} "
+                           "to the route's rx")
+
+    # -- wavelets out ---------------------------------------------------------------------------
+    def sent(self, color, *, pe=(0, 0), direction: Direction | None = None,
+             dtype=np.uint32) -> Received:
+        """The wavelets PE `pe` sent on `color` that left the grid (toward `direction`), in
+        order, as `dtype` values with the cycle each left."""
+        p, c = self._pe(pe, "Harness.sent"), self._color(color, "Harness.sent")
+        d = self._direction(direction, "Harness.sent")
+        rows = self._captured(p, c, d, "Harness.sent")
+        return Received(from_words(rows[:, fabric.CAP_WORD], dtype),
+                        rows[:, fabric.CAP_CYCLE].copy(), rows[:, fabric.CAP_CTL].astype(bool))
+
+    def expect(self, color, values, *, pe=(0, 0), direction: Direction | None = None,
+               dtype=None, arrival=None, rtol: float = 0.0, atol: float = 0.0) -> None:
+        """Assert that exactly `values` left PE `pe` on `color` (toward `direction`), in order
+        (16-bit types compare the low half; `dtype` says how to read them); `arrival`: a cycle
+        (or one per wavelet) each must have left by. Fails with a pw.ExpectError showing the
+        index, expected and received values and cycles."""
+        what = "Harness.expect"
+        p, c = self._pe(pe, what), self._color(color, what)
+        d = self._direction(direction, what)
+        read = expected_type(values, dtype)
+        got = self.sent(color, pe=pe, direction=direction, dtype=read)
+        exp = np.asarray(values).reshape(-1)
+        if read.kind == "f":
+            exp = exp.astype(read)
+        report = verdict(self._where(p, c, d), exp, got, arrival=arrival, now=self.cycles,
+                         rtol=rtol, atol=atol)
+        if report:
+            raise ExpectError(report)
+
+    def _captured(self, pe: int, c: int, d: str | None, what: str) -> np.ndarray:
+        """Capture-log rows of (pe, c) toward `d`, checking the test reads where they go."""
+        rx, tx = self._routes_at(pe, c)
+        where = self._where(pe, c)
+        if tx & fabric.CAPTURE_BIT:           # a free route: leaves toward any direction asked
+            dirs = [fabric.D_RAMP]
+        else:
+            leaving = [SIDES[k] for k in STEP if tx >> SIDES[k] & 1 and not self._inside(pe, k)]
+            if d is not None:
+                if not tx >> SIDES[d] & 1:
+                    raise HarnessError(f"{what}: {where}: no route sends it {d} (its tx: "
+                                       f"{_names(tx) or 'nothing'}); read it where the route "
+                                       "sends it")
+                if SIDES[d] not in leaving:
+                    raise HarnessError(f"{what}: {where} goes {d} to another PE of the harness; "
+                                       "only wavelets leaving the grid are recorded: read them "
+                                       "where they leave")
+                dirs = [SIDES[d]]
+            elif len(leaving) > 1:
+                raise HarnessError(f"{what}: {where} leaves the grid toward "
+                                   f"{' and '.join(_names(1 << k) for k in leaving)}; name one "
+                                   "with direction=")
+            elif not leaving:
+                raise HarnessError(f"{what}: {where}: nothing on this color leaves the grid "
+                                   f"(its tx: {_names(tx) or 'nothing'}); "
+                                   + ("the program sends nothing on it" if self.free_routes
+                                      else "route it off an edge to read it"))
+            else:
+                dirs = leaving
+        log = self.engine.captured()
+        keep = (log[:, fabric.CAP_PE] == pe) & (log[:, fabric.CAP_COLOR] == c) & \
+            np.isin(log[:, fabric.CAP_DIR], dirs)
+        return log[keep]
+
+    def _inside(self, pe: int, d: str) -> bool:
+        x, y = self.engine.pe_xy(pe)
+        dx, dy = STEP[d]
+        return 0 <= x + dx < self.width and 0 <= y + dy < self.height
+
+    @property
+    def memcpy(self):
+        """The memcpy streaming colors (`h.memcpy.MEMCPYH2D_1`, ...) of a program that takes
+        `memcpy_params`; None otherwise."""
+        return self.artifacts.layout.memcpy_info
+
+    # -- state ----------------------------------------------------------------------------------
+    def _var(self, name: str, pe, what: str):
+        p = self._pe(pe, what)
+        var = self.engine.image(p).symbol(name)
         if var is None:
-            raise MemcpyError(f"PE ({x}, {y}) has no symbol '{name}'")
-        return pe, var
+            names = ", ".join(v.name for v in self.engine.image(p).vars) or "none"
+            raise HarnessError(f"{what}: PE {self.engine.pe_xy(p)} has no symbol '{name}' "
+                               f"(its symbols: {names})")
+        return p, var
 
-    def poke(self, name: str, values, x: int = 0, y: int = 0) -> None:
-        """Write `values` into symbol `name` on PE (x, y)."""
-        pe, var = self._var(name, x, y)
-        start = self.engine.mem_base[pe] + var.offset
+    def poke(self, name: str, values, *, pe=(0, 0)) -> None:
+        """Write `values` into symbol `name` on PE `pe`."""
+        p, var = self._var(name, pe, "Harness.poke")
+        start = self.engine.mem_base[p] + var.offset
         data = np.broadcast_to(np.asarray(values, var.dtype), var.shape)
         self.engine.st.arena[start:start + var.nbytes] = np.ascontiguousarray(data).view(np.uint8).ravel()
 
-    def peek(self, name: str, x: int = 0, y: int = 0) -> np.ndarray:
-        """A copy of symbol `name` on PE (x, y), in its declared type and shape."""
-        pe, var = self._var(name, x, y)
-        start = self.engine.mem_base[pe] + var.offset
+    def peek(self, name: str, *, pe=(0, 0)) -> np.ndarray:
+        """A copy of symbol `name` on PE `pe`, in its declared type and shape."""
+        p, var = self._var(name, pe, "Harness.peek")
+        start = self.engine.mem_base[p] + var.offset
         return self.engine.st.arena[start:start + var.nbytes].view(var.dtype).reshape(var.shape).copy()
 
-    def activate(self, task: str, x: int = 0, y: int = 0) -> None:
-        """Activate local task `task` on PE (x, y), as `pw.activate` would."""
-        pe = self.engine.pe_index(x, y)
-        ids = [t.id for t in self.engine.image(pe).tasks if t.name == task and t.kind == "local"]
-        if not ids:
-            raise MemcpyError(f"PE ({x}, {y}) has no local task '{task}'")
-        self.engine.st.task_state[pe, ids[0]] |= ACTIVE
+    def _task(self, name: str, pe, what: str) -> tuple[int, Task]:
+        p = self._pe(pe, what)
+        tasks = [t for t in self.engine.image(p).tasks if t.kind in ("local", "data", "control")]
+        for t in tasks:
+            if t.name == name:
+                return p, t
+        names = ", ".join(t.name for t in tasks) or "none"
+        raise HarnessError(f"{what}: PE {self.engine.pe_xy(p)} has no task '{name}' "
+                           f"(its tasks: {names})")
+
+    def task_state(self, name: str, *, pe=(0, 0)) -> "TaskState":
+        """Is task `name` active, blocked, and how many wavelets wait for it (data tasks)?"""
+        p, t = self._task(name, pe, "Harness.task_state")
+        flags = int(self.engine.st.task_state[p, t.id]) if t.kind != "control" else 0
+        pending = 0
+        if t.kind == "data":
+            pending = int(self.engine.st.iq_count[p, t.queue])
+        return TaskState(t.name, t.kind, bool(flags & ACTIVE), bool(flags & BLOCKED), pending)
+
+    def activate(self, task: str, *, pe=(0, 0)) -> None:
+        """Activate local task `task` on PE `pe`, as `pw.activate` would."""
+        p, t = self._task(task, pe, "Harness.activate")
+        if t.kind != "local":
+            how = (f"it runs when a wavelet arrives on color {t.color}: h.send(pw.Color("
+                   f"{t.color}), ...)" if t.kind == "data" else
+                   "it runs when a control wavelet names it: h.send(color, "
+                   "[pw.control.encode_control_task_payload(...)], control=True)")
+            raise HarnessError(f"Harness.activate: '{task}' is a {t.kind} task, not a local "
+                               f"one; {how}")
+        self._flag(p, t, ACTIVE, True)
+
+    def block(self, task: str, *, pe=(0, 0)) -> None:
+        """Block task `task` on PE `pe` (`pw.block`): it will not run until unblocked."""
+        p, t = self._task(task, pe, "Harness.block")
+        self._flag(p, t, BLOCKED, True)
+
+    def unblock(self, task: str, *, pe=(0, 0)) -> None:
+        """Unblock task `task` on PE `pe` (`pw.unblock`)."""
+        p, t = self._task(task, pe, "Harness.unblock")
+        self._flag(p, t, BLOCKED, False)
+
+    def _flag(self, pe: int, t: Task, flag: int, on: bool) -> None:
+        if t.kind == "control":
+            raise HarnessError(f"'{t.name}' is a control task: it has no flags to set")
+        st = self.engine.st
+        st.task_state[pe, t.id] = st.task_state[pe, t.id] | flag if on else \
+            st.task_state[pe, t.id] & ~flag
         self.engine.wake(pe)
 
     def launch(self, name: str, *args) -> None:
         """Launch exported function `name` on every PE and wait for unblock_cmd_stream."""
         self.runtime.launch(name, *args)
 
-    def run_until_idle(self, max_cycles: int | None = None) -> None:
-        """Run until nothing is left to do. With `max_cycles`, a run that still has work
-        that many cycles from now stops with a `pw.CycleLimitError` saying what is left."""
-        if max_cycles is None:
-            self._run(None)
-            return
-        end = self.cycles + cycle_budget(max_cycles)
-        self._run(end)
-        if self.engine.has_work():
-            raise CycleLimitError(self.runtime._limit_report(
-                f"{max_cycles} cycles (run_until_idle(max_cycles=...))"))
+    # -- running --------------------------------------------------------------------------------
+    @property
+    def cycles(self) -> int:
+        """Simulated cycles so far."""
+        return self.runtime.cycles
 
     def run(self, cycles: int) -> None:
         """Run `cycles` cycles (less if everything finishes sooner); no error for work left."""
-        self._run(self.cycles + cycle_budget(cycles))
+        self._run(self.engine.now + _budget(cycles, "Harness.run: cycles"))
+
+    def run_until_idle(self, max_cycles: int | None = None) -> None:
+        """Run until nothing is left to do. With a budget (`max_cycles`, else the harness's,
+        else PYWSE_MAX_CYCLES), a run still busy that many cycles from now stops with a
+        pw.CycleLimitError saying what is left; sends nothing takes end in a DeadlockError."""
+        budget = self._budget(max_cycles, "run_until_idle")
+        end = None if budget is None else self.engine.now + budget
+        self._run(end)
+        if self.engine.has_work():
+            raise CycleLimitError(self._with_sends(self.runtime._limit_report(
+                f"{budget} cycles (run_until_idle(max_cycles=...))")))
+        self._check_sends()
+
+    def run_until(self, predicate: Callable[[], bool], *, max_cycles: int | None = None) -> None:
+        """Run until `predicate()` holds (checked after every task and fabric step); past the
+        budget a pw.CycleLimitError, and if everything stops first a pw.DeadlockError."""
+        budget = self._budget(max_cycles, "run_until")
+        end = None if budget is None else self.engine.now + budget
+        with self.runtime.numeric_context():
+            while not predicate():
+                if end is not None and self.engine.now >= end:
+                    raise CycleLimitError(self._with_sends(self.runtime._limit_report(
+                        f"{budget} cycles (run_until(max_cycles=...)): the condition still "
+                        "does not hold")))
+                if not self._step(end):
+                    raise DeadlockError(self._report(
+                        f"run_until: everything stopped at cycle {self.cycles} and the "
+                        "condition does not hold"))
+
+    def _budget(self, max_cycles, what: str) -> int | None:
+        if max_cycles is not None:
+            return _budget(max_cycles, f"{what}: max_cycles")
+        return self.max_cycles if self.max_cycles is not None else cycle_budget(None)
+
+    def _step(self, end: int | None) -> bool:
+        return self.engine.run(sched.FOREVER if end is None else end, single=True)
 
     def _run(self, end: int | None) -> None:
         with self.runtime.numeric_context():
@@ -93,6 +386,72 @@ class Harness:
                     self.engine.run(sched.FOREVER if end is None else end):
                 pass
 
-    @property
-    def cycles(self) -> int:
-        return self.runtime.cycles
+    def _check_sends(self) -> None:
+        if self._pending_sends():
+            raise DeadlockError(self._report(
+                f"the harness is idle at cycle {self.cycles}, but sends wait forever (the queue "
+                "or router they enter is full and nothing drains it, or a switch position does "
+                "not take that side)"))
+
+    def _pending_sends(self) -> list[str]:
+        return [f"{what}: {done} of {n} taken so far"
+                for what, done, n in ((w, *self.engine.source_progress(r)) for r, w in self._sends)
+                if done < n]
+
+    def _report(self, first: str, more=()) -> str:
+        return self.runtime._report(first, [*more, *self._pending_sends()])
+
+    def _with_sends(self, report: str) -> str:
+        return "\n".join([report, *self._pending_sends()])
+
+    def close(self) -> None:
+        """Let go of the engine's memory (the plugin's fixture calls this after each test)."""
+        self.runtime = self.engine = None
+
+
+@attrs.frozen
+class TaskState:
+    """A task's flags on one PE; `pending` counts wavelets waiting in a data task's queue."""
+
+    name: str
+    kind: str
+    active: bool
+    blocked: bool
+    pending: int
+
+
+def _budget(value, what: str) -> int:
+    try:
+        n = int(value)
+        if n <= 0 or n != float(value):
+            raise ValueError
+    except (TypeError, ValueError):
+        raise HarnessError(f"{what}={value!r}: a cycle budget is a positive whole number of "
+                           "cycles") from None
+    return n
+
+
+def _names(bits: int) -> str:
+    return ", ".join(d for d, i in SIDES.items() if bits >> i & 1)
+
+
+def _grid_layout(program: Program, width: int, height: int, params: dict,
+                 pe_params: Callable | None, routes) -> Layout:
+    layout = Layout(width, height)
+    memcpy = layout.memcpy() if "memcpy_params" in program.param_names else None
+    for y in range(height):
+        for x in range(width):
+            kw = dict(params)
+            if pe_params is not None:
+                kw.update(pe_params(x, y))
+            if memcpy is not None:
+                kw["memcpy_params"] = memcpy.get_params(x)
+            layout.set_tile_code(x, y, program, **kw)
+            spec = routes(x, y) if callable(routes) else routes
+            for color, cfg in (spec or {}).items():
+                if not isinstance(cfg, Mapping):
+                    raise HarnessError(f"Harness(routes=...): color {color}: expected "
+                                       f"dict(rx=[...], tx=[...]), got {cfg!r}")
+                layout.set_color_config(x, y, color, **cfg)
+    return layout
+
