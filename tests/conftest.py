@@ -5,3 +5,6 @@ import pytest
 def jit(request):
     """Run a test with compiled task bodies and again as plain Python."""
     return request.param
+
+
+pytest_plugins = ["pytester"]     # tests/test_plugin.py runs pytest on test files it writes

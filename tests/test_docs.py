@@ -22,3 +22,20 @@ def test_doc_program_runs(page, code, capsys, tmp_path):
     script.write_text(code)
     runpy.run_path(str(script), run_name="__main__")
     assert capsys.readouterr().out.strip(), f"{page.name}: the program printed nothing"
+
+
+TEST_BLOCK = re.compile(r"```python\n# (test_\w+\.py)\n(.*?)```", re.S)
+TEST_FILES = [(page, name, code) for page in PAGES for name, code in TEST_BLOCK.findall(page.read_text())]
+
+
+def test_the_testing_page_has_test_files():
+    assert len({name for page, name, _ in TEST_FILES if page.name == "testing.md"}) >= 4
+
+
+def test_doc_test_files_pass(pytester):
+    """The docs' pytest files pass under pytest with the plugin, compiled and as plain Python."""
+    for page, name, code in TEST_FILES:
+        pytester.makepyfile(**{name[:-3]: code})
+    result = pytester.runpytest("-p", "no:cacheprovider", "--pywse-jit=both")
+    n_tests = sum(code.count("\ndef test_") for _, _, code in TEST_FILES)
+    result.assert_outcomes(passed=2 * n_tests)
