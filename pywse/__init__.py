@@ -8,7 +8,7 @@ from .dsl import control
 from .dsl.dsd import fabin, fabout, mem1d, mem4d
 from .dsl.program import Program, program
 from .errors import (CycleLimitError, DeadlockError, LayoutError, MemcpyError, ProgramError, PywseError,
-                     RoutingError, ScriptError, TaskError)
+                     RoutingError, RoutingWarning, ScriptError, TaskError)
 from .host.memcpy import MemcpyDataType, MemcpyOrder
 from .host.runtime import MemcpyTask, SdkRuntime
 from .layout.classic import Layout
@@ -24,7 +24,7 @@ __version__ = "0.1.0"
 __all__ = ["Artifacts", "Color", "CycleLimitError", "DeadlockError", "EAST", "Layout", "LayoutError",
            "MemcpyDataType", "MemcpyError", "MemcpyOrder", "MemcpyTask", "NORTH",
            "PE_MEMORY_BYTES", "Program", "ProgramError", "PywseError", "RAMP", "RangeFilter",
-           "RoutingError", "SOUTH", "ScriptError", "SdkRuntime", "SwitchPos", "Switches", "TaskError", "WEST",
+           "RoutingError", "RoutingWarning", "SOUTH", "ScriptError", "SdkRuntime", "SwitchPos", "Switches", "TaskError", "WEST",
            "compile", "control", "f16", "f32", "fabin", "fabout", "i16", "i32", "mem1d", "mem4d",
            "program", "u16", "u32", *sorted(_BUILTINS)]
 

@@ -22,6 +22,11 @@ class RoutingError(LayoutError):
     """The routing graph is wrong (colors, routes, memcpy-reserved resources)."""
 
 
+class RoutingWarning(UserWarning):
+    """Routes cslc accepts that lose or starve wavelets (layout/lints.py); an error under
+    `pw.compile(..., strict=True)`."""
+
+
 class MemcpyError(PywseError):
     """A host command (memcpy, launch, read_symbol) got bad arguments."""
 

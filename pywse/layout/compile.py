@@ -15,15 +15,17 @@ import json
 import os
 import pickle
 import sys
+import warnings
 from pathlib import Path
 from typing import Any, Callable
 
 import attrs
 import numpy as np
 
-from ..errors import LayoutError, RoutingError
+from ..errors import LayoutError, RoutingError, RoutingWarning
 from .classic import MEMCPY_RESERVED_COLORS, Layout
 from ..dsl.program import ProgramImage
+from . import lints
 from .routing import check_routes
 from ..types import ARCHES
 
@@ -92,12 +94,13 @@ def compile(layout: Layout | Callable[..., Layout], *, arch: str = "wse2",
             fabric_offsets: tuple[int, int] = (4, 1), memcpy: bool = True, channels: int = 1,
             params: dict[str, Any] | None = None, out_dir: str | os.PathLike | None = None,
             width_west_buf: int = 0, width_east_buf: int = 0,
-            jit: bool | None = None) -> Artifacts:
+            jit: bool | None = None, strict: bool = False) -> Artifacts:
     """Check and compile a layout, as `cslc` does; optionally write `out_dir`.
 
     `layout` is a `Layout`, or a function `layout(**params) -> Layout` called with `params`.
     `params` are recorded in `out.json` (cslc's `--params`); `jit` is the default the runtime
-    uses (see `SdkRuntime`).
+    uses (see `SdkRuntime`). Routes cslc accepts but that lose or starve wavelets give a
+    `pw.RoutingWarning` (layout/lints.py); `strict=True` makes them a `RoutingError`.
     """
     params = dict(params or {})
     if not isinstance(layout, Layout):
@@ -136,6 +139,11 @@ def compile(layout: Layout | Callable[..., Layout], *, arch: str = "wse2",
                           f"set_tile_code (missing: {', '.join(map(str, missing))}{more})")
     check_layout_routes(layout, arch, memcpy, (fx, fy), (ox, oy))
     images, pe_image = _instantiate(layout, arch, memcpy)
+    exempt = set()
+    if memcpy:
+        exempt = set(MEMCPY_RESERVED_COLORS) | set(
+            layout.memcpy_info.colors.values() if layout.memcpy_info is not None else ())
+    lints.report(lints.route_lints(layout.routes, images, pe_image, exempt), strict)
     art = Artifacts(layout, arch, (fx, fy), (ox, oy), bool(memcpy), int(channels), params,
                     images, pe_image, jit)
     if out_dir is not None:
@@ -263,9 +271,11 @@ def load(out_dir) -> Artifacts:
     except (AttributeError, ImportError, ModuleNotFoundError) as e:
         raise LayoutError(f"cannot load {out}: {e}. Programs defined in a script's __main__ can "
                           "only be loaded by that script; put them in a module") from None
-    art = compile(layout, arch=meta["arch"], fabric_dims=tuple(meta["fabric_dims"]),
-                  fabric_offsets=tuple(meta["fabric_offsets"]), memcpy=meta["memcpy"],
-                  channels=meta["channels"], params=params, jit=meta.get("jit"))
+    with warnings.catch_warnings():      # said when it was compiled the first time
+        warnings.simplefilter("ignore", RoutingWarning)
+        art = compile(layout, arch=meta["arch"], fabric_dims=tuple(meta["fabric_dims"]),
+                      fabric_offsets=tuple(meta["fabric_offsets"]), memcpy=meta["memcpy"],
+                      channels=meta["channels"], params=params, jit=meta.get("jit"))
     art.streams, art.symbols, art.regions = extras
     art.out_dir = str(out)
     return art

@@ -191,7 +191,7 @@ def routing_graph(table: RouteTable) -> nx.DiGraph:
     return g
 
 
-def _pattern_bits(patterns: list[RouteConfig]) -> tuple[np.ndarray, ...]:
+def pattern_bits(patterns: list[RouteConfig]) -> tuple[np.ndarray, ...]:
     """Per pattern number (0: none): the rx and tx directions of all its switch positions
     together (DIR_BITS), whether it has switches, and its color swaps."""
     rx, tx, switched, swap_x, swap_y = (np.zeros(len(patterns) + 1, np.uint8) for _ in range(5))
@@ -225,7 +225,7 @@ def check_routes(table: RouteTable, reserved: dict[int, str],
                            "are not allowed (memcpy routes its own colors)")
     if not n:
         return
-    rx_of, tx_of, switched_of, swap_x, swap_y = _pattern_bits(table.patterns)
+    rx_of, tx_of, switched_of, swap_x, swap_y = pattern_bits(table.patterns)
     rx, tx, switched = rx_of[pids], tx_of[pids], switched_of[pids]
     flat = (ys * w + xs) * N_COLORS + cs          # ascending: the entries are row-major
     first_bad = None                              # (source entry, message)

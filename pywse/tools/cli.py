@@ -2,6 +2,7 @@
 
 - `pywse compile`: the `cslc` twin. A layout file defines `layout`: a `pw.Layout`, or a
   function `layout(**params)` returning one; cslc's flags are accepted under the same names.
+- `pywse check`: the same checks, writing nothing; `--strict` makes route lints errors.
 - `pywse run`: the `cs_python` twin; runs a host script unchanged (tools/run.py).
 """
 from __future__ import annotations
@@ -10,9 +11,10 @@ import argparse
 import inspect
 import sys
 import traceback
+import warnings
 
 from ..layout.compile import compile as compile_layout, import_file
-from ..errors import PywseError
+from ..errors import PywseError, RoutingWarning
 from ..layout.classic import Layout
 from .run import find_script, run_script
 
@@ -50,16 +52,21 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="pywse", description="pywse command line")
     sub = parser.add_subparsers(dest="command", required=True)
     c = sub.add_parser("compile", help="compile a layout file (the cslc twin)")
-    c.add_argument("layout_file", help="Python file defining `layout` (a pw.Layout or a function)")
-    c.add_argument("--arch", default="wse2", choices=["wse2", "wse3"])
-    c.add_argument("--fabric-dims", type=_pair, default=None, metavar="X,Y")
-    c.add_argument("--fabric-offsets", type=_pair, default=(4, 1), metavar="X,Y")
-    c.add_argument("--memcpy", action="store_true", help="include the memcpy infrastructure")
-    c.add_argument("--channels", type=int, default=1)
-    c.add_argument("--width-west-buf", type=int, default=0)
-    c.add_argument("--width-east-buf", type=int, default=0)
-    c.add_argument("--params", action="append", default=[], metavar="NAME:VALUE,...")
-    c.add_argument("--colors", action="append", default=[], metavar="NAME:ID,...")
+    k = sub.add_parser("check", help="check a layout file as compile does, writing nothing; "
+                       "route lints print as warnings (errors with --strict)")
+    for p in (c, k):
+        p.add_argument("layout_file", help="Python file defining `layout` (a pw.Layout or a function)")
+        p.add_argument("--arch", default="wse2", choices=["wse2", "wse3"])
+        p.add_argument("--fabric-dims", type=_pair, default=None, metavar="X,Y")
+        p.add_argument("--fabric-offsets", type=_pair, default=(4, 1), metavar="X,Y")
+        p.add_argument("--memcpy", action="store_true", help="include the memcpy infrastructure")
+        p.add_argument("--channels", type=int, default=1)
+        p.add_argument("--width-west-buf", type=int, default=0)
+        p.add_argument("--width-east-buf", type=int, default=0)
+        p.add_argument("--params", action="append", default=[], metavar="NAME:VALUE,...")
+        p.add_argument("--colors", action="append", default=[], metavar="NAME:ID,...")
+        p.add_argument("--strict", action="store_true",
+                       help="route lints (pw.RoutingWarning) are errors")
     c.add_argument("-o", "--output", dest="out_dir", default="out")
     c.add_argument("--no-jit", action="store_true", help="record jit=False as the default")
     r = sub.add_parser("run", help="run a Cerebras host script unchanged (the cs_python twin)",
@@ -75,11 +82,14 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     if args.command == "run":
         return run(args.script, args.args)
-    return compile_command(args)
+    return compile_command(args)   # compile or check
 
 
 def compile_command(args: argparse.Namespace) -> int:
-    """`pywse compile`: 0, or 1 with cslc-style error message."""
+    """`pywse compile` / `pywse check`: 0, or 1 with a cslc-style error message. Route lints
+    print as `warning:` lines (errors with --strict)."""
+    command = args.command
+    checking = command == "check"
     try:
         params = _params(args.params)
         params.update(_params(args.colors))
@@ -100,15 +110,21 @@ def compile_command(args: argparse.Namespace) -> int:
             layout = layout(**{k: v for k, v in params.items() if takes_all or k in accepted})
         layout.source_file = str(module.__file__)
         layout.source_module = module.__name__
-        compile_layout(layout, arch=args.arch, fabric_dims=args.fabric_dims,
-                       fabric_offsets=args.fabric_offsets, memcpy=args.memcpy,
-                       channels=args.channels, params=params, out_dir=args.out_dir,
-                       width_west_buf=args.width_west_buf, width_east_buf=args.width_east_buf,
-                       jit=False if args.no_jit else None)
+        with warnings.catch_warnings(record=True) as lints:
+            warnings.simplefilter("always", RoutingWarning)
+            compile_layout(layout, arch=args.arch, fabric_dims=args.fabric_dims,
+                           fabric_offsets=args.fabric_offsets, memcpy=args.memcpy,
+                           channels=args.channels, params=params,
+                           out_dir=None if checking else args.out_dir,
+                           width_west_buf=args.width_west_buf, width_east_buf=args.width_east_buf,
+                           jit=None if checking or not args.no_jit else False, strict=args.strict)
     except PywseError as e:
-        print(f"pywse compile: error: {e}", file=sys.stderr)
+        print(f"pywse {command}: error: {e}", file=sys.stderr)
         return 1
-    print(f"compiled {args.layout_file} -> {args.out_dir}")
+    for lint in lints:
+        print(f"pywse {command}: warning: {lint.message}", file=sys.stderr)
+    print(f"checked {args.layout_file}: {len(lints)} warning(s)" if checking
+          else f"compiled {args.layout_file} -> {args.out_dir}")
     return 0
 
 

@@ -1,0 +1,129 @@
+"""Route lints: layouts cslc accepts but that lose wavelets, starve a task or feed a PE its
+own sends. Each is a `RoutingWarning` (a `UserWarning`) naming the PE, color, direction and
+the fix; `pw.compile(..., strict=True)` / `pywse check --strict` makes them `RoutingError`s.
+
+They run after comptime, on arrays: per route-table entry (PE, color) its rx/tx sides, per
+PE the colors its program reads (input queues) and sends on (output queues).
+"""
+from __future__ import annotations
+
+import warnings
+
+import attrs
+import numpy as np
+
+from ..errors import RoutingError, RoutingWarning
+from .routing import DIR_BITS, NEIGHBOURS, STEP, RouteTable, pattern_bits
+from ..types import N_COLORS, RAMP
+
+SHOWN = 3     # places named per lint kind; the rest are counted
+
+
+@attrs.frozen
+class Lint:
+    kind: str
+    message: str
+
+
+def route_lints(table: RouteTable, images, pe_image: np.ndarray,
+                exempt_colors: set[int]) -> list[list[Lint]]:
+    """Every lint of the layout, grouped by kind (first places first, row-major).
+    `exempt_colors` are delivered and collected by memcpy, not by routes."""
+    w, h = table.width, table.height
+    reads = np.array([_mask(im.iq_color.values()) for im in images], np.int64)[pe_image]
+    sends = np.array([_mask(im.oq_color.values()) for im in images], np.int64)[pe_image]
+    exempt = _mask(exempt_colors)
+    ys, xs, cs, pids = table.entries()
+    rx_of, tx_of, *_ = pattern_bits(table.patterns)
+    loop_of = _ramp_loops(table)
+    rx, tx, loops = rx_of[pids].astype(np.int64), tx_of[pids].astype(np.int64), loop_of[pids]
+    pe = ys * w + xs
+    bit = np.int64(1) << cs.astype(np.int64)
+    found: dict[str, list[Lint]] = {}
+
+    def add(kind, where, message):
+        for e in where[:SHOWN]:
+            found.setdefault(kind, []).append(Lint(kind, message(int(e))))
+        if len(where) > SHOWN:
+            found[kind].append(Lint(kind, f"... and {len(where) - SHOWN} more like it"))
+
+    def at(e):
+        return f"PE ({xs[e]}, {ys[e]}) color {cs[e]}"
+
+    live_rx = rx & DIR_BITS[RAMP]                  # sides a wavelet can come in by
+    for d in NEIGHBOURS:
+        dx, dy = STEP[d]
+        inside = (0 <= xs + dx) & (xs + dx < w) & (0 <= ys + dy) & (ys + dy < h)
+        live_rx = live_rx | np.where(inside, rx & DIR_BITS[d], 0)
+    fed = ((live_rx & ~DIR_BITS[RAMP]) != 0) | ((live_rx != 0) & (sends[pe] & bit != 0))
+    for d in NEIGHBOURS:
+        dx, dy = STEP[d]
+        outside = ~((0 <= xs + dx) & (xs + dx < w) & (0 <= ys + dy) & (ys + dy < h))
+        leaves = np.flatnonzero(outside & (tx & DIR_BITS[d] != 0) & fed & (bit & exempt == 0))
+        add("leaves", leaves, lambda e, d=d: (
+            f"{at(e)}: tx {d} leaves the kernel, where nothing receives color {cs[e]}: "
+            "wavelets sent there are lost. Route them to a PE that reads them, or drop "
+            f"{d} from tx"))
+    unfed = np.flatnonzero((rx != 0) & (live_rx == 0) & (bit & exempt == 0))
+    add("unfed", unfed, lambda e: (
+        f"{at(e)}: rx {_sides(rx[e])}, but the kernel ends there: nothing feeds this route. "
+        "Feed the color from a PE of the kernel, or drop the route"))
+    merged = (rx & DIR_BITS[RAMP] != 0) & (rx & ~DIR_BITS[RAMP] != 0)
+    own = np.flatnonzero(loops & merged & (sends[pe] & bit != 0))
+    add("loop", own, lambda e: (
+        f"{at(e)}: rx RAMP and tx RAMP on a color this PE sends on, while it also receives "
+        f"it from {_sides(rx[e] & ~DIR_BITS[RAMP])}: its own sends come back to its input "
+        "queue, mixed with what arrives. Send on a separate color, or drop RAMP from tx"))
+    to_ce = (tx & DIR_BITS[RAMP] != 0) & (bit & exempt == 0)
+    unread = np.flatnonzero(to_ce & (reads[pe] & bit == 0))
+    add("unread", unread, lambda e: (
+        f"{at(e)}: the route delivers to the CE (tx RAMP), but no input queue, data task or "
+        f"fabin DSD of this PE reads color {cs[e]}: the wavelets wait in the router forever. "
+        "Bind the color in the program, or drop RAMP from tx"))
+    routed = np.zeros(w * h, np.int64)
+    np.bitwise_or.at(routed, pe, bit)
+    starved = (reads & ~routed & ~exempt) & ((1 << N_COLORS) - 1)
+    for p in np.flatnonzero(starved)[:SHOWN].tolist():
+        y, x = divmod(p, w)
+        image = images[pe_image[p]]
+        c = (int(starved[p]) & -int(starved[p])).bit_length() - 1
+        q = next(q for q, col in image.iq_color.items() if col == c)
+        task = next((t.name for t in image.tasks if t.kind == "data" and t.queue == q), None)
+        who = f"data task '{task}'" if task else f"input queue {q}"
+        found.setdefault("starved", []).append(Lint("starved", (
+            f"PE ({x}, {y}) color {c}: {who} reads color {c}, but this PE has no route for "
+            f"it: it never gets a wavelet. Add set_color_config({x}, {y}, {c}, rx=[...], "
+            "tx=[RAMP])")))
+    more = int(np.count_nonzero(starved)) - SHOWN
+    if more > 0:
+        found["starved"].append(Lint("starved", f"... and {more} more PEs like it"))
+    return list(found.values())
+
+
+def report(groups: list[list[Lint]], strict: bool) -> None:
+    """Warn once per kind of lint; with `strict`, raise them all as one RoutingError."""
+    if not groups:
+        return
+    if strict:
+        lines = [lint.message for group in groups for lint in group]
+        raise RoutingError("the routes lose or starve wavelets (strict=True):\n  "
+                           + "\n  ".join(lines))
+    for group in groups:
+        warnings.warn(RoutingWarning("\n  ".join(lint.message for lint in group)), stacklevel=3)
+
+
+def _sides(bits) -> str:
+    return ", ".join(d for d, b in DIR_BITS.items() if int(bits) & b)
+
+
+def _mask(colors) -> int:
+    m = 0
+    for c in colors:
+        m |= 1 << int(c)
+    return m
+
+
+def _ramp_loops(table: RouteTable) -> np.ndarray:
+    """Per pattern (0: none): does one of its positions take from RAMP and give to RAMP?"""
+    return np.array([False] + [any(RAMP in prx and RAMP in ptx for prx, ptx in cfg.positions())
+                               for cfg in table.patterns])

@@ -1,0 +1,139 @@
+"""Route lints: layouts cslc accepts that lose or starve wavelets warn (pw.RoutingWarning);
+strict=True / `pywse check --strict` makes them errors. Clean layouts stay silent."""
+import re
+import warnings
+
+import pytest
+
+import pywse as pw
+from pywse.tools.cli import main as cli
+
+
+@pw.program
+def scan(p, *, memcpy_params, c):
+    p.memcpy(memcpy_params)
+    iq = p.input_queue(2, c)
+    oq = p.output_queue(3, c)
+    acc = p.var("acc", pw.u32, 1)
+    out = pw.fabout(c, extent=1, queue=oq)
+
+    @p.data_task(iq)
+    def got(v: pw.u32):
+        acc[0] += v
+        pw.mov32(out, acc[0])
+
+
+@pw.program
+def reader(p, *, memcpy_params, c):
+    p.memcpy(memcpy_params)
+    iq = p.input_queue(2, c)
+    n = p.var("n", pw.u32, 1)
+
+    @p.data_task(iq)
+    def got(v: pw.u32):
+        n[0] += v
+
+
+@pw.program
+def idle(p, *, memcpy_params):
+    p.memcpy(memcpy_params)
+
+
+def row(program, width=4, routes=None, height=1, **params):
+    lay = pw.Layout(width, height)
+    memcpy = lay.memcpy()
+    for y in range(height):
+        for x in range(width):
+            lay.set_tile_code(x, y, program, memcpy_params=memcpy.get_params(x), **params)
+            for color, cfg in (routes(x, y) if routes else {}).items():
+                lay.set_color_config(x, y, color, **cfg)
+    return lay
+
+
+def lints_of(layout):
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        pw.compile(layout, arch="wse3")
+    return [str(w.message) for w in caught if issubclass(w.category, pw.RoutingWarning)]
+
+
+MISTAKES = {
+    "tx off the kernel": (
+        lambda: row(scan, c=pw.Color(1), routes=lambda x, y: {1: dict(
+            rx=[pw.RAMP] if x == 0 else [pw.WEST], tx=[pw.EAST] if x == 0 else [pw.RAMP, pw.EAST])}),
+        r"PE \(3, 0\) color 1: tx EAST leaves the kernel, where nothing receives color 1: "
+        r"wavelets sent there are lost. Route them to a PE that reads them, or drop EAST from tx"),
+    "rx nothing feeds": (
+        lambda: row(reader, width=2, c=pw.Color(1),
+                    routes=lambda x, y: {1: dict(rx=[pw.SOUTH], tx=[pw.RAMP])}),
+        r"PE \(0, 0\) color 1: rx SOUTH, but the kernel ends there: nothing feeds this route"),
+    "own sends come back": (
+        lambda: row(scan, c=pw.Color(1), routes=lambda x, y: {1: dict(
+            rx=[pw.WEST, pw.RAMP], tx=[pw.EAST, pw.RAMP])}),
+        r"PE \(0, 0\) color 1: rx RAMP and tx RAMP on a color this PE sends on, while it also "
+        r"receives it from WEST: its own sends come back to its input queue"),
+    "delivered, never read": (
+        lambda: row(idle, width=2, routes=lambda x, y: {4: dict(
+            rx=[pw.RAMP] if x == 0 else [pw.WEST], tx=[pw.EAST] if x == 0 else [pw.RAMP])}),
+        r"PE \(1, 0\) color 4: the route delivers to the CE \(tx RAMP\), but no input queue, "
+        r"data task or fabin DSD of this PE reads color 4"),
+    "read, never routed": (
+        lambda: row(reader, width=1, c=pw.Color(6)),
+        r"PE \(0, 0\) color 6: data task 'got' reads color 6, but this PE has no route for it: "
+        r"it never gets a wavelet. Add set_color_config\(0, 0, 6, rx=\[...\], tx=\[RAMP\]\)"),
+}
+
+
+@pytest.mark.parametrize("name", MISTAKES)
+def test_each_mistake_warns_and_strict_makes_it_an_error(name):
+    build, message = MISTAKES[name]
+    assert issubclass(pw.RoutingWarning, UserWarning)
+    assert any(re.search(message, text) for text in lints_of(build()))
+    with pytest.raises(pw.RoutingError, match=r"\(strict=True\):\n  (.*\n  )*" + message):
+        pw.compile(build(), arch="wse3", strict=True)
+
+
+def test_many_places_are_counted_not_listed():
+    lay = row(reader, width=10, height=2, c=pw.Color(1),
+              routes=lambda x, y: {1: dict(rx=[pw.NORTH] if y == 0 else [pw.SOUTH], tx=[pw.RAMP])})
+    (text,) = lints_of(lay)
+    assert text.count("nothing feeds this route") == 3 and text.endswith("... and 17 more like it")
+
+
+def test_a_clean_layout_is_silent():
+    lay = row(scan, width=2, c=pw.Color(1), routes=lambda x, y: {
+        1: dict(rx=[pw.RAMP], tx=[pw.EAST]) if x == 0 else dict(rx=[pw.WEST], tx=[pw.RAMP])})
+    assert lints_of(lay) == []
+    lay = row(reader, width=2, c=pw.Color(1),
+              routes=lambda x, y: {1: dict(rx=[pw.RAMP], tx=[pw.RAMP])})
+    assert lints_of(lay) == []   # a loopback on a color the PE does not send on: fine
+
+
+def test_pywse_check_prints_lints_and_strict_fails(tmp_path, capsys):
+    layout_file = tmp_path / "scan_layout.py"
+    layout_file.write_text(
+        "import pywse as pw\n\n\n"
+        "@pw.program\n"
+        "def echo(p, *, memcpy_params, c):\n"
+        "    p.memcpy(memcpy_params)\n"
+        "    iq = p.input_queue(2, c)\n"
+        "    oq = p.output_queue(3, c)\n"
+        "    out = pw.fabout(c, extent=1, queue=oq)\n\n"
+        "    @p.data_task(iq)\n"
+        "    def got(v: pw.u32):\n"
+        "        pw.mov32(out, v)\n\n\n"
+        "def layout():\n"
+        "    lay = pw.Layout(4, 1)\n"
+        "    memcpy = lay.memcpy()\n"
+        "    for x in range(4):\n"
+        "        lay.set_tile_code(x, 0, echo, memcpy_params=memcpy.get_params(x), c=pw.Color(1))\n"
+        "        lay.set_color_config(x, 0, 1, rx=[pw.WEST, pw.RAMP], tx=[pw.EAST, pw.RAMP])\n"
+        "    return lay\n")
+    args = ["check", str(layout_file), "--arch=wse3", "--memcpy", "--fabric-dims=11,3"]
+    assert cli(args) == 0
+    out = capsys.readouterr()
+    assert "pywse check: warning: PE (3, 0) color 1: tx EAST leaves the kernel" in out.err
+    assert "checked" in out.out and "2 warning(s)" in out.out
+    assert cli(args + ["--strict"]) == 1
+    assert "pywse check: error: the routes lose or starve wavelets (strict=True)" in capsys.readouterr().err
+    assert not (tmp_path / "out").exists()
