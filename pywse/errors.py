@@ -39,6 +39,11 @@ class CycleLimitError(PywseError):
     """A run went past its cycle budget (`max_cycles`, `PYWSE_MAX_CYCLES`) with work left."""
 
 
+class LivelockError(CycleLimitError):
+    """A host command waited past its budget while the fabric kept moving: something runs
+    forever (a task that re-triggers itself, wavelets circling). The report names what."""
+
+
 class ScriptError(PywseError):
     """`pywse run` cannot start the host script it was given (missing file, a directory)."""
 

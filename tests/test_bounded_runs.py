@@ -112,21 +112,25 @@ def test_harness_run_for_a_number_of_cycles(jit):
 
 
 @pw.program
-def sync_sender(p, *, memcpy_params):
+def sync_sender(p, *, memcpy_params, sends: bool):
     sys = p.memcpy(memcpy_params)
     data_dsd = pw.mem1d(p.var("data", pw.u32, 40))
     out = pw.fabout(pw.Color(3), 40)
 
     @p.export
     def send_all():
-        pw.mov32(out, data_dsd)          # sync: the CE waits until all 40 have left
+        if sends:
+            pw.mov32(out, data_dsd)      # sync: the CE waits until all 40 have left
         sys.unblock_cmd_stream()
 
 
 def test_a_stuck_sync_op_names_its_task_in_both_modes(jit):
-    layout = pw.Layout(1, 1)
-    layout.set_tile_code(0, 0, sync_sender, memcpy_params=layout.memcpy().get_params(0))
-    layout.set_color_config(0, 0, 3, rx=[pw.RAMP], tx=[pw.EAST])   # into nothing
+    layout = pw.Layout(2, 1)
+    memcpy = layout.memcpy()
+    for x in range(2):
+        layout.set_tile_code(x, 0, sync_sender, memcpy_params=memcpy.get_params(x), sends=x == 0)
+    layout.set_color_config(0, 0, 3, rx=[pw.RAMP], tx=[pw.EAST])
+    layout.set_color_config(1, 0, 3, rx=[pw.WEST], tx=[pw.RAMP])   # nothing there reads it
     rt = pw.SdkRuntime(pw.compile(layout, arch="wse3"), jit=jit)
     rt.load(); rt.run()
     with pytest.raises(pw.DeadlockError, match=r"PE \(0, 0\): a blocking \(sync\) fabric op in "

@@ -13,6 +13,7 @@ import contextlib
 import os
 import sys
 import time
+import warnings
 from collections import deque
 from typing import Any
 
@@ -21,11 +22,12 @@ import numpy as np
 from ..layout.compile import Artifacts, load as load_artifacts
 from ..sim import sched
 from ..sim.engine import Engine
-from ..errors import CycleLimitError, DeadlockError, MemcpyError
+from ..errors import DeadlockError, LivelockError, MemcpyError, RoutingWarning
 from ..sim.builtins import ACTIVE
 from ..sim.jit import jit_default
 from .memcpy import (CopyD2H, CopyH2D, MemcpyDataType, MemcpyOrder, StreamD2H, StreamH2D,
                      broadcast_source)
+from . import runcheck
 from .streams import StreamReceive, StreamSend, stream_spec
 from ..types import type_name
 
@@ -156,7 +158,7 @@ class SdkRuntime:
 
     def __init__(self, bindir, platform: Any = None, *, cmaddr: str | None = None,
                  memcpy_required: bool = True, jit: bool | None = None,
-                 max_cycles: int | None = None, **_sdk_options):
+                 max_cycles: int | None = None, perturb: int | None = None, **_sdk_options):
         if isinstance(bindir, Artifacts):
             self.artifacts = bindir
         elif isinstance(bindir, (str, os.PathLike)):
@@ -169,6 +171,9 @@ class SdkRuntime:
                               "memcpy_required=False")
         self.jit = jit_default(jit if jit is not None else self.artifacts.jit)
         self.max_cycles = cycle_budget(max_cycles)
+        self.perturb = perturb
+        self._jitter = np.random.default_rng(perturb) if perturb is not None else None
+        self._wait = (0, None, "")        # (cycle, activity counters, what) of the host's wait
         self.engine: Engine | None = None
         self._running = False
         self._stopped = False
@@ -181,6 +186,9 @@ class SdkRuntime:
     def load(self) -> None:
         """Load the program onto the (simulated) device."""
         self.engine = Engine(self.artifacts, self.jit)
+        self.engine.capture_edges(True)   # what leaves the kernel is counted, then reported
+        if self.perturb is not None:
+            self.engine.perturb(self.perturb)
 
     def run(self) -> None:
         """Start the device: tasks activated at comptime may now run."""
@@ -193,9 +201,13 @@ class SdkRuntime:
         if self._running and not self._stopped:
             self._drive(lambda: not any(self._queues()))
             with self.numeric_context():
+                self._waiting("stop()")
                 while self._advance(sched.FOREVER):
                     pass
                 self._progress.close()
+            lost = runcheck.lost_report(self.engine)
+            if lost:
+                warnings.warn(RoutingWarning(lost), stacklevel=2)
         self._stopped = True
 
     @property
@@ -371,6 +383,8 @@ class SdkRuntime:
             if not head.started:
                 if head.ready_at is None:
                     head.ready_at = self.engine.now + HOST_COMMAND_LATENCY
+                    if self._jitter is not None:     # perturbed: the host is not punctual
+                        head.ready_at += int(self._jitter.integers(0, HOST_COMMAND_LATENCY))
                 if self.engine.now < head.ready_at:
                     return changed
                 head.started = True
@@ -387,15 +401,20 @@ class SdkRuntime:
         # Plain-Python task bodies use numpy scalars: overflow/inf are CSL semantics, not warnings.
         return contextlib.nullcontext() if self.jit else np.errstate(all="ignore")
 
+    def _waiting(self, what: str) -> None:
+        """The host starts waiting for `what`: a livelock is measured from here."""
+        self._wait = (self.engine.now, self.engine.activity(), what)
+
     def _advance(self, limit: int) -> bool:
         """Run the device towards cycle `limit`, in slices so the progress bar can move.
-        Past the cycle budget with work left, a CycleLimitError says what is still going on."""
-        budget = self.max_cycles
-        if budget is not None:
-            if self.engine.now >= budget and self.engine.has_work():
-                self._progress.close()
-                raise CycleLimitError(self._limit_report())
-            limit = min(limit, budget)
+        Past the cycle budget (max_cycles, else runcheck.LIVELOCK_CYCLES of one host wait)
+        with work left, a LivelockError says what waits and what kept running."""
+        since, _, _ = self._wait
+        cap = self.max_cycles if self.max_cycles is not None else since + runcheck.LIVELOCK_CYCLES
+        if self.engine.now >= cap and self.engine.has_work():
+            self._progress.close()
+            raise LivelockError(self._livelock_report())
+        limit = min(limit, cap)
         progressed = self.engine.run(min(limit, self.engine.now + PROGRESS_SLICE_CYCLES))
         self._progress.update(self.engine.now)
         return progressed
@@ -403,6 +422,7 @@ class SdkRuntime:
     def _drive(self, until) -> None:
         with self.numeric_context():
             self._pump()
+            self._waiting(self._queue[0].label if self._queue else "a host stream command")
             while not until():
                 due = [q[0].ready_at for q in self._queues()
                        if q and not q[0].started and q[0].ready_at is not None]
@@ -419,6 +439,21 @@ class SdkRuntime:
                     continue
                 self._pump()
             self._progress.close()
+
+    def _livelock_report(self) -> str:
+        since, before, what = self._wait
+        waited = self.engine.now - since
+        if self.max_cycles is None:
+            first = (f"{what} has waited {waited:,} cycles while the fabric keeps moving (the "
+                     f"livelock cap of {runcheck.LIVELOCK_CYCLES:,} cycles per host wait; set "
+                     "max_cycles= or PYWSE_MAX_CYCLES to change it)")
+            lost = runcheck.lost_report(self.engine)
+            return self._report(first, runcheck.activity_lines(self.engine, before, waited)
+                                + ([lost] if lost else [])
+                                + ["a task or route that feeds itself never lets the host "
+                                   "command finish"])
+        return "\n".join([self._limit_report(), f"the host was waiting for {what}",
+                          *runcheck.activity_lines(self.engine, before, waited)])
 
     def _deadlock_report(self) -> str:
         return self._report(f"no PE can make progress (after {self.cycles} simulated cycles)")

@@ -60,6 +60,9 @@ class Engine:
         self._n_sources = 0          # rows of st.src_meta in use
         self._channels = [self._channel_table(im, artifacts.arch) for im in self.images]
         self._rows_table()
+        self.st = self.st._replace(row_runs=np.zeros(max(len(self._rows), 1), np.int64))
+        self.keep_capture = False    # the harness keeps every captured wavelet; else: counted
+        self.lost: dict[tuple[int, int, int], int] = {}   # (pe, direction, color) -> wavelets
         self._load_images()
         self._load_routes()
         self._load_symbols()
@@ -508,11 +511,42 @@ class Engine:
         return self.st.cap_log[:self.st.cap_n[0]].copy()
 
     def _grow_capture(self) -> None:
-        log = self.st.cap_log
-        self._replace(cap_log=_grown(log, 0, 2 * log.shape[0]))
+        """The capture log is full: a harness gets a bigger one; a run counts what left the
+        kernel in `lost` and starts the log over."""
+        if self.keep_capture:
+            log = self.st.cap_log
+            self._replace(cap_log=_grown(log, 0, 2 * log.shape[0]))
+        else:
+            self.count_lost()
         self.st.counters[fabric.CAP_FULL] = 0
         for pe in np.flatnonzero(self.st.rb_mask).tolist():   # senders that waited for room
             fabric.activate(self.st, pe)
+
+    def count_lost(self) -> dict[tuple[int, int, int], int]:
+        """Fold the capture log into `lost`: wavelets per (PE, direction, color) that left
+        the kernel where nothing receives them."""
+        rows = self.st.cap_log[:self.st.cap_n[0]]
+        keys, counts = np.unique(rows[:, [fabric.CAP_PE, fabric.CAP_DIR, fabric.CAP_COLOR]],
+                                 axis=0, return_counts=True)
+        for key, n in zip(map(tuple, keys.tolist()), counts.tolist()):
+            self.lost[key] = self.lost.get(key, 0) + n
+        self.st.cap_n[0] = 0
+        return self.lost
+
+    def perturb(self, seed: int) -> None:
+        """Reorder what the hardware leaves unordered, from `seed`: which of several PEs ready
+        at the same cycle runs first, and which PE's wavelets reach a shared router first."""
+        rng = np.random.default_rng(seed)
+        self.st.pe_prio[:] = rng.permutation(len(self.st.pe_prio))
+        self.st.config[fabric.CFG_PERTURB] = int(rng.integers(1, 1 << 30))
+
+    def activity(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Copies of the activity counters: tasks run per row and per PE, wavelets moved per
+        color (a livelock report compares two of these)."""
+        return self.st.row_runs.copy(), self.st.pe_runs.copy(), self.st.color_moves.copy()
+
+    def row_name(self, row: int) -> str:
+        return self._rows[row][1].name
 
     def _replace(self, **fields) -> None:
         """Swap state arrays for bigger ones (compiled code then gets a new view)."""

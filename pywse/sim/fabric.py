@@ -34,6 +34,7 @@ DIR_BITS = {"RAMP": 1, "NORTH": 2, "SOUTH": 4, "EAST": 8, "WEST": 16}
 HOST_BIT = 32
 CAPTURE_BIT = 64       # tx "to the test": a harness's free route out of RAMP
 CFG_CAPTURE_EDGES = 3  # config[3] = 1: a tx off the kernel is captured instead of stalling
+CFG_PERTURB = 4        # config[4] != 0: the seed that reorders which PE moves first each cycle
 CAP_FULL = 6           # counters[6] = 1: the capture log needs room (the engine grows it)
 SRC_PE, SRC_COLOR, SRC_SIDE, SRC_CTL, SRC_INTERVAL, SRC_NEXT, SRC_POS, SRC_LEN = range(8)
 SRC_FIELDS = 8         # src_meta columns; SRC_SIDE is a D_* side, or SIDE_QUEUE
@@ -223,6 +224,7 @@ def _route_pe(st, pe, t):
             st.d2h_left[pe, k] -= 1
             if st.d2h_left[pe, k] == 0:
                 st.counters[0] += 1     # sched.EVENTS: a host command may be done
+        st.color_moves[c] += 1
         st.rb_head[pe, c] = (h + 1) % ROUTER_DEPTH
         st.rb_count[pe, c] -= 1
         if st.rb_count[pe, c] == 0:
@@ -372,8 +374,11 @@ def advance(st, t0, max_cycles):
     while t < t0 + max_cycles:
         moved = 0
         n = st.n_active[0]
-        for j in range(n):
-            pe = st.active[j]
+        first = 0
+        if st.config[CFG_PERTURB] and n:      # a seeded rotation: who reaches a router first
+            first = ((t + 1) * 0x9E3779B1 ^ st.config[CFG_PERTURB]) % n
+        for jj in range(n):
+            pe = st.active[(jj + first) % n]
             here = 0
             if st.h2d_mask[pe]:
                 here += _h2d(st, pe, t)

@@ -39,10 +39,19 @@ def _push(st, t, pe):
     st.heap_n[0] = n + 1
     while n > 0:
         parent = (n - 1) >> 1
-        if (st.heap_t[parent], st.heap_pe[parent]) <= (st.heap_t[n], st.heap_pe[n]):
+        if not _before(st, n, parent):
             break
         _swap(st, parent, n)
         n = parent
+
+
+@numba.njit(cache=True)
+def _before(st, i, j):
+    """Heap order: earlier time first, then the PE with the lower priority number (its index,
+    unless a perturbation seed reshuffled them)."""
+    if st.heap_t[i] != st.heap_t[j]:
+        return st.heap_t[i] < st.heap_t[j]
+    return st.pe_prio[st.heap_pe[i]] < st.pe_prio[st.heap_pe[j]]
 
 
 @numba.njit(cache=True)
@@ -59,10 +68,10 @@ def _pop(st):
     i = 0
     while True:
         left, small = 2 * i + 1, i
-        if left < n and (st.heap_t[left], st.heap_pe[left]) < (st.heap_t[small], st.heap_pe[small]):
+        if left < n and _before(st, left, small):
             small = left
         right = left + 1
-        if right < n and (st.heap_t[right], st.heap_pe[right]) < (st.heap_t[small], st.heap_pe[small]):
+        if right < n and _before(st, right, small):
             small = right
         if small == i:
             return
@@ -70,12 +79,21 @@ def _pop(st):
         i = small
 
 
+PERTURB_CYCLES = 8      # a perturbed run delays each look at a PE by 0..7 cycles
+
+
 @numba.njit(cache=True)
 def wake(st, pe):
-    """Have the scheduler look at PE `pe` once its CE is free."""
+    """Have the scheduler look at PE `pe` once its CE is free (a perturbed run: a few cycles
+    later, from its seed, so PEs that were ready together start in another order)."""
     if not st.queued[pe]:
         st.queued[pe] = 1
-        _push(st, max(st.busy_until[pe], st.now[0]), pe)
+        delay = 0
+        seed = st.config[fabric.CFG_PERTURB]
+        if seed:
+            mix = (pe + 1) * 0x9E3779B1 ^ (st.counters[TASKS_RUN] + 1) * 0x85EBCA77 ^ seed
+            delay = (mix >> 11) % PERTURB_CYCLES
+        _push(st, max(st.busy_until[pe], st.now[0]) + delay, pe)
 
 
 @numba.njit(cache=True)
@@ -114,7 +132,10 @@ def _lowest_bit(m):
 @numba.njit(cache=True)
 def pick(st, pe):
     """(kind, task id, input queue) PE `pe` would run now; kind -1: nothing. Round robin:
-    the first runnable id at or after the one following the id that ran last, wrapping."""
+    the first runnable id at or after the one following the id that ran last, wrapping.
+    A perturbed run picks among the runnable ones in an order drawn from its seed."""
+    if st.config[fabric.CFG_PERTURB]:
+        return _pick_shuffled(st, pe)
     img = st.pe_img[pe]
     n_ids = st.task_state.shape[1]
     start = st.next_tid[pe]
@@ -130,6 +151,32 @@ def pick(st, pe):
         if key >= best_key:
             continue
         if st.task_state[pe, chan] & BLOCKED or st.iq_count[pe, q] == 0:
+            continue
+        if st.iq_ctl[pe, q, st.iq_head[pe, q]] != 0:
+            best_kind, best_key, best_id, best_q = KIND_CONTROL, key, chan, q
+        elif st.chan_data[img, k]:
+            best_kind, best_key, best_id, best_q = KIND_DATA, key, chan, q
+    return best_kind, best_id, best_q
+
+
+@numba.njit(cache=True)
+def _pick_shuffled(st, pe):
+    """`pick` for a perturbed run: every runnable task gets a key from the seed, the PE and
+    the count of tasks run so far; the smallest key goes first."""
+    img = st.pe_img[pe]
+    mix = (pe + 7) * 0x2545F491 ^ (st.counters[TASKS_RUN] + 3) * 0x9E3779B1 ^ st.config[fabric.CFG_PERTURB]
+    best_kind, best_key, best_id, best_q = -1, np.int64(1) << 40, -1, -1
+    for tid in range(st.task_state.shape[1]):
+        if st.task_state[pe, tid] & ACTIVE and not st.task_state[pe, tid] & BLOCKED:
+            key = ((tid + 1) * 0x85EBCA77 ^ mix) >> 7 & 0xFFFFFF
+            if key < best_key:
+                best_kind, best_key, best_id = KIND_LOCAL, key, tid
+    for k in range(st.chan_n[img]):
+        chan, q = st.chan_id[img, k], st.chan_q[img, k]
+        if st.task_state[pe, chan] & BLOCKED or st.iq_count[pe, q] == 0:
+            continue
+        key = ((chan + 1) * 0x85EBCA77 ^ mix) >> 7 & 0xFFFFFF
+        if key >= best_key:
             continue
         if st.iq_ctl[pe, q, st.iq_head[pe, q]] != 0:
             best_kind, best_key, best_id, best_q = KIND_CONTROL, key, chan, q
@@ -182,6 +229,9 @@ def _enter(st, pe, row, tid, w):
     st.counters[CUR_ID] = tid
     st.counters[CUR_PE] = pe
     st.counters[CUR_ROW] = row
+    if row >= 0:
+        st.row_runs[row] += 1
+    st.pe_runs[pe] += 1
     st.in_task[pe] = 1
     st.cycles[pe] = 0
     st.task_start[pe] = st.now[0]

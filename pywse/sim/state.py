@@ -38,7 +38,7 @@ STATE_FIELDS = (
     "sw_tx sw_rx sw_cur sw_npos sw_ring sw_pop swap_x swap_y flt_on flt_min flt_max link_time active on_list n_active "
     "rb_mask oq_mask ut_mask h2d_mask poked "
     "h2d_color h2d_entry h2d_left h2d_pos h2d_data d2h_color d2h_left d2h_done d2h_out "
-    "src_meta src_data src_pending cap_log cap_n "
+    "src_meta src_data src_pending cap_log cap_n pe_prio row_runs pe_runs color_moves "
     "fifo_addr fifo_cap fifo_width fifo_head fifo_count "
     "now busy_until task_start in_task queued next_tid heap_t heap_pe heap_n rpc_pending rpc_row rpc_bits counters "
     "pe_img chan_n chan_id chan_q chan_data loc_row data_row ctl_row").split()
@@ -126,7 +126,7 @@ def new_state(mem_base: np.ndarray, arena_bytes: int, arch: str, width: int,
         task_state=task_state, task_words=task_state.view(np.uint64),  # 8 ids per word, for picking
         cmd_unblocked=np.ones(npe, np.uint8), n_unblocked=np.array([npe], np.int64),
         cycles=z(npe, np.int64),
-        config=np.array([3 if arch == "wse3" else 2, width, engine_id, 0], np.int64),
+        config=np.array([3 if arch == "wse3" else 2, width, engine_id, 0, 0], np.int64),
         wake=z(npe, np.uint8), wake_list=z(npe, np.int64), n_wake=z(1, np.int64),
         mem_base=mem_base, arena=arena, arena16=arena.view(np.uint16),
         arena32=arena.view(np.uint32), scratch32=scratch, scratchf=scratch.view(np.float32),
@@ -165,6 +165,10 @@ def new_state(mem_base: np.ndarray, arena_bytes: int, arch: str, width: int,
         src_meta=z((1, fabric.SRC_FIELDS), np.int64), src_data=z((1, 1), np.uint32),
         src_pending=z(npe, np.int64), cap_log=z((64, fabric.CAP_FIELDS), np.int64),
         cap_n=z(1, np.int64),
+        # which ready PE goes first at equal times (perturbation reorders it), and activity
+        # counters a livelock report ranks (tasks run per row and per PE, wavelets per color)
+        pe_prio=np.arange(npe, dtype=np.int64), row_runs=z(1, np.int64), pe_runs=z(npe, np.int64),
+        color_moves=z(N_COLORS, np.int64),
         fifo_addr=z((npe, MAX_FIFOS), np.int64), fifo_cap=z((npe, MAX_FIFOS), np.int64),
         fifo_width=z((npe, MAX_FIFOS), np.int64), fifo_head=z((npe, MAX_FIFOS), np.int64),
         fifo_count=z((npe, MAX_FIFOS), np.int64),

@@ -76,7 +76,7 @@ class Harness:
         self.runtime.load()
         self.runtime.run()
         self.engine = self.runtime.engine
-        self.engine.capture_edges(True)
+        self.engine.keep_capture = True
         self.width, self.height = layout.width, layout.height
         self._sends: list[tuple[int, str]] = []      # (source row, what) of every send
         if self.free_routes:
