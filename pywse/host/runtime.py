@@ -22,14 +22,13 @@ from ..layout.compile import Artifacts, load as load_artifacts
 from ..sim import sched
 from ..sim.engine import Engine
 from ..errors import CycleLimitError, DeadlockError, MemcpyError
-from ..sim.builtins import ACTIVE
 from ..sim.jit import jit_default
 from .memcpy import (CopyD2H, CopyH2D, MemcpyDataType, MemcpyOrder, StreamD2H, StreamH2D,
                      broadcast_source)
+from . import report
 from .streams import StreamReceive, StreamSend, stream_spec
 from ..types import type_name
 
-MAX_LISTED_PES = 8
 HOST_COMMAND_LATENCY = 1000
 PROGRESS_SLICE_CYCLES = 1 << 16     # the device returns to the host loop at least this often
 """Cycles between a host command reaching the head of the stream and the device acting on it
@@ -97,6 +96,14 @@ class Launch:
     def done(self) -> bool:
         st = self.engine.st
         return st.n_unblocked[0] == len(st.cmd_unblocked) and not self.engine.launch_pending
+
+    def progress(self) -> str:
+        st = self.engine.st
+        text = (f"{st.n_unblocked[0]} of {len(st.cmd_unblocked)} PE(s) called "
+                "sys.unblock_cmd_stream()")
+        if self.engine.launch_pending:
+            text += f"; {self.engine.launch_pending} PE(s) have not started '{self.name}' yet"
+        return text
 
 
 def _launch_args(task, args, what) -> tuple:
@@ -396,7 +403,15 @@ class SdkRuntime:
                 self._progress.close()
                 raise CycleLimitError(self._limit_report())
             limit = min(limit, budget)
-        progressed = self.engine.run(min(limit, self.engine.now + PROGRESS_SLICE_CYCLES))
+        try:
+            progressed = self.engine.run(min(limit, self.engine.now + PROGRESS_SLICE_CYCLES))
+        except DeadlockError as err:       # a blocking op that can never finish: add the host
+            sync = getattr(err, "sync_wait", None)
+            if sync is not None and not getattr(err, "host_reported", False):
+                self._progress.close()
+                err.args = (self._deadlock_report(sync),)
+                err.host_reported = True
+            raise
         self._progress.update(self.engine.now)
         return progressed
 
@@ -420,47 +435,13 @@ class SdkRuntime:
                 self._pump()
             self._progress.close()
 
-    def _deadlock_report(self) -> str:
-        return self._report(f"no PE can make progress (after {self.cycles} simulated cycles)")
+    def _deadlock_report(self, sync=None) -> str:
+        return report.deadlock(self, sync)
 
     def _limit_report(self, budget: str = "") -> str:
         """Why a run stopped at its budget (`budget` names it; default: the runtime's)."""
-        eng = self.engine
-        busy = np.flatnonzero((eng.st.task_state & ACTIVE).any(axis=1))
-        lines = [f"{len(busy)} PE(s) still have tasks to run:"] if len(busy) else []
-        lines += ["  " + eng.describe(int(pe), stuck=False) for pe in busy[:MAX_LISTED_PES]]
-        if len(busy) > MAX_LISTED_PES:
-            lines.append(f"  ... and {len(busy) - MAX_LISTED_PES} more")
-        budget = budget or f"{self.max_cycles} cycles (max_cycles / PYWSE_MAX_CYCLES)"
-        return self._report(f"the run reached its budget of {budget} at cycle {self.cycles} "
-                            "with work left", lines + ["raise the budget if the program is just long; a "
-                                             "task that activates itself forever never ends"])
+        return report.limit(self, budget)
 
     def _report(self, first: str, more: list[str] = ()) -> str:
         """`first`, then the waiting host commands, `more`, and what is stuck."""
-        eng = self.engine
-        head = self._queue[0] if self._queue else None
-        lines = [first]
-        if head is not None:
-            lines[0] += f", but host command {head.label} is still waiting"
-            waiting = [pe for pe in range(eng.width * eng.height) if not eng.st.cmd_unblocked[pe]]
-            if waiting:
-                lines.append(f"{len(waiting)} PE(s) have not called sys.unblock_cmd_stream() "
-                             "since the launch:")
-            for pe in waiting[:MAX_LISTED_PES]:
-                lines.append("  " + eng.describe(pe))
-            if len(waiting) > MAX_LISTED_PES:
-                lines.append(f"  ... and {len(waiting) - MAX_LISTED_PES} more")
-            later = [h.label for h in list(self._queue)[1:]]
-            if later:
-                lines.append("queued behind it: " + ", ".join(later))
-        for queue in self._stream_queues.values():
-            if queue:
-                head = queue[0]
-                lines.append(f"host stream command {head.label} is still waiting: "
-                             f"{head.command.progress()}")
-        lines += more
-        stuck = eng.describe_fabric()
-        if stuck:
-            lines.append("stuck on the fabric:\n" + stuck)
-        return "\n".join(lines)
+        return report.build(self, first, more)
