@@ -216,6 +216,12 @@ class StreamH2D:
     def done(self) -> bool:
         return self.engine.h2d_done(self.k, self.pes)
 
+    def progress(self) -> str:
+        """How far it got, for a DeadlockError: in all and per PE."""
+        got = self.words.shape[1] - self.engine.st.h2d_left[self.pes, self.k]
+        return (f"{got.sum()} of {self.words.size} wavelet(s) delivered; "
+                + per_pe(self.engine, self.pes, got, self.words.shape[1], "got"))
+
 
 class StreamD2H:
     """Streaming `memcpy_d2h`: collects `l` wavelets that each PE of the region sends on
@@ -237,6 +243,31 @@ class StreamD2H:
             return False
         self.out[...] = words.reshape(self.shape)
         return True
+
+    def progress(self) -> str:
+        """How far it got, for a DeadlockError: in all and per PE."""
+        got = self.engine.st.d2h_done[self.pes, self.k]
+        return (f"{got.sum()} of {self.l * len(self.pes)} wavelet(s) received; "
+                + per_pe(self.engine, self.pes, got, self.l, "sent"))
+
+
+def per_pe(engine, pes: np.ndarray, got: np.ndarray, want: int, verb: str,
+           listed: int = 4) -> str:
+    """'PE (0, 0) got 3 of 8' for one PE; else how many PEs are complete and the first few
+    that are not ('2 of 6 PE(s) got all 4; short: PE (0, 0) got 1, PE (1, 0) got 0, ...')."""
+    if len(pes) == 1:
+        x, y = engine.pe_xy(int(pes[0]))
+        return f"PE ({x}, {y}) {verb} {got[0]} of {want}"
+    short = np.flatnonzero(got < want)
+    text = f"{len(pes) - len(short)} of {len(pes)} PE(s) {verb} all {want}"
+    if len(short):
+        named = []
+        for i in short[:listed].tolist():
+            x, y = engine.pe_xy(int(pes[i]))
+            named.append(f"PE ({x}, {y}) {verb} {got[i]}")
+        more = f", ... and {len(short) - listed} more" if len(short) > listed else ""
+        text += "; short: " + ", ".join(named) + more
+    return text
 
 
 def broadcast_source(src, px, py, w, h, l, order, rows: bool, what: str) -> np.ndarray:

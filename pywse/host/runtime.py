@@ -23,15 +23,13 @@ from ..layout.compile import Artifacts, load as load_artifacts
 from ..sim import sched
 from ..sim.engine import Engine
 from ..errors import DeadlockError, LivelockError, MemcpyError, RoutingWarning
-from ..sim.builtins import ACTIVE
 from ..sim.jit import jit_default
 from .memcpy import (CopyD2H, CopyH2D, MemcpyDataType, MemcpyOrder, StreamD2H, StreamH2D,
                      broadcast_source)
-from . import runcheck
+from . import report, runcheck
 from .streams import StreamReceive, StreamSend, stream_spec
 from ..types import type_name
 
-MAX_LISTED_PES = 8
 HOST_COMMAND_LATENCY = 1000
 PROGRESS_SLICE_CYCLES = 1 << 16     # the device returns to the host loop at least this often
 """Cycles between a host command reaching the head of the stream and the device acting on it
@@ -99,6 +97,14 @@ class Launch:
     def done(self) -> bool:
         st = self.engine.st
         return st.n_unblocked[0] == len(st.cmd_unblocked) and not self.engine.launch_pending
+
+    def progress(self) -> str:
+        st = self.engine.st
+        text = (f"{st.n_unblocked[0]} of {len(st.cmd_unblocked)} PE(s) called "
+                "sys.unblock_cmd_stream()")
+        if self.engine.launch_pending:
+            text += f"; {self.engine.launch_pending} PE(s) have not started '{self.name}' yet"
+        return text
 
 
 def _launch_args(task, args, what) -> tuple:
@@ -415,7 +421,15 @@ class SdkRuntime:
             self._progress.close()
             raise LivelockError(self._livelock_report())
         limit = min(limit, cap)
-        progressed = self.engine.run(min(limit, self.engine.now + PROGRESS_SLICE_CYCLES))
+        try:
+            progressed = self.engine.run(min(limit, self.engine.now + PROGRESS_SLICE_CYCLES))
+        except DeadlockError as err:       # a blocking op that can never finish: add the host
+            sync = getattr(err, "sync_wait", None)
+            if sync is not None and not getattr(err, "host_reported", False):
+                self._progress.close()
+                err.args = (self._deadlock_report(sync),)
+                err.host_reported = True
+            raise
         self._progress.update(self.engine.now)
         return progressed
 
@@ -448,54 +462,20 @@ class SdkRuntime:
                      f"livelock cap of {runcheck.LIVELOCK_CYCLES:,} cycles per host wait; set "
                      "max_cycles= or PYWSE_MAX_CYCLES to change it)")
             lost = runcheck.lost_report(self.engine)
-            return self._report(first, runcheck.activity_lines(self.engine, before, waited)
+            return report.build(self, first, runcheck.activity_lines(self.engine, before, waited)
                                 + ([lost] if lost else [])
                                 + ["a task or route that feeds itself never lets the host "
-                                   "command finish"])
+                                   "command finish"], hint=False)
         return "\n".join([self._limit_report(), f"the host was waiting for {what}",
                           *runcheck.activity_lines(self.engine, before, waited)])
 
-    def _deadlock_report(self) -> str:
-        return self._report(f"no PE can make progress (after {self.cycles} simulated cycles)")
+    def _deadlock_report(self, sync=None) -> str:
+        return report.deadlock(self, sync)
 
     def _limit_report(self, budget: str = "") -> str:
         """Why a run stopped at its budget (`budget` names it; default: the runtime's)."""
-        eng = self.engine
-        busy = np.flatnonzero((eng.st.task_state & ACTIVE).any(axis=1))
-        lines = [f"{len(busy)} PE(s) still have tasks to run:"] if len(busy) else []
-        lines += ["  " + eng.describe(int(pe), stuck=False) for pe in busy[:MAX_LISTED_PES]]
-        if len(busy) > MAX_LISTED_PES:
-            lines.append(f"  ... and {len(busy) - MAX_LISTED_PES} more")
-        budget = budget or f"{self.max_cycles} cycles (max_cycles / PYWSE_MAX_CYCLES)"
-        return self._report(f"the run reached its budget of {budget} at cycle {self.cycles} "
-                            "with work left", lines + ["raise the budget if the program is just long; a "
-                                             "task that activates itself forever never ends"])
+        return report.limit(self, budget)
 
     def _report(self, first: str, more: list[str] = ()) -> str:
         """`first`, then the waiting host commands, `more`, and what is stuck."""
-        eng = self.engine
-        head = self._queue[0] if self._queue else None
-        lines = [first]
-        if head is not None:
-            lines[0] += f", but host command {head.label} is still waiting"
-            waiting = [pe for pe in range(eng.width * eng.height) if not eng.st.cmd_unblocked[pe]]
-            if waiting:
-                lines.append(f"{len(waiting)} PE(s) have not called sys.unblock_cmd_stream() "
-                             "since the launch:")
-            for pe in waiting[:MAX_LISTED_PES]:
-                lines.append("  " + eng.describe(pe))
-            if len(waiting) > MAX_LISTED_PES:
-                lines.append(f"  ... and {len(waiting) - MAX_LISTED_PES} more")
-            later = [h.label for h in list(self._queue)[1:]]
-            if later:
-                lines.append("queued behind it: " + ", ".join(later))
-        for queue in self._stream_queues.values():
-            if queue:
-                head = queue[0]
-                lines.append(f"host stream command {head.label} is still waiting: "
-                             f"{head.command.progress()}")
-        lines += more
-        stuck = eng.describe_fabric()
-        if stuck:
-            lines.append("stuck on the fabric:\n" + stuck)
-        return "\n".join(lines)
+        return report.build(self, first, more)

@@ -15,7 +15,7 @@ import numba
 import numpy as np
 from numba.core.errors import NumbaError
 
-from . import dispatch, fabric, ops, sched
+from . import dispatch, fabric, ops, report, sched
 from .state import new_state, to_jit
 from . import jit as jitmod
 from .builtins import ACTIVE, BLOCKED
@@ -276,21 +276,31 @@ class Engine:
         """One unit of progress: a task, some fabric cycles, or a clock jump. False if none."""
         return self.run(single=True)
 
+    _sync_waits: dict | None = None     # PE -> task of each blocking op waiting (wait() sets it)
+
     def wait(self, pe: int) -> None:
         """A blocking fabric op on `pe` cannot move: let everything else run a step."""
-        if self._depth >= MAX_NESTED_WAITS:
-            raise DeadlockError(f"{MAX_NESTED_WAITS} blocking fabric ops wait inside each other "
-                                f"(innermost on PE {self.pe_xy(pe)}); use async ops")
         task = self._running_task(pe)           # before other tasks run and change the counters
+        if self._depth >= MAX_NESTED_WAITS:
+            x, y = self.pe_xy(pe)
+            raise DeadlockError(f"{MAX_NESTED_WAITS} blocking fabric ops wait inside each other "
+                                f"(innermost on PE ({x}, {y}) in task '{task}'); use async ops")
+        if self._sync_waits is None:
+            self._sync_waits = {}
+        self._sync_waits[pe] = task
+        running = self.st.counters[[sched.CUR_PE, sched.CUR_ROW, sched.CUR_ID]].copy()
         self._depth += 1
         try:
-            if not self.step():
-                x, y = self.pe_xy(pe)
-                raise DeadlockError(f"PE ({x}, {y}): a blocking (sync) fabric op in task "
-                                    f"'{task}' waits forever: nothing else "
-                                    "can move.\n" + self.describe_fabric())
+            moved = self.step()
         finally:
             self._depth -= 1
+        if not moved:                       # the record stays for the report
+            err = DeadlockError(report.sync_wait(self, pe, task))
+            err.sync_wait = (pe, task)      # the runtime adds the host commands' side
+            raise err
+        del self._sync_waits[pe]
+        # the tasks run meanwhile are done: the one running is `pe`'s again
+        self.st.counters[[sched.CUR_PE, sched.CUR_ROW, sched.CUR_ID]] = running
 
     def _running_task(self, pe: int) -> str:
         """The name of the task running on `pe` (compiled or not: the scheduler's record)."""
@@ -553,58 +563,15 @@ class Engine:
         self.st = self.st._replace(**fields)
         self.st_jit = None
 
-    # -- what is the device doing (for DeadlockError) -------------------------------------------
+    # -- what is the device doing (for DeadlockError; the words are in report.py) ----------------
     def describe(self, pe: int, stuck: bool = True) -> str:
         """One line on a PE's tasks: `stuck` when nothing can move (a deadlock report)."""
-        x, y = self.pe_xy(pe)
-        image = self.image(pe)
-        flags = self.st.task_state[pe]
-        names = {t.id: t.name for t in image.tasks if t.kind in ("local", "data")}
-        for chan, q, has_data_task in self._channels[self.pe_image[pe]]:
-            if not has_data_task:
-                names[chan] = f"input queue {q} (no data task)"
-        pending = [names.get(i, str(i)) for i in np.flatnonzero(flags & ACTIVE)]
-        blocked = [names.get(i, str(i)) for i in np.flatnonzero(flags & BLOCKED)]
-        parts = [f"PE ({x}, {y}) [{image.program.name}]"]
-        parts.append("has not called unblock_cmd_stream()" if not self.st.cmd_unblocked[pe]
-                     else "unblocked the command stream")
-        if pending:
-            parts.append(("activated but blocked: " if stuck else "activated, to run: ")
-                         + ", ".join(pending))
-        if blocked:
-            parts.append("blocked: " + ", ".join(blocked))
-        return "; ".join(parts)
+        return report.describe(self, pe, stuck)
 
-    def describe_fabric(self, limit: int = 8) -> str:
-        """Wavelets stuck in routers and queues, and stalled microthreads, PE by PE."""
-        st = self.st
-        lines = []
-        holding = st.rb_mask | st.oq_mask | (st.ut_mask & fabric.ASYNC_SLOTS) | st.h2d_mask
-        for pe in np.flatnonzero(holding)[:limit].tolist():
-            x, y = self.pe_xy(pe)
-            bits = []
-            for c in np.flatnonzero(st.rb_count[pe]):
-                where = "no input queue reads it" if st.sw_tx[pe, c, st.sw_cur[pe, c]] & 1 \
-                    and st.ce_iq[pe, c] < 0 else "next hop full"
-                bits.append(f"color {c}: {st.rb_count[pe, c]} wavelet(s) in the router ({where})")
-            for q in np.flatnonzero(st.iq_count[pe]):
-                bits.append(f"input queue {q} (color {_color_of(st.ce_iq[pe], q)}): "
-                            f"{st.iq_count[pe, q]} wavelet(s) not read")
-            for q in np.flatnonzero(st.oq_count[pe]):
-                bits.append(f"output queue {q} (color {st.oq_color[pe, q]}): "
-                            f"{st.oq_count[pe, q]} wavelet(s) waiting")
-            for s in np.flatnonzero(st.ut_code[pe, :ops.MAIN]):
-                name = ops.OP_NAMES[st.ut_code[pe, s]]
-                bits.append(f"microthread {s}: {name} stalled at element "
-                            f"{st.ut_pos[pe, s]} of {st.ut_len[pe, s]}")
-            for k in np.flatnonzero(st.h2d_left[pe]):
-                bits.append(f"memcpy H2D on color {st.h2d_color[k]}: {st.h2d_left[pe, k]} "
-                            "wavelet(s) not accepted (no data task or fabin takes them, or its "
-                            "queue is full)")
-            if bits:
-                lines.append(f"  PE ({x}, {y}) [{self.image(pe).program.name}]: " + "; ".join(bits)
-                             + "; " + self.describe(pe).split("; ", 1)[1])
-        return "\n".join(lines)
+    def describe_fabric(self, limit: int = report.MAX_LISTED_PES, tasks_shown=()) -> str:
+        """What is stuck, PE by PE: wavelets in routers and queues, stalled ops, host streams
+        not taken or not fed, each with what it waits for."""
+        return report.describe_fabric(self, limit, tasks_shown)
 
 
 def _grown(arr: np.ndarray, axis: int, n: int) -> np.ndarray:
@@ -658,11 +625,6 @@ def wavelet_args(word: np.uint32, types: tuple) -> tuple:
         else:
             out.append(np.array([halves[k]], np.uint16).view(t)[0])
     return tuple(out)
-
-
-def _color_of(ce_iq_row, q) -> int:
-    hits = np.flatnonzero(ce_iq_row == q)
-    return int(hits[0]) if len(hits) else -1
 
 
 def _first_lines(text: str, n: int = 6) -> str:

@@ -1,0 +1,171 @@
+"""DeadlockError and CycleLimitError reports: the host commands' side, then the device's.
+
+A report names the waiting host command and how far it got, the commands queued behind it,
+a one-line hint at the likely cause, the PEs that owe the host an unblock_cmd_stream(), and
+what is stuck on the fabric PE by PE (sim/report.py: what each waits for and from where).
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from ..sim import report as device
+from ..sim.builtins import ACTIVE
+from .memcpy import CopyH2D, StreamD2H, StreamH2D
+
+SERIAL = "host commands run one at a time, in issue order"
+
+
+def _is_launch(cmd) -> bool:
+    return hasattr(cmd, "args_of_image")       # runtime.Launch (which imports this module)
+
+
+def _waiting(head) -> str:
+    progress = getattr(head.command, "progress", None)
+    text = f"host command {head.label} is still waiting"
+    return text + (f": {progress()}" if progress is not None and head.started else "")
+
+
+def build(rt, first: str, more=(), sync_pe: int = -1, hint: bool = True) -> str:
+    """`first`, then the waiting host commands, the hint, `more`, and what is stuck."""
+    eng = rt.engine
+    st = eng.st
+    lines = [first]
+    head = rt._queue[0] if rt._queue else None
+    if head is not None:
+        if sync_pe >= 0:
+            lines.append(_waiting(head))
+        else:
+            lines[0] += ", but " + _waiting(head)
+        later = [h.label for h in list(rt._queue)[1:]]
+        if later:
+            lines.append("queued behind it: " + ", ".join(later))
+    for queue in rt._stream_queues.values():
+        if queue:
+            lines.append(f"host stream command {queue[0].label} is still waiting: "
+                         f"{queue[0].command.progress()}")
+            if len(queue) > 1:
+                lines.append("  queued behind it: " + ", ".join(h.label for h in list(queue)[1:]))
+    if hint:
+        found = [h for h in (host_hint(rt),) if h] + device.hints(eng, sync_pe)
+        if found:
+            lines.append("hint: " + found[0])
+    shown = set()
+    if head is not None:
+        waiting = np.flatnonzero(st.cmd_unblocked == 0)
+        if len(waiting):
+            lines.append(f"{len(waiting)} PE(s) have not called sys.unblock_cmd_stream() "
+                         "since the launch:")
+        idle_pes = device.idle_mask(eng)
+        for pe in waiting[:device.MAX_LISTED_PES].tolist():
+            idle = "; nothing left to run" if idle_pes[pe] else ""
+            lines.append("  " + eng.describe(pe) + idle)
+            shown.add(pe)
+        if len(waiting) > device.MAX_LISTED_PES:
+            lines.append(f"  ... and {len(waiting) - device.MAX_LISTED_PES} more")
+    lines += more
+    stuck = eng.describe_fabric(tasks_shown=shown)
+    if stuck:
+        lines.append("stuck on the fabric:\n" + stuck)
+    return "\n".join(lines)
+
+
+def deadlock(rt, sync=None) -> str:
+    """Nothing can move while a host command waits (`sync`: (pe, task) of a blocking op that
+    can never finish, whose own first line leads)."""
+    if sync is not None:
+        pe, task = sync
+        first = (f"{device.pe_name(rt.engine, pe)}: a blocking (sync) fabric op in task "
+                 f"'{task}' waits forever: nothing else can move (after {rt.cycles} "
+                 "simulated cycles)")
+        return build(rt, first, sync_pe=pe)
+    return build(rt, f"no PE can make progress (after {rt.cycles} simulated cycles)")
+
+
+def limit(rt, budget: str = "") -> str:
+    """Why a run stopped at its budget (`budget` names it; default: the runtime's)."""
+    eng = rt.engine
+    busy = np.flatnonzero((eng.st.task_state & ACTIVE).any(axis=1))
+    lines = [f"{len(busy)} PE(s) still have tasks to run:"] if len(busy) else []
+    lines += ["  " + eng.describe(int(pe), stuck=False) for pe in busy[:device.MAX_LISTED_PES]]
+    if len(busy) > device.MAX_LISTED_PES:
+        lines.append(f"  ... and {len(busy) - device.MAX_LISTED_PES} more")
+    budget = budget or f"{rt.max_cycles} cycles (max_cycles / PYWSE_MAX_CYCLES)"
+    lines.append("raise the budget if the program is just long; a task that activates itself "
+                 "forever never ends")
+    return build(rt, f"the run reached its budget of {budget} at cycle {rt.cycles} with work "
+                 "left", lines, hint=False)
+
+
+def host_hint(rt) -> str | None:
+    """The likely cause when it lies in the order of host commands, or None."""
+    if not rt._queue:
+        return None
+    eng, st = rt.engine, rt.engine.st
+    head, behind = rt._queue[0], list(rt._queue)[1:]
+    cmd = head.command
+    if isinstance(cmd, StreamH2D):
+        short = cmd.pes[st.h2d_left[cmd.pes, cmd.k] > 0]
+        if (st.ce_iq[short, cmd.color] < 0).any():
+            return None                      # not taken at all: the device's hint says why
+        for h in behind:
+            if isinstance(h.command, StreamD2H) and _color_pending(eng, h.command.color):
+                return (f"{SERIAL}: {head.label} is done only once the PEs have taken all its "
+                        f"wavelets, and they stopped taking them because what they send on "
+                        f"color {h.command.color} has nowhere to go until {h.label}, queued "
+                        "behind it, collects it; let the kernel take the whole H2D first "
+                        "(buffer it, e.g. in a FIFO as pipeline-02 does) or stream less per "
+                        "command")
+            if _is_launch(h.command):
+                return (f"{SERIAL}: {head.label} is done only once the PEs have taken all its "
+                        f"wavelets, and nothing takes them before {h.label}, queued behind "
+                        "it, runs; issue the launch first, or have a data task (or a task "
+                        "activated at start) read the stream")
+        return None
+    if isinstance(cmd, StreamD2H):
+        for h in behind:
+            if isinstance(h.command, (StreamH2D, CopyH2D)) or _is_launch(h.command):
+                return (f"{SERIAL}: {head.label} waits for wavelets the PEs have not sent, and "
+                        f"{h.label}, queued behind it, cannot start before it ends; if the PEs "
+                        "need it to send them, issue the memcpy_d2h after it (nonblock=True "
+                        "lets the host script go on, it does not reorder the device's commands)")
+        if not _color_pending(eng, cmd.color):
+            return (f"{head.label} expects {cmd.l} wavelet(s) from each of its {len(cmd.pes)} "
+                    f"PE(s) on color {cmd.color}, but nothing on the device sends on color "
+                    f"{cmd.color}: a task must write them (a fabout DSD on that MEMCPYD2H "
+                    "color), started by a launch issued before the memcpy_d2h")
+        return None
+    if _is_launch(cmd):
+        waiting = np.flatnonzero(st.cmd_unblocked == 0)
+        for h in behind:
+            c = getattr(h.command, "color", None)
+            if c is None:
+                continue
+            reading = [c in image.iq_color.values() for image in eng.images]
+            reads = waiting[np.array(reading, bool)[eng.pe_image[waiting]]]
+            writes = waiting[device.sends_mask(eng, c)[waiting]]
+            if isinstance(h.command, StreamH2D) and len(reads):
+                return (f"{SERIAL}: {head.label} is done only when every PE has called "
+                        f"sys.unblock_cmd_stream(), but {len(reads)} PE(s) wait for the "
+                        f"wavelets of {h.label}, queued behind it, which cannot start before "
+                        "that; call sys.unblock_cmd_stream() before waiting for streamed data "
+                        "(at the end of the launched function, not in the task that runs once "
+                        "the data is in)")
+            if isinstance(h.command, StreamD2H) and len(writes):
+                return (f"{SERIAL}: {head.label} is done only when every PE has called "
+                        f"sys.unblock_cmd_stream(), but {len(writes)} PE(s) wait to send "
+                        f"wavelets that only {h.label}, queued behind it, collects; call "
+                        "sys.unblock_cmd_stream() before waiting for the send to finish")
+        idle = waiting[device.idle_mask(eng)[waiting]].tolist()
+        if idle:
+            named = ", ".join(device.pe_name(eng, pe) for pe in idle[:3])
+            more = f" and {len(idle) - 3} more" if len(idle) > 3 else ""
+            return (f"{len(idle)} PE(s) ({named}{more}) ran {head.label} and have nothing left "
+                    "to run, but never called sys.unblock_cmd_stream(): the launch is done "
+                    "only when every PE calls it (at the end of the launched function, or of "
+                    "the last task it starts; idle PEs too)")
+    return None
+
+
+def _color_pending(eng, c: int) -> bool:
+    """Are wavelets of color c waiting anywhere, or about to be sent?"""
+    return bool(device.sends_mask(eng, c).any())

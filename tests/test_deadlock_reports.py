@@ -1,0 +1,370 @@
+"""DeadlockError reports a user can act on: one small program per common cause, each report
+naming the waiting host command (and its progress), the commands queued behind it, the task,
+the color and queue, the counts, where the missing wavelets would come from, and a hint."""
+import numpy as np
+import pytest
+
+import pywse as pw
+from pywse.sdkruntime import Edge, Route, RoutingPosition, SdkLayout, SdkTarget, SimfabConfig, \
+    get_platform
+
+C = pw.Color(3)
+H2D, D2H = 2, 4          # memcpy's MEMCPYH2D_1 / MEMCPYD2H_1 in these layouts
+
+
+@pw.program
+def echo(p, *, memcpy_params, l: int = 4):
+    """Stores each H2D wavelet; `send_back` streams them to D2H."""
+    sys = p.memcpy(memcpy_params)
+    got = p.var("got", pw.u32, l, export=True)
+    count = p.var("count", pw.u32, 1)
+    out = pw.fabout(sys.MEMCPYD2H_1, extent=l)
+    d_got = pw.mem1d(got)
+
+    @p.data_task(sys.MEMCPYH2D_1)
+    def recv(word: pw.u32):
+        got[count[0]] = word
+        count[0] += 1
+
+    @p.export
+    def send_back():
+        pw.mov32(out, d_got, async_=True)
+        sys.unblock_cmd_stream()
+
+
+@pw.program
+def pipe(p, *, memcpy_params, size: int):
+    """H2D in, D2H out, through one async mov32 started at load (pipeline-01's shape)."""
+    sys = p.memcpy(memcpy_params)
+    fin = pw.fabin(sys.MEMCPYH2D_1, extent=size, queue=p.input_queue(2, sys.MEMCPYH2D_1))
+    fout = pw.fabout(sys.MEMCPYD2H_1, extent=size, queue=p.output_queue(3, sys.MEMCPYD2H_1))
+
+    @p.on_start
+    @p.local_task(8)
+    def forward():
+        pw.mov32(fout, fin, async_=True)
+
+
+@pw.program
+def forgets(p, *, memcpy_params):
+    """A launched function that never calls sys.unblock_cmd_stream(); reads no color."""
+    p.memcpy(memcpy_params)
+    x = p.var("x", pw.u32, 1, export=True)
+
+    @p.export
+    def go():
+        x[0] = 1
+
+
+@pw.program
+def waits_for_h2d(p, *, memcpy_params, n: int = 8):
+    """The launched function unblocks the command stream only once n H2D words are in."""
+    sys = p.memcpy(memcpy_params)
+    buf = p.var("buf", pw.u32, n, export=True)
+    fin = pw.fabin(sys.MEMCPYH2D_1, extent=n, queue=p.input_queue(2, sys.MEMCPYH2D_1))
+    d_buf = pw.mem1d(buf)
+
+    @p.local_task(10)
+    def done():
+        sys.unblock_cmd_stream()
+
+    @p.export
+    def go():
+        pw.mov32(d_buf, fin, async_=True, activate=done)
+
+
+@pw.program
+def sender(p, *, memcpy_params, n: int, sync: bool):
+    """`start` sends n words on C (blocking or async), then unblocks the command stream."""
+    sys = p.memcpy(memcpy_params)
+    data = pw.mem1d(p.var("data", pw.u32, n))
+    out = pw.fabout(C, n, queue=p.output_queue(2, C))
+
+    @p.local_task(10)
+    def sent():
+        sys.unblock_cmd_stream()
+
+    @p.export
+    def start():
+        if sync:
+            pw.mov32(out, data)
+            sys.unblock_cmd_stream()
+        else:
+            pw.mov32(out, data, async_=True, activate=sent)
+
+
+@pw.program
+def deaf(p, *, memcpy_params):
+    """Binds C to input queue 2 (a fabin DSD) but never reads it."""
+    sys = p.memcpy(memcpy_params)
+    pw.fabin(C, extent=8, queue=p.input_queue(2, C))
+
+    @p.export
+    def start():
+        sys.unblock_cmd_stream()
+
+
+@pw.program
+def bystander(p, *, memcpy_params):
+    """Forwards or is routed C, but binds no queue to it."""
+    sys = p.memcpy(memcpy_params)
+
+    @p.export
+    def start():
+        sys.unblock_cmd_stream()
+
+
+@pw.program
+def collector(p, *, memcpy_params, n: int = 8):
+    """An async fabin op takes n words of C; unblocks the command stream when all are in."""
+    sys = p.memcpy(memcpy_params)
+    got = p.var("got", pw.u32, n, export=True)
+    fin = pw.fabin(C, extent=n, queue=p.input_queue(2, C))
+    d_got = pw.mem1d(got)
+
+    @p.local_task(10)
+    def done():
+        sys.unblock_cmd_stream()
+
+    @p.export
+    def start():
+        pw.mov32(d_got, fin, async_=True, activate=done)
+
+
+def grid(w, h, program, jit, **params):
+    layout = pw.Layout(w, h)
+    mc = layout.memcpy(MEMCPYH2D_1=H2D, MEMCPYD2H_1=D2H)
+    for x in range(w):
+        for y in range(h):
+            layout.set_tile_code(x, y, program, memcpy_params=mc.get_params(x), **params)
+    return started(layout, jit)
+
+
+def started(layout, jit):
+    rt = pw.SdkRuntime(pw.compile(layout, arch="wse3"), jit=jit)
+    rt.load()
+    rt.run()
+    return rt
+
+
+def row(programs, routes, jit):
+    """PEs (0, 0), (1, 0), ... running `programs` (with params), color C routed by `routes`."""
+    layout = pw.Layout(len(programs), 1)
+    mc = layout.memcpy()
+    for x, ((program, params), (rx, tx)) in enumerate(zip(programs, routes)):
+        layout.set_tile_code(x, 0, program, memcpy_params=mc.get_params(x), **params)
+        layout.set_color_config(x, 0, C, rx=rx, tx=tx)
+    return started(layout, jit)
+
+
+def report(call) -> str:
+    with pytest.raises(pw.DeadlockError) as err:
+        call()
+    return str(err.value)
+
+
+# -- host commands are serialized ------------------------------------------------------------
+
+def test_a_streaming_h2d_waits_for_the_d2h_queued_behind_it(jit):
+    rt = grid(1, 1, pipe, jit, size=20)
+    rt.memcpy_h2d(H2D, np.arange(20, dtype=np.uint32), 0, 0, 1, 1, 20, streaming=True,
+                  nonblock=True)
+    out = np.zeros(20, np.uint32)
+    text = report(lambda: rt.memcpy_d2h(out, D2H, 0, 0, 1, 1, 20, streaming=True))
+    assert ("but host command memcpy_h2d(color 2, streaming) is still waiting: 14 of 20 "
+            "wavelet(s) delivered; PE (0, 0) got 14 of 20") in text
+    assert "queued behind it: memcpy_d2h(color 4, streaming)" in text
+    assert ("hint: host commands run one at a time, in issue order: memcpy_h2d(color 2, "
+            "streaming) is done only once the PEs have taken all its wavelets") in text
+    assert "until memcpy_d2h(color 4, streaming), queued behind it, collects it" in text
+    assert ("PE (0, 0) [pipe]: color 4: 2 wavelet(s) in the router (next hop full), going to "
+            "the host: nothing on the host collects color 4 now") in text
+    assert ("microthread 3: mov32 stalled at element 10 of 20: output queue 3 (color 4) is "
+            "full") in text
+    assert "input queue 2 (color 2): 4 wavelet(s) not read (full): microthread 3 reads it" in text
+    assert "memcpy H2D on color 2: 6 of 20 wavelet(s) not accepted: input queue 2 is full" in text
+
+
+def test_a_streaming_d2h_waits_for_the_h2d_queued_behind_it(jit):
+    rt = grid(3, 2, echo, jit)
+    back = np.zeros(24, np.uint32)
+    rt.memcpy_d2h(back, D2H, 0, 0, 3, 2, 4, streaming=True, nonblock=True)
+    text = report(lambda: rt.memcpy_h2d(H2D, np.arange(24, dtype=np.uint32), 0, 0, 3, 2, 4,
+                                        streaming=True))
+    assert ("host command memcpy_d2h(color 4, streaming) is still waiting: 0 of 24 wavelet(s) "
+            "received; 0 of 6 PE(s) sent all 4; short: PE (0, 0) sent 0") in text
+    assert "queued behind it: memcpy_h2d(color 2, streaming)" in text
+    assert ("hint: host commands run one at a time, in issue order: memcpy_d2h(color 4, "
+            "streaming) waits for wavelets the PEs have not sent, and memcpy_h2d(color 2, "
+            "streaming), queued behind it, cannot start before it ends") in text
+    # six PEs stuck alike share one entry
+    assert ("PE (0, 0) [echo] and 5 more PE(s) alike (PE (1, 0), PE (2, 0), PE (0, 1), ...): "
+            "memcpy D2H on color 4: expects 4 wavelet(s) from this PE, got 0; they would come "
+            "from its own CE (RAMP), and nothing here sends on color 4 now") in text
+
+
+def test_a_streaming_d2h_that_nothing_feeds(jit):
+    rt = grid(2, 1, echo, jit)
+    back = np.zeros(8, np.uint32)
+    text = report(lambda: rt.memcpy_d2h(back, D2H, 0, 0, 2, 1, 4, streaming=True))
+    assert "memcpy_d2h(color 4, streaming) is still waiting: 0 of 8 wavelet(s) received" in text
+    assert ("hint: memcpy_d2h(color 4, streaming) expects 4 wavelet(s) from each of its 2 PE(s) "
+            "on color 4, but nothing on the device sends on color 4") in text
+
+
+def test_a_launch_waits_for_the_h2d_queued_behind_it(jit):
+    rt = grid(2, 1, waits_for_h2d, jit)
+    rt.launch("go", nonblock=True)
+    text = report(lambda: rt.memcpy_h2d(H2D, np.arange(16, dtype=np.uint32), 0, 0, 2, 1, 8,
+                                        streaming=True))
+    assert ("host command launch('go') is still waiting: 0 of 2 PE(s) called "
+            "sys.unblock_cmd_stream()") in text
+    assert "queued behind it: memcpy_h2d(color 2, streaming)" in text
+    assert ("hint: host commands run one at a time, in issue order: launch('go') is done only "
+            "when every PE has called sys.unblock_cmd_stream(), but 2 PE(s) wait for the "
+            "wavelets of memcpy_h2d(color 2, streaming), queued behind it") in text
+    assert ("microthread 2: mov32 stalled at element 0 of 8: waits for input queue 2 (color 2): "
+            "0 of 8 wavelet(s) arrived, the rest would come from the host (memcpy_h2d "
+            "streaming on color 2, none running now)") in text
+
+
+# -- a launched function never unblocks the command stream ------------------------------------
+
+def test_a_launched_function_that_never_unblocks(jit):
+    rt = grid(4, 3, forgets, jit)
+    rt.launch("go", nonblock=True)
+    out = np.zeros(12, np.uint32)
+    text = report(lambda: rt.memcpy_d2h(out, rt.get_id("x"), 0, 0, 4, 3, 1))
+    assert ("host command launch('go') is still waiting: 0 of 12 PE(s) called "
+            "sys.unblock_cmd_stream()") in text
+    assert "queued behind it: memcpy_d2h(x)" in text
+    assert ("hint: 12 PE(s) (PE (0, 0), PE (1, 0), PE (2, 0) and 9 more) ran launch('go') and "
+            "have nothing left to run, but never called sys.unblock_cmd_stream()") in text
+    assert "  PE (3, 1) [forgets]; has not called unblock_cmd_stream(); nothing left to run" in text
+    assert "  ... and 4 more" in text and "PE (0, 2)" not in text.split("hint:")[1]
+
+
+# -- a blocking fabric op writing into a full queue nobody drains -----------------------------
+
+def test_a_sync_op_into_a_queue_nobody_drains(jit):
+    rt = row([(sender, {"n": 40, "sync": True}), (deaf, {})],
+             [([pw.RAMP], [pw.EAST]), ([pw.WEST], [pw.RAMP])], jit)
+    text = report(lambda: rt.launch("start"))
+    assert text.startswith("PE (0, 0): a blocking (sync) fabric op in task 'start' waits "
+                           "forever: nothing else can move")
+    assert ("host command launch('start') is still waiting: 1 of 2 PE(s) called "
+            "sys.unblock_cmd_stream()") in text
+    assert ("hint: a blocking (sync) mov32 in task 'start' on PE (0, 0) writes to output queue "
+            "2 (color 3), which is full, and nothing drains color 3: input queue 2 on PE (1, 0) "
+            "is full and nothing reads it: no data task, no fabin op running") in text
+    assert ("PE (0, 0) [sender]: color 3: 2 wavelet(s) in the router (next hop full), going to "
+            "the EAST neighbour PE (1, 0), whose router for color 3 is full") in text
+    assert ("blocking (sync) mov32 in task 'start' stalled at element 16 of 40: output queue 2 "
+            "(color 3) is full (8 of 8), 16 of 40 sent") in text
+    assert ("PE (1, 0) [deaf]: color 3: 2 wavelet(s) in the router (next hop full), going to "
+            "its own CE: input queue 2 is full (4 of 4)") in text
+
+
+# -- wavelets routed to a PE with no input queue for their color ------------------------------
+
+def test_wavelets_routed_to_a_pe_that_binds_no_queue(jit):
+    rt = row([(sender, {"n": 40, "sync": False}), (bystander, {})],
+             [([pw.RAMP], [pw.EAST]), ([pw.WEST], [pw.RAMP])], jit)
+    text = report(lambda: rt.launch("start"))
+    assert "host command launch('start') is still waiting: 1 of 2 PE(s)" in text
+    assert ("hint: color 3 is routed to the CE of PE (1, 0) (RAMP), but no input queue there is "
+            "bound to color 3") in text
+    assert ("PE (1, 0) [bystander]: color 3: 2 wavelet(s) in the router (no input queue reads "
+            "it), going to its own CE: no input queue is bound to color 3 here") in text
+    assert "microthread 2: mov32 stalled at element 12 of 40" in text
+
+
+def test_a_streaming_h2d_into_pes_that_bind_no_queue(jit):
+    rt = grid(2, 1, forgets, jit)
+    rt.memcpy_h2d(H2D, np.arange(8, dtype=np.uint32), 0, 0, 2, 1, 4, streaming=True,
+                  nonblock=True)
+    text = report(lambda: rt.launch("go"))
+    assert ("memcpy_h2d(color 2, streaming) is still waiting: 0 of 8 wavelet(s) delivered; "
+            "0 of 2 PE(s) got all 4") in text
+    assert "queued behind it: launch('go')" in text
+    assert ("hint: memcpy_h2d streams color 2 into PE (0, 0) and 1 more PE(s), but no input "
+            "queue there is bound to color 2") in text
+    assert ("memcpy H2D on color 2: 4 of 4 wavelet(s) not accepted: no input queue is bound to "
+            "color 2 here") in text
+
+
+# -- what a stuck PE waits for, and from whom -------------------------------------------------
+
+def test_a_fabin_op_names_the_neighbour_its_wavelets_come_from(jit):
+    rt = row([(sender, {"n": 3, "sync": False}), (bystander, {}), (collector, {})],
+             [([pw.RAMP], [pw.EAST]), ([pw.WEST], [pw.EAST]), ([pw.WEST], [pw.RAMP])], jit)
+    text = report(lambda: rt.launch("start"))
+    assert "launch('start') is still waiting: 2 of 3 PE(s) called" in text
+    assert ("PE (2, 0) [collector]: microthread 2: mov32 stalled at element 3 of 8: waits for "
+            "input queue 2 (color 3): 3 of 8 wavelet(s) arrived, the rest would come from the "
+            "WEST neighbour PE (1, 0)") in text
+    assert ("hint: microthread 2 on PE (2, 0) waits for 5 more wavelet(s) on color 3 from the "
+            "WEST neighbour PE (1, 0), and none is on its way") in text
+
+
+def test_a_report_lists_at_most_eight_pes(jit):
+    n = 12                                   # nothing sends: every collector waits
+    routes = [([pw.WEST], [pw.RAMP, pw.EAST])] * (n - 1) + [([pw.WEST], [pw.RAMP])]
+    rt = row([(collector, {})] * n, routes, jit)
+    text = report(lambda: rt.launch("start"))
+    assert "12 PE(s) have not called sys.unblock_cmd_stream() since the launch:" in text
+    fabric = text.split("stuck on the fabric:\n")[1].splitlines()
+    assert fabric[0].startswith("  PE (0, 0) [collector]: microthread 2: mov32 stalled at "
+                                "element 0 of 8")
+    assert "from the WEST edge of the kernel" in fabric[0]
+    assert "from the WEST neighbour PE (6, 0)" in fabric[7]
+    assert fabric[8:] == ["  ... and 4 more PE(s)"]
+    assert text.count("  ... and 4 more") == 2   # the unblock list too
+
+
+# -- SdkLayout streams ------------------------------------------------------------------------
+
+@pw.program
+def relay(p, *, size: int, rx: pw.Color, tx: pw.Color):
+    """Receives `size` words on rx, then sends them on tx."""
+    data = pw.mem1d(p.var("data", pw.u32, size, export=True), size)
+    inp = pw.fabin(rx, size, queue=p.input_queue(2, rx))
+    out = pw.fabout(tx, size, queue=p.output_queue(2, tx))
+
+    @p.local_task(9)
+    def send():
+        pw.mov32(out, data, async_=True)
+
+    @p.on_start
+    @p.local_task(8)
+    def main():
+        pw.mov32(data, inp, async_=True, activate=send)
+
+
+def test_a_stream_receive_waits_for_words_never_sent(jit):
+    layout = SdkLayout(get_platform(None, SimfabConfig(dump_core=True), SdkTarget.WSE3))
+    r = layout.create_code_region(relay, "a", 1, 1)
+    rx, tx = r.color("rx"), r.color("tx")
+    r.set_param_all("size", 4)
+    r.set_param_all(rx)
+    r.set_param_all(tx)
+    src = layout.create_input_stream(r.create_input_port(
+        rx, Edge.LEFT, [RoutingPosition().set_output([Route.RAMP])], 4))
+    dst = layout.create_output_stream(r.create_output_port(
+        tx, Edge.RIGHT, [RoutingPosition().set_input([Route.RAMP])], 4))
+    r.place(2, 2)
+    rt = pw.SdkRuntime(layout.compile(out_prefix=None), layout.platform, memcpy_required=False,
+                       jit=jit)
+    rt.load()
+    rt.run()
+    rt.send(src, np.arange(3, dtype=np.uint32), nonblock=True)     # one word short
+    text = report(lambda: rt.receive(dst, np.zeros(8, np.uint32), 8))
+    assert ("host stream command receive(output stream 0 at port a.tx) is still waiting: "
+            "0 of 8 words arrived") in text
+    assert ("PE (2, 2) [relay]: microthread 2: mov32 stalled at element 3 of 4: waits for input "
+            "queue 2 (color 0): 3 of 4 wavelet(s) arrived, the rest would come from the host "
+            "(input stream 0 at port a.rx, no send running now)") in text
+    assert ("host output stream on color 1: expects 8 wavelet(s) from this PE, got 0; they "
+            "would come from its own CE (RAMP), and nothing here sends on color 1 now") in text
+    assert ("hint: microthread 2 on PE (2, 2) waits for 1 more wavelet(s) on color 0 from the "
+            "host") in text
