@@ -21,7 +21,7 @@ import numpy as np
 from ..layout.compile import Artifacts, load as load_artifacts
 from ..sim import sched
 from ..sim.engine import Engine
-from ..errors import CycleLimitError, DeadlockError, MemcpyError
+from ..errors import CycleLimitError, DeadlockError, MemcpyError, user_boundaries
 from ..sim.builtins import ACTIVE
 from ..sim.jit import jit_default
 from .memcpy import (CopyD2H, CopyH2D, MemcpyDataType, MemcpyOrder, StreamD2H, StreamH2D,
@@ -54,6 +54,7 @@ def cycle_budget(max_cycles) -> int | None:
     return value
 
 
+@user_boundaries
 class MemcpyTask:
     """Handle of a host command issued with `nonblock=True` (`wait()`, `done()`)."""
 
@@ -147,6 +148,7 @@ class Progress:
         return sys.stderr.isatty() and not os.environ.get("CI")
 
 
+@user_boundaries
 class SdkRuntime:
     """The SDK's `SdkRuntime` over pywse: load compiled artifacts, run host commands.
 
