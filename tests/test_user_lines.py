@@ -330,5 +330,7 @@ def test_a_site_taken_from_a_frame_pickles_as_plain_values():
     site = errors.Site.of_frame(sys._getframe())  # a live frame
     copy = pickle.loads(pickle.dumps(site))
     assert (copy.file, copy.line, copy.name) == (HERE, line_of("a live frame"), site.name)
-    assert copy.cols() == site.cols() is not None
-    assert copy.quote() == site.quote() and "errors.Site.of_frame(" in copy.quote()
+    assert "errors.Site.of_frame(" in copy.quote() and copy.quote().endswith("^")
+    assert site.cols() is not None                 # from the frame: the call's columns
+    again = pickle.loads(pickle.dumps(site))       # once worked out, they travel too
+    assert again.cols() == site.cols() and again.quote() == site.quote()
