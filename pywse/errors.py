@@ -90,7 +90,6 @@ _PATHS = sysconfig.get_paths()
 _STDLIB = os.path.abspath(_PATHS["stdlib"]) + os.sep
 _SITE = tuple(os.path.abspath(_PATHS[k]) + os.sep for k in ("purelib", "platlib"))
 _DEF = re.compile(r"\s*((?:async\s+)?def\s+\w+)")
-_REWRITTEN = re.compile(r"__task_[0-9a-f]+$")    # sim/jit.py's name for a rewritten task body
 _POINTED = (ProgramError, TaskError, LayoutError)   # errors about a line of the user's code
 _CALLER_POINTED = (ProgramError, LayoutError)       # ... and also when raised by the call itself
 
@@ -138,7 +137,7 @@ class Site:
     def of_frame(cls, frame, lasti: int | None = None, line: int | None = None) -> "Site":
         """The line `frame` is at (columns worked out only when quoted: cheap to take)."""
         return cls(frame.f_code.co_filename, frame.f_lineno if line is None else line,
-                   _REWRITTEN.sub("", frame.f_code.co_name), frame.f_code,
+                   frame.f_code.co_name, frame.f_code,
                    frame.f_lasti if lasti is None else lasti)
 
     def cols(self) -> tuple[int, int] | None:

@@ -412,7 +412,8 @@ def _rewrite(fn, name: str, task: Task, free: dict, helper: bool) -> CompiledTas
     code = compile(ast.Module([fdef], []), filename, "exec")
     exec(code, namespace)
     py_fn = namespace[fdef.name]
-    py_fn.__qualname__ = fdef.name
+    py_fn.__qualname__ = fdef.name            # numba's cache key: the salted name
+    py_fn.__code__ = py_fn.__code__.replace(co_name=fn.__name__)   # tracebacks say `in step`
     if helper:
         py_fn = register_jitable(py_fn)
     return CompiledTask(name, lifted, py_fn, body_src)
