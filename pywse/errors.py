@@ -46,6 +46,14 @@ class PywseError(Exception):
         self.args = (text,) + tuple(self.args[1:])
         return self
 
+    def also(self, site: "Site | None", label: str) -> "PywseError":
+        """Quote a second line that bears on the error (after `label`); `file` and `line`
+        stay the first line's."""
+        if site is not None:
+            text = str(self.args[0]) if self.args else ""
+            self.args = (f"{text}\n{site.quote(label)}",) + tuple(self.args[1:])
+        return self
+
 
 class ProgramError(PywseError):
     """A PE program (comptime code, vars, DSDs, task declarations) is malformed."""

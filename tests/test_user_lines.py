@@ -163,10 +163,19 @@ def test_memory_over_the_limit_cites_the_largest_declaration():
         p.var("huge", pw.f32, 12000)  # the largest
         p.var("medium", pw.u16, 1000)
 
+    layout = pw.Layout(2, 1)
+    mc = layout.memcpy()
+    for x in range(2):
+        layout.set_tile_code(x, 0, big, memcpy_params=mc.get_params(x))  # gets the program
     with pytest.raises(pw.ProgramError, match=r"PE \(0, 0\).*'huge' 48000 B") as err:
-        pw.compile(one_pe(big))
+        pw.compile(layout)
     assert "the largest, 'huge', is declared here" in str(err.value)
     assert_cites(err.value, "the largest", 'p.var("huge", pw.f32, 12000)')
+    # and, second, where the PE got that program and its params
+    text = str(err.value)
+    second = text.index("PE (0, 0) got program 'big' and its params here:")
+    assert f'File "{HERE}", line {line_of("gets the program")}' in text[second:]
+    assert "layout.set_tile_code(x, 0, big" in text[second:]
 
 
 def test_a_comptime_failure_cites_the_failing_line():

@@ -21,7 +21,7 @@ from typing import Any, Callable
 import attrs
 import numpy as np
 
-from ..errors import LayoutError, def_site, user_boundary
+from ..errors import LayoutError, ProgramError, def_site, site_of_tb, user_boundary
 from .classic import MEMCPY_RESERVED_COLORS, Layout
 from ..dsl.program import ProgramImage
 from .routing import check_routes
@@ -163,7 +163,13 @@ def _instantiate(layout: Layout, arch: str,
         k = int(kind[pe])
         y, x = divmod(pe, w)
         program, params = layout.tile_kinds[k - 1]
-        image = program.instantiate(layout.pe_context(x, y, arch, bool(memcpy)), params)
+        try:
+            image = program.instantiate(layout.pe_context(x, y, arch, bool(memcpy)), params)
+        except ProgramError as e:      # also quote where this PE got its program and params
+            e.at(site_of_tb(e.__traceback__))
+            sites = getattr(layout, "tile_sites", ())
+            raise e.also(sites[k - 1] if k <= len(sites) else None,
+                         f"PE ({x}, {y}) got program '{program.name}' and its params here:")
         n = number.get(id(image))
         if n is None:
             _check_ids(image, x, y, memcpy)
