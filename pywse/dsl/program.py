@@ -11,12 +11,13 @@ from __future__ import annotations
 import functools
 import importlib
 import inspect
+import sys
 from typing import Any, Callable
 
 import attrs
 import numpy as np
 
-from ..errors import ProgramError
+from ..errors import ProgramError, caller_site, site_of_tb, user_boundary
 from ..types import Color, PE_MEMORY_BYTES, dtype_of
 from .dsd import DSD_REG_WORDS, FABIN, FABOUT, DsdVar, FabDesc, Fifo, MemDesc
 from .symbols import Var
@@ -133,6 +134,7 @@ class ProgramImage:
     auto_queue: dict[tuple[int, int], int] = attrs.Factory(dict)  # (kind, color) -> queue
     fifos: list = attrs.Factory(list)
     start_unblocked: list[int] = attrs.Factory(list)   # channels (queue/color) to unblock
+    var_sites: dict = attrs.Factory(dict)      # var name -> where the program declared it
 
     def queue_of(self, desc) -> int:
         """The queue a fabric DSD uses: its own, or the one the compiler bound to its color."""
@@ -171,6 +173,7 @@ class Builder:
         self._program = program
         self._ctx = ctx
         self._vars: list[Var] = []
+        self._var_sites: dict = {}     # name -> errors.Site of the p.var / p.const call
         self._init = bytearray()
         self._tasks: list[Task] = []
         self._on_start: list[int] = []
@@ -243,6 +246,7 @@ class Builder:
         self._init.extend(bytes(offset - len(self._init)))
         self._init.extend(data.tobytes())
         self._vars.append(var)
+        self._var_sites[name] = caller_site(sys._getframe(1))
         return var
 
     def fifo(self, var: Var):
@@ -441,6 +445,7 @@ class Builder:
         image.start_blocked = [t.id for t in self._blocked]   # data task ids are bound now
         image.fifos = list(self._fifos)
         image.start_unblocked = list(self._unblocked)
+        image.var_sites = self._var_sites
         return image
 
     def _bind_queues(self, image: ProgramImage) -> None:
@@ -565,18 +570,21 @@ class Program:
             raise
         except Exception as e:
             raise ProgramError(f"program '{self.name}' failed at comptime for PE "
-                               f"({ctx.x}, {ctx.y}): {type(e).__name__}: {e}") from e
+                               f"({ctx.x}, {ctx.y}): {type(e).__name__}: {e}"
+                               ).at(site_of_tb(e.__traceback__)) from e
         image = builder.image(params)
         if image.mem_bytes > PE_MEMORY_BYTES:
             top = sorted(image.vars, key=lambda v: -v.nbytes)[:3]
             raise ProgramError(
                 f"PE ({ctx.x}, {ctx.y}): program '{self.name}' needs {image.mem_bytes} bytes of "
                 f"memory, more than the {PE_MEMORY_BYTES} a PE has; largest symbols: "
-                + ", ".join(f"'{v.name}' {v.nbytes} B" for v in top))
+                + ", ".join(f"'{v.name}' {v.nbytes} B" for v in top)
+            ).at(image.var_sites.get(top[0].name), f"the largest, '{top[0].name}', is declared here:")
         self._images[key] = image
         return image
 
 
+@user_boundary
 def program(fn: Callable) -> Program:
     """Decorator: turn `def prog(p, *, params...)` into a PE program."""
     return Program(fn)

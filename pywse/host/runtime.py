@@ -13,7 +13,6 @@ import contextlib
 import os
 import sys
 import time
-import warnings
 from collections import deque
 from typing import Any
 
@@ -22,7 +21,8 @@ import numpy as np
 from ..layout.compile import Artifacts, load as load_artifacts
 from ..sim import sched
 from ..sim.engine import Engine
-from ..errors import DeadlockError, LivelockError, MemcpyError, RoutingWarning
+from ..errors import (DeadlockError, LivelockError, MemcpyError, RoutingWarning, user_boundaries,
+                      warn_at_user)
 from ..sim.jit import jit_default
 from .memcpy import (CopyD2H, CopyH2D, MemcpyDataType, MemcpyOrder, StreamD2H, StreamH2D,
                      broadcast_source)
@@ -54,6 +54,7 @@ def cycle_budget(max_cycles) -> int | None:
     return value
 
 
+@user_boundaries
 class MemcpyTask:
     """Handle of a host command issued with `nonblock=True` (`wait()`, `done()`)."""
 
@@ -155,6 +156,7 @@ class Progress:
         return sys.stderr.isatty() and not os.environ.get("CI")
 
 
+@user_boundaries
 class SdkRuntime:
     """The SDK's `SdkRuntime` over pywse: load compiled artifacts, run host commands.
 
@@ -213,7 +215,7 @@ class SdkRuntime:
                 self._progress.close()
             lost = runcheck.lost_report(self.engine)
             if lost:
-                warnings.warn(RoutingWarning(lost), stacklevel=2)
+                warn_at_user(RoutingWarning(lost))
         self._stopped = True
 
     @property

@@ -4,16 +4,18 @@ What a layout records grows with the number of distinct things placed, not with 
 each distinct (program, params) is a *tile kind* and each distinct route config a pattern
 (routing.RouteTable), and per PE there is one small integer per array entry. Building a
 10,000-PE layout calls set_tile_code and set_color_config per PE, so those calls only look
-up what an earlier call already validated.
+up what an earlier call already validated. Where the user made each tile kind and route pattern
+(the first call that filed it: `errors.caller_site`) is kept for compile's errors about it.
 """
 from __future__ import annotations
 
+import sys
 from typing import Any, Iterable
 
 import networkx as nx
 import numpy as np
 
-from ..errors import LayoutError, RoutingError
+from ..errors import LayoutError, PywseError, RoutingError, caller_site, surface, user_boundary
 from ..dsl.program import MEMCPY_COLOR_NAMES, MemcpyParams, PEContext, Program
 from .routing import RangeFilter, RouteTable, Switches, make_route, routing_graph
 from ..types import N_COLORS, Color, Direction, color_id
@@ -59,6 +61,7 @@ class MemcpyInfo:
 class Layout:
     """A `width x height` kernel rectangle (CSL `@set_rectangle`)."""
 
+    @user_boundary
     def __init__(self, width: int, height: int):
         if int(width) < 1 or int(height) < 1:
             raise LayoutError(f"Layout({width}, {height}): width and height must be >= 1")
@@ -66,6 +69,7 @@ class Layout:
         # per PE its tile kind: 0 no code yet, k: tile_kinds[k - 1] = (program, params)
         self.tile_kind = np.zeros((self.height, self.width), np.int32)
         self.tile_kinds: list[tuple[Program, dict[str, Any]]] = []
+        self.tile_sites: list = []                 # per tile kind: the set_tile_code that made it
         self.memcpy_info: MemcpyInfo | None = None
         self.routes = RouteTable(self.width, self.height)
         self.source_file: str | None = None    # set by `pywse compile`, to reload out dirs
@@ -82,10 +86,12 @@ class Layout:
             raise LayoutError("this layout was saved by an older pywse (per-PE tiles); "
                               "compile it again")
         self.__dict__.update(state)
+        self.__dict__.setdefault("tile_sites", [None] * len(self.tile_kinds))
         self._kind_index = {(prog, _params_key(params)): k
                             for k, (prog, params) in enumerate(self.tile_kinds, 1)}
         self._route_keys = {}
 
+    @user_boundary
     def memcpy(self, **colors) -> MemcpyInfo:
         """Import `<memcpy/get_params>` (streaming colors by name, the rest allocated)."""
         if self.memcpy_info is not None:
@@ -100,20 +106,30 @@ class Layout:
     def set_tile_code(self, x: int, y: int, program: Program, params: dict | None = None,
                       **kwargs) -> None:
         """Give PE (x, y) its program and params (CSL `@set_tile_code`)."""
-        self._check_xy(x, y, "set_tile_code")
-        if not isinstance(program, Program):
-            raise LayoutError(f"set_tile_code({x}, {y}): expected a @pw.program, got {program!r}")
-        if self.tile_kind[y, x]:
-            raise LayoutError(f"set_tile_code({x}, {y}): this PE already has code")
-        merged = dict(params or {})
-        merged.update(kwargs)
-        key = (program, _params_key(merged))
-        kind = self._kind_index.get(key)
-        if kind is None:
-            program.check_params(merged, f"set_tile_code({x}, {y})")
-            self.tile_kinds.append((program, merged))
-            kind = self._kind_index[key] = len(self.tile_kinds)
-        self.tile_kind[y, x] = kind
+        try:        # no wrapper: called per PE; a try costs nothing until something raises
+            self._check_xy(x, y, "set_tile_code")
+            if not isinstance(program, Program):
+                raise LayoutError(f"set_tile_code({x}, {y}): expected a @pw.program, got {program!r}")
+            if self.tile_kind[y, x]:
+                raise LayoutError(f"set_tile_code({x}, {y}): this PE already has code")
+            merged = dict(params or {})
+            merged.update(kwargs)
+            key = (program, _params_key(merged))
+            kind = self._kind_index.get(key)
+            if kind is None:
+                program.check_params(merged, f"set_tile_code({x}, {y})")
+                self.tile_kinds.append((program, merged))
+                self.tile_sites.append(caller_site(sys._getframe(1)))
+                kind = self._kind_index[key] = len(self.tile_kinds)
+            self.tile_kind[y, x] = kind
+        except PywseError as e:
+            surface(e, sys._getframe())
+            raise
+
+    def tile_site(self, x: int, y: int):
+        """Where the user gave PE (x, y) its code (the set_tile_code call that made its kind)."""
+        kind = int(self.tile_kind[y, x])
+        return self.tile_sites[kind - 1] if kind else None
 
     def set_color_config(self, x: int, y: int, color, rx: Iterable = (), tx: Iterable = (),
                          switches: Switches | None = None, filter: RangeFilter | None = None,
@@ -123,27 +139,32 @@ class Layout:
         `rx`/`tx` are sets of pw.RAMP/NORTH/SOUTH/EAST/WEST seen from the router: rx RAMP
         means "from my CE", tx RAMP "down to my CE". Each (PE, color) is configured once.
         """
-        self._check_xy(x, y, "set_color_config")
-        try:
-            c = color_id(color)
-        except (ValueError, TypeError):
-            raise RoutingError(f"set_color_config({x}, {y}): {color!r} is not a color "
-                               f"0..{N_COLORS - 1}") from None
-        if self.routes.pid[y, x, c]:
-            raise RoutingError(f"set_color_config({x}, {y}): color {c} is configured twice")
-        rx = (rx,) if isinstance(rx, str) else tuple(rx)
-        tx = (tx,) if isinstance(tx, str) else tuple(tx)
-        key = (rx, tx, switches, filter, bool(color_swap_x), bool(color_swap_y))
-        try:
-            pattern = self._route_keys.get(key)
-        except TypeError:          # unhashable arguments: make_route says what is wrong
-            key, pattern = None, None
-        if pattern is None:
-            pattern = self.routes.pattern_id(make_route(x, y, c, rx, tx, switches, filter,
-                                                        color_swap_x, color_swap_y))
-            if key is not None:
-                self._route_keys[key] = pattern
-        self.routes.pid[y, x, c] = pattern
+        try:        # no wrapper: called per PE and color; a try costs nothing until a raise
+            self._check_xy(x, y, "set_color_config")
+            try:
+                c = color_id(color)
+            except (ValueError, TypeError):
+                raise RoutingError(f"set_color_config({x}, {y}): {color!r} is not a color "
+                                   f"0..{N_COLORS - 1}") from None
+            if self.routes.pid[y, x, c]:
+                raise RoutingError(f"set_color_config({x}, {y}): color {c} is configured twice")
+            rx = (rx,) if isinstance(rx, str) else tuple(rx)
+            tx = (tx,) if isinstance(tx, str) else tuple(tx)
+            key = (rx, tx, switches, filter, bool(color_swap_x), bool(color_swap_y))
+            try:
+                pattern = self._route_keys.get(key)
+            except TypeError:          # unhashable arguments: make_route says what is wrong
+                key, pattern = None, None
+            if pattern is None:
+                pattern = self.routes.pattern_id(make_route(x, y, c, rx, tx, switches, filter,
+                                                            color_swap_x, color_swap_y))
+                self.routes.note_site(pattern, caller_site(sys._getframe(1)))
+                if key is not None:
+                    self._route_keys[key] = pattern
+            self.routes.pid[y, x, c] = pattern
+        except PywseError as e:
+            surface(e, sys._getframe())
+            raise
 
     def pe_context(self, x: int, y: int, arch: str, memcpy: bool) -> PEContext:
         """What the program on PE (x, y) sees at comptime: its place in the rectangle."""

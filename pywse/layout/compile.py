@@ -22,7 +22,8 @@ from typing import Any, Callable
 import attrs
 import numpy as np
 
-from ..errors import LayoutError, RoutingError, RoutingWarning
+from ..errors import (LayoutError, ProgramError, RoutingWarning, def_site,
+                      site_of_tb, user_boundary)
 from .classic import MEMCPY_RESERVED_COLORS, Layout
 from ..dsl.program import ProgramImage
 from . import lints
@@ -89,6 +90,7 @@ def _jsonable(v):
         return int(v) if hasattr(v, "__index__") else str(v)
 
 
+@user_boundary
 def compile(layout: Layout | Callable[..., Layout], *, arch: str = "wse2",
             fabric_dims: tuple[int, int] | None = None,
             fabric_offsets: tuple[int, int] = (4, 1), memcpy: bool = True, channels: int = 1,
@@ -170,7 +172,13 @@ def _instantiate(layout: Layout, arch: str,
         k = int(kind[pe])
         y, x = divmod(pe, w)
         program, params = layout.tile_kinds[k - 1]
-        image = program.instantiate(layout.pe_context(x, y, arch, bool(memcpy)), params)
+        try:
+            image = program.instantiate(layout.pe_context(x, y, arch, bool(memcpy)), params)
+        except ProgramError as e:      # also quote where this PE got its program and params
+            e.at(site_of_tb(e.__traceback__))
+            sites = getattr(layout, "tile_sites", ())
+            raise e.also(sites[k - 1] if k <= len(sites) else None,
+                         f"PE ({x}, {y}) got program '{program.name}' and its params here:")
         n = number.get(id(image))
         if n is None:
             _check_ids(image, x, y, memcpy)
@@ -217,9 +225,10 @@ def check_layout_routes(layout: Layout, arch: str, memcpy: bool, fabric_dims=Non
             e = bad[0]
             x, y, c = int(xs[e]), int(ys[e]), int(cs[e])
             if swap[e]:
-                raise RoutingError(f"PE ({x}, {y}) color {c}: color swap does not exist on wse3")
-            raise RoutingError(f"PE ({x}, {y}) color {c}: on wse3 only colors "
-                               f"{', '.join(map(str, WSE3_SWITCH_COLORS))} have switches")
+                raise table.error(f"PE ({x}, {y}) color {c}: color swap does not exist on wse3",
+                                  x, y, c)
+            raise table.error(f"PE ({x}, {y}) color {c}: on wse3 only colors "
+                              f"{', '.join(map(str, WSE3_SWITCH_COLORS))} have switches", x, y, c)
     reserved = {}
     if memcpy:
         reserved = {c: "reserved by memcpy" for c in MEMCPY_RESERVED_COLORS}
@@ -235,7 +244,8 @@ def _check_ids(image: ProgramImage, x: int, y: int, memcpy: bool) -> None:
         if t.kind == "local" and t.id in reserved:
             who = "memcpy" if t.id in MEMCPY_RESERVED_LOCAL_IDS else "the system (teardown)"
             raise LayoutError(f"PE ({x}, {y}): local task '{t.name}' uses id {t.id}, which is "
-                              f"reserved by {who}; reserved local ids: {sorted(reserved)}")
+                              f"reserved by {who}; reserved local ids: {sorted(reserved)}"
+                              ).at(def_site(t.fn))
 
 
 # -- on disk ----------------------------------------------------------------------------------
@@ -281,6 +291,7 @@ def load(out_dir) -> Artifacts:
     return art
 
 
+@user_boundary
 def import_file(path, module_name: str | None = None):
     """Import a Python file as a module (the layout file of `pywse compile`)."""
     path = Path(path).resolve()

@@ -7,12 +7,10 @@ PE the colors its program reads (input queues) and sends on (output queues).
 """
 from __future__ import annotations
 
-import warnings
-
 import attrs
 import numpy as np
 
-from ..errors import RoutingError, RoutingWarning
+from ..errors import RoutingError, RoutingWarning, warn_at_user
 from .routing import DIR_BITS, NEIGHBOURS, STEP, RouteTable, pattern_bits
 from ..types import N_COLORS, RAMP
 
@@ -109,7 +107,7 @@ def report(groups: list[list[Lint]], strict: bool) -> None:
         raise RoutingError("the routes lose or starve wavelets (strict=True):\n  "
                            + "\n  ".join(lines))
     for group in groups:
-        warnings.warn(RoutingWarning("\n  ".join(lint.message for lint in group)), stacklevel=3)
+        warn_at_user(RoutingWarning("\n  ".join(lint.message for lint in group)))
 
 
 def _sides(bits) -> str:

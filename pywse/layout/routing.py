@@ -11,6 +11,9 @@ Routes are stored as a `RouteTable`: a pattern number per (PE, color) and each d
 run on those arrays, one visit per configured (PE, color), instead of on a graph of Python
 objects; networkx is kept for what it is good at: naming a cycle once one is known to exist,
 and `Layout.routing_graph()`, built when asked.
+
+Each pattern remembers where the user first set it (`RouteTable.sites`), so that an error
+about a (PE, color) quotes the set_color_config call that made its route.
 """
 from __future__ import annotations
 
@@ -21,7 +24,7 @@ import attrs
 import networkx as nx
 import numpy as np
 
-from ..errors import RoutingError
+from ..errors import RoutingError, Site
 from ..types import DIRECTIONS, EAST, N_COLORS, NORTH, RAMP, SOUTH, WEST, Direction
 
 STEP = {NORTH: (0, -1), SOUTH: (0, 1), EAST: (1, 0), WEST: (-1, 0)}
@@ -29,6 +32,7 @@ OPPOSITE = {NORTH: SOUTH, SOUTH: NORTH, EAST: WEST, WEST: EAST}
 POP_MODES = ("no_pop", "always_pop", "pop_on_advance", "pop_on_advance_nop")
 NEIGHBOURS = (NORTH, SOUTH, EAST, WEST)
 DIR_BITS = {d: 1 << i for i, d in enumerate(DIRECTIONS)}   # RAMP 1, NORTH 2, ... WEST 16
+ROUTE_SET_HERE = "its route was set here (the first set_color_config call with this route):"
 
 
 def _dirs(value, what: str) -> frozenset:
@@ -132,6 +136,21 @@ class RouteTable(Mapping):
         self.pid = np.zeros((height, width, N_COLORS), np.int32)
         self.patterns: list[RouteConfig] = []
         self._index: dict[RouteConfig, int] = {}
+        self.sites: dict[int, Site] = {}     # pattern -> the first user call that set it
+
+    def note_site(self, pattern: int, site: Site | None) -> None:
+        """Remember where the user set `pattern` (the first call that did is kept)."""
+        if site is not None:
+            self.sites.setdefault(pattern, site)
+
+    def site(self, x: int, y: int, color: int) -> Site | None:
+        """Where the user set the route of (PE (x, y), color): the first set_color_config
+        call with the same route (one site per pattern keeps the per-PE calls cheap)."""
+        return self.sites.get(int(self.pid[y, x, color]))
+
+    def error(self, message: str, x: int, y: int, color: int) -> RoutingError:
+        """A RoutingError about (PE (x, y), color), quoting where its route was set."""
+        return RoutingError(message).at(self.site(x, y, color), ROUTE_SET_HERE)
 
     def pattern_id(self, cfg: RouteConfig) -> int:
         """The number of `cfg`'s pattern, added if new."""
@@ -167,14 +186,15 @@ class RouteTable(Mapping):
     def __getstate__(self):
         """Pickled sparse: the configured ports only, not an array of zeros per PE."""
         flat = np.flatnonzero(self.pid)
-        return self.width, self.height, self.patterns, flat, self.pid.reshape(-1)[flat]
+        return self.width, self.height, self.patterns, flat, self.pid.reshape(-1)[flat], self.sites
 
     def __setstate__(self, state):
-        width, height, patterns, flat, ids = state
+        width, height, patterns, flat, ids = state[:5]
         self.__init__(width, height)
         for cfg in patterns:
             self.pattern_id(cfg)
         self.pid.reshape(-1)[flat] = ids
+        self.sites = dict(state[5]) if len(state) > 5 else {}
 
 
 def routing_graph(table: RouteTable) -> nx.DiGraph:
@@ -221,8 +241,8 @@ def check_routes(table: RouteTable, reserved: dict[int, str],
     bad = np.flatnonzero(np.isin(cs, list(reserved)))
     if len(bad):
         x, y, c = int(xs[bad[0]]), int(ys[bad[0]]), int(cs[bad[0]])
-        raise RoutingError(f"PE ({x}, {y}): color {c} is {reserved[c]}; user routes on it "
-                           "are not allowed (memcpy routes its own colors)")
+        raise table.error(f"PE ({x}, {y}): color {c} is {reserved[c]}; user routes on it "
+                          "are not allowed (memcpy routes its own colors)", x, y, c)
     if not n:
         return
     rx_of, tx_of, switched_of, swap_x, swap_y = pattern_bits(table.patterns)
@@ -248,12 +268,12 @@ def check_routes(table: RouteTable, reserved: dict[int, str],
                                  "nothing is there to receive it" if not in_fabric[i] else
                          f"PE ({x}, {y}) color {c}: tx {d} points at PE ({nx_[i]}, {ny[i]}), "
                          f"which does not receive color {nc[i]} from {OPPOSITE[d]}; add "
-                         f"{OPPOSITE[d]} to its rx")
+                         f"{OPPOSITE[d]} to its rx", (x, y, c))
         hops.append((src[takes], dst[takes]))
     if first_bad is not None:
-        raise RoutingError(first_bad[1])
+        raise table.error(first_bad[1], *first_bad[2])
     _check_feeds(table, xs, ys, cs, rx, switched, hops)
-    _check_cycles(xs, ys, cs, switched, hops)
+    _check_cycles(table, xs, ys, cs, switched, hops)
 
 
 def _check_feeds(table, xs, ys, cs, rx, switched, hops) -> None:
@@ -278,15 +298,15 @@ def _check_feeds(table, xs, ys, cs, rx, switched, hops) -> None:
     if unfed[:, e].any():
         d = NEIGHBOURS[int(np.argmax(unfed[:, e]))]
         dx, dy = STEP[d]
-        raise RoutingError(f"PE ({x}, {y}) color {c}: rx {d} but PE ({x + dx}, {y + dy}) sends "
-                           f"nothing on color {c} toward it")
+        raise table.error(f"PE ({x}, {y}) color {c}: rx {d} but PE ({x + dx}, {y + dy}) sends "
+                          f"nothing on color {c} toward it", x, y, c)
     sources = sorted(int(s) for src, dst in hops for s in src[dst == e])
-    raise RoutingError(f"PE ({x}, {y}) color {c}: flows from "
-                       f"{', '.join(f'PE ({xs[s]}, {ys[s]})' for s in sources)} merge here "
-                       "without a switch; use separate colors or switches")
+    raise table.error(f"PE ({x}, {y}) color {c}: flows from "
+                      f"{', '.join(f'PE ({xs[s]}, {ys[s]})' for s in sources)} merge here "
+                      "without a switch; use separate colors or switches", x, y, c)
 
 
-def _check_cycles(xs, ys, cs, switched, hops) -> None:
+def _check_cycles(table, xs, ys, cs, switched, hops) -> None:
     """No cycle of hops between ports without switches (a switch can break a ring).
 
     Kahn's algorithm on arrays decides whether one exists; networkx then names it, on the
@@ -304,8 +324,8 @@ def _check_cycles(xs, ys, cs, switched, hops) -> None:
     cycle = nx.find_cycle(nx.DiGraph([(node[s], node[t]) for s, t in
                                       zip(src[keep].tolist(), dst[keep].tolist())]))
     path = " -> ".join(f"PE ({x}, {y})" for (x, y, _), _ in cycle)
-    raise RoutingError(f"color {cycle[0][0][2]} routes in a cycle ({path}); wavelets would "
-                       "circle forever — break it, or use switches")
+    raise table.error(f"color {cycle[0][0][2]} routes in a cycle ({path}); wavelets would "
+                      "circle forever — break it, or use switches", *cycle[0][0])
 
 
 def _peel(src: np.ndarray, dst: np.ndarray, n: int) -> np.ndarray:

@@ -20,7 +20,7 @@ import attrs
 import numpy as np
 
 from ..dsl.program import Program
-from ..errors import LayoutError
+from ..errors import LayoutError, user_boundaries
 from ..types import EAST, NORTH, RAMP, SOUTH, WEST, Color as PhysicalColor, Direction
 from .geometry import IntRectangle, IntVector, as_vector
 from .platform import Platform
@@ -231,6 +231,7 @@ class Stream:
         return f"<{self.kind} stream {self.index} at port {self.port.name}>"
 
 
+@user_boundaries
 class CodeRegion:
     """A `width x height` rectangle of PEs running one program (`create_code_region`)."""
 
@@ -426,6 +427,7 @@ class CodeRegion:
                               f"{other.height})")
 
 
+@user_boundaries
 class SdkLayout:
     """Regions, their routes and ports, connections and host streams on one platform."""
 

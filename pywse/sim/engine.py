@@ -21,7 +21,7 @@ from . import jit as jitmod
 from .builtins import ACTIVE, BLOCKED
 from ..dsl.dsd import DsdVar, FabDesc, Fifo, MemDesc
 from .dsdval import lower_fab, lower_fifo, lower_mem
-from ..errors import DeadlockError, PywseError, TaskError
+from ..errors import DeadlockError, PywseError, TaskError, at_failure
 from ..dsl.program import ProgramImage, Task
 from ..dsl.symbols import Var
 from ..layout.routing import POP_MODES
@@ -329,11 +329,13 @@ class Engine:
             raise
         except NumbaError as e:
             raise TaskError(f"task '{task.name}' cannot be compiled by numba: "
-                            f"{_first_lines(str(e))}\nRun with jit=False (or PYWSE_JIT=0) to run "
-                            "it as plain Python and debug it.") from None
+                            f"{_first_lines(e)}").at(
+                jitmod.numba_site(e, task.fn), hint="Run with jit=False (or PYWSE_JIT=0) to "
+                "run it as plain Python and debug it.") from None
         except Exception as e:
             x, y = self.pe_xy(pe)
-            raise TaskError(f"PE ({x}, {y}) task '{task.name}': {type(e).__name__}: {e}") from e
+            raise at_failure(TaskError(f"PE ({x}, {y}) task '{task.name}': "
+                                       f"{type(e).__name__}: {e}"), e, task.fn) from e
         sched.finish_task(self.stj, pe)
 
     # -- compiled dispatch (dispatch.py) ----------------------------------------------------------
@@ -349,8 +351,9 @@ class Engine:
             pe, row = (int(v) for v in self.st.counters[[sched.CUR_PE, sched.CUR_ROW]])
             self.st.in_task[pe] = 0
             x, y = self.pe_xy(pe)
-            raise TaskError(f"PE ({x}, {y}) task '{self._rows[row][1].name}': "
-                            f"{type(e).__name__}: {e}") from e
+            task = self._rows[row][1]
+            raise at_failure(TaskError(f"PE ({x}, {y}) task '{task.name}': "
+                                       f"{type(e).__name__}: {e}"), e, task.fn) from e
 
     def _prepare_dispatch(self) -> None:
         """Group the rows by argument types, compile each task once per group, and build
@@ -627,6 +630,7 @@ def wavelet_args(word: np.uint32, types: tuple) -> tuple:
     return tuple(out)
 
 
-def _first_lines(text: str, n: int = 6) -> str:
-    lines = [ln for ln in text.splitlines() if ln.strip()]
-    return "\n".join(lines[:n])
+def _first_lines(e: Exception, n: int = 6) -> str:
+    """What a numba error says (its first lines, without colors or numba's own excerpt of
+    the source: the TaskError quotes the user's line)."""
+    return jitmod.numba_summary(e, n)

@@ -13,8 +13,8 @@ so we rewrite the body's source instead (the same way for both modes):
 * every arithmetic operator becomes a `cslops` call so f32 stays f32 and i16 wraps (CSL
   typing) identically in numba and in plain Python.
 
-The rewritten function keeps the user's file name and line numbers (pdb, coverage and
-tracebacks point at the user's code). With `jit=True` it is compiled with
+The rewritten function keeps the user's file name, line numbers and columns (pdb, coverage,
+tracebacks and pywse's errors point at the user's code). With `jit=True` it is compiled with
 `numba.njit(cache=True, boundscheck=True)` once per task code object: every PE, and every
 param value, shares that one compilation.
 """
@@ -24,6 +24,7 @@ import ast
 import hashlib
 import inspect
 import os
+import re
 import textwrap
 from pathlib import Path
 import types as pytypes
@@ -38,7 +39,7 @@ from . import builtins as bi
 from . import cslops
 from ..dsl.dsd import DsdVar, FabDesc, Fifo, MemDesc, fabin, fabout, mem1d, mem4d
 from .dsdval import dsd_load, dsd_store
-from ..errors import TaskError
+from ..errors import Site, TaskError, def_site, internal
 from ..dsl.program import MemcpyModule, Task
 from ..dsl.symbols import Var
 from ..types import Color
@@ -129,7 +130,8 @@ def _closure(fn, task) -> dict[str, Any]:
             out[name] = cell.cell_contents
         except ValueError:
             raise TaskError(f"task '{task.name}': variable '{name}' is used before it is "
-                            "assigned in the program; declare it above the task") from None
+                            "assigned in the program; declare it above the task"
+                            ).at(def_site(fn)) from None
     return out
 
 
@@ -155,8 +157,9 @@ def _is_helper(v) -> bool:
 
 
 class _Rewriter(ast.NodeTransformer):
-    def __init__(self, task: Task, free: dict, globals_: dict):
+    def __init__(self, task: Task, free: dict, globals_: dict, filename: str, fname: str):
         self.task = task
+        self.filename, self.fname = filename, fname     # for errors: where the body is
         self.free = free
         self.globals = globals_
         self.extra_lifted: list[tuple[str, ...]] = []   # paths beyond the plain free names
@@ -172,7 +175,8 @@ class _Rewriter(ast.NodeTransformer):
     def fail(self, node, msg):
         line = getattr(node, "lineno", None)
         where = f" (line {line})" if line else ""
-        raise TaskError(f"task '{self.task.name}'{where}: {msg}")
+        raise TaskError(f"task '{self.task.name}'{where}: {msg}").at(
+            node_site(node, self.filename, self.fname))
 
     def resolve(self, node):
         """The comptime value an expression names (Name / Attribute chains), else None."""
@@ -361,14 +365,17 @@ def _rewrite(fn, name: str, task: Task, free: dict, helper: bool) -> CompiledTas
         raise TaskError(f"task '{task.name}': the source of '{name}' is not available (tasks "
                         "and helpers must be defined with `def` in a file, not in a REPL or "
                         "with lambda)") from None
-    tree = ast.parse(textwrap.dedent("".join(lines)))
+    text = textwrap.dedent("".join(lines))
+    tree = ast.parse(text)
     ast.increment_lineno(tree, first - 1)
+    _shift_columns(tree, len(lines[0]) - len(text.splitlines(True)[0]))
     fdef = tree.body[0]
     if not isinstance(fdef, ast.FunctionDef):
-        raise TaskError(f"task '{task.name}': '{name}' must be a plain `def` function")
+        raise TaskError(f"task '{task.name}': '{name}' must be a plain `def` function"
+                        ).at(Site(filename, first, name))
     for var, value in free.items():
-        _check_free(task, var, value)
-    rw = _Rewriter(task, free, fn.__globals__)
+        _check_free(task, var, value, fdef, filename)
+    rw = _Rewriter(task, free, fn.__globals__, filename, fn.__name__)
     fdef.decorator_list = []
     body = []
     for stmt in fdef.body:
@@ -405,7 +412,8 @@ def _rewrite(fn, name: str, task: Task, free: dict, helper: bool) -> CompiledTas
     code = compile(ast.Module([fdef], []), filename, "exec")
     exec(code, namespace)
     py_fn = namespace[fdef.name]
-    py_fn.__qualname__ = fdef.name
+    py_fn.__qualname__ = fdef.name            # numba's cache key: the salted name
+    py_fn.__code__ = py_fn.__code__.replace(co_name=fn.__name__)   # tracebacks say `in step`
     if helper:
         py_fn = register_jitable(py_fn)
     return CompiledTask(name, lifted, py_fn, body_src)
@@ -420,12 +428,69 @@ def _is_data(value) -> bool:
                               float, np.number, np.bool_))
 
 
-def _check_free(task: Task, name: str, value) -> None:
+def _check_free(task: Task, name: str, value, fdef: ast.FunctionDef, filename: str) -> None:
     ok = (MemcpyModule, bi.Builtin, pytypes.ModuleType, type)
     if isinstance(value, ok) or _is_data(value):
         return
     if _is_helper(value):
         return
+    use = next((n for n in ast.walk(fdef) if isinstance(n, ast.Name) and n.id == name), fdef)
     raise TaskError(f"task '{task.name}' uses '{name}' ({type(value).__name__}), which a task "
                     "body cannot capture: use p.var/p.const for arrays, and numbers, colors, "
-                    "DSDs or tasks for the rest")
+                    "DSDs or tasks for the rest").at(node_site(use, filename, fdef.name))
+
+
+def _shift_columns(tree: ast.AST, indent: int) -> None:
+    """Columns of the dedented source -> columns in the user's file (what tracebacks and
+    errors underline)."""
+    if indent:
+        for node in ast.walk(tree):
+            if hasattr(node, "col_offset") and node.col_offset is not None:
+                node.col_offset += indent
+                if getattr(node, "end_col_offset", None) is not None:
+                    node.end_col_offset += indent
+
+
+def node_site(node, filename: str, fname: str) -> Site | None:
+    """The user's line of an AST node of a task body, with its columns."""
+    line = getattr(node, "lineno", None)
+    if line is None:
+        return None
+    one_line = getattr(node, "end_lineno", None) == line
+    return Site(filename, line, fname,
+                cols=(node.col_offset, node.end_col_offset) if one_line else None)
+
+
+_ANSI = re.compile(r"\x1b\[[0-9;]*m")
+_NUMBA_FILE = re.compile(r'File "([^"]+)", line (\d+)')
+
+
+def numba_summary(e: Exception, n: int = 6) -> str:
+    """What a numba error says, without its colors and its own source excerpt (pywse
+    quotes the user's line itself): the lines before numba's first `File "..."`."""
+    lines = []
+    for ln in _ANSI.sub("", str(e)).splitlines():
+        if ln.lstrip().startswith("File \""):
+            break
+        if ln.strip():
+            lines.append(ln.strip())
+    return "\n".join(lines[:n])
+
+
+def numba_site(e: Exception, fn) -> Site | None:
+    """The user's line a numba error is about: its location, or the first file it names
+    that is the user's, else the `def` line of `fn` (the task)."""
+    loc = getattr(e, "loc", None)
+    found = [(loc.filename, loc.line)] if loc is not None and getattr(loc, "line", None) else []
+    found += [(f, int(n)) for f, n in _NUMBA_FILE.findall(_ANSI.sub("", str(e)))]
+    for file, line in found:
+        path = os.path.abspath(file)
+        if not internal(path) and not file.startswith("<"):
+            try:
+                lines, first = inspect.getsourcelines(fn)
+                inside = path == os.path.abspath(inspect.getsourcefile(fn) or "")
+                inside = inside and first <= line < first + len(lines)
+            except (OSError, TypeError):
+                inside = False
+            return Site(path, line, fn.__name__ if inside else "?")
+    return def_site(fn)
