@@ -3,7 +3,7 @@ memcpy, just one example program on a small grid, fed wavelets and read back. Ex
 are computed here with numpy from each task's spec. Every test runs compiled and as plain
 Python (the plugin's --pywse-jit=both, set in pyproject.toml). Programs that take
 memcpy_params get them from the harness: their H2D streams are fed straight into the input
-queue, what they stream to D2H is read with `expect` (see `d2h_to_test`)."""
+queue, what they stream to D2H is read with `expect`."""
 import importlib.util
 import sys
 from pathlib import Path
@@ -12,8 +12,6 @@ import numpy as np
 import pytest
 
 import pywse as pw
-from pywse.sim import fabric
-from pywse.testing import Harness, HarnessError
 
 EXAMPLES = Path(__file__).parent.parent / "examples"
 f32 = np.float32
@@ -35,20 +33,6 @@ topic06, topic09 = load("topic_06_switches"), load("topic_09_fifos")
 sdk05, regions = load("sdklayout/sdklayout_05_gemv"), load("sdklayout/pipeline_regions")
 
 
-def d2h_to_test(h: Harness) -> Harness:
-    """Route memcpy's D2H colors to the test (what `expect` reads), as the harness does for
-    every other color a program sends on. WORKAROUND of a harness bug: it leaves them on
-    memcpy's RAMP -> host route, where wavelets wait for a memcpy_d2h that never comes, and
-    `expect` on them says "nothing on this color leaves the grid" (see
-    test_harness_reads_d2h_colors below). Remove once that test passes."""
-    st = h.engine.st
-    for name, c in h.memcpy.colors.items():
-        if name.startswith("MEMCPYD2H"):
-            host = (st.sw_tx[:, c, 0] & fabric.HOST_BIT) != 0
-            st.sw_tx[host, c, 0] = fabric.CAPTURE_BIT
-    return h
-
-
 @pw.program
 def echo(p, *, memcpy_params):
     """The smallest D2H sender: each H2D_1 wavelet goes back out on D2H_1."""
@@ -61,9 +45,6 @@ def echo(p, *, memcpy_params):
         pw.mov32(out, v)
 
 
-@pytest.mark.xfail(strict=True, raises=HarnessError,
-                   reason="harness bug: memcpy D2H colors keep their RAMP -> host route, so "
-                          "what a program sends on them never reaches expect/sent")
 def test_harness_reads_d2h_colors(pywse_harness):
     h = pywse_harness(echo)
     h.send(h.memcpy.MEMCPYH2D_1, [7])
@@ -110,7 +91,7 @@ def test_gemv06_receiver_adds_the_partial_sums_it_receives(pywse_harness):
 # -- topic-05: a data task sums, the sentinel's control task sends the sum out ----------------
 
 def test_topic05_sentinel_sends_the_sum_only_after_the_control_wavelet(pywse_harness):
-    h = d2h_to_test(pywse_harness(topic05.pe_program, sentinel=43, main_color=pw.Color(0)))
+    h = (pywse_harness(topic05.pe_program, sentinel=43, main_color=pw.Color(0)))
     d2h = h.memcpy.MEMCPYD2H_1
     data = np.random.default_rng(3).random(11).astype(f32)
     total = f32(0)
@@ -193,7 +174,7 @@ def test_game_of_life_cell_counts_its_neighbours_and_forwards(pywse_harness):
 # -- pipeline-01: one stage, H2D in, +1, D2H out ----------------------------------------------
 
 def test_pipeline01_stage_adds_one_to_each_value(pywse_harness):
-    h = d2h_to_test(pywse_harness(pipe01.pe_program, size=12))
+    h = (pywse_harness(pipe01.pe_program, size=12))
     values = np.random.default_rng(5).integers(-300, 300, 12).astype(np.int16)
     h.send(h.memcpy.MEMCPYH2D_1, values)
     h.run_until_idle(max_cycles=10_000)
@@ -202,7 +183,7 @@ def test_pipeline01_stage_adds_one_to_each_value(pywse_harness):
 
 def test_pipeline02_stage_relays_a_stream_longer_than_its_queues_through_its_fifo(pywse_harness):
     n = 200                                 # > what the input and loopback queues hold
-    h = d2h_to_test(pywse_harness(pipe02.pe_program, size=n, C1=pw.Color(9),
+    h = (pywse_harness(pipe02.pe_program, size=n, C1=pw.Color(9),
                                   routes={9: dict(rx=[pw.RAMP], tx=[pw.RAMP])}))
     values = np.random.default_rng(9).integers(-1000, 1000, n).astype(np.int16)
     h.send(h.memcpy.MEMCPYH2D_1, values)
@@ -214,7 +195,7 @@ def test_pipeline02_stage_relays_a_stream_longer_than_its_queues_through_its_fif
 
 def test_topic09_fifo_holds_a_stream_the_blocked_consumer_cannot_take(pywse_harness):
     n = 100
-    h = d2h_to_test(pywse_harness(topic09.buffer_program, num_elems_to_process=n,
+    h = (pywse_harness(topic09.buffer_program, num_elems_to_process=n,
                                   loopback_color=pw.Color(2),
                                   routes={2: dict(rx=[pw.RAMP], tx=[pw.RAMP])}))
     x = np.random.default_rng(6).random(n).astype(f32)
@@ -275,7 +256,7 @@ def test_sdklayout05_gemv_pe_adds_its_a_x_to_the_partial_sums_at_the_sentinel(py
     rows, cols = 8, 4
     # its params `width` and `height` are also the harness's grid keywords: pe_params passes them
     h = pywse_harness(sdk05.gemv, x_in=pw.Color(1), b_in=pw.Color(2), y_out=pw.Color(3),
-                      control_ep=40, pe_params=lambda x, y: dict(width=cols, height=rows),
+                      control_ep=40, params=dict(width=cols, height=rows),
                       routes={1: dict(rx=[pw.NORTH], tx=[pw.RAMP]),
                               2: dict(rx=[pw.WEST], tx=[pw.RAMP]),
                               3: dict(rx=[pw.RAMP], tx=[pw.EAST])})

@@ -291,3 +291,36 @@ def test_a_plain_harness_works_without_the_plugin():
     h.send(3, [9])
     h.run_until_idle()
     h.expect(4, [9])
+
+
+@pw.program
+def sized(p, *, width):
+    p.var("row", pw.u32, width)
+
+
+def test_a_param_named_like_a_harness_keyword_goes_in_params(pywse_harness):
+    with pytest.raises(HarnessError, match=r"program 'sized' takes param width, also a harness "
+                                           r"keyword \(the grid's\); pass it as params=\{'width': ...\}"):
+        pywse_harness(sized)
+    h = pywse_harness(sized, width=2, params={"width": 5})
+    assert h.peek("row", pe=(1, 0)).shape == (5,)
+    with pytest.raises(HarnessError, match="param n given twice"):
+        pywse_harness(acc_program, params={"n": 1}, n=2, rx=3, tx=4)
+
+
+def test_d2h_colors_are_read_by_the_test(pywse_harness):
+    @pw.program
+    def echo(p, *, memcpy_params):
+        sys_mod = p.memcpy(memcpy_params)
+        iq = p.input_queue(2, sys_mod.MEMCPYH2D_1)
+        oq = p.output_queue(3, sys_mod.MEMCPYD2H_1)
+        out = pw.fabout(sys_mod.MEMCPYD2H_1, extent=1, queue=oq)
+
+        @p.data_task(iq)
+        def echo_task(v: pw.u32):
+            pw.mov32(out, v + 1)
+
+    h = pywse_harness(echo)
+    h.send(h.memcpy.MEMCPYH2D_1, [7, 8])
+    h.run_until_idle(max_cycles=10_000)
+    h.expect(h.memcpy.MEMCPYD2H_1, [8, 9])

@@ -37,11 +37,13 @@ SIDES = {d: i for i, d in enumerate(DIRECTIONS)}        # RAMP 0, NORTH 1, ... (
 STEP = {"NORTH": (0, -1), "SOUTH": (0, 1), "EAST": (1, 0), "WEST": (-1, 0)}
 
 RouteSpec = Mapping  # {color: dict(rx=[...], tx=[...])}
+HARNESS_KEYWORDS = {"width", "height", "arch", "jit", "routes", "pe_params", "max_cycles", "params"}
 
 
 class Harness:
-    """`program` on a `width` x `height` grid (its params as keywords; `pe_params(x, y)`
-    adds per-PE ones), or a whole `pw.Layout`. `routes`: {color: dict(rx=, tx=)} for every
+    """`program` on a `width` x `height` grid (its params as keywords, or in `params=` when
+    one is named like a harness keyword; `pe_params(x, y)` adds per-PE ones), or a whole
+    `pw.Layout`. `routes`: {color: dict(rx=, tx=)} for every
     PE, or a function (x, y) -> such a dict; none: routes for free (module docstring).
     `max_cycles` bounds every run that names no budget of its own."""
 
@@ -49,9 +51,20 @@ class Harness:
                  arch: str = "wse3", jit: bool | None = None,
                  routes: RouteSpec | Callable[[int, int], RouteSpec] | None = None,
                  pe_params: Callable[[int, int], dict] | None = None,
-                 max_cycles: int | None = None, **params):
+                 max_cycles: int | None = None, params: dict | None = None, **more_params):
         if arch not in ARCHES:
             raise HarnessError(f"Harness: unknown arch {arch!r}; use 'wse2' or 'wse3'")
+        clash = sorted(set(more_params) & set(params or ()))
+        if clash:
+            raise HarnessError(f"Harness: param {', '.join(clash)} given twice (params= and as "
+                               "a keyword)")
+        params = {**(params or {}), **more_params}
+        if isinstance(program, Program):
+            hidden = sorted((program.required & HARNESS_KEYWORDS) - set(params) - {"memcpy_params"})
+            if hidden:
+                raise HarnessError(f"Harness: program '{program.name}' takes param "
+                                   f"{', '.join(hidden)}, also a harness keyword (the grid's); "
+                                   f"pass it as params={{{hidden[0]!r}: ...}}")
         if isinstance(program, Layout):
             if params or routes is not None or pe_params is not None:
                 raise HarnessError("Harness(layout): the layout already holds params and routes; "
@@ -79,12 +92,21 @@ class Harness:
         self.engine.keep_capture = True
         self.width, self.height = layout.width, layout.height
         self._sends: list[tuple[int, str]] = []      # (source row, what) of every send
+        self._d2h_to_test()
         if self.free_routes:
             self._route_sends_to_test()
 
     # -- routes for free ------------------------------------------------------------------------
+    def _d2h_to_test(self) -> None:
+        """memcpy's D2H colors go to the test (no memcpy_d2h collects them here)."""
+        info = self.artifacts.layout.memcpy_info
+        for name, c in (info.colors.items() if info is not None else ()):
+            if name.startswith("MEMCPYD2H"):
+                tx = self.engine.st.sw_tx[:, c, 0]
+                tx[tx == fabric.HOST_BIT] = fabric.CAPTURE_BIT
+
     def _route_sends_to_test(self) -> None:
-        """Every color a PE sends on (an output queue's) and no route takes: RAMP -> test."""
+        """Every color a PE sends on (an output queue's) that no route takes: RAMP -> test."""
         st = self.engine.st
         for pe in range(self.width * self.height):
             for c in set(self.engine.image(pe).oq_color.values()):
