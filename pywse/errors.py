@@ -129,7 +129,7 @@ def internal(filename: str) -> bool:
 def warn_at_user(warning: Warning) -> None:
     """Issue `warning` pointing at the first frame outside pywse (the user's call)."""
     import warnings
-    frame, level = sys._getframe(1), 1
+    frame, level = sys._getframe(1), 2      # stacklevel 2: warn_at_user's caller
     while frame is not None and (internal(frame.f_code.co_filename)
                                  or frame.f_code.co_filename.startswith("<")):
         frame, level = frame.f_back, level + 1
