@@ -1,8 +1,13 @@
 """What a run did that it should not: kept the fabric busy while a host command waited (a
-livelock), or sent wavelets off the kernel where nothing receives them (lost)."""
+livelock), or sent wavelets off the kernel where nothing receives them (lost); and the
+record of a run's outputs that `pywse run --perturb` compares across seeds."""
 from __future__ import annotations
 
+import os
+
 import numpy as np
+
+from ..errors import MemcpyError
 
 from ..sim import fabric
 
@@ -63,3 +68,27 @@ def lost_report(engine) -> str | None:
     return (f"{total:,} wavelet(s) left the kernel where nothing receives them and are lost "
             f"({shown}{more}); compile with strict=True (or `pywse check --strict`) to see "
             "such routes before running")
+
+
+RECORDER: list | None = None
+"""While a list (tools/perturb.py sets it), every host command that fills an array appends
+(label, a copy of the array) when it finishes."""
+
+
+def record(label: str, out) -> None:
+    if RECORDER is not None and out is not None:
+        RECORDER.append((label, np.array(out, copy=True)))
+
+
+def perturb_seed(seed) -> int | None:
+    """The perturbation seed: the argument, else `PYWSE_PERTURB`, else none."""
+    source = "perturb"
+    if seed is None:
+        seed = os.environ.get("PYWSE_PERTURB", "").strip() or None
+        source = "PYWSE_PERTURB"
+        if seed is None:
+            return None
+    try:
+        return int(seed)
+    except (TypeError, ValueError):
+        raise MemcpyError(f"{source}={seed!r}: a perturbation seed is a whole number") from None

@@ -179,8 +179,8 @@ class SdkRuntime:
                               "memcpy_required=False")
         self.jit = jit_default(jit if jit is not None else self.artifacts.jit)
         self.max_cycles = cycle_budget(max_cycles)
-        self.perturb = perturb
-        self._jitter = np.random.default_rng(perturb) if perturb is not None else None
+        self.perturb = runcheck.perturb_seed(perturb)
+        self._jitter = np.random.default_rng(self.perturb) if self.perturb is not None else None
         self._wait = (0, None, "")        # (cycle, activity counters, what) of the host's wait
         self.engine: Engine | None = None
         self._running = False
@@ -401,6 +401,7 @@ class SdkRuntime:
             if not head.command.done():
                 return changed
             head.finished = True
+            runcheck.record(head.label, getattr(head.command, "out", None))
             queue.popleft()
             changed += 1
         return changed

@@ -3,7 +3,8 @@
 - `pywse compile`: the `cslc` twin. A layout file defines `layout`: a `pw.Layout`, or a
   function `layout(**params)` returning one; cslc's flags are accepted under the same names.
 - `pywse check`: the same checks, writing nothing; `--strict` makes route lints errors.
-- `pywse run`: the `cs_python` twin; runs a host script unchanged (tools/run.py).
+- `pywse run`: the `cs_python` twin; runs a host script unchanged (tools/run.py);
+  `--perturb N` reruns it under N perturbation seeds and reports results that change.
 """
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ import warnings
 from ..layout.compile import compile as compile_layout, import_file
 from ..errors import PywseError, RoutingWarning
 from ..layout.classic import Layout
+from .perturb import sweep as perturb_sweep
 from .run import find_script, run_script
 
 
@@ -73,6 +75,9 @@ def build_parser() -> argparse.ArgumentParser:
                        description="Run a host script as `python SCRIPT ARGS...` would, with "
                        "cerebras.sdk.runtime.sdkruntimepybind, cerebras.sdk.sdk_utils and "
                        "cerebras.geometry.geometry importing pywse's twins.")
+    r.add_argument("--perturb", type=int, default=None, metavar="N",
+                   help="run the script unperturbed, then under N perturbation seeds "
+                        "(PYWSE_PERTURB), and report the seeds whose outputs differ")
     r.add_argument("script", help="the host script, e.g. run.py")
     r.add_argument("args", nargs=argparse.REMAINDER, help="the script's own arguments")
     return parser
@@ -81,6 +86,8 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     if args.command == "run":
+        if args.perturb is not None:
+            return perturb_sweep(args.script, args.args, args.perturb)
         return run(args.script, args.args)
     return compile_command(args)   # compile or check
 
