@@ -7,7 +7,10 @@ from pathlib import Path
 
 import pytest
 
+import numpy as np
+
 import pywse as pw
+from pywse.host import runcheck
 
 EXAMPLES = sorted((Path(__file__).parent.parent / "examples").glob("*.py"))
 
@@ -63,3 +66,27 @@ def test_pipeline_02_stalls_once_its_fifo_is_full():
     text = str(err.value)
     assert "memcpy_h2d(color 0, streaming) is still waiting" in text
     assert "mov16 stalled at element 1048 of 32767" in text   # 1024 in the FIFO + 24 in flight
+
+
+@pytest.mark.parametrize("path", EXAMPLES, ids=[p.stem for p in EXAMPLES])
+def test_example_runs_are_deterministic(path, monkeypatch, capsys):
+    """Run twice: bit-identical output arrays, cycle counts and printed output."""
+    module = load(path)
+    runs = []
+    stop = pw.SdkRuntime.stop
+
+    def recording_stop(self):
+        stop(self)
+        runcheck.RECORDER.append(("cycles", np.array([self.cycles])))
+
+    monkeypatch.setattr(pw.SdkRuntime, "stop", recording_stop)
+    for _ in range(2):
+        runcheck.RECORDER = record = []
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", pw.RoutingWarning)
+                module.main(["--arch", "wse3"])
+        finally:
+            runcheck.RECORDER = None
+        runs.append(([(label, a.tobytes()) for label, a in record], capsys.readouterr().out))
+    assert runs[0] == runs[1] and runs[0][0]

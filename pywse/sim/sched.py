@@ -79,7 +79,8 @@ def _pop(st):
         i = small
 
 
-PERTURB_CYCLES = 8      # a perturbed run delays each look at a PE by 0..7 cycles
+PERTURB_CYCLES = 8      # a perturbed run delays each look at a PE by 0..7 cycles ...
+LAUNCH_SKEW_CYCLES = 256  # ... and a launch reaches each PE 0..255 cycles late
 
 
 @numba.njit(cache=True)
@@ -133,9 +134,7 @@ def _lowest_bit(m):
 def pick(st, pe):
     """(kind, task id, input queue) PE `pe` would run now; kind -1: nothing. Round robin:
     the first runnable id at or after the one following the id that ran last, wrapping.
-    A perturbed run picks among the runnable ones in an order drawn from its seed."""
-    if st.config[fabric.CFG_PERTURB]:
-        return _pick_shuffled(st, pe)
+    (The hardware's own rule: a perturbed run keeps it.)"""
     img = st.pe_img[pe]
     n_ids = st.task_state.shape[1]
     start = st.next_tid[pe]
@@ -151,32 +150,6 @@ def pick(st, pe):
         if key >= best_key:
             continue
         if st.task_state[pe, chan] & BLOCKED or st.iq_count[pe, q] == 0:
-            continue
-        if st.iq_ctl[pe, q, st.iq_head[pe, q]] != 0:
-            best_kind, best_key, best_id, best_q = KIND_CONTROL, key, chan, q
-        elif st.chan_data[img, k]:
-            best_kind, best_key, best_id, best_q = KIND_DATA, key, chan, q
-    return best_kind, best_id, best_q
-
-
-@numba.njit(cache=True)
-def _pick_shuffled(st, pe):
-    """`pick` for a perturbed run: every runnable task gets a key from the seed, the PE and
-    the count of tasks run so far; the smallest key goes first."""
-    img = st.pe_img[pe]
-    mix = (pe + 7) * 0x2545F491 ^ (st.counters[TASKS_RUN] + 3) * 0x9E3779B1 ^ st.config[fabric.CFG_PERTURB]
-    best_kind, best_key, best_id, best_q = -1, np.int64(1) << 40, -1, -1
-    for tid in range(st.task_state.shape[1]):
-        if st.task_state[pe, tid] & ACTIVE and not st.task_state[pe, tid] & BLOCKED:
-            key = ((tid + 1) * 0x85EBCA77 ^ mix) >> 7 & 0xFFFFFF
-            if key < best_key:
-                best_kind, best_key, best_id = KIND_LOCAL, key, tid
-    for k in range(st.chan_n[img]):
-        chan, q = st.chan_id[img, k], st.chan_q[img, k]
-        if st.task_state[pe, chan] & BLOCKED or st.iq_count[pe, q] == 0:
-            continue
-        key = ((chan + 1) * 0x85EBCA77 ^ mix) >> 7 & 0xFFFFFF
-        if key >= best_key:
             continue
         if st.iq_ctl[pe, q, st.iq_head[pe, q]] != 0:
             best_kind, best_key, best_id, best_q = KIND_CONTROL, key, chan, q
@@ -247,8 +220,14 @@ def launch(st):
     st.counters[RPC_LEFT] = n
     st.cmd_unblocked[:] = 0
     st.n_unblocked[0] = 0
+    seed = st.config[fabric.CFG_PERTURB]
     for pe in range(n):
-        wake(st, pe)
+        if seed and not st.queued[pe]:   # perturbed: the launch reaches PEs at different times
+            st.queued[pe] = 1
+            skew = (((pe + 1) * 0x2545F491 ^ seed) >> 9) % LAUNCH_SKEW_CYCLES
+            _push(st, max(st.busy_until[pe], st.now[0]) + skew, pe)
+        else:
+            wake(st, pe)
 
 
 @numba.njit(cache=True)

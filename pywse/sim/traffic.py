@@ -125,7 +125,9 @@ class Traffic:
 
     def perturb(self, seed: int) -> None:
         """Reorder what the hardware leaves unordered, from `seed`: which of several PEs ready
-        at the same cycle runs first, and which PE's wavelets reach a shared router first."""
+        at the same cycle runs first, when a PE looks for work (0..7 cycles late), when a
+        launch reaches each PE (0..255 cycles late), and which PE's wavelets reach a shared
+        router first (sched.py, fabric.py)."""
         rng = np.random.default_rng(seed)
         self.st.pe_prio[:] = rng.permutation(len(self.st.pe_prio))
         self.st.config[fabric.CFG_PERTURB] = int(rng.integers(1, 1 << 30))

@@ -11,6 +11,7 @@ import contextlib
 import io
 import os
 import sys
+from typing import Callable
 
 import numpy as np
 
@@ -22,16 +23,12 @@ SHOWN = 5
 
 def sweep(script: str, args: list[str], seeds: int) -> int:
     """0 when every seed reproduces the unperturbed outputs, 1 when some differ."""
-    base = _run(script, args, None, show=True)
-    differ = []
-    for seed in range(seeds):
-        diff = _difference(base, _run(script, args, seed, show=False))
-        if diff:
-            differ.append((seed, diff))
+    outputs = []
+    differ = racy_seeds(lambda: run_script(script, args), seeds, outputs)
     print(f"pywse run --perturb {seeds}: ", end="")
     if not differ:
         print(f"all {seeds} seeds reproduce the unperturbed run's "
-              f"{len(base[1])} output array(s) bit for bit")
+              f"{len(outputs)} output array(s) bit for bit")
         return 0
     print(f"{len(differ)} of {seeds} seeds change the results: the program has a race "
           "(its answer depends on an order the hardware leaves open)")
@@ -42,8 +39,24 @@ def sweep(script: str, args: list[str], seeds: int) -> int:
     return 1
 
 
-def _run(script, args, seed, show: bool):
-    """(how it ended, [(label, array)]) of one run of the script."""
+def racy_seeds(run_once: Callable[[], object], seeds: int, base_outputs: list | None = None
+               ) -> list[tuple[int, str]]:
+    """Run `run_once()` unperturbed (its output shown), then under seeds 0..seeds-1 (quiet):
+    the (seed, what differs) of every seed whose outputs are not bit-identical.
+    `base_outputs` receives the unperturbed run's (label, array) outputs."""
+    base = _run(run_once, None, show=True)
+    if base_outputs is not None:
+        base_outputs.extend(base[1])
+    found = []
+    for seed in range(seeds):
+        diff = _difference(base, _run(run_once, seed, show=False))
+        if diff:
+            found.append((seed, diff))
+    return found
+
+
+def _run(run_once, seed, show: bool):
+    """(how it ended, [(label, array)]) of one run."""
     saved = os.environ.get("PYWSE_PERTURB")
     if seed is None:
         os.environ.pop("PYWSE_PERTURB", None)
@@ -53,7 +66,8 @@ def _run(script, args, seed, show: bool):
     quiet = contextlib.nullcontext() if show else contextlib.redirect_stdout(io.StringIO())
     try:
         with quiet:
-            ended = f"exit code {run_script(script, args)}"
+            result = run_once()
+        ended = f"exit code {result}" if isinstance(result, int) else "the end"
     except Exception as e:
         ended = f"{type(e).__name__}: {str(e).splitlines()[0] if str(e) else ''}"
         if show:
