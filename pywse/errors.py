@@ -93,6 +93,11 @@ class LivelockError(CycleLimitError):
     forever (a task that re-triggers itself, wavelets circling). The report names what."""
 
 
+class ResourceError(PywseError):
+    """A layout or program needs more than this machine (or a bound) allows: memory for the
+    simulator's state, time for a program's comptime."""
+
+
 class ScriptError(PywseError):
     """`pywse run` cannot start the host script it was given (missing file, a directory)."""
 

@@ -247,3 +247,42 @@ def test_every_run_is_deterministic(jit):
             runcheck.RECORDER = None
         record.append(("report", np.frombuffer(str(info.value).encode(), np.uint8)))
     assert [(k, v.tobytes()) for k, v in a] == [(k, v.tobytes()) for k, v in b]
+
+
+# -- resource limits ---------------------------------------------------------------------------
+
+@pw.program
+def small(p):
+    p.var("x", pw.u32, 16)
+
+
+def test_a_kernel_too_big_for_this_machine_is_refused_before_allocation(monkeypatch):
+    from pywse.sim import state
+    lay = pw.Layout(300, 200)
+    for y in range(200):
+        for x in range(300):
+            lay.set_tile_code(x, y, small)
+    art = pw.compile(lay, arch="wse3", memcpy=False, fabric_offsets=(0, 0))
+    monkeypatch.setattr(state, "available_bytes", lambda: 64 << 20)
+    with pytest.raises(pw.ResourceError, match=r"the 300x200 kernel needs about 0\.\d GiB to "
+                                               r"simulate .*; this machine has 0\.1 GiB available"):
+        pw.SdkRuntime(art, memcpy_required=False).load()
+
+
+@pw.program
+def spins_at_comptime(p):
+    n = 0
+    while True:
+        n += 1
+
+
+def test_a_comptime_that_never_ends_is_stopped(monkeypatch):
+    monkeypatch.setenv("PYWSE_COMPTIME_SECONDS", "0.3")
+    lay = pw.Layout(2, 1)
+    lay.set_tile_code(0, 0, small)
+    lay.set_tile_code(1, 0, spins_at_comptime)
+    with pytest.raises(pw.ProgramError, match=r"program 'spins_at_comptime' on PE \(1, 0\): "
+                                              r"comptime ran longer than 0\.3 s "
+                                              r"\(PYWSE_COMPTIME_SECONDS\)") as info:
+        pw.compile(lay, arch="wse3", memcpy=False, fabric_offsets=(0, 0))
+    assert "    while True:" in str(info.value)        # it quotes where the loop was

@@ -27,6 +27,7 @@ from ..errors import (LayoutError, ProgramError, RoutingWarning, def_site,
 from .classic import MEMCPY_RESERVED_COLORS, Layout
 from ..dsl.program import ProgramImage
 from . import lints
+from .comptime import ComptimeLimit
 from .routing import check_routes
 from ..types import ARCHES
 
@@ -167,30 +168,32 @@ def _instantiate(layout: Layout, arch: str,
     images: list[ProgramImage] = []
     of_kind = np.zeros(len(layout.tile_kinds) + 1, np.int32)
     per_pe: list[tuple[int, int]] = []                 # (pe, image) of coordinate-dependent PEs
-    while heap:
-        pe = heapq.heappop(heap)
-        k = int(kind[pe])
-        y, x = divmod(pe, w)
-        program, params = layout.tile_kinds[k - 1]
-        try:
-            image = program.instantiate(layout.pe_context(x, y, arch, bool(memcpy)), params)
-        except ProgramError as e:      # also quote where this PE got its program and params
-            e.at(site_of_tb(e.__traceback__))
-            sites = getattr(layout, "tile_sites", ())
-            raise e.also(sites[k - 1] if k <= len(sites) else None,
-                         f"PE ({x}, {y}) got program '{program.name}' and its params here:")
-        n = number.get(id(image))
-        if n is None:
-            _check_ids(image, x, y, memcpy)
-            n = number[id(image)] = len(images)
-            images.append(image)
-        if not image.coord_dependent:
-            of_kind[k] = n
-            continue
-        if pe == first[np.searchsorted(kinds, k)]:     # the kind's first PE: queue the rest
-            for other in np.flatnonzero(kind == k)[1:].tolist():
-                heapq.heappush(heap, other)
-        per_pe.append((pe, n))
+    with ComptimeLimit().installed() as limit:      # a comptime that never ends: an error
+        while heap:
+            pe = heapq.heappop(heap)
+            k = int(kind[pe])
+            y, x = divmod(pe, w)
+            program, params = layout.tile_kinds[k - 1]
+            try:
+                with limit.run(f"program '{program.name}' on PE ({x}, {y})"):
+                    image = program.instantiate(layout.pe_context(x, y, arch, bool(memcpy)), params)
+            except ProgramError as e:      # also quote where this PE got its program and params
+                e.at(site_of_tb(e.__traceback__))
+                sites = getattr(layout, "tile_sites", ())
+                raise e.also(sites[k - 1] if k <= len(sites) else None,
+                             f"PE ({x}, {y}) got program '{program.name}' and its params here:")
+            n = number.get(id(image))
+            if n is None:
+                _check_ids(image, x, y, memcpy)
+                n = number[id(image)] = len(images)
+                images.append(image)
+            if not image.coord_dependent:
+                of_kind[k] = n
+                continue
+            if pe == first[np.searchsorted(kinds, k)]:     # the kind's first PE: queue the rest
+                for other in np.flatnonzero(kind == k)[1:].tolist():
+                    heapq.heappush(heap, other)
+            per_pe.append((pe, n))
     pe_image = of_kind[kind]
     if per_pe:
         pes, ns = zip(*per_pe)

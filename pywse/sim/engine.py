@@ -16,7 +16,7 @@ import numpy as np
 from numba.core.errors import NumbaError
 
 from . import dispatch, fabric, ops, report, sched
-from .state import new_state, to_jit
+from .state import check_memory, new_state, to_jit
 from .traffic import Traffic
 from . import jit as jitmod
 from .builtins import ACTIVE, BLOCKED
@@ -50,6 +50,8 @@ class Engine(Traffic):
         self.mem_base = np.concatenate([[0], np.cumsum(sizes)[:-1]]).astype(np.int64)
         self.id = next(_ids)
         ops.WAITERS[self.id] = self.wait
+        check_memory(len(self.pe_image), int(sizes.sum()), artifacts.arch, len(self.images),
+                     self.width)
         self.st = new_state(self.mem_base, int(sizes.sum()), artifacts.arch, self.width, self.id,
                             self.pe_image, len(self.images))
         self.st_jit = None

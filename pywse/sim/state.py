@@ -13,6 +13,7 @@ code runs, and compiled code never stores or returns the view.
 """
 from __future__ import annotations
 
+import os
 from collections import namedtuple
 
 import numba
@@ -24,6 +25,7 @@ from numba.experimental import structref
 from numba.extending import NativeValue, intrinsic, register_model, unbox
 
 from . import fabric, ops
+from ..errors import ResourceError
 from ..types import N_COLORS
 
 N_TASK_IDS = 32
@@ -183,3 +185,41 @@ def new_state(mem_base: np.ndarray, arena_bytes: int, arch: str, width: int,
         loc_row=np.full((n_images, N_TASK_IDS), -1, np.int64),
         data_row=np.full((n_images, N_TASK_IDS), -1, np.int64),
         ctl_row=np.full((n_images, 64), -1, np.int64))
+
+
+def state_bytes(npe: int, arena_bytes: int, arch: str, n_images: int) -> int:
+    """Bytes the engine state of `npe` PEs takes: their memories plus per-PE arrays (measured
+    on a state of one and two PEs: what grows with the PE count)."""
+    def total(n):
+        st = new_state(np.zeros(n, np.int64), 8, arch, 1, 0, np.zeros(n, np.int64), n_images)
+        return sum(a.nbytes for a in st if isinstance(a, np.ndarray) and a.base is None)
+    one = total(1)
+    return arena_bytes + one + (total(2) - one) * (npe - 1)
+
+
+def available_bytes() -> int | None:
+    """Memory this machine can still give (Linux MemAvailable), or None if unknown."""
+    try:
+        with open("/proc/meminfo", encoding="ascii") as f:
+            for line in f:
+                if line.startswith("MemAvailable:"):
+                    return int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    try:
+        return os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
+    except (ValueError, OSError, AttributeError):
+        return None
+
+
+def check_memory(npe: int, arena_bytes: int, arch: str, n_images: int, width: int) -> None:
+    """Refuse, before allocating, a state that would not fit in this machine's memory."""
+    need = state_bytes(npe, arena_bytes, arch, n_images)
+    have = available_bytes()
+    if have is not None and need > have:
+        gib = 1 << 30
+        raise ResourceError(
+            f"the {width}x{npe // max(width, 1)} kernel needs about {need / gib:.1f} GiB to "
+            f"simulate ({arena_bytes / gib:.1f} GiB of PE memory, the rest per-PE router, "
+            f"queue and task state); this machine has {have / gib:.1f} GiB available. "
+            "Simulate a smaller kernel (the same program on fewer PEs), or free memory")
