@@ -134,3 +134,23 @@ def memory_prog(p, *, memcpy_params, n16: int = 8, n32: int = 8):
         arg_log[1] = b
         arg_log[2] = pw.i32(c)
         sys.unblock_cmd_stream()
+
+
+@pw.program
+def echo(p, *, memcpy_params, l: int = 4):
+    """Stores each H2D wavelet in arrival order; `send_back` streams them to D2H."""
+    sys = p.memcpy(memcpy_params)
+    got = p.var("got", pw.u32, l, export=True)
+    count = p.var("count", pw.u32, 1)
+    out = pw.fabout(sys.MEMCPYD2H_1, extent=l)
+    d_got = pw.mem1d(got)
+
+    @p.data_task(sys.MEMCPYH2D_1)
+    def recv(word: pw.u32):
+        got[count[0]] = word
+        count[0] += 1
+
+    @p.export
+    def send_back():
+        pw.mov32(out, d_got, async_=True)
+        sys.unblock_cmd_stream()

@@ -5,31 +5,12 @@ import numpy as np
 import pytest
 
 import pywse as pw
+from progs import echo
 from pywse.sdkruntime import Edge, Route, RoutingPosition, SdkLayout, SdkTarget, SimfabConfig, \
     get_platform
 
 C = pw.Color(3)
 H2D, D2H = 2, 4          # memcpy's MEMCPYH2D_1 / MEMCPYD2H_1 in these layouts
-
-
-@pw.program
-def echo(p, *, memcpy_params, l: int = 4):
-    """Stores each H2D wavelet; `send_back` streams them to D2H."""
-    sys = p.memcpy(memcpy_params)
-    got = p.var("got", pw.u32, l, export=True)
-    count = p.var("count", pw.u32, 1)
-    out = pw.fabout(sys.MEMCPYD2H_1, extent=l)
-    d_got = pw.mem1d(got)
-
-    @p.data_task(sys.MEMCPYH2D_1)
-    def recv(word: pw.u32):
-        got[count[0]] = word
-        count[0] += 1
-
-    @p.export
-    def send_back():
-        pw.mov32(out, d_got, async_=True)
-        sys.unblock_cmd_stream()
 
 
 @pw.program

@@ -5,27 +5,9 @@ import pytest
 import pywse as pw
 from pywse import MemcpyDataType as DT, MemcpyOrder as ORD
 
+from progs import echo
+
 W, H, L = 3, 2, 4
-
-
-@pw.program
-def echo(p, *, memcpy_params, l: int = L):
-    """Stores each H2D wavelet in arrival order; `send_back` streams them to D2H."""
-    sys = p.memcpy(memcpy_params)
-    got = p.var("got", pw.u32, l, export=True)
-    count = p.var("count", pw.u32, 1)
-    out = pw.fabout(sys.MEMCPYD2H_1, extent=l)
-    d_got = pw.mem1d(got)
-
-    @p.data_task(sys.MEMCPYH2D_1)
-    def recv(word: pw.u32):
-        got[count[0]] = word
-        count[0] += 1
-
-    @p.export
-    def send_back():
-        pw.mov32(out, d_got, async_=True)
-        sys.unblock_cmd_stream()
 
 
 @pytest.fixture(scope="module")

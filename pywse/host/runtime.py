@@ -36,9 +36,9 @@ PROGRESS_SLICE_CYCLES = 1 << 16     # the device returns to the host loop at lea
 (the real figure is far larger: tens of microseconds). Wavelets in flight land meanwhile."""
 
 
-def cycle_budget(max_cycles) -> int | None:
-    """The run's cycle budget: the argument, else `PYWSE_MAX_CYCLES`, else none."""
-    source = "max_cycles"
+def cycle_budget(max_cycles, source: str = "max_cycles", error: type = MemcpyError) -> int | None:
+    """The run's cycle budget: the argument, else `PYWSE_MAX_CYCLES`, else none. A value that
+    is not a positive whole number raises `error` naming `source`."""
     if max_cycles is None:
         env = os.environ.get("PYWSE_MAX_CYCLES", "").strip()
         if not env:
@@ -49,8 +49,8 @@ def cycle_budget(max_cycles) -> int | None:
         if value <= 0 or value != float(max_cycles):
             raise ValueError
     except (TypeError, ValueError):
-        raise MemcpyError(f"{source}={max_cycles!r}: a cycle budget is a positive whole number "
-                          "of cycles") from None
+        raise error(f"{source}={max_cycles!r}: a cycle budget is a positive whole number "
+                    "of cycles") from None
     return value
 
 

@@ -75,7 +75,7 @@ class Harness:
             self.free_routes = routes is None
         else:
             raise HarnessError(f"Harness: expected a @pw.program or a pw.Layout, got {program!r}")
-        self.max_cycles = None if max_cycles is None else _budget(max_cycles, "Harness: max_cycles")
+        self.max_cycles = None if max_cycles is None else cycle_budget(max_cycles, "Harness: max_cycles", HarnessError)
         uses_memcpy = layout.memcpy_info is not None
         # one free row or column of fabric around the grid: a tx may leave it, to the test;
         # no route lints: the test feeds and reads the grid's edges, and adds free routes
@@ -369,7 +369,9 @@ class Harness:
 
     def run(self, cycles: int) -> None:
         """Run `cycles` cycles (less if everything finishes sooner); no error for work left."""
-        self._run(self.engine.now + _budget(cycles, "Harness.run: cycles"))
+        if cycles is None:
+            raise HarnessError("Harness.run(cycles): give the number of cycles to run")
+        self._run(self.engine.now + cycle_budget(cycles, "Harness.run: cycles", HarnessError))
 
     def run_until_idle(self, max_cycles: int | None = None) -> None:
         """Run until nothing is left to do. With a budget (`max_cycles`, else the harness's,
@@ -401,7 +403,7 @@ class Harness:
 
     def _budget(self, max_cycles, what: str) -> int | None:
         if max_cycles is not None:
-            return _budget(max_cycles, f"{what}: max_cycles")
+            return cycle_budget(max_cycles, f"{what}: max_cycles", HarnessError)
         return self.max_cycles if self.max_cycles is not None else cycle_budget(None)
 
     def _step(self, end: int | None) -> bool:
@@ -445,17 +447,6 @@ class TaskState:
     active: bool
     blocked: bool
     pending: int
-
-
-def _budget(value, what: str) -> int:
-    try:
-        n = int(value)
-        if n <= 0 or n != float(value):
-            raise ValueError
-    except (TypeError, ValueError):
-        raise HarnessError(f"{what}={value!r}: a cycle budget is a positive whole number of "
-                           "cycles") from None
-    return n
 
 
 def _names(bits: int) -> str:
