@@ -4,6 +4,8 @@ import pytest
 import pywse as pw
 from pywse.testing import Harness
 
+pytestmark = pytest.mark.filterwarnings("ignore::pywse.RoutingWarning")  # a route into a PE that reads nothing, on purpose
+
 
 @pw.program
 def forever(p, *, memcpy_params):

@@ -9,6 +9,8 @@ from progs import echo
 from pywse.sdkruntime import Edge, Route, RoutingPosition, SdkLayout, SdkTarget, SimfabConfig, \
     get_platform
 
+pytestmark = pytest.mark.filterwarnings("ignore::pywse.RoutingWarning")  # broken layouts on purpose
+
 C = pw.Color(3)
 H2D, D2H = 2, 4          # memcpy's MEMCPYH2D_1 / MEMCPYD2H_1 in these layouts
 

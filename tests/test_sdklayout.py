@@ -218,6 +218,7 @@ def test_routing_position_chains_and_freezes_when_used():
     assert edge.positions == (({pw.WEST}, {pw.RAMP, pw.EAST}),)
 
 
+@pytest.mark.filterwarnings("ignore::pywse.RoutingWarning")   # paints without a feeder
 def test_paint_all_with_an_edge_override_and_switch_positions():
     layout = SdkLayout(platform())
     r = layout.create_code_region(store, "r", 3, 1)
