@@ -41,11 +41,11 @@ HARNESS_KEYWORDS = {"width", "height", "arch", "jit", "routes", "pe_params", "ma
 
 
 class Harness:
-    """`program` on a `width` x `height` grid (its params as keywords, or in `params=` when
-    one is named like a harness keyword; `pe_params(x, y)` adds per-PE ones), or a whole
-    `pw.Layout`. `routes`: {color: dict(rx=, tx=)} for every
-    PE, or a function (x, y) -> such a dict; none: routes for free (module docstring).
-    `max_cycles` bounds every run that names no budget of its own."""
+    """`program` on a `width` x `height` grid, or a whole `pw.Layout`. The program's params
+    come as keywords (in `params=` when one is named like a harness keyword); `pe_params(x,
+    y)` adds per-PE ones. `routes`: {color: dict(rx=, tx=)} for every PE, or a function
+    (x, y) -> such a dict; none: routes for free (module docstring). `max_cycles` bounds
+    every run that names no budget of its own."""
 
     def __init__(self, program: Program | Layout, *, width: int = 1, height: int = 1,
                  arch: str = "wse3", jit: bool | None = None,
@@ -75,7 +75,8 @@ class Harness:
             self.free_routes = routes is None
         else:
             raise HarnessError(f"Harness: expected a @pw.program or a pw.Layout, got {program!r}")
-        self.max_cycles = None if max_cycles is None else cycle_budget(max_cycles, "Harness: max_cycles", HarnessError)
+        self.max_cycles = None if max_cycles is None else \
+            cycle_budget(max_cycles, "Harness: max_cycles", HarnessError)
         uses_memcpy = layout.memcpy_info is not None
         # one free row or column of fabric around the grid: a tx may leave it, to the test;
         # no route lints: the test feeds and reads the grid's edges, and adds free routes
