@@ -233,7 +233,7 @@ def check_layout_routes(layout: Layout, arch: str, memcpy: bool, fabric_dims=Non
     if memcpy:
         reserved = {c: "reserved by memcpy" for c in MEMCPY_RESERVED_COLORS}
         if layout.memcpy_info is not None:
-            for name in layout.memcpy_info.explicit:
+            for name in sorted(layout.memcpy_info.reserved_streams()):
                 reserved[layout.memcpy_info.colors[name]] = f"memcpy's {name} streaming color"
     check_routes(table, reserved, fabric_dims, offsets)
 
