@@ -226,7 +226,8 @@ class Builder:
         if not isinstance(name, str) or not name.isidentifier():
             raise ProgramError(f"{where}: var name {name!r} must be an identifier")
         if any(v.name == name for v in self._vars):
-            raise ProgramError(f"{where}: var '{name}' is declared twice")
+            raise ProgramError(f"{where}: var '{name}' is declared twice; give each var its "
+                               "own name")
         try:
             dt = dtype_of(dtype)
         except TypeError as e:
@@ -333,7 +334,8 @@ class Builder:
         bound = self._queues.setdefault((kind, queue.id), queue.color)
         if bound != queue.color:
             raise ProgramError(f"program '{self._program.name}': {queue.name} queue {queue.id} is "
-                               f"bound to color {bound} and {queue.color}")
+                               f"bound to color {bound} and {queue.color}; give each color "
+                               "its own queue")
         return queue
 
     def _reserved_queues(self, kind) -> tuple[int, ...]:
@@ -351,7 +353,7 @@ class Builder:
         if q in reserved:
             raise ProgramError(f"program '{self._program.name}': {('input', 'output')[kind - 3]} "
                                f"queue {q} is reserved by memcpy on {self.arch} (reserved: "
-                               f"{list(reserved)})")
+                               f"{list(reserved)}); pick another queue")
 
     def export(self, fn: Callable | None = None, *, name: str | None = None):
         """Make `fn` host-callable (`runner.launch(name, *args)`); args must be typed scalars."""
@@ -425,10 +427,11 @@ class Builder:
             raise ProgramError(f"program '{self._program.name}': cannot make a task of {fn!r}")
         for t in self._tasks:
             if t.name == name and (t.kind == "export") == (kind == "export"):
-                raise ProgramError(f"program '{self._program.name}': two tasks named '{name}'")
+                raise ProgramError(f"program '{self._program.name}': two tasks named '{name}'; "
+                                   "rename one")
             if id is not None and t.id == id and t.kind == kind:
                 raise ProgramError(f"program '{self._program.name}': task id {id} is bound "
-                                   f"twice ('{t.name}' and '{name}')")
+                                   f"twice ('{t.name}' and '{name}'); give each task its own id")
         arg_types = _arg_types(fn, name, kind, self._program.name)
         task = Task(name, kind, id, fn, arg_types)
         self._tasks.append(task)

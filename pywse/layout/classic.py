@@ -123,7 +123,8 @@ class Layout:
             if not isinstance(program, Program):
                 raise LayoutError(f"set_tile_code({x}, {y}): expected a @pw.program, got {program!r}")
             if self.tile_kind[y, x]:
-                raise LayoutError(f"set_tile_code({x}, {y}): this PE already has code")
+                raise LayoutError(f"set_tile_code({x}, {y}): this PE already has code; call "
+                                  "set_tile_code once per PE")
             merged = dict(params or {})
             merged.update(kwargs)
             key = (program, _params_key(merged))
@@ -159,7 +160,8 @@ class Layout:
                 raise RoutingError(f"set_color_config({x}, {y}): {color!r} is not a color "
                                    f"0..{N_COLORS - 1}") from None
             if self.routes.pid[y, x, c]:
-                raise RoutingError(f"set_color_config({x}, {y}): color {c} is configured twice")
+                raise RoutingError(f"set_color_config({x}, {y}): color {c} is configured twice; "
+                                   "give all its rx and tx in one call")
             rx = (rx,) if isinstance(rx, str) else tuple(rx)
             tx = (tx,) if isinstance(tx, str) else tuple(tx)
             key = (rx, tx, switches, filter, bool(color_swap_x), bool(color_swap_y))
