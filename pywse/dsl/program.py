@@ -17,7 +17,7 @@ from typing import Any, Callable
 import attrs
 import numpy as np
 
-from ..errors import ProgramError, caller_site, site_of_tb, user_boundary
+from ..errors import ProgramError, caller_site, def_site, site_of_tb, user_boundary
 from ..types import Color, PE_MEMORY_BYTES, dtype_of
 from .dsd import DSD_REG_WORDS, FABIN, FABOUT, DsdVar, FabDesc, Fifo, MemDesc
 from .symbols import Var
@@ -485,9 +485,16 @@ class Builder:
             image.auto_queue[(kind, color)] = free[0]
         for (kind, q), color in bound.items():
             (image.iq_color if kind == FABIN else image.oq_color)[q] = color
+        taken = {t.id: t for t in self._tasks if t.kind == "local"}   # one task table
         for task in self._data_tasks:
             task.queue = image.auto_queue[(FABIN, task.color)]
             task.id = task.color if self.arch == "wse2" else task.queue
+            other = taken.setdefault(task.id, task)
+            if other is not task:
+                rule = ("its color" if self.arch == "wse2" else "its input queue")
+                raise ProgramError(f"{where}: task id {task.id} is bound twice ('{other.name}' "
+                                   f"and data task '{task.name}', whose id on {self.arch} is "
+                                   f"{rule}); give each task its own id").at(def_site(task.fn))
 
 
 def _arg_types(fn, name, kind, program) -> tuple[np.dtype, ...]:
