@@ -10,7 +10,6 @@ messages as pywse prints them now.
 
 import functools
 import re
-import sys
 import warnings
 from pathlib import Path
 from typing import Callable
@@ -20,7 +19,6 @@ import numpy as np
 import pytest
 
 import pywse as pw
-import pywse.testing
 from pywse import MemcpyDataType as DT
 from pywse.sdkruntime import (Edge, Route, RoutingPosition, SdkLayout, SdkTarget, SimfabConfig,
                               get_platform)
@@ -1298,5 +1296,4 @@ def markdown() -> str:
 
 
 if __name__ == "__main__":
-    sys.modules.setdefault("test_errors", sys.modules["__main__"])
     print(markdown(), end="")
