@@ -7,8 +7,9 @@ The package is layered (docs/architecture.md): `dsl` (the comptime language) <- 
 from .dsl import control
 from .dsl.dsd import fabin, fabout, mem1d, mem4d
 from .dsl.program import Program, program
-from .errors import (CycleLimitError, DeadlockError, LayoutError, LivelockError, MemcpyError, ProgramError, PywseError,
-                     ResourceError, RoutingError, RoutingWarning, ScriptError, TaskError)
+from .errors import (CycleLimitError, DeadlockError, LayoutError, LivelockError, MemcpyError,
+                     MemcpyWarning, ProgramError, PywseError, ResourceError, RoutingError,
+                     RoutingWarning, ScriptError, TaskError)
 from .host.memcpy import MemcpyDataType, MemcpyOrder
 from .host.runtime import MemcpyTask, SdkRuntime
 from .layout.classic import Layout
@@ -22,8 +23,9 @@ globals().update(_BUILTINS)  # pw.fmovs, pw.activate, pw.increment_dsd_offset, .
 
 __version__ = "0.1.0"
 __all__ = ["Artifacts", "Color", "CycleLimitError", "DeadlockError", "EAST", "Layout", "LayoutError", "LivelockError",
-           "MemcpyDataType", "MemcpyError", "MemcpyOrder", "MemcpyTask", "NORTH",
-           "PE_MEMORY_BYTES", "Program", "ProgramError", "PywseError", "RAMP", "ResourceError", "RangeFilter",
+           "MemcpyDataType", "MemcpyError", "MemcpyWarning", "MemcpyOrder", "MemcpyTask", "NORTH",
+           "PE_MEMORY_BYTES", "Program", "ProgramError", "PywseError", "RAMP", "ResourceError",
+           "RangeFilter",
            "RoutingError", "RoutingWarning", "SOUTH", "ScriptError", "SdkRuntime", "SwitchPos", "Switches", "TaskError", "WEST",
            "compile", "control", "f16", "f32", "fabin", "fabout", "i16", "i32", "mem1d", "mem4d",
            "program", "u16", "u32", *sorted(_BUILTINS)]

@@ -80,6 +80,11 @@ class MemcpyError(PywseError):
     """A host command (memcpy, launch, read_symbol) got bad arguments."""
 
 
+class MemcpyWarning(UserWarning):
+    """A host command that runs but loses data: 16-bit copy-mode values with bits above the
+    low 16, which memcpy drops."""
+
+
 class DeadlockError(PywseError):
     """The simulation can make no more progress while work is still pending."""
 
@@ -131,9 +136,13 @@ def internal(filename: str) -> bool:
         os.path.basename(filename).startswith("pywse_dispatch_")
 
 
-def warn_at_user(warning: Warning) -> None:
-    """Issue `warning` pointing at the first frame outside pywse (the user's call)."""
+def warn_at_user(warning: Warning, site: "Site | None" = None) -> None:
+    """Issue `warning` pointing at the first frame outside pywse (the user's call), or at
+    `site` (a call taken earlier, e.g. of a command that runs later)."""
     import warnings
+    if site is not None:
+        warnings.warn_explicit(warning, type(warning), site.file, site.line)
+        return
     frame, level = sys._getframe(1), 2      # stacklevel 2: warn_at_user's caller
     while frame is not None and (internal(frame.f_code.co_filename)
                                  or frame.f_code.co_filename.startswith("<")):

@@ -65,9 +65,10 @@ def test_col_major_is_fortran_order_of_hwl(runner):
 def test_16bit_zero_extends_and_strips(runner):
     vals = np.array([1, 65535, 32768, 7], np.uint16)
     words = input_array_to_u32(vals, None, 1)
-    words[1] |= 0xABCD0000                                    # upper halves are ignored on the way in
+    words[1] |= 0xABCD0000                                    # upper halves are dropped, with a warning
     sym = runner.get_id("w16")
-    runner.memcpy_h2d(sym, words, 0, 0, 1, 1, 4, data_type=DT.MEMCPY_16BIT)
+    with pytest.warns(pw.MemcpyWarning, match=r"1 of 4 value\(s\) for 16-bit symbol 'w16'"):
+        runner.memcpy_h2d(sym, words, 0, 0, 1, 1, 4, data_type=DT.MEMCPY_16BIT)
     assert runner.read_symbol(4, 1, "w16", dtype=np.uint16)[:4].tolist() == vals.tolist()
     out = np.full(4, 0xFFFFFFFF, np.uint32)
     runner.memcpy_d2h(out, sym, 0, 0, 1, 1, 4, data_type=DT.MEMCPY_16BIT)

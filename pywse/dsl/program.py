@@ -17,7 +17,7 @@ from typing import Any, Callable
 import attrs
 import numpy as np
 
-from ..errors import ProgramError, caller_site, site_of_tb, user_boundary
+from ..errors import ProgramError, caller_site, def_site, site_of_tb, user_boundary
 from ..types import Color, PE_MEMORY_BYTES, dtype_of
 from .dsd import DSD_REG_WORDS, FABIN, FABOUT, DsdVar, FabDesc, Fifo, MemDesc
 from .symbols import Var
@@ -226,7 +226,8 @@ class Builder:
         if not isinstance(name, str) or not name.isidentifier():
             raise ProgramError(f"{where}: var name {name!r} must be an identifier")
         if any(v.name == name for v in self._vars):
-            raise ProgramError(f"{where}: var '{name}' is declared twice")
+            raise ProgramError(f"{where}: var '{name}' is declared twice; give each var its "
+                               "own name")
         try:
             dt = dtype_of(dtype)
         except TypeError as e:
@@ -333,7 +334,8 @@ class Builder:
         bound = self._queues.setdefault((kind, queue.id), queue.color)
         if bound != queue.color:
             raise ProgramError(f"program '{self._program.name}': {queue.name} queue {queue.id} is "
-                               f"bound to color {bound} and {queue.color}")
+                               f"bound to color {bound} and {queue.color}; give each color "
+                               "its own queue")
         return queue
 
     def _reserved_queues(self, kind) -> tuple[int, ...]:
@@ -351,7 +353,7 @@ class Builder:
         if q in reserved:
             raise ProgramError(f"program '{self._program.name}': {('input', 'output')[kind - 3]} "
                                f"queue {q} is reserved by memcpy on {self.arch} (reserved: "
-                               f"{list(reserved)})")
+                               f"{list(reserved)}); pick another queue")
 
     def export(self, fn: Callable | None = None, *, name: str | None = None):
         """Make `fn` host-callable (`runner.launch(name, *args)`); args must be typed scalars."""
@@ -425,10 +427,11 @@ class Builder:
             raise ProgramError(f"program '{self._program.name}': cannot make a task of {fn!r}")
         for t in self._tasks:
             if t.name == name and (t.kind == "export") == (kind == "export"):
-                raise ProgramError(f"program '{self._program.name}': two tasks named '{name}'")
+                raise ProgramError(f"program '{self._program.name}': two tasks named '{name}'; "
+                                   "rename one")
             if id is not None and t.id == id and t.kind == kind:
                 raise ProgramError(f"program '{self._program.name}': task id {id} is bound "
-                                   f"twice ('{t.name}' and '{name}')")
+                                   f"twice ('{t.name}' and '{name}'); give each task its own id")
         arg_types = _arg_types(fn, name, kind, self._program.name)
         task = Task(name, kind, id, fn, arg_types)
         self._tasks.append(task)
@@ -482,9 +485,16 @@ class Builder:
             image.auto_queue[(kind, color)] = free[0]
         for (kind, q), color in bound.items():
             (image.iq_color if kind == FABIN else image.oq_color)[q] = color
+        taken = {t.id: t for t in self._tasks if t.kind == "local"}   # one task table
         for task in self._data_tasks:
             task.queue = image.auto_queue[(FABIN, task.color)]
             task.id = task.color if self.arch == "wse2" else task.queue
+            other = taken.setdefault(task.id, task)
+            if other is not task:
+                rule = ("its color" if self.arch == "wse2" else "its input queue")
+                raise ProgramError(f"{where}: task id {task.id} is bound twice ('{other.name}' "
+                                   f"and data task '{task.name}', whose id on {self.arch} is "
+                                   f"{rule}); give each task its own id").at(def_site(task.fn))
 
 
 def _arg_types(fn, name, kind, program) -> tuple[np.dtype, ...]:

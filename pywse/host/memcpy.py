@@ -3,8 +3,9 @@
 The host tensor is `A[h][w][l]` (h rows, w columns of PEs, l elements each). ROW_MAJOR is its
 C order (l fastest); COL_MAJOR its Fortran order (h fastest, then w, then l), as the SDK's
 own examples use it. With MEMCPY_16BIT the host array is 32-bit, one element per 16-bit
-value: the low half goes in, and comes back zero-extended. Every check runs before any byte
-moves, so a bad call writes nothing.
+value: the low half goes in (a `MemcpyWarning` if an upper half was not zero: it is lost),
+and comes back zero-extended. Every check runs before any byte moves, so a bad call writes
+nothing.
 """
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ import enum
 import numba
 import numpy as np
 
-from ..errors import MemcpyError
+from ..errors import MemcpyError, MemcpyWarning, caller_site, warn_at_user
 from ..dsl.symbols import Var
 
 
@@ -102,22 +103,29 @@ TILE = 16
 
 @numba.njit(cache=True)
 def _scatter(dst, word_addr, src, mask, tiled):
-    """dst[word_addr[i, j] + k] = src[i, j, k] & mask: one run of words per PE."""
+    """dst[word_addr[i, j] + k] = src[i, j, k] & mask: one run of words per PE. Returns the
+    bits the mask dropped, OR-ed together (0: nothing was lost)."""
     h, w, n = src.shape
+    seen = np.uint32(0)
     if not tiled:
         for i in range(h):
             for j in range(w):
                 base = word_addr[i, j]
                 for k in range(n):
-                    dst[base + k] = src[i, j, k] & mask
-        return
+                    v = src[i, j, k]
+                    dst[base + k] = v & mask
+                    seen |= v
+        return seen & ~mask
     for k0 in range(0, n, TILE):
         k1 = min(k0 + TILE, n)
         for j in range(w):
             for i in range(h):
                 base = word_addr[i, j]
                 for k in range(k0, k1):
-                    dst[base + k] = src[i, j, k] & mask
+                    v = src[i, j, k]
+                    dst[base + k] = v & mask
+                    seen |= v
+    return seen & ~mask
 
 
 @numba.njit(cache=True)
@@ -153,14 +161,39 @@ class CopyH2D:
         words = _tensor(_host_words(src, w * h * l, data_type, what, out=False), h, w, l, order)
         self.data = words.copy(order="K") if copy else words
         self.engine = engine
+        self.what, self.name, self.origin = what, name, (px, py)
+        self.host_dtype = src.dtype                     # checked above: 4-byte elements
+        self.site = caller_site() if self.width == 2 else None    # the user's memcpy_h2d
 
     def start(self) -> None:
         st = self.engine.st
         tiled = not self.data.flags.c_contiguous
         if self.width == 2:
-            _scatter(st.arena16, self.word_addr, self.data, np.uint32(0xFFFF), tiled)
+            if _scatter(st.arena16, self.word_addr, self.data, np.uint32(0xFFFF), tiled):
+                lost = self._lost()
+                if lost:
+                    warn_at_user(MemcpyWarning(lost), self.site)
         else:
             _scatter(st.arena32, self.word_addr, self.data, np.uint32(0xFFFFFFFF), tiled)
+
+    def _lost(self) -> str:
+        """What a 16-bit copy dropped: how many values do not fit 16 bits, and the first
+        ('' if none: a signed host array's negative values fit i16 if they are >= -2**15)."""
+        if self.host_dtype.kind == "i":
+            signed = self.data.view(np.int32)
+            bad = (signed < -(1 << 15)) | (signed >= 1 << 16)
+        else:
+            bad = self.data >= 1 << 16
+        if not bad.any():
+            return ""
+        i, j, k = (int(v) for v in np.argwhere(bad)[0])
+        x, y = self.origin[0] + j, self.origin[1] + i
+        return (f"{self.what}: {int(bad.sum())} of {bad.size} value(s) for 16-bit symbol "
+                f"'{self.name}' do not fit 16 bits (the first: {self.data.view(self.host_dtype)[i, j, k]}, "
+                f"element {k} of PE ({x}, {y})); MEMCPY_16BIT stores the low half of each host "
+                "word and drops the upper half. Pass values below 2**16 "
+                "(pywse.sdk_utils.input_array_to_u32 packs 16-bit data), or use a 32-bit "
+                "symbol and MEMCPY_32BIT")
 
     def done(self) -> bool:
         return True

@@ -86,10 +86,13 @@ class Launch:
             task = image.exports.get(name)
             if task is None:
                 x, y = engine.pe_xy(int(np.flatnonzero(engine.pe_image == k)[0]))
-                raise MemcpyError(f"{what}: PE ({x}, {y}) [program {image.program.name}] exports "
-                                  f"no function '{name}' (exports: "
-                                  f"{', '.join(image.exports) or 'none'}); every PE must export it "
-                                  "— give idle PEs a stub that calls sys.unblock_cmd_stream()")
+                kind = next((t.kind for t in image.tasks if t.name == name), None)
+                why = (f": '{name}' is a {kind} task, not an exported function; decorate it "
+                       "with @p.export instead" if kind else f" exports no function '{name}'")
+                raise MemcpyError(f"{what}: PE ({x}, {y}) [program {image.program.name}]{why} "
+                                  f"(exports: {', '.join(image.exports) or 'none'}); every PE "
+                                  "must export it — give idle PEs a stub that calls "
+                                  "sys.unblock_cmd_stream()")
             self.args_of_image.append(_launch_args(task, args, what))
 
     def start(self) -> None:
@@ -363,7 +366,8 @@ class SdkRuntime:
         if self.engine is None or not self._running:
             raise MemcpyError(f"{what}: call load() and run() first")
         if self._stopped:
-            raise MemcpyError(f"{what}: the runtime is stopped")
+            raise MemcpyError(f"{what}: the runtime is stopped; issue host commands before "
+                              "stop() (read_symbol still reads memory after it)")
 
     def _issue(self, cmd, label: str, nonblock: bool, queue: deque | None = None):
         handle = MemcpyTask(self, cmd, label)

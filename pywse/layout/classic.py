@@ -49,9 +49,21 @@ class MemcpyInfo:
                 chosen[name] = free.pop(0)
         self.colors = chosen
         self.explicit = set(colors)
+        self.used: set[str] = set()     # streams whose color the layout read (below)
         self._params = MemcpyParams(tuple(sorted(chosen.items())), layout.width, layout.height)
-        for name, cid in chosen.items():
-            setattr(self, name, Color(cid))
+
+    def __getattr__(self, name: str) -> Color:
+        """`memcpy.MEMCPYH2D_1`, ...: a stream's color. Reading one counts as naming it:
+        user routes on it are then refused, as on a color given to `layout.memcpy()`."""
+        colors = self.__dict__.get("colors")
+        if colors is None or name not in colors:
+            raise AttributeError(name)
+        self.__dict__.setdefault("used", set()).add(name)
+        return Color(colors[name])
+
+    def reserved_streams(self) -> set[str]:
+        """The streams whose colors user routes may not use: named or read."""
+        return self.explicit | self.__dict__.get("used", set())
 
     def get_params(self, x: int) -> MemcpyParams:
         """The params `p.memcpy(...)` takes on column `x` (CSL `memcpy.get_params(x)`)."""
@@ -111,7 +123,8 @@ class Layout:
             if not isinstance(program, Program):
                 raise LayoutError(f"set_tile_code({x}, {y}): expected a @pw.program, got {program!r}")
             if self.tile_kind[y, x]:
-                raise LayoutError(f"set_tile_code({x}, {y}): this PE already has code")
+                raise LayoutError(f"set_tile_code({x}, {y}): this PE already has code; call "
+                                  "set_tile_code once per PE")
             merged = dict(params or {})
             merged.update(kwargs)
             key = (program, _params_key(merged))
@@ -147,7 +160,8 @@ class Layout:
                 raise RoutingError(f"set_color_config({x}, {y}): {color!r} is not a color "
                                    f"0..{N_COLORS - 1}") from None
             if self.routes.pid[y, x, c]:
-                raise RoutingError(f"set_color_config({x}, {y}): color {c} is configured twice")
+                raise RoutingError(f"set_color_config({x}, {y}): color {c} is configured twice; "
+                                   "give all its rx and tx in one call")
             rx = (rx,) if isinstance(rx, str) else tuple(rx)
             tx = (tx,) if isinstance(tx, str) else tuple(tx)
             key = (rx, tx, switches, filter, bool(color_swap_x), bool(color_swap_y))

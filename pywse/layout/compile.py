@@ -228,15 +228,15 @@ def check_layout_routes(layout: Layout, arch: str, memcpy: bool, fabric_dims=Non
             e = bad[0]
             x, y, c = int(xs[e]), int(ys[e]), int(cs[e])
             if swap[e]:
-                raise table.error(f"PE ({x}, {y}) color {c}: color swap does not exist on wse3",
-                                  x, y, c)
+                raise table.error(f"PE ({x}, {y}) color {c}: color swap does not exist on wse3; "
+                                  "route without it, or compile for wse2", x, y, c)
             raise table.error(f"PE ({x}, {y}) color {c}: on wse3 only colors "
                               f"{', '.join(map(str, WSE3_SWITCH_COLORS))} have switches", x, y, c)
     reserved = {}
     if memcpy:
         reserved = {c: "reserved by memcpy" for c in MEMCPY_RESERVED_COLORS}
         if layout.memcpy_info is not None:
-            for name in layout.memcpy_info.explicit:
+            for name in sorted(layout.memcpy_info.reserved_streams()):
                 reserved[layout.memcpy_info.colors[name]] = f"memcpy's {name} streaming color"
     check_routes(table, reserved, fabric_dims, offsets)
 
@@ -247,7 +247,7 @@ def _check_ids(image: ProgramImage, x: int, y: int, memcpy: bool) -> None:
         if t.kind == "local" and t.id in reserved:
             who = "memcpy" if t.id in MEMCPY_RESERVED_LOCAL_IDS else "the system (teardown)"
             raise LayoutError(f"PE ({x}, {y}): local task '{t.name}' uses id {t.id}, which is "
-                              f"reserved by {who}; reserved local ids: {sorted(reserved)}"
+                              f"reserved by {who} (reserved local ids: {sorted(reserved)}); pick another id"
                               ).at(def_site(t.fn))
 
 

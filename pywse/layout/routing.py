@@ -299,7 +299,8 @@ def _check_feeds(table, xs, ys, cs, rx, switched, hops) -> None:
         d = NEIGHBOURS[int(np.argmax(unfed[:, e]))]
         dx, dy = STEP[d]
         raise table.error(f"PE ({x}, {y}) color {c}: rx {d} but PE ({x + dx}, {y + dy}) sends "
-                          f"nothing on color {c} toward it", x, y, c)
+                          f"nothing on color {c} toward it; add {OPPOSITE[d]} to that PE's tx, "
+                          f"or drop {d} from this rx", x, y, c)
     sources = sorted(int(s) for src, dst in hops for s in src[dst == e])
     raise table.error(f"PE ({x}, {y}) color {c}: flows from "
                       f"{', '.join(f'PE ({xs[s]}, {ys[s]})' for s in sources)} merge here "

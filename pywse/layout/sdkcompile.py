@@ -299,7 +299,7 @@ def _symbols(p: Plan, art) -> list[SymbolInit]:
                 if tile.size != var.size:
                     raise LayoutError(f"region '{r.name}': set_symbol('{name}') gives PE "
                                       f"({x - o.x}, {y - o.y}) {tile.size} values; its '{name}' "
-                                      f"holds {var.size}")
+                                      f"holds {var.size}: give each PE exactly that many")
                 rows.append(tile.astype(var.dtype))
             out.append(SymbolInit(name, tuple(pes), np.stack(rows), r.name))
     return out

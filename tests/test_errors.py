@@ -1,0 +1,1299 @@
+"""The error catalogue (docs/errors.md): one user mistake per entry, the error or warning it
+raises, and its message.
+
+Each entry is a function that makes the mistake, registered with `@mistake(area, title,
+class, match, fix)`. `test_mistake` checks that it raises exactly that class (or warns it)
+with a message matching `match`, and that docs/errors.md shows the message's first line.
+`python tests/test_errors.py > docs/errors.md` writes the page from these entries, with the
+messages as pywse prints them now.
+"""
+
+import functools
+import re
+import warnings
+from pathlib import Path
+from typing import Callable
+
+import attrs
+import numpy as np
+import pytest
+
+import pywse as pw
+from pywse import MemcpyDataType as DT
+from pywse.sdkruntime import (Edge, Route, RoutingPosition, SdkLayout, SdkTarget, SimfabConfig,
+                              get_platform)
+from pywse.testing import ExpectError, Harness, HarnessError
+
+ROOT = Path(__file__).resolve().parent.parent
+DOC = ROOT / "docs" / "errors.md"
+
+
+@attrs.frozen
+class Mistake:
+    area: str
+    title: str          # the mistake, in words
+    cls: type           # the PywseError subclass raised, or the warning category
+    match: str          # a regex the message must match (re.search)
+    fix: str            # what to do
+    make: Callable[[], object]
+
+    @property
+    def name(self) -> str:
+        return self.make.__name__
+
+
+CATALOGUE: list[Mistake] = []
+AREAS = ["The program", "Layout and compile", "Routes", "Route lints", "SdkLayout",
+         "Host commands", "Running", "The test harness"]
+
+
+def mistake(area: str, title: str, cls: type, match: str, fix: str):
+    assert area in AREAS, area
+
+    def register(make):
+        CATALOGUE.append(Mistake(area, title, cls, match, fix, make))
+        return make
+    return register
+
+
+# -- programs and layouts the entries share ----------------------------------------------------
+
+@pw.program
+def idle(p):
+    """A PE with nothing to do."""
+
+
+def compile_one(program, arch="wse3", memcpy=False, **params):
+    """`program` alone on a 1x1 layout, compiled."""
+    layout = pw.Layout(1, 1)
+    if memcpy:
+        params["memcpy_params"] = layout.memcpy().get_params(0)
+    layout.set_tile_code(0, 0, program, **params)
+    return pw.compile(layout, arch=arch, memcpy=memcpy)
+
+
+def idle_layout(width=2, height=1, program=idle):
+    layout = pw.Layout(width, height)
+    for x in range(width):
+        for y in range(height):
+            layout.set_tile_code(x, y, program)
+    return layout
+
+
+@pw.program
+def host_prog(p, *, memcpy_params):
+    """The host entries' program: exported symbols, functions to launch, a local task."""
+    sys = p.memcpy(memcpy_params)
+    p.var("w32", pw.u32, 4, export=True)
+    p.var("w16", pw.u16, 4, export=True)
+    p.var("hidden", pw.u32, 4)
+    nums = p.var("nums", pw.i32, 4, export=True)
+
+    @p.local_task(10)
+    def helper():
+        sys.unblock_cmd_stream()
+
+    @p.local_task(11)
+    def spin():
+        pw.activate(spin)
+
+    @p.export
+    def go():
+        sys.unblock_cmd_stream()
+
+    @p.export
+    def scale(n: pw.u16):
+        sys.unblock_cmd_stream()
+
+    @p.export
+    def divide():
+        nums[0] = nums[1] // nums[2]
+        sys.unblock_cmd_stream()
+
+    @p.export
+    def forget():
+        nums[0] = 1
+
+    @p.export
+    def start_spin():
+        pw.activate(spin)
+        sys.unblock_cmd_stream()
+
+
+@functools.cache
+def host_artifacts():
+    layout = pw.Layout(2, 1)
+    memcpy = layout.memcpy()
+    for x in range(2):
+        layout.set_tile_code(x, 0, host_prog, memcpy_params=memcpy.get_params(x))
+    return pw.compile(layout, arch="wse3")
+
+
+def runtime(**options) -> pw.SdkRuntime:
+    """A loaded, running SdkRuntime of host_prog on 2x1 PEs (task bodies as plain Python)."""
+    r = pw.SdkRuntime(host_artifacts(), jit=False, **options)
+    r.load()
+    r.run()
+    return r
+
+
+# -- the program -------------------------------------------------------------------------------
+
+@pw.program
+def var_twice(p):
+    p.var("a", pw.f32, 4)
+    p.var("a", pw.f32, 8)
+
+
+@mistake("The program", "A var declared twice", pw.ProgramError,
+         r"program 'var_twice' at \(0, 0\): var 'a' is declared twice; give each var its own name",
+         "Give each `p.var` its own name.")
+def var_declared_twice():
+    compile_one(var_twice)
+
+
+@pw.program
+def var_empty(p, *, n: int):
+    p.var("a", pw.f32, n)
+
+
+@mistake("The program", "A var with an extent of 0", pw.ProgramError,
+         r"var 'a' has shape \(0,\); every extent must be >= 1",
+         "Every extent must be at least 1 (a param that computes the size may be 0 on some PEs).")
+def var_with_zero_extent():
+    compile_one(var_empty, n=0)
+
+
+@pw.program
+def var_bad_init(p):
+    p.var("a", pw.u32, 4, init=[1, 2, 3])
+
+
+@mistake("The program", "A var's init that does not fit its shape", pw.ProgramError,
+         r"init of var 'a' does not fit shape \(4,\)",
+         "Give `init=` one value, or exactly as many as the shape holds.")
+def var_init_wrong_shape():
+    compile_one(var_bad_init)
+
+
+@pw.program
+def var_f64(p):
+    p.var("a", np.float64, 4)
+
+
+@mistake("The program", "A var of a type the PE does not have", pw.ProgramError,
+         r"var 'a': unsupported element type .*float64.*; use one of pw.f16, pw.f32",
+         "Use `pw.f16`, `pw.f32`, `pw.i16`, `pw.u16`, `pw.i32` or `pw.u32`.")
+def var_unsupported_type():
+    compile_one(var_f64)
+
+
+@pw.program
+def var_read_early(p):
+    a = p.var("a", pw.u32, 1)
+    if a[0] == 0:
+        p.var("b", pw.u32, 1)
+
+
+@mistake("The program", "Reading a var's value at comptime", pw.ProgramError,
+         r"var 'a' has no value at comptime: index it inside a task body",
+         "Index vars inside task bodies; comptime only declares them (give a start value with "
+         "`init=`).")
+def var_read_at_comptime():
+    compile_one(var_read_early)
+
+
+@pw.program
+def too_big(p):
+    p.var("matrix", pw.f32, (64, 128))
+    p.var("vector", pw.f32, 4100)
+
+
+@mistake("The program", "PE memory over 48 KiB", pw.ProgramError,
+         r"PE \(0, 0\): program 'too_big' needs 49168 bytes of memory, more than the 49152 a PE "
+         r"has; largest symbols: 'matrix' 32768 B, 'vector' 16400 B",
+         "Shrink the largest symbols (the message lists them) or spread the data over more PEs.")
+def memory_over_48k():
+    compile_one(too_big)
+
+
+@pw.program
+def dsd_too_long(p):
+    a = p.var("a", pw.f32, 4)
+    pw.mem1d(a, extent=4, offset=2)
+
+
+@mistake("The program", "A DSD past the end of its array", pw.ProgramError,
+         r"pw.mem1d over 'a' \(size 4\) reaches element 5: check extent, offset and stride",
+         "Make offset + (extent - 1) * stride smaller than the array's size.")
+def dsd_past_end():
+    compile_one(dsd_too_long)
+
+
+@pw.program
+def bad_color(p):
+    pw.fabout(30, extent=1)
+
+
+@mistake("The program", "A color outside 0..23", pw.ProgramError,
+         r"pw.fabout: 30 is not a color 0..23",
+         "Colors are 0..23 (and 21..23 belong to memcpy).")
+def color_out_of_range():
+    compile_one(bad_color)
+
+
+@pw.program
+def task_id_99(p):
+    @p.local_task(99)
+    def work():
+        pass
+
+
+@mistake("The program", "A local task id out of range", pw.ProgramError,
+         r"local task id 99 is out of range for wse3 \(8\.\.30\)",
+         "Use an id in the range the message gives (wse3: 8..30, wse2: 0..30).")
+def local_task_id_out_of_range():
+    compile_one(task_id_99)
+
+
+@pw.program
+def task_id_twice(p):
+    @p.local_task(10)
+    def first():
+        pass
+
+    @p.local_task(10)
+    def second():
+        pass
+
+
+@mistake("The program", "A task id used twice", pw.ProgramError,
+         r"task id 10 is bound twice \('first' and 'second'\); give each task its own id",
+         "Give each task its own id.")
+def task_id_used_twice():
+    compile_one(task_id_twice)
+
+
+@pw.program
+def data_task_on_local_id(p):
+    @p.local_task(3)
+    def work():
+        pass
+
+    @p.data_task(pw.Color(3))
+    def got(v: pw.u32):
+        pass
+
+
+@mistake("The program", "A wse2 data task on a local task's id", pw.ProgramError,
+         r"task id 3 is bound twice \('work' and data task 'got', whose id on wse2 is its "
+         r"color\); give each task its own id",
+         "On wse2 a data task's id is its color: give the local task another id, or receive "
+         "on another color.")
+def data_task_on_a_local_task_id():
+    compile_one(data_task_on_local_id, arch="wse2")
+
+
+@pw.program
+def same_name(p):
+    @p.local_task(8)
+    def work():
+        pass
+
+    def more():
+        @p.local_task(9)
+        def work():
+            pass
+    more()
+
+
+@mistake("The program", "Two tasks with one name", pw.ProgramError,
+         r"program 'same_name': two tasks named 'work'; rename one",
+         "Task names identify tasks (`h.activate('work')`, reports): rename one.")
+def task_named_twice():
+    compile_one(same_name)
+
+
+@pw.program
+def calls_task(p):
+    @p.local_task(8)
+    def work():
+        pass
+    work()
+
+
+@mistake("The program", "Calling a task like a function", pw.ProgramError,
+         r"task 'work' cannot be called: tasks are activated \(pw.activate\)",
+         "Activate it (`pw.activate(work)` in a task body, `@p.on_start` at load), or call a "
+         "plain helper function instead.")
+def task_called_directly():
+    compile_one(calls_task)
+
+
+@pw.program
+def data_task_no_arg(p):
+    @p.data_task(pw.Color(2))
+    def got():
+        pass
+
+
+@mistake("The program", "A data task without its wavelet argument", pw.ProgramError,
+         r"data task 'got' takes the wavelet as one argument",
+         "Give it one typed argument (`def got(v: pw.u32)`), or two 16-bit ones.")
+def data_task_signature():
+    compile_one(data_task_no_arg)
+
+
+@pw.program
+def untyped_export(p, *, memcpy_params):
+    sys = p.memcpy(memcpy_params)
+
+    @p.export
+    def go(n):
+        sys.unblock_cmd_stream()
+
+
+@mistake("The program", "An exported function's parameter without a type", pw.ProgramError,
+         r"parameter 'n' of 'go' needs a type annotation such as pw.u16 or pw.f32",
+         "Annotate every parameter with its type (`def go(n: pw.u16)`).")
+def export_untyped_arg():
+    compile_one(untyped_export, memcpy=True)
+
+
+@pw.program
+def wse2_id(p):
+    @p.data_task(pw.Color(3), id=5)
+    def got(v: pw.u32):
+        pass
+
+
+@mistake("The program", "A wse2 data task id that is not its color", pw.ProgramError,
+         r"on wse2 a data task's id is its color \(3\), not 5",
+         "Drop `id=` on wse2 (or give the color's number).")
+def wse2_data_task_id():
+    compile_one(wse2_id, arch="wse2")
+
+
+@pw.program
+def memcpy_queue(p, *, memcpy_params):
+    p.memcpy(memcpy_params)
+    p.input_queue(0, pw.Color(3))
+
+
+@mistake("The program", "Binding a queue memcpy reserves", pw.ProgramError,
+         r"input queue 0 is reserved by memcpy on wse3 \(reserved: \[0, 1\]\); pick another "
+         "queue",
+         "Use another queue (wse3: input queues 2..7, output queues 1..7 with memcpy).")
+def memcpy_queue_reserved():
+    compile_one(memcpy_queue, memcpy=True)
+
+
+@pw.program
+def queue_twice(p):
+    p.input_queue(2, pw.Color(3))
+    p.input_queue(2, pw.Color(4))
+
+
+@mistake("The program", "One queue bound to two colors", pw.ProgramError,
+         r"input queue 2 is bound to color 3 and 4; give each color its own queue",
+         "Bind each color its own queue.")
+def queue_two_colors():
+    compile_one(queue_twice)
+
+
+@pw.program
+def reads_table(p, *, table):
+    p.var("a", pw.u32, table["size"])
+
+
+@mistake("The program", "A program body that raises", pw.ProgramError,
+         r"program 'reads_table' failed at comptime for PE \(0, 0\): KeyError: 'size'",
+         "Fix the line the message quotes; the second quote shows which `set_tile_code` gave "
+         "the PE its params.")
+def program_body_raises():
+    compile_one(reads_table, table={})
+
+
+@mistake("The program", "A param the program does not take", pw.ProgramError,
+         r"set_tile_code\(0, 0\): program 'idle' has no param size \(its params: none\)",
+         "Pass only the keyword parameters the program declares.")
+def unknown_param():
+    compile_one(idle, size=4)
+
+
+@pw.program
+def sized(p, *, size: int):
+    p.var("a", pw.u32, size)
+
+
+@mistake("The program", "A missing param", pw.ProgramError,
+         r"set_tile_code\(0, 0\): program 'sized' needs param size",
+         "Pass every parameter without a default to `set_tile_code`.")
+def missing_param():
+    compile_one(sized)
+
+
+@pw.program
+def memcpy_no_params(p):
+    p.memcpy(None)
+
+
+@mistake("The program", "p.memcpy() without memcpy's params", pw.ProgramError,
+         r"p.memcpy\(\) needs the params from layout.memcpy\(...\).get_params\(x\), got NoneType",
+         "Pass `memcpy_params=layout.memcpy().get_params(x)` to `set_tile_code` and hand it "
+         "to `p.memcpy`.")
+def memcpy_without_params():
+    compile_one(memcpy_no_params)
+
+
+# -- layout and compile ------------------------------------------------------------------------
+
+@mistake("Layout and compile", "set_tile_code outside the rectangle", pw.LayoutError,
+         r"set_tile_code\(2, 0\): outside the 2x1 rectangle",
+         "x runs over 0..width-1 and y over 0..height-1 of `pw.Layout(width, height)`.")
+def tile_outside_rectangle():
+    pw.Layout(2, 1).set_tile_code(2, 0, idle)
+
+
+@mistake("Layout and compile", "Code for one PE given twice", pw.LayoutError,
+         r"set_tile_code\(0, 0\): this PE already has code; call set_tile_code once per PE",
+         "Call `set_tile_code` once per PE.")
+def tile_twice():
+    layout = idle_layout(1, 1)
+    layout.set_tile_code(0, 0, idle)
+
+
+@mistake("Layout and compile", "A PE without code", pw.LayoutError,
+         r"PE \(1, 0\) has no code: every PE of the 2x1 rectangle needs set_tile_code",
+         "Give every PE of the rectangle a program (an empty one for idle PEs).")
+def pe_without_code():
+    layout = pw.Layout(2, 1)
+    layout.set_tile_code(0, 0, idle)
+    pw.compile(layout)
+
+
+@mistake("Layout and compile", "A fabric too small for the kernel and memcpy", pw.LayoutError,
+         r"fabric_dims 5,3 are too small for a 2x1 kernel with memcpy: need at least 9,3",
+         "Give at least width + 7 columns and height + 2 rows (`--fabric-dims`), or leave "
+         "`fabric_dims` out.")
+def fabric_too_small():
+    pw.compile(idle_layout(), fabric_dims=(5, 3))
+
+
+@mistake("Layout and compile", "An unknown arch", pw.LayoutError,
+         r"pw.compile: unknown arch 'wse4'; use 'wse2' or 'wse3'",
+         "Use `arch='wse2'` or `arch='wse3'`.")
+def unknown_arch():
+    pw.compile(idle_layout(), arch="wse4")
+
+
+@pw.program
+def task_id_27(p, *, memcpy_params):
+    p.memcpy(memcpy_params)
+
+    @p.local_task(27)
+    def work():
+        pass
+
+
+@mistake("Layout and compile", "A local task on an id memcpy reserves", pw.LayoutError,
+         r"PE \(0, 0\): local task 'work' uses id 27, which is reserved by memcpy \(reserved "
+         r"local ids: \[27, 28, 29, 30\]\); pick another id",
+         "Pick an id memcpy does not use (27, 28 and 30 are memcpy's, 29 the system's).")
+def reserved_task_id():
+    compile_one(task_id_27, memcpy=True)
+
+
+@mistake("Layout and compile", "layout.memcpy() called twice", pw.LayoutError,
+         r"layout.memcpy\(\) is called twice; call it once and reuse its result",
+         "Call it once and pass `memcpy.get_params(x)` to every PE.")
+def memcpy_called_twice():
+    layout = pw.Layout(1, 1)
+    layout.memcpy()
+    layout.memcpy()
+
+
+@mistake("Layout and compile", "A memcpy stream on a reserved color", pw.LayoutError,
+         r"layout.memcpy\(\): MEMCPYH2D_1=22 is reserved by memcpy \(colors \(21, 22, 23\)\); "
+         "pick another color",
+         "Give streams colors 0..20.")
+def memcpy_stream_on_reserved_color():
+    pw.Layout(1, 1).memcpy(MEMCPYH2D_1=22)
+
+
+@mistake("Layout and compile", "A runtime on a directory that is not a compile output",
+         pw.LayoutError,
+         r"no_such_out is not a pywse compile output \(no out.json / layout.pkl\)",
+         "Compile first (`pw.compile(..., out_dir=...)` or `pywse compile ... -o out`) and "
+         "pass that directory.")
+def not_a_compile_output():
+    pw.SdkRuntime("no_such_out")
+
+
+# -- routes ------------------------------------------------------------------------------------
+
+@mistake("Routes", "A route off the fabric", pw.RoutingError,
+         r"PE \(0, 0\) color 1: tx EAST leaves the 5x2 fabric; nothing is there to receive it",
+         "Drop the direction from tx, or make the fabric larger.")
+def route_off_fabric():
+    layout = idle_layout(1, 1)
+    layout.set_color_config(0, 0, 1, rx=[pw.RAMP], tx=[pw.EAST])
+    pw.compile(layout, memcpy=False)
+
+
+@mistake("Routes", "A tx into a PE that does not take it", pw.RoutingError,
+         r"PE \(0, 0\) color 1: tx EAST points at PE \(1, 0\), which does not receive color 1 "
+         "from WEST; add WEST to its rx",
+         "Add the side to the neighbour's rx (or route it elsewhere).")
+def tx_into_pe_not_receiving():
+    layout = idle_layout()
+    layout.set_color_config(0, 0, 1, rx=[pw.RAMP], tx=[pw.EAST])
+    pw.compile(layout, memcpy=False)
+
+
+@mistake("Routes", "An rx that nothing feeds", pw.RoutingError,
+         r"PE \(1, 0\) color 1: rx WEST but PE \(0, 0\) sends nothing on color 1 toward it; "
+         "add EAST to that PE's tx, or drop WEST from this rx",
+         "Route the color from that neighbour toward this PE, or drop the side from rx.")
+def rx_nothing_feeds():
+    layout = idle_layout()
+    layout.set_color_config(1, 0, 1, rx=[pw.WEST], tx=[pw.RAMP])
+    pw.compile(layout, memcpy=False)
+
+
+@mistake("Routes", "Two flows merging on one color", pw.RoutingError,
+         r"PE \(1, 0\) color 1: flows from PE \(0, 0\), PE \(2, 0\) merge here without a "
+         "switch; use separate colors or switches",
+         "Give each flow its own color, or alternate them with switches.")
+def flows_merge():
+    layout = idle_layout(3)
+    layout.set_color_config(0, 0, 1, rx=[pw.RAMP], tx=[pw.EAST])
+    layout.set_color_config(2, 0, 1, rx=[pw.RAMP], tx=[pw.WEST])
+    layout.set_color_config(1, 0, 1, rx=[pw.WEST, pw.EAST], tx=[pw.RAMP])
+    pw.compile(layout, memcpy=False)
+
+
+@mistake("Routes", "A route on a reserved color (21..23)", pw.RoutingError,
+         r"PE \(0, 0\): color 21 is reserved by memcpy; user routes on it are not allowed",
+         "Use colors 0..20 for your routes.")
+def reserved_color_route():
+    layout = idle_layout(1, 1)
+    layout.set_color_config(0, 0, 21, rx=[pw.RAMP], tx=[pw.RAMP])
+    pw.compile(layout)
+
+
+@mistake("Routes", "A route on a memcpy stream color you named", pw.RoutingError,
+         r"PE \(0, 0\): color 3 is memcpy's MEMCPYH2D_1 streaming color; user routes on it "
+         "are not allowed",
+         "Route your own flows on other colors; memcpy routes its stream colors itself.")
+def named_stream_color_route():
+    layout = idle_layout(1, 1)
+    layout.memcpy(MEMCPYH2D_1=3)
+    layout.set_color_config(0, 0, 3, rx=[pw.RAMP], tx=[pw.RAMP])
+    pw.compile(layout)
+
+
+@mistake("Routes", "A route on a memcpy stream color read from layout.memcpy()",
+         pw.RoutingError,
+         r"PE \(0, 0\): color 20 is memcpy's MEMCPYH2D_1 streaming color; user routes on it "
+         "are not allowed",
+         "`memcpy.MEMCPYH2D_1` is memcpy's color even if you did not pick it: route your own "
+         "flows on other colors.")
+def read_stream_color_route():
+    layout = idle_layout(1, 1)
+    memcpy = layout.memcpy()
+    layout.set_color_config(0, 0, memcpy.MEMCPYH2D_1, rx=[pw.RAMP], tx=[pw.RAMP])
+    pw.compile(layout)
+
+
+@mistake("Routes", "A routing cycle", pw.RoutingError,
+         r"color 4 routes in a cycle \(PE \(0, 0\) -> PE \(1, 0\) -> PE \(1, 1\) -> PE \(0, 1\)\);"
+         " wavelets would circle forever",
+         "Break the ring, or put switches on it.")
+def routing_cycle():
+    layout = idle_layout(2, 2)
+    layout.set_color_config(0, 0, 4, rx=[pw.SOUTH], tx=[pw.EAST])
+    layout.set_color_config(1, 0, 4, rx=[pw.WEST], tx=[pw.SOUTH])
+    layout.set_color_config(1, 1, 4, rx=[pw.NORTH], tx=[pw.WEST])
+    layout.set_color_config(0, 1, 4, rx=[pw.EAST], tx=[pw.NORTH])
+    pw.compile(layout, memcpy=False)
+
+
+@mistake("Routes", "Color swap on wse3", pw.RoutingError,
+         r"PE \(0, 0\) color 2: color swap does not exist on wse3; route without it, or compile "
+         "for wse2",
+         "Route without color swap, or compile for wse2.")
+def color_swap_wse3():
+    layout = idle_layout(1, 1)
+    layout.set_color_config(0, 0, 2, rx=[pw.RAMP], tx=[pw.RAMP], color_swap_x=True)
+    pw.compile(layout, arch="wse3", memcpy=False)
+
+
+@mistake("Routes", "One color configured twice on a PE", pw.RoutingError,
+         r"set_color_config\(0, 0\): color 2 is configured twice; give all its rx and tx in one "
+         "call",
+         "Give all of a color's rx and tx in one `set_color_config` call.")
+def color_configured_twice():
+    layout = idle_layout(1, 1)
+    layout.set_color_config(0, 0, 2, rx=[pw.RAMP], tx=[pw.EAST])
+    layout.set_color_config(0, 0, 2, rx=[pw.RAMP], tx=[pw.RAMP])
+
+
+@mistake("Routes", "A direction that is not one", pw.RoutingError,
+         r"set_color_config\(0, 0, color 2\) rx: 'UP' is not a direction \(use pw.RAMP, "
+         "pw.NORTH",
+         "Use `pw.RAMP`, `pw.NORTH`, `pw.SOUTH`, `pw.EAST` or `pw.WEST`.")
+def not_a_direction():
+    idle_layout(1, 1).set_color_config(0, 0, 2, rx=["UP"], tx=[pw.RAMP])
+
+
+@mistake("Routes", "A color that is not one", pw.RoutingError,
+         r"set_color_config\(0, 0\): 24 is not a color 0..23",
+         "Colors are 0..23.")
+def not_a_color():
+    idle_layout(1, 1).set_color_config(0, 0, 24, rx=[pw.RAMP], tx=[pw.RAMP])
+
+
+# -- route lints -------------------------------------------------------------------------------
+
+@pw.program
+def reads_6(p):
+    @p.data_task(pw.Color(6))
+    def got(v: pw.u32):
+        pass
+
+
+@mistake("Route lints", "A data task on a color no route delivers", pw.RoutingWarning,
+         r"PE \(0, 0\) color 6: data task 'got' reads color 6, but this PE has no route for "
+         r"it: it never gets a wavelet. Add set_color_config\(0, 0, 6, rx=\[...\], tx=\[RAMP\]\)",
+         "Route the color to the PE's CE (`tx=[pw.RAMP]`) from where it comes.")
+def data_task_unrouted_color():
+    compile_one(reads_6)
+
+
+@pw.program
+def sends_1(p):
+    out = pw.fabout(pw.Color(1), extent=1)
+
+    @p.on_start
+    @p.local_task(8)
+    def send():
+        pw.mov32(out, 1)
+
+
+@mistake("Route lints", "A tx leaving the kernel with wavelets on it", pw.RoutingWarning,
+         r"PE \(0, 0\) color 1: tx EAST leaves the kernel, where nothing receives color 1: "
+         "wavelets sent there are lost",
+         "Route them to a PE that reads them, or drop the direction from tx.")
+def tx_leaves_kernel():
+    layout = idle_layout(1, 1, sends_1)
+    layout.set_color_config(0, 0, 1, rx=[pw.RAMP], tx=[pw.EAST])
+    pw.compile(layout)
+
+
+@mistake("Route lints", "A route to a CE that never reads the color", pw.RoutingWarning,
+         r"PE \(1, 0\) color 4: the route delivers to the CE \(tx RAMP\), but no input queue, "
+         "data task or fabin DSD of this PE reads color 4",
+         "Bind the color in the PE's program (a data task, `p.input_queue`, `pw.fabin`), or "
+         "drop RAMP from tx.")
+def ramp_to_a_ce_that_does_not_read():
+    layout = idle_layout()
+    layout.set_color_config(0, 0, 4, rx=[pw.RAMP], tx=[pw.EAST])
+    layout.set_color_config(1, 0, 4, rx=[pw.WEST], tx=[pw.RAMP])
+    pw.compile(layout, memcpy=False)
+
+
+@mistake("Route lints", "Any lint under strict=True", pw.RoutingError,
+         r"the routes lose or starve wavelets \(strict=True\):\n  PE \(0, 0\) color 6: data "
+         "task 'got' reads color 6",
+         "Fix the routes the lint names (or compile without `strict=True` to get warnings).")
+def lint_under_strict():
+    layout = idle_layout(1, 1, reads_6)
+    pw.compile(layout, strict=True)
+
+
+# -- SdkLayout ---------------------------------------------------------------------------------
+
+@pw.program
+def cell(p, *, value: int):
+    p.var("out", pw.i32, 1, export=True)
+
+
+@pw.program
+def relay(p, *, size: int, rx: pw.Color, tx: pw.Color):
+    """Receives `size` words on rx into `data`, then sends them on tx."""
+    data = p.var("data", pw.u32, size, export=True)
+    d = pw.mem1d(data, size)
+    inp = pw.fabin(rx, size, queue=p.input_queue(2, rx))
+    out = pw.fabout(tx, size, queue=p.output_queue(2, tx))
+
+    @p.local_task(9)
+    def send():
+        pw.mov32(out, d, async_=True)
+
+    @p.on_start
+    @p.local_task(8)
+    def main():
+        pw.mov32(d, inp, async_=True, activate=send)
+
+
+def sdk_layout(dims=None) -> SdkLayout:
+    return SdkLayout(get_platform(None, SimfabConfig(dump_core=True, fabric_dims=dims),
+                                  SdkTarget.WSE3))
+
+
+def relay_region(layout, name, x, y, size=4):
+    """A relay region at (x, y): (input port on its left, output port on its right)."""
+    r = layout.create_code_region(relay, name, 1, 1)
+    rx, tx = r.color("rx"), r.color("tx")
+    r.set_param_all("size", size)
+    r.set_param_all(rx)
+    r.set_param_all(tx)
+    ports = (r.create_input_port(rx, Edge.LEFT, [RoutingPosition().set_output([Route.RAMP])],
+                                 size),
+             r.create_output_port(tx, Edge.RIGHT, [RoutingPosition().set_input([Route.RAMP])],
+                                  size))
+    r.place(x, y)
+    return ports
+
+
+@mistake("SdkLayout", "A region placed twice", pw.LayoutError,
+         r"region 'a' is placed twice \(at \(1, 1\)",
+         "Place each region once.")
+def region_placed_twice():
+    a = sdk_layout().create_code_region(cell, "a", 3, 3)
+    a.place(1, 1)
+    a.place(5, 5)
+
+
+@mistake("SdkLayout", "Overlapping regions", pw.LayoutError,
+         r"region 'b' placed at \(3, 3\) overlaps region 'a'",
+         "Place regions apart.")
+def regions_overlap():
+    layout = sdk_layout()
+    layout.create_code_region(cell, "a", 3, 3).place(1, 1)
+    layout.create_code_region(cell, "b", 2, 2).place(3, 3)
+
+
+@mistake("SdkLayout", "A region off the fabric", pw.LayoutError,
+         r"region 'b' \(2x2\) placed at \(19, 0\) does not fit on the 20x10 fabric",
+         "Place it inside the fabric, or make the fabric larger (`fabric_dims`).")
+def region_off_fabric():
+    sdk_layout((20, 10)).create_code_region(cell, "b", 2, 2).place(19, 0)
+
+
+@mistake("SdkLayout", "A region PE without a value for a param", pw.LayoutError,
+         r"region 'gv': PE \(0, 0\) \(local\) has no value for param value",
+         "Give the param to every PE (`set_param_all`, `set_param_range`, `set_param`).")
+def region_param_missing():
+    layout = sdk_layout()
+    layout.create_code_region(cell, "gv", 1, 1)
+    layout.compile(out_prefix=None)
+
+
+@mistake("SdkLayout", "set_symbol_all with the wrong number of values", pw.LayoutError,
+         r"region 'm': set_symbol\('out'\) gives PE \(0, 0\) 3 values; its 'out' holds 1: "
+         "give each PE exactly that many",
+         "Give as many values per PE as the symbol holds.")
+def set_symbol_wrong_size():
+    layout = sdk_layout()
+    r = layout.create_code_region(cell, "m", 1, 1)
+    r.set_param_all("value", 0)
+    r.set_symbol_all("out", np.zeros(3, np.int32))
+    layout.compile(out_prefix=None)
+
+
+@mistake("SdkLayout", "Connecting ports of different sizes", pw.LayoutError,
+         r"connect\(a.tx, b.rx\): sizes differ \(4 vs 5 wavelets\)",
+         "Connect ports that carry the same number of wavelets.")
+def connect_sizes_differ():
+    layout = sdk_layout()
+    _, a_out = relay_region(layout, "a", 1, 1, size=4)
+    b_in, _ = relay_region(layout, "b", 5, 1, size=5)
+    layout.connect(a_out, b_in)
+
+
+@mistake("SdkLayout", "Connecting two output ports", pw.LayoutError,
+         r"connect\(a.tx, b.tx\): connect an output port to an input port",
+         "`connect(output_port, input_port)`, in that order.")
+def connect_output_to_output():
+    layout = sdk_layout()
+    _, a_out = relay_region(layout, "a", 1, 1)
+    _, b_out = relay_region(layout, "b", 5, 1)
+    layout.connect(a_out, b_out)
+
+
+@mistake("SdkLayout", "A connection no path can take", pw.RoutingError,
+         r"no path from .* regions 'wall' block the way",
+         "Move the regions so a path of free PEs joins the ports.")
+def connect_without_a_path():
+    layout = sdk_layout((12, 5))
+    _, a_out = relay_region(layout, "a", 1, 2)
+    b_in, _ = relay_region(layout, "b", 8, 2)
+    wall = layout.create_code_region(cell, "wall", 1, 5)
+    wall.set_param_all("value", 0)
+    wall.place(5, 0)
+    layout.connect(a_out, b_in)
+    layout.compile(out_prefix=None)
+
+
+@mistake("SdkLayout", "Sending a 16-bit array on a host stream", pw.MemcpyError,
+         r"send: the host array must be a numpy array of 4-byte elements",
+         "Send 32-bit words (`pywse.sdk_utils.input_array_to_u32` packs 16-bit data).")
+def send_a_16bit_array():
+    layout = sdk_layout()
+    a_in, a_out = relay_region(layout, "a", 2, 2)
+    stream = layout.create_input_stream(a_in)
+    layout.create_output_stream(a_out)
+    rt = pw.SdkRuntime(layout.compile(out_prefix=None), layout.platform,
+                       memcpy_required=False, jit=False)
+    rt.load()
+    rt.run()
+    rt.send(stream, np.zeros(4, np.uint16))
+
+
+# -- host commands -----------------------------------------------------------------------------
+
+@mistake("Host commands", "A symbol that is not exported", pw.MemcpyError,
+         r"get_id: symbol 'hidden' is not exported; declare it with p.var\(..., export=True\)",
+         "Declare it with `export=True`.")
+def symbol_not_exported():
+    runtime().get_id("hidden")
+
+
+@mistake("Host commands", "A symbol no PE has", pw.MemcpyError,
+         r"get_id: no PE exports a symbol 'w64' \(exported: nums, w16, w32\)",
+         "Use one of the exported names the message lists.")
+def symbol_unknown():
+    runtime().get_id("w64")
+
+
+@mistake("Host commands", "A host array of the wrong size", pw.MemcpyError,
+         r"memcpy_h2d: host array has 5 elements; the region needs w\*h\*elem_per_pe = 8",
+         "Make the array w * h * elem_per_pe long.")
+def host_array_wrong_size():
+    r = runtime()
+    r.memcpy_h2d(r.get_id("w32"), np.zeros(5, np.uint32), 0, 0, 2, 1, 4)
+
+
+@mistake("Host commands", "A host array of the wrong dtype", pw.MemcpyError,
+         r"memcpy_h2d: host array has dtype float64; memcpy needs 4-byte elements",
+         "Use float32, int32 or uint32 arrays (16-bit data: one uint32 per value).")
+def host_array_wrong_dtype():
+    r = runtime()
+    r.memcpy_h2d(r.get_id("w32"), np.zeros(8), 0, 0, 2, 1, 4)
+
+
+@mistake("Host commands", "A rectangle outside the kernel", pw.MemcpyError,
+         r"memcpy_h2d: region x=1..2, y=0..0 is outside the 2x1 kernel \(coordinates are "
+         r"relative to the kernel's north-west PE\)",
+         "Keep px + w <= width and py + h <= height, in kernel coordinates.")
+def region_outside_kernel():
+    r = runtime()
+    r.memcpy_h2d(r.get_id("w32"), np.zeros(8, np.uint32), 1, 0, 2, 1, 4)
+
+
+@mistake("Host commands", "elem_per_pe larger than the symbol", pw.MemcpyError,
+         r"memcpy_h2d: symbol 'w32' on PE \(0, 0\) \[program host_prog\] holds 4 elements; 5 "
+         "per PE requested",
+         "Copy at most as many elements per PE as the symbol holds.")
+def elems_per_pe_too_large():
+    r = runtime()
+    r.memcpy_h2d(r.get_id("w32"), np.zeros(10, np.uint32), 0, 0, 2, 1, 5)
+
+
+@mistake("Host commands", "A data_type that does not match the symbol", pw.MemcpyError,
+         r"memcpy_d2h: symbol 'w16' on PE \(0, 0\) \[program host_prog\] has 16-bit elements; "
+         r"use data_type=MemcpyDataType.MEMCPY_16BIT",
+         "Pass the `data_type` the message names.")
+def data_type_mismatch():
+    r = runtime()
+    r.memcpy_d2h(np.zeros(4, np.uint32), r.get_id("w16"), 0, 0, 1, 1, 4)
+
+
+@mistake("Host commands", "16-bit copy-mode data that does not fit 16 bits", pw.MemcpyWarning,
+         r"memcpy_h2d: 1 of 4 value\(s\) for 16-bit symbol 'w16' do not fit 16 bits \(the "
+         r"first: 70000, element 1 of PE \(0, 0\)\); MEMCPY_16BIT stores the low half",
+         "Send values below 2**16 (signed: -2**15 and up in an int32 array); "
+         "`pywse.sdk_utils.input_array_to_u32` packs 16-bit data. Streaming mode sends whole "
+         "words and never warns.")
+def copy16_value_too_big():
+    r = runtime()
+    r.memcpy_h2d(r.get_id("w16"), np.array([1, 70000, 3, 4], np.uint32), 0, 0, 1, 1, 4,
+                 data_type=DT.MEMCPY_16BIT)
+
+
+@mistake("Host commands", "Streaming on a color that is not a memcpy stream", pw.MemcpyError,
+         r"memcpy_h2d\(streaming=True\): color 5 is not a memcpy H2D stream color; those are "
+         "MEMCPYH2D_1=20",
+         "Stream on a `MEMCPYH2D_n` / `MEMCPYD2H_n` color (choose them with "
+         "`layout.memcpy(MEMCPYH2D_1=...)`).")
+def streaming_on_a_non_stream_color():
+    runtime().memcpy_h2d(5, np.zeros(4, np.uint32), 0, 0, 1, 1, 4, streaming=True)
+
+
+@mistake("Host commands", "Launching a task that is not exported", pw.MemcpyError,
+         r"launch\('helper'\): PE \(0, 0\) \[program host_prog\]: 'helper' is a local task, not "
+         r"an exported function; decorate it with @p.export instead",
+         "Decorate the function with `@p.export` on every PE.")
+def launch_a_local_task():
+    runtime().launch("helper")
+
+
+@mistake("Host commands", "Launching a function no PE exports", pw.MemcpyError,
+         r"launch\('run'\): PE \(0, 0\) \[program host_prog\] exports no function 'run' "
+         r"\(exports: go, scale, divide, forget, start_spin\); every PE must export it",
+         "Launch an exported name; give idle PEs a stub that calls `sys.unblock_cmd_stream()`.")
+def launch_unknown_function():
+    runtime().launch("run")
+
+
+@mistake("Host commands", "Launching with the wrong number of arguments", pw.MemcpyError,
+         r"launch\('scale'\): 'scale\(u16\)' takes 1 argument\(s\), got 0",
+         "Pass one argument per parameter.")
+def launch_argument_count():
+    runtime().launch("scale")
+
+
+@mistake("Host commands", "A launch argument that does not fit its type", pw.MemcpyError,
+         r"launch\('scale'\): argument 1 of 'scale' must be a scalar that fits u16, got 70000",
+         "Pass a value of the parameter's type and range.")
+def launch_argument_does_not_fit():
+    runtime().launch("scale", 70000)
+
+
+@mistake("Host commands", "read_symbol with kernel coordinates", pw.MemcpyError,
+         r"read_symbol\(0, 0\): not a kernel PE; read_symbol takes fabric coordinates, and the "
+         r"kernel spans x=4..5, y=1..1",
+         "Add the fabric offsets to kernel coordinates.")
+def read_symbol_kernel_coordinates():
+    runtime().read_symbol(0, 0, "w32")
+
+
+@mistake("Host commands", "A command before load() and run()", pw.MemcpyError,
+         r"memcpy_h2d: call load\(\) and run\(\) first",
+         "Call `runner.load()` and `runner.run()` first.")
+def command_before_load():
+    r = pw.SdkRuntime(host_artifacts(), jit=False)
+    r.memcpy_h2d(0, np.zeros(4, np.uint32), 0, 0, 1, 1, 4)
+
+
+@mistake("Host commands", "run() before load()", pw.MemcpyError,
+         r"SdkRuntime.run\(\): call load\(\) first",
+         "Call `runner.load()` first.")
+def run_before_load():
+    pw.SdkRuntime(host_artifacts(), jit=False).run()
+
+
+@mistake("Host commands", "A command after stop()", pw.MemcpyError,
+         r"launch: the runtime is stopped; issue host commands before stop\(\)",
+         "Issue every command before `stop()`; `read_symbol` still reads memory after it.")
+def command_after_stop():
+    r = runtime()
+    r.stop()
+    r.launch("go")
+
+
+@mistake("Host commands", "A runtime for a program compiled without memcpy", pw.MemcpyError,
+         r"SdkRuntime: the program was compiled with memcpy=False; pass memcpy_required=False",
+         "Pass `memcpy_required=False` (SdkLayout programs talk through streams).")
+def runtime_without_memcpy():
+    pw.SdkRuntime(pw.compile(idle_layout(1, 1), memcpy=False))
+
+
+# -- running -----------------------------------------------------------------------------------
+
+@mistake("Running", "An exception inside a task body", pw.TaskError,
+         r"PE \(0, 0\) task 'divide': ZeroDivisionError: integer division by zero\n.*line \d+, "
+         r"in divide\n    nums\[0\] = nums\[1\] // nums\[2\]",
+         "Fix the quoted line. Compiled tasks (`jit=True`) point at the task's `def`; run with "
+         "`jit=False` (`PYWSE_JIT=0`) for the exact line.")
+def task_raises():
+    runtime().launch("divide")
+
+
+@pw.program
+def walker(p):
+    a = p.var("a", pw.u32, 4)
+    d = p.dsd_var(pw.mem1d(a, extent=2))
+
+    @p.on_start
+    @p.local_task(8)
+    def step():
+        nonlocal d
+        pw.mov32(d, 7)
+        d = pw.increment_dsd_offset(d, 2, pw.u32)
+        pw.activate(step)
+
+
+@mistake("Running", "A DSD that runs off its array at run time", pw.TaskError,
+         r"PE \(0, 0\) task 'step': IndexError: DSD reaches outside its array\n.*in step\n    "
+         r"pw.mov32\(d, 7\)",
+         "Keep a moved DSD inside its array (check offsets before `increment_dsd_offset` / "
+         "`set_dsd_base_addr`).")
+def dsd_runs_off_its_array():
+    Harness(walker, jit=False).run_until_idle(max_cycles=1000)
+
+
+@pw.program
+def uses_dict(p):
+    a = p.var("a", pw.u32, 1)
+    table = {"k": 1}
+
+    @p.on_start
+    @p.local_task(8)
+    def work():
+        a[0] = table["k"]
+
+
+@mistake("Running", "A task body using a Python object", pw.TaskError,
+         r"task 'work' uses 'table' \(dict\), which a task body cannot capture: use p.var/p.const "
+         "for arrays",
+         "Put arrays in `p.var` / `p.const`; capture numbers, colors, DSDs and tasks only.")
+def task_captures_a_dict():
+    Harness(uses_dict, jit=False).run_until_idle(max_cycles=1000)
+
+
+@mistake("Running", "A launched function that never unblocks the command stream",
+         pw.DeadlockError,
+         r"no PE can make progress \(after \d+ simulated cycles\), but host command "
+         r"launch\('forget'\) is still waiting: 0 of 2 PE\(s\) called sys.unblock_cmd_stream\(\)"
+         r"(.|\n)*never called sys.unblock_cmd_stream\(\)",
+         "Call `sys.unblock_cmd_stream()` at the end of the launched function, or of the last "
+         "task it starts, on every PE.")
+def launch_never_unblocks():
+    runtime().launch("forget")
+
+
+@mistake("Running", "A task that re-activates itself forever", pw.LivelockError,
+         r"the run reached its budget of 5000 cycles \(max_cycles / PYWSE_MAX_CYCLES\)"
+         r"(.|\n)*activated, to run: spin",
+         "Stop re-activating the task once its work is done (or raise the budget if the "
+         "program is just long).")
+def task_forever():
+    r = runtime(max_cycles=5000)
+    r.launch("start_spin")
+    r.stop()
+
+
+# -- the test harness --------------------------------------------------------------------------
+
+@pw.program
+def adder(p, *, rx, tx):
+    iq = p.input_queue(1, rx)
+    oq = p.output_queue(2, tx)
+    total = p.var("total", pw.u32, 1)
+    out = pw.fabout(tx, extent=1, queue=oq)
+
+    @p.data_task(iq)
+    def add(v: pw.u32):
+        total[0] += v
+        pw.mov32(out, total[0])
+
+
+def adder_harness() -> Harness:
+    return Harness(adder, jit=False, rx=pw.Color(1), tx=pw.Color(2))
+
+
+@mistake("The test harness", "Harness.activate of a data task", HarnessError,
+         r"Harness.activate: 'add' is a data task, not a local one; it runs when a wavelet "
+         r"arrives on color 1: h.send\(pw.Color\(1\), ...\)",
+         "Send it a wavelet (`h.send(color, [...])`).")
+def harness_activate_data_task():
+    adder_harness().activate("add")
+
+
+@mistake("The test harness", "A PE outside the harness grid", HarnessError,
+         r"Harness.peek: PE \(1, 0\) is outside the 1x1 harness grid",
+         "Use coordinates in the grid (`width=`, `height=` make it larger).")
+def harness_pe_outside_grid():
+    adder_harness().peek("total", pe=(1, 0))
+
+
+@mistake("The test harness", "Peeking at a symbol the PE does not have", HarnessError,
+         r"Harness.peek: PE \(0, 0\) has no symbol 'count' \(its symbols: total\)",
+         "Use a name the message lists.")
+def harness_unknown_symbol():
+    adder_harness().peek("count")
+
+
+@mistake("The test harness", "Sending a value that does not fit a wavelet", HarnessError,
+         r"Harness.send on PE \(0, 0\) color 1: value 1099511627776 \(index 0\) does not fit a "
+         r"32-bit wavelet",
+         "Send 32-bit values (or 16-bit ones with `dtype=`).")
+def harness_value_does_not_fit():
+    adder_harness().send(pw.Color(1), [1 << 40], direction=pw.WEST)
+
+
+@mistake("The test harness", "Expecting wavelets on a color nothing sends", HarnessError,
+         r"PE \(0, 0\) color 5: nothing on this color leaves the grid \(its tx: nothing\); the "
+         "program sends nothing on it",
+         "Expect the color the program sends on.")
+def harness_expect_a_silent_color():
+    adder_harness().expect(pw.Color(5), [1])
+
+
+@mistake("The test harness", "Wavelets that differ from what the test expects", ExpectError,
+         r"expect PE \(0, 0\) color 2: wavelet 1: a different value arrived",
+         "Fix the program (or the expectation): the report shows each wavelet and its cycle.")
+def harness_expect_other_values():
+    h = adder_harness()
+    h.send(pw.Color(1), [1, 2], direction=pw.WEST)
+    h.run_until_idle(max_cycles=10_000)
+    h.expect(pw.Color(2), [1, 4])
+
+
+@mistake("The test harness", "Params and routes for a Harness of a layout", HarnessError,
+         r"Harness\(layout\): the layout already holds params and routes; pass them to "
+         "set_tile_code / set_color_config instead",
+         "Give params and routes to the layout itself.")
+def harness_layout_with_params():
+    Harness(idle_layout(1, 1), jit=False, params={"size": 4})
+
+
+@pw.program
+def spinner(p):
+    @p.on_start
+    @p.local_task(8)
+    def spin():
+        pw.activate(spin)
+
+
+@mistake("The test harness", "A harness run past its cycle budget", pw.CycleLimitError,
+         r"the run reached its budget of 2000 cycles \(run_until_idle\(max_cycles=...\)\) at "
+         r"cycle \d+ with work left(.|\n)*PE \(0, 0\) \[spinner\].*activated, to run: spin",
+         "Raise the budget if the program is just long; otherwise stop the task that keeps "
+         "running.")
+def harness_past_its_budget():
+    Harness(spinner, jit=False).run_until_idle(max_cycles=2000)
+
+
+# -- the tests ---------------------------------------------------------------------------------
+
+def outcome(m: Mistake):
+    """Make the mistake: the exception raised, or the warning issued (the first of `m.cls`
+    matching `m.match`, else the first of `m.cls`); None if neither came."""
+    if issubclass(m.cls, Warning):
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            m.make()
+        mine = [w for w in caught if issubclass(w.category, m.cls)]
+        return next((w for w in mine if re.search(m.match, str(w.message))),
+                    mine[0] if mine else None)
+    try:
+        m.make()
+    except Exception as e:       # noqa: BLE001 - the test says what it is
+        return e
+    return None
+
+
+def message(m: Mistake, got) -> str:
+    return str(got.message if isinstance(got, warnings.WarningMessage) else got)
+
+
+def headline(text: str) -> str:
+    return text.split("\n", 1)[0]
+
+
+@functools.cache
+def doc_text() -> str:
+    return DOC.read_text() if DOC.exists() else ""
+
+
+@pytest.mark.parametrize("m", CATALOGUE, ids=[m.name for m in CATALOGUE])
+def test_mistake(m):
+    got = outcome(m)
+    if issubclass(m.cls, Warning):
+        assert got is not None, f"no {m.cls.__name__} was issued"
+    else:
+        assert got is not None, f"no error was raised (expected {m.cls.__name__})"
+        assert type(got) is m.cls, f"raised {type(got).__name__}, expected {m.cls.__name__}: {got}"
+        assert isinstance(got, pw.PywseError)
+    text = message(m, got)
+    assert re.search(m.match, text), f"the message does not match {m.match!r}:\n{text}"
+    assert headline(text).replace(str(ROOT) + "/", "") in doc_text(), (
+        "docs/errors.md does not show this message; regenerate it with "
+        "`python tests/test_errors.py > docs/errors.md`")
+
+
+def test_the_catalogue_is_complete():
+    assert len(CATALOGUE) >= 40
+    assert len({m.name for m in CATALOGUE}) == len(CATALOGUE)
+    assert {m.area for m in CATALOGUE} == set(AREAS)
+    assert "docs/errors.md" in (ROOT / "README.md").read_text()
+
+
+# -- docs/errors.md --------------------------------------------------------------------------
+
+def shown_name(cls: type) -> str:
+    """The class as users spell it: pw.X, or pywse.testing.X."""
+    if getattr(pw, cls.__name__, None) is cls:
+        return f"pw.{cls.__name__}"
+    return f"pywse.testing.{cls.__name__}"
+
+
+def as_seen(m: Mistake, got) -> str:
+    """The message as the user sees it: a traceback's last line (and the lines it quotes),
+    or a warning as Python prints it; paths relative to the repository."""
+    if isinstance(got, warnings.WarningMessage):
+        text = warnings.formatwarning(got.message, got.category, got.filename, got.lineno)
+    else:
+        cls = type(got)
+        text = f"{cls.__module__}.{cls.__qualname__}: {got}"
+    return text.replace(str(ROOT) + "/", "").rstrip()
+
+
+def slug(text: str) -> str:
+    return re.sub(r"[^a-z0-9 -]", "", text.lower()).replace(" ", "-")
+
+
+INTRO = """# Error catalogue
+
+Every user mistake pywse knows raises a `pw.PywseError` subclass (or, where the program still
+runs but loses data, issues a warning) whose message names where — the PE (x, y), color,
+task, region or symbol — and what to do. Errors about a line of your code quote it (the
+`p.var`, the task body line, the `set_color_config` call); see
+[routes-and-streaming.md](routes-and-streaming.md#errors-point-at-your-line).
+
+Each entry below is the mistake, the class raised, the message exactly as pywse prints it
+(taken from `tests/test_errors.py`, which makes each mistake and checks its message; paths
+are shown relative to the repository) and the fix. The page is written by
+`python tests/test_errors.py > docs/errors.md`.
+
+| class | raised for |
+|---|---|
+| `pw.ProgramError` | a program body: vars, DSDs, tasks, queues, params |
+| `pw.LayoutError` | the layout, compile options, SdkLayout regions and ports |
+| `pw.RoutingError` | routes (a `LayoutError` too); route lints under `strict=True` |
+| `pw.RoutingWarning` | routes cslc accepts that lose or starve wavelets |
+| `pw.MemcpyError` | host commands: memcpy, launch, read_symbol, streams, the runtime's state |
+| `pw.MemcpyWarning` | a host command that runs but drops data |
+| `pw.TaskError` | a task body that cannot compile or fails while running |
+| `pw.DeadlockError`, `pw.CycleLimitError`, `pw.LivelockError` | a run that cannot finish |
+| `pywse.testing.HarnessError`, `pywse.testing.ExpectError` | the test harness |
+"""
+
+
+def markdown() -> str:
+    parts = [INTRO]
+    for area in AREAS:
+        entries = [m for m in CATALOGUE if m.area == area]
+        parts.append(f"- [{area}](#{slug(area)}) ({len(entries)})")
+    parts.append("")
+    n = 0
+    for area in AREAS:
+        parts.append(f"## {area}\n")
+        for m in (m for m in CATALOGUE if m.area == area):
+            n += 1
+            got = outcome(m)
+            if got is None:
+                raise SystemExit(f"{m.name}: no {m.cls.__name__}")
+            kind = "warning" if issubclass(m.cls, Warning) else "error"
+            parts.append(f"### {n}. {m.title}\n")
+            parts.append(f"`{shown_name(m.cls)}` ({kind}). **Fix:** {m.fix}\n")
+            parts.append(f"```text\n{as_seen(m, got)}\n```\n")
+    return "\n".join(parts)
+
+
+if __name__ == "__main__":
+    print(markdown(), end="")
