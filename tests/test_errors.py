@@ -1076,6 +1076,73 @@ def task_forever():
     r.stop()
 
 
+@pw.program
+def sends_off_the_edge(p, *, memcpy_params):
+    sys = p.memcpy(memcpy_params)
+    data = pw.mem1d(p.var("data", pw.u32, 2))
+    out = pw.fabout(pw.Color(3), extent=2, queue=p.output_queue(2, pw.Color(3)))
+
+    @p.export
+    def go():
+        pw.mov32(out, data, async_=True)
+        sys.unblock_cmd_stream()
+
+
+@mistake("Running", "Wavelets sent off the kernel, where nothing receives them",
+         pw.RoutingWarning,
+         r"2 wavelet\(s\) left the kernel where nothing receives them and are lost \(PE \(0, 0\) "
+         r"toward EAST on color 3: 2\)",
+         "Route them to a PE that reads them; `pw.compile(..., strict=True)` or "
+         "`pywse check --strict` shows such routes before running.")
+def wavelets_lost_off_the_kernel():
+    layout = pw.Layout(1, 1)
+    layout.set_tile_code(0, 0, sends_off_the_edge, memcpy_params=layout.memcpy().get_params(0))
+    layout.set_color_config(0, 0, 3, rx=[pw.RAMP], tx=[pw.EAST])
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", pw.RoutingWarning)     # the compile-time lint
+        r = pw.SdkRuntime(pw.compile(layout, arch="wse3"), jit=False)
+    r.load()
+    r.run()
+    r.launch("go")
+    r.stop()
+
+
+@mistake("Running", "A kernel too big for this machine's memory", pw.ResourceError,
+         r"the 200x100 kernel needs about \d+\.\d GiB to simulate \(.*\); this machine has 0\.0 "
+         r"GiB available. Simulate a smaller kernel",
+         "Simulate the same program on fewer PEs (pywse estimates the memory before it "
+         "allocates anything).")
+def kernel_too_big():
+    from pywse.sim import state
+    available = state.available_bytes
+    state.available_bytes = lambda: 16 << 20        # as if this machine had 16 MiB free
+    try:
+        pw.SdkRuntime(pw.compile(idle_layout(200, 100), arch="wse3", memcpy=False,
+                                 fabric_offsets=(0, 0)), memcpy_required=False).load()
+    finally:
+        state.available_bytes = available
+
+
+@pw.program
+def endless_comptime(p):
+    while True:
+        pass
+
+
+@mistake("The program", "A comptime that never ends", pw.ProgramError,
+         r"program 'endless_comptime' on PE \(0, 0\): comptime ran longer than 0\.2 s "
+         r"\(PYWSE_COMPTIME_SECONDS\)",
+         "End the comptime loop (work on data belongs in a task), or raise "
+         "`PYWSE_COMPTIME_SECONDS` (default 60) if it is just slow.")
+def comptime_never_ends():
+    import os
+    os.environ["PYWSE_COMPTIME_SECONDS"] = "0.2"
+    try:
+        compile_one(endless_comptime)
+    finally:
+        del os.environ["PYWSE_COMPTIME_SECONDS"]
+
+
 # -- the test harness --------------------------------------------------------------------------
 
 @pw.program
