@@ -119,8 +119,8 @@ def stage_output(template, params: dict, values: list[int]) -> list[int]:
 
 
 ARCH = {  # per arch: local task ids (never a color on wse2, never teardown's 29), output queues
-    "wse3": dict(tids=st.integers(8, 28), oqs=st.integers(0, 7)),
-    "wse2": dict(tids=st.integers(24, 28), oqs=st.integers(0, 5)),
+    "wse3": dict(tids=st.integers(8, 28), oqs=range(8)),
+    "wse2": dict(tids=st.integers(24, 28), oqs=range(6)),
 }
 
 
@@ -128,11 +128,13 @@ ARCH = {  # per arch: local task ids (never a color on wse2, never teardown's 29
 def designs(draw, max_width: int = 4, max_height: int = 3, max_flows: int = 3,
             max_stages: int = 3):
     """A Design: flows of wavelets through stages (fuzz_progs templates), each hop between
-    two of them on its own color, routed through PEs that only route. A flow fed by the
-    test straight into a sink may end with a control wavelet (a sentinel)."""
+    two of them on its own color, routed through PEs that only route. A flow starts at a
+    source PE, at the grid's edge (the test sends it in) or in a stage's input queue (the
+    test puts it there); one fed by the test straight into a sink may end with a control
+    wavelet (a sentinel)."""
     d = Design(draw(st.integers(1, max_width)), draw(st.integers(1, max_height)),
                draw(st.sampled_from(sorted(ARCH))))
-    tids, oqs = ARCH[d.arch]["tids"], ARCH[d.arch]["oqs"]
+    tids, oqs = ARCH[d.arch]["tids"], st.sampled_from(ARCH[d.arch]["oqs"])
     colors = list(draw(st.permutations(USER_COLORS)))   # one per segment, popped
     stages: set = set()                           # PEs with a program (one each)
     cells = [(x, y) for y in range(d.height) for x in range(d.width)]
@@ -145,19 +147,20 @@ def designs(draw, max_width: int = 4, max_height: int = 3, max_flows: int = 3,
         values = draw(st.lists(u32s, min_size=1, max_size=draw(st.sampled_from([4, 8, 24]))))
         free = [c for c in cells if c not in stages]
         sentinel = None
-        if free and draw(st.booleans()):          # a source PE sends the values
+        how = draw(st.sampled_from(["edge", "source", "queue"] if free else ["edge"]))
+        if how == "source":                       # a source PE sends the values
             here = draw(st.sampled_from(free))
             d.tiles[here] = (fp.source_t, dict(tx=pw.Color(color), oq=draw(oqs),
                                                values=tuple(values), tid=draw(tids)))
             stages.add(here)
             rx = pw.RAMP
-        else:                                     # the test sends them in from an edge
-            here = draw(st.sampled_from(edge))
-            rx = draw(st.sampled_from(_outside_sides(d, *here)))
+        else:       # the test sends them in from an edge, or straight into an input queue
+            here = draw(st.sampled_from(edge if how == "edge" else free))
+            rx = draw(st.sampled_from(_outside_sides(d, *here))) if how == "edge" else None
             d.sends.append((color, values, here, rx, draw(st.integers(0, 300)),
                             draw(st.integers(1, 20)), False))
             if draw(st.booleans()):
-                sentinel = draw(st.integers(32, 63))     # a control task id
+                sentinel = draw(st.integers(32, 62))     # a control task id
         for stage in range(max_stages + 1):       # one segment (one color) per loop
             last = stage == max_stages or not colors
 
@@ -166,27 +169,32 @@ def designs(draw, max_width: int = 4, max_height: int = 3, max_flows: int = 3,
                 return (["exit"] if out else []) + \
                     ([] if pe in stages else ["sink"] if last else ["relay", "fifo", "sink"])
 
-            path, seen = [(here, rx)], {here}
-            while True:                           # walk through PEs that only route
-                options = ends(*path[-1])
-                steps = [s for s, (dx, dy) in SIDES.items()
-                         if _inside(d, here[0] + dx, here[1] + dy)
-                         and (here[0] + dx, here[1] + dy) not in seen]
-                if options and (not steps or draw(st.booleans())):
-                    break
-                if not steps:
-                    reject()
-                s = draw(st.sampled_from(steps))
-                here = (here[0] + SIDES[s][0], here[1] + SIDES[s][1])
-                seen.add(here)
-                path.append((here, OPPOSITE[s]))
+            path = [(here, rx)]
+            if rx is None:                        # no route: the stage here reads its queue
+                kinds = ["sink"] if last else ["relay", "fifo", "sink"]
+            else:
+                seen = {here}
+                while True:                       # walk through PEs that only route
+                    options = ends(*path[-1])
+                    steps = [s for s, (dx, dy) in SIDES.items()
+                             if _inside(d, here[0] + dx, here[1] + dy)
+                             and (here[0] + dx, here[1] + dy) not in seen]
+                    if options and (not steps or draw(st.booleans())):
+                        break
+                    if not steps:
+                        reject()
+                    s = draw(st.sampled_from(steps))
+                    here = (here[0] + SIDES[s][0], here[1] + SIDES[s][1])
+                    seen.add(here)
+                    path.append((here, OPPOSITE[s]))
+                for (pe, came), nxt in zip(path, path[1:] + [None]):
+                    tx = [] if nxt is None else [next(s for s, (dx, dy) in SIDES.items()
+                                                       if (pe[0] + dx, pe[1] + dy) == nxt[0])]
+                    d.routes[(*pe, color)] = ([came], tx)
+                kinds = ends(*path[-1])
             hops += len(path)
-            for (pe, came), nxt in zip(path, path[1:] + [None]):
-                tx = [] if nxt is None else [next(s for s, (dx, dy) in SIDES.items()
-                                                   if (pe[0] + dx, pe[1] + dy) == nxt[0])]
-                d.routes[(*pe, color)] = ([came], tx)
             end, came = path[-1]
-            kinds = ends(end, came)               # stages twice as likely as a sink or an exit
+            # stages twice as likely as a sink or an exit
             kind = draw(st.sampled_from(kinds + [k for k in kinds if k in ("relay", "fifo")]))
             if kind != "sink":                    # a sentinel only for a sink fed straight
                 sentinel = None
@@ -195,33 +203,35 @@ def designs(draw, max_width: int = 4, max_height: int = 3, max_flows: int = 3,
                 payload = int(pw.control.encode_control_task_payload(sentinel))
                 d.sends.append((color, [payload], path[0][0], rx, 0, 1, True))
                 seen_here.append(payload)
-            tx = d.routes[(*end, color)][1]
-            if kind == "exit":
-                side = draw(st.sampled_from([s for s in _outside_sides(d, *end) if s != came]))
-                tx.append(side)
-                d.exits.append((color, end, side, seen_here))
-            else:
-                tx.append(pw.RAMP)
-            for pe, came_ in path:                # taps: a copy off the edge on the way
-                taps = [s for s in _outside_sides(d, *pe)
-                        if s != came_ and s not in d.routes[(*pe, color)][1]]
-                if taps and draw(st.integers(0, 3)) == 0:
-                    tap = draw(st.sampled_from(taps))
-                    d.routes[(*pe, color)][1].append(tap)
-                    d.exits.append((color, pe, tap, seen_here))
+            if rx is not None:
+                tx = d.routes[(*end, color)][1]
+                if kind == "exit":
+                    side = draw(st.sampled_from([s for s in _outside_sides(d, *end)
+                                                 if s != came]))
+                    tx.append(side)
+                    d.exits.append((color, end, side, seen_here))
+                else:
+                    tx.append(pw.RAMP)
+                for pe, came_ in path:            # taps: a copy off the edge on the way
+                    taps = [s for s in _outside_sides(d, *pe)
+                            if s != came_ and s not in d.routes[(*pe, color)][1]]
+                    if taps and draw(st.integers(0, 3)) == 0:
+                        tap = draw(st.sampled_from(taps))
+                        d.routes[(*pe, color)][1].append(tap)
+                        d.exits.append((color, pe, tap, seen_here))
             if kind == "exit":
                 break
             stages.add(end)
             iq = draw(st.integers(0, 7))
             if kind == "sink":
-                cid = sentinel if sentinel is not None else draw(st.integers(32, 63))
+                cid = sentinel if sentinel is not None else draw(st.integers(32, 62))
                 d.tiles[end] = (fp.sink_t, dict(rx=pw.Color(color), iq=iq, n=len(values),
                                                 cid=cid))
                 d.sinks[end] = (list(values), sentinel is not None)
                 break
             nxt = colors.pop()
             if kind == "fifo":                    # a microthread each: oq != iq
-                oq = draw(oqs.filter(lambda q: q != iq))
+                oq = draw(st.sampled_from([q for q in ARCH[d.arch]["oqs"] if q != iq]))
                 params = dict(rx=pw.Color(color), tx=pw.Color(nxt), iq=iq, oq=oq,
                               n=len(values), cap=draw(st.integers(1, 8)),
                               narrow=draw(st.booleans()), tid=draw(tids))
@@ -632,3 +642,63 @@ def test_streaming_compiled_and_plain_python_agree(case):
     np.testing.assert_array_equal(back_c, back_p)
     assert compiled.cycles == plain.cycles
     assert compiled.engine.st.arena.tobytes() == plain.engine.st.arena.tobytes()
+
+
+# -- (a'') the same run, cut in pieces or perturbed ----------------------------------------------
+
+def feed(d: Design, h: Harness) -> Harness:
+    for color, values, pe, side, start, interval, control in d.sends:
+        h.send(color, np.array(values, np.uint32), pe=pe, direction=side, start=start,
+               interval=interval, control=control)
+    return h
+
+
+@given(designs(max_flows=2), st.lists(st.integers(1, 400), min_size=1, max_size=6))
+def test_a_run_cut_in_pieces_is_the_same_run(d, pieces):
+    """Harness.run(n) a few times, then run_until_idle: the same memory, wavelets out and
+    cycles as one run_until_idle."""
+    note(describe(d))
+    whole = run_design(d, jit=False)
+    cut = feed(d, Harness(d.layout(), arch=d.arch, jit=False))
+    for n in pieces:
+        cut.run(n)
+    cut.run_until_idle(max_cycles=d.budget)
+    assert cut.cycles == whole.cycles
+    np.testing.assert_array_equal(cut.engine.captured(), whole.engine.captured())
+    assert cut.engine.st.arena.tobytes() == whole.engine.st.arena.tobytes()
+
+
+@given(designs(), st.integers(0, 2**31))
+def test_perturbed_designs_still_deliver(d, seed):
+    """The drawn designs have no races (one sender per color, in order): perturbing what
+    the hardware leaves open changes no value that arrives, nor its order."""
+    note(describe(d))
+    h = Harness(d.layout(), arch=d.arch, jit=False)
+    h.engine.perturb(seed)
+    feed(d, h).run_until_idle(max_cycles=d.budget)
+    check_design(d, h)
+
+
+# -- regressions: what the fuzzer found ------------------------------------------------------------
+
+def test_a_quiet_fabric_cycle_is_not_counted_so_a_cut_run_is_the_same_run():
+    """Found by test_a_run_cut_in_pieces_is_the_same_run: one wavelet fed at cycle 1 through
+    two PEs ends in cycle 3; one run_until_idle ended at cycle 5 (fabric.advance counted the
+    cycle in which nothing moved), but run(4) then run_until_idle at cycle 4."""
+    def harness():
+        layout = pw.Layout(1, 2)
+        for y in range(2):
+            layout.set_tile_code(0, y, fp.idle_t)
+            layout.set_color_config(0, y, 20, rx=[pw.NORTH], tx=[pw.SOUTH, pw.EAST])
+        h = Harness(layout, jit=False)
+        h.send(20, [7], direction=pw.NORTH, start=1)
+        return h
+
+    whole, cut = harness(), harness()
+    whole.run_until_idle(max_cycles=1_000)
+    cut.run(4)
+    cut.run_until_idle(max_cycles=1_000)
+    last = max(int(whole.sent(20, pe=pe, direction=side).cycles[-1])   # the last one left
+               for pe, side in [((0, 0), pw.EAST), ((0, 1), pw.EAST), ((0, 1), pw.SOUTH)])
+    assert last == 3 and whole.cycles == cut.cycles == last + 1
+
