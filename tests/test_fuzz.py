@@ -702,3 +702,18 @@ def test_a_quiet_fabric_cycle_is_not_counted_so_a_cut_run_is_the_same_run():
                for pe, side in [((0, 0), pw.EAST), ((0, 1), pw.EAST), ((0, 1), pw.SOUTH)])
     assert last == 3 and whole.cycles == cut.cycles == last + 1
 
+
+@pw.program
+def control_63(p):
+    @p.control_task(63)
+    def never():
+        pass
+
+
+def test_control_task_63_is_refused_as_no_wavelet_can_name_it():
+    """Found by test_drawn_designs_deliver_what_the_model_says: a sentinel naming control
+    task 63 never ran it, silently, since 63 (0x3F) in a control wavelet's entry-point field
+    means "no control task" (pw.control.NO_ENTRYPOINT); p.control_task(63) was accepted."""
+    assert pw.control.NO_ENTRYPOINT == 63
+    with pytest.raises(pw.ProgramError, match=r"control task id 63 is out of range 0\.\.62"):
+        Harness(control_63, jit=False)
