@@ -457,8 +457,8 @@ def regions(draw, width: int, height: int, max_l: int):
 
 @st.composite
 def copy_commands(draw, width: int, height: int):
-    """A copy-mode memcpy_h2d or _d2h, mostly valid; sometimes out of the kernel, too many
-    elements, or the wrong data type for the symbol."""
+    """A copy-mode memcpy_h2d, _d2h or broadcast, mostly valid; sometimes out of the
+    kernel, too many elements, or the wrong data type for the symbol."""
     name = draw(st.sampled_from(sorted(fp.MEM_TYPES)))
     wide = np.dtype(fp.MEM_TYPES[name]).itemsize == 4
     if draw(st.integers(0, 5)):
@@ -469,7 +469,8 @@ def copy_commands(draw, width: int, height: int):
                   draw(st.integers(0, width + 1)), draw(st.integers(0, height + 1)),
                   draw(st.integers(0, SYMBOL_N + 1)))
         data_type = draw(st.sampled_from(list(DT)))
-    return dict(h2d=draw(st.booleans()), name=name, region=region, data_type=data_type,
+    return dict(kind=draw(st.sampled_from(["h2d", "d2h", "rowbcast", "colbcast"])),
+                name=name, region=region, data_type=data_type,
                 order=draw(st.sampled_from(ORDERS)), host=draw(st.sampled_from(HOST_DTYPES)),
                 nonblock=draw(st.booleans()), seed=draw(st.integers(0, 2**32 - 1)))
 
@@ -477,7 +478,8 @@ def copy_commands(draw, width: int, height: int):
 def valid(cmd: dict, width: int, height: int) -> bool:
     px, py, w, h, l = cmd["region"]
     wide = np.dtype(fp.MEM_TYPES[cmd["name"]]).itemsize == 4
-    return (w >= 1 and h >= 1 and px + w <= width and py + h <= height and 1 <= l <= SYMBOL_N
+    # elem_per_pe=0 moves nothing and is accepted (w or h of 0 is not)
+    return (w >= 1 and h >= 1 and px + w <= width and py + h <= height and 0 <= l <= SYMBOL_N
             and (cmd["data_type"] is DT.MEMCPY_32BIT) == wide)
 
 
@@ -516,10 +518,10 @@ def device_symbol(runner, name: str, width: int, height: int) -> np.ndarray:
 
 @given(copy_cases())
 def test_copy_mode_round_trips_and_writes_only_its_region(case):
-    """Every symbol type, host type, order and sub-rectangle: an H2D puts exactly the host
-    tensor (16-bit: its low halves) into the region, a D2H gives back exactly what is there
-    (16-bit: zero-extended), nothing outside the region changes, and a bad call raises a
-    MemcpyError having written nothing."""
+    """Every symbol type, host type, order and sub-rectangle: an H2D (or a row / column
+    broadcast) puts exactly the host tensor (16-bit: its low halves) into the region, a D2H
+    gives back exactly what is there (16-bit: zero-extended), nothing outside the region
+    changes, and a bad call raises a MemcpyError having written nothing."""
     width, height, commands = case
     runner = copy_runtime(width, height)
     model = {name: np.zeros((height, width, SYMBOL_N), np.uint32) for name in fp.MEM_TYPES}
@@ -529,29 +531,34 @@ def test_copy_mode_round_trips_and_writes_only_its_region(case):
         px, py, w, h, l = cmd["region"]
         name, order, data_type = cmd["name"], cmd["order"], cmd["data_type"]
         rng = np.random.default_rng(cmd["seed"])
-        words = rng.integers(0, 2**32, max(w * h * l, 0), dtype=np.uint32)
+        kind = cmd["kind"]
+        # a row broadcast sends one column (h x l) to every column; a column broadcast one row
+        shape = {"rowbcast": (h, 1, l), "colbcast": (1, w, l)}.get(kind, (h, w, l))
+        words = rng.integers(0, 2**32, max(int(np.prod(shape)), 0), dtype=np.uint32)
         host = words.view(cmd["host"])
+        call = dict(h2d=runner.memcpy_h2d, d2h=runner.memcpy_d2h,
+                    rowbcast=runner.memcpy_h2d_rowbcast,
+                    colbcast=runner.memcpy_h2d_colbcast)[kind]
         if not valid(cmd, width, height):
             before = runner.engine.st.arena.copy()
             with pytest.raises(pw.MemcpyError):
-                call = runner.memcpy_h2d if cmd["h2d"] else runner.memcpy_d2h
                 call(runner.get_id(name), host, px, py, w, h, l, streaming=False,
                      data_type=data_type, order=order, nonblock=cmd["nonblock"])
             assert runner.engine.st.arena.tobytes() == before.tobytes()
             continue
         mask = 0xFFFF if data_type is DT.MEMCPY_16BIT else MASK32
-        if cmd["h2d"]:
-            handles.append(runner.memcpy_h2d(runner.get_id(name), host, px, py, w, h, l,
-                                             data_type=data_type, order=order,
-                                             nonblock=cmd["nonblock"]))
-            model[name][py:py + h, px:px + w, :l] = tensor(words, h, w, l, order) & mask
-            host[:] = 0                   # a nonblocking H2D keeps its own copy
-        else:
+        if kind == "d2h":
             out = np.full(w * h * l, 0xDEADBEEF, np.uint32).view(cmd["host"])
             runner.memcpy_d2h(out, runner.get_id(name), px, py, w, h, l, data_type=data_type,
                               order=order, nonblock=False)
             np.testing.assert_array_equal(out.view(np.uint32),
                                           flat(model[name][py:py + h, px:px + w, :l], order))
+        else:
+            handles.append(call(runner.get_id(name), host, px, py, w, h, l,
+                                data_type=data_type, order=order, nonblock=cmd["nonblock"]))
+            sent = np.broadcast_to(tensor(words, *shape, order), (h, w, l))
+            model[name][py:py + h, px:px + w, :l] = sent & mask
+            host[:] = 0                   # a nonblocking H2D keeps its own copy
     for name, want in model.items():      # read_symbol waits for pending commands first
         np.testing.assert_array_equal(device_symbol(runner, name, width, height), want,
                                       err_msg=f"symbol {name}")
@@ -562,7 +569,7 @@ def test_copy_mode_round_trips_and_writes_only_its_region(case):
 @st.composite
 def stream_cases(draw, compiled: bool = False):
     width, height = draw(st.integers(1, 4)), draw(st.integers(1, 3))
-    h2d, d2h = draw(st.lists(st.sampled_from(USER_COLORS), min_size=2, max_size=2, unique=True))
+    h2d, d2h = draw(st.permutations(USER_COLORS))[:2]
     dtype = draw(st.sampled_from(sorted(fp.MEM_TYPES)))
     # compiled task bodies cannot index f16 arrays (a documented limit): f16 via a DSD op
     via_dsd = True if dtype == "f16" and compiled else draw(st.booleans())
