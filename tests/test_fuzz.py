@@ -43,6 +43,7 @@ def fewer(divisor: int) -> int:
 SIDES = {"NORTH": (0, -1), "SOUTH": (0, 1), "EAST": (1, 0), "WEST": (-1, 0)}
 OPPOSITE = {"NORTH": "SOUTH", "SOUTH": "NORTH", "EAST": "WEST", "WEST": "EAST"}
 USER_COLORS = list(range(21))                  # 21..23 are memcpy's
+ARCHES = ["wse2", "wse3"]
 MASK32 = 0xFFFFFFFF
 u32s = st.integers(0, MASK32)
 
@@ -300,7 +301,7 @@ def test_compiled_and_plain_python_runs_agree(d):
     assert compiled.engine.st.arena.tobytes() == plain.engine.st.arena.tobytes()
 
 
-# -- (a') route sets drawn at random ------------------------------------------------------------
+# -- (a2) route sets drawn at random ------------------------------------------------------------
 
 DIRS = [pw.RAMP, *SIDES]
 SWITCH_COLORS = (0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 12, 13, 16, 17, 20)   # wse3's, but memcpy's 21
@@ -651,7 +652,7 @@ def test_streaming_compiled_and_plain_python_agree(case):
     assert compiled.engine.st.arena.tobytes() == plain.engine.st.arena.tobytes()
 
 
-# -- (a'') the same run, cut in pieces or perturbed ----------------------------------------------
+# -- (c) the same run, cut in pieces or perturbed -----------------------------------------------
 
 def feed(d: Design, h: Harness) -> Harness:
     for color, values, pe, side, start, interval, control in d.sends:
@@ -684,6 +685,37 @@ def test_perturbed_designs_still_deliver(d, seed):
     h.engine.perturb(seed)
     feed(d, h).run_until_idle(max_cycles=d.budget)
     check_design(d, h)
+
+
+# -- (d) wavelet values of every type, through the harness's free routes -----------------------
+
+WAVELET_DTYPES = [np.uint16, np.int16, np.float16, np.uint32, np.int32, np.float32]
+SPECIAL_BITS = {2: [0x0000, 0x8000, 0x7C00, 0xFC00, 0x7E00, 0x7C01, 0x0001, 0x7BFF],
+                4: [0, 0x80000000, 0x7F800000, 0xFF800000, 0x7FC00000, 0x7F800001, 1,
+                    0x7F7FFFFF]}      # +-0, +-inf, quiet and signalling NaN, tiny, largest
+
+
+@st.composite
+def typed_values(draw):
+    dtype = np.dtype(draw(st.sampled_from(WAVELET_DTYPES)))
+    bits = st.integers(0, (1 << 8 * dtype.itemsize) - 1)
+    raw = draw(st.lists(bits | st.sampled_from(SPECIAL_BITS[dtype.itemsize]), min_size=1,
+                        max_size=12))
+    return np.array(raw, np.uint16 if dtype.itemsize == 2 else np.uint32).view(dtype)
+
+
+@given(typed_values(), st.sampled_from([None, *SIDES]), st.sampled_from(ARCHES))
+def test_values_of_every_wavelet_type_come_back_as_sent(values, side, arch):
+    """A FORWARD relay with routes for free: what the test sends (any wavelet type, NaNs and
+    infinities included), `sent` reads back bit for bit and `expect` accepts."""
+    note(f"{values.dtype}: {values.view(np.uint16 if values.itemsize == 2 else np.uint32)}")
+    h = Harness(fp.relay_t, arch=arch, jit=False, rx=pw.Color(3), tx=pw.Color(4), iq=2, oq=3,
+                op=fp.FORWARD, k=0, n=len(values))
+    h.send(3, values, direction=side)
+    h.run_until_idle(max_cycles=20_000)
+    got = h.sent(4, dtype=values.dtype).values
+    assert got.dtype == values.dtype and got.tobytes() == values.tobytes()
+    h.expect(4, values)
 
 
 # -- regressions: what the fuzzer found ------------------------------------------------------------
@@ -724,3 +756,18 @@ def test_control_task_63_is_refused_as_no_wavelet_can_name_it():
     assert pw.control.NO_ENTRYPOINT == 63
     with pytest.raises(pw.ProgramError, match=r"control task id 63 is out of range 0\.\.62"):
         Harness(control_63, jit=False)
+
+
+def test_expect_accepts_the_infinity_that_arrived():
+    """Found by test_values_of_every_wavelet_type_come_back_as_sent: `expect` compared floats
+    by |e - r| <= atol + rtol * |e|, and inf - inf is NaN, so an expected inf (f16 or f32)
+    was reported as 'a different value arrived' though inf arrived."""
+    for dtype in (np.float16, np.float32):
+        h = Harness(fp.relay_t, jit=False, rx=pw.Color(3), tx=pw.Color(4), iq=2, oq=3,
+                    op=fp.FORWARD, k=0, n=3)
+        values = np.array([np.inf, -np.inf, 1.5], dtype)
+        h.send(3, values)
+        h.run_until_idle(max_cycles=10_000)
+        h.expect(4, values)
+        with pytest.raises(pw.testing.ExpectError, match="wavelet 0: a different value arrived"):
+            h.expect(4, -values)
