@@ -309,9 +309,10 @@ class Builder:
 
     def control_task(self, id: int):
         """Bind a control task, run when a control wavelet carrying `id` reaches the CE."""
-        if not (isinstance(id, (int, np.integer)) and 0 <= id <= 63):
+        if not (isinstance(id, (int, np.integer)) and 0 <= id <= 62):
             raise ProgramError(f"program '{self._program.name}': control task id {id!r} is out "
-                               "of range 0..63")
+                               "of range 0..62 (63, 0x3F, is a control wavelet's 'no control "
+                               "task')")
 
         def deco(fn):
             return self._add_task(fn, "control", int(id), fn.__name__)

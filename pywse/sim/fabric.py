@@ -398,9 +398,9 @@ def advance(st, t0, max_cycles):
                 st.poked[pe] = 1
                 moved += here
         _compact(st)
-        t += 1
-        if moved == 0:
+        if moved == 0:        # not spent: the fabric went quiet before this cycle
             return t - t0, any_move
+        t += 1
         any_move = True
         if st.n_wake[0] or st.counters[CAP_FULL]:
             return t - t0, any_move

@@ -142,7 +142,7 @@ def verdict(where: str, expected, got: Received, *, arrival=None, now: int,
 def _same(e, r, rtol, atol) -> bool:
     if isinstance(r, np.floating) or np.asarray(e).dtype.kind == "f":
         e, r = float(e), float(r)
-        return (np.isnan(e) and np.isnan(r)) or abs(e - r) <= atol + rtol * abs(e)
+        return (np.isnan(e) and np.isnan(r)) or e == r or abs(e - r) <= atol + rtol * abs(e)
     return int(e) == int(r)
 
 
