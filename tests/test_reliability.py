@@ -1,8 +1,6 @@
 """No silent wrong answer, no endless run: the self-feeding scan of issue 14 warns before it
 runs and ends in a LivelockError; wavelets lost off the kernel are reported; runs are
 deterministic, and perturbation catches a race while correct examples stay stable."""
-import importlib.util
-import sys
 import warnings
 from pathlib import Path
 
@@ -13,8 +11,8 @@ import pywse as pw
 from pywse.host import runcheck
 from pywse.tools.cli import main as cli
 from pywse.tools.perturb import racy_seeds
+from test_example_tasks import load
 
-EXAMPLES = Path(__file__).parent.parent / "examples"
 U32 = dict(streaming=False, order=pw.MemcpyOrder.ROW_MAJOR,
            data_type=pw.MemcpyDataType.MEMCPY_32BIT, nonblock=False)
 
@@ -127,15 +125,6 @@ def test_wavelets_sent_off_the_kernel_are_counted_and_reported(jit):
 
 
 # -- determinism and perturbation ----------------------------------------------------------------
-
-def load(name):
-    path = EXAMPLES / f"{name}.py"
-    spec = importlib.util.spec_from_file_location(f"example_{path.stem}", path)
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module
-    spec.loader.exec_module(module)
-    return module
-
 
 @pw.program
 def sender(p, *, memcpy_params, c, value):
