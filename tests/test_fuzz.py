@@ -771,3 +771,27 @@ def test_expect_accepts_the_infinity_that_arrived():
         h.expect(4, values)
         with pytest.raises(pw.testing.ExpectError, match="wavelet 0: a different value arrived"):
             h.expect(4, -values)
+
+
+@pw.program
+def named_like_arguments(p, *, x: float, y: int, program: int, params: int):
+    p.var("v", pw.f32, 1, init=[x + y + program + params])
+
+
+def test_program_params_may_be_named_like_set_tile_codes_arguments():
+    """Found by test_task_arithmetic_is_the_same_compiled_and_as_plain_python (calc_t has a
+    param `x`): set_tile_code(x, y, program, params=None, **kwargs) took a program param `x`
+    (or y, program, params) as its own argument and raised a bare TypeError ('got multiple
+    values for argument'), in a Layout and in a Harness alike; so did Harness(program, ...)
+    and the pywse_harness fixture for a param named `program`."""
+    layout = pw.Layout(1, 1)
+    layout.set_tile_code(0, 0, named_like_arguments, x=0.5, y=1, program=2, params=3)
+    assert Harness(layout, jit=False).peek("v")[0] == 6.5
+    h = Harness(named_like_arguments, jit=False, x=0.25, y=1, program=2, params={"params": 3})
+    assert h.peek("v")[0] == 6.25
+
+
+def test_the_fixture_takes_a_param_named_program(pywse_harness):
+    h = pywse_harness(named_like_arguments, x=0.0, y=1, program=2, params={"params": 3})
+    assert h.peek("v")[0] == 6.0
+
