@@ -773,6 +773,42 @@ def test_expect_accepts_the_infinity_that_arrived():
             h.expect(4, -values)
 
 
+# -- (e) CSL arithmetic, compiled and as plain Python ----------------------------------------------
+
+@settings(max_examples=fewer(2))
+@given(st.lists(st.integers(0, MASK32) | st.sampled_from(SPECIAL_BITS[4]), min_size=1,
+                max_size=10),
+       st.integers(-300, 300) | st.integers(-40_000, 70_000),
+       st.sampled_from([0.5, -3.0, 0.0, 1e-3, float("inf")]))
+def test_task_arithmetic_is_the_same_compiled_and_as_plain_python(words, k, x):
+    """calc_t's typed arithmetic over drawn wavelets and params: the same memory (NaNs aside:
+    `same_nans`) and the same ending (finished, or the same pywse error) compiled and as
+    plain Python."""
+    results = []
+    for jit in (True, False):
+        made = []
+
+        def run():
+            made.append(Harness(fp.calc_t, jit=jit, rx=pw.Color(3), iq=2, k=k, x=x))
+            made[0].send(3, np.array(words, np.uint32))
+            made[0].run_until_idle(max_cycles=50_000)
+
+        ending = outcome(run)
+        memory = {name: same_nans(made[0].peek(name)).tobytes()
+                  for name in ("a16", "b16", "a32", "b32", "f")} if made else {}
+        results.append((ending.split(":")[:2], memory))
+        note(f"jit={jit}: {ending}")
+    event(":".join(ending.split(":")[:3]))
+    assert results[0] == results[1]
+
+
+def same_nans(a: np.ndarray) -> np.ndarray:
+    """`a` with every NaN the same NaN. A NaN's sign and payload are not kept alike
+    compiled and interpreted: numpy's 0/0 is the CPU's NaN (-NaN on x86) where compiled code
+    returns +NaN, and LLVM rewrites `-a + b` as `b - a`, which keeps the sign of a NaN `a`."""
+    return np.where(np.isnan(a), a.dtype.type(np.nan), a) if a.dtype.kind == "f" else a
+
+
 @pw.program
 def named_like_arguments(p, *, x: float, y: int, program: int, params: int):
     p.var("v", pw.f32, 1, init=[x + y + program + params])
@@ -795,3 +831,26 @@ def test_the_fixture_takes_a_param_named_program(pywse_harness):
     h = pywse_harness(named_like_arguments, x=0.0, y=1, program=2, params={"params": 3})
     assert h.peek("v")[0] == 6.0
 
+
+@pw.program
+def add_param(p, *, k: int):
+    r = p.var("r", pw.u16, 1)
+
+    @p.on_start
+    @p.local_task(10)
+    def go():
+        r[0] = r[0] + k
+
+
+@pytest.mark.parametrize("jit", [True, False], ids=["jit", "nojit"])
+def test_a_python_int_that_does_not_fit_raises_compiled_too(jit):
+    """Found by test_task_arithmetic_is_the_same_compiled_and_as_plain_python: `u16 + k` with
+    a param k = -1 raised OverflowError as plain Python (numpy 2, NEP 50: a Python int must
+    fit the typed operand) but wrapped silently compiled."""
+    h = Harness(add_param, jit=jit, k=5)
+    h.run_until_idle(max_cycles=1_000)
+    assert h.peek("r")[0] == 5
+    h = Harness(add_param, jit=jit, k=-1)
+    with pytest.raises(pw.TaskError, match="OverflowError: Python integer -?1? ?out of bounds "
+                                           "for uint16"):
+        h.run_until_idle(max_cycles=1_000)
