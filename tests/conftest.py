@@ -5,7 +5,7 @@ from hypothesis import HealthCheck, settings
 # deterministic (the same examples every run, so numba's disk cache covers them) and small.
 # "long": `--hypothesis-profile=long`, many random examples, failures kept in .hypothesis/.
 _SLOW_IS_FINE = [HealthCheck.too_slow, HealthCheck.data_too_large]
-settings.register_profile("fast", max_examples=10, derandomize=True, deadline=None,
+settings.register_profile("fast", max_examples=25, derandomize=True, deadline=None,
                           database=None, print_blob=True, suppress_health_check=_SLOW_IS_FINE)
 settings.register_profile("long", max_examples=1000, deadline=None, print_blob=True,
                           suppress_health_check=_SLOW_IS_FINE)

@@ -172,3 +172,52 @@ def echo_t(p, *, memcpy_params, l: int, dtype, via_dsd: bool, tid: int):
             else:
                 pw.mov16(out, d_got, async_=True)
         sys.unblock_cmd_stream()
+
+
+# -- CSL arithmetic in a task body ---------------------------------------------------------------
+
+@pw.program
+def calc_t(p, *, rx, iq: int, k: int, x: float):
+    """Per wavelet (a signed low half, an unsigned high half), typed arithmetic of every
+    kind into memory: i16/u16/i32/u32 wrap-around, division and remainder, shifts by up to
+    31, bitwise ops, weak Python-number params (`k`, `x`), f32 with infinities and NaNs.
+    Compiled and plain-Python runs must leave the same bits. Every expression is one CSL
+    types too: an int and a float, or a signed and an unsigned 32-bit value, only meet
+    through a cast (numba cannot tell an int64 or float64 result from a weak Python number,
+    so such mixed expressions round or wrap differently compiled)."""
+    q_in = p.input_queue(iq, rx)
+    a16 = p.var("a16", pw.i16, 6)
+    b16 = p.var("b16", pw.u16, 5)
+    a32 = p.var("a32", pw.i32, 5)
+    b32 = p.var("b32", pw.u32, 4)
+    f = p.var("f", pw.f32, 6)
+
+    @p.data_task(q_in)
+    def calc(lo: pw.i16, hi: pw.u16):
+        s = hi & 31
+        a16[0] = a16[0] * lo + 7
+        a16[1] = lo // (a16[0] | 1)
+        a16[2] = lo % (a16[0] | 1)
+        a16[3] = (lo << s) ^ (lo >> s)
+        a16[4] = -lo - k
+        a16[5] = ~lo
+        b16[0] = b16[0] * hi - 3
+        b16[1] = hi // (b16[0] | 1)
+        b16[2] = (hi << s) | (hi >> s)
+        b16[3] = -hi + k
+        b16[4] = b16[0] % 7
+        a32[0] = a32[0] * 31 + lo
+        a32[1] = pw.i32(lo) * pw.i32(hi) - k
+        a32[2] = a32[0] // (pw.i32(lo) | 1)
+        a32[3] = a32[0] % (pw.i32(lo) | 1)
+        a32[4] = a32[0] >> s
+        b32[0] = b32[0] * 2654435761 + hi
+        b32[1] = b32[0] >> s
+        b32[2] = b32[0] << s
+        b32[3] = b32[0] // (pw.u32(hi) | 1)
+        f[0] = f[0] * 0.5 + pw.f32(lo) / 3.0
+        f[1] = f[0] * f[0] - pw.f32(hi) * x
+        f[2] = pw.f32(lo) / pw.f32(hi)
+        f[3] = f[1] // x
+        f[4] = f[1] % x
+        f[5] = -f[2] + f[4] * 1e30

@@ -115,9 +115,10 @@ class Layout:
         if not (0 <= x < self.width and 0 <= y < self.height):
             raise LayoutError(f"{what}({x}, {y}): outside the {self.width}x{self.height} rectangle")
 
-    def set_tile_code(self, x: int, y: int, program: Program, params: dict | None = None,
+    def set_tile_code(self, x: int, y: int, program: Program, params: dict | None = None, /,
                       **kwargs) -> None:
-        """Give PE (x, y) its program and params (CSL `@set_tile_code`)."""
+        """Give PE (x, y) its program and params (CSL `@set_tile_code`): in `params`, or as
+        keywords (any name, `x` and `y` included: the first four arguments are positional)."""
         try:        # no wrapper: called per PE; a try costs nothing until something raises
             self._check_xy(x, y, "set_tile_code")
             if not isinstance(program, Program):

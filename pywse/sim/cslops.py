@@ -80,6 +80,23 @@ def _is_int(x) -> bool:
 def _register_binary(py_fn, fn, name):
     @overload(py_fn)
     def _ol(a, b):
+        impl = _compiled(a, b)
+        dt = _result_dtype(a, b, name)
+        weak_a, weak_b = _is_weak_int(a), _is_weak_int(b)
+        if dt is None or dt.kind not in "iu" or not (weak_a or weak_b):
+            return impl
+        impl = register_jitable(impl)
+        lo, hi = int(np.iinfo(dt).min), int(np.iinfo(dt).max)
+        message = f"Python integer out of bounds for {dt.name}"
+
+        def checked(a, b):
+            # a Python int that does not fit the typed operand raises, as numpy 2 does
+            if (weak_a and (a < lo or a > hi)) or (weak_b and (b < lo or b > hi)):
+                raise OverflowError(message)
+            return impl(a, b)
+        return checked
+
+    def _compiled(a, b):
         dt = _result_dtype(a, b, name)
         if dt is None:
             return lambda a, b: fn(a, b)
@@ -129,6 +146,10 @@ def _register_binary(py_fn, fn, name):
             return ipow
         return lambda a, b: cast(fn(np.int64(cast(a)), np.int64(cast(b))))
     return py_fn
+
+
+def _is_weak_int(t) -> bool:
+    return isinstance(t, nbtypes.IntegerLiteral) or t in _WEAK_INT
 
 
 _BINARY = {"add": operator.add, "sub": operator.sub, "mul": operator.mul,

@@ -47,7 +47,7 @@ class Harness:
     (x, y) -> such a dict; none: routes for free (module docstring). `max_cycles` bounds
     every run that names no budget of its own."""
 
-    def __init__(self, program: Program | Layout, *, width: int = 1, height: int = 1,
+    def __init__(self, program: Program | Layout, /, *, width: int = 1, height: int = 1,
                  arch: str = "wse3", jit: bool | None = None,
                  routes: RouteSpec | Callable[[int, int], RouteSpec] | None = None,
                  pe_params: Callable[[int, int], dict] | None = None,

@@ -67,7 +67,7 @@ def pywse_harness(request, pywse_mode):
     budget = request.config.getoption("--pywse-max-cycles")
     made: list[Harness] = []
 
-    def make(program, **keywords) -> Harness:
+    def make(program, /, **keywords) -> Harness:
         keywords.setdefault("arch", arch)
         keywords.setdefault("jit", jit)
         keywords.setdefault("max_cycles", budget)
