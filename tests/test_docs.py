@@ -36,6 +36,6 @@ def test_doc_test_files_pass(pytester):
     """The docs' pytest files pass under pytest with the plugin, compiled and as plain Python."""
     for page, name, code in TEST_FILES:     # prefixed: a name of tests/ may be imported already
         pytester.makepyfile(**{"test_docpage_" + name[len("test_"):-3]: code})
-    result = pytester.runpytest("-p", "no:cacheprovider", "--pywse-jit=both")
+    result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "--pywse-jit=both")
     n_tests = sum(code.count("\ndef test_") for _, _, code in TEST_FILES)
     result.assert_outcomes(passed=2 * n_tests)

@@ -1,5 +1,7 @@
 """The pytest plugin, as a user's project sees it: a test file using `pywse_harness`, run by
-pytest with the plugin's options (the plugin is found by its pytest11 entry point)."""
+pytest with the plugin's options (the plugin is found by its pytest11 entry point). Each
+inner run is its own process: pytester's in-process runs re-import modules, and numba's
+type registry refuses a second import."""
 import pytest
 
 USER_TESTS = '''
@@ -70,7 +72,7 @@ def user_project(pytester):
 
 
 def test_both_modes_and_the_budget_option(user_project):
-    result = user_project.runpytest("-s", "--pywse-jit=both", "--pywse-max-cycles=3000",
+    result = user_project.runpytest_subprocess("-s", "--pywse-jit=both", "--pywse-max-cycles=3000",
                                     "-k", "doubles or spins or let_go")
     result.assert_outcomes(passed=3, failed=2)
     result.stdout.fnmatch_lines(["*MODE (True, 'wse3') True wse3*",
@@ -80,7 +82,7 @@ def test_both_modes_and_the_budget_option(user_project):
 
 
 def test_arch_option_and_one_mode(user_project):
-    result = user_project.runpytest("-s", "-v", "--pywse-jit=off", "--pywse-arch=both",
+    result = user_project.runpytest_subprocess("-s", "-v", "--pywse-jit=off", "--pywse-arch=both",
                                     "-k", "doubles")
     result.assert_outcomes(passed=2)
     result.stdout.fnmatch_lines(["test_user.py::test_doubles?wse2? MODE (False, 'wse2') False wse2",
@@ -91,7 +93,7 @@ def test_arch_option_and_one_mode(user_project):
 
 def test_failures_cross_xdist_intact(user_project):
     user_project.makepyfile(test_wrong=WRONG)
-    result = user_project.runpytest("-p", "no:benchmark", "-n", "1", "--pywse-jit=off",
+    result = user_project.runpytest_subprocess("-p", "no:benchmark", "-n", "1", "--pywse-jit=off",
                                     "test_wrong.py")       # one worker process is enough
     result.assert_outcomes(failed=1)
     result.stdout.fnmatch_lines(["*ExpectError: expect PE (0, 0) color 2 toward EAST: wavelet 2: "
