@@ -154,3 +154,33 @@ def echo(p, *, memcpy_params, l: int = 4):
     def send_back():
         pw.mov32(out, d_got, async_=True)
         sys.unblock_cmd_stream()
+
+
+@pw.program
+def relay(p, *, size: int, rx: pw.Color, tx: pw.Color):
+    """Receives `size` words on rx into `data`, then sends them on tx."""
+    data = p.var("data", pw.u32, size, export=True)
+    d = pw.mem1d(data, size)
+    inp = pw.fabin(rx, size, queue=p.input_queue(2, rx))
+    out = pw.fabout(tx, size, queue=p.output_queue(2, tx))
+
+    @p.local_task(9)
+    def send():
+        pw.mov32(out, d, async_=True)
+
+    @p.on_start
+    @p.local_task(8)
+    def main():
+        pw.mov32(d, inp, async_=True, activate=send)
+
+
+@pw.program
+def edge_sender(p, *, memcpy_params):
+    sys_mod = p.memcpy(memcpy_params)
+    data = pw.mem1d(p.var("data", pw.u32, 3))
+    out = pw.fabout(pw.Color(3), extent=3, queue=p.output_queue(2, pw.Color(3)))
+
+    @p.export
+    def go():
+        pw.mov32(out, data, async_=True)
+        sys_mod.unblock_cmd_stream()

@@ -19,6 +19,7 @@ import numpy as np
 import pytest
 
 import pywse as pw
+from progs import edge_sender, relay
 from pywse import MemcpyDataType as DT
 from pywse.sdkruntime import (Edge, Route, RoutingPosition, SdkLayout, SdkTarget, SimfabConfig,
                               get_platform)
@@ -719,24 +720,6 @@ def cell(p, *, value: int):
     p.var("out", pw.i32, 1, export=True)
 
 
-@pw.program
-def relay(p, *, size: int, rx: pw.Color, tx: pw.Color):
-    """Receives `size` words on rx into `data`, then sends them on tx."""
-    data = p.var("data", pw.u32, size, export=True)
-    d = pw.mem1d(data, size)
-    inp = pw.fabin(rx, size, queue=p.input_queue(2, rx))
-    out = pw.fabout(tx, size, queue=p.output_queue(2, tx))
-
-    @p.local_task(9)
-    def send():
-        pw.mov32(out, d, async_=True)
-
-    @p.on_start
-    @p.local_task(8)
-    def main():
-        pw.mov32(d, inp, async_=True, activate=send)
-
-
 def sdk_layout(dims=None) -> SdkLayout:
     return SdkLayout(get_platform(None, SimfabConfig(dump_core=True, fabric_dims=dims),
                                   SdkTarget.WSE3))
@@ -1076,27 +1059,15 @@ def task_forever():
     r.stop()
 
 
-@pw.program
-def sends_off_the_edge(p, *, memcpy_params):
-    sys = p.memcpy(memcpy_params)
-    data = pw.mem1d(p.var("data", pw.u32, 2))
-    out = pw.fabout(pw.Color(3), extent=2, queue=p.output_queue(2, pw.Color(3)))
-
-    @p.export
-    def go():
-        pw.mov32(out, data, async_=True)
-        sys.unblock_cmd_stream()
-
-
 @mistake("Running", "Wavelets sent off the kernel, where nothing receives them",
          pw.RoutingWarning,
-         r"2 wavelet\(s\) left the kernel where nothing receives them and are lost \(PE \(0, 0\) "
-         r"toward EAST on color 3: 2\)",
+         r"3 wavelet\(s\) left the kernel where nothing receives them and are lost \(PE \(0, 0\) "
+         r"toward EAST on color 3: 3\)",
          "Route them to a PE that reads them; `pw.compile(..., strict=True)` or "
          "`pywse check --strict` shows such routes before running.")
 def wavelets_lost_off_the_kernel():
     layout = pw.Layout(1, 1)
-    layout.set_tile_code(0, 0, sends_off_the_edge, memcpy_params=layout.memcpy().get_params(0))
+    layout.set_tile_code(0, 0, edge_sender, memcpy_params=layout.memcpy().get_params(0))
     layout.set_color_config(0, 0, 3, rx=[pw.RAMP], tx=[pw.EAST])
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", pw.RoutingWarning)     # the compile-time lint

@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 
 import pywse as pw
+from progs import edge_sender
 from pywse.host import runcheck
 from pywse.tools.cli import main as cli
 from pywse.tools.perturb import racy_seeds
@@ -95,18 +96,6 @@ def test_an_explicit_budget_names_the_wait_too(jit):
     text = str(info.value)
     assert "the run reached its budget of 50000 cycles (max_cycles / PYWSE_MAX_CYCLES)" in text
     assert "the host was waiting for" in text and "tasks: 'got' ran" in text
-
-
-@pw.program
-def edge_sender(p, *, memcpy_params):
-    sys_mod = p.memcpy(memcpy_params)
-    data = pw.mem1d(p.var("data", pw.u32, 3))
-    out = pw.fabout(pw.Color(3), extent=3, queue=p.output_queue(2, pw.Color(3)))
-
-    @p.export
-    def go():
-        pw.mov32(out, data, async_=True)
-        sys_mod.unblock_cmd_stream()
 
 
 def test_wavelets_sent_off_the_kernel_are_counted_and_reported(jit):

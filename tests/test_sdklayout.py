@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 
 import pywse as pw
+from progs import relay
 from pywse.geometry import IntRectangle, IntVector
 from pywse.sdkruntime import (Color, Edge, Route, RoutingPosition, SdkLayout, SdkRuntime,
                               SdkTarget, SimfabConfig, get_edge_routing, get_platform)
@@ -26,24 +27,6 @@ def store(p, *, value: int):
         out[0] = value
         out[1] = x
         out[2] = y
-
-
-@pw.program
-def relay(p, *, size: int, rx: pw.Color, tx: pw.Color):
-    """Receives `size` words on rx into `data`, then sends them on tx."""
-    data = p.var("data", pw.u32, size, export=True)
-    d = pw.mem1d(data, size)
-    inp = pw.fabin(rx, size, queue=p.input_queue(2, rx))
-    out = pw.fabout(tx, size, queue=p.output_queue(2, tx))
-
-    @p.local_task(9)
-    def send():
-        pw.mov32(out, d, async_=True)
-
-    @p.on_start
-    @p.local_task(8)
-    def main():
-        pw.mov32(d, inp, async_=True, activate=send)
 
 
 @pw.program
