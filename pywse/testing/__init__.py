@@ -8,3 +8,6 @@ from .wavelets import ExpectError, HarnessError, Received
 user_boundaries(Harness)   # an error leaving the harness shows the user's frames (errors.py)
 
 __all__ = ["ExpectError", "Harness", "HarnessError", "Received", "TaskState"]
+
+for _name in __all__:      # tracebacks and reprs show the path users import them by
+    globals()[_name].__module__ = __name__

@@ -200,9 +200,11 @@ class Harness:
                                "dict(rx=[...], tx=[...])}")
         if self.free_routes and not tx:
             if st.ce_iq[pe, c] < 0:
+                reads = sorted(set(self.engine.image(pe).iq_color.values()))
                 raise HarnessError(f"Harness.send: {where}: the PE neither routes nor binds this "
                                    "color (no data task or fabin DSD reads it), so the wavelets "
-                                   "would go nowhere; send on a color the program reads")
+                                   "would go nowhere; send on a color the program reads "
+                                   f"({', '.join(map(str, reads)) or 'it reads none'})")
             st.sw_rx[pe, c, 0] |= fabric.DIR_BITS[d]
             st.sw_tx[pe, c, 0] = fabric.DIR_BITS["RAMP"]
             return side
