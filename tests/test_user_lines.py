@@ -131,6 +131,42 @@ def test_a_raise_in_a_task_body_cites_the_raise_in_both_modes(jit):
     assert_cites(err.value, "raises", "raise ValueError")
 
 
+MOVED_TASK = """
+import pywse as pw
+
+
+@pw.program
+def raises(p, *, memcpy_params):
+    sys = p.memcpy(memcpy_params)
+
+    @p.export
+    def go():
+        raise ValueError("from here")
+        sys.unblock_cmd_stream()
+"""
+
+
+def test_a_moved_checkout_cites_its_new_path_not_the_cached_one(tmp_path):
+    """numba's cache travels with a moved folder (same mtimes) and compiled code keeps the
+    path it was built from: a compiled task must still cite where its file is now."""
+    import importlib.util
+    import shutil
+
+    def fails_at(folder):
+        spec = importlib.util.spec_from_file_location("moved_task", folder / "moved_task.py")
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+        with pytest.raises(pw.TaskError) as err:
+            Harness(module.raises, jit=True).launch("go")
+        return err.value.file
+
+    (tmp_path / "old").mkdir()
+    (tmp_path / "old" / "moved_task.py").write_text(MOVED_TASK)
+    assert fails_at(tmp_path / "old") == str(tmp_path / "old" / "moved_task.py")
+    shutil.copytree(tmp_path / "old", tmp_path / "new")          # cache files and mtimes too
+    assert fails_at(tmp_path / "new") == str(tmp_path / "new" / "moved_task.py")
+
+
 # -- ProgramError: p.var misuse and memory ------------------------------------------------------
 
 def test_a_var_declared_twice_cites_the_second_declaration():

@@ -101,7 +101,8 @@ def lift(task: Task) -> tuple[CompiledTask, list[tuple[str, Any]]]:
 
 
 def _lower(fn, name: str, task: Task, helper: bool = False) -> CompiledTask:
-    key = (fn.__code__, _kinds(fn, task))
+    # code objects compare equal across files: the file and module keep two copies apart
+    key = (fn.__code__, fn.__code__.co_filename, fn.__module__, _kinds(fn, task))
     compiled = _CACHE.get(key)
     if compiled is None:
         compiled = _CACHE[key] = _rewrite(fn, name, task, _closure(fn, task), helper)
@@ -401,9 +402,12 @@ def _rewrite(fn, name: str, task: Task, free: dict, helper: bool) -> CompiledTas
     for a in fdef.args.args:
         a.annotation = None
     body_src = ast.unparse(fdef)
-    # numba's cache is keyed by file and name only: make the name depend on what the code
-    # means (rewritten source, pywse's own code, and the module whose globals it uses)
-    salt = hashlib.sha1((body_src + PYWSE_HASH + str(fn.__module__)).encode()).hexdigest()[:10]
+    # numba's cache is keyed by the file's name, size and mtime and the function's name: make
+    # the name depend on what the code means (rewritten source, pywse's own code, the module
+    # whose globals it uses) and on where the file is, since compiled code keeps the path it
+    # was built from for tracebacks (a moved or bind-mounted checkout would cite the old one)
+    key = body_src + PYWSE_HASH + str(fn.__module__) + os.path.abspath(filename)
+    salt = hashlib.sha1(key.encode()).hexdigest()[:10]
     fdef.name = f"{fn.__name__}__task_{salt}"
     ast.fix_missing_locations(tree)
     namespace = dict(fn.__globals__)
