@@ -1,5 +1,10 @@
+import os
+import re
+
 import pytest
 from hypothesis import HealthCheck, settings
+
+from pywse.sim import dispatch
 
 # Fuzzing profiles (tests/test_fuzz.py; docs/testing.md, "Fuzzing"). "fast", the default:
 # deterministic (the same examples every run, so numba's disk cache covers them) and small.
@@ -19,3 +24,50 @@ def jit(request):
 
 
 pytest_plugins = ["pytester"]     # tests/test_plugin.py runs pytest on test files it writes
+
+
+class KeptProject:
+    """Test files for a pytest run in a subprocess, kept in a folder that outlives the run
+    (under .pytest_cache). numba caches compiled tasks next to their file, keyed by its path
+    and mtime: a file written again with the same text keeps both, so the next run loads its
+    tasks instead of compiling them (a cold run of the docs' test files costs ~15 s more)."""
+
+    def __init__(self, pytester, monkeypatch, folder):
+        self.pytester, self.folder = pytester, folder
+        # pytester points HOME at a fresh folder: keep the generated dispatch code where it is
+        monkeypatch.setenv("PYWSE_CACHE_DIR", str(dispatch.CACHE_DIR))
+        self.ini = folder / "pytest.ini"         # the project's own ini: no addopts of ours
+        self._write(self.ini, "[pytest]\n")
+
+    def files(self, **texts: str) -> None:
+        """Make the folder hold exactly these test modules (name -> source)."""
+        wanted = {self.folder / f"{name}.py": text for name, text in texts.items()}
+        for stale in set(self.folder.glob("*.py")) - set(wanted):
+            stale.unlink()
+        for path, text in wanted.items():
+            self._write(path, text)
+
+    def run(self, *args: str):
+        """pytest in a subprocess on this folder, with the plugin found by its entry point
+        (pytester's in-process runs re-import modules, which numba's registry refuses)."""
+        here = os.getcwd()
+        os.chdir(self.folder)          # node ids in the output read as in the user's project
+        try:
+            return self.pytester.runpytest_subprocess(
+                "-c", "pytest.ini", "-p", "no:cacheprovider",
+                "-p", "no:hypothesispytest",      # importing hypothesis costs ~1.5 s a process
+                *args)
+        finally:
+            os.chdir(here)
+
+    @staticmethod
+    def _write(path, text: str) -> None:
+        if not path.exists() or path.read_text() != text:
+            path.write_text(text)
+
+
+@pytest.fixture
+def kept_project(request, pytester, monkeypatch, tmp_path):
+    cache = getattr(request.config, "cache", None)     # None under -p no:cacheprovider
+    name = re.sub(r"\W+", "_", request.node.name)
+    return KeptProject(pytester, monkeypatch, cache.mkdir(f"pywse-{name}") if cache else tmp_path)

@@ -32,10 +32,10 @@ def test_the_testing_page_has_test_files():
     assert len({name for page, name, _ in TEST_FILES if page.name == "testing.md"}) >= 4
 
 
-def test_doc_test_files_pass(pytester):
+def test_doc_test_files_pass(kept_project):
     """The docs' pytest files pass under pytest with the plugin, compiled and as plain Python."""
-    for page, name, code in TEST_FILES:     # prefixed: a name of tests/ may be imported already
-        pytester.makepyfile(**{"test_docpage_" + name[len("test_"):-3]: code})
-    result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "--pywse-jit=both")
+    kept_project.files(**{"test_docpage_" + name[len("test_"):-3]: code   # prefixed: a name of
+                          for _, name, code in TEST_FILES})               # tests/ may be imported
+    result = kept_project.run("--pywse-jit=both")
     n_tests = sum(code.count("\ndef test_") for _, _, code in TEST_FILES)
     result.assert_outcomes(passed=2 * n_tests)

@@ -1,8 +1,6 @@
 """The pytest plugin, as a user's project sees it: a test file using `pywse_harness`, run by
-pytest with the plugin's options (the plugin is found by its pytest11 entry point). Each
-inner run is its own process: pytester's in-process runs re-import modules, and numba's
-type registry refuses a second import."""
-import pytest
+pytest with the plugin's options (the plugin is found by its pytest11 entry point), each run
+in its own process (conftest.KeptProject)."""
 
 USER_TESTS = '''
 import numpy as np
@@ -37,7 +35,7 @@ HARNESSES = []
 def test_doubles(pywse_harness, pywse_mode):
     h = pywse_harness(relay, rx=pw.Color(1), tx=pw.Color(2))
     HARNESSES.append(h)
-    assert h.artifacts.arch == pywse_mode[1]
+    assert (h.runtime.jit, h.artifacts.arch) == pywse_mode
     print("MODE", pywse_mode, h.runtime.jit, h.artifacts.arch)
     h.send(pw.Color(1), [1, 2, 3], direction=pw.WEST)
     h.run_until_idle()
@@ -65,15 +63,10 @@ def test_expects_too_much(pywse_harness):
 '''
 
 
-@pytest.fixture
-def user_project(pytester):
-    pytester.makepyfile(test_user=USER_TESTS)
-    return pytester
-
-
-def test_both_modes_and_the_budget_option(user_project):
-    result = user_project.runpytest_subprocess("-s", "--pywse-jit=both", "--pywse-max-cycles=3000",
-                                    "-k", "doubles or spins or let_go")
+def test_both_modes_and_the_budget_option(kept_project):
+    kept_project.files(test_user=USER_TESTS)
+    result = kept_project.run("-s", "--pywse-jit=both", "--pywse-max-cycles=3000",
+                              "-k", "doubles or spins or let_go")
     result.assert_outcomes(passed=3, failed=2)
     result.stdout.fnmatch_lines(["*MODE (True, 'wse3') True wse3*",
                                  "*MODE (False, 'wse3') False wse3*"])
@@ -81,21 +74,15 @@ def test_both_modes_and_the_budget_option(user_project):
     assert result.stdout.str().count("FAILED test_user.py::test_spins") == 2
 
 
-def test_arch_option_and_one_mode(user_project):
-    result = user_project.runpytest_subprocess("-s", "-v", "--pywse-jit=off", "--pywse-arch=both",
-                                    "-k", "doubles")
-    result.assert_outcomes(passed=2)
-    result.stdout.fnmatch_lines(["test_user.py::test_doubles?wse2? MODE (False, 'wse2') False wse2",
-                                 "PASSED",
-                                 "test_user.py::test_doubles?wse3? MODE (False, 'wse3') False wse3",
-                                 "PASSED"])
-
-
-def test_failures_cross_xdist_intact(user_project):
-    user_project.makepyfile(test_wrong=WRONG)
-    result = user_project.runpytest_subprocess("-p", "no:benchmark", "-n", "1", "--pywse-jit=off",
-                                    "test_wrong.py")       # one worker process is enough
-    result.assert_outcomes(failed=1)
+def test_arch_option_one_mode_and_failures_crossing_xdist_intact(kept_project):
+    kept_project.files(test_user=USER_TESTS, test_wrong=WRONG)
+    result = kept_project.run("-p", "no:benchmark", "-n", "1", "-v", "--pywse-jit=off",
+                              "--pywse-arch=both", "-k", "doubles or expects_too_much")
+    result.assert_outcomes(passed=2, failed=2)     # one worker process is enough for xdist
+    out = result.stdout.str()
+    for arch in ("wse2", "wse3"):       # test_doubles asserts its harness has the mode's arch
+        assert f"PASSED test_user.py::test_doubles[{arch}]" in out, out
+        assert f"FAILED test_wrong.py::test_expects_too_much[{arch}]" in out, out
     result.stdout.fnmatch_lines(["*ExpectError: expect PE (0, 0) color 2 toward EAST: wavelet 2: "
                                  "a different value arrived*",
                                  "*>    2             7             6*"])

@@ -23,6 +23,7 @@ from numba.extending import overload, register_jitable
 
 from . import cslops, fabric, ops
 from .dsdval import FabDSD, MemDSD, dsd_in_bounds
+from .precompiled import precompiled
 from ..dsl import dsd as _dsd
 from ..errors import ProgramError
 from ..types import dtype_of
@@ -225,7 +226,7 @@ def _fill_fab(row, kind, queue, extent, control, is_dst):
     row[ops.CTRL] = control
 
 
-@register_jitable
+@precompiled
 def _describe(st, code, dst, a, b, c):
     """Operand rows for an op call (the only part compiled per operand-type combination)."""
     rows = np.zeros((4, ops.NF), np.int64)
@@ -237,7 +238,7 @@ def _describe(st, code, dst, a, b, c):
     return rows
 
 
-@register_jitable
+@precompiled
 def _start(st, pe, code, async_, activate, unblock, rows):
     """Check an op and run it (sync) or hand it to a microthread (async with a fabric operand)."""
     n = -1
