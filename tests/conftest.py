@@ -26,18 +26,40 @@ def jit(request):
 pytest_plugins = ["pytester"]     # tests/test_plugin.py runs pytest on test files it writes
 
 
+def write_kept(path, text: str) -> None:
+    """Write `text` unless the file holds it already, so the file keeps its mtime."""
+    if not path.exists() or path.read_text() != text:
+        path.write_text(text)
+
+
+@pytest.fixture
+def kept_dir(request, tmp_path):
+    """A folder of this test's own that outlives the run (under .pytest_cache), for source
+    files of task bodies. numba caches compiled tasks next to their file, keyed by its path
+    and mtime: a file written again with the same text (`write_kept`) keeps both, so the
+    next run loads its tasks instead of compiling them (~2 s a program). Under
+    `-p no:cacheprovider`, a fresh tmp_path."""
+    cache = getattr(request.config, "cache", None)
+    return cache.mkdir("pywse-" + re.sub(r"\W+", "_", request.node.name)) if cache else tmp_path
+
+
+@pytest.fixture
+def kept_file(kept_dir):
+    """kept_file(name, text) -> the path of `text` written in this test's kept_dir."""
+    def write(name: str, text: str):
+        write_kept(kept_dir / name, text)
+        return kept_dir / name
+    return write
+
+
 class KeptProject:
-    """Test files for a pytest run in a subprocess, kept in a folder that outlives the run
-    (under .pytest_cache). numba caches compiled tasks next to their file, keyed by its path
-    and mtime: a file written again with the same text keeps both, so the next run loads its
-    tasks instead of compiling them (a cold run of the docs' test files costs ~15 s more)."""
+    """A user's project of test files in a `kept_dir`, run by pytest in a subprocess."""
 
     def __init__(self, pytester, monkeypatch, folder):
         self.pytester, self.folder = pytester, folder
         # pytester points HOME at a fresh folder: keep the generated dispatch code where it is
         monkeypatch.setenv("PYWSE_CACHE_DIR", str(dispatch.CACHE_DIR))
-        self.ini = folder / "pytest.ini"         # the project's own ini: no addopts of ours
-        self._write(self.ini, "[pytest]\n")
+        write_kept(folder / "pytest.ini", "[pytest]\n")   # its own ini: no addopts of ours
 
     def files(self, **texts: str) -> None:
         """Make the folder hold exactly these test modules (name -> source)."""
@@ -45,7 +67,7 @@ class KeptProject:
         for stale in set(self.folder.glob("*.py")) - set(wanted):
             stale.unlink()
         for path, text in wanted.items():
-            self._write(path, text)
+            write_kept(path, text)
 
     def run(self, *args: str):
         """pytest in a subprocess on this folder, with the plugin found by its entry point
@@ -60,14 +82,7 @@ class KeptProject:
         finally:
             os.chdir(here)
 
-    @staticmethod
-    def _write(path, text: str) -> None:
-        if not path.exists() or path.read_text() != text:
-            path.write_text(text)
-
 
 @pytest.fixture
-def kept_project(request, pytester, monkeypatch, tmp_path):
-    cache = getattr(request.config, "cache", None)     # None under -p no:cacheprovider
-    name = re.sub(r"\W+", "_", request.node.name)
-    return KeptProject(pytester, monkeypatch, cache.mkdir(f"pywse-{name}") if cache else tmp_path)
+def kept_project(pytester, monkeypatch, kept_dir):
+    return KeptProject(pytester, monkeypatch, kept_dir)

@@ -17,9 +17,8 @@ def test_the_docs_have_complete_programs():
 
 @pytest.mark.parametrize("page, code", PROGRAMS,
                          ids=[f"{p.name}-{i}" for i, (p, _) in enumerate(PROGRAMS)])
-def test_doc_program_runs(page, code, capsys, tmp_path):
-    script = tmp_path / f"doc_{page.stem.replace('-', '_')}.py"   # task bodies need a source file
-    script.write_text(code)
+def test_doc_program_runs(page, code, capsys, kept_file):
+    script = kept_file(f"doc_{page.stem.replace('-', '_')}.py", code)  # tasks need a source file
     runpy.run_path(str(script), run_name="__main__")
     assert capsys.readouterr().out.strip(), f"{page.name}: the program printed nothing"
 
