@@ -22,27 +22,82 @@ def samples(dtype, n=N, nonzero=False):
     return v
 
 
-def _compiled(name, weak):
-    """A numba loop applying cslops.<name> to arrays, or to an array and a weak literal."""
-    op = getattr(cslops, name)
-    if weak is None:
-        @numba.njit
-        def run(a, b, out):
-            for i in range(a.shape[0]):
-                out[i] = op(a[i], b[i])
-        return run
-    if isinstance(weak, float):
-        @numba.njit
-        def run_f(a, b, out):
-            for i in range(a.shape[0]):
-                out[i] = op(a[i], 1.7)
-        return run_f
+# One cached kernel per operand kind, the op chosen by its index: compiled once per dtype and
+# then loaded from numba's disk cache (a kernel per op and dtype cost ~15 s on every run).
+ANY_OPS = ["add", "sub", "mul", "truediv"]
+INT_OPS = ["and_", "or_", "xor", "floordiv", "mod", "lshift", "rshift"]
 
-    @numba.njit
-    def run_i(a, b, out):
-        for i in range(a.shape[0]):
-            out[i] = op(a[i], 12345)
-    return run_i
+
+@numba.njit(cache=True)
+def _any_pairs(k, a, b, out):
+    for i in range(a.shape[0]):
+        if k == 0:
+            out[i] = cslops.add(a[i], b[i])
+        elif k == 1:
+            out[i] = cslops.sub(a[i], b[i])
+        elif k == 2:
+            out[i] = cslops.mul(a[i], b[i])
+        else:
+            out[i] = cslops.truediv(a[i], b[i])
+
+
+@numba.njit(cache=True)
+def _int_pairs(k, a, b, out):
+    for i in range(a.shape[0]):
+        if k == 0:
+            out[i] = cslops.and_(a[i], b[i])
+        elif k == 1:
+            out[i] = cslops.or_(a[i], b[i])
+        elif k == 2:
+            out[i] = cslops.xor(a[i], b[i])
+        elif k == 3:
+            out[i] = cslops.floordiv(a[i], b[i])
+        elif k == 4:
+            out[i] = cslops.mod(a[i], b[i])
+        elif k == 5:
+            out[i] = cslops.lshift(a[i], b[i])
+        else:
+            out[i] = cslops.rshift(a[i], b[i])
+
+
+@numba.njit(cache=True)
+def _with_float_literal(k, a, out):
+    for i in range(a.shape[0]):
+        if k == 0:
+            out[i] = cslops.add(a[i], 1.7)
+        elif k == 1:
+            out[i] = cslops.sub(a[i], 1.7)
+        elif k == 2:
+            out[i] = cslops.mul(a[i], 1.7)
+        else:
+            out[i] = cslops.truediv(a[i], 1.7)
+
+
+@numba.njit(cache=True)
+def _with_int_literal(k, a, out):
+    for i in range(a.shape[0]):
+        if k == 0:
+            out[i] = cslops.add(a[i], 12345)
+        elif k == 1:
+            out[i] = cslops.sub(a[i], 12345)
+        elif k == 2:
+            out[i] = cslops.mul(a[i], 12345)
+        else:
+            out[i] = cslops.truediv(a[i], 12345)
+
+
+def compiled_pairs(name, a, b, out):
+    """out[i] = cslops.<name>(a[i], b[i]), compiled."""
+    if name in ANY_OPS:
+        _any_pairs(ANY_OPS.index(name), a, b, out)
+    else:
+        _int_pairs(INT_OPS.index(name), a, b, out)
+
+
+def compiled_with_literal(name, a, literal, out):
+    """out[i] = cslops.<name>(a[i], literal) with a Python (weak) literal, compiled."""
+    kernel = {1.7: _with_float_literal, 12345: _with_int_literal}[literal]
+    kernel(ANY_OPS.index(name), a, out)
 
 
 def expected(name, a, b):
@@ -50,8 +105,8 @@ def expected(name, a, b):
     return np.array([fn(x, y) for x, y in zip(a, b)])
 
 
-ARITH = ["add", "sub", "mul"]
-INT_ONLY = ["and_", "or_", "xor", "floordiv", "mod"]
+ARITH = ANY_OPS[:3]                 # add, sub, mul
+INT_ONLY = INT_OPS[:5]              # the bitwise ops, floordiv and mod
 
 
 @pytest.mark.parametrize("name, dtype", [
@@ -63,7 +118,7 @@ def test_typed_pairs(name, dtype):
     assert exp.dtype == (np.float64 if name == "truediv" and np.dtype(dtype).kind != "f"
                          else np.dtype(dtype))
     out = np.zeros(N, exp.dtype)
-    _compiled(name, None)(a, b, out)
+    compiled_pairs(name, a, b, out)
     np.testing.assert_array_equal(out.view(f"u{out.itemsize}"), exp.view(f"u{exp.itemsize}"))
 
 
@@ -76,7 +131,7 @@ def test_weak_literals_keep_the_typed_operands_type(name, dtype):
     if name != "truediv" or np.dtype(dtype).kind == "f":
         assert exp.dtype == np.dtype(dtype), "a Python literal must not widen the result"
     out = np.zeros(N, exp.dtype)
-    _compiled(name, literal)(a, a, out)
+    compiled_with_literal(name, a, literal, out)
     np.testing.assert_array_equal(out.view(f"u{out.itemsize}"), exp.view(f"u{exp.itemsize}"))
 
 
@@ -87,7 +142,7 @@ def test_shifts_wrap_at_the_width(name, dtype):
     b = RNG.integers(0, np.dtype(dtype).itemsize * 8, N).astype(dtype)
     exp = expected(name, a, b)
     out = np.zeros(N, exp.dtype)
-    _compiled(name, None)(a, b, out)
+    compiled_pairs(name, a, b, out)
     np.testing.assert_array_equal(out, exp)
 
 
@@ -96,11 +151,11 @@ def test_mixed_types_promote_like_numpy():
     exp = expected("add", a, b)
     assert exp.dtype == np.int32
     out = np.zeros(N, np.int32)
-    _compiled("add", None)(a, b, out)
+    compiled_pairs("add", a, b, out)
     np.testing.assert_array_equal(out, exp)
 
 
-@numba.njit
+@numba.njit(cache=True)
 def _unary(a, neg_out, inv_out):
     for i in range(a.shape[0]):
         neg_out[i] = cslops.neg(a[i])
@@ -123,10 +178,10 @@ def test_integer_division_by_zero_raises_in_both_modes():
         cslops.floordiv(np.int16(3), np.int16(0))
     out = np.zeros(1, np.int16)
     with pytest.raises(ZeroDivisionError):
-        _compiled("floordiv", None)(np.array([3], np.int16), np.array([0], np.int16), out)
+        compiled_pairs("floordiv", np.array([3], np.int16), np.array([0], np.int16), out)
 
 
-@numba.njit
+@numba.njit(cache=True)
 def _f16_round_trip(bits, f32_in, f32_out, f16_out):
     for i in range(bits.shape[0]):
         f32_out[i] = cslops.f16_bits_to_f32(bits[i])
