@@ -23,6 +23,5 @@ def precompiled(fn: Callable) -> Callable:
     namespace = {"jitted": jitted}
     exec(f"def impl({args}):\n    return jitted({args})\n\n"
          f"def typer({args}):\n    return impl\n", namespace)
-    overload(fn, inline="always")(namespace["typer"])
-    fn.jitted = jitted
+    overload(fn)(namespace["typer"])
     return fn
