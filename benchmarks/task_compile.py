@@ -13,6 +13,7 @@ import time
 from pathlib import Path
 
 from .common import ratio, run_child
+from .examples import load
 
 PROGRAMS = {
     "relay (1 DSD op)": '''
@@ -97,13 +98,8 @@ KWARGS = {"n": 4}
 
 def first_run(folder: str) -> dict:
     """In a fresh process: import the program in `folder`, then time one harness run."""
-    import importlib.util
-    import sys
-
     from pywse.testing import Harness
-    spec = importlib.util.spec_from_file_location("bench_task", Path(folder) / "bench_task.py")
-    module = sys.modules["bench_task"] = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
+    module = load(Path(folder) / "bench_task.py")
     t0 = time.perf_counter()
     module.drive(Harness(module.prog, jit=True, **module.KWARGS))
     return {"s": time.perf_counter() - t0}

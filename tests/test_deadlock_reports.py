@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 import pywse as pw
-from progs import echo
+from progs import echo, relay
 from pywse.sdkruntime import Edge, Route, RoutingPosition, SdkLayout, SdkTarget, SimfabConfig, \
     get_platform
 
@@ -306,23 +306,6 @@ def test_a_report_lists_at_most_eight_pes(jit):
 
 
 # -- SdkLayout streams ------------------------------------------------------------------------
-
-@pw.program
-def relay(p, *, size: int, rx: pw.Color, tx: pw.Color):
-    """Receives `size` words on rx, then sends them on tx."""
-    data = pw.mem1d(p.var("data", pw.u32, size, export=True), size)
-    inp = pw.fabin(rx, size, queue=p.input_queue(2, rx))
-    out = pw.fabout(tx, size, queue=p.output_queue(2, tx))
-
-    @p.local_task(9)
-    def send():
-        pw.mov32(out, data, async_=True)
-
-    @p.on_start
-    @p.local_task(8)
-    def main():
-        pw.mov32(data, inp, async_=True, activate=send)
-
 
 def test_a_stream_receive_waits_for_words_never_sent(jit):
     layout = SdkLayout(get_platform(None, SimfabConfig(dump_core=True), SdkTarget.WSE3))
