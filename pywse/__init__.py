@@ -15,10 +15,11 @@ from .host.runtime import MemcpyTask, SdkRuntime
 from .layout.classic import Layout
 from .layout.compile import Artifacts, compile
 from .layout.routing import RangeFilter, SwitchPos, Switches
-from .sim.builtins import REGISTRY as _BUILTINS
+from .dsl.signatures import TABLE as _TABLE
 from .types import (EAST, NORTH, PE_MEMORY_BYTES, RAMP, SOUTH, WEST, Color, f16, f32, i16, i32,
                     u16, u32)
 
+_BUILTINS = {n: b for n, b in _TABLE.items() if b.supported}
 globals().update(_BUILTINS)  # pw.fmovs, pw.activate, pw.increment_dsd_offset, ...
 
 __version__ = "0.1.0"

@@ -23,8 +23,7 @@ from numba.core import types
 from numba.core.errors import NumbaError
 from numba.extending import intrinsic
 
-from ..errors import TaskError
-from .jit import numba_site, numba_summary
+from . import numba_errors
 
 CACHE_DIR = Path(os.environ.get("PYWSE_CACHE_DIR", Path.home() / ".cache" / "pywse"))
 
@@ -190,6 +189,4 @@ def precompile(task, fn, example_args: tuple) -> None:
     try:
         fn.compile(tuple(numba.typeof(a) for a in example_args))
     except NumbaError as e:
-        raise TaskError(f"task '{task.name}' cannot be compiled by numba: {numba_summary(e)}").at(
-            numba_site(e, task.fn), hint="Run with jit=False (or PYWSE_JIT=0) to run it as "
-            "plain Python and debug it.") from None
+        raise numba_errors.compile_error(task, e) from None

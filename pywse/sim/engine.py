@@ -15,14 +15,14 @@ import numba
 import numpy as np
 from numba.core.errors import NumbaError
 
-from . import dispatch, fabric, ops, report, sched
+from . import dispatch, fabric, faults, numba_errors, ops, report, sched
 from .state import check_memory, new_state, to_jit
 from .traffic import Traffic
 from . import jit as jitmod
 from .builtins import ACTIVE, BLOCKED
 from ..dsl.dsd import DsdVar, FabDesc, Fifo, MemDesc
 from .dsdval import lower_fab, lower_fifo, lower_mem
-from ..errors import DeadlockError, PywseError, TaskError, at_failure
+from ..errors import DeadlockError, PywseError, TaskError, at_failure, site_of_tb
 from ..dsl.program import ProgramImage, Task
 from ..dsl.symbols import Var
 from ..layout.routing import POP_MODES
@@ -331,15 +331,21 @@ class Engine(Traffic):
         except PywseError:
             raise
         except NumbaError as e:
-            raise TaskError(f"task '{task.name}' cannot be compiled by numba: "
-                            f"{_first_lines(e)}").at(
-                jitmod.numba_site(e, task.fn), hint="Run with jit=False (or PYWSE_JIT=0) to "
-                "run it as plain Python and debug it.") from None
+            raise numba_errors.compile_error(task, e) from None
         except Exception as e:
-            x, y = self.pe_xy(pe)
-            raise at_failure(TaskError(f"PE ({x}, {y}) task '{task.name}': "
-                                       f"{type(e).__name__}: {e}"), e, task.fn) from e
+            raise self._task_error(pe, task, e) from e
         sched.finish_task(self.stj, pe)
+
+    def _task_error(self, pe: int, task: Task, exc: BaseException) -> TaskError:
+        """A task body raised `exc` on `pe`: what failed and the user's line (the statement
+        site compiled code recorded; under jit=False the traceback's line, which is the same)."""
+        x, y = self.pe_xy(pe)
+        index_fault = self.st.fault[faults.KIND] == faults.INDEX
+        what, site = faults.task_failure(self.st.fault, exc)
+        err = TaskError(f"PE ({x}, {y}) task '{task.name}': {what}")
+        if not index_fault and not self.jit:
+            site = site_of_tb(exc.__traceback__) or site
+        return err.at(site) if site is not None else at_failure(err, exc, task.fn)
 
     # -- compiled dispatch (dispatch.py) ----------------------------------------------------------
     def _compiled_loop(self, t_limit: int, single: bool, events: int):
@@ -353,10 +359,7 @@ class Engine(Traffic):
         except Exception as e:
             pe, row = (int(v) for v in self.st.counters[[sched.CUR_PE, sched.CUR_ROW]])
             self.st.in_task[pe] = 0
-            x, y = self.pe_xy(pe)
-            task = self._rows[row][1]
-            raise at_failure(TaskError(f"PE ({x}, {y}) task '{task.name}': "
-                                       f"{type(e).__name__}: {e}"), e, task.fn) from e
+            raise self._task_error(pe, self._rows[row][1], e) from e
 
     def _prepare_dispatch(self) -> None:
         """Group the rows by argument types, compile each task once per group, and build
@@ -493,7 +496,3 @@ def wavelet_args(word: np.uint32, types: tuple) -> tuple:
     return tuple(out)
 
 
-def _first_lines(e: Exception, n: int = 6) -> str:
-    """What a numba error says (its first lines, without colors or numba's own excerpt of
-    the source: the TaskError quotes the user's line)."""
-    return jitmod.numba_summary(e, n)
