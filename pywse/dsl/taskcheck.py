@@ -269,8 +269,8 @@ class _Checker:
             self.problem(s, "give the local a value (`x: pw.f32 = 0.0`)")
             return
         value = self.expr(s.value)
-        if ann.what == "type" and value.what not in ("scalar", "unknown"):
-            self.problem(s.value, f"cannot convert {value.describe()} to {ann.obj.__name__}")
+        if ann.what == "type":
+            self.check_conversion(s.value, value, ann.dtype)
         self.store(s.target, Kind("scalar", ann.dtype) if ann.what == "type" else value, s)
 
     def s_If(self, s) -> None:
@@ -346,6 +346,11 @@ class _Checker:
                 self.problem(stmt, f"'{name}' is a DSD: assign it a memory DSD, not "
                                    f"{k.describe()}")
             else:
+                before = self.env.get(name)
+                if before is not None and _changes_kind(before, k):
+                    self.problem(stmt, f"'{name}' held {before.describe()} and now "
+                                       f"{k.describe()}: a local keeps one type (as in CSL); "
+                                       "use another name")
                 self.env[name] = k
         elif isinstance(target, ast.Subscript):
             base = self.subscript(target, store=True)
@@ -620,14 +625,24 @@ class _Checker:
             return self.helper_call(e, f.obj, args)
         if f.what == "type":
             for a, k in zip(e.args, args):
-                if k.what not in ("scalar", "unknown"):
-                    self.problem(a, f"cannot convert {k.describe()} to {f.obj.__name__}")
+                self.check_conversion(a, k, f.dtype)
             return Kind("scalar", f.dtype)
         if f.what == "pyfunc":
             return self.python_call(e, f.obj, args)
         if f.what in ("callable", "unknown"):
             return UNKNOWN
         return self.problem(e, f"{f.describe()} is not callable")
+
+    def check_conversion(self, node, k: Kind, dtype) -> None:
+        """`pw.i16(v)` / `x: pw.i16 = v`: v must be a number, and a literal must fit."""
+        if k.what not in ("scalar", "unknown"):
+            self.problem(node, f"cannot convert {k.describe()} to {_type(dtype)}")
+        elif isinstance(k.value, int) and not isinstance(k.value, bool) and \
+                dtype.kind in "iu":
+            info = np.iinfo(dtype)
+            if not info.min <= k.value <= info.max:
+                self.problem(node, f"{k.value} does not fit {_type(dtype)} ({info.min}.."
+                                   f"{info.max})")
 
     def python_call(self, e, name: str, args: list[Kind]) -> Kind:
         if name in ("len", "int"):
@@ -773,6 +788,13 @@ class _Checker:
             elif role == "array" and k.what not in ("array", "unknown"):
                 self.problem(node, f"pw.{b.name} needs an array declared with p.var, got "
                                    f"{k.describe()}")
+
+
+def _changes_kind(before: Kind, after: Kind) -> bool:
+    """A local that was a number and becomes a DSD (or the like): compiled code cannot hold
+    both. (Numbers of different types can: an untyped number takes the other's type.)"""
+    kinds = {before.what, after.what}
+    return len(kinds) == 2 and "unknown" not in kinds and not kinds <= {"scalar", "none"}
 
 
 def _element_type(k: Kind):

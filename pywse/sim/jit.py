@@ -211,6 +211,9 @@ class _Rewriter(ast.NodeTransformer):
             return self.builtin_call(node, target)
         if isinstance(node.func, ast.Name) and is_user_function(target):
             return self.helper_call(node, target)
+        if isinstance(node.func, ast.Name) and node.func.id == "int" and target is None:
+            node = self.generic_visit(node)
+            return ast.copy_location(self.call("csl_to_int", cslops.to_int, node.args), node)
         return self.generic_visit(node)
 
     def helper_call(self, node, fn):
