@@ -348,3 +348,57 @@ def test_every_supported_builtin_runs_and_every_public_one_is_in_the_table():
     assert supported == set(LOWERINGS)
     assert all(getattr(pw, n) is TABLE[n] for n in supported)
     assert not any(hasattr(pw, n) for n, b in TABLE.items() if not b.supported)
+
+
+SDK_SCRIPT = '''
+import sys
+import pywse as pw
+from pywse.sdkruntime import SdkLayout, SdkRuntime, SdkTarget, SimfabConfig, get_platform
+
+
+@pw.program
+def prog(p):
+    a = p.var("a", pw.u32, 4)
+    d = pw.mem1d(a)
+
+    @p.on_start
+    @p.local_task(10)
+    def main():
+        pw.mov32(d, 1){mistake}
+
+
+def main(arch):
+    target = SdkTarget.WSE3 if arch == "wse3" else SdkTarget.WSE2
+    layout = SdkLayout(get_platform(None, SimfabConfig(dump_core=False), target))
+    layout.create_code_region(prog, "one", 1, 1)
+    runtime = SdkRuntime(layout.compile(out_prefix=None), memcpy_required=False)
+    print("RAN")       # under pywse check nothing runs
+
+
+if __name__ == "__main__":
+    main(sys.argv[1])
+'''
+
+
+@pytest.mark.parametrize("mistake", ["", "\n        pw.get_timestamp(a)"])
+def test_pywse_check_runs_a_script_up_to_its_runtime_and_reports_task_body_mistakes(
+        tmp_path, capsys, mistake):
+    from pywse.tools.cli import main
+    script = tmp_path / "run.py"
+    script.write_text(SDK_SCRIPT.replace("{mistake}", mistake))
+    code = main(["check", str(script), "--", "wse3"])
+    out, err = capsys.readouterr()
+    assert "RAN" not in out
+    if mistake:
+        assert code == 1 and "pw.get_timestamp is no CSL builtin" in err
+        assert f'File "{script}", line 16, in main' in err
+    else:
+        assert code == 0 and f"checked {script}: 0 warning(s)" in out
+
+
+def test_pywse_check_says_when_a_script_makes_no_runtime(tmp_path, capsys):
+    from pywse.tools.cli import main
+    script = tmp_path / "nothing.py"
+    script.write_text("print('hello')\n")
+    assert main(["check", str(script)]) == 1
+    assert "ended (exit code 0) without making an SdkRuntime" in capsys.readouterr().err
