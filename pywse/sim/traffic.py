@@ -146,7 +146,9 @@ class Traffic:
         if used == meta.shape[0] and not (meta[:, fabric.SRC_POS] < meta[:, fabric.SRC_LEN]).any():
             used = self._n_sources = 0              # every earlier source is done: reuse rows
             meta[:] = 0
-        off = int(meta[used - 1, fabric.SRC_OFF] + meta[used - 1, fabric.SRC_LEN]) if used else 0
+        rows = meta[:used]                # words go after those of unfinished sources
+        live = rows[rows[:, fabric.SRC_POS] < rows[:, fabric.SRC_LEN]]
+        off = int((live[:, fabric.SRC_OFF] + live[:, fabric.SRC_LEN]).max()) if len(live) else 0
         if used == meta.shape[0] or st.src_data.shape[0] < off + len(words):
             self._replace(src_meta=_grown(meta, 0, used + 1),
                           src_data=_grown(st.src_data, 0, off + len(words)))
