@@ -8,6 +8,7 @@ with a message matching `match`, and that docs/errors.md shows the message's fir
 messages as pywse prints them now.
 """
 
+import contextlib
 import functools
 import re
 import warnings
@@ -128,6 +129,18 @@ def host_artifacts():
     for x in range(2):
         layout.set_tile_code(x, 0, host_prog, memcpy_params=memcpy.get_params(x))
     return pw.compile(layout, arch="wse3")
+
+
+@contextlib.contextmanager
+def machine_memory(nbytes: int):
+    """As if this machine had `nbytes` of memory available (pywse checks before it allocates)."""
+    from pywse.sim import state
+    available = state.available_bytes
+    state.available_bytes = lambda: nbytes
+    try:
+        yield
+    finally:
+        state.available_bytes = available
 
 
 def runtime(**options) -> pw.SdkRuntime:
@@ -824,15 +837,42 @@ def connect_without_a_path():
          r"send: the host array must be a numpy array of 4-byte elements",
          "Send 32-bit words (`pywse.sdk_utils.input_array_to_u32` packs 16-bit data).")
 def send_a_16bit_array():
+    rt, stream, _ = relay_streams()
+    rt.send(stream, np.zeros(4, np.uint16))
+
+
+def relay_streams():
+    """A running relay region with an input and an output stream: (runtime, in, out)."""
     layout = sdk_layout()
     a_in, a_out = relay_region(layout, "a", 2, 2)
-    stream = layout.create_input_stream(a_in)
-    layout.create_output_stream(a_out)
+    source, sink = layout.create_input_stream(a_in), layout.create_output_stream(a_out)
     rt = pw.SdkRuntime(layout.compile(out_prefix=None), layout.platform,
                        memcpy_required=False, jit=False)
     rt.load()
     rt.run()
-    rt.send(stream, np.zeros(4, np.uint16))
+    return rt, source, sink
+
+
+@mistake("SdkLayout", "Receiving more words than the array holds", pw.MemcpyError,
+         r"receive: cannot receive 5 words into an array of 4; give 1 <= n <= the array's size",
+         "Receive into an array of at least `n` elements.")
+def receive_into_a_small_array():
+    rt, _, sink = relay_streams()
+    rt.receive(sink, np.zeros(4, np.uint32), 5)
+
+
+@mistake("SdkLayout", "A nonblocking send of more words than this machine can hold",
+         pw.ResourceError,
+         r"send: a nonblocking send keeps its own copy of the words until the fabric has taken "
+         r"them: 1,099,511,627,776 words \(4096\.0 GiB\), and this machine has 16\.0 GiB "
+         "available",
+         "Send it blocking (`nonblock=False` reads your array in place, a ring of words at a "
+         "time), in smaller pieces one after another, or preload the values "
+         "(`set_symbol_all`). pywse checks before it copies anything.")
+def nonblocking_send_beyond_memory():
+    rt, source, _ = relay_streams()
+    with machine_memory(16 << 30):                 # as if this machine had 16 GiB free
+        rt.send(source, np.broadcast_to(np.float32(1.0), (1 << 40,)), nonblock=True)
 
 
 # -- host commands -----------------------------------------------------------------------------
@@ -913,6 +953,21 @@ def copy16_value_too_big():
          "`layout.memcpy(MEMCPYH2D_1=...)`).")
 def streaming_on_a_non_stream_color():
     runtime().memcpy_h2d(5, np.zeros(4, np.uint32), 0, 0, 1, 1, 4, streaming=True)
+
+
+@mistake("Host commands", "Stream buffers that do not fit in this machine's memory",
+         pw.ResourceError,
+         r"memcpy_h2d: streaming 1,000,000 words to or from each of 2 PE\(s\) keeps up to "
+         r"131,072 words per PE in flight: 1\.0 MiB of stream buffers, and this machine has "
+         r"0\.5 MiB available",
+         "Stream to fewer PEs per call, move the data in copy mode or preload it, or free "
+         "memory (pywse checks before it allocates the buffers).")
+def stream_buffers_beyond_memory():
+    r = runtime()
+    color = host_artifacts().layout.memcpy_info.colors["MEMCPYH2D_1"]
+    with machine_memory(512 << 10):                 # as if this machine had 512 KiB free
+        r.memcpy_h2d(color, np.zeros(2_000_000, np.uint32), 0, 0, 2, 1, 1_000_000,
+                     streaming=True)
 
 
 @mistake("Host commands", "Launching a task that is not exported", pw.MemcpyError,
@@ -1388,14 +1443,9 @@ def wavelets_lost_off_the_kernel():
          "Simulate the same program on fewer PEs (pywse estimates the memory before it "
          "allocates anything).")
 def kernel_too_big():
-    from pywse.sim import state
-    available = state.available_bytes
-    state.available_bytes = lambda: 16 << 20        # as if this machine had 16 MiB free
-    try:
+    with machine_memory(16 << 20):
         pw.SdkRuntime(pw.compile(idle_layout(200, 100), arch="wse3", memcpy=False,
                                  fabric_offsets=(0, 0)), memcpy_required=False).load()
-    finally:
-        state.available_bytes = available
 
 
 @pw.program
@@ -1612,6 +1662,7 @@ are shown relative to the repository) and the fix. The page is written by
 | `pw.MemcpyWarning` | a host command that runs but drops data |
 | `pw.TaskError` | a task body that cannot compile or fails while running |
 | `pw.DeadlockError`, `pw.CycleLimitError`, `pw.LivelockError` | a run that cannot finish |
+| `pw.ResourceError` | what this machine's memory cannot hold (the kernel, stream buffers, a host copy); a comptime that never ends |
 | `pywse.testing.HarnessError`, `pywse.testing.ExpectError` | the test harness |
 """
 

@@ -277,7 +277,7 @@ class SdkRuntime:
         self._ready(what)
         if streaming:
             cmd = StreamH2D(self.engine, dest, src, px, py, w, h, elem_per_pe, data_type, order,
-                            what)
+                            what, copy=nonblock)
             return self._issue(cmd, f"memcpy_h2d(color {int(dest)}, streaming)", nonblock)
         cmd = CopyH2D(self.engine, self._symbol(dest, what), src, px, py, w, h, elem_per_pe,
                       data_type, order, what, copy=nonblock)
@@ -329,7 +329,7 @@ class SdkRuntime:
         what = "send"
         self._ready(what)
         spec = stream_spec(self.artifacts, stream, "input", what)
-        cmd = StreamSend(self.engine, spec, array, what)
+        cmd = StreamSend(self.engine, spec, array, what, copy=nonblock)
         return self._issue(cmd, f"send(input stream {spec.index} at port {spec.port})", nonblock,
                            queue=self._stream_queue(spec))
 

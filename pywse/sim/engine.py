@@ -15,7 +15,7 @@ import numba
 import numpy as np
 from numba.core.errors import NumbaError
 
-from . import dispatch, fabric, faults, numba_errors, ops, report, sched
+from . import dispatch, fabric, faults, numba_errors, ops, report, rings, sched
 from .state import check_memory, new_state, to_jit
 from .traffic import Traffic
 from . import jit as jitmod
@@ -61,6 +61,9 @@ class Engine(Traffic):
         self._depth = 0
         self._current: dict[int, str] = {}
         self._n_sources = 0          # rows of st.src_meta in use
+        self._ring_segs: dict[int, tuple] = {}     # port -> (first, words, PEs) in the pool
+        self._ring_first = [0] * rings.N_PORTS              # where each port's rings start
+        self._ring_host: dict[int, np.ndarray] = {}         # port -> the host's array
         self._channels = [self._channel_table(im, artifacts.arch) for im in self.images]
         self._rows_table()
         self.st = self.st._replace(row_runs=np.zeros(max(len(self._rows), 1), np.int64))
@@ -259,8 +262,8 @@ class Engine(Traffic):
                 code, pe, row, w = sched.next_task(self.stj, t_limit, single, events)
             if code == sched.RUN:
                 self._run_row(pe, int(row), w)
-            elif self.st.counters[fabric.CAP_FULL]:
-                self._grow_capture()     # the log was full: a sender waits for room
+            elif self.st.counters[fabric.HOST_IO]:
+                self.host_io()           # the capture log or a stream ring needs the host
                 continue
             elif code == sched.IDLE:
                 return progressed
