@@ -17,6 +17,7 @@ import numpy as np
 
 from ..types import Color, dtype_of
 from .dsd import FABIN, DsdVar, FabDesc, Fifo, MemDesc
+from .modules import ModuleInstance
 from .program import MemcpyModule, Task
 from .signatures import Builtin
 from .symbols import Var
@@ -54,7 +55,8 @@ class Kind:
         return {"fifo": "a FIFO", "task": f"task '{self.name}'", "color": "a color",
                 "type": "a type", "seq": "a tuple", "str": "a string", "none": "None",
                 "module": "a module", "builtin": "a builtin", "helper": "a function",
-                "memcpy": "the memcpy module"}.get(self.what, "a value")
+                "memcpy": "the memcpy module",
+                "instance": f"module instance '{self.name}'"}.get(self.what, "a value")
 
 
 def _name(dt) -> str:
@@ -117,6 +119,10 @@ def kind_of(value, depth: int = 0) -> Kind | None:
         return Kind("module", obj=value)
     if isinstance(value, MemcpyModule):
         return Kind("memcpy", obj=value)
+    if isinstance(value, ModuleInstance):
+        return Kind("instance", name=value._name, obj=value, items=tuple(
+            (k, kind_of(v, depth + 1) if depth < 4 else None)
+            for k, v in value.members.items()))
     if isinstance(value, type):
         try:
             return Kind("type", dtype_of(value), obj=value)

@@ -426,6 +426,15 @@ class _Checker:
         attr = e.attr
         if base.what == "module":
             return self.module_attr(base.obj, e)
+        if base.what == "instance":
+            members = base.obj.members
+            if attr not in members:
+                return self.problem(e, f"module instance '{base.name}' has no '{attr}' (it "
+                                       f"has: {', '.join(sorted(members)) or 'nothing'})")
+            k = kind_of(members[attr])
+            if k is None:
+                return self.problem(e, _capture_message(f"{base.name}.{attr}", members[attr]))
+            return k
         if base.what == "memcpy":
             if attr == "unblock_cmd_stream":
                 return Kind("builtin", obj=TABLE["unblock_cmd_stream"])

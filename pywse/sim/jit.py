@@ -39,6 +39,7 @@ import numpy as np
 from . import builtins as bi
 from . import cslops, faults
 from ..dsl.dsd import DsdVar, FabDesc, Fifo, MemDesc
+from ..dsl.modules import ModuleInstance
 from ..dsl.program import MemcpyModule, Task
 from ..dsl.signatures import TABLE, Builtin
 from ..dsl.symbols import Var
@@ -132,6 +133,8 @@ def _closure(fn, task) -> dict:
 
 
 def _kind(v, task, depth):
+    if isinstance(v, ModuleInstance) and depth < 8:
+        return ("instance", tuple((k, _kind(m, task, depth + 1)) for k, m in v.members.items()))
     if isinstance(v, (list, tuple)) and _is_data(v):
         return ("seq", tuple(_kind(x, task, depth) for x in v))
     if _is_data(v) or isinstance(v, MemcpyModule):
@@ -185,7 +188,7 @@ class _Rewriter(ast.NodeTransformer):
             return self.globals.get(node.id)
         if isinstance(node, ast.Attribute):
             base = self.resolve(node.value)
-            if base is not None and (isinstance(base, MemcpyModule) or
+            if base is not None and (isinstance(base, (MemcpyModule, ModuleInstance)) or
                                      type(base).__name__ == "module"):
                 return getattr(base, node.attr, None)
         return None
@@ -209,7 +212,7 @@ class _Rewriter(ast.NodeTransformer):
             target = TABLE["unblock_cmd_stream"]
         if isinstance(target, Builtin):
             return self.builtin_call(node, target)
-        if isinstance(node.func, ast.Name) and is_user_function(target):
+        if _path(node.func) is not None and is_user_function(target):
             return self.helper_call(node, target)
         if isinstance(node.func, ast.Name) and node.func.id == "int" and target is None:
             node = self.generic_visit(node)
@@ -220,7 +223,7 @@ class _Rewriter(ast.NodeTransformer):
         """`helper(a)` -> `<lowered helper>(__st, __pe, <its lifted values>, a)`."""
         self.generic_visit(node)
         helper = _lower(fn, fn.__name__, self.task, helper=True)
-        lifted = [self.lift_path((node.func.id,) + p) for p in helper.lifted]
+        lifted = [self.lift_path(_path(node.func) + p) for p in helper.lifted]
         call = ast.Call(self.name(f"fn_{fn.__name__}", helper.py_fn),
                         [ast.Name("__st", ast.Load()), ast.Name("__pe", ast.Load()), *lifted,
                          *node.args], node.keywords)
@@ -248,9 +251,12 @@ class _Rewriter(ast.NodeTransformer):
 
     # -- memcpy module attributes, arithmetic, indices -------------------------------------------
     def visit_Attribute(self, node):
-        base = self.resolve(node.value) if isinstance(node.value, ast.Name) else None
-        if isinstance(base, MemcpyModule) and isinstance(node.ctx, ast.Load):
-            return ast.copy_location(self.lift_path((node.value.id, "." + node.attr)), node)
+        path = _path(node)
+        base = self.resolve(node.value) if path is not None else None
+        if isinstance(node.ctx, ast.Load) and (
+                isinstance(base, MemcpyModule) or
+                (isinstance(base, ModuleInstance) and _is_data(getattr(base, node.attr, None)))):
+            return ast.copy_location(self.lift_path(path), node)
         return self.generic_visit(node)
 
     def visit_BinOp(self, node):
@@ -348,6 +354,16 @@ class _Rewriter(ast.NodeTransformer):
         back = _restore(s)
         ret = ast.copy_location(ast.Return(ast.Name("__ret", ast.Load())), s)
         return [_mark(s, self.site(s)), keep, back, ret]
+
+
+def _path(node) -> tuple[str, ...] | None:
+    """`a` -> ("a",), `a.b.c` -> ("a", ".b", ".c") (what `_resolve` follows); else None."""
+    if isinstance(node, ast.Name):
+        return (node.id,)
+    if isinstance(node, ast.Attribute):
+        base = _path(node.value)
+        return base + ("." + node.attr,) if base is not None else None
+    return None
 
 
 def _mark(s, where: int) -> ast.stmt:
