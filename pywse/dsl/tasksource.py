@@ -73,9 +73,12 @@ def closure(fn) -> dict:
 
 
 def is_user_function(v) -> bool:
-    """A plain function of the user's a task calls (a helper): checked and lowered like the
-    task itself. numba's, numpy's and pywse's own functions are not."""
+    """A plain function a task calls (a helper): the user's, or a library's (pywse/lib/ is
+    user code that ships with pywse): checked and lowered like the task itself. numba's,
+    numpy's and the rest of pywse's functions are not."""
     if not isinstance(v, pytypes.FunctionType) or hasattr(v, "py_func"):
         return False
     module = getattr(v, "__module__", "") or ""
+    if module == "pywse.lib" or module.startswith("pywse.lib."):
+        return True
     return module.split(".")[0] not in ("numpy", "numba", "pywse", "math", "builtins")
