@@ -315,16 +315,16 @@ def test_compiled_code_takes_over_once_ready(tmp_path, eager):
 
 def test_a_failed_background_compile_warns_and_stays_plain(tmp_path, eager, monkeypatch):
     from numba.core.errors import TypingError
-    jitted = taskcache.jitted
+    load_module = dispatch.load_module
 
-    def refused(py_fn):
-        disp = jitted(py_fn)
-
-        def compile(sig):
-            raise TypingError("Cannot determine Numba type of <class 'object'>")
-        disp.compile = compile
-        return disp
-    monkeypatch.setattr(taskcache, "jitted", refused)
+    def refusing(text):          # numba refuses the task (the compile of its wrapper)
+        module = load_module(text)
+        if "Calls task step__task" in text:
+            def compile(sig):
+                raise TypingError("Cannot determine Numba type of <class 'object'>")
+            module.wrapper.compile = compile
+        return module
+    monkeypatch.setattr(dispatch, "load_module", refusing)
     spin = spin_module(tmp_path, "spin_refused").spin
     h = Harness(spin, jit="auto", limit=20_000)
     with pytest.warns(pw.JitWarning, match=r"(?s)task 'step' cannot be compiled by numba: "

@@ -2,20 +2,21 @@
 run never returns to Python between tasks.
 
 A task body's lifted arguments differ per PE (array views at the PE's memory offset, param
-values) but their *types* are shared: a small generated *trampoline* rebuilds them from two
+values) but their *types* are shared: a small generated *wrapper* rebuilds them from two
 tables, one row per (program image, task): `I` (array offsets and sizes, integers) and `F`
-(floats). Rows whose arguments have the same types and shapes of expression form a group.
+(floats). Rows of the same task whose arguments have the same shape of expression form a
+group, with one wrapper; the task body is inlined into it (numba's `inline="always"`), so
+the wrapper is the task's one compilation and its argument arrays are never materialized.
 
-Nothing compiled here names a task. The loop (`run`) is pywse's own code, compiled once and
-cached with the engine; it calls each group's trampoline through its native address, and
-the trampoline calls the task body the same way (`call_at`). A trampoline's text depends
-only on how it rebuilds the arguments, so it is shared by every task and program with the
-same argument layout. A new or edited task therefore costs the compile of its own body:
-before, the loop was one generated module naming every task (and linking the scheduler and
-every task into it), compiled again after any edit (docs/performance.md, "edit_loop").
+The loop (`run`) is pywse's own code, compiled once and cached with the engine, and names no
+task: it calls each group's wrapper through its native address with five scalars (the state,
+the PE, the wavelet and the group's table rows; `call_at`). A wrapper's generated text names
+only its own task (and what the task's code depends on, taskcache.stamp), so a new or edited
+task compiles its wrappers and nothing else. Before, the loop was one generated module
+naming every task, linking the scheduler and every task into it, compiled again after any
+edit (docs/performance.md, "edit_loop").
 
-A task whose arguments cannot be rebuilt this way (group -1), or that returns a value,
-still runs, from Python.
+A task whose arguments cannot be rebuilt this way (group -1) still runs, from Python.
 """
 from __future__ import annotations
 
@@ -43,8 +44,8 @@ class _Unsupported(Exception):
 
 
 class _Flattener:
-    """Turns one task's lifted values into an expression over `I`/`F`, the numba type that
-    expression has, and the table columns it reads."""
+    """Turns one task's lifted values into an expression over its table rows (`peek_i(I,
+    k)`, `peek_f(F, k)`) plus the columns it reads."""
 
     def __init__(self, arena: np.ndarray, base: int):
         self.arena, self.base = arena, base
@@ -54,41 +55,37 @@ class _Flattener:
 
     def _int(self, v) -> str:
         self.ints.append(int(v))
-        return f"I[row, {len(self.ints) - 1}]"
+        return f"peek_i(I, {len(self.ints) - 1})"
 
-    def expr(self, v) -> tuple[str, types.Type]:
+    def expr(self, v) -> str:
         if isinstance(v, np.ndarray):
             return self._array(v)
         if isinstance(v, tuple):
             parts = [self.expr(x) for x in v]
-            texts, tys = [p[0] for p in parts], [p[1] for p in parts]
             if hasattr(type(v), "_fields"):
                 cls = type(v)
                 self.imports[cls.__name__] = cls.__module__
-                return f"{cls.__name__}({', '.join(texts)})", types.BaseTuple.from_types(tys, cls)
-            return "(" + "".join(t + ", " for t in texts) + ")", types.BaseTuple.from_types(tys)
+                return f"{cls.__name__}({', '.join(parts)})"
+            return "(" + "".join(p + ", " for p in parts) + ")"
         if isinstance(v, (bool, np.bool_)):
-            return f"({self._int(v)} != 0)", types.boolean
+            return f"({self._int(v)} != 0)"
         if isinstance(v, int):
-            return self._int(v), types.int64
+            return self._int(v)
         if isinstance(v, np.integer):
-            return f"np.{v.dtype.name}({self._int(v)})", numba.from_dtype(v.dtype)
+            return f"np.{v.dtype.name}({self._int(v)})"
         if isinstance(v, (float, np.floating)):
             self.floats.append(float(v))
-            col = f"F[row, {len(self.floats) - 1}]"
-            if isinstance(v, float):
-                return col, types.float64
-            return f"np.{v.dtype.name}({col})", numba.from_dtype(v.dtype)
+            col = f"peek_f(F, {len(self.floats) - 1})"
+            return col if isinstance(v, float) else f"np.{v.dtype.name}({col})"
         raise _Unsupported(type(v).__name__)
 
-    def _array(self, a: np.ndarray) -> tuple[str, types.Type]:
+    def _array(self, a: np.ndarray) -> str:
         start = a.__array_interface__["data"][0] - self.arena.__array_interface__["data"][0]
         if not a.flags.c_contiguous or not 0 <= start <= self.arena.nbytes - a.nbytes:
             raise _Unsupported("an array outside PE memory")
         off = self._int(start - self.base)
         shape = ", ".join(self._int(d) for d in a.shape)
-        return (f"numba.carray(arena_at(st.arena, b + {off}), ({shape},), np.{a.dtype.name})",
-                types.Array(numba.from_dtype(a.dtype), a.ndim, "C"))
+        return f"numba.carray(arena_at(st.arena, b + {off}), ({shape},), np.{a.dtype.name})"
 
 
 @intrinsic
@@ -100,6 +97,20 @@ def arena_at(typingctx, arena, offset):
         data = context.make_array(sig.args[0])(context, builder, args[0]).data
         return builder.gep(data, [args[1]])
     return types.voidptr(arena, types.intp), codegen
+
+
+def _peek(ty):
+    @intrinsic
+    def peek(typingctx, address, k):
+        """Item `k` of the table row at native `address` (a wrapper's I or F row)."""
+        def codegen(context, builder, sig, args):
+            ptr = builder.inttoptr(args[0], context.get_value_type(ty).as_pointer())
+            return builder.load(builder.gep(ptr, [args[1]]))
+        return ty(address, k), codegen
+    return peek
+
+
+peek_i, peek_f = _peek(types.int64), _peek(types.float64)
 
 
 @intrinsic
@@ -124,36 +135,36 @@ def call_at(typingctx, address, args):
 @numba.njit(cache=True)
 def run(st, I, F, group, addrs, t_limit, single, events):
     """Run tasks until one cannot run compiled, a host-visible event, or nothing moves:
-    (code, pe, row, wavelet, tasks run). Group g's trampoline is at addrs[g, 0], its task
-    body at addrs[g, 1]."""
+    (code, pe, row, wavelet, tasks run). Group g's wrapper is at native address addrs[g]."""
     ran = 0
+    i_row, f_row = I.shape[1] * 8, F.shape[1] * 8
+    i_at, f_at = I.ctypes.data, F.ctypes.data
     while True:
         code, pe, row, w = sched.next_task(st, t_limit, single, events)
         if code != sched.RUN or row < 0 or group[row] < 0:
             return code, pe, row, w, ran
-        g = group[row]
-        call_at(addrs[g, 0], (st, np.int64(pe), np.int64(row), np.uint32(w), I, F, addrs[g, 1]))
+        call_at(addrs[group[row]], (st, np.int64(pe), np.uint32(w),
+                                    np.int64(i_at + row * i_row), np.int64(f_at + row * f_row)))
         sched.finish_task(st, pe)
         ran += 1
         if single:
             return sched.STEPPED, pe, row, w, ran
 
 
-def wavelet_args(kind: str, arg_types: tuple) -> list[tuple[str, types.Type]]:
-    """(expression, numba type) of each task argument decoded from its wavelet `w` or the
-    launch arguments (as engine.task_args does)."""
+def wavelet_args(kind: str, arg_types: tuple) -> list[str]:
+    """Expressions decoding a task's arguments from its wavelet `w` or the launch arguments
+    (as engine.task_args does)."""
     if kind == "control":
-        return [("np.uint16(w & 0xFFFF)", types.uint16)] if arg_types else []
+        return ["np.uint16(w & 0xFFFF)"] if arg_types else []
     if kind not in ("data", "export"):
         return []
     out = []
     for k, t in enumerate(arg_types):
-        ty = types.float32 if t == np.float16 else numba.from_dtype(t)
         if kind == "export":       # a launch argument: one 32-bit word each
             word = f"st.rpc_bits[st.pe_img[pe], {k}]"
-            out.append((_decode(t, word, word), ty))
+            out.append(_decode(t, word, word))
         else:
-            out.append((_decode(t, "w", "(w & 0xFFFF)" if k == 0 else "(w >> 16)"), ty))
+            out.append(_decode(t, "w", "(w & 0xFFFF)" if k == 0 else "(w >> 16)"))
     return out
 
 
@@ -166,18 +177,21 @@ def _decode(t, word: str, half: str) -> str:
     return f"np.{t.name}(np.uint16({half}))"
 
 
-_TRAMPOLINE = '''"""Generated by pywse.sim.dispatch ({salt}); do not edit."""
+_WRAPPER = '''"""Generated by pywse.sim.dispatch ({salt}); do not edit.
+Calls task {task} (code stamp {stamp}), inlined."""
 import numba
 import numpy as np
 from pywse.sim.cslops import _f32_from_bits, f16_bits_to_f32
-from pywse.sim.dispatch import arena_at, call_at
+from pywse.sim.dispatch import arena_at, peek_f, peek_i
 {imports}
 
+T = None   # the task's dispatcher, bound before compiling
 
-@numba.njit(cache=True)
-def trampoline(st, pe, row, w, I, F, task):
+
+@numba.njit(cache=True, boundscheck=True)
+def wrapper(st, pe, w, I, F):
     b = st.mem_base[pe]
-    call_at(task, ({call},))
+    T({call})
 '''
 
 
@@ -206,50 +220,45 @@ def compile_error(task, e: NumbaError) -> TaskError:
         "plain Python and debug it.")
 
 
-_TABLE_I, _TABLE_F = types.int64[:, ::1], types.float64[:, ::1]   # I, F, addrs, group
-_GROUP = types.int64[::1]
-
-
 class Group:
-    """Rows whose task body and argument layout are the same: one compiled task, called
-    through one trampoline."""
+    """Rows whose task body and argument expression are the same: one wrapper."""
 
-    def __init__(self, task, fn, sig: tuple, trampoline, tramp_sig: tuple):
-        self.task, self.fn, self.sig = task, fn, sig
-        self.trampoline, self.tramp_sig = trampoline, tramp_sig
+    def __init__(self, task, wrapper, sig: tuple):
+        self.task, self.wrapper, self.sig = task, wrapper, sig
 
 
 class Plan:
     """What the compiled loop needs for one engine: the groups, the row -> group table,
-    the argument tables and, once compiled or loaded, the native addresses."""
+    the argument tables and, once compiled or loaded, the wrappers' native addresses."""
 
     def __init__(self, stj, n_rows: int, rows):
-        """`rows`: (row, task, compiled task dispatcher, arena, PE base, lifted values)
-        for every row that may run compiled."""
+        """`rows`: (row, task, task dispatcher, arena, PE base, lifted values) for every
+        row that may run compiled."""
         self.groups: list[Group] = []
         self.group = np.full(max(n_rows, 1), -1, np.int64)
-        st_t = numba.typeof(stj)
-        tramp_sig = (st_t, types.int64, types.int64, types.uint32, _TABLE_I, _TABLE_F,
-                     types.int64)
-        self.loop_sig = (st_t, _TABLE_I, _TABLE_F, _GROUP, _TABLE_I, types.int64,
-                         types.boolean, types.int64)
+        sig = (numba.typeof(stj), types.int64, types.uint32, types.int64, types.int64)
+        self.loop_sig = (sig[0], types.int64[:, ::1], types.float64[:, ::1], types.int64[::1],
+                         types.int64[::1], types.int64, types.boolean, types.int64)
         keys: dict[tuple, int] = {}
         cols = []
         for row, task, fn, arena, base, lifted in rows:
             fl = _Flattener(arena, base)
             try:
-                parts = [fl.expr(v) for v in lifted]
+                args = [fl.expr(v) for v in lifted]
             except _Unsupported:
                 continue
-            parts += wavelet_args(task.kind, task.arg_types)
-            call = ", ".join(["st", "pe"] + [p[0] for p in parts])
+            call = ", ".join(["st", "pe", *args, *wavelet_args(task.kind, task.arg_types)])
             key = (id(fn), call)
             if key not in keys:
-                text = _TRAMPOLINE.format(salt=PYWSE_HASH[:16], call=call, imports="\n".join(
-                    f"from {mod} import {name}" for name, mod in sorted(fl.imports.items())))
+                py_fn = fn.py_func
+                text = _WRAPPER.format(
+                    salt=PYWSE_HASH[:16], task=py_fn.__qualname__, stamp=py_fn.pywse_stamp,
+                    call=call, imports="\n".join(f"from {mod} import {name}"
+                                      for name, mod in sorted(fl.imports.items())))
+                module = load_module(text)
+                module.T = fn
                 keys[key] = len(self.groups)
-                self.groups.append(Group(task, fn, (st_t, types.int64, *[p[1] for p in parts]),
-                                         load_module(text).trampoline, tramp_sig))
+                self.groups.append(Group(task, module.wrapper, sig))
             self.group[row] = keys[key]
             cols.append((row, fl.ints, fl.floats))
         ni = max([len(i) for _, i, _ in cols] + [1])
@@ -259,7 +268,7 @@ class Plan:
         for row, ints, floats in cols:
             self.lift_i[row, :len(ints)] = ints
             self.lift_f[row, :len(floats)] = floats
-        self.addrs = np.zeros((max(len(self.groups), 1), 2), np.int64)
+        self.addrs = np.zeros(max(len(self.groups), 1), np.int64)
 
     def compile(self, keep_going: bool = False) -> list[tuple[int, TaskError]]:
         """Compile (or load from the cache) everything; a task numba refuses raises its
@@ -267,14 +276,11 @@ class Plan:
         failed = []
         for k, g in enumerate(self.groups):
             try:
-                g.fn.compile(g.sig)
+                g.wrapper.compile(g.sig)
             except NumbaError as e:
                 if not keep_going:
                     raise compile_error(g.task, e) from None
                 failed.append((k, compile_error(g.task, e)))
-                continue
-            g.trampoline.compile(g.tramp_sig)
-            _check_passed(g)
         run.compile(self.loop_sig)
         return failed
 
@@ -282,38 +288,23 @@ class Plan:
         """Load the compiled code of `groups` (default: all) and the loop from numba's disk
         cache, never compiling: False if something is missing."""
         chosen = self.groups if groups is None else [self.groups[k] for k in groups]
-        return (all(taskcache.load(g.fn, g.sig) and taskcache.load(g.trampoline, g.tramp_sig)
-                    for g in chosen) and taskcache.load(run, self.loop_sig))
+        return (all(taskcache.load(g.wrapper, g.sig) for g in chosen)
+                and taskcache.load(run, self.loop_sig))
 
     def drop(self, k: int) -> None:
         """Group `k` runs from Python from now on."""
         self.group[self.group == k] = -1
 
     def link(self) -> None:
-        """Fill the address table from the compiled code; a task returning a value cannot be
-        called without one, so its rows run from Python."""
+        """Fill the address table from the compiled code."""
         for k, g in enumerate(self.groups):
-            if not (self.group == k).any():
-                continue
-            if taskcache.return_type(g.fn, g.sig) != types.none:
-                self.drop(k)
-                continue
-            self.addrs[k] = (taskcache.address(g.trampoline, g.tramp_sig),
-                             taskcache.address(g.fn, g.sig))
+            if (self.group == k).any():
+                self.addrs[k] = taskcache.address(g.wrapper, g.sig)
+
+    def compiled(self) -> list[tuple[str, list]]:
+        """(task name, [argument types]) of every group compiled or loaded."""
+        return [(g.task.name, [g.sig]) for g in self.groups if tuple(g.sig) in g.wrapper.overloads]
 
     def call(self, stj, t_limit: int, single: bool, events: int):
         return run(stj, self.lift_i, self.lift_f, self.group, self.addrs, t_limit, single,
                    events)
-
-
-def _check_passed(g: Group) -> None:
-    """A trampoline just compiled passes its task what numba typed, which must be exactly
-    the signature the task was compiled for: a native call has no conversions."""
-    ann = g.trampoline.overloads[g.tramp_sig].type_annotation
-    if not hasattr(ann, "calltypes"):   # loaded from the cache: checked when it was compiled
-        return
-    passed = [s.args[1] for s in ann.calltypes.values() if s is not None and len(s.args) == 2
-              and s.return_type == types.none and isinstance(s.args[1], types.BaseTuple)]
-    if [tuple(t.types) for t in passed] != [tuple(g.sig)]:
-        raise TaskError(f"task '{g.task.name}': pywse builds its arguments as {passed}, but it "
-                        f"was compiled for {g.sig} (a pywse bug; jit=False runs it)")

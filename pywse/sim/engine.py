@@ -447,8 +447,11 @@ class Engine(Traffic):
         return v
 
     def compiled_tasks(self) -> list:
-        """(task name, numba signatures) of every task compiled so far."""
-        return [(c.name, c.compiled_signatures) for c, _ in self._lifted.values()]
+        """(task name, numba signatures) of every task compiled so far: into the compiled
+        loop's wrappers (dispatch.py), or alone for a task run from Python."""
+        looped = self._plan.compiled() if self._plan is not None else []
+        return looped + [(c.name, c.compiled_signatures) for c, _ in self._lifted.values()
+                         if c.compiled_signatures]
 
     # -- what is the device doing (for DeadlockError; the words are in report.py) ----------------
     def describe(self, pe: int, stuck: bool = True) -> str:

@@ -9,9 +9,10 @@ the task's salted name, jit.py). The freshness stamp here hashes exactly those, 
 to one task recompiles that task only (and the tasks below it in the same file when the
 edit moved their lines).
 
-`load` asks the cache for one signature without ever compiling: the tiered mode's cheap
-"is everything compiled already?" and its way to take over what the background compiler
-wrote. `address` is the native entry point compiled dispatch calls (dispatch.py).
+The stamp also names a task in the text of its dispatch wrappers (dispatch.py), whose own
+cache keys on that text. `load` asks a cache for one signature without ever compiling: the
+tiered mode's cheap "is everything compiled already?" and its way to take over what the
+background compiler wrote. `address` is the native entry point the dispatch loop calls.
 """
 from __future__ import annotations
 
@@ -111,7 +112,7 @@ class _Stamped:
     def from_function(cls, py_func, py_file):
         self = super().from_function(py_func, py_file)
         if self is not None:
-            self._stamp = stamp(py_func)
+            self._stamp = py_func.pywse_stamp
         return self
 
     def get_source_stamp(self):
@@ -141,9 +142,12 @@ class TaskCache(caching.FunctionCache):
 
 
 def jitted(py_fn) -> Dispatcher:
-    """`py_fn` (a rewritten task body) as a numba dispatcher cached per task. Where no
-    folder can hold the cache it compiles without one (as numba does in memory)."""
-    disp = numba.njit(boundscheck=True)(py_fn)
+    """`py_fn` (a rewritten task body) as a numba dispatcher cached per task, inlined where
+    compiled code calls it (dispatch.py's wrappers). `pywse_stamp` on `py_fn` is what its
+    compiled code depends on. Where no folder can hold the cache it compiles without one
+    (as numba does in memory)."""
+    py_fn.pywse_stamp = stamp(py_fn)
+    disp = numba.njit(boundscheck=True, inline="always")(py_fn)
     try:
         disp._cache = TaskCache(py_fn)
     except RuntimeError:       # numba found no writable cache folder for this file
@@ -171,7 +175,3 @@ def address(disp: Dispatcher, sig: tuple) -> int:
     status, return slot, exception info, then the arguments), loaded or compiled."""
     cres = disp.overloads[tuple(sig)]
     return cres.library.get_pointer_to_function(cres.fndesc.llvm_func_name)
-
-
-def return_type(disp: Dispatcher, sig: tuple):
-    return disp.overloads[tuple(sig)].signature.return_type

@@ -9,8 +9,8 @@ of a cached compiled run. So the engine
    (dispatch.Plan.load: never compiles) and runs compiled from the first task;
 2. else runs plain, and once the plain tier has taken `AUTO_AFTER_S` of wall time (a run
    long enough to be worth compiling for), forks one background compiler process: it
-   inherits the lifted tasks and their argument types, compiles them (and their
-   trampolines) into numba's disk cache, reports through a pipe and exits;
+   inherits the lifted tasks and their argument types, compiles them (each into its
+   dispatch wrapper) into numba's disk cache, reports through a pipe and exits;
 3. looks for the result every `POLL_S` at task boundaries (a clock read, then a
    non-blocking read of the pipe), loads the compiled code from the cache and switches.
 
@@ -112,7 +112,14 @@ class Tiers:
 
     def _first(self) -> None:
         """Compiled at once if numba's cache holds everything, else plain for now."""
-        self.plan = self.engine.plan()
+        try:
+            self.plan = self.engine.plan()
+        except (OSError, RuntimeError) as e:   # no folder for the generated code or its cache
+            warn_at_user(JitWarning(f"task bodies cannot be cached ({e}): they run as plain "
+                                    "Python; set PYWSE_CACHE_DIR or NUMBA_CACHE_DIR to a "
+                                    "writable folder"))
+            self.state = STAY
+            return
         self.state = PLAIN
         if self.plan.load():
             self._switch()
