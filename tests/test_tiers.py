@@ -7,6 +7,7 @@ exist (kill, one per process) make its compile sleep instead of compiling."""
 import contextlib
 import importlib.util
 import io
+import json
 import os
 import runpy
 import signal
@@ -102,7 +103,7 @@ def eager(monkeypatch):
 def sleeping_compiler(monkeypatch, eager):
     """A compiler process that never finishes, for a program the cache never has."""
     monkeypatch.setattr(dispatch.Plan, "load", lambda self, groups=None: False)
-    monkeypatch.setattr(dispatch.Plan, "compile", lambda self, keep_going=False: time.sleep(600))
+    monkeypatch.setattr(dispatch.Plan, "compile", lambda self, keep_going=False, wanted=None: time.sleep(600))
 
 
 def gone(pid: int, within: float = 5.0) -> bool:
@@ -387,7 +388,7 @@ from test_tiers import spin_module
 
 tiers.AUTO_AFTER_S, tiers.POLL_S = 0.0, 0.01
 dispatch.Plan.load = lambda self, groups=None: False
-dispatch.Plan.compile = lambda self, keep_going=False: time.sleep(600)
+dispatch.Plan.compile = lambda self, keep_going=False, wanted=None: time.sleep(600)
 h = Harness(spin_module(Path({folder!r})).spin, jit="auto", limit=0)
 h.run_until(lambda: tiers.Compiler.running is not None, max_cycles=10**12)
 print(tiers.Compiler.running.pid, flush=True)
@@ -406,3 +407,60 @@ def test_no_compiler_outlives_its_process(tmp_path, how):
     pid = int(res.stdout.split()[0])
     assert res.returncode == (-signal.SIGKILL if how == "killed" else 0), res.stderr
     assert gone(pid), f"compiler {pid} survived its parent"
+
+
+EDITED = '''
+import pywse as pw
+
+SCALE = 3
+
+
+@pw.program
+def two(p):
+    a = p.var("a", pw.i32, 2, export=True)
+
+    @p.local_task(11)
+    def second():
+        a[1] = a[0] * SCALE
+
+    @p.on_start
+    @p.local_task(10)
+    def first():
+        a[0] = a[0] + 1
+        pw.activate(second)
+'''
+
+LOADED = '''
+import json, sys
+sys.path.insert(0, sys.argv[1])
+from edited_prog import two
+from pywse.testing import Harness
+h = Harness(two, jit=True)
+h.run_until_idle()
+plan = h.engine._plan
+print(json.dumps({"a": h.peek("a").tolist(), **{g.task.name: "cache" if g.wrapper._cache_hits[g.sig]
+                  else "compiled" for g in plan.groups}}))
+'''
+
+
+def test_an_edit_recompiles_only_the_task_edited(tmp_path):
+    """numba's own cache keys on the whole file; pywse's on what each task's code depends on:
+    its lines and where they are, and the values it reads."""
+    prog, driver = tmp_path / "edited_prog.py", tmp_path / "driver.py"
+    driver.write_text(LOADED)
+
+    def run(text):
+        prog.write_text(text)
+        res = subprocess.run([sys.executable, str(driver), str(tmp_path)], capture_output=True,
+                             text=True, timeout=300, env={**os.environ, "PYTHONPATH": str(ROOT)})
+        assert res.returncode == 0, res.stderr
+        return json.loads(res.stdout)
+
+    assert run(EDITED) == {"a": [1, 3], "first": "compiled", "second": "compiled"}
+    assert run(EDITED) == {"a": [1, 3], "first": "cache", "second": "cache"}
+    edited = EDITED.replace("a[0] = a[0] + 1", "a[0] = 1 + a[0]")            # same meaning
+    assert run(edited) == {"a": [1, 3], "first": "compiled", "second": "cache"}
+    scaled = edited.replace("SCALE = 3", "SCALE = 4")      # a global only `second` reads
+    assert run(scaled) == {"a": [1, 4], "first": "cache", "second": "compiled"}
+    moved = scaled.replace("    @p.on_start", "\n    @p.on_start")       # `first` one line down
+    assert run(moved) == {"a": [1, 4], "first": "compiled", "second": "cache"}

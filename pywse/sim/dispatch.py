@@ -270,11 +270,14 @@ class Plan:
             self.lift_f[row, :len(floats)] = floats
         self.addrs = np.zeros(max(len(self.groups), 1), np.int64)
 
-    def compile(self, keep_going: bool = False) -> list[tuple[int, TaskError]]:
+    def compile(self, keep_going: bool = False, wanted=lambda: True) -> list[tuple[int, TaskError]]:
         """Compile (or load from the cache) everything; a task numba refuses raises its
-        TaskError, or with `keep_going` is returned as (group, error) and the rest goes on."""
+        TaskError, or with `keep_going` is returned as (group, error) and the rest goes on.
+        Stops early once `wanted()` is false (a background compiler whose parent died)."""
         failed = []
         for k, g in enumerate(self.groups):
+            if not wanted():
+                break
             try:
                 g.wrapper.compile(g.sig)
             except NumbaError as e:

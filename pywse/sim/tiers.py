@@ -268,7 +268,7 @@ def _child(plan, fd: int, parent: int) -> None:
             os.dup2(null, std)
         os.nice(NICE)
         warnings.simplefilter("ignore")
-        failed = plan.compile(keep_going=True)
+        failed = plan.compile(keep_going=True, wanted=lambda: os.getppid() == parent)
         code, report = 0, {"failed": [(k, str(err)) for k, err in failed]}
     except BaseException as e:     # a pywse bug: the parent warns and stays plain
         report = {"error": f"{type(e).__name__}: {e}"}
