@@ -44,7 +44,7 @@ _ON = ("1", "true", "yes", "on")
 _OFF = ("0", "false", "no", "off")
 
 
-def jit_mode(jit) -> bool | str:
+def jit_mode(jit: bool | str | None) -> bool | str:
     """Resolve a jit choice: True (compiled from the first task), False (plain Python) or
     "auto" (tiered). An explicit True/False/"auto" wins; None defers to `PYWSE_JIT`
     (1/0/auto), which defaults to "auto"."""
