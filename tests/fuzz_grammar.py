@@ -386,3 +386,80 @@ def typed_values(draw):
     raw = draw(st.lists(bits | st.sampled_from(SPECIAL_BITS[dtype.itemsize]), min_size=1,
                         max_size=12))
     return np.array(raw, np.uint16 if dtype.itemsize == 2 else np.uint32).view(dtype)
+
+
+# -- task bodies: statements drawn from CSL's subset of Python, with or without a mistake -------
+
+BODY_PROGRAM = '''import pywse as pw
+
+
+@pw.program
+def prog(p, *, at: int):
+    f = p.var("f", pw.f32, 4, init=[1.5, -2.0, 0.25, 3.0])
+    h = p.var("h", pw.i16, 4, init=[7, -3, 100, 0])
+    u = p.var("u", pw.u32, 4, init=[1, 2, 3, 4])
+    k = p.var("k", pw.i16, 1, init=[at])
+    df, dh, du = pw.mem1d(f), pw.mem1d(h), pw.mem1d(u)
+
+    @p.on_start
+    @p.local_task(10)
+    def body():
+{statements}
+'''
+BODY_FIRST_LINE = BODY_PROGRAM[:BODY_PROGRAM.index("{statements}")].count("\n") + 1
+"""The file line of a drawn body's first statement."""
+
+MISTAKES = {
+    "a library function": "pw.get_timestamp(h)",
+    "a negative index": "f[-1] = 1.0",
+    "a dropped DSD": "pw.set_dsd_length(df, 2)",
+    "a form CSL lacks": "pw.fmacs(df, df, df, df)",
+    "a 32-bit op on i16": "pw.fadds(dh, dh, dh)",
+    "an f-string": 'print(f"{f[0]}")',
+    "a dict": 'f[0] = {"a": 1.0}["a"]',
+    "an undefined name": "f[0] = missing",
+    "a number becoming a DSD": "z = 1\nz = df",
+}
+"""Each is one mistake pw.compile must report, at the entry's last line."""
+
+floats = st.sampled_from(["0.5", "-1.25", "3.0", "0.1", "1e30", "2.0"])
+small_ints = st.integers(-5, 300).map(str)
+indices = st.sampled_from(["0", "1", "2", "3", "k[0]"])    # k[0] may be out of range
+
+
+@st.composite
+def statements(draw) -> str:
+    """One statement (possibly over several lines, indented by 4 below the first)."""
+    i, j = draw(indices), draw(st.sampled_from(["0", "1", "2", "3"]))
+    c, n = draw(floats), draw(small_ints)
+    return draw(st.sampled_from([
+        f"f[{i}] = f[{j}] * {c} + {draw(floats)}",
+        f"h[{i}] = h[{j}] + {n}",
+        f"u[{i}] = u[{j}] * 3 + {draw(st.integers(0, 9))}",
+        f"x: pw.f32 = f[{j}] * {c}\nf[{i}] = x - {draw(floats)}",
+        f"for i in range({draw(st.integers(1, 4))}):\n    f[i] = f[i] * {c} + 1.0",
+        f"if f[{j}] > {c}:\n    h[{i}] = h[{i}] + 1\nelse:\n    u[{i}] = u[{i}] + 2",
+        f"pw.fadds(df, df, {c})",
+        f"pw.fmacs(df, df, df, {c})",
+        f"pw.add16(dh, dh, {draw(st.integers(-50, 50))})",
+        f"pw.mov32(du, {draw(st.integers(0, 1000))})",
+        f"pw.fnegs(df, df)",
+        f"d2 = pw.set_dsd_length(df, {draw(st.integers(1, 4))})\npw.fmovs(d2, {c})",
+        f"m = int(h[{j}])\nu[{i}] = u[{i}] + m",
+    ]))
+
+
+@st.composite
+def task_bodies(draw) -> tuple[str, str | None, int | None, int]:
+    """(the body's statements, indented for BODY_PROGRAM; the mistake drawn or None; the
+    file line of the mistake; the value of k[0], an index that may be out of range)."""
+    stmts = draw(st.lists(statements(), min_size=1, max_size=5))
+    mistake = draw(st.none() | st.sampled_from(sorted(MISTAKES)))
+    where = None
+    if mistake is not None:
+        pos = draw(st.integers(0, len(stmts)))
+        where = BODY_FIRST_LINE + sum(s.count("\n") + 1 for s in stmts[:pos]) \
+            + MISTAKES[mistake].count("\n")
+        stmts.insert(pos, MISTAKES[mistake])
+    text = "\n".join(" " * 8 + line for s in stmts for line in s.split("\n"))
+    return text, mistake, where, draw(st.sampled_from([0, 3, 4, -1]))

@@ -19,6 +19,7 @@ FIGURES = {   # case -> keys every table row must have, as positive numbers
     "idle_scaling": ("pes", "layout_s", "compile_s", "load_s", "on_start_s", "launch1_s",
                      "launch2_s"),
     "footprint": ("pes", "load_s", "peak GiB", "peak B/PE"),
+    "stream_footprint": ("cycles", "load_s", "run_s", "load peak MiB", "peak MiB"),
     "compile_scaling": ("pes", "layout_s", "compile_s", "reopen_s", "engine_s", "load_s",
                         "compile+load_s", "total_s"),
     "sdklayout_compile": ("regions", "connections", "hops", "layout_s", "plan_s", "lower_s",
@@ -28,7 +29,7 @@ FIGURES = {   # case -> keys every table row must have, as positive numbers
     "examples": ("jit first s", "jit best s", "nojit first s", "nojit best s", "speedup"),
 }
 RATIOS = {"wavelet_hops": 4, "task_dispatch": 4, "memcpy": 5, "idle_scaling": 2,
-          "footprint": 1, "compile_scaling": 5, "sdklayout_compile": 3,
+          "footprint": 1, "stream_footprint": 1, "compile_scaling": 5, "sdklayout_compile": 3,
           "task_compile": 1, "edit_loop": 1, "examples": 2}
 
 

@@ -8,6 +8,7 @@ with a message matching `match`, and that docs/errors.md shows the message's fir
 messages as pywse prints them now.
 """
 
+import contextlib
 import functools
 import re
 import warnings
@@ -44,7 +45,7 @@ class Mistake:
 
 
 CATALOGUE: list[Mistake] = []
-AREAS = ["The program", "Layout and compile", "Routes", "Route lints", "SdkLayout",
+AREAS = ["The program", "Task bodies", "Layout and compile", "Routes", "Route lints", "SdkLayout",
          "Host commands", "Running", "The test harness"]
 
 
@@ -128,6 +129,18 @@ def host_artifacts():
     for x in range(2):
         layout.set_tile_code(x, 0, host_prog, memcpy_params=memcpy.get_params(x))
     return pw.compile(layout, arch="wse3")
+
+
+@contextlib.contextmanager
+def machine_memory(nbytes: int):
+    """As if this machine had `nbytes` of memory available (pywse checks before it allocates)."""
+    from pywse.sim import state
+    available = state.available_bytes
+    state.available_bytes = lambda: nbytes
+    try:
+        yield
+    finally:
+        state.available_bytes = available
 
 
 def runtime(**options) -> pw.SdkRuntime:
@@ -831,15 +844,42 @@ def connect_without_a_path():
          r"send: the host array must be a numpy array of 4-byte elements",
          "Send 32-bit words (`pywse.sdk_utils.input_array_to_u32` packs 16-bit data).")
 def send_a_16bit_array():
+    rt, stream, _ = relay_streams()
+    rt.send(stream, np.zeros(4, np.uint16))
+
+
+def relay_streams():
+    """A running relay region with an input and an output stream: (runtime, in, out)."""
     layout = sdk_layout()
     a_in, a_out = relay_region(layout, "a", 2, 2)
-    stream = layout.create_input_stream(a_in)
-    layout.create_output_stream(a_out)
+    source, sink = layout.create_input_stream(a_in), layout.create_output_stream(a_out)
     rt = pw.SdkRuntime(layout.compile(out_prefix=None), layout.platform,
                        memcpy_required=False, jit=False)
     rt.load()
     rt.run()
-    rt.send(stream, np.zeros(4, np.uint16))
+    return rt, source, sink
+
+
+@mistake("SdkLayout", "Receiving more words than the array holds", pw.MemcpyError,
+         r"receive: cannot receive 5 words into an array of 4; give 1 <= n <= the array's size",
+         "Receive into an array of at least `n` elements.")
+def receive_into_a_small_array():
+    rt, _, sink = relay_streams()
+    rt.receive(sink, np.zeros(4, np.uint32), 5)
+
+
+@mistake("SdkLayout", "A nonblocking send of more words than this machine can hold",
+         pw.ResourceError,
+         r"send: a nonblocking send keeps its own copy of the words until the fabric has taken "
+         r"them: 1,099,511,627,776 words \(4096\.0 GiB\), and this machine has 16\.0 GiB "
+         "available",
+         "Send it blocking (`nonblock=False` reads your array in place, a ring of words at a "
+         "time), in smaller pieces one after another, or preload the values "
+         "(`set_symbol_all`). pywse checks before it copies anything.")
+def nonblocking_send_beyond_memory():
+    rt, source, _ = relay_streams()
+    with machine_memory(16 << 30):                 # as if this machine had 16 GiB free
+        rt.send(source, np.broadcast_to(np.float32(1.0), (1 << 40,)), nonblock=True)
 
 
 # -- host commands -----------------------------------------------------------------------------
@@ -922,6 +962,21 @@ def streaming_on_a_non_stream_color():
     runtime().memcpy_h2d(5, np.zeros(4, np.uint32), 0, 0, 1, 1, 4, streaming=True)
 
 
+@mistake("Host commands", "Stream buffers that do not fit in this machine's memory",
+         pw.ResourceError,
+         r"memcpy_h2d: streaming 1,000,000 words to or from each of 2 PE\(s\) keeps up to "
+         r"131,072 words per PE in flight: 1\.0 MiB of stream buffers, and this machine has "
+         r"0\.5 MiB available",
+         "Stream to fewer PEs per call, move the data in copy mode or preload it, or free "
+         "memory (pywse checks before it allocates the buffers).")
+def stream_buffers_beyond_memory():
+    r = runtime()
+    color = host_artifacts().layout.memcpy_info.colors["MEMCPYH2D_1"]
+    with machine_memory(512 << 10):                 # as if this machine had 512 KiB free
+        r.memcpy_h2d(color, np.zeros(2_000_000, np.uint32), 0, 0, 2, 1, 1_000_000,
+                     streaming=True)
+
+
 @mistake("Host commands", "Launching a task that is not exported", pw.MemcpyError,
          r"launch\('helper'\): PE \(0, 0\) \[program host_prog\]: 'helper' is a local task, not "
          r"an exported function; decorate it with @p.export instead",
@@ -991,13 +1046,297 @@ def runtime_without_memcpy():
     pw.SdkRuntime(pw.compile(idle_layout(1, 1), memcpy=False))
 
 
+# -- task bodies (checked by pw.compile, before anything runs) ----------------------------------
+
+@pw.program
+def stamps(p):
+    stamp = p.var("stamp", pw.u16, 3)
+
+    @p.on_start
+    @p.local_task(10)
+    def tick():
+        pw.get_timestamp(stamp)
+
+
+@mistake("Task bodies", "A library function called as a builtin", pw.TaskError,
+         r"task 'tick' \(line \d+\): pw.get_timestamp is no CSL builtin: CSL has "
+         r"`get_timestamp` in the `<time>` library, which pywse does not have yet",
+         "CSL's libraries are imported modules, not builtins; use what pywse has until the "
+         "library is there (its cycle clock: `runner.cycles`).")
+def library_function_as_builtin():
+    compile_one(stamps)
+
+
+@pw.program
+def maps(p):
+    a = p.var("a", pw.f32, 4)
+    d = pw.mem1d(a)
+
+    @p.on_start
+    @p.local_task(10)
+    def step():
+        pw.map(d, d)
+
+
+@mistake("Task bodies", "A CSL builtin pywse does not support yet", pw.TaskError,
+         r"task 'step' \(line \d+\): `@map` is not supported yet",
+         "Write the loop in the task body (a `for` over the array) until `@map` is supported.")
+def builtin_not_yet():
+    compile_one(maps)
+
+
+@pw.program
+def misspelt(p):
+    a = p.var("a", pw.f32, 4)
+    d = pw.mem1d(a)
+
+    @p.on_start
+    @p.local_task(10)
+    def step():
+        pw.fads(d, d, d)
+
+
+@mistake("Task bodies", "A misspelt builtin", pw.TaskError,
+         r"pywse has no pw.fads \(did you mean pw.fadds\?\)",
+         "Use the name suggested; docs/builtins.md lists every builtin.")
+def builtin_misspelt():
+    compile_one(misspelt)
+
+
+@pw.program
+def reads_no_param(p, *, size: int):
+    a = p.var("a", pw.f32, size)
+
+    @p.on_start
+    @p.local_task(10)
+    def step():
+        a[0] = n_iter
+
+
+@mistake("Task bodies", "A task body reading a param the program does not have", pw.TaskError,
+         r"name 'n_iter' is not defined \(program 'reads_no_param' has params: size\)",
+         "Add the param to the program's signature (and pass it), or use one it has.")
+def task_reads_missing_param():
+    compile_one(reads_no_param, size=4)
+
+
+@pw.program
+def drops_result(p):
+    a = p.var("a", pw.f32, 4)
+    d = pw.mem1d(a)
+
+    @p.on_start
+    @p.local_task(10)
+    def step():
+        pw.set_dsd_length(d, 2)
+
+
+@mistake("Task bodies", "A DSD builtin's result dropped", pw.TaskError,
+         r"the result of pw.set_dsd_length is dropped: it returns a new DSD and leaves its "
+         r"argument as it was",
+         "Assign it: `d = pw.set_dsd_length(d, n)` (a mutable DSD that other tasks see: "
+         "`p.dsd_var` and `nonlocal d`).")
+def dsd_result_dropped():
+    compile_one(drops_result)
+
+
+@pw.program
+def picks_ut(p):
+    a = p.var("a", pw.f32, 4)
+    d = pw.mem1d(a)
+
+    @p.on_start
+    @p.local_task(10)
+    def step():
+        pw.fmovs(d, 1.0, ut_id=4)
+
+
+@mistake("Task bodies", "An op option pywse does not support yet", pw.TaskError,
+         r"`.ut_id` is not supported yet \(pw.fmovs\(..., ut_id=...\)\)",
+         "Leave it out: pywse picks the microthread of the op's first fabric operand's queue.")
+def option_not_yet():
+    compile_one(picks_ut)
+
+
+@pw.program
+def captures_none_plain(p):
+    out = None
+
+    @p.on_start
+    @p.local_task(10)
+    def step():
+        pw.mov32(out, 1)
+
+
+@mistake("Task bodies", "A task capturing None", pw.TaskError,
+         r"'out' is None here, which a task body cannot use: build the DSD \(or value\) in the "
+         r"program body, or keep the name out of this task",
+         "Build the DSD in the program body for every PE that runs the task, or give PEs of "
+         "another role their own task.")
+def task_captures_none():
+    compile_one(captures_none_plain)
+
+
+@pw.program
+def captures_queue(p):
+    iq = p.input_queue(2, pw.Color(1))
+    a = p.var("a", pw.u32, 4)
+
+    @p.on_start
+    @p.local_task(10)
+    def step():
+        pw.mov32(pw.mem1d(a), iq)
+
+
+@mistake("Task bodies", "A task capturing a queue", pw.TaskError,
+         r"'iq' is input queue 2: queues are comptime; give it to a fabric DSD in the program "
+         r"body \(pw.fabin\(color, extent, queue=iq\)\) and use the DSD",
+         "Make the fabric DSD in the program body with `queue=iq` and use the DSD in the task.")
+def task_captures_queue():
+    compile_one(captures_queue)
+
+
+@pw.program
+def list_operand(p):
+    a = p.var("a", pw.f32, 2)
+    d = pw.mem1d(a)
+
+    @p.on_start
+    @p.local_task(10)
+    def step():
+        pw.fadds(d, [1.0, 2.0], d)
+
+
+@mistake("Task bodies", "A builtin given a Python list", pw.TaskError,
+         r"a list is not a CSL value: keep data in a p.var array",
+         "Put the values in a `p.var`/`p.const` array and pass `pw.mem1d(...)` of it.")
+def builtin_given_a_list():
+    compile_one(list_operand)
+
+
+@pw.program
+def wrong_form(p):
+    a = p.var("a", pw.f32, 4)
+    d = pw.mem1d(a)
+
+    @p.on_start
+    @p.local_task(10)
+    def step():
+        pw.fmacs(d, d, d, d)
+
+
+@mistake("Task bodies", "An operand form CSL does not have", pw.TaskError,
+         r"pw.fmacs takes \(D, D, D, s\), got \(D, D, D, D\) \[D: a DSD, s: a scalar",
+         "Give each operand the kind the form asks for (`fmacs`'s last operand is a scalar).")
+def operand_form():
+    compile_one(wrong_form)
+
+
+@pw.program
+def wrong_width(p):
+    h = p.var("h", pw.i16, 4)
+    dh = pw.mem1d(h)
+
+    @p.on_start
+    @p.local_task(10)
+    def step():
+        pw.fadds(dh, dh, dh)
+
+
+@mistake("Task bodies", "A 32-bit op over 16-bit data", pw.TaskError,
+         r"pw.fadds works on 32-bit elements; operand 1 of pw.fadds holds i16 \(16-bit\)",
+         "Use the op of the data's width (`faddh`, `add16`, `mov16` for 16-bit elements).")
+def op_width():
+    compile_one(wrong_width)
+
+
+@pw.program
+def activates_dsd(p):
+    a = p.var("a", pw.f32, 4)
+    d = pw.mem1d(a)
+
+    @p.on_start
+    @p.local_task(10)
+    def step():
+        pw.fmovs(d, 1.0, async_=True, activate=d)
+
+
+@mistake("Task bodies", "An op's activate= naming something that is not a task", pw.TaskError,
+         r"pw.fmovs: activate= needs a task, got d \(a memory DSD\)",
+         "Name a local task: `activate=next_step`.")
+def activate_not_a_task():
+    compile_one(activates_dsd)
+
+
+@pw.program
+def constant_index(p):
+    a = p.var("a", pw.f32, 4)
+
+    @p.on_start
+    @p.local_task(10)
+    def step():
+        a[-1] = 1.0
+
+
+@mistake("Task bodies", "A negative index", pw.TaskError,
+         r"index -1 is negative: CSL has no negative indices \(Python's would wrap around\); "
+         r"'a' has 4 element\(s\), index 0..3",
+         "Index from 0: the last element is `a[3]` (or `a[n - 1]`).")
+def negative_index():
+    compile_one(constant_index)
+
+
+def _counter(x):
+    return {"k": x}
+
+
+@pw.program
+def helper_with_dict(p):
+    a = p.var("a", pw.f32, 1)
+
+    @p.on_start
+    @p.local_task(10)
+    def step():
+        _counter(1)
+
+
+@mistake("Task bodies", "A helper that neither CSL nor numba can run", pw.TaskError,
+         r"helper '_counter' \(called by task 'step'\) \(line \d+\): a dict is not a CSL "
+         r"value: keep data in p.var arrays",
+         "Keep helpers to what task bodies do: numbers, arrays, DSDs and the builtins.")
+def helper_not_compilable():
+    compile_one(helper_with_dict)
+
+
+@pw.program
+def many_mistakes(p):
+    a = p.var("a", pw.f32, 4)
+    d = pw.mem1d(a)
+
+    @p.on_start
+    @p.local_task(10)
+    def step():
+        a[0] == 1.0
+        x = 1
+        x = d
+        print(f"{a[0]}")
+
+
+@mistake("Task bodies", "Several mistakes in one program", pw.TaskError,
+         r"3 mistakes in task bodies:\n1. task 'step' \(line \d+\): this expression's value "
+         r"is dropped(.|\n)*2. task 'step' \(line \d+\): 'x' held an untyped number and now "
+         r"a memory DSD(.|\n)*3. task 'step' \(line \d+\): f-strings are not supported",
+         "Fix each quoted line; pw.compile reports every mistake of a compile at once.")
+def several_mistakes():
+    compile_one(many_mistakes)
+
+
 # -- running -----------------------------------------------------------------------------------
 
 @mistake("Running", "An exception inside a task body", pw.TaskError,
          r"PE \(0, 0\) task 'divide': ZeroDivisionError: integer division by zero\n.*line \d+, "
          r"in divide\n    nums\[0\] = nums\[1\] // nums\[2\]",
-         "Fix the quoted line. Compiled tasks (`jit=True`) point at the task's `def`; run with "
-         "`jit=False` (`PYWSE_JIT=0`) for the exact line.")
+         "Fix the quoted line (compiled or not, the error names the statement that failed).")
 def task_raises():
     runtime().launch("divide")
 
@@ -1036,12 +1375,32 @@ def uses_dict(p):
         a[0] = table["k"]
 
 
-@mistake("Running", "A task body using a Python object", pw.TaskError,
-         r"task 'work' uses 'table' \(dict\), which a task body cannot capture: use p.var/p.const "
+@mistake("Task bodies", "A task body using a Python object", pw.TaskError,
+         r"'table' \(dict\) is a Python object a task body cannot capture: use p.var/p.const "
          "for arrays",
          "Put arrays in `p.var` / `p.const`; capture numbers, colors, DSDs and tasks only.")
 def task_captures_a_dict():
     Harness(uses_dict, jit=False).run_until_idle(max_cycles=1000)
+
+
+@pw.program
+def runtime_index(p):
+    a = p.var("a", pw.f32, 4)
+    at = p.var("at", pw.i16, 1, init=[-1])
+
+    @p.on_start
+    @p.local_task(10)
+    def step():
+        a[at[0]] = 1.0
+
+
+@mistake("Running", "An index out of range at run time", pw.TaskError,
+         r"PE \(0, 0\) task 'step': index -1 is out of range for 'a' \(4 element\(s\), index "
+         r"0..3\); CSL has no negative indices\n.*in step\n    a\[at\[0\]\] = 1.0",
+         "Keep indices in 0..n-1; pywse checks every index (compiled too) and never wraps a "
+         "negative one around as Python does.")
+def index_out_of_range():
+    Harness(runtime_index, jit=True).run_until_idle(max_cycles=1000)
 
 
 @mistake("Running", "A launched function that never unblocks the command stream",
@@ -1091,14 +1450,9 @@ def wavelets_lost_off_the_kernel():
          "Simulate the same program on fewer PEs (pywse estimates the memory before it "
          "allocates anything).")
 def kernel_too_big():
-    from pywse.sim import state
-    available = state.available_bytes
-    state.available_bytes = lambda: 16 << 20        # as if this machine had 16 MiB free
-    try:
+    with machine_memory(16 << 20):
         pw.SdkRuntime(pw.compile(idle_layout(200, 100), arch="wse3", memcpy=False,
                                  fabric_offsets=(0, 0)), memcpy_required=False).load()
-    finally:
-        state.available_bytes = available
 
 
 @mistake("Running", "A PYWSE_JIT value pywse does not know", pw.PywseError,
@@ -1350,6 +1704,7 @@ are shown relative to the repository) and the fix. The page is written by
 | `pw.MemcpyWarning` | a host command that runs but drops data |
 | `pw.TaskError` | a task body that cannot compile or fails while running |
 | `pw.DeadlockError`, `pw.CycleLimitError`, `pw.LivelockError` | a run that cannot finish |
+| `pw.ResourceError` | what this machine's memory cannot hold (the kernel, stream buffers, a host copy); a comptime that never ends |
 | `pywse.testing.HarnessError`, `pywse.testing.ExpectError` | the test harness |
 """
 

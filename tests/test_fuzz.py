@@ -21,7 +21,11 @@ fuzzer found is kept as plain regression tests at the end.
 """
 from __future__ import annotations
 
+import hashlib
+import importlib.util
+import sys
 import warnings
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -32,9 +36,9 @@ from pywse import MemcpyDataType as DT
 from pywse.testing import Harness
 
 import fuzz_progs as fp
-from fuzz_grammar import (ARCHES, MASK32, SIDES, SPECIAL_BITS, SYMBOL_N, Design,
+from fuzz_grammar import (ARCHES, BODY_PROGRAM, MASK32, SIDES, SPECIAL_BITS, SYMBOL_N, Design,
                           copy_cases, designs, flat, route_sets, stream_cases, stream_model,
-                          tensor, typed_values, valid)
+                          task_bodies, tensor, typed_values, valid)
 
 EXAMPLES = settings.default.max_examples        # the profile's (tests/conftest.py)
 
@@ -224,6 +228,59 @@ def same_nans(a: np.ndarray) -> np.ndarray:
     compiled and interpreted: numpy's 0/0 is the CPU's NaN (-NaN on x86) where compiled code
     returns +NaN, and LLVM rewrites `-a + b` as `b - a`, which for a NaN `a` differ in sign."""
     return np.where(np.isnan(a), a.dtype.type(np.nan), a) if a.dtype.kind == "f" else a
+
+
+# -- task bodies: checked at compile, then the same compiled and as plain Python -----------------
+
+BODIES = Path(__file__).resolve().parents[1] / ".pytest_cache" / "pywse-fuzz-bodies"
+
+
+def body_module(statements: str):
+    """The drawn body's program, from a file named by its text (kept: numba's cache of a
+    body drawn again loads instead of compiling)."""
+    text = BODY_PROGRAM.replace("{statements}", statements)
+    name = "fuzz_body_" + hashlib.sha1(text.encode()).hexdigest()[:12]
+    BODIES.mkdir(parents=True, exist_ok=True)
+    path = BODIES / f"{name}.py"
+    if not path.exists() or path.read_text() != text:
+        path.write_text(text)
+    spec = importlib.util.spec_from_file_location(name, path)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module
+    spec.loader.exec_module(module)
+    return module, path
+
+
+def body_run(prog, jit: bool, at: int) -> tuple:
+    """(how the run ended: 'finished' or the error's first line and its line; memory)."""
+    h = Harness(prog, jit=jit, at=at)
+    try:
+        h.run_until_idle(max_cycles=20_000)
+        end = ("finished",)
+    except pw.TaskError as e:
+        end = (str(e).splitlines()[0], e.line)
+    return end, tuple(h.peek(v).tobytes() for v in ("f", "h", "u"))
+
+
+@settings(max_examples=fewer(6))
+@given(task_bodies())
+def test_task_bodies_are_checked_at_their_line_and_run_alike_compiled_and_not(body):
+    """A body with a mistake is refused by pw.compile at the mistake's line (and one without
+    is accepted); an accepted body compiles and runs as it does as plain Python."""
+    statements, mistake, where, at = body
+    note(statements)
+    module, path = body_module(statements)
+    try:
+        Harness(module.prog, jit=False, at=at)
+    except pw.TaskError as e:
+        assert mistake is not None, f"a correct body was refused: {e}"
+        assert (e.file, e.line) == (str(path), where), f"{mistake}: {e}"
+        event(f"refused: {mistake}")
+        return
+    assert mistake is None, f"a body with {mistake} was accepted"
+    plain, compiled = (body_run(module.prog, jit, at) for jit in (False, True))
+    event(f"ran: {plain[0][0].split(':')[0]}")
+    assert plain == compiled
 
 
 # -- memcpy round trips ------------------------------------------------------------------------

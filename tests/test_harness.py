@@ -111,6 +111,21 @@ def test_sends_on_one_color_arrive_in_the_order_made(pywse_harness):
     h.expect(2, [1, 2, 3, 4, 5])
 
 
+def test_sends_keep_their_words_in_one_flat_array(pywse_harness):
+    """Many short sends and a long one cost their words, not their count times the longest;
+    once all are taken, the next send starts the array over."""
+    h = pywse_harness(relay, rx=pw.Color(1), tx=pw.Color(2))
+    h.send(1, np.arange(300, dtype=np.uint32), direction=pw.WEST)
+    for k in range(20):
+        h.send(1, [1000 + k], direction=pw.WEST)
+    assert h.engine.st.src_data.size < 2 * 320
+    h.run_until_idle(max_cycles=100_000)
+    h.send(1, [7, 8], direction=pw.WEST)
+    h.run_until_idle(max_cycles=100_000)
+    h.expect(2, list(range(300)) + [1000 + k for k in range(20)] + [7, 8])
+    assert h.engine.st.src_data[:2].tolist() == [7, 8]
+
+
 def test_many_wavelets_out_grow_the_capture_log(pywse_harness):
     h = pywse_harness(relay, rx=pw.Color(1), tx=pw.Color(2))
     h.send(1, np.arange(500, dtype=np.uint32))

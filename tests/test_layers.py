@@ -1,6 +1,6 @@
 """The package's layers import only downward (docs/architecture.md):
 
-    errors, types  <-  dsl  <-  layout  <-  sim  <-  host  <-  testing, tools
+    errors, types  <-  dsl  <-  layout  <-  sim  <-  host  <-  lib  <-  testing, tools
 
 The top-level modules other than errors/types (`__init__`, `__main__` and the SDK drop-in
 faces such as `sdk_utils`) are the public face: they may import any layer, and no layer may
@@ -14,8 +14,8 @@ from pathlib import Path
 import pytest
 
 PACKAGE = Path(__file__).resolve().parents[1] / "pywse"
-RANK = {"errors": 0, "types": 0, "dsl": 1, "layout": 2, "sim": 3, "host": 4, "testing": 5,
-        "tools": 5}
+RANK = {"errors": 0, "types": 0, "dsl": 1, "layout": 2, "sim": 3, "host": 4, "lib": 5,
+        "testing": 6, "tools": 6}
 FACE = 99   # pywse/__init__.py and the other top-level faces
 
 
@@ -93,6 +93,9 @@ def _tree(tmp_path: Path, files: dict[str, str]) -> Path:
     ("layout/classic.py", "from ..sim import fabric\n"),
     ("sim/engine.py", "import pywse.host.runtime\n"),
     ("host/runtime.py", "from ..testing import Harness\n"),
+    ("host/runtime.py", "from ..lib import collectives_2d\n"),
+    ("dsl/modules.py", "import pywse.lib.time\n"),
+    ("lib/time.py", "from ..testing import Harness\n"),
     ("testing/harness.py", "from ..tools.cli import main\n"),
     ("sim/engine.py", "from .. import Layout\n"),
     ("errors.py", "from .dsl import program\n"),

@@ -328,8 +328,8 @@ def test_a_failed_background_compile_warns_and_stays_plain(tmp_path, eager, monk
     monkeypatch.setattr(dispatch, "load_module", refusing)
     spin = spin_module(tmp_path, "spin_refused").spin
     h = Harness(spin, jit="auto", limit=20_000)
-    with pytest.warns(pw.JitWarning, match=r"(?s)task 'step' cannot be compiled by numba: "
-                                            r"Cannot determine Numba type.*as plain Python"):
+    with pytest.warns(pw.JitWarning, match=r"(?s)task 'step' could not be compiled: a value of "
+                                            r"Python type object cannot be used.*as plain Python"):
         h.run_until(lambda: h.engine.tiers.state not in (tiers.NEW, tiers.PLAIN), max_cycles=10**12)
     h.run_until_idle()
     assert not h.engine.compiled and h.peek("n")[0] == 20_000

@@ -8,6 +8,7 @@ data that the runtime binds to its own memory arena.
 """
 from __future__ import annotations
 
+import contextlib
 import functools
 import importlib
 import inspect
@@ -19,6 +20,7 @@ import numpy as np
 
 from ..errors import ProgramError, caller_site, def_site, site_of_tb, user_boundary
 from ..types import Color, PE_MEMORY_BYTES, dtype_of
+from . import modules
 from .dsd import DSD_REG_WORDS, FABIN, FABOUT, DsdVar, FabDesc, Fifo, MemDesc
 from .symbols import Var
 
@@ -104,12 +106,13 @@ def _fabric_descs(tasks) -> list:
                 v = cell.cell_contents
             except ValueError:
                 continue
-            if isinstance(v, FabDesc):
-                found.append(v)
-            elif inspect.isfunction(v):
-                walk(v)
-            elif isinstance(v, (list, tuple)):
-                found.extend(x for x in v if isinstance(x, FabDesc))
+            for item in (v.members.values() if isinstance(v, modules.ModuleInstance) else (v,)):
+                if isinstance(item, FabDesc):
+                    found.append(item)
+                elif inspect.isfunction(item):
+                    walk(item)
+                elif isinstance(item, (list, tuple)):
+                    found.extend(x for x in item if isinstance(x, FabDesc))
     for t in tasks:
         walk(t.fn)
     return found
@@ -183,6 +186,8 @@ class Builder:
         self._unblocked: list[int] = []
         self._fifos: list = []
         self._queues: dict[tuple[int, int], int] = {}
+        self._scope: list[str] = []      # the module instances being instantiated, outermost first
+        self._instances: set[str] = set()
         self.coord_read = False
 
     # -- where am I ---------------------------------------------------------------------
@@ -225,6 +230,7 @@ class Builder:
         where = f"program '{self._program.name}' at ({self._ctx.x}, {self._ctx.y})"
         if not isinstance(name, str) or not name.isidentifier():
             raise ProgramError(f"{where}: var name {name!r} must be an identifier")
+        name = self.scoped(name)
         if any(v.name == name for v in self._vars):
             raise ProgramError(f"{where}: var '{name}' is declared twice; give each var its "
                                "own name")
@@ -300,7 +306,7 @@ class Builder:
         key = ("data", color, queue)
 
         def deco(fn):
-            task = self._add_task(fn, "data", None, fn.__name__)
+            task = self._add_task(fn, "data", None, self.scoped(fn.__name__))
             task.color, task.queue = color, queue
             self._data_tasks.append(task)
             return task
@@ -315,7 +321,7 @@ class Builder:
                                "task')")
 
         def deco(fn):
-            return self._add_task(fn, "control", int(id), fn.__name__)
+            return self._add_task(fn, "control", int(id), self.scoped(fn.__name__))
         return deco
 
     def input_queue(self, q: int, color) -> "Queue":
@@ -359,7 +365,7 @@ class Builder:
     def export(self, fn: Callable | None = None, *, name: str | None = None):
         """Make `fn` host-callable (`runner.launch(name, *args)`); args must be typed scalars."""
         def deco(f):
-            return self._add_task(f, "export", None, name or f.__name__)
+            return self._add_task(f, "export", None, self.scoped(name or f.__name__))
         return deco(fn) if fn is not None else deco
 
     def on_start(self, task: Task) -> Task:
@@ -396,6 +402,49 @@ class Builder:
                                    f"queue, a color or a local task, got {channel!r}") from None
         self._unblocked.append(chan)
 
+    # -- modules (modules.py) -----------------------------------------------------------------
+    def import_module(self, target, params=None, /, *, name: str | None = None, **kwparams):
+        """Import a module (CSL `@import_module`): a `@pw.module` function, or an SDK library
+        by its CSL name (`"<time>"`); `params` (a dict, or memcpy's params for
+        `"<memcpy/memcpy>"`) and keyword params are its params. Returns the instance, whose
+        attributes are what the module returned; `name=` names it (two imports of one module
+        on a PE need two names)."""
+        where = f"program '{self._program.name}'"
+        if target == "<memcpy/memcpy>":
+            return self.memcpy(params if params is not None else kwparams.get("memcpy_params"))
+        if isinstance(target, str):
+            target = modules.find_library(target, where)
+        if not isinstance(target, modules.Module):
+            raise ProgramError(f"{where}: import_module takes a @pw.module function or a "
+                               f"library name such as '<time>', got {target!r}")
+        if params is not None and not isinstance(params, dict):
+            raise ProgramError(f"{where}: import_module's params must be a dict (or keyword "
+                               f"params), got {type(params).__name__}")
+        instance = name or modules.default_instance_name(target)
+        if not instance.isidentifier():
+            raise ProgramError(f"{where}: module instance name {instance!r} must be an "
+                               "identifier")
+        full = self.scoped(instance)
+        if full in self._instances:
+            raise ProgramError(f"{where}: module instance '{full}' is imported twice on this "
+                               "PE; give each import its own name= (p.import_module(..., "
+                               "name='x_axis'))")
+        self._instances.add(full)
+        return modules.instantiate(self, target, instance, {**(params or {}), **kwparams},
+                                   where)
+
+    @contextlib.contextmanager
+    def scope(self, instance: str):
+        """Declarations inside are the module instance's: named `<instance>.<name>`."""
+        self._scope.append(instance)
+        try:
+            yield
+        finally:
+            self._scope.pop()
+
+    def scoped(self, name: str) -> str:
+        return ".".join(self._scope + [name])
+
     def memcpy(self, params: MemcpyParams) -> MemcpyModule:
         """Import the memcpy module (CSL `@import_module("<memcpy/memcpy>", params)`)."""
         if not isinstance(params, MemcpyParams):
@@ -417,7 +466,7 @@ class Builder:
                                f"range for {self._ctx.arch} ({lo}..{hi})")
 
         def deco(fn):
-            return self._add_task(fn, kind, int(id), fn.__name__)
+            return self._add_task(fn, kind, int(id), self.scoped(fn.__name__))
         return deco
 
     def _add_task(self, fn, kind, id, name) -> Task:

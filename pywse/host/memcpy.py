@@ -14,8 +14,9 @@ import enum
 import numba
 import numpy as np
 
-from ..errors import MemcpyError, MemcpyWarning, caller_site, warn_at_user
+from ..errors import MemcpyError, MemcpyWarning, ResourceError, caller_site, warn_at_user
 from ..dsl.symbols import Var
+from ..sim import state
 
 
 class MemcpyDataType(enum.Enum):
@@ -231,16 +232,37 @@ def stream_channel(engine, color, direction: str, what: str) -> int:
                       " (set them with layout.memcpy(MEMCPY..._n=color))")
 
 
+def host_copy(words: np.ndarray, what: str, why: str, fix: str) -> np.ndarray:
+    """A copy of `words` that a command keeps (`why` says what for), refused with a
+    ResourceError before anything is allocated if this machine lacks the memory for it."""
+    need, have = 4 * words.size, state.available_bytes()
+    if have is not None and need > have:
+        raise ResourceError(f"{what}: {why} {words.size:,} words ({state.size_text(need)}), "
+                            f"and this machine has {state.size_text(have)} available. "
+                            f"Instead: {fix}")
+    return words.copy(order="K")
+
+
 class StreamH2D:
     """Streaming `memcpy_h2d`: each PE of the region receives its elements as wavelets on
-    `color`, down its RAMP, in order. Done once every wavelet is in the PEs' input queues."""
+    `color`, down its RAMP, in order. Done once every wavelet is in the PEs' input queues.
+    The words are read from the host tensor as the PEs take them; a nonblocking call
+    (`copy`) keeps its own copy of the tensor, so the caller may reuse its array."""
 
-    def __init__(self, engine, color, src, px, py, w, h, l, data_type, order, what):
+    def __init__(self, engine, color, src, px, py, w, h, l, data_type, order, what,
+                 copy: bool = False):
         _check_enums(data_type, order, what)
         self.k = stream_channel(engine, color, "H2D", what)
         self.pes = check_region(engine, px, py, w, h, what).ravel()
         words = _tensor(_host_words(src, w * h * l, data_type, what, out=False), h, w, l, order)
-        self.words = np.ascontiguousarray(words).reshape(h * w, l).copy()
+        if copy:
+            words = host_copy(words, what, "a nonblocking streaming memcpy_h2d keeps its own "
+                              "copy of the tensor until the PEs have taken it:",
+                              "call it without nonblock=True (a blocking call reads your "
+                              "array in place), stream smaller pieces one after another, or "
+                              "copy the data in with copy mode (streaming=False)")
+        engine.check_stream(len(self.pes), l, what)
+        self.words = words
         self.color, self.engine = int(color), engine
 
     def start(self) -> None:
@@ -251,31 +273,28 @@ class StreamH2D:
 
     def progress(self) -> str:
         """How far it got, for a DeadlockError: in all and per PE."""
-        got = self.words.shape[1] - self.engine.st.h2d_left[self.pes, self.k]
+        got = self.words.shape[2] - self.engine.st.h2d_left[self.pes, self.k]
         return (f"{got.sum()} of {self.words.size} wavelet(s) delivered; "
-                + per_pe(self.engine, self.pes, got, self.words.shape[1], "got"))
+                + per_pe(self.engine, self.pes, got, self.words.shape[2], "got"))
 
 
 class StreamD2H:
     """Streaming `memcpy_d2h`: collects `l` wavelets that each PE of the region sends on
-    `color` (its D2H stream), placed in the host array by the tensor order."""
+    `color` (its D2H stream), placed in the host array by the tensor order as they arrive."""
 
     def __init__(self, engine, dest, color, px, py, w, h, l, data_type, order, what):
         _check_enums(data_type, order, what)
         self.k = stream_channel(engine, color, "D2H", what)
         self.pes = check_region(engine, px, py, w, h, what).ravel()
         self.out = _tensor(_host_words(dest, w * h * l, data_type, what, out=True), h, w, l, order)
-        self.color, self.l, self.shape, self.engine = int(color), l, (h, w, l), engine
+        engine.check_stream(len(self.pes), l, what)
+        self.color, self.l, self.engine = int(color), l, engine
 
     def start(self) -> None:
-        self.engine.start_d2h(self.k, self.color, self.pes, self.l)
+        self.engine.start_d2h(self.k, self.color, self.pes, self.out)
 
     def done(self) -> bool:
-        words = self.engine.d2h_result(self.k, self.pes, self.l)
-        if words is None:
-            return False
-        self.out[...] = words.reshape(self.shape)
-        return True
+        return self.engine.d2h_finish(self.k, self.pes)
 
     def progress(self) -> str:
         """How far it got, for a DeadlockError: in all and per PE."""

@@ -159,6 +159,20 @@ class Progress:
         return sys.stderr.isatty() and not os.environ.get("CI")
 
 
+class ChecksPassed(BaseException):
+    """Raised by `SdkRuntime(...)` under `pywse check SCRIPT`: the script's program compiled
+    and passed every check, and nothing is run (a BaseException, so a script's own `except
+    Exception` does not swallow it)."""
+
+    def __init__(self, artifacts):
+        super().__init__("checked")
+        self.artifacts = artifacts
+
+
+CHECK_ONLY = {"active": False}
+"""Set by `pywse check SCRIPT`: the first SdkRuntime stops the script (ChecksPassed)."""
+
+
 @user_boundaries
 class SdkRuntime:
     """The SDK's `SdkRuntime` over pywse: load compiled artifacts, run host commands.
@@ -179,6 +193,8 @@ class SdkRuntime:
         else:
             raise MemcpyError(f"SdkRuntime: expected a compile output directory or pw.compile() "
                               f"artifacts, got {bindir!r}")
+        if CHECK_ONLY["active"]:
+            raise ChecksPassed(self.artifacts)
         if memcpy_required and not self.artifacts.memcpy:
             raise MemcpyError("SdkRuntime: the program was compiled with memcpy=False; pass "
                               "memcpy_required=False")
@@ -265,7 +281,7 @@ class SdkRuntime:
         self._ready(what)
         if streaming:
             cmd = StreamH2D(self.engine, dest, src, px, py, w, h, elem_per_pe, data_type, order,
-                            what)
+                            what, copy=nonblock)
             return self._issue(cmd, f"memcpy_h2d(color {int(dest)}, streaming)", nonblock)
         cmd = CopyH2D(self.engine, self._symbol(dest, what), src, px, py, w, h, elem_per_pe,
                       data_type, order, what, copy=nonblock)
@@ -317,7 +333,7 @@ class SdkRuntime:
         what = "send"
         self._ready(what)
         spec = stream_spec(self.artifacts, stream, "input", what)
-        cmd = StreamSend(self.engine, spec, array, what)
+        cmd = StreamSend(self.engine, spec, array, what, copy=nonblock)
         return self._issue(cmd, f"send(input stream {spec.index} at port {spec.port})", nonblock,
                            queue=self._stream_queue(spec))
 

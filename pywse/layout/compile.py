@@ -26,6 +26,7 @@ from ..errors import (LayoutError, ProgramError, RoutingWarning, def_site,
                       site_of_tb, user_boundary)
 from .classic import MEMCPY_RESERVED_COLORS, Layout
 from ..dsl.program import ProgramImage
+from ..dsl.taskcheck import check_images
 from . import lints
 from .comptime import ComptimeLimit
 from .routing import check_routes
@@ -145,6 +146,7 @@ def compile(layout: Layout | Callable[..., Layout], *, arch: str = "wse2",
                           f"set_tile_code (missing: {', '.join(map(str, missing))}{more})")
     check_layout_routes(layout, arch, memcpy, (fx, fy), (ox, oy))
     images, pe_image = _instantiate(layout, arch, memcpy)
+    check_images(images)          # every task body's mistakes, before anything runs
     exempt = set()
     if memcpy:
         exempt = set(MEMCPY_RESERVED_COLORS) | set(

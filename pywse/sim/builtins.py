@@ -1,7 +1,9 @@
-"""The builtins task bodies call (`pw.fmovs`, `pw.activate`, ...), written once for both modes.
+"""What the builtins task bodies call (`pw.fmovs`, `pw.activate`, ...) do, written once for
+both modes.
 
-Every builtin is a `Builtin`: a user-facing name plus an implementation `impl(st, pe, *args)`.
-The task compiler (jit.py) rewrites `pw.fadds(d, a, b, async_=True, activate=t)` into
+Each builtin's signature (how a call is written, checked at compile time) is in
+dsl/signatures.py; here is its `Lowering`: an implementation `impl(st, pe, *args)` under
+the same name. The task compiler (jit.py) rewrites `pw.fadds(d, a, b, async_=True, activate=t)` into
 `impl(st, pe, d, a, b, True, t_id, -1)`. Implementations are plain Python functions marked
 `register_jitable`, so the very same code runs interpreted (`jit=False`) or inlined into the
 numba-compiled task: the semantics of an op live only here.
@@ -24,51 +26,36 @@ from numba.extending import overload, register_jitable
 from . import cslops, fabric, ops
 from .dsdval import FabDSD, MemDSD, dsd_in_bounds
 from .precompiled import precompiled
-from ..dsl import dsd as _dsd
-from ..errors import ProgramError
+from ..dsl.signatures import TABLE
 from ..types import dtype_of
 
 ACTIVE = np.uint8(1)
 BLOCKED = np.uint8(2)
 NO_TASK = -1
-COMPLETION = (("async_", False), ("activate", None), ("unblock", None))
 
 
-class Builtin:
-    """A name task bodies may call; see the module docstring for how calls are compiled."""
+class Lowering:
+    """How the engine runs one builtin: `impl(st, pe, *prefix, *args)`. What a call may look
+    like (arguments, options, forms) is its signature in dsl/signatures.py, by the same name."""
 
-    def __init__(self, name: str, impl: Callable, nargs: int, options=(), static=None,
-                 comptime: Callable | None = None, doc: str = "", prefix=(), pad: int = 0):
-        self.name = name
+    def __init__(self, impl: Callable, prefix=(), pad: int = 0, static=None):
         self.impl = impl if hasattr(impl, "_pywse_jitable") else register_jitable(impl)
         self.impl._pywse_jitable = True
-        self.nargs = nargs          # positional user arguments
         self.prefix = tuple(prefix)  # int64 constants passed before the user arguments
         self.pad = pad              # user arguments are padded with None up to this count
-        self.options = tuple(options)  # (keyword, default) appended positionally in this order
         self.static = static or {}  # position -> converter applied at compile time (e.g. dtype)
-        self.comptime = comptime
-        self.__doc__ = doc or impl.__doc__
-        self.__name__ = name
-
-    def __repr__(self) -> str:
-        return f"<pywse builtin {self.name}>"
-
-    def __call__(self, *args, **kwargs):
-        if self.comptime is not None:
-            return self.comptime(*args, **kwargs)
-        raise ProgramError(f"pw.{self.name} can only be called inside a task body")
 
 
-REGISTRY: dict[str, Builtin] = {}
+LOWERINGS: dict[str, Lowering] = {}
 
 
-def builtin(name=None, nargs=None, options=(), static=None, comptime=None):
+def lowers(name: str, static=None):
+    """Register `impl` as what builtin `name` (a signature in dsl/signatures.py) does."""
     def deco(impl):
-        n = nargs if nargs is not None else impl.__code__.co_argcount - 2 - len(options)
-        b = Builtin(name or impl.__name__, impl, n, options, static, comptime)
-        REGISTRY[b.name] = b
-        return b
+        if name not in TABLE:
+            raise AssertionError(f"{name} has no signature in dsl/signatures.py")
+        LOWERINGS[name] = Lowering(impl, static=static)
+        return impl
     return deco
 
 
@@ -83,25 +70,25 @@ def _complete(st, pe, activate, unblock):
         st.task_state[pe, unblock] &= ~BLOCKED
 
 
-@builtin("activate")
+@lowers("activate")
 def _activate(st, pe, task):
     """Mark a local task active; it runs once it is also unblocked (CSL `@activate`)."""
     st.task_state[pe, task] |= ACTIVE
 
 
-@builtin("block")
+@lowers("block")
 def _block(st, pe, task):
     """Block a task: it stays pending until unblocked (CSL `@block`)."""
     st.task_state[pe, task] |= BLOCKED
 
 
-@builtin("unblock")
+@lowers("unblock")
 def _unblock(st, pe, task):
     """Unblock a task (CSL `@unblock`)."""
     st.task_state[pe, task] &= ~BLOCKED
 
 
-@builtin("unblock_cmd_stream")
+@lowers("unblock_cmd_stream")
 def _unblock_cmd_stream(st, pe):
     """memcpy `sys_mod.unblock_cmd_stream()`: let the host's next command run on this PE."""
     if st.cmd_unblocked[pe] == 0:
@@ -298,64 +285,38 @@ def _op(st, pe, code, dst, a, b, c, async_, activate, unblock):
            _describe(st, code, dst, a, b, c))
 
 
-def _op_builtin(name, doc):
-    code, nsrc, _ = ops.OPS[name]
-    b = Builtin(name, _op, nsrc + 1, COMPLETION, prefix=(code,), pad=4, doc=doc)
-    REGISTRY[name] = b
-    return b
-
-
-_DOCS = {
-    "mov32": "dst[i] = src[i], 32 raw bits.", "fmovs": "dst[i] = src[i] as f32 (bits kept).",
-    "mov16": "dst[i] = src[i], 16 raw bits.", "fmovh": "dst[i] = src[i] as f16 (bits kept).",
-    "fadds": "dst = src0 + src1 in f32.", "fsubs": "dst = src0 - src1 in f32.",
-    "fmuls": "dst = src0 * src1 in f32.", "fmaxs": "dst = max(src0, src1) in f32.",
-    "fmacs": "dst = src0 + src1 * scalar in f32 (product rounded, then the sum).",
-    "fnegs": "dst = -src in f32.", "faddh": "dst = src0 + src1 in f16.",
-    "fsubh": "dst = src0 - src1 in f16.", "fmulh": "dst = src0 * src1 in f16.",
-    "fmaxh": "dst = max(src0, src1) in f16.",
-    "fmach": "dst = src0 + src1 * scalar in f16 (each step rounded).",
-    "fnegh": "dst = -src in f16.", "add16": "dst = src0 + src1, 16-bit wrap-around.",
-    "sub16": "dst = src0 - src1, 16-bit wrap-around.", "and16": "dst = src0 & src1 (16 bits).",
-    "or16": "dst = src0 | src1 (16 bits).", "xor16": "dst = src0 ^ src1 (16 bits).",
-    "fh2s": "dst (f32) = src (f16), exact.", "fs2h": "dst (f16) = src (f32), rounded to nearest even.",
-}
-for _name in ops.OPS:
-    _op_builtin(_name, _DOCS[_name])
+for _name, (_code, _, _) in ops.OPS.items():
+    LOWERINGS[_name] = Lowering(_op, prefix=(_code,), pad=4)
 
 
 # -- DSD mutators inside task bodies (comptime twins in dsd.py) -------------------------------
+# Every field stays int64 whatever integer type the caller passes (an i16 length would change
+# the DSD's numba type, which a mutable DSD or a loop cannot take).
 
 def _itemsize(t) -> int:
     return dtype_of(t).itemsize
 
 
-def _mutator(name, comptime, static=None):
-    def deco(impl):
-        return builtin(name, static=static, comptime=comptime)(impl)
-    return deco
-
-
-@_mutator("increment_dsd_offset", _dsd.increment_dsd_offset, static={2: _itemsize})
+@lowers("increment_dsd_offset", static={2: _itemsize})
 def _increment_dsd_offset(st, pe, d, n, type_size):
     """Move a DSD's start by n elements of the given type (CSL `@increment_dsd_offset`)."""
-    return MemDSD(d.arr, d.offset + n * (type_size // d.arr.itemsize), d.e0, d.s0, d.e1, d.s1,
-                  d.e2, d.s2, d.e3, d.s3)
+    step = np.int64(n) * (type_size // d.arr.itemsize)
+    return MemDSD(d.arr, d.offset + step, d.e0, d.s0, d.e1, d.s1, d.e2, d.s2, d.e3, d.s3)
 
 
-@_mutator("set_dsd_base_addr", _dsd.set_dsd_base_addr)
+@lowers("set_dsd_base_addr")
 def _set_dsd_base_addr(st, pe, d, arr):
     """Point a DSD at another array of the same element type (CSL `@set_dsd_base_addr`)."""
     return MemDSD(arr.reshape(arr.size), d.offset, d.e0, d.s0, d.e1, d.s1, d.e2, d.s2, d.e3, d.s3)
 
 
-@_mutator("set_dsd_length", _dsd.set_dsd_length)
+@lowers("set_dsd_length")
 def _set_dsd_length(st, pe, d, n):
     """Set a 1-D DSD's extent (CSL `@set_dsd_length`)."""
-    return MemDSD(d.arr, d.offset, n, d.s0, d.e1, d.s1, d.e2, d.s2, d.e3, d.s3)
+    return MemDSD(d.arr, d.offset, np.int64(n), d.s0, d.e1, d.s1, d.e2, d.s2, d.e3, d.s3)
 
 
-@_mutator("set_dsd_stride", _dsd.set_dsd_stride)
+@lowers("set_dsd_stride")
 def _set_dsd_stride(st, pe, d, s):
     """Set a 1-D DSD's stride (CSL `@set_dsd_stride`)."""
-    return MemDSD(d.arr, d.offset, d.e0, s, d.e1, d.s1, d.e2, d.s2, d.e3, d.s3)
+    return MemDSD(d.arr, d.offset, d.e0, np.int64(s), d.e1, d.s1, d.e2, d.s2, d.e3, d.s3)

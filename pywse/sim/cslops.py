@@ -186,6 +186,17 @@ neg = _register_unary(neg, operator.neg)
 invert = _register_unary(invert, operator.invert)
 
 
+def to_int(x):
+    """Python's `int(x)`: an untyped integer in both modes (numba's int() of an i32 stays an
+    i32, which would then promote differently)."""
+    return int(x)
+
+
+@overload(to_int)
+def _ol_to_int(x):
+    return lambda x: np.int64(x)
+
+
 def store_cast(arr, value):
     """`value` converted to `arr`'s element type the way compiled code stores it: integers
     wrap at the element width (a C cast), as numba's store does."""

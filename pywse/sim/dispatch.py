@@ -33,8 +33,8 @@ from numba.core.errors import NumbaError
 from numba.extending import intrinsic
 
 from ..errors import TaskError
-from . import sched, taskcache
-from .jit import PYWSE_HASH, numba_site, numba_summary
+from . import numba_errors, sched, taskcache
+from .jit import PYWSE_HASH
 
 CACHE_DIR = Path(os.environ.get("PYWSE_CACHE_DIR", Path.home() / ".cache" / "pywse"))
 
@@ -213,13 +213,6 @@ def load_module(text: str):
     return module
 
 
-def compile_error(task, e: NumbaError) -> TaskError:
-    """A numba failure on a task body, in words, at the user's line."""
-    return TaskError(f"task '{task.name}' cannot be compiled by numba: {numba_summary(e)}").at(
-        numba_site(e, task.fn), hint="Run with jit=False (or PYWSE_JIT=0) to run it as "
-        "plain Python and debug it.")
-
-
 class Group:
     """Rows whose task body and argument expression are the same: one wrapper."""
 
@@ -282,8 +275,8 @@ class Plan:
                 g.wrapper.compile(g.sig)
             except NumbaError as e:
                 if not keep_going:
-                    raise compile_error(g.task, e) from None
-                failed.append((k, compile_error(g.task, e)))
+                    raise numba_errors.compile_error(g.task, e) from None
+                failed.append((k, numba_errors.compile_error(g.task, e)))
         run.compile(self.loop_sig)
         return failed
 

@@ -16,14 +16,14 @@ import numba
 import numpy as np
 from numba.core.errors import NumbaError
 
-from . import dispatch, fabric, ops, report, sched, tiers
+from . import dispatch, fabric, faults, numba_errors, ops, report, rings, sched, tiers
 from .state import check_memory, new_state, to_jit
 from .traffic import Traffic
 from . import jit as jitmod
 from .builtins import ACTIVE, BLOCKED
 from ..dsl.dsd import DsdVar, FabDesc, Fifo, MemDesc
 from .dsdval import lower_fab, lower_fifo, lower_mem
-from ..errors import DeadlockError, PywseError, TaskError, at_failure
+from ..errors import DeadlockError, PywseError, TaskError, at_failure, site_of_tb
 from ..dsl.program import ProgramImage, Task
 from ..dsl.symbols import Var
 from ..layout.routing import POP_MODES
@@ -64,6 +64,9 @@ class Engine(Traffic):
         self._depth = 0
         self._current: dict[int, str] = {}
         self._n_sources = 0          # rows of st.src_meta in use
+        self._ring_segs: dict[int, tuple] = {}     # port -> (first, words, PEs) in the pool
+        self._ring_first = [0] * rings.N_PORTS              # where each port's rings start
+        self._ring_host: dict[int, np.ndarray] = {}         # port -> the host's array
         self._channels = [self._channel_table(im, artifacts.arch) for im in self.images]
         self._rows_table()
         self.st = self.st._replace(row_runs=np.zeros(max(len(self._rows), 1), np.int64))
@@ -276,8 +279,8 @@ class Engine(Traffic):
                 code, pe, row, w = sched.next_task(self.stj, t_limit, single, events)
             if code == sched.RUN:
                 self._run_row(pe, int(row), w)
-            elif self.st.counters[fabric.CAP_FULL]:
-                self._grow_capture()     # the log was full: a sender waits for room
+            elif self.st.counters[fabric.HOST_IO]:
+                self.host_io()           # the capture log or a stream ring needs the host
                 continue
             elif code == sched.IDLE:
                 return progressed
@@ -348,12 +351,21 @@ class Engine(Traffic):
         except PywseError:
             raise
         except NumbaError as e:
-            raise dispatch.compile_error(task, e) from None
+            raise numba_errors.compile_error(task, e) from None
         except Exception as e:
-            x, y = self.pe_xy(pe)
-            raise at_failure(TaskError(f"PE ({x}, {y}) task '{task.name}': "
-                                       f"{type(e).__name__}: {e}"), e, task.fn) from e
+            raise self._task_error(pe, task, e, plain=self.jit is not True) from e
         sched.finish_task(self.stj, pe)
+
+    def _task_error(self, pe: int, task: Task, exc: BaseException, plain: bool) -> TaskError:
+        """A task body raised `exc` on `pe`: what failed and the user's line (the statement
+        site compiled code recorded; run as plain Python, the traceback's line, the same)."""
+        x, y = self.pe_xy(pe)
+        index_fault = self.st.fault[faults.KIND] == faults.INDEX
+        what, site = faults.task_failure(self.st.fault, exc)
+        err = TaskError(f"PE ({x}, {y}) task '{task.name}': {what}")
+        if not index_fault and plain:
+            site = site_of_tb(exc.__traceback__) or site
+        return err.at(site) if site is not None else at_failure(err, exc, task.fn)
 
     # -- compiled dispatch (dispatch.py) ----------------------------------------------------------
     def _compiled_loop(self, t_limit: int, single: bool, events: int):
@@ -369,10 +381,7 @@ class Engine(Traffic):
         except Exception as e:
             pe, row = (int(v) for v in self.st.counters[[sched.CUR_PE, sched.CUR_ROW]])
             self.st.in_task[pe] = 0
-            x, y = self.pe_xy(pe)
-            task = self._rows[row][1]
-            raise at_failure(TaskError(f"PE ({x}, {y}) task '{task.name}': "
-                                       f"{type(e).__name__}: {e}"), e, task.fn) from e
+            raise self._task_error(pe, self._rows[row][1], e, plain=False) from e
 
     def plan(self) -> dispatch.Plan:
         """Group the rows by argument types for the compiled loop. A row whose task cannot

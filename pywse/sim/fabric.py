@@ -17,8 +17,12 @@ For unit tests (testing/harness.py), test *sources* feed wavelets into a PE's ro
 a neighbour or the CE sent them) or straight into its input queue (as memcpy does), one per
 cycle at most, waiting while the target is full; and the capture log records, with their
 cycle, wavelets routed to the test (tx `CAPTURE_BIT`) or, with `config[CFG_CAPTURE_EDGES]`
-set, off the kernel's edge. A full log stalls the sender and flags `counters[CAP_FULL]`
+set, off the kernel's edge. A full log stalls the sender and flags `counters[HOST_IO]`
 until the engine grows it: nothing is dropped.
+
+Host streams pass through bounded rings (rings.py): `_h2d` takes each PE's next word from
+its ring, D2H puts words into one, and `ring_moved` asks the engine to refill or drain a ring
+(`counters[HOST_IO]`) before the next cycle needs it.
 """
 from __future__ import annotations
 
@@ -26,6 +30,7 @@ import numba
 import numpy as np
 
 from .ops import N_SLOTS, activate, notify, run_slot
+from .rings import D2H_PORT, N_PORTS
 
 ROUTER_DEPTH = 2       # wavelets buffered per (PE, color) in the router (a platform setting)
 N_DIRS = 6             # RAMP, NORTH, SOUTH, EAST, WEST, HOST (memcpy's edge of the fabric)
@@ -35,9 +40,11 @@ HOST_BIT = 32
 CAPTURE_BIT = 64       # tx "to the test": a harness's free route out of RAMP
 CFG_CAPTURE_EDGES = 3  # config[3] = 1: a tx off the kernel is captured instead of stalling
 CFG_PERTURB = 4        # config[4] != 0: the seed that reorders which PE moves first each cycle
-CAP_FULL = 6           # counters[6] = 1: the capture log needs room (the engine grows it)
-SRC_PE, SRC_COLOR, SRC_SIDE, SRC_CTL, SRC_INTERVAL, SRC_NEXT, SRC_POS, SRC_LEN = range(8)
-SRC_FIELDS = 8         # src_meta columns; SRC_SIDE is a D_* side, or SIDE_QUEUE
+HOST_IO = 6            # counters[6]: the engine has work before the next cycle (host_io):
+IO_CAPTURE, IO_RINGS = 1, 2  # bits: the capture log needs room, a stream ring needs the host
+SRC_PE, SRC_COLOR, SRC_SIDE, SRC_CTL, SRC_INTERVAL, SRC_NEXT, SRC_POS, SRC_LEN, SRC_OFF = range(9)
+SRC_FIELDS = 9         # src_meta columns; SRC_SIDE is a D_* side, or SIDE_QUEUE; a source's
+                       # words are src_data[SRC_OFF:SRC_OFF + SRC_LEN] (one flat array for all)
 SIDE_QUEUE = -1        # a source writing straight into the input queue bound to its color
 CAP_PE, CAP_DIR, CAP_COLOR, CAP_WORD, CAP_CYCLE, CAP_CTL = range(6)
 CAP_FIELDS = 6         # cap_log columns; CAP_DIR D_RAMP means "to the test at RAMP-out"
@@ -76,6 +83,8 @@ def _deliver_ok(st, pe, c, txm, t, w, ctl):
         k = _d2h_channel(st, c)
         if k < 0 or st.d2h_left[pe, k] <= 0:
             return False
+        if st.d2h_done[pe, k] - st.ring_mark[pe, D2H_PORT + k] >= st.ring_len[D2H_PORT + k]:
+            return False      # never: the engine drains a full ring before the next cycle
     return True
 
 
@@ -84,7 +93,7 @@ def _log_room(st):
     """Room in the capture log for one wavelet's copies? If not, ask the engine for more."""
     if st.cap_n[0] + 5 <= st.cap_log.shape[0]:
         return True
-    st.counters[CAP_FULL] = 1
+    st.counters[HOST_IO] |= IO_CAPTURE
     return False
 
 
@@ -218,12 +227,15 @@ def _route_pe(st, pe, t):
             _push_iq(st, pe, q, w, ctl)
         if txm & HOST_BIT and not ctl:
             k = _d2h_channel(st, c)
+            port = D2H_PORT + k
             i = st.d2h_done[pe, k]
-            st.d2h_out[pe, k, i] = w
+            st.ring[st.ring_base[pe, port] + i % st.ring_len[port]] = w
             st.d2h_done[pe, k] = i + 1
             st.d2h_left[pe, k] -= 1
             if st.d2h_left[pe, k] == 0:
                 st.counters[0] += 1     # sched.EVENTS: a host command may be done
+            else:
+                ring_moved(st, pe, port, i + 1 - st.ring_mark[pe, port])
         st.color_moves[c] += 1
         st.rb_head[pe, c] = (h + 1) % ROUTER_DEPTH
         st.rb_count[pe, c] -= 1
@@ -300,30 +312,50 @@ def _popped(st, pe, c, w):
 
 
 @numba.njit(cache=True)
+def ring_moved(st, pe, port, used):
+    """A word moved through ring (pe, port), which has now `used` of its words used up (H2D:
+    taken and not refilled, D2H: filled and not collected) and more words to come. At half
+    of it the ring goes on the host's list; all of it also ends the run after this cycle, so
+    the engine refills or drains every listed ring before the next (rings.py)."""
+    size = st.ring_len[port]
+    if used == (size + 1) // 2 or used == size:
+        n = st.ring_nreq[0]
+        st.ring_req[n] = pe * N_PORTS + port
+        st.ring_nreq[0] = n + 1
+        if used == size:
+            st.counters[HOST_IO] |= IO_RINGS
+
+
+@numba.njit(cache=True)
 def _h2d(st, pe, t):
-    """Host streams, one wavelet per cycle per channel: memcpy streaming H2D goes into the
-    PE's input queue; an SdkLayout input stream (`h2d_entry`) into the port PE's router,
-    whose route takes it on."""
+    """Host streams, one wavelet per cycle per channel, from the PE's ring: memcpy streaming
+    H2D goes into the PE's input queue; an SdkLayout input stream (`h2d_entry`) into the port
+    PE's router, whose route takes it on."""
     moved = 0
     for k in range(st.h2d_left.shape[1]):
         if st.h2d_left[pe, k] <= 0:
             continue
         c = st.h2d_color[k]
         i = st.h2d_pos[pe, k]
+        if i >= st.ring_mark[pe, k]:
+            continue       # never: the engine refills an empty ring before the next cycle
+        w = st.ring[st.ring_base[pe, k] + i % st.ring_len[k]]
         if st.h2d_entry[k]:
             if st.rb_count[pe, c] >= ROUTER_DEPTH:
                 continue
-            _push_rb(st, pe, c, st.h2d_data[pe, k, i], 0, t)
+            _push_rb(st, pe, c, w, 0, t)
         else:
             q = st.ce_iq[pe, c]
             if q < 0 or st.iq_count[pe, q] >= st.iq_cap[q]:
                 continue
-            _push_iq(st, pe, q, st.h2d_data[pe, k, i], 0)
+            _push_iq(st, pe, q, w, 0)
         st.h2d_pos[pe, k] = i + 1
         st.h2d_left[pe, k] -= 1
         if st.h2d_left[pe, k] == 0:
             st.h2d_mask[pe] &= ~np.uint8(1 << k)
             st.counters[0] += 1         # sched.EVENTS
+        elif st.h2d_left[pe, k] > st.ring_mark[pe, k] - i - 1:   # the host has more
+            ring_moved(st, pe, k, st.ring_len[k] - (st.ring_mark[pe, k] - i - 1))
         moved += 1
     return moved
 
@@ -346,7 +378,7 @@ def _inject(st, pe, t):
         if t < m[SRC_NEXT]:
             moved += 1        # not due yet: counts as motion, so the clock runs on to it
             continue
-        w = st.src_data[k, m[SRC_POS]]
+        w = st.src_data[m[SRC_OFF] + m[SRC_POS]]
         ctl = m[SRC_CTL]
         if m[SRC_SIDE] == SIDE_QUEUE:
             q = st.ce_iq[pe, c]
@@ -402,7 +434,7 @@ def advance(st, t0, max_cycles):
             return t - t0, any_move
         t += 1
         any_move = True
-        if st.n_wake[0] or st.counters[CAP_FULL]:
+        if st.n_wake[0] or st.counters[HOST_IO]:
             return t - t0, any_move
     return t - t0, any_move
 

@@ -1,17 +1,22 @@
 """Task bodies -> callables: free-variable lifting, CSL typing, builtin calls, numba.
 
-A task body is a closure over comptime objects (vars, DSDs, tasks, params). numba freezes
-captured arrays as read-only constants and would recompile for every distinct param value,
-so we rewrite the body's source instead (the same way for both modes):
+The body was checked when the program was compiled (dsl/taskcheck.py); this module only
+lowers it. A task body is a closure over comptime objects (vars, DSDs, tasks, params). numba
+freezes captured arrays as read-only constants and would recompile for every distinct param
+value, so we rewrite the body's source instead (the same way for both modes):
 
 * free variables become leading parameters: `def recv(w)` over (total, d_out) becomes
   `def recv(__st, __pe, total, d_out, w)`; the engine passes each PE's own views;
 * `pw.fmovs(a, b, async_=True, activate=t)` becomes `<impl>(__st, __pe, a, b, True, t, -1)`
-  (keywords normalised, `None` targets -> -1, static dtype args folded to item sizes);
+  (keywords normalised, `None` targets -> -1, static dtype args folded to item sizes; the
+  implementation is the builtin's `Lowering` in builtins.py);
 * `sys.unblock_cmd_stream()` on the memcpy module becomes its builtin; `sys.MEMCPYD2H_1`
   becomes a lifted int;
 * every arithmetic operator becomes a `cslops` call so f32 stays f32 and i16 wraps (CSL
-  typing) identically in numba and in plain Python.
+  typing) identically in numba and in plain Python; `x: pw.f32 = v` converts `v`;
+* every index into an array is checked (faults.check_index: below 0 or past the end is an
+  error, never Python's wrap-around), and every statement that may fail first stores its
+  site in `st.fault`, so compiled code names the line that failed (faults.py).
 
 The rewritten function keeps the user's file name, line numbers and columns (pdb, coverage,
 tracebacks and pywse's errors point at the user's code). Compiled, it is
@@ -22,12 +27,8 @@ from __future__ import annotations
 
 import ast
 import hashlib
-import inspect
 import os
-import re
-import textwrap
 from pathlib import Path
-import types as pytypes
 from typing import Any
 
 import attrs
@@ -36,18 +37,25 @@ from numba.extending import register_jitable
 import numpy as np
 
 from . import builtins as bi
-from . import cslops, taskcache
-from ..dsl.dsd import DsdVar, FabDesc, Fifo, MemDesc, fabin, fabout, mem1d, mem4d
-from .dsdval import dsd_load, dsd_store
-from ..errors import Site, TaskError, def_site, internal
+from . import cslops, faults, taskcache
+from ..dsl.dsd import DsdVar, FabDesc, Fifo, MemDesc
+from ..dsl.modules import ModuleInstance
 from ..dsl.program import MemcpyModule, Task
+from ..dsl.signatures import TABLE, Builtin
 from ..dsl.symbols import Var
-from ..types import Color
+from ..dsl.taskcheck import ARRAY_SUBSCRIPTS
+from ..dsl.tasksource import UNASSIGNED, closure, is_user_function, node_site, parse_function
+from ..errors import TaskError, def_site
+from ..types import Color, dtype_of
+from .dsdval import dsd_load, dsd_store
 
 _BINOPS = {ast.Add: "add", ast.Sub: "sub", ast.Mult: "mul", ast.Div: "truediv",
            ast.FloorDiv: "floordiv", ast.Mod: "mod", ast.Pow: "pow", ast.LShift: "lshift",
            ast.RShift: "rshift", ast.BitAnd: "and_", ast.BitOr: "or_", ast.BitXor: "xor"}
 _UNARY = {ast.USub: "neg", ast.Invert: "invert"}
+_QUIET = (ast.Pass, ast.Break, ast.Continue, ast.Nonlocal, ast.Global)
+
+
 def _source_hash() -> str:
     """A hash of pywse's own code. numba's disk cache only watches the task's file, so the
     rewritten task's name carries this: any change to builtins or the engine recompiles."""
@@ -107,26 +115,26 @@ def _kinds(fn, task, depth: int = 0) -> tuple:
     return tuple((n, _kind(v, task, depth)) for n, v in _closure(fn, task).items())
 
 
+def _closure(fn, task) -> dict:
+    free = closure(fn)
+    for name, v in free.items():
+        if v is UNASSIGNED:
+            raise TaskError(f"task '{task.name}': variable '{name}' is used before it is "
+                            "assigned in the program; declare it above the task"
+                            ).at(def_site(fn))
+    return free
+
+
 def _kind(v, task, depth):
+    if isinstance(v, ModuleInstance) and depth < 8:
+        return ("instance", tuple((k, _kind(m, task, depth + 1)) for k, m in v.members.items()))
     if isinstance(v, (list, tuple)) and _is_data(v):
         return ("seq", tuple(_kind(x, task, depth) for x in v))
     if _is_data(v) or isinstance(v, MemcpyModule):
         return type(v).__name__
-    if _is_helper(v) and depth < 8:
+    if is_user_function(v) and depth < 8:
         return ("fn", v.__code__, _kinds(v, task, depth + 1))
     return ("const", id(v))
-
-
-def _closure(fn, task) -> dict[str, Any]:
-    out = {}
-    for name, cell in zip(fn.__code__.co_freevars, fn.__closure__ or ()):
-        try:
-            out[name] = cell.cell_contents
-        except ValueError:
-            raise TaskError(f"task '{task.name}': variable '{name}' is used before it is "
-                            "assigned in the program; declare it above the task"
-                            ).at(def_site(fn)) from None
-    return out
 
 
 def _resolve(fn, path: tuple[str, ...]):
@@ -142,46 +150,39 @@ def _resolve(fn, path: tuple[str, ...]):
     return value
 
 
-def _is_helper(v) -> bool:
-    """A user function a task calls: lowered like a task (lifted args, CSL arithmetic)."""
-    if not isinstance(v, pytypes.FunctionType) or isinstance(v, numba.core.dispatcher.Dispatcher):
-        return False
-    module = getattr(v, "__module__", "") or ""
-    return not module.split(".")[0] in ("numpy", "numba", "pywse", "math", "builtins")
-
-
 class _Rewriter(ast.NodeTransformer):
-    def __init__(self, task: Task, free: dict, globals_: dict, filename: str, fname: str):
-        self.task = task
-        self.filename, self.fname = filename, fname     # for errors: where the body is
-        self.free = free
-        self.globals = globals_
+    def __init__(self, task: Task, fn, free: dict, filename: str):
+        self.task, self.fn, self.free = task, fn, free
+        self.globals = fn.__globals__
+        self.filename = filename
         self.extra_lifted: list[tuple[str, ...]] = []   # paths beyond the plain free names
         self.inject: dict[str, Any] = {}
         self.mutable: set[str] = set()                 # p.dsd_var names the body reassigns
+        self.arrays = ARRAY_SUBSCRIPTS.get((fn.__code__, filename)) or {}
+        self.fid = faults.function_id(filename, fn)
+        self.n_sites = 0
 
     def lift_path(self, path: tuple[str, ...]) -> ast.Name:
         if path not in self.extra_lifted:
             self.extra_lifted.append(path)
         return ast.Name("__".join(path).replace(".", ""), ast.Load())
 
-    # -- helpers ------------------------------------------------------------------------
-    def fail(self, node, msg):
-        line = getattr(node, "lineno", None)
-        where = f" (line {line})" if line else ""
-        raise TaskError(f"task '{self.task.name}'{where}: {msg}").at(
-            node_site(node, self.filename, self.fname))
+    def site(self, node, array: str = "") -> int:
+        """A new site number for `node` (a statement, or an index into `array`)."""
+        self.n_sites += 1
+        return faults.new_site(self.fid, self.n_sites,
+                               node_site(node, self.filename, self.fn.__name__), array)
 
     def resolve(self, node):
         """The comptime value an expression names (Name / Attribute chains), else None."""
         if isinstance(node, ast.Name):
             if node.id in self.free:
                 return self.free[node.id]
-            return self.globals.get(node.id, getattr(__builtins__, node.id, None)
-                                    if not isinstance(__builtins__, dict) else __builtins__.get(node.id))
+            return self.globals.get(node.id)
         if isinstance(node, ast.Attribute):
             base = self.resolve(node.value)
-            if isinstance(base, (pytypes.ModuleType, MemcpyModule)):
+            if base is not None and (isinstance(base, (MemcpyModule, ModuleInstance)) or
+                                     type(base).__name__ == "module"):
                 return getattr(base, node.attr, None)
         return None
 
@@ -193,195 +194,215 @@ class _Rewriter(ast.NodeTransformer):
         self.inject[key] = obj
         return ast.Name(key, ast.Load())
 
-    # -- builtin calls ------------------------------------------------------------------------
+    def call(self, label: str, obj, args) -> ast.Call:
+        return ast.Call(self.name(label, obj), list(args), [])
+
+    # -- builtin and helper calls ---------------------------------------------------------------
     def visit_Call(self, node):
         target = self.resolve(node.func)
-        if isinstance(node.func, ast.Attribute) and isinstance(self.resolve(node.func.value), MemcpyModule):
-            if node.func.attr != "unblock_cmd_stream":
-                self.fail(node, f"the memcpy module has no function '{node.func.attr}'")
-            target = bi.REGISTRY["unblock_cmd_stream"]
-        if isinstance(target, Task):
-            self.fail(node, f"tasks cannot be called; use pw.activate({target.name})")
-        if target in (mem1d, mem4d, fabin, fabout):
-            self.fail(node, f"pw.{target.__name__} builds a DSD at compile time: declare it in the "
-                            "program body, outside the task (p.dsd_var for one a task changes)")
-        if isinstance(target, bi.Builtin):
+        if isinstance(node.func, ast.Attribute) and \
+                isinstance(self.resolve(node.func.value), MemcpyModule):
+            target = TABLE["unblock_cmd_stream"]
+        if isinstance(target, Builtin):
             return self.builtin_call(node, target)
-        if isinstance(node.func, ast.Name) and _is_helper(target):
+        if _path(node.func) is not None and is_user_function(target):
             return self.helper_call(node, target)
+        if isinstance(node.func, ast.Name) and node.func.id == "int" and target is None:
+            node = self.generic_visit(node)
+            return ast.copy_location(self.call("csl_to_int", cslops.to_int, node.args), node)
         return self.generic_visit(node)
 
     def helper_call(self, node, fn):
         """`helper(a)` -> `<lowered helper>(__st, __pe, <its lifted values>, a)`."""
         self.generic_visit(node)
         helper = _lower(fn, fn.__name__, self.task, helper=True)
-        lifted = [self.lift_path((node.func.id,) + p) for p in helper.lifted]
+        lifted = [self.lift_path(_path(node.func) + p) for p in helper.lifted]
         call = ast.Call(self.name(f"fn_{fn.__name__}", helper.py_fn),
                         [ast.Name("__st", ast.Load()), ast.Name("__pe", ast.Load()), *lifted,
                          *node.args], node.keywords)
         return ast.copy_location(call, node)
 
-    def builtin_call(self, node, b: bi.Builtin):
-        node.args = [self.visit(a) for a in node.args]
-        node.keywords = [self.visit(k) for k in node.keywords]
-        if any(isinstance(a, ast.Starred) for a in node.args):
-            self.fail(node, f"pw.{b.name}: *args are not supported")
-        if len(node.args) != b.nargs:
-            self.fail(node, f"pw.{b.name} takes {b.nargs} positional argument(s), got {len(node.args)}")
-        args = list(node.args)
-        for pos, conv in b.static.items():
-            args[pos] = ast.Constant(self.static_value(args[pos], conv, b))
-        opts = dict(b.options)
-        given = {}
-        for kw in node.keywords:
-            if kw.arg not in opts:
-                self.fail(node, f"pw.{b.name} has no option '{kw.arg}' (options: "
-                                f"{', '.join(opts) or 'none'})")
-            given[kw.arg] = kw.value
+    def builtin_call(self, node, b: Builtin):
+        low = bi.LOWERINGS[b.name]
+        args = [self.visit(a) for a in node.args]
+        given = {kw.arg: self.visit(kw.value) for kw in node.keywords}
+        for pos, conv in low.static.items():
+            args[pos] = ast.Constant(conv(self.resolve(node.args[pos])))
         for opt, default in b.options:
             value = given.get(opt, ast.Constant(default))
-            if opt in ("activate", "unblock"):
-                value = self.task_arg(value, opt, b)
+            if opt in ("activate", "unblock") and isinstance(value, ast.Constant) \
+                    and value.value is None:
+                value = ast.Constant(bi.NO_TASK)
             args.append(value)
-        if b.name in ("activate", "block", "unblock"):
-            args[0] = self.task_arg(args[0], b.name, b, required=True)
         n_user = b.nargs
-        args[n_user:n_user] = [ast.Constant(None)] * max(0, b.pad - n_user)
-        prefix = [ast.Call(self.name("int64", np.int64), [ast.Constant(v)], []) for v in b.prefix]
-        call = ast.Call(self.name(f"pw_{b.impl.__name__}", b.impl),
+        args[n_user:n_user] = [ast.Constant(None)] * max(0, low.pad - n_user)
+        prefix = [self.call("int64", np.int64, [ast.Constant(v)]) for v in low.prefix]
+        call = ast.Call(self.name(f"pw_{low.impl.__name__}", low.impl),
                         [ast.Name("__st", ast.Load()), ast.Name("__pe", ast.Load()), *prefix,
                          *args], [])
         return ast.copy_location(call, node)
 
-    def static_value(self, expr, conv, b):
-        value = self.resolve(expr)
-        try:
-            return conv(value)
-        except Exception:
-            self.fail(expr, f"pw.{b.name}: this argument must be a type known at comptime "
-                            f"(e.g. pw.f32), got {ast.unparse(expr)}")
-
-    def task_arg(self, expr, what, b, required=False):
-        if isinstance(expr, ast.Constant) and expr.value is None:
-            if required:
-                self.fail(expr, f"pw.{b.name} needs a task")
-            return ast.Constant(bi.NO_TASK)
-        value = self.resolve(expr)
-        if isinstance(value, Task):
-            if value.kind == "export":
-                self.fail(expr, f"'{value.name}' is a host-callable function, not a task")
-            if what == "activate" and value.kind != "local":
-                self.fail(expr, f"only local tasks can be activated; '{value.name}' is a "
-                                f"{value.kind} task")
-        elif value is not None and not isinstance(value, (Color, int, np.integer)):
-            self.fail(expr, f"pw.{b.name}: {what}= needs a task, got {ast.unparse(expr)}")
-        return expr
-
-    # -- memcpy module attributes, arithmetic --------------------------------------------------
+    # -- memcpy module attributes, arithmetic, indices -------------------------------------------
     def visit_Attribute(self, node):
-        base = self.resolve(node.value) if isinstance(node.value, ast.Name) else None
-        if isinstance(base, MemcpyModule) and isinstance(node.ctx, ast.Load):
-            if not hasattr(base, node.attr):
-                self.fail(node, f"the memcpy module has no attribute '{node.attr}'")
-            return ast.copy_location(self.lift_path((node.value.id, "." + node.attr)), node)
+        path = _path(node)
+        base = self.resolve(node.value) if path is not None else None
+        if isinstance(node.ctx, ast.Load) and (
+                isinstance(base, MemcpyModule) or
+                (isinstance(base, ModuleInstance) and _is_data(getattr(base, node.attr, None)))):
+            return ast.copy_location(self.lift_path(path), node)
         return self.generic_visit(node)
 
     def visit_BinOp(self, node):
         self.generic_visit(node)
-        op = _BINOPS.get(type(node.op))
-        if op is None:
-            self.fail(node, f"operator {type(node.op).__name__} is not supported in task bodies")
-        return ast.copy_location(ast.Call(self.name(f"csl_{op}", getattr(cslops, op)),
-                                          [node.left, node.right], []), node)
+        op = _BINOPS[type(node.op)]
+        return ast.copy_location(self.call(f"csl_{op}", getattr(cslops, op),
+                                           [node.left, node.right]), node)
 
     def visit_UnaryOp(self, node):
         self.generic_visit(node)
         op = _UNARY.get(type(node.op))
         if op is None:
             return node
-        return ast.copy_location(ast.Call(self.name(f"csl_{op}", getattr(cslops, op)),
-                                          [node.operand], []), node)
+        return ast.copy_location(self.call(f"csl_{op}", getattr(cslops, op), [node.operand]),
+                                 node)
+
+    def visit_Subscript(self, node):
+        array = self.arrays.get((node.lineno, node.col_offset, node.end_lineno,
+                                 node.end_col_offset))
+        self.generic_visit(node)
+        if array is None:
+            return node
+        parts = node.slice.elts if isinstance(node.slice, ast.Tuple) else [node.slice]
+        where = self.site(node, array)
+        checked = []
+        for axis, part in enumerate(parts):
+            size = ast.Subscript(ast.Attribute(_load(node.value), "shape", ast.Load()),
+                                 ast.Constant(axis), ast.Load())
+            checked.append(self.call("check_index", faults.check_index,
+                                     [ast.Name("__st", ast.Load()), part, size,
+                                      ast.Constant(where)]))
+        node.slice = ast.Tuple(checked, ast.Load()) if len(checked) > 1 else checked[0]
+        return ast.fix_missing_locations(ast.copy_location(node, node))
 
     def visit_AugAssign(self, node):
         target = node.target
-        if not isinstance(target, (ast.Name, ast.Subscript)):
-            self.fail(node, "augmented assignment is supported on names and subscripts only")
-        load = ast.parse(ast.unparse(target), mode="eval").body
-        ast.copy_location(load, node)
-        ast.fix_missing_locations(load)
-        binop = ast.copy_location(ast.BinOp(load, node.op, node.value), node)
+        binop = ast.copy_location(ast.BinOp(_load(target), node.op, node.value), node)
         assign = ast.copy_location(ast.Assign([target], binop), node)
-        return self.visit(assign)
+        return self.visit(ast.fix_missing_locations(assign))
+
+    def visit_AnnAssign(self, node):
+        """`x: pw.f32 = v` converts v to f32, as CSL's `var x: f32 = v` does."""
+        dtype = dtype_of(self.resolve(node.annotation))
+        cast = self.call(f"type_{dtype.name}", dtype.type, [node.value])
+        assign = ast.copy_location(ast.Assign([node.target], ast.copy_location(cast, node)), node)
+        return self.visit(ast.fix_missing_locations(assign))
 
     def visit_Assign(self, node):
         node = self.generic_visit(node)
         if len(node.targets) == 1 and isinstance(node.targets[0], ast.Subscript):
             # arr[i] = v stores with the element type's wrap-around in both modes
-            container = ast.parse(ast.unparse(node.targets[0].value), mode="eval").body
-            node.value = ast.copy_location(ast.Call(self.name("csl_store_cast", cslops.store_cast),
-                                                    [container, node.value], []), node.value)
+            node.value = ast.copy_location(self.call(
+                "csl_store_cast", cslops.store_cast, [_load(node.targets[0].value),
+                                                      node.value]), node.value)
             ast.fix_missing_locations(node)
         stores = []
         for t in node.targets:
             for n in ast.walk(t):
-                if not (isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)):
-                    continue
-                if n.id in self.mutable:
-                    stores.append(ast.copy_location(ast.Expr(ast.Call(
-                        self.name("dsd_store", dsd_store),
+                if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store) and \
+                        n.id in self.mutable:
+                    stores.append(ast.copy_location(ast.Expr(self.call(
+                        "dsd_store", dsd_store,
                         [ast.Name("__st", ast.Load()), ast.Name("__pe", ast.Load()),
                          ast.Subscript(ast.Name(f"__dv_{n.id}", ast.Load()), ast.Constant(0),
                                        ast.Load()),
-                         ast.Name(n.id, ast.Load())], [])), node))
-                elif n.id in self.free:
-                    hint = (f"declare `nonlocal {n.id}` to reassign this p.dsd_var"
-                            if isinstance(self.free[n.id], DsdVar) else "assign a local copy instead")
-                    self.fail(node, f"'{n.id}' belongs to the program; {hint}")
+                         ast.Name(n.id, ast.Load())])), node))
         return [node, *stores] if stores else node
 
     def visit_Nonlocal(self, node):
-        for name in node.names:
-            if not isinstance(self.free.get(name), DsdVar):
-                self.fail(node, f"'nonlocal {name}': only DSDs made with p.dsd_var(...) can be "
-                                "reassigned by a task; keep other state in p.var arrays")
-            self.mutable.add(name)
+        self.mutable.update(node.names)
         return None
 
-    def visit_Global(self, node):
-        self.fail(node, "'global' is not supported in task bodies: keep state in p.var arrays")
+    # -- statement sites -------------------------------------------------------------------------
+    def instrument(self, stmts: list, helper: bool) -> list:
+        """Before each statement that may fail, store its site in `st.fault` (a helper puts
+        its caller's site back when it returns, so a failure after the call names the
+        caller's line)."""
+        out = []
+        for s in stmts:
+            for field in ("body", "orelse"):
+                inner = getattr(s, field, None)
+                if isinstance(inner, list) and inner and isinstance(inner[0], ast.stmt):
+                    setattr(s, field, self.instrument(inner, helper) or [ast.Pass()])
+            if helper and isinstance(s, ast.Return):
+                out.extend(self._return(s))
+                continue
+            if not isinstance(s, _QUIET) and not _docstring(s):
+                out.append(_mark(s, self.site(s)))
+            out.append(s)
+        return out
+
+    def _return(self, s) -> list:
+        value = s.value if s.value is not None else ast.Constant(None)
+        keep = ast.copy_location(ast.Assign([ast.Name("__ret", ast.Store())], value), s)
+        back = _restore(s)
+        ret = ast.copy_location(ast.Return(ast.Name("__ret", ast.Load())), s)
+        return [_mark(s, self.site(s)), keep, back, ret]
+
+
+def _path(node) -> tuple[str, ...] | None:
+    """`a` -> ("a",), `a.b.c` -> ("a", ".b", ".c") (what `_resolve` follows); else None."""
+    if isinstance(node, ast.Name):
+        return (node.id,)
+    if isinstance(node, ast.Attribute):
+        base = _path(node.value)
+        return base + ("." + node.attr,) if base is not None else None
+    return None
+
+
+def _mark(s, where: int) -> ast.stmt:
+    target = ast.Subscript(ast.Attribute(ast.Name("__st", ast.Load()), "fault", ast.Load()),
+                           ast.Constant(faults.WHERE), ast.Store())
+    return ast.fix_missing_locations(ast.copy_location(
+        ast.Assign([target], ast.Constant(where)), s))
+
+
+def _restore(s) -> ast.stmt:
+    target = ast.Subscript(ast.Attribute(ast.Name("__st", ast.Load()), "fault", ast.Load()),
+                           ast.Constant(faults.WHERE), ast.Store())
+    return ast.fix_missing_locations(ast.copy_location(
+        ast.Assign([target], ast.Name("__caller_site", ast.Load())), s))
+
+
+def _docstring(s) -> bool:
+    return isinstance(s, ast.Expr) and isinstance(s.value, ast.Constant) and \
+        isinstance(s.value.value, str)
+
+
+def _load(target):
+    load = ast.parse(ast.unparse(target), mode="eval").body
+    ast.copy_location(load, target)
+    return ast.fix_missing_locations(load)
 
 
 def _rewrite(fn, name: str, task: Task, free: dict, helper: bool) -> CompiledTask:
-    try:
-        lines, first = inspect.getsourcelines(fn)
-        filename = inspect.getsourcefile(fn) or "<task>"
-    except (OSError, TypeError):
-        raise TaskError(f"task '{task.name}': the source of '{name}' is not available (tasks "
-                        "and helpers must be defined with `def` in a file, not in a REPL or "
-                        "with lambda)") from None
-    text = textwrap.dedent("".join(lines))
-    tree = ast.parse(text)
-    ast.increment_lineno(tree, first - 1)
-    _shift_columns(tree, len(lines[0]) - len(text.splitlines(True)[0]))
-    fdef = tree.body[0]
-    if not isinstance(fdef, ast.FunctionDef):
-        raise TaskError(f"task '{task.name}': '{name}' must be a plain `def` function"
-                        ).at(Site(filename, first, name))
-    for var, value in free.items():
-        _check_free(task, var, value, fdef, filename)
-    rw = _Rewriter(task, free, fn.__globals__, filename, fn.__name__)
+    fdef, filename = parse_function(fn, task.name)
+    rw = _Rewriter(task, fn, free, filename)
     fdef.decorator_list = []
     body = []
     for stmt in fdef.body:
         out = rw.visit(stmt)
         body.extend(out if isinstance(out, list) else [out] if out is not None else [])
+    body = rw.instrument(body, helper)
+    if helper:
+        save = ast.parse(f"__caller_site = __st.fault[{faults.WHERE}]").body[0]
+        body = [ast.copy_location(save, fdef)] + body + [_restore(fdef)]
     used = {n.id for n in ast.walk(ast.Module(body, [])) if isinstance(n, ast.Name)}
     loads = [ast.parse(f"{n} = __dsd_load(__st, __pe, __dv_{n}[0], __dv_{n}[1])").body[0]
              for n, v in free.items() if isinstance(v, DsdVar) and n in used]
     for stmt in loads:
         ast.copy_location(stmt, fdef.body[0])
-        ast.fix_missing_locations(stmt)
     fdef.body = loads + body or [ast.Pass()]
+    ast.fix_missing_locations(fdef)
     rw.inject["__dsd_load"] = dsd_load
     lifted = tuple((n,) for n, v in free.items() if _is_data(v) and n in used) \
         + tuple(rw.extra_lifted)
@@ -394,6 +415,7 @@ def _rewrite(fn, name: str, task: Task, free: dict, helper: bool) -> CompiledTas
     fdef.returns = None
     for a in fdef.args.args:
         a.annotation = None
+    ast.fix_missing_locations(fdef)
     body_src = ast.unparse(fdef)
     # numba's cache is keyed by the file's name, size and mtime and the function's name: make
     # the name depend on what the code means (rewritten source, pywse's own code, the module
@@ -402,7 +424,6 @@ def _rewrite(fn, name: str, task: Task, free: dict, helper: bool) -> CompiledTas
     key = body_src + PYWSE_HASH + str(fn.__module__) + os.path.abspath(filename)
     salt = hashlib.sha1(key.encode()).hexdigest()[:10]
     fdef.name = f"{fn.__name__}__task_{salt}"
-    ast.fix_missing_locations(tree)
     namespace = dict(fn.__globals__)
     namespace.update({n: v for n, v in free.items() if not _is_data(v)})
     namespace.update(rw.inject)
@@ -424,70 +445,3 @@ def _is_data(value) -> bool:
     return isinstance(value, (Var, MemDesc, FabDesc, Fifo, DsdVar, Task, Color, bool, int,
                               float, np.number, np.bool_))
 
-
-def _check_free(task: Task, name: str, value, fdef: ast.FunctionDef, filename: str) -> None:
-    ok = (MemcpyModule, bi.Builtin, pytypes.ModuleType, type)
-    if isinstance(value, ok) or _is_data(value):
-        return
-    if _is_helper(value):
-        return
-    use = next((n for n in ast.walk(fdef) if isinstance(n, ast.Name) and n.id == name), fdef)
-    raise TaskError(f"task '{task.name}' uses '{name}' ({type(value).__name__}), which a task "
-                    "body cannot capture: use p.var/p.const for arrays, and numbers, colors, "
-                    "DSDs or tasks for the rest").at(node_site(use, filename, fdef.name))
-
-
-def _shift_columns(tree: ast.AST, indent: int) -> None:
-    """Columns of the dedented source -> columns in the user's file (what tracebacks and
-    errors underline)."""
-    if indent:
-        for node in ast.walk(tree):
-            if hasattr(node, "col_offset") and node.col_offset is not None:
-                node.col_offset += indent
-                if getattr(node, "end_col_offset", None) is not None:
-                    node.end_col_offset += indent
-
-
-def node_site(node, filename: str, fname: str) -> Site | None:
-    """The user's line of an AST node of a task body, with its columns."""
-    line = getattr(node, "lineno", None)
-    if line is None:
-        return None
-    one_line = getattr(node, "end_lineno", None) == line
-    return Site(filename, line, fname,
-                cols=(node.col_offset, node.end_col_offset) if one_line else None)
-
-
-_ANSI = re.compile(r"\x1b\[[0-9;]*m")
-_NUMBA_FILE = re.compile(r'File "([^"]+)", line (\d+)')
-
-
-def numba_summary(e: Exception, n: int = 6) -> str:
-    """What a numba error says, without its colors and its own source excerpt (pywse
-    quotes the user's line itself): the lines before numba's first `File "..."`."""
-    lines = []
-    for ln in _ANSI.sub("", str(e)).splitlines():
-        if ln.lstrip().startswith("File \""):
-            break
-        if ln.strip():
-            lines.append(ln.strip())
-    return "\n".join(lines[:n])
-
-
-def numba_site(e: Exception, fn) -> Site | None:
-    """The user's line a numba error is about: its location, or the first file it names
-    that is the user's, else the `def` line of `fn` (the task)."""
-    loc = getattr(e, "loc", None)
-    found = [(loc.filename, loc.line)] if loc is not None and getattr(loc, "line", None) else []
-    found += [(f, int(n)) for f, n in _NUMBA_FILE.findall(_ANSI.sub("", str(e)))]
-    for file, line in found:
-        path = os.path.abspath(file)
-        if not internal(path) and not file.startswith("<"):
-            try:
-                lines, first = inspect.getsourcelines(fn)
-                inside = path == os.path.abspath(inspect.getsourcefile(fn) or "")
-                inside = inside and first <= line < first + len(lines)
-            except (OSError, TypeError):
-                inside = False
-            return Site(path, line, fn.__name__ if inside else "?")
-    return def_site(fn)

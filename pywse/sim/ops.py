@@ -14,29 +14,26 @@ import numpy as np
 from numba.extending import register_jitable
 
 from . import cslops
+from ..dsl.signatures import TABLE
 
 # operand descriptor fields (an int64 row)
 KIND, ADDR, OFF, E0, S0, E1, S1, E2, S2, E3, S3, WIDTH, QUEUE, CTRL = range(14)
 NF = 14
 K_NONE, K_MEM, K_SCALAR, K_FABIN, K_FABOUT, K_FIFO = range(6)
 
-# op codes: name -> (code, number of sources, element width in bytes)
-OPS = {
-    "mov32": (1, 1, 4), "fmovs": (2, 1, 4), "mov16": (3, 1, 2), "fmovh": (4, 1, 2),
-    "fadds": (5, 2, 4), "fsubs": (6, 2, 4), "fmuls": (7, 2, 4), "fmaxs": (8, 2, 4),
-    "fmacs": (9, 3, 4), "fnegs": (10, 1, 4),
-    "faddh": (11, 2, 2), "fsubh": (12, 2, 2), "fmulh": (13, 2, 2), "fmaxh": (14, 2, 2),
-    "fmach": (15, 3, 2), "fnegh": (16, 1, 2),
-    "add16": (17, 2, 2), "sub16": (18, 2, 2), "and16": (19, 2, 2), "or16": (20, 2, 2),
-    "xor16": (21, 2, 2), "fh2s": (22, 1, 4), "fs2h": (23, 1, 2),
-}
+# op codes; the number of sources and the element widths come from each op's signature
+# (dsl/signatures.py): name -> (code, number of sources, destination element bytes)
+_CODES = {"mov32": 1, "fmovs": 2, "mov16": 3, "fmovh": 4, "fadds": 5, "fsubs": 6, "fmuls": 7,
+          "fmaxs": 8, "fmacs": 9, "fnegs": 10, "faddh": 11, "fsubh": 12, "fmulh": 13,
+          "fmaxh": 14, "fmach": 15, "fnegh": 16, "add16": 17, "sub16": 18, "and16": 19,
+          "or16": 20, "xor16": 21, "fh2s": 22, "fs2h": 23}
+OPS = {name: (code, TABLE[name].nargs - 1, TABLE[name].width[0]) for name, code in _CODES.items()}
 # SIMD width per op (wse2, wse3) for the timing model; width 1 where the SDK table is silent
 SIMD = {"mov32": (2, 4), "fmovs": (2, 4), "mov16": (4, 8), "fmovh": (4, 8), "fadds": (2, 4),
         "fsubs": (2, 4), "fmuls": (1, 1), "fmaxs": (1, 4), "fmacs": (1, 1), "fnegs": (2, 4),
         "faddh": (4, 8), "fsubh": (4, 8), "fmulh": (4, 8), "fmaxh": (1, 8), "fmach": (4, 8),
         "fnegh": (4, 8), "add16": (4, 8), "sub16": (4, 8), "and16": (4, 8), "or16": (4, 8),
         "xor16": (4, 8), "fh2s": (1, 4), "fs2h": (1, 4)}
-_SRC_WIDTH = {"fh2s": 2, "fs2h": 4}  # conversions read one width and write the other
 
 OP_NAMES = {code: name for name, (code, _, _) in OPS.items()}
 MAX_OPS = 32
@@ -47,7 +44,7 @@ OP_SIMD = np.ones((MAX_OPS, 2), np.int64)
 for _name, (_code, _nsrc, _w) in OPS.items():
     OP_NSRC[_code] = _nsrc
     OP_DST_WIDTH[_code] = _w
-    OP_SRC_WIDTH[_code] = _SRC_WIDTH.get(_name, _w)
+    OP_SRC_WIDTH[_code] = TABLE[_name].width[1]
     OP_SIMD[_code] = SIMD[_name]
 
 # microthread slots: 0..7 are the hardware's microthreads, MAIN the calling task's own op

@@ -237,7 +237,7 @@ def next_task(st, t_limit, single, events):
     reached `t_limit`, with IDLE when nothing can move, and (if `single`) with STEPPED after
     one fabric batch or clock jump."""
     while True:
-        if st.counters[EVENTS] != events or st.now[0] >= t_limit or st.counters[fabric.CAP_FULL]:
+        if st.counters[EVENTS] != events or st.now[0] >= t_limit or st.counters[fabric.HOST_IO]:
             return EVENT, -1, -1, np.uint32(0)
         _drain_wake_list(st)
         while st.heap_n[0] > 0:

@@ -24,7 +24,7 @@ from numba.core.datamodel import models
 from numba.experimental import structref
 from numba.extending import NativeValue, intrinsic, register_model, unbox
 
-from . import fabric, ops
+from . import fabric, ops, rings
 from ..errors import ResourceError
 from ..types import N_COLORS
 
@@ -39,11 +39,12 @@ STATE_FIELDS = (
     "ut_code ut_pos ut_len ut_act ut_unb ut_opnd rb_buf rb_ctl rb_time rb_head rb_count "
     "sw_tx sw_rx sw_cur sw_npos sw_ring sw_pop swap_x swap_y flt_on flt_min flt_max link_time active on_list n_active "
     "rb_mask oq_mask ut_mask h2d_mask poked "
-    "h2d_color h2d_entry h2d_left h2d_pos h2d_data d2h_color d2h_left d2h_done d2h_out "
+    "h2d_color h2d_entry h2d_left h2d_pos d2h_color d2h_left d2h_done "
+    "ring ring_base ring_mark ring_len ring_req ring_nreq "
     "src_meta src_data src_pending cap_log cap_n pe_prio row_runs pe_runs color_moves "
     "fifo_addr fifo_cap fifo_width fifo_head fifo_count "
     "now busy_until task_start in_task queued next_tid heap_t heap_pe heap_n rpc_pending rpc_row rpc_bits counters "
-    "pe_img chan_n chan_id chan_q chan_data loc_row data_row ctl_row").split()
+    "pe_img chan_n chan_id chan_q chan_data loc_row data_row ctl_row fault").split()
 EngineState = namedtuple("EngineState", STATE_FIELDS)
 
 
@@ -160,11 +161,15 @@ def new_state(mem_base: np.ndarray, arena_bytes: int, arch: str, width: int,
         rb_mask=z(npe, np.uint32), oq_mask=z(npe, np.uint8), ut_mask=z(npe, np.uint16),
         h2d_mask=z(npe, np.uint8), poked=z(npe, np.uint8),
         h2d_color=np.full(4, -1, np.int64), h2d_entry=z(4, np.int64), h2d_left=z((npe, 4), np.int64),
-        h2d_pos=z((npe, 4), np.int64), h2d_data=z((npe, 4, 1), np.uint32),
+        h2d_pos=z((npe, 4), np.int64),
         d2h_color=np.full(4, -1, np.int64), d2h_left=z((npe, 4), np.int64),
-        d2h_done=z((npe, 4), np.int64), d2h_out=z((npe, 4, 1), np.uint32),
+        d2h_done=z((npe, 4), np.int64),
+        # the streams' words in flight: a ring per PE on a stream, in one pool (rings.py)
+        ring=z(1, np.uint32), ring_base=z((npe, rings.N_PORTS), np.int64),
+        ring_mark=z((npe, rings.N_PORTS), np.int64), ring_len=z(rings.N_PORTS, np.int64),
+        ring_req=z(1, np.int64), ring_nreq=z(1, np.int64),
         # test sources (Harness.send) and what leaves the grid (fabric.py: SRC_*, CAP_*)
-        src_meta=z((1, fabric.SRC_FIELDS), np.int64), src_data=z((1, 1), np.uint32),
+        src_meta=z((1, fabric.SRC_FIELDS), np.int64), src_data=z(1, np.uint32),
         src_pending=z(npe, np.int64), cap_log=z((64, fabric.CAP_FIELDS), np.int64),
         cap_n=z(1, np.int64),
         # which ready PE goes first at equal times (perturbation reorders it), and activity
@@ -184,7 +189,9 @@ def new_state(mem_base: np.ndarray, arena_bytes: int, arch: str, width: int,
         chan_data=z((n_images, nq), np.uint8),
         loc_row=np.full((n_images, N_TASK_IDS), -1, np.int64),
         data_row=np.full((n_images, N_TASK_IDS), -1, np.int64),
-        ctl_row=np.full((n_images, 64), -1, np.int64))
+        ctl_row=np.full((n_images, 64), -1, np.int64),
+        # where a task body is (its statement's site) and what failed there (sim/faults.py)
+        fault=z(8, np.int64))
 
 
 def state_bytes(npe: int, arena_bytes: int, arch: str, n_images: int) -> int:
@@ -210,6 +217,11 @@ def available_bytes() -> int | None:
         return os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
     except (ValueError, OSError, AttributeError):
         return None
+
+
+def size_text(n: int) -> str:
+    """A number of bytes for a message: in GiB from 1 GiB up, else in MiB."""
+    return f"{n / (1 << 30):.1f} GiB" if n >= 1 << 30 else f"{n / (1 << 20):.1f} MiB"
 
 
 def check_memory(npe: int, arena_bytes: int, arch: str, n_images: int, width: int) -> None:

@@ -2,20 +2,26 @@
 
 - `pywse compile`: the `cslc` twin. A layout file defines `layout`: a `pw.Layout`, or a
   function `layout(**params)` returning one; cslc's flags are accepted under the same names.
-- `pywse check`: the same checks, writing nothing; `--strict` makes route lints errors.
+- `pywse check`: the same checks, writing nothing; `--strict` makes route lints errors. A
+  file without a module-level `layout` (an SdkLayout script, or any host script) is run as
+  `python SCRIPT ARGS` would (`pywse check SCRIPT -- ARGS`), up to its first `SdkRuntime(...)`:
+  by then its program has been compiled and checked, and nothing runs.
 - `pywse run`: the `cs_python` twin; runs a host script unchanged (tools/run.py);
   `--perturb N` reruns it under N perturbation seeds and reports results that change.
 """
 from __future__ import annotations
 
 import argparse
+import ast
 import inspect
 import sys
 import traceback
 import warnings
+from pathlib import Path
 
 from ..layout.compile import compile as compile_layout, import_file
 from ..errors import PywseError, RoutingWarning
+from ..host.runtime import CHECK_ONLY, ChecksPassed
 from ..layout.classic import Layout
 from .perturb import sweep as perturb_sweep
 from .run import find_script, run_script
@@ -55,7 +61,8 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True)
     c = sub.add_parser("compile", help="compile a layout file (the cslc twin)")
     k = sub.add_parser("check", help="check a layout file as compile does, writing nothing; "
-                       "route lints print as warnings (errors with --strict)")
+                       "route lints print as warnings (errors with --strict); a script "
+                       "(SdkLayout or host script) runs up to its first SdkRuntime")
     for p in (c, k):
         p.add_argument("layout_file", help="Python file defining `layout` (a pw.Layout or a function)")
         p.add_argument("--arch", default="wse2", choices=["wse2", "wse3"])
@@ -69,6 +76,8 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument("--colors", action="append", default=[], metavar="NAME:ID,...")
         p.add_argument("--strict", action="store_true",
                        help="route lints (pw.RoutingWarning) are errors")
+    k.add_argument("script_args", nargs="*", metavar="-- ARG",
+                   help="a script's own arguments, after `--` (pywse check run.py -- --arch wse2)")
     c.add_argument("-o", "--output", dest="out_dir", default="out")
     c.add_argument("--no-jit", action="store_true", help="record jit=False as the default")
     r = sub.add_parser("run", help="run a Cerebras host script unchanged (the cs_python twin)",
@@ -100,6 +109,8 @@ def compile_command(args: argparse.Namespace) -> int:
     try:
         params = _params(args.params)
         params.update(_params(args.colors))
+        if checking and not _defines_layout(args.layout_file):
+            return check_script(args.layout_file, args.script_args, args.strict)
         module = import_file(args.layout_file)
         layout = getattr(module, "layout", None)
         if layout is None:
@@ -132,6 +143,50 @@ def compile_command(args: argparse.Namespace) -> int:
         print(f"pywse {command}: warning: {lint.message}", file=sys.stderr)
     print(f"checked {args.layout_file}: {len(lints)} warning(s)" if checking
           else f"compiled {args.layout_file} -> {args.out_dir}")
+    return 0
+
+
+def _defines_layout(path: str) -> bool:
+    """Does the file define `layout` at module level (a layout file, not a script)?"""
+    try:
+        tree = ast.parse(Path(path).read_text(), path)
+    except (OSError, SyntaxError, UnicodeDecodeError):
+        return True              # import_file reports what is wrong with it
+    for node in tree.body:
+        targets = node.targets if isinstance(node, ast.Assign) else \
+            [node.target] if isinstance(node, (ast.AnnAssign, ast.AugAssign)) else []
+        if any(isinstance(t, ast.Name) and t.id == "layout" for t in targets) or \
+                (isinstance(node, (ast.FunctionDef, ast.ClassDef)) and node.name == "layout"):
+            return True
+    return False
+
+
+def check_script(script: str, script_args: list[str], strict: bool) -> int:
+    """`pywse check SCRIPT ARGS`: run the script until its first SdkRuntime (its program is
+    compiled and checked by then), report, and run nothing."""
+    CHECK_ONLY["active"] = True
+    try:
+        with warnings.catch_warnings(record=True) as lints:
+            warnings.simplefilter("always", RoutingWarning)
+            code = run_script(script, script_args)
+    except ChecksPassed:
+        code = None
+    except PywseError as e:
+        print(f"pywse check: error: {e}", file=sys.stderr)
+        return 1
+    finally:
+        CHECK_ONLY["active"] = False
+    lints = [w for w in lints if issubclass(w.category, RoutingWarning)]
+    for lint in lints:
+        print(f"pywse check: {'error' if strict else 'warning'}: {lint.message}", file=sys.stderr)
+    if code is not None:
+        print(f"pywse check: error: {script} ended (exit code {code}) without making an "
+              "SdkRuntime, so nothing was checked; give a layout file (defining `layout`) or a "
+              "script that compiles its program and makes an SdkRuntime", file=sys.stderr)
+        return 1
+    if strict and lints:
+        return 1
+    print(f"checked {script}: {len(lints)} warning(s)")
     return 0
 
 

@@ -1,0 +1,257 @@
+"""Every CSL builtin a task body may call, as a signature: one table for the checker and the
+engine.
+
+A `Builtin` says how a call is *written*: its pywse name (`pw.fadds`), its CSL name
+(`@fadds`), the role of each positional argument, the operand forms CSL accepts, its keyword
+options, which arguments must be known at comptime, whether it returns a value the caller
+must keep, and whether pywse supports it yet. What a call *does* and costs lives in
+`sim/builtins.py`, keyed by the same name. The task-body checker (`taskcheck.py`, run by
+`pw.compile`) reads only this table, so layout/ can check task bodies without importing the
+engine (docs/architecture.md).
+
+Operand forms of DSD operations are CSL's (CSL-LIBRARIES §3), one letter per operand,
+destination first: `D` a DSD (memory, fabric or FIFO), `s` a scalar source (a number, or a
+one-element var read as a scalar), `p` a one-element var as destination (CSL `&x`, a pointer
+to a scalar).
+"""
+from __future__ import annotations
+
+import difflib
+from typing import Any, Callable
+
+import attrs
+
+from ..errors import ProgramError
+from . import dsd as _dsd
+
+SUPPORTED, NOT_YET = "supported", "not supported yet"
+
+COMPLETION = (("async_", False), ("activate", None), ("unblock", None))
+"""The options every DSD operation takes (CSL's `.async`, `.activate`, `.unblock`)."""
+LATER_OPTIONS = {"ut_id": ".ut_id", "on_control": ".on_control", "index": ".index",
+                 "priority": ".priority"}
+"""CSL op-config fields pywse does not support yet (keyword -> CSL field)."""
+
+
+@attrs.frozen(repr=False, eq=False, slots=False)
+class Builtin:
+    """One CSL builtin as task bodies call it (`pw.<name>(...)`).
+
+    `params` names each positional argument's role: "dst" / "src" (DSD-op operands),
+    "task", "dsd" (a memory DSD), "array" (a p.var), "int", "type" (an element type, known
+    at comptime). `forms` lists CSL's operand forms of a DSD op (module docstring), `width`
+    the bytes of its destination and source elements.
+    Outside a task body, calling it runs its comptime twin (the DSD mutators do at comptime
+    what they do in a task), or says it belongs in a task body."""
+
+    name: str
+    csl: str
+    kind: str
+    params: tuple[str, ...] = ()
+    forms: tuple[str, ...] = ()
+    options: tuple[tuple[str, Any], ...] = ()
+    comptime_args: tuple[int, ...] = ()
+    width: tuple[int, int] = (0, 0)
+    returns: str | None = None
+    status: str = SUPPORTED
+    doc: str = ""
+    comptime_twin: Callable | None = None
+
+    def __attrs_post_init__(self):
+        # help(pw.fadds) and the docs show the pywse name and what it does
+        object.__setattr__(self, "__name__", self.name)
+        object.__setattr__(self, "__doc__", f"{self.doc} (CSL `{self.csl}`)")
+
+    @property
+    def nargs(self) -> int:
+        return len(self.params)
+
+    @property
+    def supported(self) -> bool:
+        return self.status == SUPPORTED
+
+    def __repr__(self) -> str:
+        return f"<pywse builtin {self.name}>"
+
+    def __call__(self, *args, **kwargs):
+        if self.comptime_twin is not None:
+            return self.comptime_twin(*args, **kwargs)
+        raise ProgramError(f"pw.{self.name} can only be called inside a task body")
+
+
+TABLE: dict[str, Builtin] = {}
+"""Every builtin pywse knows, supported or not yet, by pywse name."""
+
+
+def _add(b: Builtin) -> Builtin:
+    TABLE[b.name] = b
+    return b
+
+
+# -- DSD operations (CSL-LIBRARIES §3) -----------------------------------------------------------
+
+_ARITH = ("DDD", "DsD", "DDs", "psD")        # fadds and its twins
+_BITWISE = ("DDD", "DsD", "DDs")             # add16 and its twins
+_MOVE = ("DD", "pD", "Ds")
+_UNARY = ("DD", "Ds")
+
+# name: (forms, doc, supported)
+_OPS = {
+    "mov32": (_MOVE, "dst[i] = src[i], 32 raw bits", True),
+    "mov16": (_MOVE, "dst[i] = src[i], 16 raw bits", True),
+    "fmovs": (_MOVE, "dst[i] = src[i] as f32 (bits kept)", True),
+    "fmovh": (_MOVE, "dst[i] = src[i] as f16 (bits kept)", True),
+    "fadds": (_ARITH, "dst = src0 + src1 in f32", True),
+    "fsubs": (_ARITH, "dst = src0 - src1 in f32", True),
+    "fmuls": (_ARITH, "dst = src0 * src1 in f32", True),
+    "fmaxs": (_ARITH, "dst = max(src0, src1) in f32", True),
+    "fmacs": (("DDDs",), "dst = src0 + src1 * scalar in f32 (product rounded, then the sum)",
+              True),
+    "fnegs": (_UNARY, "dst = -src in f32", True),
+    "faddh": (_ARITH, "dst = src0 + src1 in f16", True),
+    "fsubh": (_ARITH, "dst = src0 - src1 in f16", True),
+    "fmulh": (_ARITH, "dst = src0 * src1 in f16", True),
+    "fmaxh": (_ARITH, "dst = max(src0, src1) in f16", True),
+    "fmach": (("DDDs",), "dst = src0 + src1 * scalar in f16 (each step rounded)", True),
+    "fnegh": (_UNARY, "dst = -src in f16", True),
+    "add16": (_BITWISE, "dst = src0 + src1, 16-bit wrap-around", True),
+    "sub16": (("DDD", "DDs"), "dst = src0 - src1, 16-bit wrap-around", True),
+    "and16": (_BITWISE, "dst = src0 & src1 (16 bits)", True),
+    "or16": (_BITWISE, "dst = src0 | src1 (16 bits)", True),
+    "xor16": (_BITWISE, "dst = src0 ^ src1 (16 bits)", True),
+    "fh2s": (_UNARY, "dst (f32) = src (f16), exact", True),
+    "fs2h": (_UNARY, "dst (f16) = src (f32), rounded to nearest even", True),
+    # CSL builtins pywse does not run yet (the CSL-coverage issue adds them)
+    "addc16": (_BITWISE, "dst = src0 + src1 with carry", False),
+    "sar16": (_BITWISE, "arithmetic shift right", False),
+    "sll16": (_BITWISE, "logical shift left", False),
+    "slr16": (_BITWISE, "logical shift right", False),
+    "clz": (_UNARY, "count leading zeros", False),
+    "ctz": (_UNARY, "count trailing zeros", False),
+    "popcnt": (_UNARY, "population count", False),
+    "fabss": (_UNARY, "dst = |src| in f32", False),
+    "fabsh": (_UNARY, "dst = |src| in f16", False),
+    "faddhs": (_ARITH, "dst (f32) = src0 + src1 (f16)", False),
+    "fmachs": (("DDDs",), "dst (f32) = src0 + src1 * scalar (f16)", False),
+    "fnorms": (("ps",), "normalize (f32)", False),
+    "fnormh": (("ps",), "normalize (f16)", False),
+    "fscales": (("pss",), "s * 2**k (f32)", False),
+    "fscaleh": (("pss",), "s * 2**k (f16)", False),
+    "fh2xp16": (_UNARY + ("ps",), "f16 -> i16", False),
+    "fs2xp16": (_UNARY + ("ps",), "f32 -> i16", False),
+    "xp162fh": (_UNARY, "i16/u16 -> f16", False),
+    "xp162fs": (_UNARY, "i16/u16 -> f32", False),
+}
+_CONVERSIONS = {"fh2s": (4, 2), "fs2h": (2, 4), "faddhs": (4, 2), "fmachs": (4, 2),
+                "fs2xp16": (2, 4), "xp162fs": (4, 2)}
+
+
+def _width(name: str) -> tuple[int, int]:
+    """(destination, source) element bytes: 32-bit for `...s` and mov32, else 16-bit."""
+    if name in _CONVERSIONS:
+        return _CONVERSIONS[name]
+    w = 4 if name == "mov32" or (name.startswith("f") and name.endswith("s")) else 2
+    return (w, w)
+
+
+for _name, (_forms, _doc, _ok) in _OPS.items():
+    _n = len(_forms[0])
+    _add(Builtin(_name, f"@{_name}", "op", ("dst",) + ("src",) * (_n - 1), _forms, COMPLETION,
+                 width=_width(_name), doc=_doc, status=SUPPORTED if _ok else NOT_YET))
+
+OP_NAMES = tuple(n for n, b in TABLE.items() if b.kind == "op")
+
+
+# -- tasks, DSD mutators, memcpy -----------------------------------------------------------------
+
+_add(Builtin("activate", "@activate", "task", ("task",),
+             doc="mark a local task active; it runs once it is also unblocked"))
+_add(Builtin("block", "@block", "task", ("task",),
+             doc="block a task: it stays pending until unblocked"))
+_add(Builtin("unblock", "@unblock", "task", ("task",), doc="unblock a task"))
+_add(Builtin("unblock_cmd_stream", "sys_mod.unblock_cmd_stream", "memcpy",
+             doc="let the host's next command run on this PE (memcpy's `unblock_cmd_stream()`)"))
+_add(Builtin("increment_dsd_offset", "@increment_dsd_offset", "dsd", ("dsd", "int", "type"),
+             comptime_args=(2,), returns="dsd", comptime_twin=_dsd.increment_dsd_offset,
+             doc="a new DSD whose start moved by n elements of the given type"))
+_add(Builtin("set_dsd_base_addr", "@set_dsd_base_addr", "dsd", ("dsd", "array"),
+             returns="dsd", comptime_twin=_dsd.set_dsd_base_addr,
+             doc="a new DSD over another array of the same element type"))
+_add(Builtin("set_dsd_length", "@set_dsd_length", "dsd", ("dsd", "int"), returns="dsd",
+             comptime_twin=_dsd.set_dsd_length, doc="a new 1-D DSD with another extent"))
+_add(Builtin("set_dsd_stride", "@set_dsd_stride", "dsd", ("dsd", "int"), returns="dsd",
+             comptime_twin=_dsd.set_dsd_stride, doc="a new 1-D DSD with another stride"))
+
+# CSL builtins of task bodies that pywse does not have yet (no pw.<name> attribute: the
+# checker finds them here and says so)
+for _name, _params, _doc in (
+        ("map", ("fn",), "call a function once per element of DSD operands"),
+        ("dfilt", ("src",), "drop data wavelets until control wavelets pass"),
+        ("get_dsr", ("type", "int"), "a data structure register"),
+        ("get_xdsr", ("int",), "an extended data structure register"),
+        ("load_to_dsr", ("dsr", "dsd"), "load a DSD into a DSR"),
+        ("get_ut_id", ("int",), "a microthread id (wse3)"),
+        ("queue_flush", ("queue",), "activate teardown once a queue is empty (wse3)"),
+        ("set_fifo_read_length", ("fifo", "int"), "set how many elements a FIFO pops"),
+        ("set_fifo_write_length", ("fifo", "int"), "set how many elements a FIFO pushes"),
+        ("bitcast", ("type", "value"), "the same bits as another type"),
+        ("ptrcast", ("type", "value"), "a pointer as another pointer type"),
+        ("get_rectangle", (), "the program rectangle's size and offsets"),
+        ("random16", (), "the PE's next pseudo-random u16"),
+        ("set_active_prng", ("int",), "pick the active PRNG"),
+        ("get_config", ("int",), "read a config register"),
+        ("set_config", ("int", "int"), "write a config register"),
+        ("get_int", ("value",), "the integer behind a color, task id or queue"),
+        ("set_local_color_config", ("color", "config"), "configure a color's route on this PE"),
+        ("set_teardown_handler", ("fn", "color"), "run a function when a color tears down"),
+        ("get_color", ("int",), "a color from its number"),
+):
+    _add(Builtin(_name, f"@{_name}", "later", _params, status=NOT_YET, doc=_doc))
+
+
+# -- names that are not builtins: where CSL has them ---------------------------------------------
+
+_LIBRARIES = {
+    "<time>": "enable_tsc disable_tsc get_timestamp reset_tsc_counter get_perf_cntr "
+              "tsc_size_words",
+    "<math>": "sqrt sqrt_f32 sqrt_f16 abs inv inv_f32 inv_f16 invsqrt invsqrt_f32 invsqrt_f16 "
+              "exp exp_f32 log log_f32 sin cos pow tanh ceil floor sign fscale isNaN isInf "
+              "isFinite NEGATIVE_INF_f32 POSITIVE_INF_f32 NaN_f32 PI E",
+    "<simprint>": "print_string print_u16_decimal print_u32_decimal print_u16_hex "
+                  "print_u32_hex print_u16_binary print_u32_binary print_f16 print_f32 fmt "
+                  "fmt_no_nl fmt_with_coords",
+    "<debug>": "trace_bool trace_u8 trace_i8 trace_u16 trace_i16 trace_f16 trace_u32 "
+               "trace_i32 trace_f32 trace_string trace_timestamp trace",
+    "<random>": "set_global_prng_seed random_f16 random_f32 random_pow_u32 random_normal_f32",
+    "<collectives_2d/pe>": "broadcast scatter gather reduce_fadds pe_id",
+    "<layout>": "get_x_coord get_y_coord",
+    "<directions>": "flip rotate_clockwise rotate_counterclockwise flip_vertical "
+                    "flip_horizontal",
+    "<kernels/tally/pe>": "signal_completion bump_tally local_tally",
+    "<tile_config>": "color_config switch_config teardown task_priority filters "
+                     "input_queue_status output_queue_status",
+    "<message_passing>": "send_message recv_message",
+}
+LIBRARY_OF = {name: lib for lib, names in _LIBRARIES.items() for name in names.split()}
+"""Names task bodies reach for that CSL has in a library, not as a builtin."""
+
+_PYWSE_HAS = {
+    "get_x_coord": "read p.x in the program body (comptime) and use it in the task",
+    "get_y_coord": "read p.y in the program body (comptime) and use it in the task",
+    "abs": "Python's abs() works in task bodies",
+}
+
+
+def explain_unknown(name: str, public: set[str]) -> str:
+    """Why `pw.<name>` does not exist, and what to use: a CSL builtin pywse does not support
+    yet, a library function, or a near miss of a name that does exist."""
+    b = TABLE.get(name)
+    if b is not None and not b.supported:
+        return f"`{b.csl}` is not supported yet"
+    lib = LIBRARY_OF.get(name)
+    if lib is not None:
+        text = f"pw.{name} is no CSL builtin: CSL has `{name}` in the `{lib}` library"
+        return text + (f"; in pywse {_PYWSE_HAS[name]}" if name in _PYWSE_HAS
+                       else ", which pywse does not have yet")
+    close = difflib.get_close_matches(name, sorted(public | set(TABLE)), n=1)
+    return f"pywse has no pw.{name}" + (f" (did you mean pw.{close[0]}?)" if close else "")

@@ -1,0 +1,863 @@
+"""Task bodies checked when the program is compiled: every mistake at once, at the user's line.
+
+`pw.compile` (and so `SdkLayout.compile`, the harness and `pywse check`) calls `check_images`
+before anything runs. The checker walks each task body's AST, and the helpers it calls, with
+the kinds of what the body captured (kinds.py), against the builtin table
+(signatures.py): names and what they bind to, CSL scalar typing, each builtin's operand
+forms and options, dropped results, captured values a task cannot use, constant indices,
+Python that neither CSL nor numba has. It needs nothing of the engine, so a mistake is
+reported the same way whether the task will run compiled or as plain Python.
+
+A body is checked once per code object and captured *types* (never per PE). The checker
+also records which subscripts index an array, so the engine can check those indices at run
+time (`array_subscripts`).
+"""
+from __future__ import annotations
+
+import ast
+import builtins as pybuiltins
+
+import attrs
+import numpy as np
+
+from ..errors import TaskError
+from . import dsd as _dsd
+from .kinds import (BOOL, NONE, UNKNOWN, WEAK_FLOAT, WEAK_INT, Kind, kind_of, literal,
+                    promote)
+from .signatures import LATER_OPTIONS, TABLE, explain_unknown
+from .tasksource import UNASSIGNED, closure, node_site, parse_function
+
+PY_FUNCTIONS = {"range", "len", "min", "max", "abs", "int", "float", "bool", "round", "print",
+                "enumerate", "zip", "divmod"}
+"""Python builtins a task body may call (numba compiles them all)."""
+
+_REFUSED = {
+    ast.Try: "`try` is not supported in task bodies: CSL has no exceptions; test the "
+             "condition with `if` instead",
+    ast.With: "`with` is not supported in task bodies",
+    ast.FunctionDef: "a function defined inside a task body is not supported: define the "
+                     "helper in the program body (or at module level) and call it",
+    ast.AsyncFunctionDef: "`async def` is not supported in task bodies",
+    ast.ClassDef: "a class defined inside a task body is not supported",
+    ast.Import: "`import` is not supported in task bodies: import at module level",
+    ast.ImportFrom: "`import` is not supported in task bodies: import at module level",
+    ast.Delete: "`del` is not supported in task bodies",
+    ast.Global: "'global' is not supported in task bodies: keep state in p.var arrays",
+    ast.List: "a list is not a CSL value: keep data in a p.var array (or use a tuple of "
+              "DSDs or numbers)",
+    ast.ListComp: "a list comprehension is not a CSL value: loop over a p.var array",
+    ast.SetComp: "a set is not a CSL value", ast.Set: "a set is not a CSL value",
+    ast.Dict: "a dict is not a CSL value: keep data in p.var arrays",
+    ast.DictComp: "a dict is not a CSL value: keep data in p.var arrays",
+    ast.GeneratorExp: "a generator is not a CSL value: use a for loop",
+    ast.Lambda: "`lambda` is not supported in task bodies: define a helper with `def` in "
+                "the program body",
+    ast.JoinedStr: "f-strings are not supported in task bodies (compiled code has no string "
+                   "formatting): print(...) the values instead",
+    ast.Starred: "`*args` is not supported in task bodies",
+    ast.NamedExpr: "`:=` is not supported in task bodies: assign on its own line",
+    ast.Yield: "`yield` is not supported in task bodies",
+    ast.YieldFrom: "`yield` is not supported in task bodies",
+    ast.Await: "`await` is not supported in task bodies",
+}
+for _name in ("AsyncFor", "AsyncWith", "Match", "TryStar"):
+    if hasattr(ast, _name):
+        _REFUSED[getattr(ast, _name)] = f"`{_name.lower()}` is not supported in task bodies"
+
+_BINOPS = {ast.Add: "add", ast.Sub: "sub", ast.Mult: "mul", ast.Div: "truediv",
+           ast.FloorDiv: "floordiv", ast.Mod: "mod", ast.Pow: "pow", ast.LShift: "lshift",
+           ast.RShift: "rshift", ast.BitAnd: "and_", ast.BitOr: "or_", ast.BitXor: "xor"}
+_DSDS = ("mem", "fabin", "fabout", "fifo")
+_COMPARE = {ast.Eq: lambda a, b: a == b, ast.NotEq: lambda a, b: a != b,
+            ast.Lt: lambda a, b: a < b, ast.LtE: lambda a, b: a <= b,
+            ast.Gt: lambda a, b: a > b, ast.GtE: lambda a, b: a >= b}
+_LEGEND = "D: a DSD, s: a scalar (a number or a one-element var), p: a one-element var"
+
+_CACHE: dict = {}
+ARRAY_SUBSCRIPTS: dict = {}
+"""(code object, file) -> {(line, col, end line, end col): array name} of the subscripts
+that index an array in every check of that code (the engine checks them at run time)."""
+
+
+@attrs.frozen
+class Context:
+    """What a body is checked for: its task, the program's params, the arch."""
+
+    task: object
+    program: str
+    params: tuple[str, ...]
+
+
+def check_images(images) -> None:
+    """Check every task body of these program images; one TaskError lists every mistake."""
+    found: list[TaskError] = []
+    seen: set = set()
+    for image in images:
+        ctx_params = tuple(sorted(image.program.param_names))
+        for task in image.tasks:
+            ctx = Context(task, image.program.name, ctx_params)
+            for err in check_task(task.fn, ctx):
+                key = (err.file, err.line, str(err))
+                if key not in seen:
+                    seen.add(key)
+                    found.append(err)
+    if found:
+        raise combine(found)
+
+
+def combine(found: list[TaskError]) -> TaskError:
+    """One error for several mistakes (each quoting its line); the first gives file/line."""
+    if len(found) == 1:
+        return found[0]
+    text = f"{len(found)} mistakes in task bodies:\n" + "\n".join(
+        f"{k}. {err}" for k, err in enumerate(found, 1))
+    err = TaskError(text)
+    err.file, err.line = found[0].file, found[0].line
+    err.mistakes = found
+    return err
+
+
+def check_task(fn, ctx: Context) -> list[TaskError]:
+    """The mistakes in task `ctx.task`'s body `fn` (cached per code and captured kinds).
+
+    Checked first with the captured values' types only (one check serves every PE). If that
+    finds mistakes and the body captured numbers, it is checked again with their values, as
+    CSL checks only the branch a comptime condition takes (`if narrow:` on a bool param): a
+    mistake in a branch this PE never takes is not one."""
+    free = closure(fn)
+    key = (fn.__code__, fn.__code__.co_filename, fn.__module__, ctx.task.name, ctx.task.kind,
+           tuple(ctx.task.arg_types), _free_key(free, False), ctx.params)
+    found = _CACHE.get(key)
+    if found is None:
+        found = _CACHE[key] = _Checker(fn, ctx, free, None, 0, False).run()
+    if found and any(isinstance(v, (bool, int, float, np.number)) for v in free.values()):
+        key = key[:-2] + (_free_key(free, True), ctx.params)
+        valued = _CACHE.get(key)
+        if valued is None:
+            valued = _CACHE[key] = _Checker(fn, ctx, free, None, 0, True).run()
+        return valued
+    return found
+
+
+def _free_key(free: dict, valued: bool) -> tuple:
+    out = []
+    for name, v in free.items():
+        k = _captured(v, valued)
+        out.append((name, k if k is not None else ("bad", type(v).__name__, id(v))))
+    return tuple(out)
+
+
+def _captured(value, valued: bool) -> Kind | None:
+    """A captured value's kind; with `valued`, numbers keep their value (for comptime `if`)."""
+    k = kind_of(value)
+    if valued and k is not None and k.what == "scalar" and \
+            isinstance(value, (bool, int, float, np.number)):
+        return attrs.evolve(k, value=value.item() if isinstance(value, np.generic) else value)
+    return k
+
+
+class _Checker:
+    """Walks one function (a task body, or a helper with its arguments' kinds)."""
+
+    def __init__(self, fn, ctx: Context, free: dict, arg_kinds: tuple | None, depth: int,
+                 valued: bool):
+        self.fn, self.ctx, self.free = fn, ctx, free
+        self.valued = valued
+        self.helper = arg_kinds is not None
+        self.arg_kinds = arg_kinds or ()
+        self.depth = depth
+        self.problems: list[TaskError] = []
+        self.env: dict[str, Kind] = {}
+        self.returns: Kind | None = None
+        self.subscripts: dict = {}
+
+    # -- reporting ---------------------------------------------------------------------------
+    def problem(self, node, message: str) -> Kind:
+        who = f"helper '{self.fn.__name__}' (called by task '{self.ctx.task.name}')" \
+            if self.helper else f"task '{self.ctx.task.name}'"
+        line = getattr(node, "lineno", None)
+        where = f" (line {line})" if line else ""
+        self.problems.append(TaskError(f"{who}{where}: {message}").at(
+            node_site(node, self.filename, self.fn.__name__)))
+        return UNKNOWN
+
+    # -- the function ------------------------------------------------------------------------
+    def run(self) -> list[TaskError]:
+        try:
+            fdef, self.filename = parse_function(self.fn, self.ctx.task.name)
+        except TaskError as e:
+            return [e]
+        self.free_kinds = {name: _captured(v, self.valued) for name, v in self.free.items()}
+        self.reported: set[str] = set()
+        self.locals = {n.id for n in ast.walk(fdef) if isinstance(n, ast.Name)
+                       and isinstance(n.ctx, ast.Store)}
+        self.nonlocal_names: set[str] = set()
+        self.bind_arguments(fdef)
+        for stmt in fdef.body:
+            self.stmt(stmt)
+        self.problems.sort(key=lambda e: (e.line or 0))
+        if not self.valued:      # the subscripts of every branch (other PEs may take them)
+            code = (self.fn.__code__, self.filename)
+            merged = ARRAY_SUBSCRIPTS.get(code)
+            ARRAY_SUBSCRIPTS[code] = self.subscripts if merged is None \
+                else {p: n for p, n in merged.items() if p in self.subscripts}
+        return self.problems
+
+    def bind_arguments(self, fdef: ast.FunctionDef) -> None:
+        names = [a.arg for a in fdef.args.posonlyargs + fdef.args.args]
+        self.locals |= set(names)
+        if fdef.args.vararg or fdef.args.kwarg or fdef.args.kwonlyargs:
+            self.problem(fdef, "*args, **kwargs and keyword-only parameters are not supported "
+                               "in task bodies and their helpers")
+        if self.helper:
+            kinds = list(self.arg_kinds) + [UNKNOWN] * (len(names) - len(self.arg_kinds))
+        else:
+            kinds = [Kind("scalar", np.dtype(t)) for t in self.ctx.task.arg_types]
+            kinds += [UNKNOWN] * (len(names) - len(kinds))
+        self.env.update(zip(names, kinds))
+
+    # -- statements --------------------------------------------------------------------------
+    def stmt(self, s) -> None:
+        refused = _REFUSED.get(type(s))
+        if refused is not None:
+            self.problem(s, refused)
+            return
+        method = getattr(self, "s_" + type(s).__name__, None)
+        if method is None:
+            self.problem(s, f"`{type(s).__name__}` statements are not supported in task bodies")
+            return
+        method(s)
+
+    def body(self, stmts) -> None:
+        for s in stmts:
+            self.stmt(s)
+
+    def s_Expr(self, s) -> None:
+        v = s.value
+        if isinstance(v, ast.Constant) and (isinstance(v.value, str) or v.value is Ellipsis):
+            return                                   # a docstring
+        if not isinstance(v, ast.Call):
+            self.expr(v)
+            self.problem(s, "this expression's value is dropped (CSL refuses an unused value): "
+                            "assign it, or remove the line" + (" (did you mean `=`?)" if
+                            isinstance(v, ast.Compare) and isinstance(v.ops[0], ast.Eq) else ""))
+            return
+        kind = self.expr(v)
+        target = self.callee(v)
+        if target is not None and target.what == "builtin" and target.obj.returns:
+            self.problem(s, f"the result of pw.{target.obj.name} is dropped: it returns a new "
+                            "DSD and leaves its argument as it was; assign it (`d = "
+                            f"pw.{target.obj.name}(d, ...)`)")
+        del kind
+
+    def s_Assign(self, s) -> None:
+        k = self.expr(s.value)
+        for t in s.targets:
+            self.store(t, k, s)
+
+    def s_AugAssign(self, s) -> None:
+        load = ast.copy_location(ast.BinOp(_as_load(s.target), s.op, s.value), s)
+        ast.fix_missing_locations(load)
+        self.store(s.target, self.expr(load), s)
+
+    def s_AnnAssign(self, s) -> None:
+        ann = self.expr(s.annotation)
+        if ann.what != "type":
+            self.problem(s.annotation, "a local's annotation must be a pywse type (pw.f32, "
+                                       "pw.i16, ...): the value is converted to it")
+        if s.value is None:
+            self.problem(s, "give the local a value (`x: pw.f32 = 0.0`)")
+            return
+        value = self.expr(s.value)
+        if ann.what == "type":
+            self.check_conversion(s.value, value, ann.dtype)
+        self.store(s.target, Kind("scalar", ann.dtype) if ann.what == "type" else value, s)
+
+    def s_If(self, s) -> None:
+        test = self.expr(s.test)
+        if test.value is None or test.value:
+            self.body(s.body)
+        if test.value is None or not test.value:     # a comptime condition: one branch
+            self.body(s.orelse)
+
+    def s_While(self, s) -> None:
+        self.expr(s.test)
+        self.body(s.body)
+        self.body(s.orelse)
+
+    def s_For(self, s) -> None:
+        it = s.iter
+        element = UNKNOWN
+        if isinstance(it, ast.Call) and isinstance(it.func, ast.Name) and it.func.id == "range" \
+                and self.name_kind(it.func).what == "pyfunc":
+            for a in it.args:
+                k = self.expr(a)
+                if k.what == "scalar" and k.dtype is not None and k.dtype.kind == "f":
+                    self.problem(a, "range() needs integers, got a float")
+            element = WEAK_INT
+        else:
+            k = self.expr(it)
+            if k.what == "array":
+                element = Kind("scalar", k.dtype) if len(k.shape) <= 1 else \
+                    Kind("array", k.dtype, shape=k.shape[1:], name=k.name)
+            elif k.what in _DSDS or k.what == "scalar":
+                self.problem(it, f"{k.describe()} cannot be iterated in a for loop")
+        self.store(s.target, element, s)
+        self.body(s.body)
+        self.body(s.orelse)
+
+    def s_Return(self, s) -> None:
+        k = self.expr(s.value) if s.value is not None else NONE
+        if not self.helper and s.value is not None:
+            self.problem(s, "a task returns nothing (CSL tasks are void): store results in a "
+                            "p.var array")
+        if self.returns is None:
+            self.returns = k
+
+    def s_Pass(self, s) -> None:
+        pass
+
+    s_Break = s_Continue = s_Pass
+
+    def s_Raise(self, s) -> None:
+        if s.exc is not None:
+            self.expr(s.exc)
+
+    def s_Assert(self, s) -> None:
+        self.expr(s.test)
+
+    def s_Nonlocal(self, s) -> None:
+        for name in s.names:
+            if self.free_kinds.get(name, UNKNOWN).what != "mem" or \
+                    not isinstance(self.free.get(name), _dsd.DsdVar):
+                self.problem(s, f"'nonlocal {name}': only DSDs made with p.dsd_var(...) can be "
+                                "reassigned by a task; keep other state in p.var arrays")
+            self.nonlocal_names.add(name)
+
+    def store(self, target, k: Kind, stmt) -> None:
+        if isinstance(target, ast.Name):
+            name = target.id
+            if name in self.free and name not in self.nonlocal_names:
+                from_program = isinstance(self.free[name], _dsd.DsdVar)
+                hint = (f"declare `nonlocal {name}` to reassign this p.dsd_var" if from_program
+                        else "assign a local copy instead")
+                self.problem(stmt, f"'{name}' belongs to the program; {hint}")
+            elif name in self.nonlocal_names and k.what not in ("mem", "unknown"):
+                self.problem(stmt, f"'{name}' is a DSD: assign it a memory DSD, not "
+                                   f"{k.describe()}")
+            else:
+                before = self.env.get(name)
+                if before is not None and _changes_kind(before, k):
+                    self.problem(stmt, f"'{name}' held {before.describe()} and now "
+                                       f"{k.describe()}: a local keeps one type (as in CSL); "
+                                       "use another name")
+                self.env[name] = k
+        elif isinstance(target, ast.Subscript):
+            base = self.subscript(target, store=True)
+            if base.what == "scalar" and k.what not in ("scalar", "unknown"):
+                self.problem(stmt, f"cannot store {k.describe()} in an array element")
+            elif base.what == "scalar" and base.dtype is not None and base.dtype.kind in "iu" \
+                    and k.what == "scalar" and k.dtype is not None and k.dtype.kind == "f":
+                self.problem(stmt, f"storing a float into an {_type(base.dtype)} array: "
+                                   f"convert it explicitly with pw.{_type(base.dtype)}(...) "
+                                   "(CSL's @as)")
+        elif isinstance(target, (ast.Tuple, ast.List)):
+            items = k.items if k.what == "seq" and len(k.items) == len(target.elts) else \
+                (UNKNOWN,) * len(target.elts)
+            for t, item in zip(target.elts, items):
+                self.store(t, item, stmt)
+        elif isinstance(target, ast.Attribute):
+            self.expr(target.value)
+            self.problem(stmt, "attributes cannot be assigned in a task body")
+        else:
+            self.problem(stmt, "this assignment target is not supported in task bodies")
+
+    # -- expressions -------------------------------------------------------------------------
+    def expr(self, e) -> Kind:
+        refused = _REFUSED.get(type(e))
+        if refused is not None:
+            return self.problem(e, refused)
+        method = getattr(self, "e_" + type(e).__name__, None)
+        if method is None:
+            return self.problem(e, f"`{type(e).__name__}` expressions are not supported in "
+                                   "task bodies")
+        return method(e)
+
+    def e_Constant(self, e) -> Kind:
+        return literal(e.value)
+
+    def e_Name(self, e) -> Kind:
+        return self.name_kind(e)
+
+    def name_kind(self, e) -> Kind:
+        n = e.id
+        if n in self.env:
+            return self.env[n]
+        if n in self.free:
+            k = self.free_kinds[n]
+            if k is None:
+                if n not in self.reported:
+                    self.reported.add(n)
+                    self.problem(e, _capture_message(n, self.free[n]))
+                return UNKNOWN
+            return k
+        if n in self.locals:
+            return UNKNOWN                       # assigned further down (a loop's next turn)
+        g = self.fn.__globals__
+        if n in g:
+            k = kind_of(g[n])
+            if k is None:
+                return self.problem(e, _capture_message(n, g[n], "global"))
+            return k
+        if n in PY_FUNCTIONS:
+            return Kind("pyfunc", obj=n)
+        value = getattr(pybuiltins, n, None)
+        if isinstance(value, type) and issubclass(value, BaseException):
+            return Kind("callable", obj=value)
+        if value is not None:
+            return self.problem(e, f"Python's `{n}` is not available in task bodies")
+        hint = ""
+        if self.ctx.params:
+            hint = f" (program '{self.ctx.program}' has params: {', '.join(self.ctx.params)})"
+        return self.problem(e, f"name '{n}' is not defined{hint}")
+
+    def e_Attribute(self, e) -> Kind:
+        base = self.expr(e.value)
+        attr = e.attr
+        if base.what == "module":
+            return self.module_attr(base.obj, e)
+        if base.what == "instance":
+            members = base.obj.members
+            if attr not in members:
+                return self.problem(e, f"module instance '{base.name}' has no '{attr}' (it "
+                                       f"has: {', '.join(sorted(members)) or 'nothing'})")
+            k = kind_of(members[attr])
+            if k is None:
+                return self.problem(e, _capture_message(f"{base.name}.{attr}", members[attr]))
+            return k
+        if base.what == "memcpy":
+            if attr == "unblock_cmd_stream":
+                return Kind("builtin", obj=TABLE["unblock_cmd_stream"])
+            if not hasattr(base.obj, attr):
+                return self.problem(e, f"the memcpy module has no attribute '{attr}'")
+            return kind_of(getattr(base.obj, attr)) or UNKNOWN
+        if base.what == "array":
+            if attr in ("size", "ndim"):
+                return WEAK_INT
+            if attr == "shape":
+                return Kind("seq", items=(WEAK_INT,) * len(base.shape))
+            return Kind("callable")
+        if base.what in ("unknown", "callable", "scalar"):
+            return UNKNOWN
+        return self.problem(e, f"{base.describe()} has no attribute '{attr}'")
+
+    def module_attr(self, module, e) -> Kind:
+        attr = e.attr
+        mod_name = getattr(module, "__name__", "")
+        if not hasattr(module, attr):
+            if mod_name == "pywse":
+                public = {n for n in dir(module) if not n.startswith("_")}
+                return self.problem(e, explain_unknown(attr, public))
+            return self.problem(e, f"module '{mod_name}' has no attribute '{attr}'")
+        value = getattr(module, attr)
+        if value in (_dsd.mem1d, _dsd.mem4d, _dsd.fabin, _dsd.fabout):
+            return self.problem(e, f"pw.{attr} builds a DSD at compile time: declare it in the "
+                                   "program body, outside the task (p.dsd_var for one a task "
+                                   "changes)")
+        k = kind_of(value)
+        if k is None or (mod_name == "pywse" and k.what in ("callable", "helper")):
+            return self.problem(e, f"{mod_name}.{attr} cannot be used in a task body")
+        return k
+
+    def e_Subscript(self, e) -> Kind:
+        return self.subscript(e, store=False)
+
+    def subscript(self, e, store: bool) -> Kind:
+        base = self.expr(e.value)
+        index = e.slice
+        if base.what == "array":
+            return self.array_index(e, base, index, store)
+        if base.what == "seq":
+            k = self.expr(index)
+            if store:
+                return self.problem(e, "a tuple cannot be changed in a task body")
+            if isinstance(k.value, int) and -len(base.items) <= k.value < len(base.items):
+                return base.items[k.value]
+            return UNKNOWN
+        self.expr(index) if not isinstance(index, ast.Slice) else None
+        if base.what in _DSDS:
+            return self.problem(e, f"{base.describe()} cannot be indexed in a task body: index "
+                                   "its array, or move data with a DSD op (pw.mov32, ...)")
+        if base.what in ("unknown", "callable"):
+            return UNKNOWN
+        return self.problem(e, f"{base.describe()} cannot be indexed")
+
+    def array_index(self, e, base: Kind, index, store: bool) -> Kind:
+        if store and base.const:
+            self.problem(e, f"array '{base.name}' is read-only (p.const): copy it into a "
+                            "p.var to change it")
+        parts = index.elts if isinstance(index, ast.Tuple) else [index]
+        if any(isinstance(p, ast.Slice) for p in parts):
+            for p in parts:
+                for sub in ([p.lower, p.upper, p.step] if isinstance(p, ast.Slice) else [p]):
+                    if sub is not None:
+                        self.expr(sub)
+            return Kind("array", base.dtype, name=base.name, const=base.const)
+        if base.shape and len(parts) > len(base.shape):
+            return self.problem(e, f"array '{base.name}' has {len(base.shape)} dimension(s); "
+                                   f"{len(parts)} indices given")
+        for axis, p in enumerate(parts):
+            k = self.expr(p)
+            if k.what == "scalar" and k.dtype is not None and k.dtype.kind in "fc":
+                self.problem(p, f"an index must be an integer, got {k.describe()}")
+            elif k.what not in ("scalar", "unknown"):
+                self.problem(p, f"an index must be an integer, got {k.describe()}")
+            elif isinstance(k.value, int) and not isinstance(k.value, bool) and base.shape:
+                n = base.shape[axis]
+                if k.value < 0:
+                    self.problem(p, f"index {k.value} is negative: CSL has no negative indices "
+                                    f"(Python's would wrap around); '{base.name}' has {n} "
+                                    f"element(s), index 0..{n - 1}")
+                elif k.value >= n:
+                    self.problem(p, f"index {k.value} is past the end of '{base.name}' ({n} "
+                                    f"element(s), index 0..{n - 1})")
+        self.subscripts[_pos(e)] = base.name
+        if base.shape and len(parts) < len(base.shape):
+            return Kind("array", base.dtype, shape=base.shape[len(parts):], name=base.name,
+                        const=base.const)
+        return Kind("scalar", base.dtype)
+
+    def e_BinOp(self, e) -> Kind:
+        a, b = self.expr(e.left), self.expr(e.right)
+        op = _BINOPS.get(type(e.op))
+        if op is None:
+            return self.problem(e, f"operator {type(e.op).__name__} is not supported in task "
+                                   "bodies")
+        for k in (a, b):
+            if k.what in _DSDS:
+                return self.problem(e, f"{k.describe()} has no arithmetic: use a DSD op "
+                                       "(pw.fadds, ...) or pw.increment_dsd_offset")
+            if k.what == "array":
+                return self.problem(e, f"{k.describe()} has no arithmetic in a task body: "
+                                       "index it (a[i]) or use a DSD op")
+            if k.what not in ("scalar", "unknown"):
+                return self.problem(e, f"{k.describe()} has no arithmetic")
+        if a.what == "unknown" or b.what == "unknown":
+            return UNKNOWN
+        out = promote(a, b, op)
+        if isinstance(a.value, int) and isinstance(b.value, int) and op in ("add", "sub",
+                                                                           "mul"):
+            out = attrs.evolve(out, value={"add": a.value + b.value, "sub": a.value - b.value,
+                                           "mul": a.value * b.value}[op])
+        return out
+
+    def e_UnaryOp(self, e) -> Kind:
+        k = self.expr(e.operand)
+        if isinstance(e.op, ast.Not):
+            return BOOL if k.value is None else attrs.evolve(BOOL, value=not k.value)
+        if k.what not in ("scalar", "unknown"):
+            return self.problem(e, f"{k.describe()} has no arithmetic")
+        if isinstance(e.op, ast.USub) and isinstance(k.value, (int, float)):
+            return attrs.evolve(k, value=-k.value)
+        return attrs.evolve(k, value=None)
+
+    def e_BoolOp(self, e) -> Kind:
+        values = [self.expr(v).value for v in e.values]
+        if any(v is None for v in values):
+            return BOOL
+        result = all(values) if isinstance(e.op, ast.And) else any(values)
+        return attrs.evolve(BOOL, value=bool(result))
+
+    def e_Compare(self, e) -> Kind:
+        left = self.expr(e.left)
+        value = left.value
+        result = True
+        for op, c in zip(e.ops, e.comparators):
+            if isinstance(op, (ast.In, ast.NotIn, ast.Is, ast.IsNot)):
+                self.problem(e, f"`{type(op).__name__}` is not supported in task bodies: "
+                                "compare values with ==, !=, <, <=, > or >=")
+                return BOOL
+            right = self.expr(c).value
+            compare = _COMPARE.get(type(op))
+            if value is None or right is None or compare is None:
+                result = None
+            elif result is not None:
+                result = result and compare(value, right)
+            value = right
+        return BOOL if result is None else attrs.evolve(BOOL, value=bool(result))
+
+    def e_IfExp(self, e) -> Kind:
+        test = self.expr(e.test)
+        if test.value is not None:
+            return self.expr(e.body if test.value else e.orelse)
+        a = self.expr(e.body)
+        self.expr(e.orelse)
+        return attrs.evolve(a, value=None) if a.what == "scalar" else a
+
+    def e_Tuple(self, e) -> Kind:
+        return Kind("seq", items=tuple(self.expr(x) for x in e.elts))
+
+    def e_Call(self, e) -> Kind:
+        return self.call(e)
+
+    # -- calls ---------------------------------------------------------------------------------
+    def callee(self, call) -> Kind | None:
+        """The kind of what a call calls, without reporting again (expr() did)."""
+        if isinstance(call.func, ast.Name):
+            return self.env.get(call.func.id) or self.free_kinds.get(call.func.id) or \
+                kind_of(self.fn.__globals__.get(call.func.id, None))
+        if isinstance(call.func, ast.Attribute) and isinstance(call.func.value, ast.Name):
+            base = self.env.get(call.func.value.id) or self.free_kinds.get(call.func.value.id) \
+                or kind_of(self.fn.__globals__.get(call.func.value.id, None))
+            if base is not None and base.what == "module":
+                v = getattr(base.obj, call.func.attr, None)
+                return kind_of(v) if v is not None else None
+            if base is not None and base.what == "memcpy" and \
+                    call.func.attr == "unblock_cmd_stream":
+                return Kind("builtin", obj=TABLE["unblock_cmd_stream"])
+        return None
+
+    def call(self, e) -> Kind:
+        f = self.expr(e.func)
+        args = [self.expr(a) for a in e.args]
+        kwargs = {}
+        for kw in e.keywords:
+            if kw.arg is None:
+                self.problem(kw.value, "`**kwargs` is not supported in task bodies")
+                continue
+            kwargs[kw.arg] = (kw, self.expr(kw.value))
+        if f.what == "builtin":
+            return self.builtin_call(e, f.obj, args, kwargs)
+        if f.what == "task":
+            return self.problem(e, f"tasks cannot be called; use pw.activate({f.name})")
+        if f.what == "helper":
+            return self.helper_call(e, f.obj, args)
+        if f.what == "type":
+            for a, k in zip(e.args, args):
+                self.check_conversion(a, k, f.dtype)
+            return Kind("scalar", f.dtype)
+        if f.what == "pyfunc":
+            return self.python_call(e, f.obj, args)
+        if f.what in ("callable", "unknown"):
+            return UNKNOWN
+        return self.problem(e, f"{f.describe()} is not callable")
+
+    def check_conversion(self, node, k: Kind, dtype) -> None:
+        """`pw.i16(v)` / `x: pw.i16 = v`: v must be a number, and a literal must fit."""
+        if k.what not in ("scalar", "unknown"):
+            self.problem(node, f"cannot convert {k.describe()} to {_type(dtype)}")
+        elif isinstance(k.value, int) and not isinstance(k.value, bool) and \
+                dtype.kind in "iu":
+            info = np.iinfo(dtype)
+            if not info.min <= k.value <= info.max:
+                self.problem(node, f"{k.value} does not fit {_type(dtype)} ({info.min}.."
+                                   f"{info.max})")
+
+    def python_call(self, e, name: str, args: list[Kind]) -> Kind:
+        if name in ("len", "int"):
+            return WEAK_INT
+        if name == "float":
+            return WEAK_FLOAT
+        if name == "bool":
+            return BOOL
+        if name == "print":
+            return NONE
+        if name in ("min", "max", "abs", "round") and args:
+            out = args[0]
+            for k in args[1:]:
+                out = promote(out, k, "add") if out.what == k.what == "scalar" else UNKNOWN
+            return attrs.evolve(out, value=None) if out.what == "scalar" else UNKNOWN
+        return UNKNOWN
+
+    def helper_call(self, e, fn, args: list[Kind]) -> Kind:
+        if e.keywords:
+            self.problem(e, "pass a helper's arguments by position")
+        if self.depth >= 8:
+            return self.problem(e, "helpers call each other more than 8 levels deep")
+        free = closure(fn)
+        key = ("helper", fn.__code__, fn.__code__.co_filename, tuple(args),
+               _free_key(free, self.valued), self.ctx.task.name)
+        cached = _CACHE.get(key)
+        if cached is None:
+            checker = _Checker(fn, self.ctx, free, tuple(args), self.depth + 1, self.valued)
+            problems = checker.run()
+            cached = _CACHE[key] = (problems, checker.returns or NONE)
+        self.problems.extend(cached[0])
+        return cached[1]
+
+    def builtin_call(self, e, b, args: list[Kind], kwargs: dict) -> Kind:
+        if not b.supported:
+            return self.problem(e, f"`{b.csl}` is not supported yet")
+        result = Kind("mem") if b.returns == "dsd" else NONE
+        if len(args) != b.nargs:
+            roles = ", ".join(b.params) or "no arguments"
+            return self.problem(e, f"pw.{b.name} takes {b.nargs} positional argument(s) "
+                                   f"({roles}), got {len(args)}")
+        options = dict(b.options)
+        for name, (kw, k) in kwargs.items():
+            if name in LATER_OPTIONS and name not in options:
+                self.problem(kw.value, f"`{LATER_OPTIONS[name]}` is not supported yet "
+                                       f"(pw.{b.name}(..., {name}=...))")
+            elif name not in options:
+                self.problem(kw.value, f"pw.{b.name} has no option '{name}' (options: "
+                                       f"{', '.join(options) or 'none'})")
+            elif name in ("activate", "unblock"):
+                self.task_operand(kw.value, k, name, b)
+        if b.kind == "op":
+            self.check_forms(e, b, args)
+        elif b.kind == "task":
+            self.task_operand(e.args[0], args[0], b.name, b, required=True)
+        elif b.kind == "dsd":
+            self.check_mutator(e, b, args)
+        return result
+
+    def task_operand(self, node, k: Kind, what: str, b, required: bool = False) -> None:
+        if k.what == "none":
+            if required:
+                self.problem(node, f"pw.{b.name} needs a task")
+            return
+        if k.what == "task":
+            if k.task_kind == "export":
+                self.problem(node, f"'{k.name}' is a host-callable function, not a task")
+            elif what == "activate" and k.task_kind != "local":
+                self.problem(node, f"only local tasks can be activated; '{k.name}' is a "
+                                   f"{k.task_kind} task")
+            return
+        if k.what in ("color", "unknown") or (k.what == "scalar" and k.dtype is not None
+                                               and k.dtype.kind in "iu"):
+            return
+        self.problem(node, f"pw.{b.name}: {what}= needs a task, got {ast.unparse(node)} "
+                           f"({k.describe()})")
+
+    def check_forms(self, e, b, args: list[Kind]) -> None:
+        letters = []
+        for pos, (node, role, k) in enumerate(zip(e.args, b.params, args)):
+            letter = self.operand_letter(node, b, pos, role, k)
+            if letter is None:
+                return
+            letters.append(letter)
+        if not any(all(x in ("?", f) for x, f in zip(letters, form)) for form in b.forms):
+            forms = " or ".join("(" + ", ".join(f) + ")" for f in b.forms)
+            self.problem(e, f"pw.{b.name} takes {forms}, got ({', '.join(letters)}) "
+                            f"[{_LEGEND}]")
+
+    def operand_letter(self, node, b, pos: int, role: str, k: Kind) -> str | None:
+        dst = role == "dst"
+        what = f"operand {pos + 1} of pw.{b.name}"
+        if k.what in ("mem", "fifo", "array"):
+            dtype = _element_type(k)
+            width = b.width[0] if dst else b.width[1]
+            if dtype is not None and width and dtype.itemsize != width:
+                self.problem(node, f"pw.{b.name} works on {8 * width}-bit elements; {what} "
+                                   f"holds {_type(dtype)} ({8 * dtype.itemsize}-bit)")
+                return None
+        if k.what in ("mem", "fifo"):
+            return "D"
+        if k.what == "fabin":
+            if dst:
+                self.problem(node, f"a fabin DSD cannot be a destination ({what})")
+                return None
+            return "D"
+        if k.what == "fabout":
+            if not dst:
+                self.problem(node, f"a fabout DSD cannot be a source ({what})")
+                return None
+            return "D"
+        if k.what == "array":
+            if k.size != 1 and k.shape:
+                self.problem(node, f"{what} is {k.describe()}: an array operand must be a "
+                                   "one-element var (a pointer to a scalar); wrap arrays in "
+                                   "pw.mem1d(...) in the program body")
+                return None
+            return "p" if dst else "s"
+        if k.what == "scalar":
+            if dst:
+                self.problem(node, f"the destination of pw.{b.name} must be a DSD or a "
+                                   f"one-element var, got {k.describe()}")
+                return None
+            return "s"
+        if k.what == "unknown":
+            return "?"
+        self.problem(node, f"{what} is {k.describe()}: give a DSD, a one-element var or a "
+                           "number")
+        return None
+
+    def check_mutator(self, e, b, args: list[Kind]) -> None:
+        for node, role, k in zip(e.args, b.params, args):
+            if role == "dsd" and k.what in ("fabin", "fabout", "fifo"):
+                self.problem(node, f"`{b.csl}` on a {k.what} DSD is not supported yet")
+            elif role == "dsd" and k.what not in ("mem", "unknown"):
+                self.problem(node, f"pw.{b.name} needs a memory DSD, got {k.describe()}")
+            elif role == "int" and not (k.what == "unknown" or (
+                    k.what == "scalar" and k.dtype is not None and k.dtype.kind in "iub")):
+                self.problem(node, f"pw.{b.name} needs an integer here, got {k.describe()}")
+            elif role == "type" and k.what != "type":
+                self.problem(node, f"pw.{b.name}: this argument must be a type known at "
+                                   f"comptime (e.g. pw.f32), got {ast.unparse(node)}")
+            elif role == "array" and k.what not in ("array", "unknown"):
+                self.problem(node, f"pw.{b.name} needs an array declared with p.var, got "
+                                   f"{k.describe()}")
+
+
+def _changes_kind(before: Kind, after: Kind) -> bool:
+    """A local that was a number and becomes a DSD (or the like): compiled code cannot hold
+    both. (Numbers of different types can: an untyped number takes the other's type.)"""
+    kinds = {before.what, after.what}
+    return len(kinds) == 2 and "unknown" not in kinds and not kinds <= {"scalar", "none"}
+
+
+def _element_type(k: Kind):
+    if k.what == "array":
+        return k.dtype
+    obj = k.obj
+    if isinstance(obj, _dsd.DsdVar):
+        obj = obj.initial
+    if isinstance(obj, _dsd.MemDesc):
+        return obj.var.dtype
+    if isinstance(obj, _dsd.Fifo):
+        return obj.var.dtype
+    return None
+
+
+def _type(dt) -> str:
+    return {"float16": "f16", "float32": "f32", "int16": "i16", "uint16": "u16",
+            "int32": "i32", "uint32": "u32"}.get(np.dtype(dt).name, str(dt))
+
+
+def _pos(node) -> tuple:
+    return (node.lineno, node.col_offset, node.end_lineno, node.end_col_offset)
+
+
+def _as_load(target):
+    load = ast.parse(ast.unparse(target), mode="eval").body
+    ast.copy_location(load, target)
+    ast.fix_missing_locations(load)
+    return load
+
+
+def _capture_message(name: str, value, what: str = "captured") -> str:
+    """Why a task body cannot use `value`, and what to do instead."""
+    if value is UNASSIGNED:
+        return (f"variable '{name}' is used before it is assigned in the program; declare it "
+                "above the task")
+    if value is None:
+        return (f"'{name}' is None here, which a task body cannot use: build the DSD (or "
+                "value) in the program body, or keep the name out of this task")
+    if value.__class__.__name__ == "Queue":
+        return (f"'{name}' is {value.name} queue {value.id}: queues are comptime; give it to "
+                f"a fabric DSD in the program body (pw.fabin(color, extent, queue={name})) "
+                "and use the DSD")
+    if isinstance(value, np.ndarray):
+        return (f"'{name}' is a numpy array: task bodies read PE memory; declare it with "
+                "p.const(dtype, values) (read-only) or p.var(..., init=values)")
+    if isinstance(value, (list, tuple)):
+        bad = next((v for v in value if kind_of(v) is None), None)
+        if not value or bad is None:
+            return (f"'{name}' is a {type(value).__name__} a task body cannot use: a task may "
+                    "capture tuples and lists of DSDs, arrays, tasks, colors and numbers only")
+        return (f"'{name}' is a {type(value).__name__} holding {type(bad).__name__} "
+                f"{bad!r}: a task may capture tuples and lists of DSDs, arrays, tasks, colors "
+                "and numbers only")
+    return (f"'{name}' ({type(value).__name__}) is a Python object a task body cannot "
+            f"{'capture' if what == 'captured' else 'use'}: use p.var/p.const for arrays, and "
+            "numbers, colors, DSDs or tasks for the rest")

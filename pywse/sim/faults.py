@@ -1,0 +1,70 @@
+"""Where a task body failed, compiled or not: statement sites and fault records.
+
+Compiled code keeps no line numbers, so the lowering (jit.py) numbers the statements of each
+task body and helper (a *site*) and stores the site in `st.fault[WHERE]` before a statement
+runs. A check that fails (an index out of range) records what failed in the other fields
+before it raises. The engine turns the record into the user's line and one message, the same
+in both modes (`task_failure`). Site numbers derive from the file and the function, never
+from the process, so compiled code loaded from numba's cache still names the right line.
+"""
+from __future__ import annotations
+
+import hashlib
+import os
+
+import numpy as np
+from numba.extending import register_jitable
+
+from ..errors import Site
+
+WHERE, KIND, VALUE, LIMIT = range(4)
+NO_FAULT, INDEX = 0, 1
+SITE_BITS = 16
+
+SITES: dict[int, tuple[Site, str]] = {}
+"""site -> (the user's line, the array an index check is about, or "")."""
+
+
+def function_id(filename: str, fn) -> int:
+    """A number for a function that is the same in every process (46 bits)."""
+    key = f"{os.path.abspath(filename)}:{fn.__code__.co_firstlineno}:{fn.__qualname__}"
+    return int(hashlib.sha1(key.encode()).hexdigest()[:11], 16) + 1
+
+
+def new_site(fid: int, k: int, site: Site, array: str = "") -> int:
+    """Register statement (or index) number `k` of function `fid` at `site`."""
+    if k >= 1 << SITE_BITS:
+        raise OverflowError("a task body with more than 65535 statements")
+    where = (fid << SITE_BITS) | k
+    SITES[where] = (site, array)
+    return where
+
+
+@register_jitable
+def check_index(st, i, n, where):
+    """`i` if 0 <= i < n; else record an index fault at `where` and raise (CSL has no
+    negative indices; Python's would wrap around)."""
+    if i < 0 or i >= n:
+        st.fault[KIND] = INDEX
+        st.fault[WHERE] = where
+        st.fault[VALUE] = i
+        st.fault[LIMIT] = n
+        raise IndexError("index out of range")
+    return i
+
+
+def task_failure(fault: np.ndarray, exc: BaseException) -> tuple[str, Site | None]:
+    """(what failed, in words; the user's line) for an exception a task body raised: an
+    index fault from its record, anything else from the exception and the statement site."""
+    site, array = SITES.get(int(fault[WHERE]), (None, ""))
+    if fault[KIND] == INDEX:
+        fault[KIND] = NO_FAULT
+        i, n = int(fault[VALUE]), int(fault[LIMIT])
+        return (f"index {i} is out of range for '{array}' ({n} element(s), index 0..{n - 1})"
+                + ("; CSL has no negative indices" if i < 0 else ""), site)
+    return f"{type(exc).__name__}: {exc}", site
+
+
+def reset(fault: np.ndarray) -> None:
+    """Forget the last statement site (a new run, or an error reported)."""
+    fault[:] = 0

@@ -1,0 +1,76 @@
+"""docs/builtins.md, written from the builtin table (dsl/signatures.py).
+
+`python -m pywse.tools.builtins_doc > docs/builtins.md` writes the page; a test keeps the page
+and the table the same, so the page is always what `pw.compile` checks task bodies against.
+"""
+from __future__ import annotations
+
+from ..dsl.signatures import COMPLETION, LATER_OPTIONS, LIBRARY_OF, TABLE
+
+_KINDS = [("op", "DSD operations"), ("task", "Tasks"), ("dsd", "Changing a DSD"),
+          ("memcpy", "memcpy"), ("later", "Other CSL builtins")]
+_ROLES = {"dst": "D", "src": "D", "task": "task", "dsd": "DSD", "int": "integer",
+          "type": "type", "array": "array"}
+
+
+def _call(b) -> str:
+    if b.kind == "memcpy":
+        return "`sys.unblock_cmd_stream()`"
+    if b.kind == "op":
+        return f"`pw.{b.name}(" + ", ".join(b.forms[0]) + ")`"
+    return f"`pw.{b.name}(" + ", ".join(_ROLES.get(r, r) for r in b.params) + ")`"
+
+
+def _forms(b) -> str:
+    if b.kind != "op":
+        return ("returns a new DSD" if b.returns else "") or "—"
+    return " ".join("(" + ", ".join(f) + ")" for f in b.forms)
+
+
+def _width(b) -> str:
+    if b.kind != "op":
+        return ""
+    dst, src = b.width
+    return f"{8 * dst}-bit" if dst == src else f"{8 * src} → {8 * dst}-bit"
+
+
+def markdown() -> str:
+    lines = [
+        "# Builtins",
+        "",
+        "Every CSL builtin a task body may call, as pywse spells it, the operand forms CSL "
+        "accepts and whether pywse runs it yet. `pw.compile` checks every call in a task body "
+        "against this table (the page is written from it: "
+        "`python -m pywse.tools.builtins_doc > docs/builtins.md`).",
+        "",
+        "Operand forms, destination first: **D** a DSD (memory `pw.mem1d`/`pw.mem4d`, fabric "
+        "`pw.fabin`/`pw.fabout`, or a FIFO), **s** a scalar source (a number, or a one-element "
+        "var read as a scalar), **p** a one-element var as destination (CSL's `&x`). A fabin "
+        "is a source only, a fabout a destination only.",
+        "",
+        "Every DSD operation takes the options " + ", ".join(f"`{o}=`" for o, _ in COMPLETION)
+        + " (CSL's `.async`, `.activate`, `.unblock`). Not supported yet: "
+        + ", ".join(f"`{v}`" for v in LATER_OPTIONS.values()) + ".",
+        "",
+    ]
+    for kind, title in _KINDS:
+        rows = [b for b in TABLE.values() if b.kind == kind]
+        lines += [f"## {title}", "", "| pywse | CSL | forms | elements | status | what it does |",
+                  "|---|---|---|---|---|---|"]
+        for b in sorted(rows, key=lambda b: (not b.supported, b.name)):
+            lines.append(f"| {_call(b)} | `{b.csl}` | {_forms(b)} | {_width(b)} | {b.status} | "
+                         f"{b.doc.replace('|', chr(92) + '|')} |")
+        lines.append("")
+    lines += ["## Library functions", "",
+              "CSL has these in a library, not as builtins; `pw.<name>` in a task body says "
+              "which library.", "", "| library | functions |", "|---|---|"]
+    by_lib: dict[str, list[str]] = {}
+    for name, lib in LIBRARY_OF.items():
+        by_lib.setdefault(lib, []).append(name)
+    for lib, names in sorted(by_lib.items()):
+        lines.append(f"| `{lib}` | " + ", ".join(f"`{n}`" for n in sorted(names)) + " |")
+    return "\n".join(lines) + "\n"
+
+
+if __name__ == "__main__":
+    print(markdown(), end="")
