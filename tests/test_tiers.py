@@ -23,7 +23,7 @@ import pytest
 
 import pywse as pw
 from pywse.host import runcheck
-from pywse.sim import dispatch, taskcache, tiers
+from pywse.sim import dispatch, tiers
 from pywse.testing import Harness
 
 from progs import scale_prog
