@@ -19,7 +19,8 @@ from pathlib import Path
 from .common import fmt, met, table
 
 CASES = ("wavelet_hops", "task_dispatch", "memcpy", "idle_scaling", "footprint",
-         "stream_footprint", "compile_scaling", "sdklayout_compile", "task_compile", "examples")
+         "stream_footprint", "compile_scaling", "sdklayout_compile", "task_compile", "edit_loop",
+         "examples")
 
 
 def run_case(name: str, quick: bool) -> dict:

@@ -2,9 +2,10 @@
 it from numba's disk cache in a later process.
 
 Each program is written to a fresh folder and run by a fresh Python (run_child), so nothing is
-compiled or cached in memory: "first s" compiles its task bodies and the generated dispatch
-loop (pywse's engine and DSD-op code are already in numba's disk cache, as after any earlier
-run), "cached s" is a second process on the same unchanged file. Both time the harness run after
+compiled or cached in memory: "first s" compiles its task bodies, with jit=True, into their
+dispatch wrappers (pywse's engine, its dispatch loop and DSD-op code are already in numba's
+disk cache, as after any earlier run), "cached s" is a second process on the same unchanged
+file. Both time the harness run after
 the imports, so both include numba's once-per-process start-up (~0.5 s). Quick: the
 scalar program only.
 """

@@ -8,7 +8,8 @@ from .dsl import control
 from .dsl.dsd import fabin, fabout, mem1d, mem4d
 from .dsl.modules import Module, module
 from .dsl.program import Program, program
-from .errors import (CycleLimitError, DeadlockError, LayoutError, LivelockError, MemcpyError,
+from .errors import (CycleLimitError, DeadlockError, JitWarning, LayoutError, LivelockError,
+                     MemcpyError,
                      MemcpyWarning, ProgramError, PywseError, ResourceError, RoutingError,
                      RoutingWarning, ScriptError, TaskError)
 from .host.memcpy import MemcpyDataType, MemcpyOrder
@@ -25,7 +26,7 @@ _BUILTINS = {n: b for n, b in _TABLE.items() if b.supported}
 globals().update(_BUILTINS)  # pw.fmovs, pw.activate, pw.increment_dsd_offset, ...
 
 __version__ = "0.1.0"
-__all__ = ["Artifacts", "Color", "CycleLimitError", "DeadlockError", "EAST", "Layout", "LayoutError", "LivelockError",
+__all__ = ["Artifacts", "Color", "CycleLimitError", "DeadlockError", "EAST", "JitWarning", "Layout", "LayoutError", "LivelockError",
            "MemcpyDataType", "MemcpyError", "MemcpyWarning", "MemcpyOrder", "MemcpyTask", "Module", "NORTH",
            "PE_MEMORY_BYTES", "Program", "ProgramError", "PywseError", "RAMP", "ResourceError",
            "RangeFilter",

@@ -76,6 +76,12 @@ class RoutingWarning(UserWarning):
     `pw.compile(..., strict=True)`."""
 
 
+class JitWarning(UserWarning):
+    """Under the tiered mode (jit "auto", the default), a task body could not be compiled
+    in the background, or its compiled code could not be read back from numba's cache: the
+    run went on, as plain Python, with the same results."""
+
+
 class MemcpyError(PywseError):
     """A host command (memcpy, launch, read_symbol) got bad arguments."""
 

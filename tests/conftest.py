@@ -4,7 +4,7 @@ import re
 import pytest
 from hypothesis import HealthCheck, settings
 
-from pywse.sim import dispatch
+from pywse.sim import dispatch, tiers
 
 # Fuzzing profiles (tests/test_fuzz.py; docs/testing.md, "Fuzzing"). "fast", the default:
 # deterministic (the same examples every run, so numba's disk cache covers them) and small.
@@ -86,3 +86,12 @@ class KeptProject:
 @pytest.fixture
 def kept_project(pytester, monkeypatch, kept_dir):
     return KeptProject(pytester, monkeypatch, kept_dir)
+
+
+@pytest.fixture(autouse=True)
+def _no_background_compiler(request, monkeypatch):
+    """Tests run both tiers explicitly (the `jit` fixture, `--pywse-jit=both`); one left to
+    the default tiered mode stays plain instead of forking a compiler. Only
+    tests/test_tiers.py forks them."""
+    if request.module.__name__ != "test_tiers":
+        monkeypatch.setattr(tiers.Compiler, "start", classmethod(lambda cls, plan: None))

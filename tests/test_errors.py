@@ -462,6 +462,13 @@ def memcpy_without_params():
 
 # -- layout and compile ------------------------------------------------------------------------
 
+@mistake("Layout and compile", "A jit= value pywse does not know", pw.LayoutError,
+         r"pw.compile: jit='fast'; use True \(compiled\), False \(plain Python\), \"auto\" or "
+         r"None", "Pass True, False, \"auto\" or None (then `PYWSE_JIT`, else auto).")
+def compile_jit_unknown():
+    pw.compile(idle_layout(), arch="wse3", memcpy=False, fabric_offsets=(0, 0), jit="fast")
+
+
 @mistake("Layout and compile", "set_tile_code outside the rectangle", pw.LayoutError,
          r"set_tile_code\(2, 0\): outside the 2x1 rectangle",
          "x runs over 0..width-1 and y over 0..height-1 of `pw.Layout(width, height)`.")
@@ -1446,6 +1453,41 @@ def kernel_too_big():
     with machine_memory(16 << 20):
         pw.SdkRuntime(pw.compile(idle_layout(200, 100), arch="wse3", memcpy=False,
                                  fabric_offsets=(0, 0)), memcpy_required=False).load()
+
+
+@mistake("Running", "A PYWSE_JIT value pywse does not know", pw.PywseError,
+         r"PYWSE_JIT='fast': use 1 \(compiled\), 0 \(plain Python\) or auto",
+         "Set `PYWSE_JIT` to 1, 0 or auto (or leave it unset: auto), or pass `jit=` to "
+         "`SdkRuntime` / `pw.compile`.")
+def pywse_jit_unknown():
+    import os
+    before = os.environ.get("PYWSE_JIT")
+    os.environ["PYWSE_JIT"] = "fast"
+    try:
+        pw.SdkRuntime(host_artifacts())
+    finally:
+        if before is None:
+            del os.environ["PYWSE_JIT"]
+        else:
+            os.environ["PYWSE_JIT"] = before
+
+
+@mistake("Running", "A cache folder pywse cannot write, in the default (tiered) mode",
+         pw.JitWarning, r"task bodies cannot be cached \(.*\): they run as plain Python; set "
+         r"PYWSE_CACHE_DIR or NUMBA_CACHE_DIR to a writable folder",
+         "Point `PYWSE_CACHE_DIR` (pywse's generated code) and `NUMBA_CACHE_DIR` at folders "
+         "you can write; the run itself goes on, as plain Python.")
+def cache_folder_not_writable():
+    from pywse.sim import dispatch
+    folder = dispatch.CACHE_DIR
+    dispatch.CACHE_DIR = Path(__file__)             # a file, not a folder
+    try:
+        r = pw.SdkRuntime(host_artifacts(), jit="auto")
+        r.load()
+        r.run()
+        r.launch("go")
+    finally:
+        dispatch.CACHE_DIR = folder
 
 
 @pw.program

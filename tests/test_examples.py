@@ -25,7 +25,10 @@ def load(path: Path):
 
 @pytest.mark.parametrize("arch", ["wse2", "wse3"])
 @pytest.mark.parametrize("path", EXAMPLES, ids=[p.stem for p in EXAMPLES])
-def test_example(path, arch, jit, capsys):
+def test_example(path, arch, jit, capsys, monkeypatch):
+    # the examples pass jit=None unless --no-jit: PYWSE_JIT=1 makes that compiled from the
+    # first task (the default would start as plain Python)
+    monkeypatch.setenv("PYWSE_JIT", "1")
     module = load(path)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", pw.RoutingWarning)
@@ -71,6 +74,7 @@ def test_pipeline_02_stalls_once_its_fifo_is_full():
 @pytest.mark.parametrize("path", EXAMPLES, ids=[p.stem for p in EXAMPLES])
 def test_example_runs_are_deterministic(path, monkeypatch, capsys):
     """Run twice: bit-identical output arrays, cycle counts and printed output."""
+    monkeypatch.setenv("PYWSE_JIT", "1")
     module = load(path)
     runs = []
     stop = pw.SdkRuntime.stop

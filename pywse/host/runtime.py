@@ -23,7 +23,7 @@ from ..sim import sched
 from ..sim.engine import Engine
 from ..errors import (DeadlockError, LivelockError, MemcpyError, RoutingWarning, user_boundaries,
                       warn_at_user)
-from ..sim.jit import jit_default
+from ..sim.tiers import jit_mode
 from .memcpy import (CopyD2H, CopyH2D, MemcpyDataType, MemcpyOrder, StreamD2H, StreamH2D,
                      broadcast_source)
 from . import report, runcheck
@@ -178,11 +178,13 @@ class SdkRuntime:
     """The SDK's `SdkRuntime` over pywse: load compiled artifacts, run host commands.
 
     `bindir` is a compile output directory or the `Artifacts` `pw.compile` returned.
-    `jit` (True/False/None) overrides the compile-time choice, which overrides `PYWSE_JIT`.
+    `jit`: True runs task bodies compiled from the first task, False as plain Python, "auto"
+    starts plain and switches to compiled code once it is ready (docs/performance.md). None
+    takes the compile-time choice, else `PYWSE_JIT` (1, 0 or auto), else "auto".
     """
 
     def __init__(self, bindir, platform: Any = None, *, cmaddr: str | None = None,
-                 memcpy_required: bool = True, jit: bool | None = None,
+                 memcpy_required: bool = True, jit: bool | str | None = None,
                  max_cycles: int | None = None, perturb: int | None = None, **_sdk_options):
         if isinstance(bindir, Artifacts):
             self.artifacts = bindir
@@ -196,7 +198,7 @@ class SdkRuntime:
         if memcpy_required and not self.artifacts.memcpy:
             raise MemcpyError("SdkRuntime: the program was compiled with memcpy=False; pass "
                               "memcpy_required=False")
-        self.jit = jit_default(jit if jit is not None else self.artifacts.jit)
+        self.jit = jit_mode(jit if jit is not None else self.artifacts.jit)
         self.max_cycles = cycle_budget(max_cycles)
         self.perturb = runcheck.perturb_seed(perturb)
         self._jitter = np.random.default_rng(self.perturb) if self.perturb is not None else None
@@ -235,6 +237,8 @@ class SdkRuntime:
             lost = runcheck.lost_report(self.engine)
             if lost:
                 warn_at_user(RoutingWarning(lost))
+        if self.engine is not None:
+            self.engine.close()
         self._stopped = True
 
     @property
@@ -428,7 +432,7 @@ class SdkRuntime:
 
     def numeric_context(self):
         # Plain-Python task bodies use numpy scalars: overflow/inf are CSL semantics, not warnings.
-        return contextlib.nullcontext() if self.jit else np.errstate(all="ignore")
+        return contextlib.nullcontext() if self.jit is True else np.errstate(all="ignore")
 
     def _waiting(self, what: str) -> None:
         """The host starts waiting for `what`: a livelock is measured from here."""

@@ -49,7 +49,7 @@ class Artifacts:
     params: dict[str, Any]
     images: list[ProgramImage]      # the distinct images, in the order of their first PE
     pe_image: np.ndarray            # per PE, row-major (y * width + x): its index in images
-    jit: bool | None = None
+    jit: bool | str | None = None
     out_dir: str | None = None
     # what only an SdkLayout has (layout/sdkcompile.py): host streams, symbol values set from
     # the layout, and its code regions
@@ -98,7 +98,7 @@ def compile(layout: Layout | Callable[..., Layout], *, arch: str = "wse2",
             fabric_offsets: tuple[int, int] = (4, 1), memcpy: bool = True, channels: int = 1,
             params: dict[str, Any] | None = None, out_dir: str | os.PathLike | None = None,
             width_west_buf: int = 0, width_east_buf: int = 0,
-            jit: bool | None = None, strict: bool = False) -> Artifacts:
+            jit: bool | str | None = None, strict: bool = False) -> Artifacts:
     """Check and compile a layout, as `cslc` does; optionally write `out_dir`.
 
     `layout` is a `Layout`, or a function `layout(**params) -> Layout` called with `params`.
@@ -115,6 +115,9 @@ def compile(layout: Layout | Callable[..., Layout], *, arch: str = "wse2",
             raise LayoutError(f"pw.compile: the layout function returned {layout!r}, not a pw.Layout")
     if arch not in ARCHES:
         raise LayoutError(f"pw.compile: unknown arch {arch!r}; use 'wse2' or 'wse3'")
+    if not (jit is None or jit is True or jit is False or jit == "auto"):
+        raise LayoutError(f"pw.compile: jit={jit!r}; use True (compiled), False (plain Python), "
+                          "\"auto\" or None (PYWSE_JIT, else auto)")
     w, h = layout.width, layout.height
     fabric_offsets = _pair(fabric_offsets, "fabric_offsets")
     min_x = w + 7 + int(width_west_buf) + int(width_east_buf) if memcpy else w + fabric_offsets[0]

@@ -540,7 +540,7 @@ class SdkLayout:
             self._plan = plan(self)
         return self._plan
 
-    def compile(self, out_prefix: str | None = "out", jit: bool | None = None):
+    def compile(self, out_prefix: str | None = "out", jit: bool | str | None = None):
         """Route, allocate colors, compile every region's program; write `out_prefix/`
         (a directory `SdkRuntime(out_prefix)` can load) unless `out_prefix` is None."""
         from .sdkcompile import compile_sdk

@@ -1,12 +1,20 @@
-"""Compiled dispatch: a generated numba module runs the scheduler and the task bodies
-together, so a run never returns to Python between tasks.
+"""Compiled dispatch: one numba loop runs the scheduler and the compiled task bodies, so a
+run never returns to Python between tasks.
 
 A task body's lifted arguments differ per PE (array views at the PE's memory offset, param
-values) but their *types* are shared: the generated code rebuilds them from two tables, one
-row per (program image, task): `I` (array offsets and sizes, integers) and `F` (floats).
-Rows whose arguments have the same types form a group, and each group gets a small
-trampoline that builds the arguments and calls the compiled task. The module's text (and so
-numba's disk cache) depends only on the groups, never on PE counts or param values.
+values) but their *types* are shared: a small generated *wrapper* rebuilds them from two
+tables, one row per (program image, task): `I` (array offsets and sizes, integers) and `F`
+(floats). Rows of the same task whose arguments have the same shape of expression form a
+group, with one wrapper; the task body is inlined into it (numba's `inline="always"`), so
+the wrapper is the task's one compilation and its argument arrays are never materialized.
+
+The loop (`run`) is pywse's own code, compiled once and cached with the engine, and names no
+task: it calls each group's wrapper through its native address with five scalars (the state,
+the PE, the wavelet and the group's table rows; `call_at`). A wrapper's generated text names
+only its own task (and what the task's code depends on, taskcache.stamp), so a new or edited
+task compiles its wrappers and nothing else. Before, the loop was one generated module
+naming every task, linking the scheduler and every task into it, compiled again after any
+edit (docs/performance.md, "edit_loop").
 
 A task whose arguments cannot be rebuilt this way (group -1) still runs, from Python.
 """
@@ -18,12 +26,15 @@ import os
 import sys
 from pathlib import Path
 
+import numba
 import numpy as np
-from numba.core import types
+from numba.core import cgutils, types
 from numba.core.errors import NumbaError
 from numba.extending import intrinsic
 
-from . import numba_errors
+from ..errors import TaskError
+from . import numba_errors, sched, taskcache
+from .jit import PYWSE_HASH
 
 CACHE_DIR = Path(os.environ.get("PYWSE_CACHE_DIR", Path.home() / ".cache" / "pywse"))
 
@@ -33,7 +44,8 @@ class _Unsupported(Exception):
 
 
 class _Flattener:
-    """Turns one task's lifted values into an expression over `I`/`F` plus their columns."""
+    """Turns one task's lifted values into an expression over its table rows (`peek_i(I,
+    k)`, `peek_f(F, k)`) plus the columns it reads."""
 
     def __init__(self, arena: np.ndarray, base: int):
         self.arena, self.base = arena, base
@@ -43,7 +55,7 @@ class _Flattener:
 
     def _int(self, v) -> str:
         self.ints.append(int(v))
-        return f"I[row, {len(self.ints) - 1}]"
+        return f"peek_i(I, {len(self.ints) - 1})"
 
     def expr(self, v) -> str:
         if isinstance(v, np.ndarray):
@@ -63,7 +75,7 @@ class _Flattener:
             return f"np.{v.dtype.name}({self._int(v)})"
         if isinstance(v, (float, np.floating)):
             self.floats.append(float(v))
-            col = f"F[row, {len(self.floats) - 1}]"
+            col = f"peek_f(F, {len(self.floats) - 1})"
             return col if isinstance(v, float) else f"np.{v.dtype.name}({col})"
         raise _Unsupported(type(v).__name__)
 
@@ -87,9 +99,61 @@ def arena_at(typingctx, arena, offset):
     return types.voidptr(arena, types.intp), codegen
 
 
-def wavelet_exprs(kind: str, arg_types: tuple) -> list[str]:
-    """Expressions decoding a task's arguments from its wavelet `w` or the launch
-    arguments (as engine.task_args does)."""
+def _peek(ty):
+    @intrinsic
+    def peek(typingctx, address, k):
+        """Item `k` of the table row at native `address` (a wrapper's I or F row)."""
+        def codegen(context, builder, sig, args):
+            ptr = builder.inttoptr(args[0], context.get_value_type(ty).as_pointer())
+            return builder.load(builder.gep(ptr, [args[1]]))
+        return ty(address, k), codegen
+    return peek
+
+
+peek_i, peek_f = _peek(types.int64), _peek(types.float64)
+
+
+@intrinsic
+def call_at(typingctx, address, args):
+    """Call the compiled function at native `address` with the tuple `args` (numba's own
+    calling convention, no return value); an exception it raises propagates as from a
+    direct call. Compiled code calling through an address never links the callee's code
+    into its own, so the caller need not be compiled again when the callee changes."""
+    argtys = tuple(args.types)
+
+    def codegen(context, builder, sig, llargs):
+        fnty = context.call_conv.get_function_type(types.none, argtys)
+        fn = builder.inttoptr(llargs[0], fnty.as_pointer())
+        values = [builder.extract_value(llargs[1], k) for k in range(len(argtys))]
+        status, _ = context.call_conv.call_function(builder, fn, types.none, argtys, values)
+        with cgutils.if_unlikely(builder, status.is_error):
+            context.call_conv.return_status_propagate(builder, status)
+        return context.get_dummy_value()
+    return types.none(address, args), codegen
+
+
+@numba.njit(cache=True)
+def run(st, I, F, group, addrs, t_limit, single, events):
+    """Run tasks until one cannot run compiled, a host-visible event, or nothing moves:
+    (code, pe, row, wavelet, tasks run). Group g's wrapper is at native address addrs[g]."""
+    ran = 0
+    i_row, f_row = I.shape[1] * 8, F.shape[1] * 8
+    i_at, f_at = I.ctypes.data, F.ctypes.data
+    while True:
+        code, pe, row, w = sched.next_task(st, t_limit, single, events)
+        if code != sched.RUN or row < 0 or group[row] < 0:
+            return code, pe, row, w, ran
+        call_at(addrs[group[row]], (st, np.int64(pe), np.uint32(w),
+                                    np.int64(i_at + row * i_row), np.int64(f_at + row * f_row)))
+        sched.finish_task(st, pe)
+        ran += 1
+        if single:
+            return sched.STEPPED, pe, row, w, ran
+
+
+def wavelet_args(kind: str, arg_types: tuple) -> list[str]:
+    """Expressions decoding a task's arguments from its wavelet `w` or the launch arguments
+    (as engine.task_args does)."""
     if kind == "control":
         return ["np.uint16(w & 0xFFFF)"] if arg_types else []
     if kind not in ("data", "export"):
@@ -113,56 +177,22 @@ def _decode(t, word: str, half: str) -> str:
     return f"np.{t.name}(np.uint16({half}))"
 
 
-def flatten(arena, base, values) -> tuple[str, list[int], list[float], dict] | None:
-    """(argument expression, int columns, float columns, imports), or None if unsupported."""
-    fl = _Flattener(arena, base)
-    try:
-        args = [fl.expr(v) for v in values]
-    except _Unsupported:
-        return None
-    return ", ".join(args), fl.ints, fl.floats, fl.imports
-
-
-_HEADER = '''"""Generated by pywse.sim.dispatch ({key}); do not edit."""
+_WRAPPER = '''"""Generated by pywse.sim.dispatch ({salt}); do not edit.
+Calls task {task} (code stamp {stamp}), inlined."""
 import numba
 import numpy as np
-from pywse.sim import sched
 from pywse.sim.cslops import _f32_from_bits, f16_bits_to_f32
-from pywse.sim.dispatch import arena_at
+from pywse.sim.dispatch import arena_at, peek_f, peek_i
 {imports}
+
+T = None   # the task's dispatcher, bound before compiling
+
+
+@numba.njit(cache=True, boundscheck=True)
+def wrapper(st, pe, w, I, F):
+    b = st.mem_base[pe]
+    T({call})
 '''
-
-_LOOP = '''
-
-@numba.njit(cache=True)
-def run(st, I, F, group, t_limit, single, events):
-    ran = 0
-    while True:
-        code, pe, row, w = sched.next_task(st, t_limit, single, events)
-        if code != sched.RUN or row < 0 or group[row] < 0:
-            return code, pe, row, w, ran
-        g = group[row]
-{branches}
-        sched.finish_task(st, pe)
-        ran += 1
-        if single:
-            return sched.STEPPED, pe, row, w, ran
-'''
-
-
-def generate(groups: list[tuple[str, str, str]], imports: dict[str, str], salt: str) -> str:
-    """Module text for `groups` = [(task function name, argument expr, wavelet args)]."""
-    body = [_HEADER.format(key=salt, imports="\n".join(
-        f"from {mod} import {name}" for name, mod in sorted(imports.items())))]
-    for g, (fname, args, wargs) in enumerate(groups):
-        call = ", ".join(x for x in ("st, pe", args, wargs) if x)
-        body.append(f"\nT{g} = None   # {fname}, bound by the engine before the first call\n\n\n"
-                    f"@numba.njit(cache=True)\ndef _g{g}(st, pe, row, w, I, F):\n"
-                    f"    b = st.mem_base[pe]\n    T{g}({call})\n")
-    branches = "\n".join(f"        {'if' if g == 0 else 'elif'} g == {g}:\n"
-                         f"            _g{g}(st, pe, row, w, I, F)" for g in range(len(groups)))
-    body.append(_LOOP.format(branches=branches or "        pass"))
-    return "".join(body)
 
 
 def load_module(text: str):
@@ -183,10 +213,94 @@ def load_module(text: str):
     return module
 
 
-def precompile(task, fn, example_args: tuple) -> None:
-    """Compile a task for its argument types now, so a numba error names the task."""
-    import numba
-    try:
-        fn.compile(tuple(numba.typeof(a) for a in example_args))
-    except NumbaError as e:
-        raise numba_errors.compile_error(task, e) from None
+class Group:
+    """Rows whose task body and argument expression are the same: one wrapper."""
+
+    def __init__(self, task, wrapper, sig: tuple):
+        self.task, self.wrapper, self.sig = task, wrapper, sig
+
+
+class Plan:
+    """What the compiled loop needs for one engine: the groups, the row -> group table,
+    the argument tables and, once compiled or loaded, the wrappers' native addresses."""
+
+    def __init__(self, stj, n_rows: int, rows):
+        """`rows`: (row, task, task dispatcher, arena, PE base, lifted values) for every
+        row that may run compiled."""
+        self.groups: list[Group] = []
+        self.group = np.full(max(n_rows, 1), -1, np.int64)
+        sig = (numba.typeof(stj), types.int64, types.uint32, types.int64, types.int64)
+        self.loop_sig = (sig[0], types.int64[:, ::1], types.float64[:, ::1], types.int64[::1],
+                         types.int64[::1], types.int64, types.boolean, types.int64)
+        keys: dict[tuple, int] = {}
+        cols = []
+        for row, task, fn, arena, base, lifted in rows:
+            fl = _Flattener(arena, base)
+            try:
+                args = [fl.expr(v) for v in lifted]
+            except _Unsupported:
+                continue
+            call = ", ".join(["st", "pe", *args, *wavelet_args(task.kind, task.arg_types)])
+            key = (id(fn), call)
+            if key not in keys:
+                py_fn = fn.py_func
+                text = _WRAPPER.format(
+                    salt=PYWSE_HASH[:16], task=py_fn.__qualname__, stamp=py_fn.pywse_stamp,
+                    call=call, imports="\n".join(f"from {mod} import {name}"
+                                      for name, mod in sorted(fl.imports.items())))
+                module = load_module(text)
+                module.T = fn
+                keys[key] = len(self.groups)
+                self.groups.append(Group(task, module.wrapper, sig))
+            self.group[row] = keys[key]
+            cols.append((row, fl.ints, fl.floats))
+        ni = max([len(i) for _, i, _ in cols] + [1])
+        nf = max([len(f) for _, _, f in cols] + [1])
+        self.lift_i = np.zeros((len(self.group), ni), np.int64)
+        self.lift_f = np.zeros((len(self.group), nf), np.float64)
+        for row, ints, floats in cols:
+            self.lift_i[row, :len(ints)] = ints
+            self.lift_f[row, :len(floats)] = floats
+        self.addrs = np.zeros(max(len(self.groups), 1), np.int64)
+
+    def compile(self, keep_going: bool = False, wanted=lambda: True) -> list[tuple[int, TaskError]]:
+        """Compile (or load from the cache) everything; a task numba refuses raises its
+        TaskError, or with `keep_going` is returned as (group, error) and the rest goes on.
+        Stops early once `wanted()` is false (a background compiler whose parent died)."""
+        failed = []
+        for k, g in enumerate(self.groups):
+            if not wanted():
+                break
+            try:
+                g.wrapper.compile(g.sig)
+            except NumbaError as e:
+                if not keep_going:
+                    raise numba_errors.compile_error(g.task, e) from None
+                failed.append((k, numba_errors.compile_error(g.task, e)))
+        run.compile(self.loop_sig)
+        return failed
+
+    def load(self, groups=None) -> bool:
+        """Load the compiled code of `groups` (default: all) and the loop from numba's disk
+        cache, never compiling: False if something is missing."""
+        chosen = self.groups if groups is None else [self.groups[k] for k in groups]
+        return (all(taskcache.load(g.wrapper, g.sig) for g in chosen)
+                and taskcache.load(run, self.loop_sig))
+
+    def drop(self, k: int) -> None:
+        """Group `k` runs from Python from now on."""
+        self.group[self.group == k] = -1
+
+    def link(self) -> None:
+        """Fill the address table from the compiled code."""
+        for k, g in enumerate(self.groups):
+            if (self.group == k).any():
+                self.addrs[k] = taskcache.address(g.wrapper, g.sig)
+
+    def compiled(self) -> list[tuple[str, list]]:
+        """(task name, [argument types]) of every group compiled or loaded."""
+        return [(g.task.name, [g.sig]) for g in self.groups if tuple(g.sig) in g.wrapper.overloads]
+
+    def call(self, stj, t_limit: int, single: bool, events: int):
+        return run(stj, self.lift_i, self.lift_f, self.group, self.addrs, t_limit, single,
+                   events)

@@ -3,9 +3,10 @@
 `EngineState` (state.py) holds everything a run changes: one byte arena for all PE memories,
 task flags, queues, routers, microthreads, the scheduler's heap. `sched.next_task` (numba)
 picks the next task and advances the fabric and the clock in between (rules: sched.py and
-docs/semantics.md); the engine runs the task — compiled, from the generated loop of
-dispatch.py, or as plain Python with `jit=False` — and reports what is stuck when nothing
-can move.
+docs/semantics.md); the engine runs the task — compiled, from the loop of dispatch.py, or
+as plain Python — and reports what is stuck when nothing can move. `jit=True` runs compiled
+from the first task, `jit=False` plain; "auto" starts plain and switches to compiled code
+at a task boundary once it is ready (tiers.py).
 """
 from __future__ import annotations
 
@@ -15,7 +16,7 @@ import numba
 import numpy as np
 from numba.core.errors import NumbaError
 
-from . import dispatch, fabric, faults, numba_errors, ops, report, rings, sched
+from . import dispatch, fabric, faults, numba_errors, ops, report, rings, sched, tiers
 from .state import check_memory, new_state, to_jit
 from .traffic import Traffic
 from . import jit as jitmod
@@ -36,9 +37,11 @@ _ids = itertools.count(1)
 class Engine(Traffic):
     """Runs the PEs of one compiled program. Built by `SdkRuntime.load()`."""
 
-    def __init__(self, artifacts, jit: bool):
+    def __init__(self, artifacts, jit: bool | str):
         self.art = artifacts
-        self.jit = jit
+        self.jit = jit                   # True, False or "auto" (tiers.jit_mode)
+        self.compiled = jit is True      # the tier running now
+        self.tiers = tiers.Tiers(self) if jit == "auto" else None
         self.width, self.height = artifacts.width, artifacts.height
         self.images: list[ProgramImage] = list(artifacts.images)
         self.pe_image = artifacts.pe_image.astype(np.int32)
@@ -57,7 +60,7 @@ class Engine(Traffic):
         self.st_jit = None
         self._bound: dict[tuple[int, int], tuple] = {}
         self._lifted: dict[int, tuple] = {}
-        self._loop = None
+        self._plan: dispatch.Plan | None = None
         self._depth = 0
         self._current: dict[int, str] = {}
         self._n_sources = 0          # rows of st.src_meta in use
@@ -176,10 +179,10 @@ class Engine(Traffic):
     def image(self, pe: int) -> ProgramImage:
         return self.images[self.pe_image[pe]]
 
-    def view(self, pe: int, var: Var, flat: bool = False) -> np.ndarray:
-        """The PE's array for `var` (f16 as uint16 bit patterns in compiled mode)."""
+    def view(self, pe: int, var: Var, flat: bool = False, compiled: bool = False) -> np.ndarray:
+        """The PE's array for `var` (f16 as uint16 bit patterns for compiled code)."""
         start = int(self.mem_base[pe]) + var.offset
-        dtype = np.uint16 if (self.jit and var.dtype == np.float16) else var.dtype
+        dtype = np.uint16 if (compiled and var.dtype == np.float16) else var.dtype
         arr = self.st.arena[start:start + var.nbytes].view(dtype)
         if not flat:
             arr = arr.reshape(var.shape)
@@ -252,12 +255,26 @@ class Engine(Traffic):
     def run(self, t_limit: int = sched.FOREVER, single: bool = False) -> bool:
         """Run tasks and the fabric until a host-visible event, the clock reaching `t_limit`,
         or nothing can move (then False if nothing moved at all). `single`: one step only."""
+        if self.tiers is None or self._depth:
+            return self._run_tasks(t_limit, single)
+        self.tiers.enter()
+        try:
+            return self._run_tasks(t_limit, single)
+        finally:
+            self.tiers.leave()
+
+    def _run_tasks(self, t_limit: int, single: bool) -> bool:
         progressed = False
         events = self.st.counters[sched.EVENTS]
         while True:
-            if self.jit:
-                code, pe, row, w, ran = self._compiled_loop(t_limit, single, events)
+            if self.tiers is not None and not self._depth:
+                self.tiers.boundary()            # the tier may change here, between tasks
+            if self.compiled:
+                stepping = single or self.tiers is not None and self.tiers.stepping
+                code, pe, row, w, ran = self._compiled_loop(t_limit, stepping, events)
                 progressed |= ran > 0
+                if code == sched.STEPPED and not single:
+                    continue                     # stepped for a scheduled switch only
             else:
                 code, pe, row, w = sched.next_task(self.stj, t_limit, single, events)
             if code == sched.RUN:
@@ -330,112 +347,108 @@ class Engine(Traffic):
         fn, lifted = self._bind(pe, task)
         self._current[pe] = task.name
         try:
-            fn(self.stj if self.jit else self.st, pe, *lifted, *args)
+            fn(self.stj if self.jit is True else self.st, pe, *lifted, *args)
         except PywseError:
             raise
         except NumbaError as e:
             raise numba_errors.compile_error(task, e) from None
         except Exception as e:
-            raise self._task_error(pe, task, e) from e
+            raise self._task_error(pe, task, e, plain=self.jit is not True) from e
         sched.finish_task(self.stj, pe)
 
-    def _task_error(self, pe: int, task: Task, exc: BaseException) -> TaskError:
+    def _task_error(self, pe: int, task: Task, exc: BaseException, plain: bool) -> TaskError:
         """A task body raised `exc` on `pe`: what failed and the user's line (the statement
-        site compiled code recorded; under jit=False the traceback's line, which is the same)."""
+        site compiled code recorded; run as plain Python, the traceback's line, the same)."""
         x, y = self.pe_xy(pe)
         index_fault = self.st.fault[faults.KIND] == faults.INDEX
         what, site = faults.task_failure(self.st.fault, exc)
         err = TaskError(f"PE ({x}, {y}) task '{task.name}': {what}")
-        if not index_fault and not self.jit:
+        if not index_fault and plain:
             site = site_of_tb(exc.__traceback__) or site
         return err.at(site) if site is not None else at_failure(err, exc, task.fn)
 
     # -- compiled dispatch (dispatch.py) ----------------------------------------------------------
     def _compiled_loop(self, t_limit: int, single: bool, events: int):
-        if self._loop is None:
-            self._prepare_dispatch()
-        loop, lift_i, lift_f, group = self._loop
+        if self._plan is None:           # jit=True: everything compiled before the first task
+            plan = self.plan()
+            plan.compile()
+            plan.link()
+            self.use_plan(plan)
         try:
-            return loop(self.stj, lift_i, lift_f, group, t_limit, single, events)
+            return self._plan.call(self.stj, t_limit, single, events)
         except PywseError:
             raise
         except Exception as e:
             pe, row = (int(v) for v in self.st.counters[[sched.CUR_PE, sched.CUR_ROW]])
             self.st.in_task[pe] = 0
-            raise self._task_error(pe, self._rows[row][1], e) from e
+            raise self._task_error(pe, self._rows[row][1], e, plain=False) from e
 
-    def _prepare_dispatch(self) -> None:
-        """Group the rows by argument types, compile each task once per group, and build
-        the generated loop; rows that cannot be flattened keep running from Python."""
-        groups: dict[tuple, int] = {}
-        specs, imports, tasks = [], {}, []
-        cols = []
-        group = np.full(max(len(self._rows), 1), -1, np.int64)
+    def plan(self) -> dispatch.Plan:
+        """Group the rows by argument types for the compiled loop. A row whose task cannot
+        be bound for compiled code keeps running from Python: an export (reported if the
+        host ever launches it), and in the tiered mode any task (a task using an f16 array
+        directly stays plain)."""
+        rows = []
         for row, (k, task) in enumerate(self._rows):
             pe = int(self._pes[k][0])
             try:
-                fn, lifted = self._bind(pe, task)
+                compiled, values = self._lift(task)
+                lifted = tuple(self._value(pe, task, v, compiled=True) for _, v in values)
             except TaskError:
-                if task.kind == "export":   # reported if the host ever launches it
+                if task.kind == "export" or self.jit == "auto":
                     continue
                 raise
-            flat = dispatch.flatten(self.st.arena, int(self.mem_base[pe]), lifted)
-            if flat is None:
-                continue
-            args, ints, floats, imps = flat
-            wargs = dispatch.wavelet_exprs(task.kind, task.arg_types)
-            key = (id(fn), args, tuple(wargs))
-            if key not in groups:
-                example = task_args(task, 0, np.zeros(len(task.arg_types), np.uint32))
-                dispatch.precompile(task, fn, (self.stj, pe, *lifted, *example))
-                groups[key] = len(specs)
-                specs.append((fn.py_func.__name__, args, ", ".join(wargs)))
-                tasks.append(fn)
-                imports.update(imps)
-            group[row] = groups[key]
-            cols.append((row, ints, floats))
-        ni = max([len(i) for _, i, _ in cols] + [1])
-        nf = max([len(f) for _, _, f in cols] + [1])
-        lift_i = np.zeros((len(group), ni), np.int64)
-        lift_f = np.zeros((len(group), nf), np.float64)
-        for row, ints, floats in cols:
-            lift_i[row, :len(ints)] = ints
-            lift_f[row, :len(floats)] = floats
-        module = dispatch.load_module(dispatch.generate(specs, imports, jitmod.PYWSE_HASH))
-        for g, fn in enumerate(tasks):
-            setattr(module, f"T{g}", fn)
-        self._loop = (module.run, lift_i, lift_f, group)
+            rows.append((row, task, compiled.callable(True), self.st.arena,
+                         int(self.mem_base[pe]), lifted))
+        return dispatch.Plan(self.stj, len(self._rows), rows)
+
+    def use_plan(self, plan: dispatch.Plan) -> None:
+        """Run compiled from the next task boundary on, with `plan` compiled and linked."""
+        self._plan = plan
+        self.compiled = True
+
+    def close(self) -> None:
+        """The run is over: end a background compiler working for this engine."""
+        if self.tiers is not None:
+            self.tiers.close()
+
+    def _lift(self, task: Task):
+        lifted = self._lifted.get(id(task))
+        if lifted is None:
+            lifted = self._lifted[id(task)] = jitmod.lift(task)
+        return lifted
 
     def _bind(self, pe: int, task: Task):
+        """The callable and arguments of `task` on `pe` run from Python: compiled under
+        jit=True, else plain."""
         key = (pe, id(task))
         bound = self._bound.get(key)
         if bound is None:
-            lifted = self._lifted.get(id(task))
-            if lifted is None:
-                lifted = self._lifted[id(task)] = jitmod.lift(task)
-            compiled, values = lifted
-            args = tuple(self._value(pe, task, v) for _, v in values)
-            bound = self._bound[key] = (compiled.callable(self.jit), args)
+            compiled, values = self._lift(task)
+            jit = self.jit is True
+            args = tuple(self._value(pe, task, v, jit) for _, v in values)
+            bound = self._bound[key] = (compiled.callable(jit), args)
         return bound
 
-    def _value(self, pe: int, task: Task, v):
+    def _value(self, pe: int, task: Task, v, compiled: bool):
         if isinstance(v, (list, tuple)):
-            return tuple(self._value(pe, task, x) for x in v)
+            return tuple(self._value(pe, task, x, compiled) for x in v)
         if isinstance(v, Var):
-            if self.jit and v.dtype == np.float16:
+            if compiled and v.dtype == np.float16:
                 raise TaskError(f"task '{task.name}' uses f16 array '{v.name}' directly: compiled "
                                 "task bodies cannot do f16 arithmetic (numba has no float16); "
                                 "use the f16 DSD builtins (pw.fmovh, pw.faddh, ...) or jit=False")
-            return self.view(pe, v)
+            return self.view(pe, v, compiled=compiled)
         if isinstance(v, MemDesc):
-            return lower_mem(v, self.view(pe, v.var, flat=True))
+            return lower_mem(v, self.view(pe, v.var, flat=True, compiled=compiled))
         if isinstance(v, FabDesc):
             return lower_fab(v, self.image(pe).queue_of(v))
         if isinstance(v, Fifo):
             return lower_fifo(v)
         if isinstance(v, DsdVar):
-            return (self.view(pe, v.reg, flat=True),
-                    lower_mem(v.initial, self.view(pe, v.initial.var, flat=True)))
+            return (self.view(pe, v.reg, flat=True, compiled=compiled),
+                    lower_mem(v.initial, self.view(pe, v.initial.var, flat=True,
+                                                   compiled=compiled)))
         if isinstance(v, Task):
             return v.id
         if isinstance(v, Color):
@@ -443,8 +456,11 @@ class Engine(Traffic):
         return v
 
     def compiled_tasks(self) -> list:
-        """(task name, numba signatures) of every task compiled so far."""
-        return [(c.name, c.compiled_signatures) for c, _ in self._lifted.values()]
+        """(task name, numba signatures) of every task compiled so far: into the compiled
+        loop's wrappers (dispatch.py), or alone for a task run from Python."""
+        looped = self._plan.compiled() if self._plan is not None else []
+        return looped + [(c.name, c.compiled_signatures) for c, _ in self._lifted.values()
+                         if c.compiled_signatures]
 
     # -- what is the device doing (for DeadlockError; the words are in report.py) ----------------
     def describe(self, pe: int, stuck: bool = True) -> str:
@@ -497,5 +513,3 @@ def wavelet_args(word: np.uint32, types: tuple) -> tuple:
         else:
             out.append(np.array([halves[k]], np.uint16).view(t)[0])
     return tuple(out)
-
-

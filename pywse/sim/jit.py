@@ -19,9 +19,9 @@ value, so we rewrite the body's source instead (the same way for both modes):
   site in `st.fault`, so compiled code names the line that failed (faults.py).
 
 The rewritten function keeps the user's file name, line numbers and columns (pdb, coverage,
-tracebacks and pywse's errors point at the user's code). With `jit=True` it is compiled with
-`numba.njit(cache=True, boundscheck=True)` once per task code object: every PE, and every
-param value, shares that one compilation.
+tracebacks and pywse's errors point at the user's code). Compiled, it is
+`numba.njit(boundscheck=True)` with a disk cache of its own (taskcache.py), once per task
+code object: every PE, and every param value, shares that one compilation.
 """
 from __future__ import annotations
 
@@ -37,7 +37,7 @@ from numba.extending import register_jitable
 import numpy as np
 
 from . import builtins as bi
-from . import cslops, faults
+from . import cslops, faults, taskcache
 from ..dsl.dsd import DsdVar, FabDesc, Fifo, MemDesc
 from ..dsl.modules import ModuleInstance
 from ..dsl.program import MemcpyModule, Task
@@ -68,13 +68,6 @@ def _source_hash() -> str:
 PYWSE_HASH = _source_hash()
 
 
-def jit_default(jit: bool | None) -> bool:
-    """Resolve a jit flag: an explicit argument wins, then `PYWSE_JIT`, then True."""
-    if jit is not None:
-        return bool(jit)
-    return os.environ.get("PYWSE_JIT", "1").strip().lower() not in ("0", "false", "no", "off")
-
-
 @attrs.define(eq=False)
 class CompiledTask:
     """One task body rewritten (and, lazily, compiled); shared by every PE running it."""
@@ -89,7 +82,7 @@ class CompiledTask:
         if not jit:
             return self.py_fn
         if self._jitted is None:
-            self._jitted = numba.njit(cache=True, boundscheck=True)(self.py_fn)
+            self._jitted = taskcache.jitted(self.py_fn)
         return self._jitted
 
     @property

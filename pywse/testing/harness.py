@@ -48,7 +48,7 @@ class Harness:
     every run that names no budget of its own."""
 
     def __init__(self, program: Program | Layout, /, *, width: int = 1, height: int = 1,
-                 arch: str = "wse3", jit: bool | None = None,
+                 arch: str = "wse3", jit: bool | str | None = None,
                  routes: RouteSpec | Callable[[int, int], RouteSpec] | None = None,
                  pe_params: Callable[[int, int], dict] | None = None,
                  max_cycles: int | None = None, params: dict | None = None, **more_params):
@@ -437,7 +437,10 @@ class Harness:
         return "\n".join([report, *self._pending_sends()])
 
     def close(self) -> None:
-        """Let go of the engine's memory (the plugin's fixture calls this after each test)."""
+        """End a background compiler working for this harness and let go of the engine's
+        memory (the plugin's fixture calls this after each test)."""
+        if self.engine is not None:
+            self.engine.close()
         self.runtime = self.engine = None
 
 

@@ -4,8 +4,8 @@ Fixture `pywse_harness`: a factory `pywse_harness(program_or_layout, **keywords)
 `Harness`es (keywords: `width`, `height`, `arch`, `jit`, `routes`, `pe_params`, `max_cycles`
 and the program's params), let go after the test. Options:
 
-  --pywse-jit=both|on|off       run each harness test compiled, as plain Python, or both
-                                (default: PYWSE_JIT, else compiled)
+  --pywse-jit=both|on|off       run each harness test compiled (from the first task), as
+                                plain Python, or both (default: PYWSE_JIT, else tiered)
   --pywse-arch=wse2|wse3|both   the arch harnesses get unless a test names one (default wse3)
   --pywse-max-cycles=N          the budget of every harness run that names none
 """
@@ -23,7 +23,8 @@ def pytest_addoption(parser) -> None:
     group = parser.getgroup("pywse", "pywse harness")
     group.addoption("--pywse-jit", choices=sorted(JIT_MODES), default=None,
                     help="run harness tests with compiled task bodies (on), as plain Python "
-                         "(off) or both (each test twice); default: PYWSE_JIT, else on")
+                         "(off) or both (each test twice); default: PYWSE_JIT, else tiered "
+                         "(plain Python until compiled code is ready)")
     group.addoption("--pywse-arch", choices=sorted(ARCHES), default="wse3",
                     help="the arch of harnesses that name none (both: each test per arch)")
     group.addoption("--pywse-max-cycles", type=int, default=None, metavar="N",
