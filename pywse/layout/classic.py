@@ -17,6 +17,7 @@ import numpy as np
 
 from ..errors import LayoutError, PywseError, RoutingError, caller_site, surface, user_boundary
 from ..dsl.program import MEMCPY_COLOR_NAMES, MemcpyParams, PEContext, Program
+from . import imports
 from .routing import RangeFilter, RouteTable, Switches, make_route, routing_graph
 from ..types import N_COLORS, Color, Direction, color_id
 
@@ -110,6 +111,13 @@ class Layout:
             raise LayoutError("layout.memcpy() is called twice; call it once and reuse its result")
         self.memcpy_info = MemcpyInfo(self, colors)
         return self.memcpy_info
+
+    @user_boundary
+    def import_module(self, target: str, params: dict | None = None, /, **kwparams) -> Any:
+        """Import a layout-side SDK library by its CSL name (CSL `@import_module` in
+        layout.csl): `layout.import_module("<collectives_2d/params>")`,
+        `layout.import_module("<memcpy/get_params>", width=w, height=h)`."""
+        return imports.import_module(self, target, params, kwparams)
 
     def _check_xy(self, x, y, what):
         if not (0 <= x < self.width and 0 <= y < self.height):

@@ -22,6 +22,7 @@ import numpy as np
 from ..dsl.program import Program
 from ..errors import LayoutError, user_boundaries
 from ..types import EAST, NORTH, RAMP, SOUTH, WEST, Color as PhysicalColor, Direction
+from . import imports
 from .geometry import IntRectangle, IntVector, as_vector
 from .platform import Platform
 
@@ -444,6 +445,10 @@ class SdkLayout:
     @property
     def arch(self) -> str:
         return self.platform.arch
+
+    def import_module(self, target: str, params: dict | None = None, /, **kwparams) -> Any:
+        """Import a layout-side SDK library by its CSL name (layout/imports.py)."""
+        return imports.import_module(self, target, params, kwparams)
 
     def create_code_region(self, program, name: str, width: int, height: int) -> CodeRegion:
         """A `width x height` region running `program` (a @pw.program or "module:function")."""

@@ -6,3 +6,5 @@ them. Each registers itself by its CSL name, so a program imports it as CSL does
 `p.import_module("<time>")`, or as Python does, `from pywse.lib import time` then
 `p.import_module(time.library)`. Importing pywse imports this package (pywse/__init__.py).
 """
+
+from . import collectives_2d, memcpy  # noqa: F401,E402  (register <collectives_2d/*>, <memcpy/get_params>)
