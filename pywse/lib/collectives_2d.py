@@ -52,7 +52,7 @@ from ..errors import LayoutError, ProgramError
 from ..layout.classic import Layout
 from ..layout.compile import WSE3_SWITCH_COLORS
 from ..layout.routing import SwitchPos, Switches
-from ..types import EAST, NORTH, RAMP, SOUTH, WEST, color_id, f32, u32
+from ..types import EAST, NORTH, RAMP, SOUTH, WEST, color_id, u32
 
 # the builtins task bodies below call (pw.mov32 and friends; lib/ may not import `pywse`)
 mov32, fmovs, fadds = TABLE["mov32"], TABLE["fmovs"], TABLE["fadds"]
@@ -249,10 +249,10 @@ def collectives_2d(p, *, dim_params, queues=None, dest_dsr_ids=None, src0_dsr_id
 
     mem = p.var("state", u32, PLAN + FIELDS * MAX_STEPS,
                 init=[0] * PLAN + [0] * (FIELDS * MAX_STEPS))
-    d_send = p.dsd_var(mem1d(p.var("send_u32", u32, 1)))   # the buffers of the current call
-    d_recv = p.dsd_var(mem1d(p.var("recv_u32", u32, 1)))
-    f_send = p.dsd_var(mem1d(p.var("send_f32", f32, 1)))   # reduce_fadds' (f32)
-    f_recv = p.dsd_var(mem1d(p.var("recv_f32", f32, 1)))
+    # the buffers of the current call: any 32-bit arrays (the ops read their bits as the op's
+    # type, so an f32 array works as CSL's @ptrcast([*]u32, ...) does, and the other way round)
+    d_send = p.dsd_var(mem1d(p.var("send", u32, 1)))
+    d_recv = p.dsd_var(mem1d(p.var("recv", u32, 1)))
 
     def init():
         """Nothing to do: CSL sets `pe_id` here, pywse knows it at comptime (kept so that
@@ -290,9 +290,9 @@ def collectives_2d(p, *, dim_params, queues=None, dest_dsr_ids=None, src0_dsr_id
 
     def reduce_fadds(root, send_buf, recv_buf, count, callback):
         """The element-wise f32 sum of every PE's `send_buf` into the root's `recv_buf`."""
-        nonlocal f_send, f_recv
-        f_send = set_dsd_base_addr(f_send, send_buf)
-        f_recv = set_dsd_base_addr(f_recv, recv_buf)
+        nonlocal d_send, d_recv
+        d_send = set_dsd_base_addr(d_send, send_buf)
+        d_recv = set_dsd_base_addr(d_recv, recv_buf)
         _call(REDUCE, root, count, callback)
 
     def _add(code, lnk, off, n, pair):
@@ -408,10 +408,7 @@ def collectives_2d(p, *, dim_params, queues=None, dest_dsr_ids=None, src0_dsr_id
         done (the root's concurrent two: via `join`); the last activates the callback."""
         if mem[FRESH] == 1:
             mem[FRESH] = 0
-            if mem[OP] == REDUCE:
-                _plan(f_send, f_recv)
-            else:
-                _plan(d_send, d_recv)
+            _plan(d_send, d_recv)
         paired = 0
         while mem[NEXT] < mem[N_ACTS]:
             k = PLAN + mem[NEXT] * FIELDS
@@ -423,10 +420,7 @@ def collectives_2d(p, *, dim_params, queues=None, dest_dsr_ids=None, src0_dsr_id
             elif paired == 1:
                 act, unb = -1, join_id
                 paired = 0
-            if mem[OP] == REDUCE:
-                started = _start(k, f_send, f_recv, act, unb)
-            else:
-                started = _start(k, d_send, d_recv, act, unb)
+            started = _start(k, d_send, d_recv, act, unb)
             if started == 1 and paired == 0:
                 return
         activate(mem[CALLBACK])
