@@ -50,7 +50,6 @@ from ..dsl.program import LOCAL_TASK_IDS
 from ..dsl.signatures import TABLE
 from ..errors import LayoutError, ProgramError
 from ..layout.classic import Layout
-from ..layout.compile import WSE3_SWITCH_COLORS
 from ..layout.routing import SwitchPos, Switches
 from ..types import EAST, NORTH, RAMP, SOUTH, WEST, color_id, u32
 
@@ -72,7 +71,7 @@ BCAST, SCATTER, GATHER, REDUCE = range(4)
 SEND, RECV, FWD, ADD_FWD, ADD_RECV = range(1, 6)     # a planned step (one async op, or FWD's)
 E, W = 0, 1                                          # the link toward higher / lower index
 FIELDS, MAX_STEPS = 5, 3                             # a step: code, link, offset, length, pair
-N_ACTS, NEXT, CALLBACK, DIR_E, DIR_W, OP, ROOT, COUNT, FRESH, PLAN = range(10)  # state words
+N_ACTS, NEXT, CALLBACK, DIR_E, DIR_W, OP, ROOT, COUNT, FRESH, STEP, PLAN = range(11)  # state
 
 
 # -- layout side ----------------------------------------------------------------------------
@@ -209,12 +208,6 @@ def _check(p, ax, queues, dsr_ids) -> tuple[int, int]:
     if bad:
         raise ProgramError(f"{where}: entrypoint {bad[0]} is not a local task id on {p.arch} "
                            f"({lo}..{hi}); give get_params other {ax.axis}_entrypoints")
-    if p.arch == "wse3" and ax.num_pes > 1:
-        off = [c for c in ax.colors if c not in WSE3_SWITCH_COLORS]
-        if off:
-            raise ProgramError(f"{where}: color {off[0]} has no switches on wse3, and the "
-                               "collectives turn their links with switches; give get_params "
-                               f"{ax.axis}_colors among {WSE3_SWITCH_COLORS}")
     return qs
 
 
@@ -240,6 +233,13 @@ def collectives_2d(p, *, dim_params, queues=None, dest_dsr_ids=None, src0_dsr_id
             d = mem1d(scratch)
             return d, d, d, (d,) * N_PIECES, (d,) * N_PIECES
         c, q = ax.colors[k], qs[k]
+        try:                # CSL's library initializes its queues; a clash names both users
+            p.input_queue(q, c)
+            p.output_queue(q, c)
+        except ProgramError as e:
+            raise ProgramError(f"<collectives_2d/pe> ({ax.axis} axis) at ({p.x}, {p.y}) binds "
+                               f"queue {q} to its color {c}, but: {e}. Give the library other "
+                               "queues=, or the program other queues") from None
         return (fabin(c, 1, queue=q), fabout(c, 1, queue=q), fabout(c, 1, queue=q, control=True),
                 tuple(fabin(c, 1 << b, queue=q) for b in range(N_PIECES)),
                 tuple(fabout(c, 1 << b, queue=q) for b in range(N_PIECES)))
@@ -248,7 +248,7 @@ def collectives_2d(p, *, dim_params, queues=None, dest_dsr_ids=None, src0_dsr_id
     ins, outs, ctls, pins, pouts = zip(link(k_e), link(k_w))    # each indexed by E, W
 
     mem = p.var("state", u32, PLAN + FIELDS * MAX_STEPS,
-                init=[0] * PLAN + [0] * (FIELDS * MAX_STEPS))
+                init=[step_id if k == STEP else 0 for k in range(PLAN + FIELDS * MAX_STEPS)])
     # the buffers of the current call: any 32-bit arrays (the ops read their bits as the op's
     # type, so an f32 array works as CSL's @ptrcast([*]u32, ...) does, and the other way round)
     d_send = p.dsd_var(mem1d(p.var("send", u32, 1)))
@@ -258,42 +258,35 @@ def collectives_2d(p, *, dim_params, queues=None, dest_dsr_ids=None, src0_dsr_id
         """Nothing to do: CSL sets `pe_id` here, pywse knows it at comptime (kept so that
         CSL code ports unchanged)."""
 
-    def _call(op, root, count, callback):
+    def _call(op, root, send_buf, recv_buf, count, callback):
+        """Record the call; `step` plans and runs it. (A caller's task lifts only what this
+        function captures, per API function: numba's inlining takes at most 29 arguments.)"""
+        nonlocal d_send, d_recv
+        d_send = set_dsd_base_addr(d_send, send_buf)
+        d_recv = set_dsd_base_addr(d_recv, recv_buf)
         mem[OP] = op
         mem[ROOT] = root
         mem[COUNT] = count
         mem[CALLBACK] = int(callback)      # a task is its id at run time
         mem[FRESH] = 1
-        activate(step)
+        activate(mem[STEP])
 
     def broadcast(root, buf, count, callback):
         """The root's `count` words of `buf` into every other PE's `buf`."""
-        nonlocal d_send, d_recv
-        d_send = set_dsd_base_addr(d_send, buf)
-        d_recv = set_dsd_base_addr(d_recv, buf)
-        _call(BCAST, root, count, callback)
+        _call(BCAST, root, buf, buf, count, callback)
 
     def scatter(root, send_buf, recv_buf, count, callback):
         """Words [j*count, (j+1)*count) of the root's `send_buf` into PE j's `recv_buf`."""
-        nonlocal d_send, d_recv
-        d_send = set_dsd_base_addr(d_send, send_buf)
-        d_recv = set_dsd_base_addr(d_recv, recv_buf)
-        _call(SCATTER, root, count, callback)
+        _call(SCATTER, root, send_buf, recv_buf, count, callback)
 
     def gather(root, send_buf, recv_buf, count, callback):
         """PE j's `count` words of `send_buf` into words [j*count, (j+1)*count) of the
         root's `recv_buf`."""
-        nonlocal d_send, d_recv
-        d_send = set_dsd_base_addr(d_send, send_buf)
-        d_recv = set_dsd_base_addr(d_recv, recv_buf)
-        _call(GATHER, root, count, callback)
+        _call(GATHER, root, send_buf, recv_buf, count, callback)
 
     def reduce_fadds(root, send_buf, recv_buf, count, callback):
         """The element-wise f32 sum of every PE's `send_buf` into the root's `recv_buf`."""
-        nonlocal d_send, d_recv
-        d_send = set_dsd_base_addr(d_send, send_buf)
-        d_recv = set_dsd_base_addr(d_recv, recv_buf)
-        _call(REDUCE, root, count, callback)
+        _call(REDUCE, root, send_buf, recv_buf, count, callback)
 
     def _add(code, lnk, off, n, pair):
         k = PLAN + mem[N_ACTS] * FIELDS
