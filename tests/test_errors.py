@@ -1602,6 +1602,51 @@ def harness_past_its_budget():
     Harness(spinner, jit=False).run_until_idle(max_cycles=2000)
 
 
+# -- <collectives_2d> and layout-side imports (issue 20) ----------------------------------------
+
+@mistake("Layout and compile", "A layout-side library pywse does not have", pw.LayoutError,
+         r"Layout.import_module\('<collectives_2d/parms>'\): pywse has no layout library "
+         r"'<collectives_2d/parms>' \(did you mean '<collectives_2d/params>'\?\); it has: ",
+         "Use a name from the list (docs/libraries.md).")
+def unknown_layout_library():
+    pw.Layout(2, 1).import_module("<collectives_2d/parms>")
+
+
+@pw.program
+def c2d_user(p, *, c2d_params):
+    p.input_queue(2, 9)
+    p.import_module("<collectives_2d/pe>", dim_params=c2d_params.x)
+
+
+def c2d_layout(before=None):
+    layout = pw.Layout(2, 1)
+    if before:
+        before(layout)
+    c2d = layout.import_module("<collectives_2d/params>")
+    for x in range(2):
+        layout.set_tile_code(x, 0, c2d_user, c2d_params=c2d.get_params(
+            x, 0, x_colors=(0, 1), x_entrypoints=(10, 11)))
+    return pw.compile(layout, arch="wse3", memcpy=False)
+
+
+@mistake("Routes", "A collectives color the layout routes too", pw.RoutingError,
+         r"PE \(0, 0\) color 0: <collectives_2d/params> routes it \(a link of the x axis\), "
+         r"but the layout routes it already",
+         "Give get_params colors the layout does not route; the library routes its own.")
+def collectives_color_routed_by_the_layout():
+    c2d_layout(lambda layout: layout.set_color_config(0, 0, 0, rx=[pw.RAMP], tx=[pw.EAST]))
+
+
+@mistake("The program", "A collectives queue the program binds to another color",
+         pw.ProgramError,
+         r"<collectives_2d/pe> \(x axis\) at \(0, 0\) binds queue 2 to its color 0, but: "
+         r"program 'c2d_user': input queue 2 is bound to color 9 and 0",
+         "Give the library other queues= (two ids, each its input and output queue), or the "
+         "program other queues.")
+def collectives_queue_clash():
+    c2d_layout()
+
+
 # -- the tests ---------------------------------------------------------------------------------
 
 def outcome(m: Mistake):

@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..dsl import modules
-from ..errors import LayoutError
+from ..errors import LayoutError, ProgramError
 
 
 def import_module(layout, target: str, params: dict | None, kwparams: dict) -> Any:
@@ -26,5 +26,8 @@ def import_module(layout, target: str, params: dict | None, kwparams: dict) -> A
     if params is not None and not isinstance(params, dict):
         raise LayoutError(f"{where}: params must be a dict (or keyword params), got "
                           f"{type(params).__name__}")
-    factory = modules.find_library(target, where, layout=True)
+    try:
+        factory = modules.find_library(target, where, layout=True)
+    except ProgramError as e:       # a layout's mistake: a LayoutError, as the layout's others
+        raise LayoutError(str(e)) from None
     return factory(layout, **{**(params or {}), **kwparams})
