@@ -225,7 +225,7 @@ def collectives_2d(p, *, dim_params, queues=None, dest_dsr_ids=None, src0_dsr_id
     pe_id = i
     has_e, has_w = int(i < n_pes - 1), int(i > 0)
     step_id, join_id = ax.entrypoints
-    scratch = p.var("scratch", u32, 1)
+    scratch = p.var("scratch", u32, 1) if n_pes == 1 else None
 
     def link(k):
         """(in, out, control out, in pieces, out pieces) of the link with color colors[k]."""
