@@ -13,10 +13,9 @@ STEPS = ("broadcast", "reduce_fadds", "scatter", "gather", "broadcast")
 
 
 @pw.module
-def axis_run(p, *, dim_params, me: int, n_pes: int, roots, callback_id: int):
+def axis_run(p, *, dim_params, me: int, n_pes: int, roots, callback_id: int, n: int):
     """One axis: the five calls of STEPS, each started by the previous one's callback."""
     mpi = p.import_module("<collectives_2d/pe>", name="mpi", dim_params=dim_params)
-    n = N_WORDS
     root = p.const(pw.u16, roots)
     bc = p.var("bc", pw.u32, n, init=1000 * me + np.arange(n))
     fs = p.var("fs", pw.f32, n, init=me + 0.25 * np.arange(n))
@@ -47,11 +46,11 @@ def axis_run(p, *, dim_params, me: int, n_pes: int, roots, callback_id: int):
 
 
 @pw.program
-def both_axes(p, *, c2d_params, roots_x, roots_y):
+def both_axes(p, *, c2d_params, roots_x, roots_y, n: int):
     x = p.import_module(axis_run, name="x", dim_params=c2d_params.x, me=p.x,
-                        n_pes=p.width, roots=roots_x, callback_id=15)
+                        n_pes=p.width, roots=roots_x, callback_id=15, n=n)
     y = p.import_module(axis_run, name="y", dim_params=c2d_params.y, me=p.y,
-                        n_pes=p.height, roots=roots_y, callback_id=16)
+                        n_pes=p.height, roots=roots_y, callback_id=16, n=n)
     seen = p.var("seen", pw.u16, 2)
 
     @p.on_start
@@ -63,7 +62,7 @@ def both_axes(p, *, c2d_params, roots_x, roots_y):
         pw.activate(y.next_call)
 
 
-def collectives_layout(w: int, h: int, roots_x, roots_y) -> pw.Layout:
+def collectives_layout(w: int, h: int, roots_x, roots_y, n: int = N_WORDS) -> pw.Layout:
     lay = pw.Layout(w, h)
     c2d = lay.import_module("<collectives_2d/params>")
     for px in range(w):
@@ -71,13 +70,12 @@ def collectives_layout(w: int, h: int, roots_x, roots_y) -> pw.Layout:
             params = c2d.get_params(px, py, dict(x_colors=(0, 1), x_entrypoints=(10, 11),
                                                  y_colors=(4, 5), y_entrypoints=(12, 13)))
             lay.set_tile_code(px, py, both_axes, c2d_params=params, roots_x=roots_x,
-                              roots_y=roots_y)
+                              roots_y=roots_y, n=n)
     return lay
 
 
-def expected(n_pes: int, roots, i: int) -> dict:
-    """What PE i of an axis holds after STEPS with `roots`."""
-    n = N_WORDS
+def expected(n_pes: int, roots, i: int, n: int) -> dict:
+    """What PE i of an axis holds after STEPS with `roots`, `n` words a PE."""
     r_b, r_r, r_s, r_g, r_b2 = roots
     sr = 1000 * r_s + np.arange(i * n, (i + 1) * n)
     total = sum(j + 0.25 * np.arange(n, dtype=np.float32) for j in range(n_pes))
@@ -96,12 +94,8 @@ def roots_for(n_pes: int, where: str) -> tuple:
     return (0, last, last, 0, last) if where == "ends" else (mid, mid, 0, mid, last)
 
 
-@pytest.mark.parametrize("arch", ["wse3", "wse2"])
-@pytest.mark.parametrize("w, h", [(1, 1), (1, 4), (4, 1), (3, 5)])
-@pytest.mark.parametrize("where", ["ends", "middle"])
-def test_every_collective_along_both_axes(w, h, where, arch, jit):
-    roots_x, roots_y = roots_for(w, where), roots_for(h, where)
-    h_ = Harness(collectives_layout(w, h, roots_x, roots_y), arch=arch, jit=jit)
+def run_and_check(w, h, roots_x, roots_y, n, arch, jit):
+    h_ = Harness(collectives_layout(w, h, roots_x, roots_y, n), arch=arch, jit=jit)
     h_.run_until_idle(max_cycles=200_000)
     for px in range(w):
         for py in range(h):
@@ -109,10 +103,23 @@ def test_every_collective_along_both_axes(w, h, where, arch, jit):
             assert list(h_.peek("seen", pe=pe)) == [px, py]
             for axis, i, n_pes, roots in (("x", px, w, roots_x), ("y", py, h, roots_y)):
                 assert h_.peek(f"{axis}.k", pe=pe)[0] == 6, (axis, pe)   # all five called back
-                for name, want in expected(n_pes, roots, i).items():
+                for name, want in expected(n_pes, roots, i, n).items():
                     got = h_.peek(f"{axis}.{name}", pe=pe)
                     np.testing.assert_array_equal(got, np.asarray(want, got.dtype),
                                                   err_msg=f"{axis}.{name} at {pe}")
+
+
+@pytest.mark.parametrize("arch", ["wse3", "wse2"])
+@pytest.mark.parametrize("w, h", [(1, 1), (1, 4), (4, 1), (3, 5)])
+@pytest.mark.parametrize("where", ["ends", "middle"])
+def test_every_collective_along_both_axes(w, h, where, arch, jit):
+    run_and_check(w, h, roots_for(w, where), roots_for(h, where), N_WORDS, arch, jit)
+
+
+def test_long_buffers_pass_in_pieces(jit):
+    """37 words: a broadcast relays them in rounds of 16, a scatter's and a gather's streams
+    (37 times the PEs beyond) are sums of several fixed-size pieces."""
+    run_and_check(5, 2, roots_for(5, "middle"), roots_for(2, "ends"), 37, "wse3", jit)
 
 
 def test_the_pythonic_spelling_and_the_costs_are_a_chain():

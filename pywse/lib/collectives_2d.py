@@ -26,10 +26,11 @@ toward higher indices (rx RAMP, tx EAST/SOUTH at PE i; rx WEST/NORTH, tx RAMP at
 position 1 the other way. A collective turns each link toward or away from its root:
 whichever end is sending on the link sends one control wavelet (SWITCH_ADV, CE-filtered) behind
 its data, which moves the switches at both ends; the other end's sends wait in its output
-queue until it has passed. Data moves by the PEs' own DSD operations: received into memory
-and sent on (broadcast), streamed from one link to the next (scatter, gather), or added on
-the way (`reduce_fadds`: each PE sends `in + own`, so the root gets the chain's sum in chain
-order, (own + west side) + east side). A call costs about `max(root, N-1-root)` hops.
+queue until it has passed. Data moves by the PEs' own DSD operations: relayed in rounds of
+PIECE words (broadcast: a PE receives piece j into its buffer while it sends piece j-1 on),
+streamed from one link to the next (scatter, gather), or added on the way (`reduce_fadds`:
+each PE sends `in + own`, so the root gets the chain's sum in chain order, (own + west side)
++ east side). A call costs about `max(root, N-1-root)` hops plus its words.
 
 Resources per axis, as in CSL: its 2 colors (routed by `get_params`), its 2 local task ids
 (the state machine, and a join for the root's two concurrent sends or receives), its 2 queue
@@ -68,7 +69,8 @@ FLIP = int(encode_single_payload(SWITCH_ADV, True, None, 0))
 """The control wavelet that turns a link: advance the switch at both ends, not to the CE."""
 
 BCAST, SCATTER, GATHER, REDUCE = range(4)
-SEND, RECV, FWD, ADD_FWD, ADD_RECV = range(1, 6)     # a planned step (one async op, or FWD's)
+SEND, RECV, FWD, ADD_FWD, ADD_RECV, RELAY = range(1, 7)   # a planned step: one async op, or
+PIECE = 16                              # FWD's pieces, or RELAY's rounds of PIECE words
 E, W = 0, 1                                          # the link toward higher / lower index
 FIELDS, MAX_STEPS = 5, 3                             # a step: code, link, offset, length, pair
 N_ACTS, NEXT, CALLBACK, DIR_E, DIR_W, OP, ROOT, COUNT, FRESH, STEP, PLAN = range(11)  # state
@@ -343,10 +345,11 @@ def collectives_2d(p, *, dim_params, queues=None, dest_dsr_ids=None, src0_dsr_id
                     _add(code, E, (r + 1) * n, (n_pes - 1 - r) * n, pair)
                 if has_w == 1:
                     _add(code, W, 0, r * n, 0)
-        elif op == BCAST:               # receive, then pass on
-            _add(RECV, up, 0, n, 0)
+        elif op == BCAST:               # receive, and pass on if there is a PE beyond
             if has_down == 1:
-                _add(SEND, down, 0, n, 0)
+                _add(RELAY, up, 0, n, 0)
+            else:
+                _add(RECV, up, 0, n, 0)
         elif op == REDUCE:              # send own + what comes from below, or just own
             if has_down == 1:
                 _add(ADD_FWD, down, 0, n, 0)
@@ -376,6 +379,25 @@ def collectives_2d(p, *, dim_params, queues=None, dest_dsr_ids=None, src0_dsr_id
             if mem[k + 3] == 0:
                 mem[NEXT] = mem[NEXT] + 1
             mov32(pouts[1 - lnk][b], pins[lnk][b], async_=True, activate=act, unblock=unb)
+            return 1
+        if code == RELAY:    # round j: receive piece j while sending piece j-1 on
+            j = mem[k + 2]
+            lo = j * PIECE
+            n_in = min(PIECE, n - lo) if lo < n else 0
+            n_out = min(PIECE, n - lo + PIECE) if j > 0 else 0
+            mem[k + 2] = j + 1
+            if n_in == 0:
+                mem[NEXT] = mem[NEXT] + 1
+            if n_in > 0 and n_out > 0:
+                block(join)
+            if n_in > 0:
+                mov32(set_dsd_length(increment_dsd_offset(rcv, lo, u32), n_in), ins[lnk],
+                      async_=True, activate=join_id if n_out > 0 else act, unblock=unb)
+            if n_out > 0:
+                mov32(outs[1 - lnk], set_dsd_length(increment_dsd_offset(snd, lo - PIECE, u32),
+                                                    n_out),
+                      async_=True, activate=-1 if n_in > 0 else act,
+                      unblock=join_id if n_in > 0 else unb)
             return 1
         mem[NEXT] = mem[NEXT] + 1
         if code == SEND:
