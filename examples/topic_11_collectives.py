@@ -17,6 +17,9 @@ The SDK's two steps, with the flags of the original's commands_wse3.sh (wse2 the
         --channels=1 --width-west-buf=0 --width-east-buf=0
     python examples/topic_11_collectives.py --name out     # or: pywse run run.py --name out
 
+The original run.py passes unchanged under `pywse run` after that `pywse compile` (15x15,
+chunk_size 3, wse2 and wse3).
+
 or both in one run (it compiles into a temporary directory first, at a small size):
 
     python examples/topic_11_collectives.py [--arch wse2|wse3] [--no-jit] [--size 4,3,2]
