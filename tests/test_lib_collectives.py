@@ -122,28 +122,31 @@ def test_long_buffers_pass_in_pieces(jit):
     run_and_check(5, 2, roots_for(5, "middle"), roots_for(2, "ends"), 37, "wse3", jit)
 
 
-def test_the_pythonic_spelling_and_the_costs_are_a_chain():
+def broadcast_cycles(root: int, n: int) -> int:
+    lay = pw.Layout(7, 1)
+    c2d = lay.import_module(collectives_2d.params_library)
+    for px in range(7):
+        lay.set_tile_code(px, 0, one_broadcast, root=root, n=n,
+                          c2d_params=c2d.get_params(px, 0, x_colors=(2, 3),
+                                                    x_entrypoints=(12, 13)))
+    h = Harness(lay, jit=False)
+    h.run_until_idle()
+    assert all((h.peek("buf", pe=(x, 0)) == 100 * root).all() for x in range(7))
+    return h.cycles
+
+
+def test_the_pythonic_spelling_and_a_chain_that_pipelines():
     """`collectives_2d.library` / `.params_library`; a broadcast's cost grows with the
-    distance from the root (a chain, not a tree)."""
-    cycles = {}
-    for root in (0, 3):
-        lay = pw.Layout(7, 1)
-        c2d = lay.import_module(collectives_2d.params_library)
-        for px in range(7):
-            lay.set_tile_code(px, 0, one_broadcast, root=root,
-                              c2d_params=c2d.get_params(px, 0, x_colors=(2, 3),
-                                                        x_entrypoints=(12, 13)))
-        h = Harness(lay, jit=False)
-        h.run_until_idle()
-        assert all(h.peek("buf", pe=(x, 0))[0] == 100 * root for x in range(7))
-        cycles[root] = h.cycles
-    assert cycles[3] < cycles[0]          # 3 hops each way against 6 one way
+    distance from the root (a chain, not a tree), and a PE passes words on while more come
+    (far less than storing all `n` words at every hop)."""
+    assert broadcast_cycles(3, 8) < broadcast_cycles(0, 8)    # 3 hops each way against 6
+    assert broadcast_cycles(0, 256) < 256 + 6 * 64            # store-and-forward: 6 * 256
 
 
 @pw.program
-def one_broadcast(p, *, c2d_params, root: int):
+def one_broadcast(p, *, c2d_params, root: int, n: int = 8):
     mpi = p.import_module(collectives_2d.library, dim_params=c2d_params.x, queues=[6, 7])
-    buf = p.var("buf", pw.u32, 8, init=100 * p.x)
+    buf = p.var("buf", pw.u32, n, init=100 * p.x)
 
     @p.local_task(14)
     def done():
@@ -152,7 +155,7 @@ def one_broadcast(p, *, c2d_params, root: int):
     @p.on_start
     @p.local_task(15)
     def go():
-        mpi.broadcast(root, buf, 8, done)
+        mpi.broadcast(root, buf, n, done)
 
 
 # -- mistakes ----------------------------------------------------------------------------------
