@@ -231,6 +231,41 @@ def test_mistakes_are_named(make, message):
     assert message in _layout_error(make)
 
 
+@pw.program
+def short_buffer(p, *, c2d_params, root: int, n: int):
+    mpi = p.import_module("<collectives_2d/pe>", dim_params=c2d_params.x)
+    src = p.var("src", pw.u32, 4)
+    dst = p.var("dst", pw.u32, 2)
+
+    @p.local_task(15)
+    def done():
+        pass
+
+    @p.on_start
+    @p.local_task(16)
+    def go():
+        mpi.scatter(root, src, dst, n, done)
+
+
+@pytest.mark.parametrize("root, n, message", [
+    (0, 2, "PE (0, 0) task 'go': ValueError: <collectives_2d>: send_buf is shorter than what "
+           "the call sends (count words; count * N at a scatter's root)"),
+    (1, 3, "PE (0, 0) task 'go': ValueError: <collectives_2d>: recv_buf is shorter"),
+    (3, 1, "PE (0, 0) task 'go': ValueError: <collectives_2d>: the root is not a PE of this "
+           "axis (0..N-1)"),
+])
+def test_calls_that_do_not_fit_are_named(root, n, message, jit):
+    lay = pw.Layout(3, 1)
+    c2d = lay.import_module("<collectives_2d/params>")
+    for px in range(3):
+        lay.set_tile_code(px, 0, short_buffer, root=root, n=n,
+                          c2d_params=c2d.get_params(px, 0, x_colors=(0, 1),
+                                                    x_entrypoints=(10, 11)))
+    with pytest.raises(pw.TaskError) as err:
+        Harness(lay, jit=jit).run_until_idle()
+    assert message in str(err.value)
+
+
 def test_an_sdklayout_says_what_it_lacks():
     from pywse.sdkruntime import SdkLayout, SdkTarget, get_platform
     lay = SdkLayout(get_platform(None, None, SdkTarget.WSE3))

@@ -73,7 +73,8 @@ SEND, RECV, FWD, ADD_FWD, ADD_RECV, RELAY = range(1, 7)   # a planned step: one 
 PIECE = 16                              # FWD's pieces, or RELAY's rounds of PIECE words
 E, W = 0, 1                                          # the link toward higher / lower index
 FIELDS, MAX_STEPS = 5, 3                             # a step: code, link, offset, length, pair
-N_ACTS, NEXT, CALLBACK, DIR_E, DIR_W, OP, ROOT, COUNT, FRESH, STEP, PLAN = range(11)  # state
+N_ACTS, NEXT, CALLBACK, DIR_E, DIR_W, OP, ROOT, COUNT, FRESH, STEP, PE_I, N_PES, PLAN = \
+    range(13)                                       # words of the state var
 
 
 # -- layout side ----------------------------------------------------------------------------
@@ -250,7 +251,8 @@ def collectives_2d(p, *, dim_params, queues=None, dest_dsr_ids=None, src0_dsr_id
     ins, outs, ctls, pins, pouts = zip(link(k_e), link(k_w))    # each indexed by E, W
 
     mem = p.var("state", u32, PLAN + FIELDS * MAX_STEPS,
-                init=[step_id if k == STEP else 0 for k in range(PLAN + FIELDS * MAX_STEPS)])
+                init=[{STEP: step_id, PE_I: i, N_PES: n_pes}.get(k, 0)
+                      for k in range(PLAN + FIELDS * MAX_STEPS)])
     # the buffers of the current call: any 32-bit arrays (the ops read their bits as the op's
     # type, so an f32 array works as CSL's @ptrcast([*]u32, ...) does, and the other way round)
     d_send = p.dsd_var(mem1d(p.var("send", u32, 1)))
@@ -264,6 +266,18 @@ def collectives_2d(p, *, dim_params, queues=None, dest_dsr_ids=None, src0_dsr_id
         """Record the call; `step` plans and runs it. (A caller's task lifts only what this
         function captures, per API function: numba's inlining takes at most 29 arguments.)"""
         nonlocal d_send, d_recv
+        n_pes_, whole = mem[N_PES], count * mem[N_PES]
+        mine = 1 if mem[PE_I] == root else 0
+        if root >= n_pes_:
+            raise ValueError("<collectives_2d>: the root is not a PE of this axis (0..N-1)")
+        if len(send_buf) < (0 if op == SCATTER and mine == 0 else
+                            whole if op == SCATTER else count):
+            raise ValueError("<collectives_2d>: send_buf is shorter than what the call sends "
+                             "(count words; count * N at a scatter's root)")
+        if len(recv_buf) < (count if op == BCAST or op == SCATTER else
+                            0 if mine == 0 else whole if op == GATHER else count):
+            raise ValueError("<collectives_2d>: recv_buf is shorter than what the call "
+                             "writes (count words; count * N at a gather's root)")
         d_send = set_dsd_base_addr(d_send, send_buf)
         d_recv = set_dsd_base_addr(d_recv, recv_buf)
         mem[OP] = op
