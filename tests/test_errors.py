@@ -660,6 +660,22 @@ def color_configured_twice():
     layout.set_color_config(0, 0, 2, rx=[pw.RAMP], tx=[pw.RAMP])
 
 
+@mistake("Routes", "A color routed by the layout and by the PE's program", pw.RoutingError,
+         r"PE \(0, 0\) color 2 is routed twice: by the layout \(set_color_config\) and by its "
+         r"program 'routes_itself' \(p.set_local_color_config\); route it in one place",
+         "Route the color either in the layout or in the program "
+         "(`p.set_local_color_config`, CSL's `@set_local_color_config`), not both.")
+def routed_by_layout_and_program():
+    @pw.program
+    def routes_itself(p):
+        p.set_local_color_config(2, rx=[pw.WEST], tx=[pw.RAMP])
+
+    layout = pw.Layout(1, 1)
+    layout.set_tile_code(0, 0, routes_itself)
+    layout.set_color_config(0, 0, 2, rx=[pw.WEST], tx=[pw.RAMP])
+    pw.compile(layout, arch="wse3", memcpy=False)
+
+
 @mistake("Routes", "A direction that is not one", pw.RoutingError,
          r"set_color_config\(0, 0, color 2\) rx: 'UP' is not a direction \(use pw.RAMP, "
          "pw.NORTH",

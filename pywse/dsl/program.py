@@ -99,6 +99,7 @@ class ProgramImage:
     fifos: list = attrs.Factory(list)
     start_unblocked: list[int] = attrs.Factory(list)   # channels (queue/color) to unblock
     var_sites: dict = attrs.Factory(dict)      # var name -> where the program declared it
+    local_routes: dict = attrs.Factory(dict)   # color -> (set_color_config keywords, site)
 
     def queue_of(self, desc) -> int:
         """The queue a fabric DSD uses: its own, or the one the compiler bound to its color."""
@@ -138,6 +139,7 @@ class Builder:
         self._ctx = ctx
         self._vars: list[Var] = []
         self._var_sites: dict = {}     # name -> errors.Site of the p.var / p.const call
+        self._local_routes: dict = {}  # color -> (route keywords, site): set_local_color_config
         self._init = bytearray()
         self._tasks: list[Task] = []
         self._on_start: list[int] = []
@@ -309,6 +311,25 @@ class Builder:
     def _check_queue(self, q, kind, what):
         queues.check_queue(q, kind, self.arch, self._ctx.memcpy, f"program '{self._program.name}'")
 
+    def set_local_color_config(self, color, *, rx=(), tx=(), switches=None, filter=None,
+                               color_swap_x: bool = False, color_swap_y: bool = False) -> None:
+        """Route `color` through this PE's own router from the program (CSL
+        `@set_local_color_config(color, .{ .routes = .{ .rx = ..., .tx = ... } })`): the same
+        keywords as `Layout.set_color_config`, applied by `pw.compile` to every PE that runs
+        this program and checked with the layout's routes. The layout must leave that color
+        alone on those PEs."""
+        where = f"program '{self._program.name}': set_local_color_config"
+        try:
+            c = Color(int(color)).id
+        except (TypeError, ValueError):
+            raise ProgramError(f"{where}: {color!r} is not a color") from None
+        if c in self._local_routes:
+            raise ProgramError(f"{where}: color {c} is configured twice; give all its rx and "
+                               "tx in one call")
+        self._local_routes[c] = (dict(rx=rx, tx=tx, switches=switches, filter=filter,
+                                      color_swap_x=color_swap_x, color_swap_y=color_swap_y),
+                                 caller_site(sys._getframe(1)))
+
     def export(self, fn: Callable | None = None, *, name: str | None = None):
         """Make `fn` host-callable (`runner.launch(name, *args)`); args must be typed scalars."""
         def deco(f):
@@ -446,6 +467,7 @@ class Builder:
         image.fifos = list(self._fifos)
         image.start_unblocked = list(self._unblocked)
         image.var_sites = self._var_sites
+        image.local_routes = dict(self._local_routes)
         return image
 
     def _bind_queues(self, image: ProgramImage) -> None:
