@@ -51,6 +51,15 @@ def test_programs_route_their_own_pes(jit):
     pw.compile(layout, arch="wse2")       # and compiles again
 
 
+def test_an_out_dir_keeps_the_layout_as_written(tmp_path):
+    layout = two_pes()
+    pw.compile(layout, arch="wse3", out_dir=tmp_path / "out")
+    art = pw.compile(layout, arch="wse3")
+    reloaded = pw.SdkRuntime(str(tmp_path / "out")).artifacts
+    assert (reloaded.layout.routes.pid == art.layout.routes.pid).all()
+    assert reloaded.written is not None and not reloaded.written.routes.pid.any()
+
+
 def test_a_color_routed_by_the_layout_and_the_program_is_refused():
     with pytest.raises(pw.RoutingError) as err:
         pw.compile(two_pes(layout_routes=True), arch="wse3")

@@ -60,6 +60,12 @@ class MemcpyParams:
     width: int
     height: int
 
+    def __getattr__(self, name: str) -> Color:
+        """`memcpy_params.MEMCPYH2D_1`, ...: a stream's color, as CSL modules read it."""
+        if name in MEMCPY_COLOR_NAMES:
+            return Color(dict(self.colors)[name])
+        raise AttributeError(name)
+
 
 class MemcpyModule:
     """The `<memcpy/memcpy>` module inside a program (CSL `sys_mod`)."""

@@ -57,6 +57,9 @@ class Artifacts:
     streams: list = attrs.Factory(list)
     symbols: list = attrs.Factory(list)
     regions: tuple = ()
+    # the layout as the user wrote it, when programs added routes of their own
+    # (p.set_local_color_config) to `layout`: what is saved, to compile again
+    written: Layout | None = None
 
     @property
     def pe_images(self) -> list[ProgramImage]:
@@ -145,6 +148,7 @@ def compile(layout: Layout | Callable[..., Layout], *, arch: str = "wse2",
         more = f" and {len(ys) - 5} more" if len(ys) > 5 else ""
         raise LayoutError(f"PE {missing[0]} has no code: every PE of the {w}x{h} rectangle needs "
                           f"set_tile_code (missing: {', '.join(map(str, missing))}{more})")
+    written = layout
     images, pe_image, layout = _routes_and_images(layout, arch, memcpy, (fx, fy), (ox, oy))
     check_images(images)          # every task body's mistakes, before anything runs
     exempt = set()
@@ -153,7 +157,7 @@ def compile(layout: Layout | Callable[..., Layout], *, arch: str = "wse2",
             layout.memcpy_info.colors.values() if layout.memcpy_info is not None else ())
     lints.report(lints.route_lints(layout.routes, images, pe_image, exempt), strict)
     art = Artifacts(layout, arch, (fx, fy), (ox, oy), bool(memcpy), int(channels), params,
-                    images, pe_image, jit)
+                    images, pe_image, jit, written=written if written is not layout else None)
     if out_dir is not None:
         save(art, out_dir)
     return art
@@ -322,7 +326,8 @@ def save(art: Artifacts, out_dir) -> None:
     out.mkdir(parents=True, exist_ok=True)
     (out / "out.json").write_text(json.dumps(art.out_json(), indent=2))
     try:
-        blob = pickle.dumps((art.layout, art.params, (art.streams, art.symbols, art.regions)))
+        blob = pickle.dumps((art.written or art.layout, art.params,
+                             (art.streams, art.symbols, art.regions)))
     except Exception as e:
         raise LayoutError(f"cannot save the layout to {out}: {e}. Define programs at module level "
                           "and pass picklable params") from None
