@@ -747,7 +747,9 @@ class _Checker:
         if k.what in ("mem", "fifo", "array"):
             dtype = _element_type(k)
             width = b.width[0] if dst else b.width[1]
-            if dtype is not None and width and dtype.itemsize != width:
+            low_half = width == 2 and k.what != "fifo"   # cslc: a 16-bit op on 32-bit memory
+            if dtype is not None and width and dtype.itemsize != width and \
+                    not (low_half and dtype.itemsize == 4):
                 self.problem(node, f"pw.{b.name} works on {8 * width}-bit elements; {what} "
                                    f"holds {_type(dtype)} ({8 * dtype.itemsize}-bit)")
                 return None

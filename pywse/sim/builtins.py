@@ -244,6 +244,8 @@ def _start(st, pe, code, async_, activate, unblock, rows):
             n_fabric = length
         width = ops.OP_DST_WIDTH[code] if k == 0 else ops.OP_SRC_WIDTH[code]
         kind = rows[k, ops.KIND]
+        if kind == ops.K_MEM and width == 2 and rows[k, ops.WIDTH] == 4:
+            ops.low_halves(rows[k])     # a 16-bit op on 32-bit memory, as cslc allows
         if (kind == ops.K_MEM and rows[k, ops.WIDTH] != width) or \
                 (kind == ops.K_FIFO and st.fifo_width[pe, rows[k, ops.QUEUE]] != width):
             raise TypeError("operand element size does not match the op (16- vs 32-bit)")
