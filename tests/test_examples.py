@@ -92,7 +92,7 @@ def test_example_runs_are_deterministic(path, monkeypatch, capsys):
         try:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore", pw.RoutingWarning)
-                module.main(["--arch", "wse3"])
+                module.main(["--arch", arch_legs(path)[0].values[0]])
         finally:
             runcheck.RECORDER = None
         runs.append(([(label, a.tobytes()) for label, a in record], capsys.readouterr().out))
