@@ -265,3 +265,6 @@ _add(Builtin("random16", "@random16", "prng", returns="uint16",
                  "seeded 0xdeadbeef, one state per PE"))
 _add(Builtin("set_active_prng", "@set_active_prng", "prng", ("int",),
              doc=f"make PRNG `id % {N_PRNG}` of this PE the active one (id: a u16)"))
+_add(Builtin("set_global_prng_seed", "<random>.set_global_prng_seed", "prng", ("seed",),
+             doc="set the active PRNG's state to `seed` (a u32; the LFSR keeps its low 23 "
+                 "bits): what `<random>`'s function of that name does"))

@@ -722,13 +722,16 @@ class _Checker:
         return result
 
     def check_u16(self, e, b, args: list[Kind]) -> None:
-        """Arguments that are u16 values (a PRNG id): integers, a literal in 0..65535."""
-        for node, k in zip(e.args, args):
+        """Unsigned arguments (a PRNG id: u16, a seed: u32): integers; a literal in range."""
+        for node, role, k in zip(e.args, b.params, args):
+            what, tname, top = ("the seed", "a u32", 0xFFFFFFFF) if role == "seed" else \
+                ("the id", "a u16", 0xFFFF)
             if not (k.what == "unknown" or (k.what == "scalar" and k.dtype is not None
                                             and k.dtype.kind in "iub")):
-                self.problem(node, f"pw.{b.name} needs an integer (a u16), got {k.describe()}")
-            elif isinstance(k.value, int) and not 0 <= k.value <= 0xFFFF:
-                self.problem(node, f"pw.{b.name}({k.value}): the id is a u16, 0..65535")
+                self.problem(node, f"pw.{b.name} needs an integer ({tname}), got "
+                                   f"{k.describe()}")
+            elif isinstance(k.value, int) and not 0 <= k.value <= top:
+                self.problem(node, f"pw.{b.name}({k.value}): {what} is {tname}, 0..{top}")
 
     def task_operand(self, node, k: Kind, what: str, b, required: bool = False) -> None:
         if k.what == "none":

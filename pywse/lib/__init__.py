@@ -7,3 +7,4 @@ them. Each registers itself by its CSL name, so a program imports it as CSL does
 `p.import_module(time.library)`. Importing pywse imports this package (pywse/__init__.py).
 """
 from . import math  # noqa: E402,F401  (<math>)
+from . import random  # noqa: E402,F401  (<random>)

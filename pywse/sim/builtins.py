@@ -357,3 +357,13 @@ def _set_active_prng(st, pe, prng_id):
         raise ValueError("pw.set_active_prng: the id is a u16, 0..65535")
     n = st.prng.shape[1] - 1
     st.prng[pe, n] = i % n
+
+
+@lowers("set_global_prng_seed")
+def _set_global_prng_seed(st, pe, seed):
+    """Set the active PRNG's state (`<random>.set_global_prng_seed`): the seed's low 23 bits
+    (a seed whose low 23 bits are all 0 leaves the LFSR at 0, as any LFSR)."""
+    s = np.int64(seed)
+    if s < 0 or s > 0xFFFFFFFF:
+        raise ValueError("set_global_prng_seed: the seed is a u32, 0..4294967295")
+    st.prng[pe, st.prng[pe, st.prng.shape[1] - 1]] = s & LFSR_MASK
