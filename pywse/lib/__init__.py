@@ -8,3 +8,5 @@ them. Each registers itself by its CSL name, so a program imports it as CSL does
 """
 from . import math  # noqa: E402,F401  (<math>)
 from . import random  # noqa: E402,F401  (<random>)
+from . import control, directions, layout  # noqa: E402,F401  (<control>, <directions>, <layout>)
+from .memcpy import memcpy_switches  # noqa: E402,F401  (<memcpy/memcpy_switches>)
