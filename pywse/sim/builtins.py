@@ -323,11 +323,11 @@ def _set_dsd_stride(st, pe, d, s):
 
 
 # -- the PE's pseudo-random generators: @random16, @set_active_prng ----------------------------
-# Each PRNG is a 23-bit Fibonacci LFSR for x^23 + x^18 + 1 (CSL-LIBRARIES §4.5). pywse's bit
-# convention (the SDK does not publish one): the register r holds the last 23 bits made,
-# newest in bit 0; one step makes bit b = r[22] ^ r[17] and sets r = (r << 1 | b) & 0x7FFFFF.
-# A call advances 128 steps and returns the register's low 16 bits (the 16 newest bits).
-# Sixteen steps at once: the new bits r[22..7] ^ r[17..2] are exactly (r >> 7) ^ (r >> 2).
+# Each PRNG is a 23-bit Fibonacci LFSR with feedback polynomial x^23 + x^18 + 1 (CSL-LIBRARIES
+# §4.5), in the usual convention for taps 23 and 18 (the SDK publishes no bit convention):
+# one step makes b = r[0] ^ r[5] and sets r = (r >> 1) | (b << 22). A call advances 128 steps
+# and returns the register's low 16 bits. Sixteen steps at once: the new bits are
+# r[0..15] ^ r[5..20], (r ^ (r >> 5)) & 0xFFFF, and enter at bits 7..22.
 
 LFSR_MASK = 0x7FFFFF
 
@@ -336,7 +336,7 @@ LFSR_MASK = 0x7FFFFF
 def lfsr_advance(r, steps):
     """The register after `steps` (a multiple of 16) single LFSR steps."""
     for _ in range(steps // 16):
-        r = ((r << 16) | (((r >> 7) ^ (r >> 2)) & 0xFFFF)) & LFSR_MASK
+        r = (r >> 16) | (((r ^ (r >> 5)) & 0xFFFF) << 7)
     return r
 
 
