@@ -3,7 +3,7 @@
 words its users quote, so its payloads match the SDK's bit for bit:
 
     switches = p.import_module("<memcpy/memcpy_switches>")
-    ctrl_11 = p.const("ctrl_11", pw.u32, 1, init=[switches.ctrl(switches.switch_cmd_11())])
+    ctrl_11 = p.const(pw.u32, [switches.ctrl(switches.switch_cmd_11())])
 
 * `switch_cmd_11()`: advance the switch on two consecutive routers (SWITCH_ADV twice);
 * `teardown_cmd_1()`: TEARDOWN at the first router;
