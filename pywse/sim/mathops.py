@@ -223,7 +223,7 @@ def sig_f32(x):
     b = f32_bits(v)
     e = (b >> 23) & 0xFF
     if e == 0:                        # subnormal: normalise in double (exact)
-        m, k = math.frexp(np.float64(v))
+        m, _ = math.frexp(np.float64(v))
         return np.float32(m * 2.0)
     return _f32_from_fields((b & 0x807FFFFF) | (127 << 23))
 
