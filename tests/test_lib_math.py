@@ -331,13 +331,15 @@ def wrong_types(p):
         x[0] = mt.NaN(x[0])
         x[0] = mt.fscale(x[0], 1.5)
         x[0] = mt.ceil(i[0])
+        x[0] = mt.max(x[0], i[0])
+        x[0] = mt.pow_f32(x[0])
 
 
 def test_wrong_arguments_are_refused_at_compile_time_at_their_line():
     with pytest.raises(pw.TaskError) as err:
         compile_one(wrong_types)
     text = str(err.value)
-    assert "5 mistakes" in text
+    assert "7 mistakes" in text
     assert "<math>.sqrt_f32 takes a float (f16 or f32, or an untyped number) as argument 1, " \
            "got an i16 value" in text
     assert "<math>.sqrt takes an f16 or f32 value (it is run time only: an untyped number " \
@@ -345,7 +347,9 @@ def test_wrong_arguments_are_refused_at_compile_time_at_their_line():
            "an untyped number" in text
     assert "<math>.NaN takes a float type known at comptime (pw.f16 or pw.f32), not a value " \
            "as argument 1, got an f32 value" in text
-    assert "<math>.fscale takes an integer (an i16 exponent) as argument 2" in text
+    assert "<math>.fscale takes an integer as argument 2, got an untyped number" in text
     assert "<math>.ceil takes a float (f16 or f32, or a float literal) as argument 1, got an " \
            "i16 value" in text
+    assert "<math>.max takes values of one type, got an f32 value and an i16 value" in text
+    assert "<math>.pow_f32 takes 2 argument(s), got 1" in text
     assert text.count("test_lib_math.py") >= 1 and err.value.line is not None

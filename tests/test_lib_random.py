@@ -153,6 +153,8 @@ def compile_one(program):
 @pw.program
 def prng_mistakes(p):
     x = p.var("x", pw.f32, 1)
+    w = p.var("w", pw.u32, 1)
+    rnd = p.import_module("<random>")
 
     @p.on_start
     @p.local_task(10)
@@ -161,13 +163,15 @@ def prng_mistakes(p):
         pw.set_active_prng(70000)
         pw.set_active_prng(x[0])
         pw.set_global_prng_seed(-1)
+        w[0] = rnd.random_pow_u32(x[0])
 
 
 def test_prng_mistakes_are_refused_at_compile_time():
     with pytest.raises(pw.TaskError) as err:
         compile_one(prng_mistakes)
     text = str(err.value)
-    assert "4 mistakes" in text
+    assert "5 mistakes" in text
+    assert "<random>.random_pow_u32 takes an integer as argument 1, got an f32 value" in text
     assert "the result of pw.random16 is dropped (CSL refuses an unused value): assign it " \
            "(`_ = pw.random16(...)`)" in text
     assert "pw.set_active_prng(70000): the id is a u16, 0..65535" in text

@@ -28,9 +28,9 @@ import math as _pymath
 
 import numpy as np
 
-from ..dsl.kinds import BOOL, WEAK_FLOAT, Kind
 from ..dsl.modules import library
 from ..sim import mathops as _k
+from .argrules import rule as _rule
 
 # -- constants ----------------------------------------------------------------------------------
 
@@ -328,64 +328,6 @@ def sqrt_f16(x):
 
 # -- the argument rules the task-body checker applies (dsl/taskcheck.py: `check_call`) ----------
 
-def _typed_float(k: Kind) -> bool:
-    return k.what == "scalar" and not k.weak and k.dtype is not None and k.dtype.kind == "f"
-
-
-def _number(k: Kind, ints: bool = True, weak_float: bool = True) -> bool:
-    if k.what == "unknown":
-        return True
-    if k.what != "scalar" or k.dtype is None:
-        return False
-    if k.weak:
-        return k.dtype.kind in "iu" or (k.dtype.kind == "f" and weak_float)
-    return k.dtype.kind == "f" or (ints and k.dtype.kind in "iu")
-
-
-_WHAT = {"float": "a float (f16 or f32, or an untyped number)",
-         "typed": "an f16 or f32 value (it is run time only: an untyped number has no type; "
-                  "convert it, pw.f32(2.0), or call the _f32 twin)",
-         "typed-or-literal": "a float (f16 or f32, or a float literal)",
-         "number": "a number (an integer or a float)",
-         "int": "an integer (an i16 exponent)",
-         "type": "a float type known at comptime (pw.f16 or pw.f32), not a value"}
-
-
-def _fits(k: Kind, what: str) -> bool:
-    if what == "float":
-        return _number(k, ints=False)
-    if what == "typed":
-        return k.what == "unknown" or _typed_float(k)
-    if what == "typed-or-literal":
-        return k.what == "unknown" or _typed_float(k) or (k.what == "scalar" and k.weak
-                                                           and k.dtype.kind == "f")
-    if what == "number":
-        return _number(k)
-    if what == "int":
-        return k.what == "unknown" or (k.what == "scalar" and k.dtype is not None
-                                       and k.dtype.kind in "iub")
-    return k.what == "type" and k.dtype is not None and k.dtype.kind == "f"
-
-
-def _rule(name: str, wants: tuple[str, ...], returns: str):
-    """The `check_call` of function `name`: each argument's category, and what it returns:
-    "f32"/"f16" a typed scalar, "bool", "same" the (first) argument's kind."""
-    def check_call(args: list[Kind]):
-        for n, (k, what) in enumerate(zip(args, wants), 1):
-            if not _fits(k, what):
-                return f"<math>.{name} takes {_WHAT[what]} as argument {n}, got {k.describe()}"
-        if returns in ("f32", "f16"):
-            return Kind("scalar", np.dtype(np.float32 if returns == "f32" else np.float16))
-        if returns == "bool":
-            return BOOL
-        first = args[0] if args else None
-        if first is not None and first.what == "scalar":
-            return WEAK_FLOAT if first.weak and first.dtype.kind == "f" else \
-                Kind("scalar", first.dtype, weak=first.weak)
-        return None
-    return check_call
-
-
 _RUNTIME = "cos exp inv invsqrt log sin sqrt".split()
 _FLOAT = "ceil floor sig tanh".split()
 _BOOL = "isNaN isInf isFinite isSignaling signbit".split()
@@ -398,27 +340,29 @@ def _install_rules() -> None:
         arity = ("float", "float") if name == "pow" else ("float", "int") \
             if name == "fscale" else ("float",)
         returns = "bool" if name in _BOOL else None
-        g[name].check_call = _rule(name, (generic,) + arity[1:] if name != "pow" else
-                                   (generic, generic), returns or "same")
+        g[name].check_call = _rule("<math>", name, (generic,) + arity[1:] if name != "pow"
+                                   else (generic, generic), returns or "same",
+                                   same_type=name == "pow")
         for t in ("f32", "f16"):
-            g[f"{name}_{t}"].check_call = _rule(f"{name}_{t}", arity, returns or t)
+            g[f"{name}_{t}"].check_call = _rule("<math>", f"{name}_{t}", arity, returns or t)
     for name in ("abs", "sign"):
-        g[name].check_call = _rule(name, ("number",), "same")
+        g[name].check_call = _rule("<math>", name, ("number",), "same")
     for name in ("max", "min"):
-        g[name].check_call = _rule(name, ("number", "number"), "same")
+        g[name].check_call = _rule("<math>", name, ("number", "number"), "same",
+                                   same_type=True)
     for name in ("abs", "sign", "max", "min"):
         for t in ("f32", "f16"):
             arity = ("float", "float") if name in ("max", "min") else ("float",)
-            g[f"{name}_{t}"].check_call = _rule(f"{name}_{t}", arity, t)
+            g[f"{name}_{t}"].check_call = _rule("<math>", f"{name}_{t}", arity, t)
     for name in ("POSITIVE_INF", "NEGATIVE_INF", "NaN"):
-        g[name].check_call = _rule(name, ("type",), "f32")
+        g[name].check_call = _rule("<math>", name, ("type",), "f32")
 
 
 _install_rules()
 
 MEMBERS = {name: value for name, value in globals().items()
            if not name.startswith("_") and name not in (
-               "annotations", "np", "library", "Kind", "BOOL", "WEAK_FLOAT")}
+               "annotations", "np", "library")}
 """What `<math>` gives an importer: its functions and constants."""
 
 

@@ -27,6 +27,7 @@ from ..dsl.modules import library
 from ..dsl.signatures import TABLE
 from ..sim import mathops as _k
 from ..types import f32, u32
+from .argrules import rule
 
 random16 = TABLE["random16"]
 set_global_prng_seed = TABLE["set_global_prng_seed"]
@@ -73,6 +74,11 @@ def random_normal_f32():
     radius = _k.sqrt_f32(f32(-2.0) * _k.log_f32(u1))
     return radius * _k.cos_f32(f32(6.2831855) * u2)
 
+
+random_f32.check_call = rule("<random>", "random_f32", ("float", "float"), "f32")
+random_f16.check_call = rule("<random>", "random_f16", ("float", "float"), "f16")
+random_pow_u32.check_call = rule("<random>", "random_pow_u32", ("int",), "u32")
+random_normal_f32.check_call = rule("<random>", "random_normal_f32", (), "f32")
 
 MEMBERS = dict(set_global_prng_seed=set_global_prng_seed, random_f16=random_f16,
                random_f32=random_f32, random_pow_u32=random_pow_u32,
