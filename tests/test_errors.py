@@ -1618,6 +1618,53 @@ def harness_past_its_budget():
     Harness(spinner, jit=False).run_until_idle(max_cycles=2000)
 
 
+# -- the SDK libraries <math>, <random>, <memcpy/memcpy_switches> (pywse/lib/) ---------------
+
+@pw.program
+def math_on_an_int(p):
+    math = p.import_module("<math>")
+    n = p.var("n", pw.i16, 1)
+    r = p.var("r", pw.f32, 1)
+
+    @p.on_start
+    @p.local_task(10)
+    def norm():
+        r[0] = math.sqrt_f32(n[0])
+
+
+@mistake("Task bodies", "A <math> function given an argument of the wrong type", pw.TaskError,
+         r"task 'norm' \(line \d+\): <math>.sqrt_f32 takes a float \(f16 or f32, or an "
+         r"untyped number\) as argument 1, got an i16 value",
+         "Convert the argument (`math.sqrt_f32(pw.f32(n[0]))`); a generic run-time function "
+         "(`math.sqrt`) needs a typed float, not an untyped number.")
+def math_wrong_type():
+    compile_one(math_on_an_int)
+
+
+@pw.program
+def prng_id_too_big(p):
+    @p.on_start
+    @p.local_task(10)
+    def pick():
+        pw.set_active_prng(70000)
+
+
+@mistake("Task bodies", "A PRNG id that is not a u16", pw.TaskError,
+         r"task 'pick' \(line \d+\): pw.set_active_prng\(70000\): the id is a u16, 0..65535",
+         "Pass an id in 0..65535 (pywse has 4 PRNGs per PE; the id picks `id % 4`).")
+def prng_id_not_u16():
+    compile_one(prng_id_too_big)
+
+
+@mistake("The program", "A memcpy_switches word whose commands reach a CE", pw.ProgramError,
+         r"memcpy_switches.ctrl: every command must be CE-ignored",
+         "Build payloads that a CE should see with `<control>`'s `encode_payload` or "
+         "`encode_single_payload`.")
+def switches_word_for_a_ce():
+    from pywse.lib.memcpy import memcpy_switches as sw
+    sw.ctrl(((pw.control.SWITCH_ADV, False),))
+
+
 # -- the tests ---------------------------------------------------------------------------------
 
 def outcome(m: Mistake):

@@ -6,3 +6,7 @@ them. Each registers itself by its CSL name, so a program imports it as CSL does
 `p.import_module("<time>")`, or as Python does, `from pywse.lib import time` then
 `p.import_module(time.library)`. Importing pywse imports this package (pywse/__init__.py).
 """
+from . import math  # noqa: E402,F401  (<math>)
+from . import random  # noqa: E402,F401  (<random>)
+from . import control, directions, layout  # noqa: E402,F401  (<control>, <directions>, <layout>)
+from .memcpy import memcpy_switches  # noqa: E402,F401  (<memcpy/memcpy_switches>)
