@@ -33,6 +33,7 @@ END_COMPUTATION = 43
 @pw.program
 def sentinel_program(p, *, memcpy_params, sentinel: int, main_color: pw.Color):
     sys_mod = p.memcpy(memcpy_params)
+    ctrl = p.import_module("<control>")
     h2d_1_iq = p.input_queue(2, sys_mod.MEMCPYH2D_1)
     h2d_2_iq = p.input_queue(3, sys_mod.MEMCPYH2D_2)
     main_oq = p.output_queue(4, main_color)
@@ -50,7 +51,7 @@ def sentinel_program(p, *, memcpy_params, sentinel: int, main_color: pw.Color):
         pw.mov32(fab_trans_wdsd, data)
         index[0] += 1
         if index[0] >= num_wvlts[0]:
-            pw.mov32(fab_trans_ctrl_wdsd, pw.control.encode_control_task_payload(sentinel))
+            pw.mov32(fab_trans_ctrl_wdsd, ctrl.encode_control_task_payload(sentinel))
             index[0] = 0
 
 

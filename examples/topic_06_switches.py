@@ -28,13 +28,14 @@ from pywse import MemcpyDataType, MemcpyOrder, SdkRuntime
 @pw.program
 def send(p, *, memcpy_params, tx_color: pw.Color):
     sys_mod = p.memcpy(memcpy_params)
+    ctrl = p.import_module("<control>")
     tx_oq = p.output_queue(2, tx_color)
     tx_ctrl_dsd = pw.fabout(tx_color, extent=1, queue=tx_oq, control=True)
     tx_data_dsd = pw.fabout(tx_color, extent=1, queue=tx_oq)
 
     @p.export
     def main_fn():
-        switch_adv_pld = pw.control.encode_single_payload(pw.control.SWITCH_ADV, True, None, 0)
+        switch_adv_pld = ctrl.encode_single_payload(ctrl.opcode.SWITCH_ADV, True, None, 0)
         pw.mov32(tx_ctrl_dsd, switch_adv_pld)
         pw.mov32(tx_data_dsd, 0)
         pw.mov32(tx_ctrl_dsd, switch_adv_pld)

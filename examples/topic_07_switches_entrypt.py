@@ -33,16 +33,17 @@ RECV_CTRL_ID = 40
 @pw.program
 def send(p, *, memcpy_params, tx_color: pw.Color):
     sys_mod = p.memcpy(memcpy_params)
+    ctrl = p.import_module("<control>")
     tx_oq = p.output_queue(2, tx_color)
     tx_ctrl_dsd = pw.fabout(tx_color, extent=1, queue=tx_oq, control=True)
 
     @p.export
     def main_fn():
-        ctrl = pw.control
-        pw.mov32(tx_ctrl_dsd, ctrl.encode_single_payload(ctrl.SWITCH_ADV, False, RECV_CTRL_ID, 0))
-        pw.mov32(tx_ctrl_dsd, ctrl.encode_single_payload(ctrl.SWITCH_ADV, False, RECV_CTRL_ID, 2))
-        pw.mov32(tx_ctrl_dsd, ctrl.encode_single_payload(ctrl.SWITCH_ADV, False, RECV_CTRL_ID, 4))
-        pw.mov32(tx_ctrl_dsd, ctrl.encode_single_payload(ctrl.SWITCH_ADV, False, RECV_CTRL_ID, 6))
+        adv = ctrl.opcode.SWITCH_ADV
+        pw.mov32(tx_ctrl_dsd, ctrl.encode_single_payload(adv, False, RECV_CTRL_ID, 0))
+        pw.mov32(tx_ctrl_dsd, ctrl.encode_single_payload(adv, False, RECV_CTRL_ID, 2))
+        pw.mov32(tx_ctrl_dsd, ctrl.encode_single_payload(adv, False, RECV_CTRL_ID, 4))
+        pw.mov32(tx_ctrl_dsd, ctrl.encode_single_payload(adv, False, RECV_CTRL_ID, 6))
         sys_mod.unblock_cmd_stream()
 
 

@@ -1,5 +1,7 @@
+import ast
 import os
 import re
+from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, settings
@@ -21,6 +23,20 @@ settings.load_profile("fast")
 def jit(request):
     """Run a test with compiled task bodies and again as plain Python."""
     return request.param
+
+
+def arch_legs(path=None) -> list:
+    """The arches an example (or any test) runs on: the fast tier takes the first, the `slow`
+    tier the rest (README: the two test tiers). An example that runs on one arch only, as its
+    original does, says so with a literal `ARCHES = ("wse2",)` at module level."""
+    arches = ("wse3", "wse2")
+    if path is not None:
+        for node in ast.parse(Path(path).read_text()).body:
+            if isinstance(node, ast.Assign) and any(
+                    isinstance(t, ast.Name) and t.id == "ARCHES" for t in node.targets):
+                arches = tuple(ast.literal_eval(node.value))
+    return [pytest.param(a, marks=() if i == 0 else pytest.mark.slow)
+            for i, a in enumerate(arches)]
 
 
 pytest_plugins = ["pytester"]     # tests/test_plugin.py runs pytest on test files it writes

@@ -660,6 +660,22 @@ def color_configured_twice():
     layout.set_color_config(0, 0, 2, rx=[pw.RAMP], tx=[pw.RAMP])
 
 
+@mistake("Routes", "A color routed by the layout and by the PE's program", pw.RoutingError,
+         r"PE \(0, 0\) color 2 is routed twice: by the layout \(set_color_config\) and by its "
+         r"program 'routes_itself' \(p.set_local_color_config\); route it in one place",
+         "Route the color either in the layout or in the program "
+         "(`p.set_local_color_config`, CSL's `@set_local_color_config`), not both.")
+def routed_by_layout_and_program():
+    @pw.program
+    def routes_itself(p):
+        p.set_local_color_config(2, rx=[pw.WEST], tx=[pw.RAMP])
+
+    layout = pw.Layout(1, 1)
+    layout.set_tile_code(0, 0, routes_itself)
+    layout.set_color_config(0, 0, 2, rx=[pw.WEST], tx=[pw.RAMP])
+    pw.compile(layout, arch="wse3", memcpy=False)
+
+
 @mistake("Routes", "A direction that is not one", pw.RoutingError,
          r"set_color_config\(0, 0, color 2\) rx: 'UP' is not a direction \(use pw.RAMP, "
          "pw.NORTH",
@@ -1600,6 +1616,53 @@ def spinner(p):
          "running.")
 def harness_past_its_budget():
     Harness(spinner, jit=False).run_until_idle(max_cycles=2000)
+
+
+# -- the SDK libraries <math>, <random>, <memcpy/memcpy_switches> (pywse/lib/) ---------------
+
+@pw.program
+def math_on_an_int(p):
+    math = p.import_module("<math>")
+    n = p.var("n", pw.i16, 1)
+    r = p.var("r", pw.f32, 1)
+
+    @p.on_start
+    @p.local_task(10)
+    def norm():
+        r[0] = math.sqrt_f32(n[0])
+
+
+@mistake("Task bodies", "A <math> function given an argument of the wrong type", pw.TaskError,
+         r"task 'norm' \(line \d+\): <math>.sqrt_f32 takes a float \(f16 or f32, or an "
+         r"untyped number\) as argument 1, got an i16 value",
+         "Convert the argument (`math.sqrt_f32(pw.f32(n[0]))`); a generic run-time function "
+         "(`math.sqrt`) needs a typed float, not an untyped number.")
+def math_wrong_type():
+    compile_one(math_on_an_int)
+
+
+@pw.program
+def prng_id_too_big(p):
+    @p.on_start
+    @p.local_task(10)
+    def pick():
+        pw.set_active_prng(70000)
+
+
+@mistake("Task bodies", "A PRNG id that is not a u16", pw.TaskError,
+         r"task 'pick' \(line \d+\): pw.set_active_prng\(70000\): the id is a u16, 0..65535",
+         "Pass an id in 0..65535 (pywse has 4 PRNGs per PE; the id picks `id % 4`).")
+def prng_id_not_u16():
+    compile_one(prng_id_too_big)
+
+
+@mistake("The program", "A memcpy_switches word whose commands reach a CE", pw.ProgramError,
+         r"memcpy_switches.ctrl: every command must be CE-ignored",
+         "Build payloads that a CE should see with `<control>`'s `encode_payload` or "
+         "`encode_single_payload`.")
+def switches_word_for_a_ce():
+    from pywse.lib.memcpy import memcpy_switches as sw
+    sw.ctrl(((pw.control.SWITCH_ADV, False),))
 
 
 # -- <collectives_2d> and layout-side imports (issue 20) ----------------------------------------

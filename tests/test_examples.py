@@ -12,6 +12,8 @@ import numpy as np
 import pywse as pw
 from pywse.host import runcheck
 
+from conftest import arch_legs
+
 EXAMPLES = sorted((Path(__file__).parent.parent / "examples").glob("*.py"))
 
 
@@ -23,8 +25,9 @@ def load(path: Path):
     return module
 
 
-@pytest.mark.parametrize("arch", ["wse2", "wse3"])
-@pytest.mark.parametrize("path", EXAMPLES, ids=[p.stem for p in EXAMPLES])
+@pytest.mark.parametrize("path, arch", [
+    pytest.param(path, *leg.values, marks=leg.marks, id=f"{path.stem}-{leg.values[0]}")
+    for path in EXAMPLES for leg in arch_legs(path)])
 def test_example(path, arch, jit, capsys, monkeypatch):
     # the examples pass jit=None unless --no-jit: PYWSE_JIT=1 makes that compiled from the
     # first task (the default would start as plain Python)
@@ -89,7 +92,7 @@ def test_example_runs_are_deterministic(path, monkeypatch, capsys):
         try:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore", pw.RoutingWarning)
-                module.main(["--arch", "wse3"])
+                module.main(["--arch", arch_legs(path)[0].values[0]])
         finally:
             runcheck.RECORDER = None
         runs.append(([(label, a.tobytes()) for label, a in record], capsys.readouterr().out))

@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 
 import pywse as pw
+from conftest import arch_legs
 from progs import relay
 from pywse.geometry import IntRectangle, IntVector
 from pywse.sdkruntime import (Color, Edge, Route, RoutingPosition, SdkLayout, SdkRuntime,
@@ -457,8 +458,9 @@ def _load(path: Path):
 TUTORIALS = sorted(SDK_EXAMPLES.glob("*.py"))
 
 
-@pytest.mark.parametrize("arch", ["wse2", "wse3"])
-@pytest.mark.parametrize("path", TUTORIALS, ids=[p.stem for p in TUTORIALS])
+@pytest.mark.parametrize("path, arch", [
+    pytest.param(path, *leg.values, marks=leg.marks, id=f"{path.stem}-{leg.values[0]}")
+    for path in TUTORIALS for leg in arch_legs(path)])
 def test_sdklayout_example(path, arch, jit, tmp_path, capsys):
     _load(path).main(["--arch", arch, "--out", str(tmp_path / "out")] + ([] if jit else ["--no-jit"]))
     assert "SUCCESS" in capsys.readouterr().out

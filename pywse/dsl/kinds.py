@@ -143,9 +143,10 @@ def kind_of(value, depth: int = 0) -> Kind | None:
     return None
 
 
-CALLABLE_MODULES = ("numpy", "math", "pywse.dsl.control")
+CALLABLE_MODULES = ("numpy", "math", "pywse.dsl.control", "pywse.sim.mathops")
 """Modules whose functions task bodies may call (numba compiles them; `<control>`'s encoders
-have numba twins); numba-compiled functions (`@numba.njit`) may be called too."""
+and `<math>`'s kernels have numba twins); numba-compiled functions (`@numba.njit`) may be
+called too."""
 
 _CAPTURABLE = {"array", "mem", "fabin", "fabout", "fifo", "task", "color", "scalar", "seq"}
 

@@ -18,10 +18,11 @@ from typing import Any, Callable
 import attrs
 import numpy as np
 
-from ..errors import ProgramError, caller_site, def_site, site_of_tb, user_boundary
+from ..errors import ProgramError, caller_site, site_of_tb, user_boundary
 from ..types import Color, PE_MEMORY_BYTES, dtype_of
-from . import modules
-from .dsd import DSD_REG_WORDS, FABIN, FABOUT, DsdVar, FabDesc, Fifo, MemDesc
+from . import modules, queues
+from .dsd import DSD_REG_WORDS, FABIN, FABOUT, DsdVar, Fifo, MemDesc
+from .queues import Queue
 from .symbols import Var
 
 TASK_KINDS = ("local", "data", "control", "export")
@@ -59,6 +60,12 @@ class MemcpyParams:
     width: int
     height: int
 
+    def __getattr__(self, name: str) -> Color:
+        """`memcpy_params.MEMCPYH2D_1`, ...: a stream's color, as CSL modules read it."""
+        if name in MEMCPY_COLOR_NAMES:
+            return Color(dict(self.colors)[name])
+        raise AttributeError(name)
+
 
 class MemcpyModule:
     """The `<memcpy/memcpy>` module inside a program (CSL `sys_mod`)."""
@@ -76,46 +83,6 @@ class MemcpyModule:
 
 
 MAX_FIFOS = 8
-MEMCPY_IQS = {"wse2": (0,), "wse3": (0, 1)}   # input queues memcpy reserves
-MEMCPY_OQS = (0,)                              # output queue memcpy reserves
-
-
-@attrs.frozen
-class Queue:
-    """An input or output queue bound to a color (`p.input_queue` / `p.output_queue`)."""
-
-    kind: int
-    id: int
-    color: int
-
-    @property
-    def name(self) -> str:
-        return "input" if self.kind == FABIN else "output"
-
-
-def _fabric_descs(tasks) -> list:
-    """Fabric DSDs captured by task bodies (and the helpers they call)."""
-    found, seen = [], set()
-
-    def walk(fn):
-        if id(fn) in seen:
-            return
-        seen.add(id(fn))
-        for cell in fn.__closure__ or ():
-            try:
-                v = cell.cell_contents
-            except ValueError:
-                continue
-            for item in (v.members.values() if isinstance(v, modules.ModuleInstance) else (v,)):
-                if isinstance(item, FabDesc):
-                    found.append(item)
-                elif inspect.isfunction(item):
-                    walk(item)
-                elif isinstance(item, (list, tuple)):
-                    found.extend(x for x in item if isinstance(x, FabDesc))
-    for t in tasks:
-        walk(t.fn)
-    return found
 
 
 @attrs.define
@@ -138,6 +105,7 @@ class ProgramImage:
     fifos: list = attrs.Factory(list)
     start_unblocked: list[int] = attrs.Factory(list)   # channels (queue/color) to unblock
     var_sites: dict = attrs.Factory(dict)      # var name -> where the program declared it
+    local_routes: dict = attrs.Factory(dict)   # color -> (set_color_config keywords, site)
 
     def queue_of(self, desc) -> int:
         """The queue a fabric DSD uses: its own, or the one the compiler bound to its color."""
@@ -177,6 +145,7 @@ class Builder:
         self._ctx = ctx
         self._vars: list[Var] = []
         self._var_sites: dict = {}     # name -> errors.Site of the p.var / p.const call
+        self._local_routes: dict = {}  # color -> (route keywords, site): set_local_color_config
         self._init = bytearray()
         self._tasks: list[Task] = []
         self._on_start: list[int] = []
@@ -345,22 +314,27 @@ class Builder:
                                "its own queue")
         return queue
 
-    def _reserved_queues(self, kind) -> tuple[int, ...]:
-        if not self._ctx.memcpy:
-            return ()
-        return MEMCPY_IQS[self.arch] if kind == FABIN else MEMCPY_OQS
-
     def _check_queue(self, q, kind, what):
-        if q is None:
-            return
-        reserved = self._reserved_queues(kind)
-        top = 7 if kind == FABIN or self.arch == "wse3" else 5
-        if not 0 <= q <= top:
-            raise ProgramError(f"program '{self._program.name}': queue {q} out of range 0..{top}")
-        if q in reserved:
-            raise ProgramError(f"program '{self._program.name}': {('input', 'output')[kind - 3]} "
-                               f"queue {q} is reserved by memcpy on {self.arch} (reserved: "
-                               f"{list(reserved)}); pick another queue")
+        queues.check_queue(q, kind, self.arch, self._ctx.memcpy, f"program '{self._program.name}'")
+
+    def set_local_color_config(self, color, *, rx=(), tx=(), switches=None, filter=None,
+                               color_swap_x: bool = False, color_swap_y: bool = False) -> None:
+        """Route `color` through this PE's own router from the program (CSL
+        `@set_local_color_config(color, .{ .routes = .{ .rx = ..., .tx = ... } })`): the same
+        keywords as `Layout.set_color_config`, applied by `pw.compile` to every PE that runs
+        this program and checked with the layout's routes. The layout must leave that color
+        alone on those PEs."""
+        where = f"program '{self._program.name}': set_local_color_config"
+        try:
+            c = Color(int(color)).id
+        except (TypeError, ValueError):
+            raise ProgramError(f"{where}: {color!r} is not a color") from None
+        if c in self._local_routes:
+            raise ProgramError(f"{where}: color {c} is configured twice; give all its rx and "
+                               "tx in one call")
+        self._local_routes[c] = (dict(rx=rx, tx=tx, switches=switches, filter=filter,
+                                      color_swap_x=color_swap_x, color_swap_y=color_swap_y),
+                                 caller_site(sys._getframe(1)))
 
     def export(self, fn: Callable | None = None, *, name: str | None = None):
         """Make `fn` host-callable (`runner.launch(name, *args)`); args must be typed scalars."""
@@ -499,52 +473,13 @@ class Builder:
         image.fifos = list(self._fifos)
         image.start_unblocked = list(self._unblocked)
         image.var_sites = self._var_sites
+        image.local_routes = dict(self._local_routes)
         return image
 
     def _bind_queues(self, image: ProgramImage) -> None:
-        """Give every color the CE reads or writes a queue (the wse3 `@initialize_queue`s
-        pywse writes for you): explicit bindings first, then free non-memcpy queues."""
-        where = f"program '{self._program.name}'"
-        wanted: list[tuple[int, int, int | None]] = []
-        for task in self._data_tasks:
-            wanted.append((FABIN, task.color, task.queue))
-        for desc in _fabric_descs(self._tasks):
-            wanted.append((desc.kind, desc.color, desc.queue))
-        bound = dict(self._queues)
-        for kind, color, q in wanted:
-            if q is not None:
-                if bound.setdefault((kind, q), color) != color:
-                    raise ProgramError(f"{where}: queue {q} is used for colors "
-                                       f"{bound[(kind, q)]} and {color}")
-                image.auto_queue.setdefault((kind, color), q)
-        for kind, color, q in wanted:
-            if (kind, color) in image.auto_queue:
-                continue
-            have = [qq for (k, qq), c in bound.items() if k == kind and c == color]
-            if have:
-                image.auto_queue[(kind, color)] = have[0]
-                continue
-            reserved = self._reserved_queues(kind)
-            n = 8 if kind == FABIN or self.arch == "wse3" else 6
-            free = [qq for qq in range(n) if qq not in reserved and (kind, qq) not in bound]
-            if not free:
-                raise ProgramError(f"{where} needs more {('input', 'output')[kind - 3]} queues "
-                                   f"than {self.arch} has free (colors in use: "
-                                   f"{sorted(c for (k, _), c in bound.items() if k == kind)})")
-            bound[(kind, free[0])] = color
-            image.auto_queue[(kind, color)] = free[0]
-        for (kind, q), color in bound.items():
-            (image.iq_color if kind == FABIN else image.oq_color)[q] = color
-        taken = {t.id: t for t in self._tasks if t.kind == "local"}   # one task table
-        for task in self._data_tasks:
-            task.queue = image.auto_queue[(FABIN, task.color)]
-            task.id = task.color if self.arch == "wse2" else task.queue
-            other = taken.setdefault(task.id, task)
-            if other is not task:
-                rule = ("its color" if self.arch == "wse2" else "its input queue")
-                raise ProgramError(f"{where}: task id {task.id} is bound twice ('{other.name}' "
-                                   f"and data task '{task.name}', whose id on {self.arch} is "
-                                   f"{rule}); give each task its own id").at(def_site(task.fn))
+        queues.bind_queues(image, where=f"program '{self._program.name}'", arch=self.arch,
+                           memcpy=self._ctx.memcpy, tasks=self._tasks,
+                           data_tasks=self._data_tasks, explicit=self._queues)
 
 
 def _arg_types(fn, name, kind, program) -> tuple[np.dtype, ...]:

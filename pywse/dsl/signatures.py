@@ -197,8 +197,6 @@ for _name, _params, _doc in (
         ("bitcast", ("type", "value"), "the same bits as another type"),
         ("ptrcast", ("type", "value"), "a pointer as another pointer type"),
         ("get_rectangle", (), "the program rectangle's size and offsets"),
-        ("random16", (), "the PE's next pseudo-random u16"),
-        ("set_active_prng", ("int",), "pick the active PRNG"),
         ("get_config", ("int",), "read a config register"),
         ("set_config", ("int", "int"), "write a config register"),
         ("get_int", ("value",), "the integer behind a color, task id or queue"),
@@ -255,3 +253,18 @@ def explain_unknown(name: str, public: set[str]) -> str:
                        else ", which pywse does not have yet")
     close = difflib.get_close_matches(name, sorted(public | set(TABLE)), n=1)
     return f"pywse has no pw.{name}" + (f" (did you mean pw.{close[0]}?)" if close else "")
+
+
+# -- the PE's pseudo-random generators (CSL-LIBRARIES §4.5; what they do: sim/builtins.py) --------
+
+N_PRNG = 4
+"""PRNGs per PE (the SDK does not give its number; `@set_active_prng(id)` picks `id % N`)."""
+
+_add(Builtin("random16", "@random16", "prng", returns="uint16",
+             doc="the active PRNG's next u16: an LFSR (x^23 + x^18 + 1) advanced 128 steps, "
+                 "seeded 0xdeadbeef, one state per PE"))
+_add(Builtin("set_active_prng", "@set_active_prng", "prng", ("int",),
+             doc=f"make PRNG `id % {N_PRNG}` of this PE the active one (id: a u16)"))
+_add(Builtin("set_global_prng_seed", "<random>.set_global_prng_seed", "prng", ("seed",),
+             doc="set the active PRNG's state to `seed` (a u32; the LFSR keeps its low 23 "
+                 "bits): what `<random>`'s function of that name does"))

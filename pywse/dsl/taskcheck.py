@@ -244,10 +244,13 @@ class _Checker:
             return
         kind = self.expr(v)
         target = self.callee(v)
-        if target is not None and target.what == "builtin" and target.obj.returns:
+        if target is not None and target.what == "builtin" and target.obj.returns == "dsd":
             self.problem(s, f"the result of pw.{target.obj.name} is dropped: it returns a new "
                             "DSD and leaves its argument as it was; assign it (`d = "
                             f"pw.{target.obj.name}(d, ...)`)")
+        elif target is not None and target.what == "builtin" and target.obj.returns:
+            self.problem(s, f"the result of pw.{target.obj.name} is dropped (CSL refuses an "
+                            f"unused value): assign it (`_ = pw.{target.obj.name}(...)`)")
         del kind
 
     def s_Assign(self, s) -> None:
@@ -674,6 +677,10 @@ class _Checker:
             self.problem(e, "pass a helper's arguments by position")
         if self.depth >= 8:
             return self.problem(e, "helpers call each other more than 8 levels deep")
+        rule = getattr(fn, "check_call", None)   # a library function's rule for its arguments
+        verdict = rule(args) if rule is not None else None
+        if isinstance(verdict, str):
+            return self.problem(e, verdict)
         free = closure(fn)
         key = ("helper", fn.__code__, fn.__code__.co_filename, tuple(args),
                _free_key(free, self.valued), self.ctx.task.name)
@@ -683,12 +690,13 @@ class _Checker:
             problems = checker.run()
             cached = _CACHE[key] = (problems, checker.returns or NONE)
         self.problems.extend(cached[0])
-        return cached[1]
+        return verdict if isinstance(verdict, Kind) else cached[1]
 
     def builtin_call(self, e, b, args: list[Kind], kwargs: dict) -> Kind:
         if not b.supported:
             return self.problem(e, f"`{b.csl}` is not supported yet")
-        result = Kind("mem") if b.returns == "dsd" else NONE
+        result = Kind("mem") if b.returns == "dsd" else \
+            Kind("scalar", np.dtype(b.returns)) if b.returns else NONE
         if len(args) != b.nargs:
             roles = ", ".join(b.params) or "no arguments"
             return self.problem(e, f"pw.{b.name} takes {b.nargs} positional argument(s) "
@@ -709,7 +717,21 @@ class _Checker:
             self.task_operand(e.args[0], args[0], b.name, b, required=True)
         elif b.kind == "dsd":
             self.check_mutator(e, b, args)
+        elif b.kind == "prng":
+            self.check_u16(e, b, args)
         return result
+
+    def check_u16(self, e, b, args: list[Kind]) -> None:
+        """Unsigned arguments (a PRNG id: u16, a seed: u32): integers; a literal in range."""
+        for node, role, k in zip(e.args, b.params, args):
+            what, tname, top = ("the seed", "a u32", 0xFFFFFFFF) if role == "seed" else \
+                ("the id", "a u16", 0xFFFF)
+            if not (k.what == "unknown" or (k.what == "scalar" and k.dtype is not None
+                                            and k.dtype.kind in "iub")):
+                self.problem(node, f"pw.{b.name} needs an integer ({tname}), got "
+                                   f"{k.describe()}")
+            elif isinstance(k.value, int) and not 0 <= k.value <= top:
+                self.problem(node, f"pw.{b.name}({k.value}): {what} is {tname}, 0..{top}")
 
     def task_operand(self, node, k: Kind, what: str, b, required: bool = False) -> None:
         if k.what == "none":
@@ -747,7 +769,9 @@ class _Checker:
         if k.what in ("mem", "fifo", "array"):
             dtype = _element_type(k)
             width = b.width[0] if dst else b.width[1]
-            if dtype is not None and width and dtype.itemsize != width:
+            low_half = width == 2 and k.what != "fifo"   # cslc: a 16-bit op on 32-bit memory
+            if dtype is not None and width and dtype.itemsize != width and \
+                    not (low_half and dtype.itemsize == 4):
                 self.problem(node, f"pw.{b.name} works on {8 * width}-bit elements; {what} "
                                    f"holds {_type(dtype)} ({8 * dtype.itemsize}-bit)")
                 return None

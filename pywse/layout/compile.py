@@ -9,6 +9,7 @@ programs that read `p.x` / `p.y`: their comptime runs once per PE, as it must.
 """
 from __future__ import annotations
 
+import copy
 import heapq
 import importlib.util
 import json
@@ -22,14 +23,14 @@ from typing import Any, Callable
 import attrs
 import numpy as np
 
-from ..errors import (LayoutError, ProgramError, RoutingWarning, def_site,
+from ..errors import (LayoutError, ProgramError, RoutingError, RoutingWarning, def_site,
                       site_of_tb, user_boundary)
 from .classic import MEMCPY_RESERVED_COLORS, Layout
 from ..dsl.program import ProgramImage
 from ..dsl.taskcheck import check_images
 from . import lints
 from .comptime import ComptimeLimit
-from .routing import check_routes
+from .routing import check_routes, make_route
 from ..types import ARCHES
 
 MEMCPY_RESERVED_LOCAL_IDS = (27, 28, 30)
@@ -56,6 +57,9 @@ class Artifacts:
     streams: list = attrs.Factory(list)
     symbols: list = attrs.Factory(list)
     regions: tuple = ()
+    # the layout as the user wrote it, when programs added routes of their own
+    # (p.set_local_color_config) to `layout`: what is saved, to compile again
+    written: Layout | None = None
 
     @property
     def pe_images(self) -> list[ProgramImage]:
@@ -144,8 +148,8 @@ def compile(layout: Layout | Callable[..., Layout], *, arch: str = "wse2",
         more = f" and {len(ys) - 5} more" if len(ys) > 5 else ""
         raise LayoutError(f"PE {missing[0]} has no code: every PE of the {w}x{h} rectangle needs "
                           f"set_tile_code (missing: {', '.join(map(str, missing))}{more})")
-    check_layout_routes(layout, arch, memcpy, (fx, fy), (ox, oy))
-    images, pe_image = _instantiate(layout, arch, memcpy)
+    written = layout
+    images, pe_image, layout = _routes_and_images(layout, arch, memcpy, (fx, fy), (ox, oy))
     check_images(images)          # every task body's mistakes, before anything runs
     exempt = set()
     if memcpy:
@@ -153,10 +157,69 @@ def compile(layout: Layout | Callable[..., Layout], *, arch: str = "wse2",
             layout.memcpy_info.colors.values() if layout.memcpy_info is not None else ())
     lints.report(lints.route_lints(layout.routes, images, pe_image, exempt), strict)
     art = Artifacts(layout, arch, (fx, fy), (ox, oy), bool(memcpy), int(channels), params,
-                    images, pe_image, jit)
+                    images, pe_image, jit, written=written if written is not layout else None)
     if out_dir is not None:
         save(art, out_dir)
     return art
+
+
+def _routes_and_images(layout: Layout, arch: str, memcpy: bool, fabric_dims, offsets):
+    """Check the routes, then run comptime: (images, pe_image, the layout with the routes the
+    programs set). A route mistake is reported before a comptime one, as cslc does, unless
+    the programs' own routes (`p.set_local_color_config`) complete what the layout lacked."""
+    try:
+        check_layout_routes(layout, arch, memcpy, fabric_dims, offsets)
+        route_error = None
+    except RoutingError as e:
+        route_error = e
+    try:
+        images, pe_image = _instantiate(layout, arch, memcpy)
+    except ProgramError:
+        if route_error is not None:
+            raise route_error from None
+        raise
+    routed = _with_program_routes(layout, images, pe_image)
+    if routed is not layout:          # the programs route their own PEs: check the whole
+        check_layout_routes(routed, arch, memcpy, fabric_dims, offsets)
+    elif route_error is not None:
+        raise route_error
+    return images, pe_image, routed
+
+
+def _with_program_routes(layout: Layout, images: list[ProgramImage],
+                         pe_image: np.ndarray) -> Layout:
+    """`layout` with the routes programs set on their own PEs (`p.set_local_color_config`),
+    as a copy: the user's layout stays as written, so it compiles again (or for the other
+    arch) alike. A color routed by both the layout and the program is an error."""
+    routed = [n for n, image in enumerate(images) if image.local_routes]
+    if not routed:
+        return layout
+    merged = copy.copy(layout)
+    merged.routes = copy.deepcopy(layout.routes)
+    merged._route_keys = {}
+    table = merged.routes
+    for n in routed:
+        image = images[n]
+        ys, xs = np.divmod(np.flatnonzero(pe_image == n), layout.width)
+        for c, (cfg, site) in image.local_routes.items():
+            pattern = None
+            for x, y in zip(xs.tolist(), ys.tolist()):
+                if table.pid[y, x, c]:
+                    raise RoutingError(
+                        f"PE ({x}, {y}) color {c} is routed twice: by the layout "
+                        f"(set_color_config) and by its program '{image.program.name}' "
+                        "(p.set_local_color_config); route it in one place"
+                    ).at(site, "the program's route:").also(
+                        layout.routes.site(x, y, c), "the layout's route:")
+                if pattern is None:
+                    try:
+                        route = make_route(x, y, c, **cfg)
+                    except RoutingError as e:
+                        raise e.at(site, f"program '{image.program.name}' routes it here:")
+                    pattern = table.pattern_id(route)
+                    table.note_site(pattern, site)
+                table.pid[y, x, c] = pattern
+    return merged
 
 
 def _instantiate(layout: Layout, arch: str,
@@ -263,7 +326,8 @@ def save(art: Artifacts, out_dir) -> None:
     out.mkdir(parents=True, exist_ok=True)
     (out / "out.json").write_text(json.dumps(art.out_json(), indent=2))
     try:
-        blob = pickle.dumps((art.layout, art.params, (art.streams, art.symbols, art.regions)))
+        blob = pickle.dumps((art.written or art.layout, art.params,
+                             (art.streams, art.symbols, art.regions)))
     except Exception as e:
         raise LayoutError(f"cannot save the layout to {out}: {e}. Define programs at module level "
                           "and pass picklable params") from None

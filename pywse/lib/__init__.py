@@ -6,5 +6,9 @@ them. Each registers itself by its CSL name, so a program imports it as CSL does
 `p.import_module("<time>")`, or as Python does, `from pywse.lib import time` then
 `p.import_module(time.library)`. Importing pywse imports this package (pywse/__init__.py).
 """
-
-from . import collectives_2d, memcpy  # noqa: F401,E402  (register <collectives_2d/*>, <memcpy/get_params>)
+from . import math  # noqa: E402,F401  (<math>)
+from . import random  # noqa: E402,F401  (<random>)
+from . import control, directions, layout  # noqa: E402,F401  (<control>, <directions>, <layout>)
+from .memcpy import memcpy_switches  # noqa: E402,F401  (<memcpy/memcpy_switches>)
+from . import collectives_2d  # noqa: E402,F401  (<collectives_2d/params>, <collectives_2d/pe>)
+from .memcpy import get_params  # noqa: E402,F401  (<memcpy/get_params>)

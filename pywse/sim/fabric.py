@@ -29,6 +29,7 @@ from __future__ import annotations
 import numba
 import numpy as np
 
+from ..dsl.control import CE_IGNORE_BITS, CMD_BITS
 from .ops import N_SLOTS, activate, notify, run_slot
 from .rings import D2H_PORT, N_PORTS
 
@@ -269,8 +270,8 @@ def _route_pe(st, pe, t):
 
 
 POP_NONE, POP_ALWAYS, POP_ON_ADVANCE, POP_ON_ADVANCE_NOP = range(4)
-_CMD_BITS = (22, 25, 28, 1, 4, 7, 10, 13)      # each hop's 2-bit command ...
-_FILTER_BITS = (24, 27, 0, 3, 6, 9, 12, 15)    # ... and its CE-filter bit
+_CMD_BITS = CMD_BITS           # each hop's 2-bit command and its CE-filter bit (dsl/control.py)
+_FILTER_BITS = CE_IGNORE_BITS
 
 
 @numba.njit(cache=True)

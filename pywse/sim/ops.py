@@ -155,6 +155,18 @@ def _mem_index(o, i):
 
 
 @register_jitable
+def low_halves(o):
+    """View a memory operand over 32-bit elements as their low 16-bit halves (a 16-bit op on
+    a u32 DSD, which cslc accepts): the same elements, counted in 16-bit words."""
+    o[OFF] *= 2
+    o[S0] *= 2
+    o[S1] *= 2
+    o[S2] *= 2
+    o[S3] *= 2
+    o[WIDTH] = 2
+
+
+@register_jitable
 def _read(st, pe, o, i):
     k = o[KIND]
     if k == K_SCALAR:

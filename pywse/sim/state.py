@@ -25,6 +25,7 @@ from numba.experimental import structref
 from numba.extending import NativeValue, intrinsic, register_model, unbox
 
 from . import fabric, ops, rings
+from ..dsl.signatures import N_PRNG
 from ..errors import ResourceError
 from ..types import N_COLORS
 
@@ -44,7 +45,7 @@ STATE_FIELDS = (
     "src_meta src_data src_pending cap_log cap_n pe_prio row_runs pe_runs color_moves "
     "fifo_addr fifo_cap fifo_width fifo_head fifo_count "
     "now busy_until task_start in_task queued next_tid heap_t heap_pe heap_n rpc_pending rpc_row rpc_bits counters "
-    "pe_img chan_n chan_id chan_q chan_data loc_row data_row ctl_row fault").split()
+    "pe_img chan_n chan_id chan_q chan_data loc_row data_row ctl_row fault prng").split()
 EngineState = namedtuple("EngineState", STATE_FIELDS)
 
 
@@ -191,7 +192,19 @@ def new_state(mem_base: np.ndarray, arena_bytes: int, arch: str, width: int,
         data_row=np.full((n_images, N_TASK_IDS), -1, np.int64),
         ctl_row=np.full((n_images, 64), -1, np.int64),
         # where a task body is (its statement's site) and what failed there (sim/faults.py)
-        fault=z(8, np.int64))
+        fault=z(8, np.int64),
+        # each PE's PRNG states and, last, its active PRNG (builtins.py: @random16)
+        prng=new_prng(npe))
+
+
+PRNG_SEED = 0xDEADBEEF
+"""The state every PRNG starts from (CSL-LIBRARIES §4.5), masked to the LFSR's 23 bits."""
+
+
+def new_prng(npe: int) -> np.ndarray:
+    prng = np.full((npe, N_PRNG + 1), PRNG_SEED & 0x7FFFFF, np.int64)
+    prng[:, N_PRNG] = 0
+    return prng
 
 
 def state_bytes(npe: int, arena_bytes: int, arch: str, n_images: int) -> int:

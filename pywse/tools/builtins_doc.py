@@ -6,9 +6,11 @@ and the table the same, so the page is always what `pw.compile` checks task bodi
 from __future__ import annotations
 
 from ..dsl.signatures import COMPLETION, LATER_OPTIONS, LIBRARY_OF, TABLE
+from ..types import type_name
 
 _KINDS = [("op", "DSD operations"), ("task", "Tasks"), ("dsd", "Changing a DSD"),
-          ("memcpy", "memcpy"), ("later", "Other CSL builtins")]
+          ("memcpy", "memcpy"), ("prng", "Pseudo-random numbers"),
+          ("later", "Other CSL builtins")]
 _ROLES = {"dst": "D", "src": "D", "task": "task", "dsd": "DSD", "int": "integer",
           "type": "type", "array": "array"}
 
@@ -23,6 +25,8 @@ def _call(b) -> str:
 
 def _forms(b) -> str:
     if b.kind != "op":
+        if b.returns and b.returns != "dsd":
+            return f"returns a {type_name(b.returns)}"
         return ("returns a new DSD" if b.returns else "") or "—"
     return " ".join("(" + ", ".join(f) + ")" for f in b.forms)
 

@@ -7,9 +7,9 @@ are only checked against it.
 """
 from __future__ import annotations
 
-from ..dsl.modules import layout_library
-from ..errors import LayoutError
-from ..layout.classic import Layout, MemcpyInfo
+from ...dsl.modules import layout_library
+from ...errors import LayoutError
+from ...layout.classic import Layout, MemcpyInfo
 
 
 @layout_library("<memcpy/get_params>")
