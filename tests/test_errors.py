@@ -1681,23 +1681,29 @@ def c2d_user(p, *, c2d_params):
     p.import_module("<collectives_2d/pe>", dim_params=c2d_params.x)
 
 
-def c2d_layout(before=None):
+@pw.program
+def c2d_plain(p, *, c2d_params):
+    p.import_module("<collectives_2d/pe>", dim_params=c2d_params.x)
+
+
+def c2d_layout(program, before=None):
     layout = pw.Layout(2, 1)
     if before:
         before(layout)
     c2d = layout.import_module("<collectives_2d/params>")
     for x in range(2):
-        layout.set_tile_code(x, 0, c2d_user, c2d_params=c2d.get_params(
+        layout.set_tile_code(x, 0, program, c2d_params=c2d.get_params(
             x, 0, x_colors=(0, 1), x_entrypoints=(10, 11)))
     return pw.compile(layout, arch="wse3", memcpy=False)
 
 
 @mistake("Routes", "A collectives color the layout routes too", pw.RoutingError,
-         r"PE \(0, 0\) color 0: <collectives_2d/params> routes it \(a link of the x axis\), "
-         r"but the layout routes it already",
-         "Give get_params colors the layout does not route; the library routes its own.")
+         r"PE \(0, 0\) color 0 is routed twice: by the layout \(set_color_config\) and by its "
+         r"program 'c2d_plain' \(p.set_local_color_config\)(.|\n)*<collectives_2d/pe>",
+         "Give get_params colors the layout does not route: the library routes its own.")
 def collectives_color_routed_by_the_layout():
-    c2d_layout(lambda layout: layout.set_color_config(0, 0, 0, rx=[pw.RAMP], tx=[pw.EAST]))
+    c2d_layout(c2d_plain, lambda layout: layout.set_color_config(0, 0, 0, rx=[pw.RAMP],
+                                                                 tx=[pw.EAST]))
 
 
 @mistake("The program", "A collectives queue the program binds to another color",
@@ -1707,7 +1713,7 @@ def collectives_color_routed_by_the_layout():
          "Give the library other queues= (two ids, each its input and output queue), or the "
          "program other queues.")
 def collectives_queue_clash():
-    c2d_layout()
+    c2d_layout(c2d_user)
 
 
 # -- the tests ---------------------------------------------------------------------------------

@@ -213,8 +213,8 @@ def _layout_error(make):
      "x_colors and y_colors share [1]; each axis needs its own"),
     (lambda: _one_pe(before=lambda lay: lay.set_color_config(0, 0, 0, rx=[pw.RAMP],
                                                              tx=[pw.EAST])),
-     "PE (0, 0) color 0: <collectives_2d/params> routes it (a link of the x axis), but the "
-     "layout routes it already"),
+     "PE (0, 0) color 0 is routed twice: by the layout (set_color_config) and by its program "
+     "'one_broadcast' (p.set_local_color_config)"),
     (lambda: _one_pe(queue_clash),
      "<collectives_2d/pe> (x axis) at (0, 0) binds queue 6 to its color 0, but: program "
      "'queue_clash': input queue 6 is bound to color 9 and 0"),

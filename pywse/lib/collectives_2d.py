@@ -21,9 +21,10 @@ once that PE's part is done, and a PE starts its next collective only after that
 Design (pywse's own: the SDK's library is not public, so its cycles are not the SDK's).
 Each axis is a linear nearest-neighbour chain, as the SDK's is. The link between PE i and
 i+1 uses color `colors[i % 2]`, so a PE's two links have different colors and each color
-carries one link. `get_params` routes each link with two switch positions: position 0 sends
-toward higher indices (rx RAMP, tx EAST/SOUTH at PE i; rx WEST/NORTH, tx RAMP at PE i+1),
-position 1 the other way. A collective turns each link toward or away from its root:
+carries one link. As CSL's library, the PE side routes its own links (with
+`p.set_local_color_config`), each with two switch positions: position 0 sends toward higher
+indices (rx RAMP, tx EAST/SOUTH at PE i; rx WEST/NORTH, tx RAMP at PE i+1), position 1 the
+other way. A collective turns each link toward or away from its root:
 whichever end is sending on the link sends one control wavelet (SWITCH_ADV, CE-filtered) behind
 its data, which moves the switches at both ends; the other end's sends wait in its output
 queue until it has passed. Data moves by the PEs' own DSD operations: relayed in rounds of
@@ -32,7 +33,7 @@ streamed from one link to the next (scatter, gather), or added on the way (`redu
 each PE sends `in + own`, so the root gets the chain's sum in chain order, (own + west side)
 + east side). A call costs about `max(root, N-1-root)` hops plus its words.
 
-Resources per axis, as in CSL: its 2 colors (routed by `get_params`), its 2 local task ids
+Resources per axis, as in CSL: its 2 colors (routed by the PE side), its 2 local task ids
 (the state machine, and a join for the root's two concurrent sends or receives), its 2 queue
 ids, each used as an input and an output queue. pywse has no DSRs: the `*_dsr_ids` params are
 accepted (and checked) so CSL code ports unchanged. `pe_id` is known at comptime here (CSL
@@ -103,14 +104,13 @@ class ParamsModule:
 
     def __init__(self, layout: Layout):
         self._layout = layout
-        self._done: set[tuple[int, int]] = set()
 
     def __repr__(self) -> str:
         return "<collectives_2d/params>"
 
     def get_params(self, Px: int, Py: int, ids: dict | None = None, /, **kwids) -> Params:
         """PE (Px, Py)'s params for each axis named in `ids` (`x_colors`, `x_entrypoints`,
-        `y_colors`, `y_entrypoints`: two each). Routes the axes' links at this PE."""
+        `y_colors`, `y_entrypoints`: two each)."""
         lay = self._layout
         where = f"<collectives_2d/params>.get_params({Px}, {Py})"
         ids = {**(ids or {}), **kwids}
@@ -120,8 +120,6 @@ class ParamsModule:
                               "x_colors, x_entrypoints, y_colors and/or y_entrypoints")
         if not (0 <= Px < lay.width and 0 <= Py < lay.height):
             raise LayoutError(f"{where}: outside the {lay.width}x{lay.height} rectangle")
-        if (Px, Py) in self._done:
-            raise LayoutError(f"{where} is called twice; call it once per PE")
         axes = {a: _axis_ids(ids, a, where) for a in AXES}
         both = [a for a in AXES if axes[a]]
         if not both:
@@ -133,13 +131,11 @@ class ParamsModule:
                 if shared:
                     raise LayoutError(f"{where}: x_{kind} and y_{kind} share {sorted(shared)}; "
                                       "each axis needs its own")
-        self._done.add((Px, Py))
         out = {}
         for a in AXES:
             if axes[a]:
                 colors, eps = axes[a]
                 i, n = (Px, lay.width) if a == "x" else (Py, lay.height)
-                _route(lay, Px, Py, a, i, n, colors)
                 out[a] = AxisParams(a, i, n, colors, eps)
         return Params(out.get("x"), out.get("y"))
 
@@ -158,24 +154,6 @@ def _axis_ids(ids: dict, a: str, where: str):
         raise LayoutError(f"{where}: {a}_colors and {a}_entrypoints need two distinct values "
                           f"each, got {colors} and {eps}")
     return colors, eps
-
-
-def _route(lay: Layout, x: int, y: int, a: str, i: int, n: int, colors) -> None:
-    """The switch routes of PE i's links on axis `a` (module docstring)."""
-    up, down = AXES[a]
-    links = []
-    if i < n - 1:        # link (i, i+1): position 0 sends it up, position 1 receives
-        links.append((colors[i % 2], [RAMP], [up], SwitchPos(rx=[up], tx=[RAMP])))
-    if i > 0:            # link (i-1, i): position 0 receives, position 1 sends it down
-        links.append((colors[(i - 1) % 2], [down], [RAMP], SwitchPos(rx=[RAMP], tx=[down])))
-    for c, rx, tx, pos1 in links:
-        if lay.routes.pid[y, x, c]:
-            raise lay.routes.error(
-                f"PE ({x}, {y}) color {c}: <collectives_2d/params> routes it (a link of the "
-                f"{a} axis), but the layout routes it already; give the collectives colors "
-                "the layout does not use", x, y, c)
-        lay.set_color_config(x, y, c, rx=rx, tx=tx,
-                             switches=Switches(pos1=pos1, ring_mode=True))
 
 
 @layout_library("<collectives_2d/params>")
@@ -229,6 +207,15 @@ def collectives_2d(p, *, dim_params, queues=None, dest_dsr_ids=None, src0_dsr_id
     has_e, has_w = int(i < n_pes - 1), int(i > 0)
     step_id, join_id = ax.entrypoints
     scratch = p.var("scratch", u32, 1) if n_pes == 1 else None
+
+    higher, lower = AXES[ax.axis]
+    if has_e:      # link (i, i+1): position 0 sends toward higher indices, 1 receives
+        p.set_local_color_config(ax.colors[i % 2], rx=[RAMP], tx=[higher], switches=Switches(
+            pos1=SwitchPos(rx=[higher], tx=[RAMP]), ring_mode=True))
+    if has_w:      # link (i-1, i): position 0 receives, 1 sends toward lower indices
+        p.set_local_color_config(ax.colors[(i - 1) % 2], rx=[lower], tx=[RAMP],
+                                 switches=Switches(pos1=SwitchPos(rx=[RAMP], tx=[lower]),
+                                                   ring_mode=True))
 
     def link(k):
         """(in, out, control out, in pieces, out pieces) of the link with color colors[k]."""
