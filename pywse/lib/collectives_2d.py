@@ -21,17 +21,17 @@ once that PE's part is done, and a PE starts its next collective only after that
 Design (pywse's own: the SDK's library is not public, so its cycles are not the SDK's).
 Each axis is a linear nearest-neighbour chain, as the SDK's is. The link between PE i and
 i+1 uses color `colors[i % 2]`, so a PE's two links have different colors and each color
-carries one link. As CSL's library, the PE side routes its own links (with
+carries one link. As CSL's library does, the PE side routes its own links (here with
 `p.set_local_color_config`), each with two switch positions: position 0 sends toward higher
 indices (rx RAMP, tx EAST/SOUTH at PE i; rx WEST/NORTH, tx RAMP at PE i+1), position 1 the
-other way. A collective turns each link toward or away from its root:
-whichever end is sending on the link sends one control wavelet (SWITCH_ADV, CE-filtered) behind
-its data, which moves the switches at both ends; the other end's sends wait in its output
-queue until it has passed. Data moves by the PEs' own DSD operations: relayed in rounds of
-PIECE words (broadcast: a PE receives piece j into its buffer while it sends piece j-1 on),
-streamed from one link to the next (scatter, gather), or added on the way (`reduce_fadds`:
-each PE sends `in + own`, so the root gets the chain's sum in chain order, (own + west side)
-+ east side). A call costs about `max(root, N-1-root)` hops plus its words.
+other way. A collective turns each link toward or away from its root: the end sending on it
+sends one control wavelet (SWITCH_ADV, CE-filtered) behind its data, which moves the
+switches at both ends; the other end's sends wait in its output queue until it has passed.
+Data moves by the PEs' own DSD operations: relayed in rounds of PIECE words (broadcast: a PE
+receives piece j into its buffer while it sends piece j-1 on), streamed from one link to the
+next (scatter, gather), or added on the way (`reduce_fadds`: each PE sends `in + own`, so
+the root gets the chain's sum in chain order, (own + west side) + east side). A call costs
+about `max(root, N-1-root)` hops plus its words.
 
 Resources per axis, as in CSL: its 2 colors (routed by the PE side), its 2 local task ids
 (the state machine, and a join for the root's two concurrent sends or receives), its 2 queue
