@@ -266,13 +266,26 @@ def test_calls_that_do_not_fit_are_named(root, n, message, jit):
     assert message in str(err.value)
 
 
-def test_an_sdklayout_says_what_it_lacks():
-    from pywse.sdkruntime import SdkLayout, SdkTarget, get_platform
-    lay = SdkLayout(get_platform(None, None, SdkTarget.WSE3))
+def test_an_sdklayout_region_runs_the_collectives(jit):
+    """On an SdkLayout, a region's PEs take the params with set_param_all; their place on
+    each axis is their place in the region. An SdkLayout has no memcpy params."""
+    from pywse.sdkruntime import SdkLayout, SdkRuntime, SdkTarget, get_platform
+    layout = SdkLayout(get_platform(None, None, SdkTarget.WSE3))
+    c2d = layout.import_module("<collectives_2d/params>")
+    region = layout.create_code_region(one_broadcast, "row", 5, 1)
+    region.set_param_all("c2d_params", c2d.get_params(0, 0, x_colors=(2, 3),
+                                                      x_entrypoints=(12, 13)))
+    region.set_param_all("root", 2)
+    region.place(3, 2)
+    rt = SdkRuntime(layout.compile(out_prefix=None), layout.platform, memcpy_required=False,
+                    jit=jit)
+    rt.load()
+    rt.run()
+    rt.stop()
+    for x in range(5):
+        assert (rt.read_symbol(3 + x, 2, "buf", dtype=np.uint32) == 200).all()
     with pytest.raises(pw.LayoutError, match="has no memcpy params"):
-        lay.import_module("<memcpy/get_params>")
-    with pytest.raises(pw.LayoutError, match="not support it on an SdkLayout yet"):
-        lay.import_module("<collectives_2d/params>")
+        layout.import_module("<memcpy/get_params>")
 
 
 def test_memcpy_params_import_as_in_csl():

@@ -82,11 +82,10 @@ N_ACTS, NEXT, CALLBACK, DIR_E, DIR_W, OP, ROOT, COUNT, FRESH, STEP, PE_I, N_PES,
 
 @attrs.frozen
 class AxisParams:
-    """One PE's params for one axis (`c2d_params.x`): opaque to the user, as in CSL."""
+    """One axis's params (`c2d_params.x`): opaque to the user, as in CSL. A PE's place on
+    the axis is its place in its rectangle (or SdkLayout region), which it knows itself."""
 
     axis: str
-    pe_id: int
-    num_pes: int
     colors: tuple[int, int]
     entrypoints: tuple[int, int]
 
@@ -100,10 +99,12 @@ class Params:
 
 
 class ParamsModule:
-    """`<collectives_2d/params>` imported by a layout."""
+    """`<collectives_2d/params>` imported by a layout (classic, or an SdkLayout whose
+    regions' PEs take the params with `set_param`)."""
 
-    def __init__(self, layout: Layout):
+    def __init__(self, layout):
         self._layout = layout
+        self._made: dict[tuple, Params] = {}    # one object per ids: one tile kind, not N
 
     def __repr__(self) -> str:
         return "<collectives_2d/params>"
@@ -118,7 +119,7 @@ class ParamsModule:
         if unknown:
             raise LayoutError(f"{where}: unknown id(s) {', '.join(sorted(unknown))}; give "
                               "x_colors, x_entrypoints, y_colors and/or y_entrypoints")
-        if not (0 <= Px < lay.width and 0 <= Py < lay.height):
+        if isinstance(lay, Layout) and not (0 <= Px < lay.width and 0 <= Py < lay.height):
             raise LayoutError(f"{where}: outside the {lay.width}x{lay.height} rectangle")
         axes = {a: _axis_ids(ids, a, where) for a in AXES}
         both = [a for a in AXES if axes[a]]
@@ -131,13 +132,11 @@ class ParamsModule:
                 if shared:
                     raise LayoutError(f"{where}: x_{kind} and y_{kind} share {sorted(shared)}; "
                                       "each axis needs its own")
-        out = {}
-        for a in AXES:
-            if axes[a]:
-                colors, eps = axes[a]
-                i, n = (Px, lay.width) if a == "x" else (Py, lay.height)
-                out[a] = AxisParams(a, i, n, colors, eps)
-        return Params(out.get("x"), out.get("y"))
+        key = (axes["x"], axes["y"])
+        if key not in self._made:
+            self._made[key] = Params(*(AxisParams(a, *axes[a]) if axes[a] else None
+                                       for a in AXES))
+        return self._made[key]
 
 
 def _axis_ids(ids: dict, a: str, where: str):
@@ -159,9 +158,6 @@ def _axis_ids(ids: dict, a: str, where: str):
 @layout_library("<collectives_2d/params>")
 def params_library(layout) -> ParamsModule:
     """The layout side (CSL `@import_module("<collectives_2d/params>")`)."""
-    if not isinstance(layout, Layout):
-        raise LayoutError("<collectives_2d/params> is imported by a classic pw.Layout; pywse "
-                          "does not support it on an SdkLayout yet")
     return ParamsModule(layout)
 
 
@@ -202,7 +198,7 @@ def collectives_2d(p, *, dim_params, queues=None, dest_dsr_ids=None, src0_dsr_id
     ax = dim_params
     qs = _check(p, ax, queues, dict(dest_dsr_ids=dest_dsr_ids, src0_dsr_ids=src0_dsr_ids,
                                     src1_dsr_ids=src1_dsr_ids))
-    i, n_pes = ax.pe_id, ax.num_pes
+    i, n_pes = (p.x, p.width) if ax.axis == "x" else (p.y, p.height)
     pe_id = i
     has_e, has_w = int(i < n_pes - 1), int(i > 0)
     step_id, join_id = ax.entrypoints
