@@ -76,7 +76,15 @@ class CompiledTask:
     lifted: tuple[tuple[str, ...], ...]  # paths of the parameters after (__st, __pe)
     py_fn: Any                    # the rewritten function, plain Python
     source: str                   # its source, for error messages and docs
+    chunk: int = 0                # > 0: the lifted values come as tuples of this many
     _jitted: Any = None
+
+    def pack(self, items: list) -> list:
+        """The lifted values (or argument nodes) as this function takes them: one by one,
+        or in tuples of `chunk` (see PACK_ABOVE)."""
+        if not self.chunk:
+            return list(items)
+        return [items[i:i + self.chunk] for i in range(0, len(items), self.chunk)]
 
     def callable(self, jit: bool):
         if not jit:
@@ -92,12 +100,20 @@ class CompiledTask:
 
 
 _CACHE: dict = {}
+LIFT_CHUNK = 16
+PACK_ABOVE = 24
+"""CPython compiles a call of more than 30 positional arguments through `*args`, which numba
+cannot inline (the dispatch loop inlines every task): a task or helper that would take more
+than PACK_ABOVE lifted values and arguments takes its lifted values as tuples of LIFT_CHUNK."""
 
 
 def lift(task: Task) -> tuple[CompiledTask, list[tuple[str, Any]]]:
     """Rewrite `task`'s body (cached per code object) and return it with its lifted values."""
     compiled = _lower(task.fn, task.name, task)
     values = [("__".join(p).replace(".", ""), _resolve(task.fn, p)) for p in compiled.lifted]
+    if compiled.chunk:
+        values = [(f"__lifted{k}", tuple(v for _, v in group))
+                  for k, group in enumerate(compiled.pack(values))]
     return compiled, values
 
 
@@ -217,6 +233,8 @@ class _Rewriter(ast.NodeTransformer):
         self.generic_visit(node)
         helper = _lower(fn, fn.__name__, self.task, helper=True)
         lifted = [self.lift_path(_path(node.func) + p) for p in helper.lifted]
+        if helper.chunk:
+            lifted = [ast.Tuple(group, ast.Load()) for group in helper.pack(lifted)]
         call = ast.Call(self.name(f"fn_{fn.__name__}", helper.py_fn),
                         [ast.Name("__st", ast.Load()), ast.Name("__pe", ast.Load()), *lifted,
                          *node.args], node.keywords)
@@ -409,8 +427,19 @@ def _rewrite(fn, name: str, task: Task, free: dict, helper: bool) -> CompiledTas
     names = ["__dv_" + p[0] if len(p) == 1 and isinstance(free.get(p[0]), DsdVar)
              else "__".join(p).replace(".", "") for p in lifted]
     user_args = fdef.args.args
+    chunk = LIFT_CHUNK if len(names) + len(user_args) > PACK_ABOVE else 0
+    if chunk:            # the lifted values come in tuples: unpack them first
+        params = [f"__lifted{k}" for k in range(-(-len(names) // chunk))]
+        unpack = [ast.parse(f"{', '.join(group)}, = __lifted{k}").body[0]
+                  for k, group in enumerate(names[i:i + chunk]
+                                            for i in range(0, len(names), chunk))]
+        for stmt in unpack:
+            ast.copy_location(stmt, fdef.body[0])
+        fdef.body = unpack + fdef.body
+    else:
+        params = names
     fdef.args = ast.arguments(posonlyargs=[], args=[ast.arg("__st"), ast.arg("__pe")]
-                              + [ast.arg(n) for n in names] + user_args,
+                              + [ast.arg(n) for n in params] + user_args,
                               kwonlyargs=[], kw_defaults=[], defaults=[])
     fdef.returns = None
     for a in fdef.args.args:
@@ -434,7 +463,7 @@ def _rewrite(fn, name: str, task: Task, free: dict, helper: bool) -> CompiledTas
     py_fn.__code__ = py_fn.__code__.replace(co_name=fn.__name__)   # tracebacks say `in step`
     if helper:
         py_fn = register_jitable(py_fn)
-    return CompiledTask(name, lifted, py_fn, body_src)
+    return CompiledTask(name, lifted, py_fn, body_src, chunk)
 
 
 def _is_data(value) -> bool:
