@@ -255,3 +255,21 @@ def explain_unknown(name: str, public: set[str]) -> str:
                        else ", which pywse does not have yet")
     close = difflib.get_close_matches(name, sorted(public | set(TABLE)), n=1)
     return f"pywse has no pw.{name}" + (f" (did you mean pw.{close[0]}?)" if close else "")
+
+
+# -- internal engine primitives (called by pywse/lib only) ---------------------------------------
+# The SDK's libraries reach hardware and simulator facilities that CSL code cannot name: the
+# PE's timestamp counter (`<time>`), the simulator's print log (`<simprint>`). pywse/lib code
+# calls them as `prim.<name>(...)` (pywse/dsl/primitives.py declares and registers them here,
+# sim/primitives.py lowers them). They are no `pw.<name>` and docs/builtins.md leaves them out.
+
+INTERNAL = "internal"
+
+
+@attrs.frozen(repr=False, eq=False, slots=False)
+class Primitive(Builtin):
+    """An internal builtin. `returns` names the numpy dtype of its value (or None); `check`,
+    if given, takes the argument kinds at compile time and returns the problems to report at
+    the caller's line (e.g. a simprint format string that does not fit its arguments)."""
+
+    check: Callable | None = None

@@ -688,7 +688,8 @@ class _Checker:
     def builtin_call(self, e, b, args: list[Kind], kwargs: dict) -> Kind:
         if not b.supported:
             return self.problem(e, f"`{b.csl}` is not supported yet")
-        result = Kind("mem") if b.returns == "dsd" else NONE
+        result = Kind("mem") if b.returns == "dsd" else \
+            Kind("scalar", np.dtype(b.returns)) if b.returns else NONE
         if len(args) != b.nargs:
             roles = ", ".join(b.params) or "no arguments"
             return self.problem(e, f"pw.{b.name} takes {b.nargs} positional argument(s) "
@@ -709,6 +710,9 @@ class _Checker:
             self.task_operand(e.args[0], args[0], b.name, b, required=True)
         elif b.kind == "dsd":
             self.check_mutator(e, b, args)
+        elif getattr(b, "check", None) is not None:   # internal primitives (dsl/primitives.py)
+            for message in b.check(args):
+                self.problem(e, message)
         return result
 
     def task_operand(self, node, k: Kind, what: str, b, required: bool = False) -> None:

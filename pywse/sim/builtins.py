@@ -320,3 +320,8 @@ def _set_dsd_length(st, pe, d, n):
 def _set_dsd_stride(st, pe, d, s):
     """Set a 1-D DSD's stride (CSL `@set_dsd_stride`)."""
     return MemDSD(d.arr, d.offset, d.e0, np.int64(s), d.e1, d.s1, d.e2, d.s2, d.e3, d.s3)
+
+
+# -- internal primitives of the SDK's libraries (dsl/primitives.py): lowered in sim/primitives.py -
+
+from . import primitives as _primitives  # noqa: E402,F401  (registers their lowerings)

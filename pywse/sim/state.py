@@ -44,7 +44,8 @@ STATE_FIELDS = (
     "src_meta src_data src_pending cap_log cap_n pe_prio row_runs pe_runs color_moves "
     "fifo_addr fifo_cap fifo_width fifo_head fifo_count "
     "now busy_until task_start in_task queued next_tid heap_t heap_pe heap_n rpc_pending rpc_row rpc_bits counters "
-    "pe_img chan_n chan_id chan_q chan_data loc_row data_row ctl_row fault").split()
+    "pe_img chan_n chan_id chan_q chan_data loc_row data_row ctl_row fault "
+    "tsc").split()
 EngineState = namedtuple("EngineState", STATE_FIELDS)
 
 
@@ -191,7 +192,10 @@ def new_state(mem_base: np.ndarray, arena_bytes: int, arch: str, width: int,
         data_row=np.full((n_images, N_TASK_IDS), -1, np.int64),
         ctl_row=np.full((n_images, 64), -1, np.int64),
         # where a task body is (its statement's site) and what failed there (sim/faults.py)
-        fault=z(8, np.int64))
+        fault=z(8, np.int64),
+        # each PE's timestamp counter (<time>): [running?, start cycle or frozen value];
+        # it runs from the start of the run until a program stops it
+        tsc=np.tile(np.array([1, 0], np.int64), (npe, 1)))
 
 
 def state_bytes(npe: int, arena_bytes: int, arch: str, n_images: int) -> int:

@@ -27,6 +27,7 @@ from ..errors import CycleLimitError, DeadlockError, RoutingWarning
 from ..host.runtime import SdkRuntime, cycle_budget
 from ..layout.classic import Layout
 from ..layout.compile import compile as compile_layout
+from ..lib.debug_util import debug_util
 from ..sim import fabric, sched
 from ..sim.builtins import ACTIVE, BLOCKED
 from ..types import ARCHES, DIRECTIONS, N_COLORS, Direction, color_id
@@ -310,6 +311,17 @@ class Harness:
         p, var = self._var(name, pe, "Harness.peek")
         start = self.engine.mem_base[p] + var.offset
         return self.engine.st.arena[start:start + var.nbytes].view(var.dtype).reshape(var.shape).copy()
+
+    # -- <simprint> and <debug> (pywse/lib) ---------------------------------------------------
+    def printed(self) -> list[tuple[int, int, int, str]]:
+        """The lines `<simprint>` wrote so far: (cycle, x, y, text), ordered by cycle."""
+        return self.runtime.simprint_lines()
+
+    def read_trace(self, key: str, *, pe=(0, 0)) -> list:
+        """What `<debug>` instance `key` recorded on PE `pe` so far, in order."""
+        x, y = self.engine.pe_xy(self._pe(pe, "Harness.read_trace"))
+        ox, oy = self.artifacts.fabric_offsets
+        return debug_util(self).read_trace(x + ox, y + oy, key)
 
     def _task(self, name: str, pe, what: str) -> tuple[int, Task]:
         p = self._pe(pe, what)
