@@ -13,8 +13,8 @@ and on the host, after `runner.stop()`, with fabric coordinates as the SDK takes
     from pywse.lib.debug_util import debug_util   # cerebras.sdk.debug.debug_util's twin
     debug_util(out_dir).read_trace(4 + x, 1 + y, "trace")   # ['Start recv', 0, 1234, ...]
 
-The buffer is an ordinary array in the PE's memory (`buffer_size` 32-bit words, named
-`<instance>._debug_buf_<key>`, and its fill count `_debug_len_<key>`): each record takes one
+The buffer is an ordinary array in the PE's memory, `<instance>._debug_<key>`: a word that
+counts the words used, then `buffer_size` 32-bit words of records. Each record takes one
 header word (a type tag and up to 16 bits of value) and, for 32-bit values, strings and
 timestamps, one more word. Recording costs no cycles in pywse. A record that does not fit
 stops the task with an error naming the key and the buffer size: nothing is ever written past
@@ -39,32 +39,30 @@ from ..errors import ProgramError
 TAGS = ("bool", "u8", "i8", "u16", "i16", "f16", "u32", "i32", "f32", "string", "timestamp")
 (BOOL, U8, I8, U16, I16, F16, U32, I32, F32, STRING, TIMESTAMP) = range(1, len(TAGS) + 1)
 TWO_WORDS = (U32, I32, F32, STRING, TIMESTAMP)
-BUFFER, LENGTH = "_debug_buf_", "_debug_len_"
+BUFFER = "_debug_"
 _KEY = re.compile(r"\w+", re.ASCII)
 _KEYS_ON = weakref.WeakKeyDictionary()     # builder (one PE's program) -> its keys
 
 
 class TraceFull(IndexError):
-    """Raised by a task body when a record does not fit its `<debug>` buffer."""
-
-    key = ""
-    size = 0
+    """Raised by a task body when a record does not fit its `<debug>` buffer; its arguments
+    are numbers (compiled code raises it with run-time values): the key's number in KEYS and
+    the buffer's size in words."""
 
     def __str__(self) -> str:
-        return (f"the <debug> trace '{self.key}' is full ({self.size} words); import it with "
-                "a larger buffer_size")
+        key, size = self.args
+        return (f"the <debug> trace '{KEYS[key]}' is full ({size} words); import it with a "
+                "larger buffer_size")
 
 
-_FULL: dict[tuple[str, int], type] = {}
+KEYS: list[str] = []
+"""Every key a `<debug>` import used in this process: TraceFull names a key by its index."""
 
 
-def _full_error(key: str, size: int) -> type:
-    """One exception class per (key, size), shared by every PE (a class is a compile-time
-    constant of the compiled helper: one per PE would compile the helper once per PE)."""
-    cls = _FULL.get((key, size))
-    if cls is None:
-        cls = _FULL[key, size] = type("TraceFull", (TraceFull,), {"key": key, "size": size})
-    return cls
+def _key_number(key: str) -> int:
+    if key not in KEYS:
+        KEYS.append(key)
+    return KEYS.index(key)
 
 
 @library("<debug>")
@@ -82,27 +80,27 @@ def debug(p, *, key: str, buffer_size: int):
         raise ProgramError(f"{where}: two <debug> imports use key '{key}'; give each its own "
                            "key (the host reads a trace by PE and key)")
     keys.add(key)
-    size = int(buffer_size)
-    buf = p.var(BUFFER + key, pwt.u32, size)
-    used = p.var(LENGTH + key, pwt.u32, 1)
-    full = _full_error(key, size)
+    # one array (count, then records): each helper a task calls brings its captured arrays
+    # to the task as arguments, and a task takes a limited number of them compiled
+    buf = p.var(BUFFER + key, pwt.u32, int(buffer_size) + 1)
+    key_number = _key_number(key)
 
     def put(tag, value):
         """One word: the tag and 16 bits of value."""
-        n = int(used[0])
-        if n + 1 > size:
-            raise full()
+        n = int(buf[0]) + 1
+        if n + 1 > buf.size:
+            raise TraceFull(key_number, buf.size - 1)
         buf[n] = (tag << 16) | (value & 0xFFFF)
-        used[0] = n + 1
+        buf[0] = n
 
     def put2(tag, high, word):
         """Two words: the tag with 16 high bits, then a 32-bit word."""
-        n = int(used[0])
-        if n + 2 > size:
-            raise full()
+        n = int(buf[0]) + 1
+        if n + 2 > buf.size:
+            raise TraceFull(key_number, buf.size - 1)
         buf[n] = (tag << 16) | (high & 0xFFFF)
         buf[n + 1] = word & 0xFFFFFFFF
-        used[0] = n + 2
+        buf[0] = n + 1
 
     def trace_bool(x):
         put(BOOL, int(x))
@@ -156,6 +154,8 @@ def decode(words: np.ndarray, strings) -> list:
     words = np.asarray(words, np.uint32)
     while n < len(words):
         tag, low = int(words[n]) >> 16, int(words[n]) & 0xFFFF
+        if not 1 <= tag <= len(TAGS):
+            raise ValueError(f"word {n} of a <debug> trace has no record tag ({words[n]:#x})")
         word = int(words[n + 1]) if tag in TWO_WORDS else 0
         n += 2 if tag in TWO_WORDS else 1
         if tag == BOOL:
@@ -176,10 +176,8 @@ def decode(words: np.ndarray, strings) -> list:
             out.append(float(np.uint32(word).view(np.float32)))
         elif tag == STRING:
             out.append(strings(word))
-        elif tag == TIMESTAMP:
-            out.append((low << 32) | word)
         else:
-            raise ValueError(f"word {n} of a <debug> trace has no record tag ({words[n]:#x})")
+            out.append((low << 32) | word)       # TIMESTAMP
     return out
 
 
@@ -193,9 +191,7 @@ def traces_of(engine) -> dict[tuple[int, int], dict[str, list]]:
             leaf = var.name.rpartition(".")[2]
             if not leaf.startswith(BUFFER):
                 continue
-            key = leaf[len(BUFFER):]
-            count = image.symbol(var.name[:-len(leaf)] + LENGTH + key)
-            used = int(engine.view(pe, count, flat=True)[0])
-            words = engine.view(pe, var, flat=True)[:used]
-            found.setdefault(engine.pe_xy(pe), {})[key] = decode(words, string_of)
+            words = engine.view(pe, var, flat=True)
+            found.setdefault(engine.pe_xy(pe), {})[leaf[len(BUFFER):]] = \
+                decode(words[1:1 + int(words[0])], string_of)
     return found
