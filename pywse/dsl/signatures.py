@@ -23,6 +23,7 @@ import attrs
 
 from ..errors import ProgramError
 from . import dsd as _dsd
+from .modules import LIBRARIES
 
 SUPPORTED, NOT_YET = "supported", "not supported yet"
 
@@ -251,6 +252,9 @@ def explain_unknown(name: str, public: set[str]) -> str:
     lib = LIBRARY_OF.get(name)
     if lib is not None:
         text = f"pw.{name} is no CSL builtin: CSL has `{name}` in the `{lib}` library"
+        if lib in LIBRARIES:        # pywse/lib has it
+            return text + f"; import it in the program body, `m = p.import_module({lib!r})`, " \
+                          f"and call `m.{name}(...)`"
         return text + (f"; in pywse {_PYWSE_HAS[name]}" if name in _PYWSE_HAS
                        else ", which pywse does not have yet")
     close = difflib.get_close_matches(name, sorted(public | set(TABLE)), n=1)
