@@ -8,12 +8,14 @@
         tsc.enable_tsc()                      # starts at 0 (SDK >= 1.1 clears it)
         tsc.get_timestamp(start)              # 48 bits as three u16, least significant first
 
-The counter counts the PE's clock cycles since `enable_tsc()`: the cycle at which the call is
-made in the task body, so two stamps differ by exactly what pywse charged in between (DSD
-ops, task switches, idle time: docs/semantics.md); a stopped counter keeps its value. There
-is one counter per PE, as on the hardware: every module that imports `<time>` on a PE reads
-and drives the same one (a sync module may enable it, the kernel read it). Reading the
-counter costs no cycles in pywse (scalar statements are free in pywse's clock).
+The counter counts the PE's clock cycles since `enable_tsc()`, read at the point of the task
+body where the call is, so two stamps differ by exactly what pywse charged in between (DSD
+ops, task switches, idle time: docs/semantics.md); a stopped counter keeps its value. Before
+any enable it counts from the start of the run (the SDK does not say; this lets `<debug>`'s
+`trace_timestamp` work without one, as topic-12 expects). There is one counter per PE, as on
+the hardware: every module that imports `<time>` on a PE reads and drives the same one (a
+sync module may enable it, the kernel read it). Reading it costs no cycles in pywse (scalar
+statements are free in pywse's clock).
 
 `get_perf_cntr` (the hardware performance counters) is not supported yet: no csl-example calls
 it and its events are not documented.

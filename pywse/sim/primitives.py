@@ -9,7 +9,8 @@ to free the CE, so two stamps differ by exactly what the engine charged between 
 compiled and as plain Python.
 
 The timestamp counter is one per PE (`st.tsc`), whatever module enables or reads it, as on
-the hardware: [running?, the cycle it started at (running) or its value (stopped)].
+the hardware: [running?, the cycle it started at (running) or its value (stopped)]. It runs
+from the start of the run until a program stops it.
 
 The print log (`<simprint>`) is the simulator's, not the PE's: text goes, through numba's
 object mode, to a `Console` per engine (this module's `CONSOLES`, by engine id), which ends a
