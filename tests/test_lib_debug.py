@@ -20,6 +20,7 @@ ROOT = Path(__file__).resolve().parent.parent
 def tracer(p, *, size: int = 40, times: int = 1):
     log = p.import_module("<debug>", key="log", buffer_size=size, name="log")
     stamps = p.import_module("<debug>", key="stamps", buffer_size=8, name="stamps")
+    anything = p.import_module("<debug>", key="anything", buffer_size=16, name="anything")
     u = p.var("u", pw.u32, 1, init=0xDEADBEEF)
     f = p.var("f", pw.f32, 1, init=-2.5)
     k = p.var("k", pw.i32, 1, init=-70000)
@@ -40,6 +41,11 @@ def tracer(p, *, size: int = 40, times: int = 1):
             log.trace_f32(f[0])
             log.trace_string("end")
         stamps.trace_timestamp()
+        anything.trace(u[0])
+        anything.trace(f[0])
+        anything.trace(pw.i16(-7))
+        anything.trace(k[0] < 0)
+        anything.trace(5)
 
 
 def test_records_come_back_in_order(jit):
@@ -50,8 +56,9 @@ def test_records_come_back_in_order(jit):
         assert h.read_trace("log", pe=pe) == want
         # the counter runs from the start of the run: the task began at cycle 0
         assert h.read_trace("stamps", pe=pe) == [sched.TASK_SWITCH_CYCLES]
+        assert h.read_trace("anything", pe=pe) == [0xDEADBEEF, -2.5, -7, True, 5]
     # 1 word per record of 16 bits or less, 2 for 32-bit values, strings and stamps
-    assert h.peek("log._debug_log")[0] == 6 * 1 + 5 * 2
+    assert h.peek("log._debug_log")[0] & 0xFFFF == 6 * 1 + 5 * 2
 
 
 def test_a_full_buffer_stops_the_task_and_writes_nothing_past_it(jit):
@@ -61,13 +68,13 @@ def test_a_full_buffer_stops_the_task_and_writes_nothing_past_it(jit):
     assert "PE (0, 0) task 'go'" in str(err.value)
     assert "the <debug> trace 'log' is full (20 words); import it with a larger " \
            "buffer_size" in str(err.value)
-    assert h.peek("log._debug_log")[0] == 20                 # full to the last word...
+    assert h.peek("log._debug_log")[0] & 0xFFFF == 20                 # full to the last word...
     assert h.read_trace("stamps") == []                          # ...and nothing after it
 
 
 @pytest.mark.parametrize("params, message", [
     (dict(key="my key", buffer_size=4), "key 'my key' must be a name"),
-    (dict(key="k", buffer_size=0), "buffer_size must be a positive number of words"),
+    (dict(key="k", buffer_size=0), "buffer_size must be a number of words from 1 to 65535"),
 ])
 def test_bad_import_params(params, message):
     @pw.program
@@ -95,7 +102,7 @@ def test_read_trace_errors_name_the_pe_and_the_key():
     ox, oy = h.artifacts.fabric_offsets
     with pytest.raises(pw.MemcpyError) as err:
         d.read_trace(ox, oy, "nope")
-    assert f"PE ({ox}, {oy}) has no <debug> trace 'nope'; its keys: log, stamps" in str(err.value)
+    assert f"PE ({ox}, {oy}) has no <debug> trace 'nope'; its keys: anything, log, stamps" in str(err.value)
     with pytest.raises(pw.MemcpyError, match=r"PE \(0, 0\) has no <debug> trace; read_trace "
                                              r"takes fabric coordinates"):
         d.read_trace(0, 0, "log")

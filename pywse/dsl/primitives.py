@@ -104,6 +104,11 @@ f32_bits = _primitive("f32_bits", ("value",), returns="uint32",
                       doc="the bits of a number as f32")
 f16_bits = _primitive("f16_bits", ("value",), returns="uint16",
                       doc="the bits of a number rounded to f16")
+NUMBER_TYPES = ("bool", "u8", "i8", "u16", "i16", "f16", "u32", "i32", "f32")
+"""What `number_kind` tells apart (an untyped integer counts as i32, a float as f32)."""
+number_kind = _primitive("number_kind", ("value",), returns="int64",
+                         doc="the type of a number, as its index in NUMBER_TYPES (known when "
+                             "the task is compiled)")
 string_id = _primitive("string_id", ("str",), returns="int64",
                        doc="a number for a comptime string, the same for the whole run")
 console_text = _primitive("console_text", ("str",),

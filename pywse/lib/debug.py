@@ -14,7 +14,8 @@ and on the host, after `runner.stop()`, with fabric coordinates as the SDK takes
     debug_util(out_dir).read_trace(4 + x, 1 + y, "trace")   # ['Start recv', 0, 1234, ...]
 
 The buffer is an ordinary array in the PE's memory, `<instance>._debug_<key>`: a word that
-counts the words used, then `buffer_size` 32-bit words of records. Each record takes one
+holds the number of words used (low half) and the key's number (high half), then
+`buffer_size` 32-bit words of records. Each record takes one
 header word (a type tag and up to 16 bits of value) and, for 32-bit values, strings and
 timestamps, one more word. Recording costs no cycles in pywse. A record that does not fit
 stops the task with an error naming the key and the buffer size: nothing is ever written past
@@ -36,7 +37,7 @@ from ..dsl import primitives as prim
 from ..dsl.modules import library
 from ..errors import ProgramError
 
-TAGS = ("bool", "u8", "i8", "u16", "i16", "f16", "u32", "i32", "f32", "string", "timestamp")
+TAGS = prim.NUMBER_TYPES + ("string", "timestamp")
 (BOOL, U8, I8, U16, I16, F16, U32, I32, F32, STRING, TIMESTAMP) = range(1, len(TAGS) + 1)
 TWO_WORDS = (U32, I32, F32, STRING, TIMESTAMP)
 BUFFER = "_debug_"
@@ -72,35 +73,35 @@ def debug(p, *, key: str, buffer_size: int):
     if not isinstance(key, str) or not _KEY.fullmatch(key):
         raise ProgramError(f"{where}: key {key!r} must be a name of letters, digits and "
                            "underscores (the host reads the trace by it)")
-    if not isinstance(buffer_size, (int, np.integer)) or buffer_size < 1:
-        raise ProgramError(f"{where}: buffer_size must be a positive number of words, got "
-                           f"{buffer_size!r}")
+    if not isinstance(buffer_size, (int, np.integer)) or not 1 <= buffer_size <= 0xFFFF:
+        raise ProgramError(f"{where}: buffer_size must be a number of words from 1 to 65535, "
+                           f"got {buffer_size!r}")
     keys = _KEYS_ON.setdefault(p, set())
     if key in keys:
         raise ProgramError(f"{where}: two <debug> imports use key '{key}'; give each its own "
                            "key (the host reads a trace by PE and key)")
     keys.add(key)
-    # one array (count, then records): each helper a task calls brings its captured arrays
-    # to the task as arguments, and a task takes a limited number of them compiled
-    buf = p.var(BUFFER + key, pwt.u32, int(buffer_size) + 1)
-    key_number = _key_number(key)
+    # all in one array (the helpers' captured values become arguments of every task that
+    # calls them, and a compiled task takes a limited number of arguments)
+    head = _key_number(key) << 16
+    buf = p.var(BUFFER + key, pwt.u32, int(buffer_size) + 1, init=[head] + [0] * buffer_size)
 
     def put(tag, value):
         """One word: the tag and 16 bits of value."""
-        n = int(buf[0]) + 1
+        n = (int(buf[0]) & 0xFFFF) + 1
         if n + 1 > buf.size:
-            raise TraceFull(key_number, buf.size - 1)
+            raise TraceFull(int(buf[0]) >> 16, buf.size - 1)
         buf[n] = (tag << 16) | (value & 0xFFFF)
-        buf[0] = n
+        buf[0] = buf[0] + 1
 
     def put2(tag, high, word):
         """Two words: the tag with 16 high bits, then a 32-bit word."""
-        n = int(buf[0]) + 1
+        n = (int(buf[0]) & 0xFFFF) + 1
         if n + 2 > buf.size:
-            raise TraceFull(key_number, buf.size - 1)
+            raise TraceFull(int(buf[0]) >> 16, buf.size - 1)
         buf[n] = (tag << 16) | (high & 0xFFFF)
         buf[n + 1] = word & 0xFFFFFFFF
-        buf[0] = n + 1
+        buf[0] = buf[0] + 2
 
     def trace_bool(x):
         put(BOOL, int(x))
@@ -133,12 +134,24 @@ def debug(p, *, key: str, buffer_size: int):
         """A comptime string (recorded as a number; the host reads the text)."""
         put2(STRING, 0, prim.string_id(s))
 
+    def trace(x):
+        """Any number, recorded as its type (an untyped integer as i32, a float as f32)."""
+        tag = prim.number_kind(x) + 1        # TAGS begins with prim.NUMBER_TYPES
+        if tag == F32:
+            put2(F32, 0, int(prim.f32_bits(x)))
+        elif tag == F16:
+            put(F16, int(prim.f16_bits(x)))
+        elif tag == U32 or tag == I32:
+            put2(tag, 0, int(x))
+        else:
+            put(tag, int(x))
+
     def trace_timestamp():
         """The PE's timestamp counter, 48 bits."""
         t = prim.tsc_read()
         put2(TIMESTAMP, t >> 32, t)
 
-    return {name: fn for name, fn in locals().items() if name.startswith("trace_")}
+    return {name: fn for name, fn in locals().items() if name.startswith("trace")}
 
 
 library = debug
@@ -193,5 +206,5 @@ def traces_of(engine) -> dict[tuple[int, int], dict[str, list]]:
                 continue
             words = engine.view(pe, var, flat=True)
             found.setdefault(engine.pe_xy(pe), {})[leaf[len(BUFFER):]] = \
-                decode(words[1:1 + int(words[0])], string_of)
+                decode(words[1:1 + (int(words[0]) & 0xFFFF)], string_of)
     return found

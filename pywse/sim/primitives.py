@@ -20,7 +20,10 @@ from __future__ import annotations
 
 import numba
 import numpy as np
-from numba.extending import register_jitable
+from numba.core import types as nbtypes
+from numba.core.errors import TypingError
+from numba.extending import overload, register_jitable
+from numba.np.numpy_support import as_dtype
 
 from . import cslops, ops, sched
 from .builtins import lowers
@@ -77,6 +80,31 @@ def _f32_bits(st, pe, x):
 @lowers("f16_bits")
 def _f16_bits(st, pe, x):
     return np.uint16(cslops.f32_to_f16_bits(np.float32(x)))
+
+
+_NUMBER_KIND = {np.dtype(t): k for k, t in enumerate(
+    (np.bool_, np.uint8, np.int8, np.uint16, np.int16, np.float16, np.uint32, np.int32,
+     np.float32))}
+_NUMBER_KIND.update({np.dtype(np.int64): prim.NUMBER_TYPES.index("i32"),
+                     np.dtype(np.float64): prim.NUMBER_TYPES.index("f32")})
+
+
+def _kind_of(x):
+    return _NUMBER_KIND[np.asarray(x).dtype]
+
+
+@overload(_kind_of)
+def _ol_kind_of(x):
+    kind = _NUMBER_KIND.get(as_dtype(x)) if isinstance(x, (nbtypes.Number, nbtypes.Boolean)) \
+        else None
+    if kind is None:
+        raise TypingError(f"<debug>'s trace takes a number, not {x}")
+    return lambda x: kind
+
+
+@lowers("number_kind")
+def _number_kind(st, pe, x):
+    return _kind_of(x)
 
 
 # -- the simulator's print log (<simprint>) and comptime strings --------------------------------
