@@ -11,7 +11,7 @@ import pytest
 import pywse as pw
 from pywse.lib.debug_util import debug_util
 from pywse.sim import sched
-from pywse.testing import Harness
+from pywse.testing import Harness, HarnessError
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -104,8 +104,12 @@ def test_read_trace_errors_name_the_pe_and_the_key():
         d.read_trace(ox, oy, "nope")
     assert f"PE ({ox}, {oy}) has no <debug> trace 'nope'; its keys: anything, log, stamps" in str(err.value)
     with pytest.raises(pw.MemcpyError, match=r"PE \(0, 0\) has no <debug> trace; read_trace "
-                                             r"takes fabric coordinates"):
+                                             r"takes fabric coordinates .*PEs with traces: "
+                                             rf"\({ox},{oy}\)$"):
         d.read_trace(0, 0, "log")
+    with pytest.raises(HarnessError, match=r"PE \(0, 0\) has no <debug> trace 'nope' \(its "
+                                           r"keys: anything, log, stamps\)"):
+        h.read_trace("nope")
 
 
 def test_read_trace_before_the_run_stopped(tmp_path):

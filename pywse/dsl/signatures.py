@@ -257,7 +257,8 @@ def explain_unknown(name: str, public: set[str]) -> str:
                           f"and call `m.{name}(...)`"
         return text + (f"; in pywse {_PYWSE_HAS[name]}" if name in _PYWSE_HAS
                        else ", which pywse does not have yet")
-    close = difflib.get_close_matches(name, sorted(public | set(TABLE)), n=1)
+    close = difflib.get_close_matches(
+        name, sorted(public | {n for n, b in TABLE.items() if b.kind != INTERNAL}), n=1)
     return f"pywse has no pw.{name}" + (f" (did you mean pw.{close[0]}?)" if close else "")
 
 

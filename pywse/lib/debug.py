@@ -194,11 +194,12 @@ def decode(words: np.ndarray, strings) -> list:
     return out
 
 
-def traces_of(engine) -> dict[tuple[int, int], dict[str, list]]:
-    """Every `<debug>` trace in a (finished) engine: {(x, y) in the kernel: {key: records}}."""
+def traces_of(engine, pes=None) -> dict[tuple[int, int], dict[str, list]]:
+    """The `<debug>` traces in an engine, of every PE or of the PE indices `pes`:
+    {(x, y) in the kernel: {key: records}}."""
     from ..sim.primitives import string_of
     found: dict[tuple[int, int], dict[str, list]] = {}
-    for pe in range(engine.width * engine.height):
+    for pe in range(engine.width * engine.height) if pes is None else pes:
         image = engine.image(pe)
         for var in image.vars:
             leaf = var.name.rpartition(".")[2]

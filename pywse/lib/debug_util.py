@@ -44,8 +44,9 @@ class debug_util:  # noqa: N801  (the SDK's name)
     """Reads `<debug>` traces by fabric coordinates and key (`read_trace(x, y, key)`)."""
 
     def __init__(self, out_dir: Any, cmaddr: str | None = None):
+        del cmaddr                      # the SDK's address of a CS system: pywse simulates
         self._source = out_dir
-        self._cmaddr = cmaddr
+        self._saved: tuple[dict, tuple[int, int]] | None = None   # a finished run's traces
 
     def _table(self) -> tuple[dict, tuple[int, int]]:
         """{"x,y" (fabric): {key: records}} and the kernel's fabric offsets."""
@@ -55,6 +56,13 @@ class debug_util:  # noqa: N801  (the SDK's name)
             ox, oy = src.artifacts.fabric_offsets
             return ({f"{x + ox},{y + oy}": keys for (x, y), keys in traces_of(engine).items()},
                     (ox, oy))
+        if self._saved is None:
+            self._saved = self._finished(src)
+        return self._saved
+
+    @staticmethod
+    def _finished(src) -> tuple[dict, tuple[int, int]]:
+        """The traces a stopped run kept with artifacts `src` or in directory `src`."""
         if isinstance(src, Artifacts):
             saved = _IN_MEMORY.get(id(src))
             if saved is None or saved[0] is not src:
@@ -76,10 +84,11 @@ class debug_util:  # noqa: N801  (the SDK's name)
         table, (ox, oy) = self._table()
         keys = table.get(f"{x},{y}")
         if keys is None:
-            have = sorted(table, key=lambda s: tuple(int(v) for v in s.split(",")))
+            have = sorted(table, key=lambda s: tuple(int(v) for v in s.split(",")[::-1]))
+            shown = ", ".join(f"({p})" for p in have[:6]) + (", ..." if len(have) > 6 else "")
             raise MemcpyError(f"read_trace({x}, {y}, {key!r}): PE ({x}, {y}) has no <debug> "
                               f"trace; read_trace takes fabric coordinates (the kernel starts at "
-                              f"({ox}, {oy})); PEs with traces: {', '.join(have) or 'none'}")
+                              f"({ox}, {oy})); PEs with traces: {shown or 'none'}")
         if key not in keys:
             raise MemcpyError(f"read_trace({x}, {y}, {key!r}): PE ({x}, {y}) has no <debug> "
                               f"trace '{key}'; its keys: {', '.join(sorted(keys))}")

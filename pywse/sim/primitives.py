@@ -129,8 +129,9 @@ class Console:
 
 CONSOLES: dict[int, Console] = {}
 """engine id -> its Console (made at the first print)."""
-STRINGS: dict[str, int] = {}
+STRINGS: list[str] = []
 """comptime strings a task body handed to `string_id`, numbered for this process."""
+_STRING_IDS: dict[str, int] = {}
 _FORMATS: dict[str, list] = {}
 
 
@@ -140,14 +141,16 @@ def console_of(engine_id: int) -> Console:
 
 def string_of(k: int) -> str:
     """The string `string_id` numbered `k`."""
-    for s, n in STRINGS.items():
-        if n == k:
-            return s
-    raise KeyError(k)
+    return STRINGS[k]
 
 
 def _string_id(s) -> int:
-    return STRINGS.setdefault(str(s), len(STRINGS))
+    s = str(s)
+    k = _STRING_IDS.get(s)
+    if k is None:
+        k = _STRING_IDS[s] = len(STRINGS)
+        STRINGS.append(s)
+    return k
 
 
 def _value_text(kind: int, x) -> str:

@@ -27,7 +27,7 @@ from ..errors import CycleLimitError, DeadlockError, RoutingWarning
 from ..host.runtime import SdkRuntime, cycle_budget
 from ..layout.classic import Layout
 from ..layout.compile import compile as compile_layout
-from ..lib.debug_util import debug_util
+from ..lib.debug import traces_of
 from ..sim import fabric, sched
 from ..sim.builtins import ACTIVE, BLOCKED
 from ..types import ARCHES, DIRECTIONS, N_COLORS, Direction, color_id
@@ -318,10 +318,14 @@ class Harness:
         return self.runtime.simprint_lines()
 
     def read_trace(self, key: str, *, pe=(0, 0)) -> list:
-        """What `<debug>` instance `key` recorded on PE `pe` so far, in order."""
-        x, y = self.engine.pe_xy(self._pe(pe, "Harness.read_trace"))
-        ox, oy = self.artifacts.fabric_offsets
-        return debug_util(self).read_trace(x + ox, y + oy, key)
+        """What the `<debug>` import with `key` recorded on PE `pe` so far, in order."""
+        p = self._pe(pe, "Harness.read_trace")
+        x, y = self.engine.pe_xy(p)
+        keys = traces_of(self.engine, [p]).get((x, y), {})
+        if key not in keys:
+            raise HarnessError(f"Harness.read_trace: PE ({x}, {y}) has no <debug> trace "
+                               f"'{key}' (its keys: {', '.join(sorted(keys)) or 'none'})")
+        return keys[key]
 
     def _task(self, name: str, pe, what: str) -> tuple[int, Task]:
         p = self._pe(pe, what)
