@@ -1,6 +1,7 @@
 """<simprint>: lines stamped with the PE and the cycle, formats, compile-time format checks."""
 import importlib.util
 import sys
+import warnings
 from pathlib import Path
 
 import pytest
@@ -122,3 +123,32 @@ def test_stop_prints_the_log_or_writes_it(tmp_path, monkeypatch, capsys):
     assert "@" not in capsys.readouterr().out
     log = (tmp_path / "sim.log").read_text().splitlines()
     assert len(log) == 17 and log[0] == first
+
+
+@pw.program
+def stalls(p, *, memcpy_params):
+    sys_mod = p.memcpy(memcpy_params)
+    prt = p.import_module("<simprint>")
+    got = p.var("got", pw.u32, 1)
+    never = pw.fabin(pw.Color(3), extent=1, queue=p.input_queue(2, pw.Color(3)))
+
+    @p.export
+    def main_fn():
+        prt.print_string("waiting for a wavelet\n")
+        pw.mov32(got, never)              # nothing ever sends it: the run stalls
+        sys_mod.unblock_cmd_stream()
+
+
+def test_a_stall_report_quotes_the_last_lines():
+    layout = pw.Layout(1, 1)
+    layout.set_tile_code(0, 0, stalls, memcpy_params=layout.memcpy().get_params(0))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", pw.RoutingWarning)     # color 3 comes from nowhere
+        art = pw.compile(layout, arch="wse3", memcpy=True)
+    runner = pw.SdkRuntime(art, jit=False)
+    runner.load()
+    runner.run()
+    with pytest.raises(pw.DeadlockError) as err:
+        runner.launch("main_fn")
+    assert "the last <simprint> lines (all 1: runner.simprint_lines()):\n  @" in str(err.value)
+    assert str(err.value).endswith(" waiting for a wavelet")

@@ -80,3 +80,19 @@ def test_the_primitives_are_not_public():
     assert not hasattr(pw, "tsc_read") and "tsc_read" not in pw.__all__
     from pywse.tools.builtins_doc import markdown
     assert "tsc_read" not in markdown() and "simprint_fmt" not in markdown()
+
+
+@pw.program
+def perf(p):
+    tsc = p.import_module("<time>")
+    out = p.var("out", pw.u16, 3)
+
+    @p.on_start
+    @p.local_task(10)
+    def go():
+        tsc.get_perf_cntr(out, 0)
+
+
+def test_get_perf_cntr_is_not_supported_yet():
+    with pytest.raises(pw.TaskError, match="`<time>'s get_perf_cntr` is not supported yet"):
+        Harness(perf)

@@ -19,7 +19,7 @@ import re
 
 import numpy as np
 
-from .signatures import INTERNAL, TABLE, Primitive
+from .signatures import INTERNAL, NOT_YET, SUPPORTED, TABLE, Primitive
 
 # what console_value prints (sim/primitives.py formats each)
 U16_DEC, U16_HEX, U16_BIN, U32_DEC, U32_HEX, U32_BIN, F16, F32 = range(8)
@@ -88,9 +88,9 @@ def _check_fmt(args) -> list[str]:
 
 
 def _primitive(name: str, params=(), returns: str | None = None, doc: str = "",
-               check=None) -> Primitive:
-    p = Primitive(name, f"pywse internal {name}", INTERNAL, tuple(params), returns=returns,
-                  doc=doc, check=check)
+               check=None, csl: str = "", status: str = SUPPORTED) -> Primitive:
+    p = Primitive(name, csl or f"pywse internal {name}", INTERNAL, tuple(params),
+                  returns=returns, doc=doc, check=check, status=status)
     TABLE[name] = p
     return p
 
@@ -100,6 +100,9 @@ tsc_disable = _primitive("tsc_disable", doc="stop the PE's timestamp counter (it
 tsc_reset = _primitive("tsc_reset", doc="set the PE's timestamp counter to 0")
 tsc_read = _primitive("tsc_read", returns="int64",
                       doc="the PE's timestamp counter (48 bits): cycles counted since enable")
+get_perf_cntr = _primitive("get_perf_cntr", ("array", "int"), csl="<time>'s get_perf_cntr",
+                           status=NOT_YET, doc="read a hardware performance counter (its "
+                                               "events are not documented)")
 f32_bits = _primitive("f32_bits", ("value",), returns="uint32",
                       doc="the bits of a number as f32")
 f16_bits = _primitive("f16_bits", ("value",), returns="uint16",

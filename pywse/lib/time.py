@@ -17,8 +17,8 @@ the hardware: every module that imports `<time>` on a PE reads and drives the sa
 sync module may enable it, the kernel read it). Reading it costs no cycles in pywse (scalar
 statements are free in pywse's clock).
 
-`get_perf_cntr` (the hardware performance counters) is not supported yet: no csl-example calls
-it and its events are not documented.
+`get_perf_cntr` (the hardware performance counters) is not supported yet, and calling it says
+so when the program is compiled: no csl-example calls it and its events are not documented.
 
 On the host, `make_u48(words)` turns stamps back into cycle counts, as the benchmarks'
 run.py do: `make_u48(buf)` for one `[3]u16` stamp or an array whose last axis holds them.
@@ -49,6 +49,8 @@ def time(p):
     def reset_tsc_counter():
         """Set the counter to 0 (it keeps running if it was)."""
         prim.tsc_reset()
+
+    get_perf_cntr = prim.get_perf_cntr      # a call is a compile error: not supported yet
 
     def get_timestamp(result):
         """Store the counter's 48 bits in `result` (a [3]u16 var), least significant first."""
