@@ -15,9 +15,8 @@ and on the host, after `runner.stop()`, with fabric coordinates as the SDK takes
 
 The buffer is an ordinary array in the PE's memory, `<instance>._debug_<key>`: a word that
 holds the number of words used (low half) and the key's number (high half), then
-`buffer_size` 32-bit words of records. Each record takes one
-header word (a type tag and up to 16 bits of value) and, for 32-bit values, strings and
-timestamps, one more word. Recording costs no cycles in pywse. A record that does not fit
+`buffer_size` 32-bit words of records. Each record takes one header word (a type tag and up
+to 16 bits of value) and, for 32-bit values, strings and timestamps, one more word. Recording costs no cycles in pywse. A record that does not fit
 stops the task with an error naming the key and the buffer size: nothing is ever written past
 the buffer. Two imports on one PE need their own `name=` and their own `key`.
 
@@ -66,20 +65,24 @@ def _key_number(key: str) -> int:
     return KEYS.index(key)
 
 
+def _where(p) -> str:
+    """For errors only: reading p.x makes the program's image depend on its coordinates."""
+    return f"<debug> on PE ({p.x}, {p.y})"
+
+
 @library("<debug>")
 def debug(p, *, key: str, buffer_size: int):
     """The `<debug>` module: trace helpers for task bodies, one buffer per import."""
-    where = f"<debug> on PE ({p.x}, {p.y})"
     if not isinstance(key, str) or not _KEY.fullmatch(key):
-        raise ProgramError(f"{where}: key {key!r} must be a name of letters, digits and "
+        raise ProgramError(f"{_where(p)}: key {key!r} must be a name of letters, digits and "
                            "underscores (the host reads the trace by it)")
     if not isinstance(buffer_size, (int, np.integer)) or not 1 <= buffer_size <= 0xFFFF:
-        raise ProgramError(f"{where}: buffer_size must be a number of words from 1 to 65535, "
-                           f"got {buffer_size!r}")
+        raise ProgramError(f"{_where(p)}: buffer_size must be a number of words from 1 to "
+                           f"65535, got {buffer_size!r}")
     keys = _KEYS_ON.setdefault(p, set())
     if key in keys:
-        raise ProgramError(f"{where}: two <debug> imports use key '{key}'; give each its own "
-                           "key (the host reads a trace by PE and key)")
+        raise ProgramError(f"{_where(p)}: two <debug> imports use key '{key}'; give each its "
+                           "own key (the host reads a trace by PE and key)")
     keys.add(key)
     # all in one array (the helpers' captured values become arguments of every task that
     # calls them, and a compiled task takes a limited number of arguments)
