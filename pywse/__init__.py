@@ -22,7 +22,7 @@ from . import lib as _lib  # noqa: F401  (the SDK's libraries register themselve
 from .types import (EAST, NORTH, PE_MEMORY_BYTES, RAMP, SOUTH, WEST, Color, f16, f32, i16, i32,
                     u16, u32)
 
-_BUILTINS = {n: b for n, b in _TABLE.items() if b.supported}
+_BUILTINS = {n: b for n, b in _TABLE.items() if b.supported and b.kind != "internal"}
 globals().update(_BUILTINS)  # pw.fmovs, pw.activate, pw.increment_dsd_offset, ...
 
 __version__ = "0.1.0"

@@ -1076,9 +1076,10 @@ def stamps(p):
 
 @mistake("Task bodies", "A library function called as a builtin", pw.TaskError,
          r"task 'tick' \(line \d+\): pw.get_timestamp is no CSL builtin: CSL has "
-         r"`get_timestamp` in the `<time>` library, which pywse does not have yet",
-         "CSL's libraries are imported modules, not builtins; use what pywse has until the "
-         "library is there (its cycle clock: `runner.cycles`).")
+         r"`get_timestamp` in the `<time>` library; import it in the program body, "
+         r"`m = p.import_module\('<time>'\)`, and call `m.get_timestamp\(...\)`",
+         "CSL's libraries are imported modules, not builtins: import the library in the "
+         "program body and call its functions from the task (docs/libraries.md).")
 def library_function_as_builtin():
     compile_one(stamps)
 
@@ -1714,6 +1715,68 @@ def collectives_color_routed_by_the_layout():
          "program other queues.")
 def collectives_queue_clash():
     c2d_layout(c2d_user)
+
+# -- the SDK's libraries (pywse/lib) -------------------------------------------------------------
+
+@pw.program
+def bad_simprint_format(p):
+    prt = p.import_module("<simprint>")
+    n = p.var("n", pw.u32, 1)
+
+    @p.on_start
+    @p.local_task(10)
+    def report():
+        prt.fmt("n = {u}", (n[0],))
+
+
+@mistake("Task bodies", "A simprint format with a placeholder simprint does not have",
+         pw.TaskError, r"'\{u\}' in format 'n = \{u\}' is not a simprint placeholder",
+         "Use {d} (decimal), {X} (hex), {b} (binary) or {f} (float), one per value; {{ "
+         "prints a brace.")
+def simprint_bad_placeholder():
+    compile_one(bad_simprint_format)
+
+
+@pw.program
+def debug_bad_key(p):
+    p.import_module("<debug>", key="my trace", buffer_size=10)
+
+
+@mistake("The program", "A <debug> key that is not a name", pw.ProgramError,
+         r"<debug> on PE \(0, 0\): key 'my trace' must be a name",
+         "Name the trace with letters, digits and underscores: the host reads it by that key.")
+def debug_key_not_a_name():
+    compile_one(debug_bad_key)
+
+
+@pw.program
+def debug_overflow(p):
+    trace = p.import_module("<debug>", key="steps", buffer_size=3)
+
+    @p.on_start
+    @p.local_task(10)
+    def step():
+        trace.trace_u32(1)
+        trace.trace_u32(2)
+
+
+@mistake("Running", "A <debug> trace that outgrows its buffer", pw.TaskError,
+         r"PE \(0, 0\) task 'step': TraceFull: the <debug> trace 'steps' is full \(3 words\)",
+         "Import <debug> with a larger buffer_size (a u32, f32, string or timestamp takes two "
+         "words, a smaller value one); nothing is written past the buffer.")
+def debug_trace_overflow():
+    Harness(debug_overflow, jit=False).run_until_idle()
+
+
+@mistake("Host commands", "read_trace with a key the PE has no trace for", pw.MemcpyError,
+         r"read_trace\(1, 1, 'step'\): PE \(1, 1\) has no <debug> trace 'step'; its keys: "
+         r"steps", "Pass the key the PE program imported <debug> with, and fabric coordinates.")
+def read_trace_unknown_key():
+    from pywse.lib.debug_util import debug_util
+    h = Harness(debug_overflow, jit=False)
+    with contextlib.suppress(pw.TaskError):
+        h.run_until_idle()
+    debug_util(h).read_trace(1, 1, "step")
 
 
 # -- the tests ---------------------------------------------------------------------------------

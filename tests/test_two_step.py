@@ -180,10 +180,10 @@ def test_the_sdk_names_are_pywse_modules(tmp_path, capsys):
 
 
 def test_an_sdk_module_without_twin_is_named(tmp_path):
-    script(tmp_path, "from cerebras.sdk.debug.debug_util import debug_util\n")
+    script(tmp_path, "from cerebras.sdk.client.sdk_appliance_client import SdkLauncher\n")
     res = pywse_run("run.py", cwd=tmp_path)
     assert res.returncode == 1
-    assert "cerebras.sdk.debug has no pywse twin" in res.stderr
+    assert "cerebras.sdk.client has no pywse twin" in res.stderr
     assert "cerebras.sdk.runtime.sdkruntimepybind" in res.stderr
 
 

@@ -23,6 +23,7 @@ import attrs
 
 from ..errors import ProgramError
 from . import dsd as _dsd
+from .modules import LIBRARIES
 
 SUPPORTED, NOT_YET = "supported", "not supported yet"
 
@@ -249,9 +250,13 @@ def explain_unknown(name: str, public: set[str]) -> str:
     lib = LIBRARY_OF.get(name)
     if lib is not None:
         text = f"pw.{name} is no CSL builtin: CSL has `{name}` in the `{lib}` library"
+        if lib in LIBRARIES:        # pywse/lib has it
+            return text + f"; import it in the program body, `m = p.import_module({lib!r})`, " \
+                          f"and call `m.{name}(...)`"
         return text + (f"; in pywse {_PYWSE_HAS[name]}" if name in _PYWSE_HAS
                        else ", which pywse does not have yet")
-    close = difflib.get_close_matches(name, sorted(public | set(TABLE)), n=1)
+    close = difflib.get_close_matches(
+        name, sorted(public | {n for n, b in TABLE.items() if b.kind != INTERNAL}), n=1)
     return f"pywse has no pw.{name}" + (f" (did you mean pw.{close[0]}?)" if close else "")
 
 
@@ -268,3 +273,19 @@ _add(Builtin("set_active_prng", "@set_active_prng", "prng", ("int",),
 _add(Builtin("set_global_prng_seed", "<random>.set_global_prng_seed", "prng", ("seed",),
              doc="set the active PRNG's state to `seed` (a u32; the LFSR keeps its low 23 "
                  "bits): what `<random>`'s function of that name does"))
+# -- internal engine primitives (called by pywse/lib only) ---------------------------------------
+# The SDK's libraries reach hardware and simulator facilities that CSL code cannot name: the
+# PE's timestamp counter (`<time>`), the simulator's print log (`<simprint>`). pywse/lib code
+# calls them as `prim.<name>(...)` (pywse/dsl/primitives.py declares and registers them here,
+# sim/primitives.py lowers them). They are no `pw.<name>` and docs/builtins.md leaves them out.
+
+INTERNAL = "internal"
+
+
+@attrs.frozen(repr=False, eq=False, slots=False)
+class Primitive(Builtin):
+    """An internal builtin. `returns` names the numpy dtype of its value (or None); `check`,
+    if given, takes the argument kinds at compile time and returns the problems to report at
+    the caller's line (e.g. a simprint format string that does not fit its arguments)."""
+
+    check: Callable | None = None

@@ -719,6 +719,9 @@ class _Checker:
             self.check_mutator(e, b, args)
         elif b.kind == "prng":
             self.check_u16(e, b, args)
+        elif getattr(b, "check", None) is not None:   # internal primitives (dsl/primitives.py)
+            for message in b.check(args):
+                self.problem(e, message)
         return result
 
     def check_u16(self, e, b, args: list[Kind]) -> None:

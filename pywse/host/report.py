@@ -13,6 +13,7 @@ from ..sim.builtins import ACTIVE
 from .memcpy import CopyH2D, StreamD2H, StreamH2D
 
 SERIAL = "host commands run one at a time, in issue order"
+SIMPRINT_SHOWN = 10     # the last <simprint> lines a report quotes
 
 
 def _is_launch(cmd) -> bool:
@@ -66,6 +67,10 @@ def build(rt, first: str, more=(), sync_pe: int = -1, hint: bool = True) -> str:
     stuck = eng.describe_fabric(tasks_shown=shown)
     if stuck:
         lines.append("stuck on the fabric:\n" + stuck)
+    printed = rt.simprint_lines()
+    if printed:         # what the program said before it stopped (<simprint>)
+        lines.append(f"the last <simprint> lines (all {len(printed)}: runner.simprint_lines()):")
+        lines += [f"  @{cycle} {text}" for cycle, _, _, text in printed[-SIMPRINT_SHOWN:]]
     return "\n".join(lines)
 
 

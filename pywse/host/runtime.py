@@ -21,6 +21,7 @@ import numpy as np
 from ..layout.compile import Artifacts, load as load_artifacts
 from ..sim import sched
 from ..sim.engine import Engine
+from ..sim.primitives import CONSOLES
 from ..errors import (DeadlockError, LivelockError, MemcpyError, RoutingWarning, user_boundaries,
                       warn_at_user)
 from ..sim.tiers import jit_mode
@@ -169,6 +170,10 @@ class ChecksPassed(BaseException):
         self.artifacts = artifacts
 
 
+STOP_HOOKS: list = []
+"""Called with the runtime once `stop()` has run the device to the end (pywse/lib's `<debug>`
+saves its traces there; this layer knows no library)."""
+
 CHECK_ONLY = {"active": False}
 """Set by `pywse check SCRIPT`: the first SdkRuntime stops the script (ChecksPassed)."""
 
@@ -237,9 +242,35 @@ class SdkRuntime:
             lost = runcheck.lost_report(self.engine)
             if lost:
                 warn_at_user(RoutingWarning(lost))
+            self._show_prints()
+            for hook in STOP_HOOKS:
+                hook(self)
         if self.engine is not None:
             self.engine.close()
         self._stopped = True
+
+    # -- <simprint>'s log --------------------------------------------------------------------
+    def simprint_lines(self) -> list[tuple[int, int, int, str]]:
+        """The lines `<simprint>` wrote so far: (cycle, x, y, text), ordered by cycle, PE
+        coordinates in the kernel (text not yet ended by a newline is not a line)."""
+        console = CONSOLES.get(self.engine.id) if self.engine is not None else None
+        if console is None:
+            return []
+        return [(cycle, *self.engine.pe_xy(pe), text)
+                for cycle, pe, text in sorted(console.lines, key=lambda line: line[0])]
+
+    def write_sim_log(self, path) -> None:
+        """Write the simprint lines to `path` as the simulator's sim.log has them."""
+        with open(path, "w", encoding="utf-8") as f:
+            f.writelines(f"@{cycle} {text}\n" for cycle, _, _, text in self.simprint_lines())
+
+    def _show_prints(self) -> None:
+        """At stop(): print the simprint lines; write them where PYWSE_SIM_LOG says."""
+        lines = self.simprint_lines()
+        if os.environ.get("PYWSE_SIM_LOG"):
+            self.write_sim_log(os.environ["PYWSE_SIM_LOG"])
+        elif lines:
+            print("".join(f"@{cycle} {text}\n" for cycle, _, _, text in lines), end="")
 
     @property
     def cycles(self) -> int:

@@ -12,3 +12,8 @@ from . import control, directions, layout  # noqa: E402,F401  (<control>, <direc
 from .memcpy import memcpy_switches  # noqa: E402,F401  (<memcpy/memcpy_switches>)
 from . import collectives_2d  # noqa: E402,F401  (<collectives_2d/params>, <collectives_2d/pe>)
 from .memcpy import get_params  # noqa: E402,F401  (<memcpy/get_params>)
+
+from . import time  # noqa: E402,F401  (<time>)
+from . import simprint  # noqa: E402,F401  (<simprint>)
+from . import debug  # noqa: E402,F401  (<debug>)
+from . import debug_util  # noqa: E402,F401  (the host reader of <debug> traces)

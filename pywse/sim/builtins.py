@@ -369,3 +369,6 @@ def _set_global_prng_seed(st, pe, seed):
     if s < 0 or s > 0xFFFFFFFF:
         raise ValueError("set_global_prng_seed: the seed is a u32, 0..4294967295")
     st.prng[pe, st.prng[pe, st.prng.shape[1] - 1]] = s & LFSR_MASK
+# -- internal primitives of the SDK's libraries (dsl/primitives.py): lowered in sim/primitives.py -
+
+from . import primitives as _primitives  # noqa: E402,F401  (registers their lowerings)

@@ -45,7 +45,8 @@ STATE_FIELDS = (
     "src_meta src_data src_pending cap_log cap_n pe_prio row_runs pe_runs color_moves "
     "fifo_addr fifo_cap fifo_width fifo_head fifo_count "
     "now busy_until task_start in_task queued next_tid heap_t heap_pe heap_n rpc_pending rpc_row rpc_bits counters "
-    "pe_img chan_n chan_id chan_q chan_data loc_row data_row ctl_row fault prng").split()
+    "pe_img chan_n chan_id chan_q chan_data loc_row data_row ctl_row fault prng "
+    "tsc").split()
 EngineState = namedtuple("EngineState", STATE_FIELDS)
 
 
@@ -194,7 +195,10 @@ def new_state(mem_base: np.ndarray, arena_bytes: int, arch: str, width: int,
         # where a task body is (its statement's site) and what failed there (sim/faults.py)
         fault=z(8, np.int64),
         # each PE's PRNG states and, last, its active PRNG (builtins.py: @random16)
-        prng=new_prng(npe))
+        prng=new_prng(npe),
+        # each PE's timestamp counter (<time>): [running?, start cycle or frozen value];
+        # it runs from the start of the run until a program stops it
+        tsc=np.tile(np.array([1, 0], np.int64), (npe, 1)))
 
 
 PRNG_SEED = 0xDEADBEEF

@@ -27,6 +27,7 @@ from ..errors import CycleLimitError, DeadlockError, RoutingWarning
 from ..host.runtime import SdkRuntime, cycle_budget
 from ..layout.classic import Layout
 from ..layout.compile import compile as compile_layout
+from ..lib.debug import traces_of
 from ..sim import fabric, sched
 from ..sim.builtins import ACTIVE, BLOCKED
 from ..types import ARCHES, DIRECTIONS, N_COLORS, Direction, color_id
@@ -310,6 +311,21 @@ class Harness:
         p, var = self._var(name, pe, "Harness.peek")
         start = self.engine.mem_base[p] + var.offset
         return self.engine.st.arena[start:start + var.nbytes].view(var.dtype).reshape(var.shape).copy()
+
+    # -- <simprint> and <debug> (pywse/lib) ---------------------------------------------------
+    def printed(self) -> list[tuple[int, int, int, str]]:
+        """The lines `<simprint>` wrote so far: (cycle, x, y, text), ordered by cycle."""
+        return self.runtime.simprint_lines()
+
+    def read_trace(self, key: str, *, pe=(0, 0)) -> list:
+        """What the `<debug>` import with `key` recorded on PE `pe` so far, in order."""
+        p = self._pe(pe, "Harness.read_trace")
+        x, y = self.engine.pe_xy(p)
+        keys = traces_of(self.engine, [p]).get((x, y), {})
+        if key not in keys:
+            raise HarnessError(f"Harness.read_trace: PE ({x}, {y}) has no <debug> trace "
+                               f"'{key}' (its keys: {', '.join(sorted(keys)) or 'none'})")
+        return keys[key]
 
     def _task(self, name: str, pe, what: str) -> tuple[int, Task]:
         p = self._pe(pe, what)

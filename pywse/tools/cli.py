@@ -7,13 +7,16 @@
   `python SCRIPT ARGS` would (`pywse check SCRIPT -- ARGS`), up to its first `SdkRuntime(...)`:
   by then its program has been compiled and checked, and nothing runs.
 - `pywse run`: the `cs_python` twin; runs a host script unchanged (tools/run.py);
-  `--perturb N` reruns it under N perturbation seeds and reports results that change.
+  `--perturb N` reruns it under N perturbation seeds and reports results that change;
+  `--sim-log PATH` writes `<simprint>`'s lines to PATH (the simulator's sim.log).
 """
 from __future__ import annotations
 
 import argparse
 import ast
+import contextlib
 import inspect
+import os
 import sys
 import traceback
 import warnings
@@ -87,6 +90,9 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--perturb", type=int, default=None, metavar="N",
                    help="run the script unperturbed, then under N perturbation seeds "
                         "(PYWSE_PERTURB), and report the seeds whose outputs differ")
+    r.add_argument("--sim-log", default=None, metavar="PATH",
+                   help="write <simprint>'s lines to PATH as sim.log has them, instead of "
+                        "printing them when the runtime stops (PYWSE_SIM_LOG)")
     r.add_argument("script", help="the host script, e.g. run.py")
     r.add_argument("args", nargs=argparse.REMAINDER, help="the script's own arguments")
     return parser
@@ -95,10 +101,26 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     if args.command == "run":
-        if args.perturb is not None:
-            return perturb_sweep(args.script, args.args, args.perturb)
-        return run(args.script, args.args)
+        with _sim_log(args.sim_log):
+            if args.perturb is not None:
+                return perturb_sweep(args.script, args.args, args.perturb)
+            return run(args.script, args.args)
     return compile_command(args)   # compile or check
+
+
+@contextlib.contextmanager
+def _sim_log(path: str | None):
+    """`--sim-log PATH`: PYWSE_SIM_LOG (read by SdkRuntime.stop()) for this run only."""
+    saved = os.environ.get("PYWSE_SIM_LOG")
+    if path is not None:
+        os.environ["PYWSE_SIM_LOG"] = os.path.abspath(path)
+    try:
+        yield
+    finally:
+        if saved is None:
+            os.environ.pop("PYWSE_SIM_LOG", None)
+        else:
+            os.environ["PYWSE_SIM_LOG"] = saved
 
 
 def compile_command(args: argparse.Namespace) -> int:

@@ -6,6 +6,7 @@ pywse's drop-in faces through `sys.modules` (nothing named `cerebras` is install
     cerebras.sdk.runtime.sdkruntimepybind  ->  pywse.sdkruntime
     cerebras.sdk.sdk_utils                 ->  pywse.sdk_utils
     cerebras.geometry.geometry             ->  pywse.geometry
+    cerebras.sdk.debug.debug_util          ->  pywse.lib.debug_util   (read_trace)
 
 The parent packages (`cerebras`, `cerebras.sdk`, ...) are empty stand-ins. The faces are
 looked up by module name when the run starts: this layer never imports them statically, as
@@ -28,6 +29,7 @@ ALIASES = {
     "cerebras.sdk.runtime.sdkruntimepybind": "pywse.sdkruntime",
     "cerebras.sdk.sdk_utils": "pywse.sdk_utils",
     "cerebras.geometry.geometry": "pywse.geometry",
+    "cerebras.sdk.debug.debug_util": "pywse.lib.debug_util",
 }
 ROOT = "cerebras"
 
