@@ -464,3 +464,20 @@ def test_an_edit_recompiles_only_the_task_edited(tmp_path):
     assert run(scaled) == {"a": [1, 4], "first": "cache", "second": "compiled"}
     moved = scaled.replace("    @p.on_start", "\n    @p.on_start")       # `first` one line down
     assert run(moved) == {"a": [1, 4], "first": "compiled", "second": "cache"}
+
+
+def test_a_library_helpers_captured_constants_are_part_of_the_cache_stamp():
+    """pywse/lib helpers are lowered like the user's: what each instance froze into its
+    compiled code (a constant) must change the task's disk-cache stamp, or a second
+    instance would load the first one's code."""
+    from pywse.sim.taskcache import stamp
+
+    def task_calling_helper_with(constant):
+        lib = {"__name__": "pywse.lib.example", "K": constant}
+        exec("def helper():\n    return K\n", lib)
+        user = {"__name__": "user_program", "H": lib["helper"]}
+        exec("def task():\n    return H()\n", user)
+        return user["task"]
+
+    assert stamp(task_calling_helper_with(1)) != stamp(task_calling_helper_with(2))
+    assert stamp(task_calling_helper_with(1)) == stamp(task_calling_helper_with(1))

@@ -65,7 +65,12 @@ def _names(code) -> set[str]:
 
 
 def _library(obj) -> bool:
+    """Code whose compiled form only pywse's own hash (jit.PYWSE_HASH) or a package version
+    decides. The SDK libraries under pywse/lib are not: like the user's helpers, their
+    compiled code freezes what each instance captured (dsl/tasksource.is_user_function)."""
     module = getattr(obj, "__module__", None) or getattr(obj, "__name__", "") or ""
+    if module == "pywse.lib" or module.startswith("pywse.lib."):
+        return False
     return module.split(".")[0] in _LIBRARIES
 
 
