@@ -234,13 +234,6 @@ _LIBRARIES = {
 LIBRARY_OF = {name: lib for lib, names in _LIBRARIES.items() for name in names.split()}
 """Names task bodies reach for that CSL has in a library, not as a builtin."""
 
-_PYWSE_HAS = {
-    "get_x_coord": "read p.x in the program body (comptime) and use it in the task",
-    "get_y_coord": "read p.y in the program body (comptime) and use it in the task",
-    "abs": "Python's abs() works in task bodies",
-}
-
-
 def explain_unknown(name: str, public: set[str]) -> str:
     """Why `pw.<name>` does not exist, and what to use: a CSL builtin pywse does not support
     yet, a library function, or a near miss of a name that does exist."""
@@ -253,8 +246,7 @@ def explain_unknown(name: str, public: set[str]) -> str:
         if lib in LIBRARIES:        # pywse/lib has it
             return text + f"; import it in the program body, `m = p.import_module({lib!r})`, " \
                           f"and call `m.{name}(...)`"
-        return text + (f"; in pywse {_PYWSE_HAS[name]}" if name in _PYWSE_HAS
-                       else ", which pywse does not have yet")
+        return text + ", which pywse does not have yet"
     close = difflib.get_close_matches(
         name, sorted(public | {n for n, b in TABLE.items() if b.kind != INTERNAL}), n=1)
     return f"pywse has no pw.{name}" + (f" (did you mean pw.{close[0]}?)" if close else "")
