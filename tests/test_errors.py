@@ -1356,7 +1356,8 @@ def walker(p):
 
 
 @mistake("Running", "A DSD that runs off its array at run time", pw.TaskError,
-         r"PE \(0, 0\) task 'step': IndexError: DSD reaches outside its array\n.*in step\n    "
+         r"PE \(0, 0\) task 'step': the destination of this op is a DSD over 'a' \(4 "
+         r"element\(s\), index 0..3\) that reaches element 5: .*\n.*in step\n    "
          r"pw.mov32\(d, 7\)",
          "Keep a moved DSD inside its array (check offsets before `increment_dsd_offset` / "
          "`set_dsd_base_addr`).")
@@ -1600,6 +1601,48 @@ def spinner(p):
          "running.")
 def harness_past_its_budget():
     Harness(spinner, jit=False).run_until_idle(max_cycles=2000)
+
+
+# -- the language of issue 20 (run-time DSDs, @map, DSRs) ------------------------------------
+
+@pw.program
+def runtime_fabin(p, *, c: pw.Color):
+    a = p.var("a", pw.u32, 4)
+    n = p.var("n", pw.i16, 1)
+
+    @p.on_start
+    @p.local_task(8)
+    def step():
+        pw.mov32(pw.mem1d(a, n[0]), pw.fabin(c, n[0]))
+
+
+@mistake("Task bodies", "A fabric DSD built in a task body (its color and queue are comptime)",
+         pw.TaskError,
+         r"task 'step' \(line \d+\): pw.fabin cannot be built in a task body: a fabric DSD's "
+         r"color and queue are comptime",
+         "Declare the fabric DSD in the program body with room for the most wavelets and cut "
+         "it in the task: `pw.set_dsd_length(d_in, n)`.")
+def fabric_dsd_in_a_task():
+    compile_one(runtime_fabin, c=pw.Color(3))
+
+
+@pw.program
+def offset_of_fabin(p, *, c: pw.Color):
+    d_in = pw.fabin(c, 4)
+    a = p.var("a", pw.u32, 4)
+
+    @p.on_start
+    @p.local_task(8)
+    def step():
+        later = pw.increment_dsd_offset(d_in, 1, pw.u32)
+        pw.mov32(pw.mem1d(a), later)
+
+
+@mistake("Task bodies", "A memory-DSD mutator given a fabric DSD", pw.TaskError,
+         r"`@increment_dsd_offset` takes a memory DSD \(CSL: mem1d/mem4d\), not a fabin DSD",
+         "Only `pw.set_dsd_length` applies to fabric DSDs; move memory DSDs with the others.")
+def fabric_dsd_offset():
+    compile_one(offset_of_fabin, c=pw.Color(3))
 
 
 # -- the tests ---------------------------------------------------------------------------------

@@ -178,7 +178,8 @@ _add(Builtin("set_dsd_base_addr", "@set_dsd_base_addr", "dsd", ("dsd", "array"),
              returns="dsd", comptime_twin=_dsd.set_dsd_base_addr,
              doc="a new DSD over another array of the same element type"))
 _add(Builtin("set_dsd_length", "@set_dsd_length", "dsd", ("dsd", "int"), returns="dsd",
-             comptime_twin=_dsd.set_dsd_length, doc="a new 1-D DSD with another extent"))
+             comptime_twin=_dsd.set_dsd_length,
+             doc="a new 1-D memory DSD, fabin or fabout with another extent"))
 _add(Builtin("set_dsd_stride", "@set_dsd_stride", "dsd", ("dsd", "int"), returns="dsd",
              comptime_twin=_dsd.set_dsd_stride, doc="a new 1-D DSD with another stride"))
 
@@ -255,3 +256,17 @@ def explain_unknown(name: str, public: set[str]) -> str:
                        else ", which pywse does not have yet")
     close = difflib.get_close_matches(name, sorted(public | set(TABLE)), n=1)
     return f"pywse has no pw.{name}" + (f" (did you mean pw.{close[0]}?)" if close else "")
+
+
+# -- the language of issue 20 (part 4): run-time DSDs ----------------------------------------------
+# A `mem1d` built in a task body from run-time values (CSL allows run-time mem1d fields since
+# SDK 1.3); at comptime `pw.mem1d(...)` runs its twin in dsd.py. Options may also be given by
+# position after the array (`pw.mem1d(A, M, j, N)`), as at comptime.
+
+_add(Builtin("mem1d", "@get_dsd(mem1d_dsd, ...)", "dsd", ("array",),
+             options=(("extent", None), ("offset", 0), ("stride", 1)), returns="dsd",
+             comptime_twin=_dsd.mem1d,
+             doc="a 1-D memory DSD `array.flat[offset + i*stride]`, i < extent (default: "
+                 "what fits); in a task body from run-time values"))
+POSITIONAL_OPTIONS = {"mem1d"}
+"""Builtins whose options may also be given by position after their arguments."""

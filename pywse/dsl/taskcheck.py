@@ -24,7 +24,7 @@ from ..errors import TaskError
 from . import dsd as _dsd
 from .kinds import (BOOL, NONE, UNKNOWN, WEAK_FLOAT, WEAK_INT, Kind, kind_of, literal,
                     promote)
-from .signatures import LATER_OPTIONS, TABLE, explain_unknown
+from .signatures import LATER_OPTIONS, POSITIONAL_OPTIONS, TABLE, explain_unknown
 from .tasksource import UNASSIGNED, closure, node_site, parse_function
 
 PY_FUNCTIONS = {"range", "len", "min", "max", "abs", "int", "float", "bool", "round", "print",
@@ -460,10 +460,15 @@ class _Checker:
                 return self.problem(e, explain_unknown(attr, public))
             return self.problem(e, f"module '{mod_name}' has no attribute '{attr}'")
         value = getattr(module, attr)
-        if value in (_dsd.mem1d, _dsd.mem4d, _dsd.fabin, _dsd.fabout):
-            return self.problem(e, f"pw.{attr} builds a DSD at compile time: declare it in the "
-                                   "program body, outside the task (p.dsd_var for one a task "
-                                   "changes)")
+        if value in (_dsd.fabin, _dsd.fabout):
+            return self.problem(e, f"pw.{attr} cannot be built in a task body: a fabric DSD's "
+                                   "color and queue are comptime (CSL); declare it in the "
+                                   "program body and change its extent in the task with "
+                                   "pw.set_dsd_length")
+        if value is _dsd.mem4d:
+            return self.problem(e, "pw.mem4d cannot be built in a task body: its extents and "
+                                   "strides are comptime (CSL); declare it in the program "
+                                   "body, or build a 1-D DSD here with pw.mem1d(...)")
         k = kind_of(value)
         if k is None or (mod_name == "pywse" and k.what in ("callable", "helper")):
             return self.problem(e, f"{mod_name}.{attr} cannot be used in a task body")
@@ -688,7 +693,11 @@ class _Checker:
     def builtin_call(self, e, b, args: list[Kind], kwargs: dict) -> Kind:
         if not b.supported:
             return self.problem(e, f"`{b.csl}` is not supported yet")
-        result = Kind("mem") if b.returns == "dsd" else NONE
+        result = _returned(b, args)
+        if b.name in POSITIONAL_OPTIONS and b.nargs < len(args) <= b.nargs + len(b.options):
+            for (name, _), node, k in zip(b.options, e.args[b.nargs:], args[b.nargs:]):
+                kwargs[name] = (ast.keyword(name, node), k)
+            args = args[:b.nargs]
         if len(args) != b.nargs:
             roles = ", ".join(b.params) or "no arguments"
             return self.problem(e, f"pw.{b.name} takes {b.nargs} positional argument(s) "
@@ -708,7 +717,7 @@ class _Checker:
         elif b.kind == "task":
             self.task_operand(e.args[0], args[0], b.name, b, required=True)
         elif b.kind == "dsd":
-            self.check_mutator(e, b, args)
+            self.check_mutator(e, b, args, kwargs)
         return result
 
     def task_operand(self, node, k: Kind, what: str, b, required: bool = False) -> None:
@@ -782,10 +791,21 @@ class _Checker:
                            "number")
         return None
 
-    def check_mutator(self, e, b, args: list[Kind]) -> None:
+    def check_mutator(self, e, b, args: list[Kind], kwargs: dict) -> None:
+        for name, (kw, k) in kwargs.items():      # pw.mem1d's extent, offset, stride
+            if k.what != "none" and not (k.what == "unknown" or (
+                    k.what == "scalar" and k.dtype is not None and k.dtype.kind in "iub")):
+                self.problem(kw.value, f"pw.{b.name}: {name}= needs an integer, got "
+                                       f"{k.describe()}")
         for node, role, k in zip(e.args, b.params, args):
+            if role == "dsd" and k.what in ("fabin", "fabout") and b.name == "set_dsd_length":
+                continue
             if role == "dsd" and k.what in ("fabin", "fabout", "fifo"):
-                self.problem(node, f"`{b.csl}` on a {k.what} DSD is not supported yet")
+                self.problem(node, f"`{b.csl}` takes a memory DSD (CSL: mem1d/mem4d), not "
+                                   f"{k.describe()}" + ("; a FIFO's lengths are set with "
+                                   "@set_fifo_read_length / @set_fifo_write_length"
+                                   if k.what == "fifo" else ": a fabric DSD has no address "
+                                   "or stride (pw.set_dsd_length changes its extent)"))
             elif role == "dsd" and k.what not in ("mem", "unknown"):
                 self.problem(node, f"pw.{b.name} needs a memory DSD, got {k.describe()}")
             elif role == "int" and not (k.what == "unknown" or (
@@ -806,8 +826,21 @@ def _changes_kind(before: Kind, after: Kind) -> bool:
     return len(kinds) == 2 and "unknown" not in kinds and not kinds <= {"scalar", "none"}
 
 
+def _returned(b, args: list[Kind]) -> Kind:
+    """What a builtin call gives: a DSD like its argument (set_dsd_length keeps a fabric DSD
+    one), one over its array (mem1d, set_dsd_base_addr), or nothing."""
+    if b.returns != "dsd":
+        return NONE
+    arrays = [k for k in args if k.what == "array"]
+    if arrays:
+        return Kind("mem", arrays[0].dtype)
+    if args and args[0].what in ("mem", "fabin", "fabout"):
+        return args[0]
+    return Kind("mem")
+
+
 def _element_type(k: Kind):
-    if k.what == "array":
+    if k.what in ("array", "mem") and k.dtype is not None:
         return k.dtype
     obj = k.obj
     if isinstance(obj, _dsd.DsdVar):

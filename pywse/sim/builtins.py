@@ -23,7 +23,7 @@ from numba.core import types as nbtypes
 from numba.core.errors import TypingError
 from numba.extending import overload, register_jitable
 
-from . import cslops, fabric, ops
+from . import cslops, fabric, faults, ops
 from .dsdval import FabDSD, MemDSD, dsd_in_bounds
 from .precompiled import precompiled
 from ..dsl.signatures import TABLE
@@ -38,23 +38,24 @@ class Lowering:
     """How the engine runs one builtin: `impl(st, pe, *prefix, *args)`. What a call may look
     like (arguments, options, forms) is its signature in dsl/signatures.py, by the same name."""
 
-    def __init__(self, impl: Callable, prefix=(), pad: int = 0, static=None):
+    def __init__(self, impl: Callable, prefix=(), pad: int = 0, static=None, defaults=None):
         self.impl = impl if hasattr(impl, "_pywse_jitable") else register_jitable(impl)
         self.impl._pywse_jitable = True
         self.prefix = tuple(prefix)  # int64 constants passed before the user arguments
         self.pad = pad              # user arguments are padded with None up to this count
         self.static = static or {}  # position -> converter applied at compile time (e.g. dtype)
+        self.defaults = defaults or {}  # option -> the value passed when the call leaves it out
 
 
 LOWERINGS: dict[str, Lowering] = {}
 
 
-def lowers(name: str, static=None):
+def lowers(name: str, static=None, defaults=None):
     """Register `impl` as what builtin `name` (a signature in dsl/signatures.py) does."""
     def deco(impl):
         if name not in TABLE:
             raise AssertionError(f"{name} has no signature in dsl/signatures.py")
-        LOWERINGS[name] = Lowering(impl, static=static)
+        LOWERINGS[name] = Lowering(impl, static=static, defaults=defaults)
         return impl
     return deco
 
@@ -180,6 +181,7 @@ def _fill_mem(st, row, arr, offset, e0, s0, e1, s1, e2, s2, e3, s3):
     row[ops.S3] = s3
     row[ops.WIDTH] = arr.itemsize
     if not dsd_in_bounds(MemDSD(arr, offset, e0, s0, e1, s1, e2, s2, e3, s3)):
+        _dsd_fault(st, row[ops.ADDR], arr.size, offset, e0, s0, e1, s1, e2, s2, e3, s3)
         raise IndexError("DSD reaches outside its array")
 
 
@@ -218,9 +220,13 @@ def _describe(st, code, dst, a, b, c):
     """Operand rows for an op call (the only part compiled per operand-type combination)."""
     rows = np.zeros((4, ops.NF), np.int64)
     kind = OP_SRC_KIND[code]
+    st.fault[faults.OPERAND] = 0          # which operand a DSD fault is about
     _fill(st, rows[0], dst, kind, True)
+    st.fault[faults.OPERAND] = 1
     _fill(st, rows[1], a, kind, False)
+    st.fault[faults.OPERAND] = 2
     _fill(st, rows[2], b, kind, False)
+    st.fault[faults.OPERAND] = 3
     _fill(st, rows[3], c, kind, False)
     return rows
 
@@ -312,11 +318,63 @@ def _set_dsd_base_addr(st, pe, d, arr):
 
 @lowers("set_dsd_length")
 def _set_dsd_length(st, pe, d, n):
-    """Set a 1-D DSD's extent (CSL `@set_dsd_length`)."""
-    return MemDSD(d.arr, d.offset, np.int64(n), d.s0, d.e1, d.s1, d.e2, d.s2, d.e3, d.s3)
+    """Set a 1-D memory DSD's extent, or a fabric DSD's wavelets (CSL `@set_dsd_length`)."""
+    return _with_length(d, np.int64(n))
 
 
 @lowers("set_dsd_stride")
 def _set_dsd_stride(st, pe, d, s):
     """Set a 1-D DSD's stride (CSL `@set_dsd_stride`)."""
     return MemDSD(d.arr, d.offset, d.e0, np.int64(s), d.e1, d.s1, d.e2, d.s2, d.e3, d.s3)
+
+
+# -- the language of issue 20 (part 4): run-time DSDs ----------------------------------------------
+
+def _with_length(d, n):
+    """`d` with extent `n` (plain Python twin of the overload below)."""
+    if isinstance(d, FabDSD):
+        return FabDSD(d.kind, d.color, d.queue, n, d.control)
+    return MemDSD(d.arr, d.offset, n, d.s0, d.e1, d.s1, d.e2, d.s2, d.e3, d.s3)
+
+
+@overload(_with_length)
+def _ol_with_length(d, n):
+    if isinstance(d, nbtypes.BaseNamedTuple) and d.instance_class is FabDSD:
+        return lambda d, n: FabDSD(d.kind, d.color, d.queue, n, d.control)
+    return lambda d, n: MemDSD(d.arr, d.offset, n, d.s0, d.e1, d.s1, d.e2, d.s2, d.e3, d.s3)
+
+
+@lowers("mem1d", defaults={"extent": -1})
+def _mem1d(st, pe, arr, extent, offset, stride):
+    """A 1-D memory DSD built in a task body (CSL `@get_dsd(mem1d_dsd, ...)` with run-time
+    fields). Nothing is read or written here: an op using it checks that it stays inside
+    `arr` (a DSD may point past its array between uses, as in CSL)."""
+    flat = arr.reshape(arr.size)
+    off = np.int64(offset)
+    s = np.int64(stride)
+    e = np.int64(extent)
+    if e < 0:                    # extent left out: what fits from offset with stride
+        if s == 0:
+            e = np.int64(flat.size)
+        elif s > 0:
+            e = max(np.int64(0), (flat.size - off + s - 1) // s)
+        else:
+            e = off // -s + 1
+    one, zero = np.int64(1), np.int64(0)
+    return MemDSD(flat, off, e, s, one, zero, one, zero, one, zero)
+
+
+@register_jitable
+def _dsd_fault(st, addr, size, offset, e0, s0, e1, s1, e2, s2, e3, s3):
+    """Record which element a DSD reaching outside its array reaches (sim/faults.py), so the
+    error names the array, the element and the user's line in both modes."""
+    lo = offset
+    hi = offset
+    for e, s in ((e0, s0), (e1, s1), (e2, s2), (e3, s3)):
+        if e > 0:
+            lo += min(0, (e - 1) * s)
+            hi += max(0, (e - 1) * s)
+    st.fault[faults.KIND] = faults.DSD
+    st.fault[faults.VALUE] = lo if lo < 0 else hi
+    st.fault[faults.LIMIT] = size
+    st.fault[faults.ADDR] = addr

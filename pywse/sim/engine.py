@@ -360,12 +360,20 @@ class Engine(Traffic):
         """A task body raised `exc` on `pe`: what failed and the user's line (the statement
         site compiled code recorded; run as plain Python, the traceback's line, the same)."""
         x, y = self.pe_xy(pe)
-        index_fault = self.st.fault[faults.KIND] == faults.INDEX
-        what, site = faults.task_failure(self.st.fault, exc)
+        index_fault = self.st.fault[faults.KIND] in (faults.INDEX, faults.DSD)
+        what, site = faults.task_failure(self.st.fault, exc, lambda a: self._symbol_at(pe, a))
         err = TaskError(f"PE ({x}, {y}) task '{task.name}': {what}")
         if not index_fault and plain:
             site = site_of_tb(exc.__traceback__) or site
         return err.at(site) if site is not None else at_failure(err, exc, task.fn)
+
+    def _symbol_at(self, pe: int, addr: int) -> str:
+        """The name of the array of `pe` at arena byte address `addr`."""
+        rel = addr - int(self.st.mem_base[pe])
+        for v in self.image(pe).vars:
+            if v.offset <= rel < v.offset + max(v.nbytes, 1):
+                return v.name
+        return "?"
 
     # -- compiled dispatch (dispatch.py) ----------------------------------------------------------
     def _compiled_loop(self, t_limit: int, single: bool, events: int):

@@ -41,7 +41,7 @@ from . import cslops, faults, taskcache
 from ..dsl.dsd import DsdVar, FabDesc, Fifo, MemDesc
 from ..dsl.modules import ModuleInstance
 from ..dsl.program import MemcpyModule, Task
-from ..dsl.signatures import TABLE, Builtin
+from ..dsl.signatures import POSITIONAL_OPTIONS, TABLE, Builtin
 from ..dsl.symbols import Var
 from ..dsl.taskcheck import ARRAY_SUBSCRIPTS
 from ..dsl.tasksource import UNASSIGNED, closure, is_user_function, node_site, parse_function
@@ -226,10 +226,13 @@ class _Rewriter(ast.NodeTransformer):
         low = bi.LOWERINGS[b.name]
         args = [self.visit(a) for a in node.args]
         given = {kw.arg: self.visit(kw.value) for kw in node.keywords}
+        if b.name in POSITIONAL_OPTIONS:        # pw.mem1d(A, M, j, N): options by position
+            given.update(zip((o for o, _ in b.options), args[b.nargs:]))
+            args = args[:b.nargs]
         for pos, conv in low.static.items():
             args[pos] = ast.Constant(conv(self.resolve(node.args[pos])))
         for opt, default in b.options:
-            value = given.get(opt, ast.Constant(default))
+            value = given.get(opt, ast.Constant(low.defaults.get(opt, default)))
             if opt in ("activate", "unblock") and isinstance(value, ast.Constant) \
                     and value.value is None:
                 value = ast.Constant(bi.NO_TASK)

@@ -18,7 +18,8 @@ def _call(b) -> str:
         return "`sys.unblock_cmd_stream()`"
     if b.kind == "op":
         return f"`pw.{b.name}(" + ", ".join(b.forms[0]) + ")`"
-    return f"`pw.{b.name}(" + ", ".join(_ROLES.get(r, r) for r in b.params) + ")`"
+    return f"`pw.{b.name}(" + ", ".join([_ROLES.get(r, r) for r in b.params]
+                                        + [f"{o}=" for o, _ in b.options]) + ")`"
 
 
 def _forms(b) -> str:
