@@ -1075,12 +1075,12 @@ def maps(p):
     @p.on_start
     @p.local_task(10)
     def step():
-        pw.map(d, d)
+        pw.dfilt(d)
 
 
 @mistake("Task bodies", "A CSL builtin pywse does not support yet", pw.TaskError,
-         r"task 'step' \(line \d+\): `@map` is not supported yet",
-         "Write the loop in the task body (a `for` over the array) until `@map` is supported.")
+         r"task 'step' \(line \d+\): `@dfilt` is not supported yet",
+         "Do without it (drop the wavelets in a task body) until `@dfilt` is supported.")
 def builtin_not_yet():
     compile_one(maps)
 
@@ -1643,6 +1643,52 @@ def offset_of_fabin(p, *, c: pw.Color):
          "Only `pw.set_dsd_length` applies to fabric DSDs; move memory DSDs with the others.")
 def fabric_dsd_offset():
     compile_one(offset_of_fabin, c=pw.Color(3))
+
+
+def add_from_table(v):
+    table = {"k": 1}
+    return v + table["k"]
+
+
+@pw.program
+def map_dict_callback(p):
+    d = pw.mem1d(p.var("a", pw.i32, 4))
+
+    @p.on_start
+    @p.local_task(8)
+    def step():
+        pw.map(add_from_table, d, d)
+
+
+@mistake("Task bodies", "An @map callback with Python a task body cannot run", pw.TaskError,
+         r"helper 'add_from_table' \(called by task 'step'\) \(line \d+\): a dict is not a "
+         r"CSL value",
+         "A callback is checked like a helper at its own lines: keep to what task bodies may do.")
+def map_callback_with_a_dict():
+    compile_one(map_dict_callback)
+
+
+def add_two(a, b):
+    return a + b
+
+
+@pw.program
+def map_arity(p):
+    d = pw.mem1d(p.var("a", pw.i32, 4))
+
+    @p.on_start
+    @p.local_task(8)
+    def step():
+        pw.map(add_two, d, d)
+
+
+@mistake("Task bodies", "An @map callback that takes more inputs than it gets", pw.TaskError,
+         r"pw.map: callback 'add_two' takes 2 argument\(s\) but gets 1 \(one per input; the "
+         r"last operand is the output",
+         "A callback that returns a value writes to the last operand: give one input per "
+         "parameter before it.")
+def map_callback_arity():
+    compile_one(map_arity)
 
 
 # -- the tests ---------------------------------------------------------------------------------

@@ -50,9 +50,9 @@ def test_a_builtin_not_supported_yet_says_so_by_its_csl_name(jit):
         @p.on_start
         @p.local_task(10)
         def go():
-            pw.map(d, d)
+            pw.dfilt(d)
 
-    assert "`@map` is not supported yet" in str(refused(prog, jit))
+    assert "`@dfilt` is not supported yet" in str(refused(prog, jit))
 
 
 def test_a_misspelt_builtin_gets_a_suggestion_and_a_param_that_does_not_exist_the_params(jit):

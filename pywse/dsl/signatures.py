@@ -186,7 +186,6 @@ _add(Builtin("set_dsd_stride", "@set_dsd_stride", "dsd", ("dsd", "int"), returns
 # CSL builtins of task bodies that pywse does not have yet (no pw.<name> attribute: the
 # checker finds them here and says so)
 for _name, _params, _doc in (
-        ("map", ("fn",), "call a function once per element of DSD operands"),
         ("dfilt", ("src",), "drop data wavelets until control wavelets pass"),
         ("get_dsr", ("type", "int"), "a data structure register"),
         ("get_xdsr", ("int",), "an extended data structure register"),
@@ -270,3 +269,14 @@ _add(Builtin("mem1d", "@get_dsd(mem1d_dsd, ...)", "dsd", ("array",),
                  "what fits); in a task body from run-time values"))
 POSITIONAL_OPTIONS = {"mem1d"}
 """Builtins whose options may also be given by position after their arguments."""
+
+
+# -- @map ---------------------------------------------------------------------------------------
+# `pw.map(callback, inputs..., output)`: any number of operands, so the checker and the task
+# compiler treat it by its kind ("map") rather than by `params`.
+
+_add(Builtin("map", "@map", "map", ("callback", "operands..."),
+             doc="call `callback` once per element: the next element of every memory DSD "
+                 "input, one-element vars as pointers, numbers as they are; a callback that "
+                 "returns a value needs an output, the last operand (a memory DSD, or a "
+                 "one-element var that keeps the last result: a reduction)"))

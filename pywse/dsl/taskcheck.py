@@ -25,7 +25,7 @@ from . import dsd as _dsd
 from .kinds import (BOOL, NONE, UNKNOWN, WEAK_FLOAT, WEAK_INT, Kind, kind_of, literal,
                     promote)
 from .signatures import LATER_OPTIONS, POSITIONAL_OPTIONS, TABLE, explain_unknown
-from .tasksource import UNASSIGNED, closure, node_site, parse_function
+from .tasksource import UNASSIGNED, closure, node_site, parse_function, returns_value
 
 PY_FUNCTIONS = {"range", "len", "min", "max", "abs", "int", "float", "bool", "round", "print",
                 "enumerate", "zip", "divmod"}
@@ -693,6 +693,8 @@ class _Checker:
     def builtin_call(self, e, b, args: list[Kind], kwargs: dict) -> Kind:
         if not b.supported:
             return self.problem(e, f"`{b.csl}` is not supported yet")
+        if b.kind == "map":
+            return self.map_call(e, args, kwargs)
         result = _returned(b, args)
         if b.name in POSITIONAL_OPTIONS and b.nargs < len(args) <= b.nargs + len(b.options):
             for (name, _), node, k in zip(b.options, e.args[b.nargs:], args[b.nargs:]):
@@ -719,6 +721,57 @@ class _Checker:
         elif b.kind == "dsd":
             self.check_mutator(e, b, args, kwargs)
         return result
+
+    def map_call(self, e, args: list[Kind], kwargs: dict) -> Kind:
+        """`pw.map(callback, inputs..., output)` (CSL `@map`): the callback, each operand's
+        kind, the callback's arity, and its body with the elements' kinds."""
+        for name, (kw, _) in kwargs.items():
+            self.problem(kw.value, f"pw.map has no option '{name}'")
+        if not args:
+            return self.problem(e, "pw.map needs a callback and its operands")
+        cb, node = args[0], e.args[0]
+        if cb.what == "helper":
+            fn, gives = cb.obj, returns_value(cb.obj)
+        elif cb.what == "callable":
+            fn, gives = None, True
+        else:
+            return self.problem(node, "pw.map's callback must be a function defined with "
+                                      "`def` (yours or a library's) or a numpy/math function, "
+                                      f"got {ast.unparse(node)} ({cb.describe()})")
+        ops, nodes = args[1:], e.args[1:]
+        if gives and not ops:
+            return self.problem(e, "pw.map: the callback returns a value, so the last operand "
+                                   "must be where it goes")
+        inputs = ops[:-1] if gives else ops
+        bad = False
+        for pos, (n, k) in enumerate(zip(nodes, ops)):
+            why = _map_operand(k, gives and pos == len(ops) - 1)
+            if why is not None:
+                self.problem(n, f"operand {pos + 1} of pw.map: {why}")
+                bad = True
+        if not any(k.what in ("mem", "unknown") for k in ops):
+            return self.problem(e, "pw.map needs at least one memory DSD operand (its elements "
+                                   "set how many times the callback runs)")
+        if bad or fn is None:
+            return NONE
+        n_params = fn.__code__.co_argcount
+        if n_params != len(inputs):
+            return self.problem(e, f"pw.map: callback '{fn.__name__}' takes {n_params} "
+                                   f"argument(s) but gets {len(inputs)} (one per input" +
+                                   ("; the last operand is the output, since it returns a "
+                                    "value)" if gives else ")"))
+        elements = [(Kind("scalar", _element_type(k)) if _element_type(k) is not None
+                     else UNKNOWN) if k.what == "mem" else k for k in inputs]
+        call = ast.copy_location(ast.Call(node, [], []), node)
+        ret = self.helper_call(call, fn, elements)
+        out = ops[-1] if gives else None
+        out_type = _element_type(out) if out is not None else None
+        if out_type is not None and out_type.kind in "iu" and ret.what == "scalar" and \
+                ret.dtype is not None and ret.dtype.kind == "f":
+            self.problem(e, f"pw.map stores callback '{fn.__name__}''s float result in an "
+                            f"{_type(out_type)} output: convert it in the callback with "
+                            f"pw.{_type(out_type)}(...) (CSL's @as)")
+        return NONE
 
     def task_operand(self, node, k: Kind, what: str, b, required: bool = False) -> None:
         if k.what == "none":
@@ -824,6 +877,31 @@ def _changes_kind(before: Kind, after: Kind) -> bool:
     both. (Numbers of different types can: an untyped number takes the other's type.)"""
     kinds = {before.what, after.what}
     return len(kinds) == 2 and "unknown" not in kinds and not kinds <= {"scalar", "none"}
+
+
+def _map_operand(k: Kind, output: bool) -> str | None:
+    """Why `k` cannot be an input (or the output) of pw.map, or None if it can."""
+    if k.what == "mem" and _element_type(k) == np.float16:
+        return "f16 DSDs in pw.map are not supported yet (compiled code has no float16)"
+    if k.what in ("mem", "unknown"):
+        return None
+    if k.what == "array":
+        if k.size != 1 and k.shape:
+            return (f"{k.describe()} is no operand: an array must be a one-element var (a "
+                    "pointer to a scalar); wrap arrays in pw.mem1d(...)")
+        if output and k.const:
+            return f"the output {k.describe()} is read-only (p.const)"
+        return None
+    if k.what in ("fabin", "fabout"):
+        return f"{k.describe()} in pw.map is not supported yet: move the wavelets into " \
+               "memory with pw.mov32 / pw.fmovs and map over that"
+    if k.what == "fifo":
+        return "CSL does not allow a FIFO in @map"
+    if k.what == "scalar":
+        return "the output of pw.map must be a memory DSD or a one-element var, not a " \
+               "number" if output else None
+    return f"{k.describe()} cannot be an operand of pw.map (give DSDs, one-element vars " \
+           "or numbers)"
 
 
 def _returned(b, args: list[Kind]) -> Kind:

@@ -44,7 +44,8 @@ from ..dsl.program import MemcpyModule, Task
 from ..dsl.signatures import POSITIONAL_OPTIONS, TABLE, Builtin
 from ..dsl.symbols import Var
 from ..dsl.taskcheck import ARRAY_SUBSCRIPTS
-from ..dsl.tasksource import UNASSIGNED, closure, is_user_function, node_site, parse_function
+from ..dsl.tasksource import (UNASSIGNED, closure, is_user_function, node_site,
+                               parse_function, returns_value)
 from ..errors import TaskError, def_site
 from ..types import Color, dtype_of
 from .dsdval import dsd_load, dsd_store
@@ -244,6 +245,52 @@ class _Rewriter(ast.NodeTransformer):
                         [ast.Name("__st", ast.Load()), ast.Name("__pe", ast.Load()), *prefix,
                          *args], [])
         return ast.copy_location(call, node)
+
+    def visit_Expr(self, node):
+        if isinstance(node.value, ast.Call) and self.resolve(node.value.func) is TABLE["map"]:
+            return self.map_call(node.value)
+        return self.generic_visit(node)
+
+    def map_call(self, node) -> list:
+        """`pw.map(cb, a, 2.0, s, out)` -> its loop (CSL `@map`), each operand evaluated once:
+        `n = <shortest DSD>`; bounds checked; cost charged; then for each i
+        `map_put(out, i, cb(map_get(a, i), 2.0, s))`. The callback is lowered as a helper
+        (a numpy/math function is called as it is). Every statement quotes the map's line."""
+        self.n_maps = getattr(self, "n_maps", 0) + 1
+        tag = f"__map{self.n_maps}"
+        cb_node, operands = node.args[0], node.args[1:]
+        fn = self.resolve(cb_node)
+        gives = returns_value(fn) if is_user_function(fn) else True
+        names = [f"{tag}_{k}" for k in range(len(operands))]
+        st_pe = [ast.Name("__st", ast.Load()), ast.Name("__pe", ast.Load())]
+        out = [ast.Assign([ast.Name(n, ast.Store())], self.visit(a))
+               for n, a in zip(names, operands)]
+        n_name = f"{tag}_n"
+        out.append(ast.Assign([ast.Name(n_name, ast.Store())], ast.Constant(-1)))
+        for n in names:
+            out.append(ast.Assign([ast.Name(n_name, ast.Store())], self.call(
+                "map_len", bi.map_len, [ast.Name(n_name, ast.Load()), ast.Name(n, ast.Load())])))
+        inputs = names[:-1] if gives else names
+        for k, n in enumerate(names):           # operand numbers: 0 the output, inputs from 1
+            number = 0 if gives and n == names[-1] else k + 1
+            out.append(ast.Expr(self.call("map_check", bi.map_check, [
+                st_pe[0], ast.Name(n, ast.Load()), ast.Constant(number)])))
+        low = bi.LOWERINGS["map"]
+        out.append(ast.Expr(self.call(f"pw_{low.impl.__name__}", low.impl,
+                                      [*st_pe, ast.Name(n_name, ast.Load())])))
+        i = ast.Name(f"{tag}_i", ast.Load())
+        args = [self.call("map_get", bi.map_get, [ast.Name(n, ast.Load()), i]) for n in inputs]
+        call = ast.copy_location(ast.Call(cb_node, args, []), node)
+        if is_user_function(fn):
+            call = self.helper_call(call, fn)
+        body = [ast.Expr(call)] if not gives else [ast.Expr(self.call(
+            "map_put", bi.map_put, [ast.Name(names[-1], ast.Load()), i, call]))]
+        out.append(ast.For(ast.Name(f"{tag}_i", ast.Store()), ast.Call(
+            ast.Name("range", ast.Load()), [ast.Name(n_name, ast.Load())], []), body, []))
+        for stmt in out:
+            ast.copy_location(stmt, node)
+            ast.fix_missing_locations(stmt)
+        return out
 
     # -- memcpy module attributes, arithmetic, indices -------------------------------------------
     def visit_Attribute(self, node):
