@@ -1691,6 +1691,39 @@ def map_callback_arity():
     compile_one(map_arity)
 
 
+@pw.program
+def dsr_roles(p):
+    d = pw.mem1d(p.var("a", pw.u32, 4))
+    src = pw.get_dsr("dsr_src1", 1)
+
+    @p.on_start
+    @p.local_task(8)
+    def step():
+        pw.load_to_dsr(src, d)
+        pw.mov32(src, d)
+
+
+@mistake("Task bodies", "A source DSR used as a destination", pw.TaskError,
+         r"DSR dsr_src1 cannot be a destination \(operand 1 of pw.mov32\): dsr_dest holds "
+         r"destinations, dsr_src1 sources, dsr_src0 either",
+         "Take a `dsr_dest` (or `dsr_src0`) for a destination: `pw.get_dsr(\"dsr_dest\", n)`.")
+def dsr_wrong_role():
+    compile_one(dsr_roles)
+
+
+@pw.program
+def dsr_twice(p):
+    pw.get_dsr("dsr_dest", 1)
+    pw.get_dsr("dsr_dest", 1)
+
+
+@mistake("The program", "One DSR taken twice", pw.ProgramError,
+         r"DSR dsr_dest 1 is taken twice; each \(kind, id\) may be taken once",
+         "Take each DSR once and share the value, or use another id.")
+def dsr_taken_twice():
+    compile_one(dsr_twice)
+
+
 # -- the tests ---------------------------------------------------------------------------------
 
 def outcome(m: Mistake):

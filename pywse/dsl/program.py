@@ -256,6 +256,20 @@ class Builder:
         self._var_sites[name] = caller_site(sys._getframe(1))
         return var
 
+    def dsr(self, kind: str, id: int):
+        """The DSR (kind, id) of this PE kind, its register a hidden var (dsl/dsr.py)."""
+        from .dsr import WORDS, Dsr
+        name = f"__{kind}_{id}"
+        if any(v.name == self.scoped(name) for v in self._vars):
+            raise ProgramError(f"program '{self._program.name}': DSR {kind} {id} is taken "
+                               "twice; each (kind, id) may be taken once (CSL)")
+        return Dsr(kind, id, self._declare(name, np.int32, WORDS, None, False, const=False))
+
+    def set_init(self, var: Var, values: np.ndarray) -> None:
+        """Replace the initial value of `var` (a comptime `load_to_dsr`)."""
+        data = np.asarray(values, var.dtype).tobytes()
+        self._init[var.offset:var.offset + len(data)] = data
+
     def fifo(self, var: Var):
         """A FIFO over `var` (CSL `@allocate_fifo`): an async op can push into it while
         another pops from it; pushing into a full FIFO or popping an empty one waits."""
@@ -575,6 +589,18 @@ def _arg_types(fn, name, kind, program) -> tuple[np.dtype, ...]:
     return tuple(types)
 
 
+_BUILDERS: list[Builder] = []
+"""The builders whose program bodies are running (comptime builtins that declare state,
+`pw.get_dsr`, find theirs here)."""
+
+
+def current_builder(what: str) -> Builder:
+    """The builder of the program body running now."""
+    if not _BUILDERS:
+        raise ProgramError(f"{what} belongs in a program body (it declares state on the PE)")
+    return _BUILDERS[-1]
+
+
 class Program:
     """A decorated PE program. Call `instantiate` (the compiler does) to run its comptime."""
 
@@ -624,6 +650,7 @@ class Program:
         if cached is not None and not cached.coord_dependent:
             return cached
         builder = Builder(self, ctx)
+        _BUILDERS.append(builder)
         try:
             self.fn(builder, **params)
         except ProgramError:
@@ -632,6 +659,8 @@ class Program:
             raise ProgramError(f"program '{self.name}' failed at comptime for PE "
                                f"({ctx.x}, {ctx.y}): {type(e).__name__}: {e}"
                                ).at(site_of_tb(e.__traceback__)) from e
+        finally:
+            _BUILDERS.pop()
         image = builder.image(params)
         if image.mem_bytes > PE_MEMORY_BYTES:
             top = sorted(image.vars, key=lambda v: -v.nbytes)[:3]

@@ -23,13 +23,14 @@ import attrs
 
 from ..errors import ProgramError
 from . import dsd as _dsd
+from . import dsr as _dsr
 
 SUPPORTED, NOT_YET = "supported", "not supported yet"
 
 COMPLETION = (("async_", False), ("activate", None), ("unblock", None))
 """The options every DSD operation takes (CSL's `.async`, `.activate`, `.unblock`)."""
 LATER_OPTIONS = {"ut_id": ".ut_id", "on_control": ".on_control", "index": ".index",
-                 "priority": ".priority"}
+                 "priority": ".priority", "single_step": ".single_step"}
 """CSL op-config fields pywse does not support yet (keyword -> CSL field)."""
 
 
@@ -187,9 +188,7 @@ _add(Builtin("set_dsd_stride", "@set_dsd_stride", "dsd", ("dsd", "int"), returns
 # checker finds them here and says so)
 for _name, _params, _doc in (
         ("dfilt", ("src",), "drop data wavelets until control wavelets pass"),
-        ("get_dsr", ("type", "int"), "a data structure register"),
         ("get_xdsr", ("int",), "an extended data structure register"),
-        ("load_to_dsr", ("dsr", "dsd"), "load a DSD into a DSR"),
         ("get_ut_id", ("int",), "a microthread id (wse3)"),
         ("queue_flush", ("queue",), "activate teardown once a queue is empty (wse3)"),
         ("set_fifo_read_length", ("fifo", "int"), "set how many elements a FIFO pops"),
@@ -280,3 +279,18 @@ _add(Builtin("map", "@map", "map", ("callback", "operands..."),
                  "input, one-element vars as pointers, numbers as they are; a callback that "
                  "returns a value needs an output, the last operand (a memory DSD, or a "
                  "one-element var that keeps the last result: a reduction)"))
+
+
+# -- DSRs (CSL-LIBRARIES §2.2) ---------------------------------------------------------------------
+# `pw.get_dsr` declares a register in the program body (kind "comptime": no task-body form);
+# `pw.load_to_dsr` loads one, in the program body (memory DSDs) or in a task body (any DSD).
+# Every DSD operation takes a DSR where it takes a DSD.
+
+_add(Builtin("get_dsr", "@get_dsr", "comptime", ("kind", "int"), comptime_twin=_dsr.get_dsr,
+             doc='a DSR, kind "dsr_dest", "dsr_src0" or "dsr_src1" (program body only)'))
+_add(Builtin("load_to_dsr", "@load_to_dsr", "dsr", ("dsr", "dsd"),
+             options=(("save_address", False), ("async_", False), ("activate", None),
+                      ("unblock", None)), comptime_twin=_dsr.load_to_dsr,
+             doc="load a DSD into a DSR; save_address=True: each op leaves the DSR just past "
+                 "the elements it covered; async_/activate/unblock (fabric DSDs): ops on the "
+                 "DSR run async with that completion"))

@@ -695,6 +695,9 @@ class _Checker:
             return self.problem(e, f"`{b.csl}` is not supported yet")
         if b.kind == "map":
             return self.map_call(e, args, kwargs)
+        if b.kind == "comptime":
+            return self.problem(e, f"`{b.csl}` is comptime: call pw.{b.name} in the program "
+                                   "body and let the task capture what it gives")
         result = _returned(b, args)
         if b.name in POSITIONAL_OPTIONS and b.nargs < len(args) <= b.nargs + len(b.options):
             for (name, _), node, k in zip(b.options, e.args[b.nargs:], args[b.nargs:]):
@@ -720,6 +723,8 @@ class _Checker:
             self.task_operand(e.args[0], args[0], b.name, b, required=True)
         elif b.kind == "dsd":
             self.check_mutator(e, b, args, kwargs)
+        elif b.kind == "dsr":
+            self.check_load(e, args, kwargs)
         return result
 
     def map_call(self, e, args: list[Kind], kwargs: dict) -> Kind:
@@ -773,6 +778,25 @@ class _Checker:
                             f"pw.{_type(out_type)}(...) (CSL's @as)")
         return NONE
 
+    def check_load(self, e, args: list[Kind], kwargs: dict) -> None:
+        """`pw.load_to_dsr(dsr, dsd, ...)`: CSL's pairs of DSR and DSD kinds and options."""
+        (dn, dsr), (node, k) = zip(e.args[:2], args[:2])
+        if dsr.what not in ("dsr", "unknown"):
+            self.problem(dn, f"pw.load_to_dsr needs a DSR from pw.get_dsr, got {dsr.describe()}")
+        if k.what not in ("mem", "fabin", "fabout", "unknown"):
+            self.problem(node, f"pw.load_to_dsr loads a memory or fabric DSD, not "
+                               f"{k.describe()}" + (" (FIFOs in DSRs are not supported yet)"
+                                                    if k.what == "fifo" else ""))
+        elif dsr.what == "dsr" and (k.what == "fabin" and dsr.name == "dsr_dest" or
+                                    k.what == "fabout" and dsr.name != "dsr_dest"):
+            self.problem(node, f"{k.describe()} cannot be loaded into {dsr.describe()}: a fabin "
+                               "goes in dsr_src0/dsr_src1, a fabout in dsr_dest (CSL)")
+        for name, (kw, _) in kwargs.items():
+            if name == "save_address" and k.what in ("fabin", "fabout"):
+                self.problem(kw.value, "save_address= is for memory DSDs (CSL)")
+            elif name in ("async_", "activate", "unblock") and k.what == "mem":
+                self.problem(kw.value, f"{name}= is for fabric DSDs loaded into a DSR (CSL)")
+
     def task_operand(self, node, k: Kind, what: str, b, required: bool = False) -> None:
         if k.what == "none":
             if required:
@@ -814,6 +838,13 @@ class _Checker:
                                    f"holds {_type(dtype)} ({8 * dtype.itemsize}-bit)")
                 return None
         if k.what in ("mem", "fifo"):
+            return "D"
+        if k.what == "dsr":
+            if dst and k.name == "dsr_src1" or not dst and k.name == "dsr_dest":
+                self.problem(node, f"{k.describe()} cannot be {'a destination' if dst else 'a source'} "
+                                   f"({what}): dsr_dest holds destinations, dsr_src1 sources, "
+                                   "dsr_src0 either")
+                return None
             return "D"
         if k.what == "fabin":
             if dst:
@@ -897,6 +928,8 @@ def _map_operand(k: Kind, output: bool) -> str | None:
                "memory with pw.mov32 / pw.fmovs and map over that"
     if k.what == "fifo":
         return "CSL does not allow a FIFO in @map"
+    if k.what == "dsr":
+        return "a DSR in pw.map is not supported yet (use it in the callback's DSD ops)"
     if k.what == "scalar":
         return "the output of pw.map must be a memory DSD or a one-element var, not a " \
                "number" if output else None

@@ -24,8 +24,9 @@ from numba.core.errors import TypingError
 from numba.extending import overload, register_jitable
 
 from . import cslops, fabric, faults, ops
-from .dsdval import FabDSD, MemDSD, dsd_addr, dsd_in_bounds
+from .dsdval import DsrVal, FabDSD, MemDSD, dsd_addr, dsd_in_bounds, dsd_length
 from .precompiled import precompiled
+from ..dsl import dsr as R
 from ..dsl.signatures import TABLE
 from ..types import dtype_of
 
@@ -125,6 +126,8 @@ def _fill(st, row, x, kind, is_dst):
         _fill_mem(st, row, x.arr, x.offset, x.e0, x.s0, x.e1, x.s1, x.e2, x.s2, x.e3, x.s3)
     elif isinstance(x, FabDSD):
         _fill_fab(row, x.kind, x.queue, x.extent, x.control, is_dst)
+    elif isinstance(x, DsrVal):
+        _fill_dsr(st, row, x.reg, is_dst)
     elif isinstance(x, np.ndarray):
         _fill_pointer(st, row, x)
     else:
@@ -146,6 +149,8 @@ def _ol_fill(st, row, x, kind, is_dst):
     if isinstance(x, nbtypes.BaseNamedTuple) and x.instance_class is FabDSD:
         return lambda st, row, x, kind, is_dst: _fill_fab(row, x.kind, x.queue, x.extent,
                                                           x.control, is_dst)
+    if isinstance(x, nbtypes.BaseNamedTuple) and x.instance_class is DsrVal:
+        return lambda st, row, x, kind, is_dst: _fill_dsr(st, row, x.reg, is_dst)
     if isinstance(x, nbtypes.Array):
         return lambda st, row, x, kind, is_dst: _fill_pointer(st, row, x)
     if isinstance(x, (nbtypes.Number, nbtypes.Boolean)):
@@ -286,9 +291,15 @@ def _start(st, pe, code, async_, activate, unblock, rows):
 
 
 def _op(st, pe, code, dst, a, b, c, async_, activate, unblock):
-    """Every DSD op builtin: `code` says which (ops.OPS); unused sources are None."""
-    _start(st, pe, code, bool(async_), np.int64(activate), np.int64(unblock),
-           _describe(st, code, dst, a, b, c))
+    """Every DSD op builtin: `code` says which (ops.OPS); unused sources are None. A DSR
+    loaded with async options makes the op async; one loaded with save_address moves on."""
+    cfg = _dsr_completion(dst, _dsr_completion(a, _dsr_completion(b, _dsr_completion(
+        c, (bool(async_), np.int64(activate), np.int64(unblock))))))
+    _start(st, pe, code, cfg[0], cfg[1], cfg[2], _describe(st, code, dst, a, b, c))
+    _dsr_advance(dst)
+    _dsr_advance(a)
+    _dsr_advance(b)
+    _dsr_advance(c)
 
 
 for _name, (_code, _, _) in ops.OPS.items():
@@ -467,3 +478,120 @@ def _ol_map_put(x, i, v):
     def pointer(x, i, v):
         x[0] = v
     return pointer
+
+
+# -- DSRs (CSL @load_to_dsr and DSR operands; the register layout is dsl/dsr.py's) ----------------
+
+@register_jitable
+def _fill_dsr(st, row, reg, is_dst):
+    """An op operand from a DSR: its loaded row, the array's address rebuilt from the
+    register's own, a memory DSD checked against its array as any operand is."""
+    if reg[R.KIND] == ops.K_NONE:
+        raise ValueError("a DSR is used before pw.load_to_dsr loaded it")
+    if (is_dst and reg[R.KIND] == ops.K_FABIN) or (not is_dst and reg[R.KIND] == ops.K_FABOUT):
+        raise TypeError("a DSR holding a fabin is no destination, one holding a fabout no "
+                        "source")
+    for f in range(ops.NF):
+        row[f] = reg[f]
+    if row[ops.KIND] == ops.K_MEM:
+        row[ops.ADDR] = reg.ctypes.data - st.arena.ctypes.data + np.int64(reg[R.REL])
+        d = MemDSD(reg, np.int64(reg[R.OFF]), np.int64(reg[R.E0]), np.int64(reg[R.S0]),
+                   np.int64(reg[R.E1]), np.int64(reg[R.S1]), np.int64(reg[R.E2]),
+                   np.int64(reg[R.S2]), np.int64(reg[R.E3]), np.int64(reg[R.S3]))
+        lo, hi = _span(d)
+        if dsd_length(d) > 0 and (lo < 0 or hi >= reg[R.SIZE]):
+            _dsd_fault(st, row[ops.ADDR], np.int64(reg[R.SIZE]), d.offset, d.e0, d.s0, d.e1,
+                       d.s1, d.e2, d.s2, d.e3, d.s3)
+            raise IndexError("DSD reaches outside its array")
+
+
+@register_jitable
+def _span(d):
+    lo = d.offset
+    hi = d.offset
+    for e, s in ((d.e0, d.s0), (d.e1, d.s1), (d.e2, d.s2), (d.e3, d.s3)):
+        if e > 0:
+            lo += min(0, (e - 1) * s)
+            hi += max(0, (e - 1) * s)
+    return lo, hi
+
+
+def _dsr_completion(x, cfg):
+    """(async_, activate, unblock) of an op, taking a DSR's async load options into account."""
+    if isinstance(x, DsrVal) and x.reg[R.ASYNC]:
+        return (True, np.int64(x.reg[R.ACT]), np.int64(x.reg[R.UNB]))
+    return cfg
+
+
+@overload(_dsr_completion)
+def _ol_dsr_completion(x, cfg):
+    if isinstance(x, nbtypes.BaseNamedTuple) and x.instance_class is DsrVal:
+        def impl(x, cfg):
+            if x.reg[R.ASYNC]:
+                return (True, np.int64(x.reg[R.ACT]), np.int64(x.reg[R.UNB]))
+            return cfg
+        return impl
+    return lambda x, cfg: cfg
+
+
+def _dsr_advance(x):
+    """After an op, a DSR loaded with save_address points just past what it covered."""
+    if isinstance(x, DsrVal) and x.reg[R.SAVE]:
+        x.reg[R.OFF] += x.reg[R.E0] * x.reg[R.S0]
+
+
+@overload(_dsr_advance)
+def _ol_dsr_advance(x):
+    if isinstance(x, nbtypes.BaseNamedTuple) and x.instance_class is DsrVal:
+        def impl(x):
+            if x.reg[R.SAVE]:
+                x.reg[R.OFF] += x.reg[R.E0] * x.reg[R.S0]
+        return impl
+    return lambda x: None
+
+
+@lowers("load_to_dsr")
+def _load_to_dsr(st, pe, dsr, d, save_address, async_, activate, unblock):
+    """Load DSD `d` into `dsr` (CSL `@load_to_dsr`): its operand row, the array's address
+    relative to the register and its size, and the options (dsl/dsr.py's layout)."""
+    reg = dsr.reg
+    row = np.zeros(ops.NF, np.int64)
+    size = _load_row(st, row, d)
+    for f in range(ops.NF):
+        reg[f] = row[f]
+    if row[ops.KIND] == ops.K_MEM:
+        reg[R.REL] = row[ops.ADDR] - (reg.ctypes.data - st.arena.ctypes.data)
+    reg[R.SIZE] = size
+    reg[R.SAVE] = 1 if save_address else 0
+    reg[R.ASYNC] = 1 if async_ else 0
+    reg[R.ACT] = activate
+    reg[R.UNB] = unblock
+
+
+def _load_row(st, row, d):
+    """The operand row of a DSD being loaded into a DSR, and its array's size (0: fabric)."""
+    if isinstance(d, MemDSD):
+        _fill_mem(st, row, d.arr, d.offset, d.e0, d.s0, d.e1, d.s1, d.e2, d.s2, d.e3, d.s3)
+        return np.int64(d.arr.size)
+    row[ops.KIND] = d.kind
+    row[ops.QUEUE] = d.queue
+    row[ops.E0] = d.extent
+    row[ops.CTRL] = d.control
+    return np.int64(0)
+
+
+@overload(_load_row)
+def _ol_load_row(st, row, d):
+    if isinstance(d, nbtypes.BaseNamedTuple) and d.instance_class is MemDSD:
+        def mem(st, row, d):
+            _fill_mem(st, row, d.arr, d.offset, d.e0, d.s0, d.e1, d.s1, d.e2, d.s2, d.e3, d.s3)
+            return np.int64(d.arr.size)
+        return mem
+
+    def fab(st, row, d):
+        row[ops.KIND] = d.kind
+        row[ops.QUEUE] = d.queue
+        row[ops.E0] = d.extent
+        row[ops.CTRL] = d.control
+        return np.int64(0)
+    return fab

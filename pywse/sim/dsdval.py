@@ -21,6 +21,10 @@ FabDSD = namedtuple("FabDSD", "kind color queue extent control")
 the FIFO's index); see ops.K_FABIN/K_FABOUT/K_FIFO."""
 
 
+DsrVal = namedtuple("DsrVal", "reg")
+"""Run-time value of a DSR (dsl/dsr.py): its register, an int32 view of PE memory."""
+
+
 def lower_mem(desc: MemDesc, flat: np.ndarray) -> MemDSD:
     """A memory DSD over `flat`, the PE's copy of `desc.var`."""
     e, s = desc.extents, desc.strides

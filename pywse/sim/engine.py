@@ -22,7 +22,8 @@ from .traffic import Traffic
 from . import jit as jitmod
 from .builtins import ACTIVE, BLOCKED
 from ..dsl.dsd import DsdVar, FabDesc, Fifo, MemDesc
-from .dsdval import lower_fab, lower_fifo, lower_mem
+from ..dsl.dsr import Dsr
+from .dsdval import DsrVal, lower_fab, lower_fifo, lower_mem
 from ..errors import DeadlockError, PywseError, TaskError, at_failure, site_of_tb
 from ..dsl.program import ProgramImage, Task
 from ..dsl.symbols import Var
@@ -457,6 +458,8 @@ class Engine(Traffic):
             return (self.view(pe, v.reg, flat=True, compiled=compiled),
                     lower_mem(v.initial, self.view(pe, v.initial.var, flat=True,
                                                    compiled=compiled)))
+        if isinstance(v, Dsr):
+            return DsrVal(self.view(pe, v.reg, flat=True, compiled=compiled))
         if isinstance(v, Task):
             return v.id
         if isinstance(v, Color):

@@ -39,6 +39,7 @@ import numpy as np
 from . import builtins as bi
 from . import cslops, faults, taskcache
 from ..dsl.dsd import DsdVar, FabDesc, Fifo, MemDesc
+from ..dsl.dsr import Dsr
 from ..dsl.modules import ModuleInstance
 from ..dsl.program import MemcpyModule, Task
 from ..dsl.signatures import POSITIONAL_OPTIONS, TABLE, Builtin
@@ -492,6 +493,6 @@ def _is_data(value) -> bool:
     Lists and tuples of such values are lifted as tuples."""
     if isinstance(value, (list, tuple)):
         return len(value) > 0 and all(_is_data(v) for v in value)
-    return isinstance(value, (Var, MemDesc, FabDesc, Fifo, DsdVar, Task, Color, bool, int,
+    return isinstance(value, (Var, MemDesc, FabDesc, Fifo, DsdVar, Dsr, Task, Color, bool, int,
                               float, np.number, np.bool_))
 

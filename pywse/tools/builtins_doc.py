@@ -8,9 +8,11 @@ from __future__ import annotations
 from ..dsl.signatures import COMPLETION, LATER_OPTIONS, LIBRARY_OF, TABLE
 
 _KINDS = [("op", "DSD operations"), ("task", "Tasks"), ("dsd", "Changing a DSD"),
-          ("memcpy", "memcpy"), ("map", "@map"), ("later", "Other CSL builtins")]
+          ("memcpy", "memcpy"), ("map", "@map"), ("comptime", "Program-body builtins"),
+          ("dsr", "DSRs"), ("later", "Other CSL builtins")]
 _ROLES = {"dst": "D", "src": "D", "task": "task", "dsd": "DSD", "int": "integer",
-          "type": "type", "array": "array", "operands...": "D or s, ..."}
+          "type": "type", "array": "array", "operands...": "D or s, ...", "kind": "kind",
+          "dsr": "DSR"}
 
 
 def _call(b) -> str:
