@@ -1724,6 +1724,24 @@ def dsr_taken_twice():
     compile_one(dsr_twice)
 
 
+@pw.program
+def bitcast_widths(p):
+    a = p.var("a", pw.u32, 1)
+    b = p.var("b", pw.u16, 1)
+
+    @p.on_start
+    @p.local_task(8)
+    def step():
+        a[0] = pw.bitcast(pw.u32, b[0])
+
+
+@mistake("Task bodies", "A bitcast between types of different widths", pw.TaskError,
+         r"pw.bitcast: u16 value \(16-bit\) and u32 \(32-bit\) differ in width",
+         "Convert first (`pw.u32(x)`, CSL's @as), or bitcast to a type of the same width.")
+def bitcast_different_widths():
+    compile_one(bitcast_widths)
+
+
 # -- the tests ---------------------------------------------------------------------------------
 
 def outcome(m: Mistake):

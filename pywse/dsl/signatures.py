@@ -24,6 +24,7 @@ import attrs
 from ..errors import ProgramError
 from . import dsd as _dsd
 from . import dsr as _dsr
+from . import twins as _twins
 
 SUPPORTED, NOT_YET = "supported", "not supported yet"
 
@@ -193,14 +194,11 @@ for _name, _params, _doc in (
         ("queue_flush", ("queue",), "activate teardown once a queue is empty (wse3)"),
         ("set_fifo_read_length", ("fifo", "int"), "set how many elements a FIFO pops"),
         ("set_fifo_write_length", ("fifo", "int"), "set how many elements a FIFO pushes"),
-        ("bitcast", ("type", "value"), "the same bits as another type"),
         ("ptrcast", ("type", "value"), "a pointer as another pointer type"),
-        ("get_rectangle", (), "the program rectangle's size and offsets"),
         ("random16", (), "the PE's next pseudo-random u16"),
         ("set_active_prng", ("int",), "pick the active PRNG"),
         ("get_config", ("int",), "read a config register"),
         ("set_config", ("int", "int"), "write a config register"),
-        ("get_int", ("value",), "the integer behind a color, task id or queue"),
         ("set_local_color_config", ("color", "config"), "configure a color's route on this PE"),
         ("set_teardown_handler", ("fn", "color"), "run a function when a color tears down"),
         ("get_color", ("int",), "a color from its number"),
@@ -294,3 +292,16 @@ _add(Builtin("load_to_dsr", "@load_to_dsr", "dsr", ("dsr", "dsd"),
              doc="load a DSD into a DSR; save_address=True: each op leaves the DSR just past "
                  "the elements it covered; async_/activate/unblock (fabric DSDs): ops on the "
                  "DSR run async with that completion"))
+
+
+# -- scalar builtins: casts and the program's place ----------------------------------------------
+
+_add(Builtin("bitcast", "@bitcast", "cast", ("type", "value"), returns="value",
+             comptime_twin=_twins.bitcast,
+             doc="the value's bits as another type of the same width (pw.bitcast(pw.f32, u))"))
+_add(Builtin("get_int", "@get_int", "cast", ("value",), returns="value",
+             comptime_twin=_twins.get_int,
+             doc="the integer (u16) behind a color, task or queue"))
+_add(Builtin("get_rectangle", "@get_rectangle", "comptime", (),
+             comptime_twin=_twins.get_rectangle,
+             doc="the program rectangle's .width and .height (program body only)"))

@@ -244,10 +244,12 @@ class _Checker:
             return
         kind = self.expr(v)
         target = self.callee(v)
-        if target is not None and target.what == "builtin" and target.obj.returns:
+        if target is not None and target.what == "builtin" and target.obj.returns == "dsd":
             self.problem(s, f"the result of pw.{target.obj.name} is dropped: it returns a new "
                             "DSD and leaves its argument as it was; assign it (`d = "
                             f"pw.{target.obj.name}(d, ...)`)")
+        elif target is not None and target.what == "builtin" and target.obj.returns:
+            self.problem(s, f"the result of pw.{target.obj.name} is dropped: assign it")
         del kind
 
     def s_Assign(self, s) -> None:
@@ -725,6 +727,8 @@ class _Checker:
             self.check_mutator(e, b, args, kwargs)
         elif b.kind == "dsr":
             self.check_load(e, args, kwargs)
+        elif b.kind == "cast":
+            return self.check_cast(e, b, args)
         return result
 
     def map_call(self, e, args: list[Kind], kwargs: dict) -> Kind:
@@ -777,6 +781,35 @@ class _Checker:
                             f"{_type(out_type)} output: convert it in the callback with "
                             f"pw.{_type(out_type)}(...) (CSL's @as)")
         return NONE
+
+    def check_cast(self, e, b, args: list[Kind]) -> Kind:
+        """`pw.bitcast(T, v)`: a typed value of T's width; `pw.get_int(x)`: a color, task or
+        integer."""
+        if b.name == "get_int":
+            k = args[0]
+            if k.what not in ("color", "task", "unknown") and not (
+                    k.what == "scalar" and k.dtype is not None and k.dtype.kind in "iu"):
+                self.problem(e.args[0], f"pw.get_int needs a color, task or integer, got "
+                                        f"{k.describe()}")
+            return Kind("scalar", np.dtype(np.uint16))
+        t, v = args
+        if t.what != "type":
+            return self.problem(e.args[0], f"pw.bitcast: the first argument must be a type "
+                                           f"known at comptime (e.g. pw.f32), got "
+                                           f"{ast.unparse(e.args[0])}")
+        if t.dtype == np.float16 or (v.what == "scalar" and v.dtype == np.float16):
+            return self.problem(e, "pw.bitcast to or from f16 is not supported yet in task "
+                                   "bodies (compiled code has no float16)")
+        if v.what == "scalar" and v.weak:
+            self.problem(e.args[1], f"pw.bitcast({_type(t.dtype)}, {ast.unparse(e.args[1])}): "
+                                    f"give the value a type first (e.g. pw.u32(...)): a bitcast "
+                                    "needs its width")
+        elif v.what == "scalar" and v.dtype is not None and v.dtype.itemsize != t.dtype.itemsize:
+            self.problem(e, f"pw.bitcast: {v.describe()[3:]} ({8 * v.dtype.itemsize}-bit) and "
+                            f"{_type(t.dtype)} ({8 * t.dtype.itemsize}-bit) differ in width")
+        elif v.what not in ("scalar", "unknown"):
+            self.problem(e.args[1], f"pw.bitcast works on numbers, not {v.describe()}")
+        return Kind("scalar", t.dtype)
 
     def check_load(self, e, args: list[Kind], kwargs: dict) -> None:
         """`pw.load_to_dsr(dsr, dsd, ...)`: CSL's pairs of DSR and DSD kinds and options."""

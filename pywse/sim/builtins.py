@@ -595,3 +595,17 @@ def _ol_load_row(st, row, d):
         row[ops.CTRL] = d.control
         return np.int64(0)
     return fab
+
+
+# -- scalar builtins (comptime twins in dsl/twins.py) ---------------------------------------------
+
+@lowers("bitcast")
+def _bitcast(st, pe, t, x):
+    """`x`'s bits as type `t` (CSL `@bitcast`; the checker made the widths match)."""
+    return np.full(1, x).view(t)[0]
+
+
+@lowers("get_int")
+def _get_int(st, pe, x):
+    """The integer behind a color or task (both are their ids in a task body)."""
+    return np.uint16(x)

@@ -8,11 +8,11 @@ from __future__ import annotations
 from ..dsl.signatures import COMPLETION, LATER_OPTIONS, LIBRARY_OF, TABLE
 
 _KINDS = [("op", "DSD operations"), ("task", "Tasks"), ("dsd", "Changing a DSD"),
-          ("memcpy", "memcpy"), ("map", "@map"), ("comptime", "Program-body builtins"),
+          ("memcpy", "memcpy"), ("map", "@map"), ("cast", "Casts"), ("comptime", "Program-body builtins"),
           ("dsr", "DSRs"), ("later", "Other CSL builtins")]
 _ROLES = {"dst": "D", "src": "D", "task": "task", "dsd": "DSD", "int": "integer",
           "type": "type", "array": "array", "operands...": "D or s, ...", "kind": "kind",
-          "dsr": "DSR"}
+          "dsr": "DSR", "value": "value"}
 
 
 def _call(b) -> str:
@@ -26,7 +26,7 @@ def _call(b) -> str:
 
 def _forms(b) -> str:
     if b.kind != "op":
-        return ("returns a new DSD" if b.returns else "") or "—"
+        return {"dsd": "returns a new DSD", "value": "returns a value"}.get(b.returns, "—")
     return " ".join("(" + ", ".join(f) + ")" for f in b.forms)
 
 
