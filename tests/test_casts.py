@@ -85,3 +85,22 @@ def test_cast_mistakes_are_refused():
     assert "`@get_rectangle` is comptime: call pw.get_rectangle in the program body" in text
     assert "the result of pw.bitcast is dropped: assign it" in text
     assert "pw.get_int needs a color, task or integer, got an untyped number" in text
+
+
+def test_var_align_places_the_array_as_csl_does():
+    @pw.program
+    def aligned(p):
+        p.var("pad", pw.u16, 1)
+        a = p.var("a", pw.f32, 4, align=16)
+        b = p.var("b", pw.u16, 3)
+        c = p.var("c", pw.u32, 2, align=64)
+        assert (a.offset, b.offset, c.offset) == (16, 32, 64)
+
+    Harness(aligned)
+
+    @pw.program
+    def odd(p):
+        p.var("a", pw.f32, 4, align=12)
+
+    with pytest.raises(pw.ProgramError, match=r"align=12 must be a power of two"):
+        Harness(odd)

@@ -216,9 +216,11 @@ class Builder:
         return self._ctx.height
 
     # -- memory ---------------------------------------------------------------------------
-    def var(self, name: str, dtype, shape=1, init=None, export: bool = False) -> Var:
-        """Declare an array in PE memory (CSL `var name: [shape]dtype = init;`)."""
-        return self._declare(name, dtype, shape, init, export, const=False)
+    def var(self, name: str, dtype, shape=1, init=None, export: bool = False,
+            align: int | None = None) -> Var:
+        """Declare an array in PE memory (CSL `var name: [shape]dtype = init;`); `align`
+        (bytes, a power of two) places it as CSL's `align(16)` does."""
+        return self._declare(name, dtype, shape, init, export, const=False, align=align)
 
     def const(self, dtype, values) -> Var:
         """A read-only array initialised from `values` (CSL `const c = [n]T{...};`)."""
@@ -226,7 +228,7 @@ class Builder:
         return self._declare(f"__const{len(self._vars)}", dtype, values.shape or 1, values,
                              False, const=True)
 
-    def _declare(self, name, dtype, shape, init, export, const) -> Var:
+    def _declare(self, name, dtype, shape, init, export, const, align=None) -> Var:
         where = f"program '{self._program.name}' at ({self._ctx.x}, {self._ctx.y})"
         if not isinstance(name, str) or not name.isidentifier():
             raise ProgramError(f"{where}: var name {name!r} must be an identifier")
@@ -241,7 +243,11 @@ class Builder:
         shape = (int(shape),) if np.isscalar(shape) else tuple(int(s) for s in shape)
         if not shape or any(s <= 0 for s in shape):
             raise ProgramError(f"{where}: var '{name}' has shape {shape}; every extent must be >= 1")
-        offset = -(-len(self._init) // ALIGN) * ALIGN
+        if align is not None and (not isinstance(align, int) or align < 1 or align & (align - 1)):
+            raise ProgramError(f"{where}: var '{name}': align={align!r} must be a power of two "
+                               "(bytes)")
+        step = max(ALIGN, align or ALIGN)
+        offset = -(-len(self._init) // step) * step
         var = Var(name, dt, shape, offset, bool(export), const)
         data = np.zeros(shape, dt)
         if init is not None:
