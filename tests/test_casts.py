@@ -104,3 +104,69 @@ def test_var_align_places_the_array_as_csl_does():
 
     with pytest.raises(pw.ProgramError, match=r"align=12 must be a power of two"):
         Harness(odd)
+
+
+@pw.program
+def locals_(p, *, memcpy_params):
+    sys = p.memcpy(memcpy_params)
+    out = p.var("out", pw.i16, 4, export=True)
+    k = p.var("k", pw.i16, 1, init=[4], export=True)
+
+    def reverse_into(dst, n):
+        tmp = np.zeros(4, pw.i16)                   # CSL: var tmp = @zeros([4]i16);
+        for i in range(n):
+            tmp[i] = dst[i] * 3
+        for i in range(n):
+            dst[i] = tmp[n - 1 - i]
+
+    @p.export
+    def go():
+        grid = np.zeros((2, 2), pw.i32)
+        grid[1, 0] = 40000
+        for i in range(4):
+            out[i] = i - 2
+        reverse_into(out, 4)
+        out[0] += pw.i16(grid[1, 0] // 10000)
+        sys.unblock_cmd_stream()
+
+    @p.export
+    def past():
+        tmp = np.zeros(4, pw.i16)
+        tmp[k[0]] = 1
+        sys.unblock_cmd_stream()
+
+
+def test_function_local_arrays(jit):
+    h = Harness(locals_, jit=jit)
+    h.launch("go")
+    assert h.peek("out").tolist() == [3 + 4, 0, -3, -6]
+    with pytest.raises(pw.TaskError, match=r"index 4 is out of range for 'tmp' \(4 element"
+                                           r"\(s\), index 0..3\)(.|\n)*tmp\[k\[0\]\] = 1"):
+        h.launch("past")
+
+
+@pw.program
+def local_mistakes(p):
+    a = p.var("a", pw.i16, 4)
+    n = p.var("n", pw.i16, 1)
+
+    @p.on_start
+    @p.local_task(10)
+    def go():
+        tmp = np.zeros(4, pw.i16)
+        pw.add16(pw.mem1d(a), pw.mem1d(tmp), 1)
+        pw.mov16(pw.mem1d(a), tmp)
+        sized = np.zeros(n[0], pw.i16)
+        untyped = np.zeros(3)
+        tmp[4] = 1
+
+
+def test_local_array_mistakes():
+    with pytest.raises(pw.TaskError) as err:
+        Harness(local_mistakes)
+    text = str(err.value)
+    assert "pw.mem1d: local array 'tmp' lives in the task, not in PE memory" in text
+    assert "operand 2 of pw.mov16: local array 'tmp' lives in the task" in text
+    assert "a local array needs a size known at comptime" in text
+    assert "a local array needs an element type of pywse other than f16" in text
+    assert "index 4 is past the end of 'tmp' (4 element(s), index 0..3)" in text

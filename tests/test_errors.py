@@ -1742,6 +1742,25 @@ def bitcast_different_widths():
     compile_one(bitcast_widths)
 
 
+@pw.program
+def local_in_dsd(p):
+    a = p.var("a", pw.i16, 4)
+
+    @p.on_start
+    @p.local_task(8)
+    def step():
+        tmp = np.zeros(4, pw.i16)
+        pw.mov16(pw.mem1d(a), pw.mem1d(tmp))
+
+
+@mistake("Task bodies", "A DSD over a function-local array", pw.TaskError,
+         r"pw.mem1d: local array 'tmp' lives in the task, not in PE memory, so no DSD can "
+         r"reach it",
+         "Declare the array with `p.var` in the program body.")
+def dsd_over_a_local_array():
+    compile_one(local_in_dsd)
+
+
 # -- the tests ---------------------------------------------------------------------------------
 
 def outcome(m: Mistake):

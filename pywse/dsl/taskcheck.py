@@ -73,6 +73,11 @@ _COMPARE = {ast.Eq: lambda a, b: a == b, ast.NotEq: lambda a, b: a != b,
             ast.Gt: lambda a, b: a > b, ast.GtE: lambda a, b: a >= b}
 _LEGEND = "D: a DSD, s: a scalar (a number or a one-element var), p: a one-element var"
 
+LOCAL = "local"
+"""The `obj` of a function-local array's kind (`np.zeros(4, pw.f32)` in a task body)."""
+_LOCAL_NOT_MEMORY = ("local array '{}' lives in the task, not in PE memory, so no DSD can "
+                     "reach it: declare it with p.var in the program body")
+
 _CACHE: dict = {}
 ARRAY_SUBSCRIPTS: dict = {}
 """(code object, file) -> {(line, col, end line, end col): array name} of the subscripts
@@ -353,6 +358,8 @@ class _Checker:
                     self.problem(stmt, f"'{name}' held {before.describe()} and now "
                                        f"{k.describe()}: a local keeps one type (as in CSL); "
                                        "use another name")
+                if k.what == "array" and k.obj is LOCAL and not k.name:
+                    k = attrs.evolve(k, name=name)
                 self.env[name] = k
         elif isinstance(target, ast.Subscript):
             base = self.subscript(target, store=True)
@@ -645,9 +652,27 @@ class _Checker:
             return Kind("scalar", f.dtype)
         if f.what == "pyfunc":
             return self.python_call(e, f.obj, args)
+        if f.what == "callable" and f.obj is np.zeros:
+            return self.local_array(e, args, kwargs)
         if f.what in ("callable", "unknown"):
             return UNKNOWN
         return self.problem(e, f"{f.describe()} is not callable")
+
+    def local_array(self, e, args: list[Kind], kwargs: dict) -> Kind:
+        """`tmp = np.zeros(4, pw.f32)`: a function-local array (CSL `var tmp = @zeros([4]f32)`
+        in a function), its size and element type known at comptime. It lives in the task,
+        not in PE memory: indexed (and checked) like a var, never a DSD operand."""
+        shape_k = args[0] if args else UNKNOWN
+        type_k = args[1] if len(args) > 1 else kwargs.get("dtype", (None, NONE))[1]
+        items = shape_k.items if shape_k.what == "seq" else (shape_k,)
+        if not items or not all(isinstance(k.value, int) and not isinstance(k.value, bool)
+                                and k.value > 0 for k in items):
+            return self.problem(e, "a local array needs a size known at comptime (as in CSL): "
+                                   "np.zeros(4, pw.f32) or np.zeros((2, 3), pw.i16)")
+        if type_k.what != "type" or type_k.dtype == np.float16:
+            return self.problem(e, "a local array needs an element type of pywse other than "
+                                   "f16: np.zeros(n, pw.f32) (pw.i16, pw.u16, pw.i32, pw.u32)")
+        return Kind("array", type_k.dtype, shape=tuple(k.value for k in items), obj=LOCAL)
 
     def check_conversion(self, node, k: Kind, dtype) -> None:
         """`pw.i16(v)` / `x: pw.i16 = v`: v must be a number, and a literal must fit."""
@@ -863,6 +888,9 @@ class _Checker:
     def operand_letter(self, node, b, pos: int, role: str, k: Kind) -> str | None:
         dst = role == "dst"
         what = f"operand {pos + 1} of pw.{b.name}"
+        if k.what == "array" and k.obj is LOCAL:
+            self.problem(node, f"{what}: {_LOCAL_NOT_MEMORY.format(k.name)}")
+            return None
         if k.what in ("mem", "fifo", "array"):
             dtype = _element_type(k)
             width = b.width[0] if dst else b.width[1]
@@ -931,6 +959,8 @@ class _Checker:
             elif role == "type" and k.what != "type":
                 self.problem(node, f"pw.{b.name}: this argument must be a type known at "
                                    f"comptime (e.g. pw.f32), got {ast.unparse(node)}")
+            elif role == "array" and k.what == "array" and k.obj is LOCAL:
+                self.problem(node, f"pw.{b.name}: {_LOCAL_NOT_MEMORY.format(k.name)}")
             elif role == "array" and k.what not in ("array", "unknown"):
                 self.problem(node, f"pw.{b.name} needs an array declared with p.var, got "
                                    f"{k.describe()}")
