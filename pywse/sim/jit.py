@@ -163,6 +163,7 @@ class _Rewriter(ast.NodeTransformer):
         self.arrays = ARRAY_SUBSCRIPTS.get((fn.__code__, filename)) or {}
         self.fid = faults.function_id(filename, fn)
         self.n_sites = 0
+        self.n_maps = 0                                # pw.map calls lowered so far
 
     def lift_path(self, path: tuple[str, ...]) -> ast.Name:
         if path not in self.extra_lifted:
@@ -257,7 +258,7 @@ class _Rewriter(ast.NodeTransformer):
         `n = <shortest DSD>`; bounds checked; cost charged; then for each i
         `map_put(out, i, cb(map_get(a, i), 2.0, s))`. The callback is lowered as a helper
         (a numpy/math function is called as it is). Every statement quotes the map's line."""
-        self.n_maps = getattr(self, "n_maps", 0) + 1
+        self.n_maps += 1
         tag = f"__map{self.n_maps}"
         cb_node, operands = node.args[0], node.args[1:]
         fn = self.resolve(cb_node)
