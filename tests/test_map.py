@@ -150,6 +150,10 @@ def to_float(v):
     return v * 0.5
 
 
+def pair(v):
+    return v, v
+
+
 @pw.program
 def map_mistakes(p, *, c: pw.Color):
     a = p.var("a", pw.i32, 4)
@@ -167,6 +171,7 @@ def map_mistakes(p, *, c: pw.Color):
         pw.map(two, d, big, d)
         pw.map(pw.fadds, d, d)
         pw.map(two, 1, 2, a)
+        pw.map(pair, d, d)
 
 
 def test_map_mistakes_are_refused_at_their_lines():
@@ -183,3 +188,5 @@ def test_map_mistakes_are_refused_at_their_lines():
     assert "operand 2 of pw.map: i32 array 'big' of 4 element(s) is no operand" in text
     assert "pw.map's callback must be a function defined with `def`" in text
     assert "pw.map needs at least one memory DSD operand" in text
+    assert "pw.map: callback 'pair' must return a number (the element it writes), not a " \
+        "tuple" in text

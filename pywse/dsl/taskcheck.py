@@ -798,6 +798,9 @@ class _Checker:
                      else UNKNOWN) if k.what == "mem" else k for k in inputs]
         call = ast.copy_location(ast.Call(node, [], []), node)
         ret = self.helper_call(call, fn, elements)
+        if gives and ret.what not in ("scalar", "unknown"):
+            return self.problem(e, f"pw.map: callback '{fn.__name__}' must return a number (the "
+                                   f"element it writes), not {ret.describe()}")
         out = ops[-1] if gives else None
         out_type = _element_type(out) if out is not None else None
         if out_type is not None and out_type.kind in "iu" and ret.what == "scalar" and \
