@@ -165,3 +165,26 @@ def test_comptime_only_fields_and_wrong_kinds_are_refused_at_their_lines():
     # a fabin kept a fabin through set_dsd_length: a destination it cannot be
     assert "a fabin DSD cannot be a destination (operand 1 of pw.fmovs)" in text
     assert "7 mistakes in task bodies" in text
+
+
+@pw.program
+def halves(p, *, memcpy_params):
+    """f16 arrays named in a task body only as DSD arrays: compiled code takes their bits."""
+    sys = p.memcpy(memcpy_params)
+    h = p.var("h", pw.f16, 6, export=True)
+    g = p.var("g", pw.f16, 3, export=True)
+    k = p.var("k", pw.i16, 1, init=[1], export=True)
+
+    @p.export
+    def go():
+        pw.faddh(pw.mem1d(g), pw.mem1d(h, 3, k[0], 2), 0.5)    # g = h[1::2] + 0.5
+        sys.unblock_cmd_stream()
+
+
+def test_f16_arrays_in_runtime_dsds(jit):
+    hv = np.array([1, 2.5, 3, -4, 5, 1e4], np.float16)
+    h = Harness(halves, jit=jit)
+    h.poke("h", hv)
+    h.launch("go")
+    want = (hv[1::2] + np.float16(0.5)).astype(np.float16)
+    np.testing.assert_array_equal(h.peek("g").view(np.uint16), want.view(np.uint16))

@@ -402,7 +402,8 @@ class Engine(Traffic):
             pe = int(self._pes[k][0])
             try:
                 compiled, values = self._lift(task)
-                lifted = tuple(self._value(pe, task, v, compiled=True) for _, v in values)
+                lifted = tuple(self._value(pe, task, v, True, n in compiled.bits)
+                               for n, v in values)
             except TaskError:
                 if task.kind == "export" or self.jit == "auto":
                     continue
@@ -435,15 +436,17 @@ class Engine(Traffic):
         if bound is None:
             compiled, values = self._lift(task)
             jit = self.jit is True
-            args = tuple(self._value(pe, task, v, jit) for _, v in values)
+            args = tuple(self._value(pe, task, v, jit, n in compiled.bits) for n, v in values)
             bound = self._bound[key] = (compiled.callable(jit), args)
         return bound
 
-    def _value(self, pe: int, task: Task, v, compiled: bool):
+    def _value(self, pe: int, task: Task, v, compiled: bool, bits: bool = False):
+        """A lifted value on `pe`; `bits`: an f16 array the task only hands to DSD builtins,
+        which compiled code takes as bit patterns."""
         if isinstance(v, (list, tuple)):
             return tuple(self._value(pe, task, x, compiled) for x in v)
         if isinstance(v, Var):
-            if compiled and v.dtype == np.float16:
+            if compiled and v.dtype == np.float16 and not bits:
                 raise TaskError(f"task '{task.name}' uses f16 array '{v.name}' directly: compiled "
                                 "task bodies cannot do f16 arithmetic (numba has no float16); "
                                 "use the f16 DSD builtins (pw.fmovh, pw.faddh, ...) or jit=False")

@@ -78,6 +78,7 @@ class CompiledTask:
     lifted: tuple[tuple[str, ...], ...]  # paths of the parameters after (__st, __pe)
     py_fn: Any                    # the rewritten function, plain Python
     source: str                   # its source, for error messages and docs
+    bits: frozenset = frozenset()  # f16 arrays it only hands to DSD builtins (as bit patterns)
     _jitted: Any = None
 
     def callable(self, jit: bool):
@@ -439,6 +440,7 @@ def _load(target):
 def _rewrite(fn, name: str, task: Task, free: dict, helper: bool) -> CompiledTask:
     fdef, filename = parse_function(fn, task.name)
     rw = _Rewriter(task, fn, free, filename)
+    bits = _dsd_only_f16(fdef, rw, free)
     fdef.decorator_list = []
     body = []
     for stmt in fdef.body:
@@ -486,7 +488,23 @@ def _rewrite(fn, name: str, task: Task, free: dict, helper: bool) -> CompiledTas
     py_fn.__code__ = py_fn.__code__.replace(co_name=fn.__name__)   # tracebacks say `in step`
     if helper:
         py_fn = register_jitable(py_fn)
-    return CompiledTask(name, lifted, py_fn, body_src)
+    return CompiledTask(name, lifted, py_fn, body_src, bits)
+
+
+def _dsd_only_f16(fdef, rw: _Rewriter, free: dict) -> frozenset:
+    """The captured f16 arrays the body names only as arguments of DSD builtins
+    (`pw.mem1d(h, n, j)`, `pw.fmovh(h_ptr, d)`): compiled code may see those as bit patterns,
+    as the DSD ops do (an f16 array used any other way needs float16 arithmetic)."""
+    as_operand = set()
+    for node in ast.walk(fdef):
+        if isinstance(node, ast.Call) and isinstance(rw.resolve(node.func), Builtin) and \
+                rw.resolve(node.func).kind in ("op", "dsd", "dsr"):
+            as_operand.update(id(a) for a in node.args if isinstance(a, ast.Name))
+    f16 = {n for n, v in free.items() if isinstance(v, Var) and v.dtype == np.float16}
+    for node in ast.walk(fdef):
+        if isinstance(node, ast.Name) and node.id in f16 and id(node) not in as_operand:
+            f16.discard(node.id)
+    return frozenset(f16)
 
 
 def _is_data(value) -> bool:
