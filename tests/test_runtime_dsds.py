@@ -188,3 +188,29 @@ def test_f16_arrays_in_runtime_dsds(jit):
     h.launch("go")
     want = (hv[1::2] + np.float16(0.5)).astype(np.float16)
     np.testing.assert_array_equal(h.peek("g").view(np.uint16), want.view(np.uint16))
+
+
+@pw.program
+def backwards(p, *, memcpy_params):
+    """A mutable DSD (p.dsd_var) with a negative stride, moved by a task: its fields live in
+    PE memory and come back signed."""
+    sys = p.memcpy(memcpy_params)
+    a = p.var("a", pw.u32, 6, init=np.arange(1, 7), export=True)
+    b = p.var("b", pw.u32, 3, export=True)
+    d = p.dsd_var(pw.mem1d(a, 3, 4, -2))                    # a[4], a[2], a[0]
+    d_b = pw.mem1d(b)
+
+    @p.export
+    def go():
+        nonlocal d
+        pw.mov32(d_b, d)
+        d = pw.mem1d(a, 3, 5, -2)                            # a[5], a[3], a[1]
+        sys.unblock_cmd_stream()
+
+
+def test_a_mutable_dsd_with_a_negative_stride(jit):
+    h = Harness(backwards, jit=jit)
+    h.launch("go")
+    assert h.peek("b").tolist() == [5, 3, 1]
+    h.launch("go")
+    assert h.peek("b").tolist() == [6, 4, 2]
