@@ -190,3 +190,45 @@ def test_map_mistakes_are_refused_at_their_lines():
     assert "pw.map needs at least one memory DSD operand" in text
     assert "pw.map: callback 'pair' must return a number (the element it writes), not a " \
         "tuple" in text
+
+
+def reduce_dot(xval, yval, total):
+    return total[0] + xval * yval
+
+
+@pw.program
+def blas(p, *, memcpy_params):
+    """conjugate-gradient's blas.csl `dot`: DSDs pointed at the arrays the helper is given,
+    cut to n, reduced by @map into a function-local scalar (CSL `var sum: f32` and `&sum`)."""
+    sys = p.memcpy(memcpy_params)
+    a = p.var("a", pw.f32, 8, export=True)
+    b = p.var("b", pw.f32, 8, export=True)
+    out = p.var("out", pw.f32, 1, export=True)
+    n = p.var("n", pw.i16, 1, init=[5], export=True)
+    mem_x_dsd = pw.mem1d(a, 8)
+    mem_y_dsd = pw.mem1d(b, 8)
+
+    def dot(k, x, y):
+        dx = pw.set_dsd_length(pw.set_dsd_base_addr(mem_x_dsd, x), k)
+        dy = pw.set_dsd_length(pw.set_dsd_base_addr(mem_y_dsd, y), k)
+        total = np.zeros(1, pw.f32)
+        pw.map(reduce_dot, dx, dy, total, total)
+        return total[0]
+
+    @p.export
+    def go():
+        out[0] = dot(n[0], b, a)
+        sys.unblock_cmd_stream()
+
+
+def test_map_reduces_into_a_function_local_scalar(jit):
+    rng = np.random.default_rng(8)
+    a, b = (rng.standard_normal(8).astype(np.float32) for _ in range(2))
+    h = Harness(blas, jit=jit)
+    h.poke("a", a)
+    h.poke("b", b)
+    h.launch("go")
+    want = np.float32(0)
+    for i in range(5):                    # in element order, rounded to f32 at each step
+        want = np.float32(want + np.float32(b[i] * a[i]))
+    assert h.peek("out")[0].view(np.uint32) == want.view(np.uint32)
