@@ -143,7 +143,7 @@ def test_runtime_dsd_out_of_bounds_is_an_error(jit):
             e = pw.increment_dsd_offset(d, 3, pw.f32)
             pw.fmovs(e, 1.0)
 
-    with pytest.raises(pw.TaskError, match=r"PE \(0, 0\) task 'go'.*outside"):
+    with pytest.raises(pw.TaskError, match=r"PE \(0, 0\) task 'go'.*'a'.*reaches element 4"):
         Harness(walks_off, jit=jit).launch("go")
 
 

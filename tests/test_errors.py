@@ -1092,12 +1092,12 @@ def maps(p):
     @p.on_start
     @p.local_task(10)
     def step():
-        pw.map(d, d)
+        pw.dfilt(d)
 
 
 @mistake("Task bodies", "A CSL builtin pywse does not support yet", pw.TaskError,
-         r"task 'step' \(line \d+\): `@map` is not supported yet",
-         "Write the loop in the task body (a `for` over the array) until `@map` is supported.")
+         r"task 'step' \(line \d+\): `@dfilt` is not supported yet",
+         "Do without it (drop the wavelets in a task body) until `@dfilt` is supported.")
 def builtin_not_yet():
     compile_one(maps)
 
@@ -1373,7 +1373,8 @@ def walker(p):
 
 
 @mistake("Running", "A DSD that runs off its array at run time", pw.TaskError,
-         r"PE \(0, 0\) task 'step': IndexError: DSD reaches outside its array\n.*in step\n    "
+         r"PE \(0, 0\) task 'step': the destination of this op is a DSD over 'a' \(4 "
+         r"element\(s\), index 0..3\) that reaches element 5: .*\n.*in step\n    "
          r"pw.mov32\(d, 7\)",
          "Keep a moved DSD inside its array (check offsets before `increment_dsd_offset` / "
          "`set_dsd_base_addr`).")
@@ -1777,6 +1778,164 @@ def read_trace_unknown_key():
     with contextlib.suppress(pw.TaskError):
         h.run_until_idle()
     debug_util(h).read_trace(1, 1, "step")
+
+
+# -- the language of issue 20 (run-time DSDs, @map, DSRs) ------------------------------------
+
+@pw.program
+def runtime_fabin(p, *, c: pw.Color):
+    a = p.var("a", pw.u32, 4)
+    n = p.var("n", pw.i16, 1)
+
+    @p.on_start
+    @p.local_task(8)
+    def step():
+        pw.mov32(pw.mem1d(a, n[0]), pw.fabin(c, n[0]))
+
+
+@mistake("Task bodies", "A fabric DSD built in a task body (its color and queue are comptime)",
+         pw.TaskError,
+         r"task 'step' \(line \d+\): pw.fabin cannot be built in a task body: a fabric DSD's "
+         r"color and queue are comptime",
+         "Declare the fabric DSD in the program body with room for the most wavelets and cut "
+         "it in the task: `pw.set_dsd_length(d_in, n)`.")
+def fabric_dsd_in_a_task():
+    compile_one(runtime_fabin, c=pw.Color(3))
+
+
+@pw.program
+def offset_of_fabin(p, *, c: pw.Color):
+    d_in = pw.fabin(c, 4)
+    a = p.var("a", pw.u32, 4)
+
+    @p.on_start
+    @p.local_task(8)
+    def step():
+        later = pw.increment_dsd_offset(d_in, 1, pw.u32)
+        pw.mov32(pw.mem1d(a), later)
+
+
+@mistake("Task bodies", "A memory-DSD mutator given a fabric DSD", pw.TaskError,
+         r"`@increment_dsd_offset` takes a memory DSD \(CSL: mem1d/mem4d\), not a fabin DSD",
+         "Only `pw.set_dsd_length` applies to fabric DSDs; move memory DSDs with the others.")
+def fabric_dsd_offset():
+    compile_one(offset_of_fabin, c=pw.Color(3))
+
+
+def add_from_table(v):
+    table = {"k": 1}
+    return v + table["k"]
+
+
+@pw.program
+def map_dict_callback(p):
+    d = pw.mem1d(p.var("a", pw.i32, 4))
+
+    @p.on_start
+    @p.local_task(8)
+    def step():
+        pw.map(add_from_table, d, d)
+
+
+@mistake("Task bodies", "An @map callback with Python a task body cannot run", pw.TaskError,
+         r"helper 'add_from_table' \(called by task 'step'\) \(line \d+\): a dict is not a "
+         r"CSL value",
+         "A callback is checked like a helper at its own lines: keep to what task bodies may do.")
+def map_callback_with_a_dict():
+    compile_one(map_dict_callback)
+
+
+def add_two(a, b):
+    return a + b
+
+
+@pw.program
+def map_arity(p):
+    d = pw.mem1d(p.var("a", pw.i32, 4))
+
+    @p.on_start
+    @p.local_task(8)
+    def step():
+        pw.map(add_two, d, d)
+
+
+@mistake("Task bodies", "An @map callback that takes more inputs than it gets", pw.TaskError,
+         r"pw.map: callback 'add_two' takes 2 argument\(s\) but gets 1 \(one per input; the "
+         r"last operand is the output",
+         "A callback that returns a value writes to the last operand: give one input per "
+         "parameter before it.")
+def map_callback_arity():
+    compile_one(map_arity)
+
+
+@pw.program
+def dsr_roles(p):
+    d = pw.mem1d(p.var("a", pw.u32, 4))
+    src = pw.get_dsr("dsr_src1", 1)
+
+    @p.on_start
+    @p.local_task(8)
+    def step():
+        pw.load_to_dsr(src, d)
+        pw.mov32(src, d)
+
+
+@mistake("Task bodies", "A source DSR used as a destination", pw.TaskError,
+         r"DSR dsr_src1 cannot be a destination \(operand 1 of pw.mov32\): dsr_dest holds "
+         r"destinations, dsr_src1 sources, dsr_src0 either",
+         "Take a `dsr_dest` (or `dsr_src0`) for a destination: `pw.get_dsr(\"dsr_dest\", n)`.")
+def dsr_wrong_role():
+    compile_one(dsr_roles)
+
+
+@pw.program
+def dsr_twice(p):
+    pw.get_dsr("dsr_dest", 1)
+    pw.get_dsr("dsr_dest", 1)
+
+
+@mistake("The program", "One DSR taken twice", pw.ProgramError,
+         r"DSR dsr_dest 1 is taken twice; each \(kind, id\) may be taken once",
+         "Take each DSR once and share the value, or use another id.")
+def dsr_taken_twice():
+    compile_one(dsr_twice)
+
+
+@pw.program
+def bitcast_widths(p):
+    a = p.var("a", pw.u32, 1)
+    b = p.var("b", pw.u16, 1)
+
+    @p.on_start
+    @p.local_task(8)
+    def step():
+        a[0] = pw.bitcast(pw.u32, b[0])
+
+
+@mistake("Task bodies", "A bitcast between types of different widths", pw.TaskError,
+         r"pw.bitcast: u16 value \(16-bit\) and u32 \(32-bit\) differ in width",
+         "Convert first (`pw.u32(x)`, CSL's @as), or bitcast to a type of the same width.")
+def bitcast_different_widths():
+    compile_one(bitcast_widths)
+
+
+@pw.program
+def local_in_dsd(p):
+    a = p.var("a", pw.i16, 4)
+
+    @p.on_start
+    @p.local_task(8)
+    def step():
+        tmp = np.zeros(4, pw.i16)
+        pw.mov16(pw.mem1d(a), pw.mem1d(tmp))
+
+
+@mistake("Task bodies", "A DSD over a function-local array", pw.TaskError,
+         r"pw.mem1d: local array 'tmp' lives in the task, not in PE memory, so no DSD can "
+         r"reach it",
+         "Declare the array with `p.var` in the program body.")
+def dsd_over_a_local_array():
+    compile_one(local_in_dsd)
 
 
 # -- the tests ---------------------------------------------------------------------------------

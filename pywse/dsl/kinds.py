@@ -17,6 +17,7 @@ import numpy as np
 
 from ..types import Color, dtype_of
 from .dsd import FABIN, DsdVar, FabDesc, Fifo, MemDesc
+from .dsr import Dsr
 from .modules import ModuleInstance
 from .program import MemcpyModule, Task
 from .signatures import Builtin
@@ -52,7 +53,7 @@ class Kind:
             return f"{_name(self.dtype)} array '{self.name}' of {self.size} element(s)"
         if self.what in ("mem", "fabin", "fabout"):
             return {"mem": "a memory DSD", "fabin": "a fabin DSD", "fabout": "a fabout DSD"}[self.what]
-        return {"fifo": "a FIFO", "task": f"task '{self.name}'", "color": "a color",
+        return {"fifo": "a FIFO", "dsr": f"DSR {self.name}", "task": f"task '{self.name}'", "color": "a color",
                 "type": "a type", "seq": "a tuple", "str": "a string", "none": "None",
                 "module": "a module", "builtin": "a builtin", "helper": "a function",
                 "memcpy": "the memcpy module",
@@ -101,6 +102,8 @@ def kind_of(value, depth: int = 0) -> Kind | None:
         return Kind("fabin" if value.kind == FABIN else "fabout", obj=value)
     if isinstance(value, Fifo):
         return Kind("fifo", obj=value)
+    if isinstance(value, Dsr):
+        return Kind("dsr", name=value.kind, obj=value)
     if isinstance(value, Task):
         return Kind("task", name=value.name, task_kind=value.kind, obj=value)
     if isinstance(value, Color):
@@ -148,7 +151,8 @@ CALLABLE_MODULES = ("numpy", "math", "pywse.dsl.control", "pywse.sim.mathops")
 and `<math>`'s kernels have numba twins); numba-compiled functions (`@numba.njit`) may be
 called too."""
 
-_CAPTURABLE = {"array", "mem", "fabin", "fabout", "fifo", "task", "color", "scalar", "seq"}
+_CAPTURABLE = {"array", "mem", "fabin", "fabout", "fifo", "task", "color", "scalar", "seq",
+               "dsr"}
 
 
 def promote(a: Kind, b: Kind, op: str) -> Kind:

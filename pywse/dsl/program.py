@@ -185,9 +185,11 @@ class Builder:
         return self._ctx.height
 
     # -- memory ---------------------------------------------------------------------------
-    def var(self, name: str, dtype, shape=1, init=None, export: bool = False) -> Var:
-        """Declare an array in PE memory (CSL `var name: [shape]dtype = init;`)."""
-        return self._declare(name, dtype, shape, init, export, const=False)
+    def var(self, name: str, dtype, shape=1, init=None, export: bool = False,
+            align: int | None = None) -> Var:
+        """Declare an array in PE memory (CSL `var name: [shape]dtype = init;`); `align`
+        (bytes, a power of two) places it as CSL's `align(16)` does."""
+        return self._declare(name, dtype, shape, init, export, const=False, align=align)
 
     def const(self, dtype, values) -> Var:
         """A read-only array initialised from `values` (CSL `const c = [n]T{...};`)."""
@@ -195,7 +197,7 @@ class Builder:
         return self._declare(f"__const{len(self._vars)}", dtype, values.shape or 1, values,
                              False, const=True)
 
-    def _declare(self, name, dtype, shape, init, export, const) -> Var:
+    def _declare(self, name, dtype, shape, init, export, const, align=None) -> Var:
         where = f"program '{self._program.name}' at ({self._ctx.x}, {self._ctx.y})"
         if not isinstance(name, str) or not name.isidentifier():
             raise ProgramError(f"{where}: var name {name!r} must be an identifier")
@@ -210,7 +212,11 @@ class Builder:
         shape = (int(shape),) if np.isscalar(shape) else tuple(int(s) for s in shape)
         if not shape or any(s <= 0 for s in shape):
             raise ProgramError(f"{where}: var '{name}' has shape {shape}; every extent must be >= 1")
-        offset = -(-len(self._init) // ALIGN) * ALIGN
+        if align is not None and (not isinstance(align, int) or align < 1 or align & (align - 1)):
+            raise ProgramError(f"{where}: var '{name}': align={align!r} must be a power of two "
+                               "(bytes)")
+        step = max(ALIGN, align or ALIGN)
+        offset = -(-len(self._init) // step) * step
         var = Var(name, dt, shape, offset, bool(export), const)
         data = np.zeros(shape, dt)
         if init is not None:
@@ -224,6 +230,20 @@ class Builder:
         self._vars.append(var)
         self._var_sites[name] = caller_site(sys._getframe(1))
         return var
+
+    def dsr(self, kind: str, id: int):
+        """The DSR (kind, id) of this PE kind, its register a hidden var (dsl/dsr.py)."""
+        from .dsr import WORDS, Dsr
+        name = f"__{kind}_{id}"
+        if any(v.name == self.scoped(name) for v in self._vars):
+            raise ProgramError(f"program '{self._program.name}': DSR {kind} {id} is taken "
+                               "twice; each (kind, id) may be taken once (CSL)")
+        return Dsr(kind, id, self._declare(name, np.int32, WORDS, None, False, const=False))
+
+    def set_init(self, var: Var, values: np.ndarray) -> None:
+        """Replace the initial value of `var` (a comptime `load_to_dsr`)."""
+        data = np.asarray(values, var.dtype).tobytes()
+        self._init[var.offset:var.offset + len(data)] = data
 
     def fifo(self, var: Var):
         """A FIFO over `var` (CSL `@allocate_fifo`): an async op can push into it while
@@ -510,6 +530,18 @@ def _arg_types(fn, name, kind, program) -> tuple[np.dtype, ...]:
     return tuple(types)
 
 
+_BUILDERS: list[Builder] = []
+"""The builders whose program bodies are running (comptime builtins that declare state,
+`pw.get_dsr`, find theirs here)."""
+
+
+def current_builder(what: str) -> Builder:
+    """The builder of the program body running now."""
+    if not _BUILDERS:
+        raise ProgramError(f"{what} belongs in a program body (it declares state on the PE)")
+    return _BUILDERS[-1]
+
+
 class Program:
     """A decorated PE program. Call `instantiate` (the compiler does) to run its comptime."""
 
@@ -559,6 +591,7 @@ class Program:
         if cached is not None and not cached.coord_dependent:
             return cached
         builder = Builder(self, ctx)
+        _BUILDERS.append(builder)
         try:
             self.fn(builder, **params)
         except ProgramError:
@@ -567,6 +600,8 @@ class Program:
             raise ProgramError(f"program '{self.name}' failed at comptime for PE "
                                f"({ctx.x}, {ctx.y}): {type(e).__name__}: {e}"
                                ).at(site_of_tb(e.__traceback__)) from e
+        finally:
+            _BUILDERS.pop()
         image = builder.image(params)
         if image.mem_bytes > PE_MEMORY_BYTES:
             top = sorted(image.vars, key=lambda v: -v.nbytes)[:3]

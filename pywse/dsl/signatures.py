@@ -24,13 +24,15 @@ import attrs
 from ..errors import ProgramError
 from . import dsd as _dsd
 from .modules import LIBRARIES
+from . import dsr as _dsr
+from . import twins as _twins
 
 SUPPORTED, NOT_YET = "supported", "not supported yet"
 
 COMPLETION = (("async_", False), ("activate", None), ("unblock", None))
 """The options every DSD operation takes (CSL's `.async`, `.activate`, `.unblock`)."""
 LATER_OPTIONS = {"ut_id": ".ut_id", "on_control": ".on_control", "index": ".index",
-                 "priority": ".priority"}
+                 "priority": ".priority", "single_step": ".single_step"}
 """CSL op-config fields pywse does not support yet (keyword -> CSL field)."""
 
 
@@ -179,28 +181,23 @@ _add(Builtin("set_dsd_base_addr", "@set_dsd_base_addr", "dsd", ("dsd", "array"),
              returns="dsd", comptime_twin=_dsd.set_dsd_base_addr,
              doc="a new DSD over another array of the same element type"))
 _add(Builtin("set_dsd_length", "@set_dsd_length", "dsd", ("dsd", "int"), returns="dsd",
-             comptime_twin=_dsd.set_dsd_length, doc="a new 1-D DSD with another extent"))
+             comptime_twin=_dsd.set_dsd_length,
+             doc="a new 1-D memory DSD, fabin or fabout with another extent"))
 _add(Builtin("set_dsd_stride", "@set_dsd_stride", "dsd", ("dsd", "int"), returns="dsd",
              comptime_twin=_dsd.set_dsd_stride, doc="a new 1-D DSD with another stride"))
 
 # CSL builtins of task bodies that pywse does not have yet (no pw.<name> attribute: the
 # checker finds them here and says so)
 for _name, _params, _doc in (
-        ("map", ("fn",), "call a function once per element of DSD operands"),
         ("dfilt", ("src",), "drop data wavelets until control wavelets pass"),
-        ("get_dsr", ("type", "int"), "a data structure register"),
         ("get_xdsr", ("int",), "an extended data structure register"),
-        ("load_to_dsr", ("dsr", "dsd"), "load a DSD into a DSR"),
         ("get_ut_id", ("int",), "a microthread id (wse3)"),
         ("queue_flush", ("queue",), "activate teardown once a queue is empty (wse3)"),
         ("set_fifo_read_length", ("fifo", "int"), "set how many elements a FIFO pops"),
         ("set_fifo_write_length", ("fifo", "int"), "set how many elements a FIFO pushes"),
-        ("bitcast", ("type", "value"), "the same bits as another type"),
         ("ptrcast", ("type", "value"), "a pointer as another pointer type"),
-        ("get_rectangle", (), "the program rectangle's size and offsets"),
         ("get_config", ("int",), "read a config register"),
         ("set_config", ("int", "int"), "write a config register"),
-        ("get_int", ("value",), "the integer behind a color, task id or queue"),
         ("set_local_color_config", ("color", "config"), "configure a color's route on this PE"),
         ("set_teardown_handler", ("fn", "color"), "run a function when a color tears down"),
         ("get_color", ("int",), "a color from its number"),
@@ -281,3 +278,56 @@ class Primitive(Builtin):
     the caller's line (e.g. a simprint format string that does not fit its arguments)."""
 
     check: Callable | None = None
+
+
+# -- the language of issue 20 (part 4): run-time DSDs ----------------------------------------------
+# A `mem1d` built in a task body from run-time values (CSL allows run-time mem1d fields since
+# SDK 1.3); at comptime `pw.mem1d(...)` runs its twin in dsd.py. Options may also be given by
+# position after the array (`pw.mem1d(A, M, j, N)`), as at comptime.
+
+_add(Builtin("mem1d", "@get_dsd(mem1d_dsd, ...)", "dsd", ("array",),
+             options=(("extent", None), ("offset", 0), ("stride", 1)), returns="dsd",
+             comptime_twin=_dsd.mem1d,
+             doc="a 1-D memory DSD `array.flat[offset + i*stride]`, i < extent (default: "
+                 "what fits); in a task body from run-time values"))
+POSITIONAL_OPTIONS = {"mem1d"}
+"""Builtins whose options may also be given by position after their arguments."""
+
+
+# -- @map ---------------------------------------------------------------------------------------
+# `pw.map(callback, inputs..., output)`: any number of operands, so the checker and the task
+# compiler treat it by its kind ("map") rather than by `params`.
+
+_add(Builtin("map", "@map", "map", ("callback", "operands..."),
+             doc="call `callback` once per element: the next element of every memory DSD "
+                 "input, one-element vars as pointers, numbers as they are; a callback that "
+                 "returns a value needs an output, the last operand (a memory DSD, or a "
+                 "one-element var that keeps the last result: a reduction)"))
+
+
+# -- DSRs (CSL-LIBRARIES §2.2) ---------------------------------------------------------------------
+# `pw.get_dsr` declares a register in the program body (kind "comptime": no task-body form);
+# `pw.load_to_dsr` loads one, in the program body (memory DSDs) or in a task body (any DSD).
+# Every DSD operation takes a DSR where it takes a DSD.
+
+_add(Builtin("get_dsr", "@get_dsr", "comptime", ("kind", "int"), comptime_twin=_dsr.get_dsr,
+             doc='a DSR, kind "dsr_dest", "dsr_src0" or "dsr_src1" (program body only)'))
+_add(Builtin("load_to_dsr", "@load_to_dsr", "dsr", ("dsr", "dsd"),
+             options=(("save_address", False), ("async_", False), ("activate", None),
+                      ("unblock", None)), comptime_twin=_dsr.load_to_dsr,
+             doc="load a DSD into a DSR; save_address=True: each op leaves the DSR just past "
+                 "the elements it covered; async_/activate/unblock (fabric DSDs): ops on the "
+                 "DSR run async with that completion"))
+
+
+# -- scalar builtins: casts and the program's place ----------------------------------------------
+
+_add(Builtin("bitcast", "@bitcast", "cast", ("type", "value"), returns="value",
+             comptime_twin=_twins.bitcast,
+             doc="the value's bits as another type of the same width (pw.bitcast(pw.f32, u))"))
+_add(Builtin("get_int", "@get_int", "cast", ("value",), returns="value",
+             comptime_twin=_twins.get_int,
+             doc="the integer (u16) behind a color, task or queue"))
+_add(Builtin("get_rectangle", "@get_rectangle", "comptime", (),
+             comptime_twin=_twins.get_rectangle,
+             doc="the program rectangle's .width and .height (program body only)"))

@@ -24,8 +24,8 @@ from ..errors import TaskError
 from . import dsd as _dsd
 from .kinds import (BOOL, NONE, UNKNOWN, WEAK_FLOAT, WEAK_INT, Kind, kind_of, literal,
                     promote)
-from .signatures import LATER_OPTIONS, TABLE, explain_unknown
-from .tasksource import UNASSIGNED, closure, node_site, parse_function
+from .signatures import LATER_OPTIONS, POSITIONAL_OPTIONS, TABLE, explain_unknown
+from .tasksource import UNASSIGNED, closure, node_site, parse_function, returns_value
 
 PY_FUNCTIONS = {"range", "len", "min", "max", "abs", "int", "float", "bool", "round", "print",
                 "enumerate", "zip", "divmod"}
@@ -72,6 +72,11 @@ _COMPARE = {ast.Eq: lambda a, b: a == b, ast.NotEq: lambda a, b: a != b,
             ast.Lt: lambda a, b: a < b, ast.LtE: lambda a, b: a <= b,
             ast.Gt: lambda a, b: a > b, ast.GtE: lambda a, b: a >= b}
 _LEGEND = "D: a DSD, s: a scalar (a number or a one-element var), p: a one-element var"
+
+LOCAL = "local"
+"""The `obj` of a function-local array's kind (`np.zeros(4, pw.f32)` in a task body)."""
+_LOCAL_NOT_MEMORY = ("local array '{}' lives in the task, not in PE memory, so no DSD can "
+                     "reach it: declare it with p.var in the program body")
 
 _CACHE: dict = {}
 ARRAY_SUBSCRIPTS: dict = {}
@@ -354,6 +359,8 @@ class _Checker:
                     self.problem(stmt, f"'{name}' held {before.describe()} and now "
                                        f"{k.describe()}: a local keeps one type (as in CSL); "
                                        "use another name")
+                if k.what == "array" and k.obj is LOCAL and not k.name:
+                    k = attrs.evolve(k, name=name)
                 self.env[name] = k
         elif isinstance(target, ast.Subscript):
             base = self.subscript(target, store=True)
@@ -463,10 +470,15 @@ class _Checker:
                 return self.problem(e, explain_unknown(attr, public))
             return self.problem(e, f"module '{mod_name}' has no attribute '{attr}'")
         value = getattr(module, attr)
-        if value in (_dsd.mem1d, _dsd.mem4d, _dsd.fabin, _dsd.fabout):
-            return self.problem(e, f"pw.{attr} builds a DSD at compile time: declare it in the "
-                                   "program body, outside the task (p.dsd_var for one a task "
-                                   "changes)")
+        if value in (_dsd.fabin, _dsd.fabout):
+            return self.problem(e, f"pw.{attr} cannot be built in a task body: a fabric DSD's "
+                                   "color and queue are comptime (CSL); declare it in the "
+                                   "program body and change its extent in the task with "
+                                   "pw.set_dsd_length")
+        if value is _dsd.mem4d:
+            return self.problem(e, "pw.mem4d cannot be built in a task body: its extents and "
+                                   "strides are comptime (CSL); declare it in the program "
+                                   "body, or build a 1-D DSD here with pw.mem1d(...)")
         k = kind_of(value)
         if k is None or (mod_name == "pywse" and k.what in ("callable", "helper")):
             return self.problem(e, f"{mod_name}.{attr} cannot be used in a task body")
@@ -641,9 +653,27 @@ class _Checker:
             return Kind("scalar", f.dtype)
         if f.what == "pyfunc":
             return self.python_call(e, f.obj, args)
+        if f.what == "callable" and f.obj is np.zeros:
+            return self.local_array(e, args, kwargs)
         if f.what in ("callable", "unknown"):
             return UNKNOWN
         return self.problem(e, f"{f.describe()} is not callable")
+
+    def local_array(self, e, args: list[Kind], kwargs: dict) -> Kind:
+        """`tmp = np.zeros(4, pw.f32)`: a function-local array (CSL `var tmp = @zeros([4]f32)`
+        in a function), its size and element type known at comptime. It lives in the task,
+        not in PE memory: indexed (and checked) like a var, never a DSD operand."""
+        shape_k = args[0] if args else UNKNOWN
+        type_k = args[1] if len(args) > 1 else kwargs.get("dtype", (None, NONE))[1]
+        items = shape_k.items if shape_k.what == "seq" else (shape_k,)
+        if not items or not all(isinstance(k.value, int) and not isinstance(k.value, bool)
+                                and k.value > 0 for k in items):
+            return self.problem(e, "a local array needs a size known at comptime (as in CSL): "
+                                   "np.zeros(4, pw.f32) or np.zeros((2, 3), pw.i16)")
+        if type_k.what != "type" or type_k.dtype == np.float16:
+            return self.problem(e, "a local array needs an element type of pywse other than "
+                                   "f16: np.zeros(n, pw.f32) (pw.i16, pw.u16, pw.i32, pw.u32)")
+        return Kind("array", type_k.dtype, shape=tuple(k.value for k in items), obj=LOCAL)
 
     def check_conversion(self, node, k: Kind, dtype) -> None:
         """`pw.i16(v)` / `x: pw.i16 = v`: v must be a number, and a literal must fit."""
@@ -695,8 +725,16 @@ class _Checker:
     def builtin_call(self, e, b, args: list[Kind], kwargs: dict) -> Kind:
         if not b.supported:
             return self.problem(e, f"`{b.csl}` is not supported yet")
-        result = Kind("mem") if b.returns == "dsd" else \
-            Kind("scalar", np.dtype(b.returns)) if b.returns else NONE
+        if b.kind == "map":
+            return self.map_call(e, args, kwargs)
+        if b.kind == "comptime":
+            return self.problem(e, f"`{b.csl}` is comptime: call pw.{b.name} in the program "
+                                   "body and let the task capture what it gives")
+        result = _returned(b, args)
+        if b.name in POSITIONAL_OPTIONS and b.nargs < len(args) <= b.nargs + len(b.options):
+            for (name, _), node, k in zip(b.options, e.args[b.nargs:], args[b.nargs:]):
+                kwargs[name] = (ast.keyword(name, node), k)
+            args = args[:b.nargs]
         if len(args) != b.nargs:
             roles = ", ".join(b.params) or "no arguments"
             return self.problem(e, f"pw.{b.name} takes {b.nargs} positional argument(s) "
@@ -716,13 +754,119 @@ class _Checker:
         elif b.kind == "task":
             self.task_operand(e.args[0], args[0], b.name, b, required=True)
         elif b.kind == "dsd":
-            self.check_mutator(e, b, args)
+            self.check_mutator(e, b, args, kwargs)
+        elif b.kind == "dsr":
+            self.check_load(e, args, kwargs)
+        elif b.kind == "cast":
+            return self.check_cast(e, b, args)
         elif b.kind == "prng":
             self.check_u16(e, b, args)
         elif getattr(b, "check", None) is not None:   # internal primitives (dsl/primitives.py)
             for message in b.check(args):
                 self.problem(e, message)
         return result
+
+    def map_call(self, e, args: list[Kind], kwargs: dict) -> Kind:
+        """`pw.map(callback, inputs..., output)` (CSL `@map`): the callback, each operand's
+        kind, the callback's arity, and its body with the elements' kinds."""
+        for name, (kw, _) in kwargs.items():
+            self.problem(kw.value, f"pw.map has no option '{name}'")
+        if not args:
+            return self.problem(e, "pw.map needs a callback and its operands")
+        cb, node = args[0], e.args[0]
+        if cb.what == "helper":
+            fn, gives = cb.obj, returns_value(cb.obj)
+        elif cb.what == "callable":
+            fn, gives = None, True
+        else:
+            return self.problem(node, "pw.map's callback must be a function defined with "
+                                      "`def` (yours or a library's) or a numpy/math function, "
+                                      f"got {ast.unparse(node)} ({cb.describe()})")
+        ops, nodes = args[1:], e.args[1:]
+        if gives and not ops:
+            return self.problem(e, "pw.map: the callback returns a value, so the last operand "
+                                   "must be where it goes")
+        inputs = ops[:-1] if gives else ops
+        bad = False
+        for pos, (n, k) in enumerate(zip(nodes, ops)):
+            why = _map_operand(k, gives and pos == len(ops) - 1)
+            if why is not None:
+                self.problem(n, f"operand {pos + 1} of pw.map: {why}")
+                bad = True
+        if not any(k.what in ("mem", "unknown") for k in ops):
+            return self.problem(e, "pw.map needs at least one memory DSD operand (its elements "
+                                   "set how many times the callback runs)")
+        if bad or fn is None:
+            return NONE
+        n_params = fn.__code__.co_argcount
+        if n_params != len(inputs):
+            return self.problem(e, f"pw.map: callback '{fn.__name__}' takes {n_params} "
+                                   f"argument(s) but gets {len(inputs)} (one per input" +
+                                   ("; the last operand is the output, since it returns a "
+                                    "value)" if gives else ")"))
+        elements = [(Kind("scalar", _element_type(k)) if _element_type(k) is not None
+                     else UNKNOWN) if k.what == "mem" else k for k in inputs]
+        call = ast.copy_location(ast.Call(node, [], []), node)
+        ret = self.helper_call(call, fn, elements)
+        if gives and ret.what not in ("scalar", "unknown"):
+            return self.problem(e, f"pw.map: callback '{fn.__name__}' must return a number (the "
+                                   f"element it writes), not {ret.describe()}")
+        out = ops[-1] if gives else None
+        out_type = _element_type(out) if out is not None else None
+        if out_type is not None and out_type.kind in "iu" and ret.what == "scalar" and \
+                ret.dtype is not None and ret.dtype.kind == "f":
+            self.problem(e, f"pw.map stores callback '{fn.__name__}''s float result in an "
+                            f"{_type(out_type)} output: convert it in the callback with "
+                            f"pw.{_type(out_type)}(...) (CSL's @as)")
+        return NONE
+
+    def check_cast(self, e, b, args: list[Kind]) -> Kind:
+        """`pw.bitcast(T, v)`: a typed value of T's width; `pw.get_int(x)`: a color, task or
+        integer."""
+        if b.name == "get_int":
+            k = args[0]
+            if k.what not in ("color", "task", "unknown") and not (
+                    k.what == "scalar" and k.dtype is not None and k.dtype.kind in "iu"):
+                self.problem(e.args[0], f"pw.get_int needs a color, task or integer, got "
+                                        f"{k.describe()}")
+            return Kind("scalar", np.dtype(np.uint16))
+        t, v = args
+        if t.what != "type":
+            return self.problem(e.args[0], f"pw.bitcast: the first argument must be a type "
+                                           f"known at comptime (e.g. pw.f32), got "
+                                           f"{ast.unparse(e.args[0])}")
+        if t.dtype == np.float16 or (v.what == "scalar" and v.dtype == np.float16):
+            return self.problem(e, "pw.bitcast to or from f16 is not supported yet in task "
+                                   "bodies (compiled code has no float16)")
+        if v.what == "scalar" and v.weak:
+            self.problem(e.args[1], f"pw.bitcast({_type(t.dtype)}, {ast.unparse(e.args[1])}): "
+                                    f"give the value a type first (e.g. pw.u32(...)): a bitcast "
+                                    "needs its width")
+        elif v.what == "scalar" and v.dtype is not None and v.dtype.itemsize != t.dtype.itemsize:
+            self.problem(e, f"pw.bitcast: {v.describe()[3:]} ({8 * v.dtype.itemsize}-bit) and "
+                            f"{_type(t.dtype)} ({8 * t.dtype.itemsize}-bit) differ in width")
+        elif v.what not in ("scalar", "unknown"):
+            self.problem(e.args[1], f"pw.bitcast works on numbers, not {v.describe()}")
+        return Kind("scalar", t.dtype)
+
+    def check_load(self, e, args: list[Kind], kwargs: dict) -> None:
+        """`pw.load_to_dsr(dsr, dsd, ...)`: CSL's pairs of DSR and DSD kinds and options."""
+        (dn, dsr), (node, k) = zip(e.args[:2], args[:2])
+        if dsr.what not in ("dsr", "unknown"):
+            self.problem(dn, f"pw.load_to_dsr needs a DSR from pw.get_dsr, got {dsr.describe()}")
+        if k.what not in ("mem", "fabin", "fabout", "unknown"):
+            self.problem(node, f"pw.load_to_dsr loads a memory or fabric DSD, not "
+                               f"{k.describe()}" + (" (FIFOs in DSRs are not supported yet)"
+                                                    if k.what == "fifo" else ""))
+        elif dsr.what == "dsr" and (k.what == "fabin" and dsr.name == "dsr_dest" or
+                                    k.what == "fabout" and dsr.name != "dsr_dest"):
+            self.problem(node, f"{k.describe()} cannot be loaded into {dsr.describe()}: a fabin "
+                               "goes in dsr_src0/dsr_src1, a fabout in dsr_dest (CSL)")
+        for name, (kw, _) in kwargs.items():
+            if name == "save_address" and k.what in ("fabin", "fabout"):
+                self.problem(kw.value, "save_address= is for memory DSDs (CSL)")
+            elif name in ("async_", "activate", "unblock") and k.what == "mem":
+                self.problem(kw.value, f"{name}= is for fabric DSDs loaded into a DSR (CSL)")
 
     def check_u16(self, e, b, args: list[Kind]) -> None:
         """Unsigned arguments (a PRNG id: u16, a seed: u32): integers; a literal in range."""
@@ -769,6 +913,9 @@ class _Checker:
     def operand_letter(self, node, b, pos: int, role: str, k: Kind) -> str | None:
         dst = role == "dst"
         what = f"operand {pos + 1} of pw.{b.name}"
+        if k.what == "array" and k.obj is LOCAL:
+            self.problem(node, f"{what}: {_LOCAL_NOT_MEMORY.format(k.name)}")
+            return None
         if k.what in ("mem", "fifo", "array"):
             dtype = _element_type(k)
             width = b.width[0] if dst else b.width[1]
@@ -779,6 +926,13 @@ class _Checker:
                                    f"holds {_type(dtype)} ({8 * dtype.itemsize}-bit)")
                 return None
         if k.what in ("mem", "fifo"):
+            return "D"
+        if k.what == "dsr":
+            if dst and k.name == "dsr_src1" or not dst and k.name == "dsr_dest":
+                self.problem(node, f"{k.describe()} cannot be {'a destination' if dst else 'a source'} "
+                                   f"({what}): dsr_dest holds destinations, dsr_src1 sources, "
+                                   "dsr_src0 either")
+                return None
             return "D"
         if k.what == "fabin":
             if dst:
@@ -809,10 +963,21 @@ class _Checker:
                            "number")
         return None
 
-    def check_mutator(self, e, b, args: list[Kind]) -> None:
+    def check_mutator(self, e, b, args: list[Kind], kwargs: dict) -> None:
+        for name, (kw, k) in kwargs.items():      # pw.mem1d's extent, offset, stride
+            if k.what != "none" and not (k.what == "unknown" or (
+                    k.what == "scalar" and k.dtype is not None and k.dtype.kind in "iub")):
+                self.problem(kw.value, f"pw.{b.name}: {name}= needs an integer, got "
+                                       f"{k.describe()}")
         for node, role, k in zip(e.args, b.params, args):
+            if role == "dsd" and k.what in ("fabin", "fabout") and b.name == "set_dsd_length":
+                continue
             if role == "dsd" and k.what in ("fabin", "fabout", "fifo"):
-                self.problem(node, f"`{b.csl}` on a {k.what} DSD is not supported yet")
+                self.problem(node, f"`{b.csl}` takes a memory DSD (CSL: mem1d/mem4d), not "
+                                   f"{k.describe()}" + ("; a FIFO's lengths are set with "
+                                   "@set_fifo_read_length / @set_fifo_write_length"
+                                   if k.what == "fifo" else ": a fabric DSD has no address "
+                                   "or stride (pw.set_dsd_length changes its extent)"))
             elif role == "dsd" and k.what not in ("mem", "unknown"):
                 self.problem(node, f"pw.{b.name} needs a memory DSD, got {k.describe()}")
             elif role == "int" and not (k.what == "unknown" or (
@@ -821,6 +986,8 @@ class _Checker:
             elif role == "type" and k.what != "type":
                 self.problem(node, f"pw.{b.name}: this argument must be a type known at "
                                    f"comptime (e.g. pw.f32), got {ast.unparse(node)}")
+            elif role == "array" and k.what == "array" and k.obj is LOCAL:
+                self.problem(node, f"pw.{b.name}: {_LOCAL_NOT_MEMORY.format(k.name)}")
             elif role == "array" and k.what not in ("array", "unknown"):
                 self.problem(node, f"pw.{b.name} needs an array declared with p.var, got "
                                    f"{k.describe()}")
@@ -833,8 +1000,49 @@ def _changes_kind(before: Kind, after: Kind) -> bool:
     return len(kinds) == 2 and "unknown" not in kinds and not kinds <= {"scalar", "none"}
 
 
-def _element_type(k: Kind):
+def _map_operand(k: Kind, output: bool) -> str | None:
+    """Why `k` cannot be an input (or the output) of pw.map, or None if it can."""
+    if k.what == "mem" and _element_type(k) == np.float16:
+        return "f16 DSDs in pw.map are not supported yet (compiled code has no float16)"
+    if k.what in ("mem", "unknown"):
+        return None
     if k.what == "array":
+        if k.size != 1 and k.shape:
+            return (f"{k.describe()} is no operand: an array must be a one-element var (a "
+                    "pointer to a scalar); wrap arrays in pw.mem1d(...)")
+        if output and k.const:
+            return f"the output {k.describe()} is read-only (p.const)"
+        return None
+    if k.what in ("fabin", "fabout"):
+        return f"{k.describe()} in pw.map is not supported yet: move the wavelets into " \
+               "memory with pw.mov32 / pw.fmovs and map over that"
+    if k.what == "fifo":
+        return "CSL does not allow a FIFO in @map"
+    if k.what == "dsr":
+        return "a DSR in pw.map is not supported yet (use it in the callback's DSD ops)"
+    if k.what == "scalar":
+        return "the output of pw.map must be a memory DSD or a one-element var, not a " \
+               "number" if output else None
+    return f"{k.describe()} cannot be an operand of pw.map (give DSDs, one-element vars " \
+           "or numbers)"
+
+
+def _returned(b, args: list[Kind]) -> Kind:
+    """What a builtin call gives: a DSD like its argument (set_dsd_length keeps a fabric DSD
+    one), one over its array (mem1d, set_dsd_base_addr), or nothing."""
+    if b.returns != "dsd":
+        return Kind("scalar", np.dtype(b.returns)) if b.returns not in (None, "value") \
+            else NONE
+    arrays = [k for k in args if k.what == "array"]
+    if arrays:
+        return Kind("mem", arrays[0].dtype)
+    if args and args[0].what in ("mem", "fabin", "fabout"):
+        return args[0]
+    return Kind("mem")
+
+
+def _element_type(k: Kind):
+    if k.what in ("array", "mem") and k.dtype is not None:
         return k.dtype
     obj = k.obj
     if isinstance(obj, _dsd.DsdVar):

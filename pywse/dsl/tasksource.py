@@ -82,3 +82,22 @@ def is_user_function(v) -> bool:
     if module == "pywse.lib" or module.startswith("pywse.lib."):
         return True
     return module.split(".")[0] not in ("numpy", "numba", "pywse", "math", "builtins")
+
+
+def returns_value(fn) -> bool:
+    """Does `fn` (a plain function) return a value anywhere (`return x`)? CSL's `@map` takes an
+    output operand exactly when its callback is not void."""
+    try:
+        fdef, _ = parse_function(fn, fn.__name__)
+    except TaskError:
+        return True
+    todo = list(fdef.body)
+    while todo:
+        node = todo.pop()
+        if isinstance(node, ast.Return) and node.value is not None and \
+                not (isinstance(node.value, ast.Constant) and node.value.value is None):
+            return True
+        if not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda,
+                                 ast.ClassDef)):
+            todo.extend(ast.iter_child_nodes(node))
+    return False

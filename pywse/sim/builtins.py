@@ -23,9 +23,10 @@ from numba.core import types as nbtypes
 from numba.core.errors import TypingError
 from numba.extending import overload, register_jitable
 
-from . import cslops, fabric, ops
-from .dsdval import FabDSD, MemDSD, dsd_in_bounds
+from . import cslops, fabric, faults, ops
+from .dsdval import DsrVal, FabDSD, MemDSD, dsd_addr, dsd_in_bounds, dsd_length
 from .precompiled import precompiled
+from ..dsl import dsr as R
 from ..dsl.signatures import TABLE
 from ..types import dtype_of
 
@@ -38,23 +39,24 @@ class Lowering:
     """How the engine runs one builtin: `impl(st, pe, *prefix, *args)`. What a call may look
     like (arguments, options, forms) is its signature in dsl/signatures.py, by the same name."""
 
-    def __init__(self, impl: Callable, prefix=(), pad: int = 0, static=None):
+    def __init__(self, impl: Callable, prefix=(), pad: int = 0, static=None, defaults=None):
         self.impl = impl if hasattr(impl, "_pywse_jitable") else register_jitable(impl)
         self.impl._pywse_jitable = True
         self.prefix = tuple(prefix)  # int64 constants passed before the user arguments
         self.pad = pad              # user arguments are padded with None up to this count
         self.static = static or {}  # position -> converter applied at compile time (e.g. dtype)
+        self.defaults = defaults or {}  # option -> the value passed when the call leaves it out
 
 
 LOWERINGS: dict[str, Lowering] = {}
 
 
-def lowers(name: str, static=None):
+def lowers(name: str, static=None, defaults=None):
     """Register `impl` as what builtin `name` (a signature in dsl/signatures.py) does."""
     def deco(impl):
         if name not in TABLE:
             raise AssertionError(f"{name} has no signature in dsl/signatures.py")
-        LOWERINGS[name] = Lowering(impl, static=static)
+        LOWERINGS[name] = Lowering(impl, static=static, defaults=defaults)
         return impl
     return deco
 
@@ -124,6 +126,8 @@ def _fill(st, row, x, kind, is_dst):
         _fill_mem(st, row, x.arr, x.offset, x.e0, x.s0, x.e1, x.s1, x.e2, x.s2, x.e3, x.s3)
     elif isinstance(x, FabDSD):
         _fill_fab(row, x.kind, x.queue, x.extent, x.control, is_dst)
+    elif isinstance(x, DsrVal):
+        _fill_dsr(st, row, x.reg, is_dst)
     elif isinstance(x, np.ndarray):
         _fill_pointer(st, row, x)
     else:
@@ -145,6 +149,8 @@ def _ol_fill(st, row, x, kind, is_dst):
     if isinstance(x, nbtypes.BaseNamedTuple) and x.instance_class is FabDSD:
         return lambda st, row, x, kind, is_dst: _fill_fab(row, x.kind, x.queue, x.extent,
                                                           x.control, is_dst)
+    if isinstance(x, nbtypes.BaseNamedTuple) and x.instance_class is DsrVal:
+        return lambda st, row, x, kind, is_dst: _fill_dsr(st, row, x.reg, is_dst)
     if isinstance(x, nbtypes.Array):
         return lambda st, row, x, kind, is_dst: _fill_pointer(st, row, x)
     if isinstance(x, (nbtypes.Number, nbtypes.Boolean)):
@@ -180,6 +186,7 @@ def _fill_mem(st, row, arr, offset, e0, s0, e1, s1, e2, s2, e3, s3):
     row[ops.S3] = s3
     row[ops.WIDTH] = arr.itemsize
     if not dsd_in_bounds(MemDSD(arr, offset, e0, s0, e1, s1, e2, s2, e3, s3)):
+        _dsd_fault(st, row[ops.ADDR], arr.size, offset, e0, s0, e1, s1, e2, s2, e3, s3)
         raise IndexError("DSD reaches outside its array")
 
 
@@ -218,9 +225,13 @@ def _describe(st, code, dst, a, b, c):
     """Operand rows for an op call (the only part compiled per operand-type combination)."""
     rows = np.zeros((4, ops.NF), np.int64)
     kind = OP_SRC_KIND[code]
+    st.fault[faults.OPERAND] = 0          # which operand a DSD fault is about
     _fill(st, rows[0], dst, kind, True)
+    st.fault[faults.OPERAND] = 1
     _fill(st, rows[1], a, kind, False)
+    st.fault[faults.OPERAND] = 2
     _fill(st, rows[2], b, kind, False)
+    st.fault[faults.OPERAND] = 3
     _fill(st, rows[3], c, kind, False)
     return rows
 
@@ -282,9 +293,15 @@ def _start(st, pe, code, async_, activate, unblock, rows):
 
 
 def _op(st, pe, code, dst, a, b, c, async_, activate, unblock):
-    """Every DSD op builtin: `code` says which (ops.OPS); unused sources are None."""
-    _start(st, pe, code, bool(async_), np.int64(activate), np.int64(unblock),
-           _describe(st, code, dst, a, b, c))
+    """Every DSD op builtin: `code` says which (ops.OPS); unused sources are None. A DSR
+    loaded with async options makes the op async; one loaded with save_address moves on."""
+    cfg = _dsr_completion(dst, _dsr_completion(a, _dsr_completion(b, _dsr_completion(
+        c, (bool(async_), np.int64(activate), np.int64(unblock))))))
+    _start(st, pe, code, cfg[0], cfg[1], cfg[2], _describe(st, code, dst, a, b, c))
+    _dsr_advance(dst)
+    _dsr_advance(a)
+    _dsr_advance(b)
+    _dsr_advance(c)
 
 
 for _name, (_code, _, _) in ops.OPS.items():
@@ -314,8 +331,8 @@ def _set_dsd_base_addr(st, pe, d, arr):
 
 @lowers("set_dsd_length")
 def _set_dsd_length(st, pe, d, n):
-    """Set a 1-D DSD's extent (CSL `@set_dsd_length`)."""
-    return MemDSD(d.arr, d.offset, np.int64(n), d.s0, d.e1, d.s1, d.e2, d.s2, d.e3, d.s3)
+    """Set a 1-D memory DSD's extent, or a fabric DSD's wavelets (CSL `@set_dsd_length`)."""
+    return _with_length(d, np.int64(n))
 
 
 @lowers("set_dsd_stride")
@@ -372,3 +389,275 @@ def _set_global_prng_seed(st, pe, seed):
 # -- internal primitives of the SDK's libraries (dsl/primitives.py): lowered in sim/primitives.py -
 
 from . import primitives as _primitives  # noqa: E402,F401  (registers their lowerings)
+
+
+# -- the language of issue 20 (part 4): run-time DSDs ----------------------------------------------
+
+def _with_length(d, n):
+    """`d` with extent `n` (plain Python twin of the overload below)."""
+    if isinstance(d, FabDSD):
+        return FabDSD(d.kind, d.color, d.queue, n, d.control)
+    return MemDSD(d.arr, d.offset, n, d.s0, d.e1, d.s1, d.e2, d.s2, d.e3, d.s3)
+
+
+@overload(_with_length)
+def _ol_with_length(d, n):
+    if isinstance(d, nbtypes.BaseNamedTuple) and d.instance_class is FabDSD:
+        return lambda d, n: FabDSD(d.kind, d.color, d.queue, n, d.control)
+    return lambda d, n: MemDSD(d.arr, d.offset, n, d.s0, d.e1, d.s1, d.e2, d.s2, d.e3, d.s3)
+
+
+@lowers("mem1d", defaults={"extent": -1})
+def _mem1d(st, pe, arr, extent, offset, stride):
+    """A 1-D memory DSD built in a task body (CSL `@get_dsd(mem1d_dsd, ...)` with run-time
+    fields). Nothing is read or written here: an op using it checks that it stays inside
+    `arr` (a DSD may point past its array between uses, as in CSL)."""
+    flat = arr.reshape(arr.size)
+    off = np.int64(offset)
+    s = np.int64(stride)
+    e = np.int64(extent)
+    if e < 0:                    # extent left out: what fits from offset with stride
+        if s == 0:
+            e = np.int64(flat.size)
+        elif s > 0:
+            e = max(np.int64(0), (flat.size - off + s - 1) // s)
+        else:
+            e = off // -s + 1
+    one, zero = np.int64(1), np.int64(0)
+    return MemDSD(flat, off, e, s, one, zero, one, zero, one, zero)
+
+
+@register_jitable
+def _dsd_fault(st, addr, size, offset, e0, s0, e1, s1, e2, s2, e3, s3):
+    """Record which element a DSD reaching outside its array reaches (sim/faults.py), so the
+    error names the array, the element and the user's line in both modes."""
+    lo = offset
+    hi = offset
+    for e, s in ((e0, s0), (e1, s1), (e2, s2), (e3, s3)):
+        if e > 0:
+            lo += min(0, (e - 1) * s)
+            hi += max(0, (e - 1) * s)
+    st.fault[faults.KIND] = faults.DSD
+    st.fault[faults.VALUE] = lo if lo < 0 else hi
+    st.fault[faults.LIMIT] = size
+    st.fault[faults.ADDR] = addr
+
+
+# -- @map (CSL `@map(callback, inputs..., output)`) --------------------------------------------------
+# The task compiler (jit.py) writes a map as a loop at its call site: operands evaluated once,
+# their lengths and bounds checked, the cost charged, then per element the callback called on
+# the next element of every DSD input (one-element vars pass as pointers, numbers as they are)
+# and its result stored in the output. These helpers are that loop's parts, for both modes.
+
+@lowers("map")
+def _map_start(st, pe, n):
+    """Charge a map of `n` elements: one cycle per element plus one, as a DSD op of SIMD width
+    1 (the callback's own DSD ops cost their own cycles)."""
+    st.cycles[pe] += n + 1
+
+
+def map_len(n, x):
+    """The map's length so far `n` (-1: none yet) with operand `x`: the shortest DSD."""
+    if isinstance(x, MemDSD):
+        m = x.e0 * x.e1 * x.e2 * x.e3
+        return m if n < 0 or m < n else n
+    return n
+
+
+@overload(map_len)
+def _ol_map_len(n, x):
+    if isinstance(x, nbtypes.BaseNamedTuple) and x.instance_class is MemDSD:
+        def impl(n, x):
+            m = x.e0 * x.e1 * x.e2 * x.e3
+            return m if n < 0 or m < n else n
+        return impl
+    return lambda n, x: n
+
+
+def map_check(st, x, operand):
+    """A DSD operand of a map must lie inside its array (the fault names it, sim/faults.py)."""
+    if isinstance(x, MemDSD):
+        _map_check_mem(st, x, operand)
+
+
+@overload(map_check)
+def _ol_map_check(st, x, operand):
+    if isinstance(x, nbtypes.BaseNamedTuple) and x.instance_class is MemDSD:
+        return lambda st, x, operand: _map_check_mem(st, x, operand)
+    return lambda st, x, operand: None
+
+
+@register_jitable
+def _map_check_mem(st, x, operand):
+    if not dsd_in_bounds(x):
+        st.fault[faults.OPERAND] = operand
+        _dsd_fault(st, _address(st, x.arr), x.arr.size, x.offset, x.e0, x.s0, x.e1, x.s1,
+                   x.e2, x.s2, x.e3, x.s3)
+        raise IndexError("DSD reaches outside its array")
+
+
+def map_get(x, i):
+    """What the callback gets from operand `x` for element `i`: a DSD's element; a
+    one-element var itself (a CSL pointer); a number as it is."""
+    if isinstance(x, MemDSD):
+        return x.arr[dsd_addr(x, i)]
+    return x
+
+
+@overload(map_get)
+def _ol_map_get(x, i):
+    if isinstance(x, nbtypes.BaseNamedTuple) and x.instance_class is MemDSD:
+        return lambda x, i: x.arr[dsd_addr(x, i)]
+    return lambda x, i: x
+
+
+def map_put(x, i, v):
+    """Store the callback's result for element `i`: in a DSD's element, or in a one-element
+    var (each result replaces the last: a reduction's running value)."""
+    if isinstance(x, MemDSD):
+        x.arr[dsd_addr(x, i)] = cslops.store_cast(x.arr, v)
+    else:
+        x[0] = cslops.store_cast(x, v)
+
+
+@overload(map_put)
+def _ol_map_put(x, i, v):
+    if isinstance(x, nbtypes.BaseNamedTuple) and x.instance_class is MemDSD:
+        def impl(x, i, v):
+            x.arr[dsd_addr(x, i)] = v
+        return impl
+
+    def pointer(x, i, v):
+        x[0] = v
+    return pointer
+
+
+# -- DSRs (CSL @load_to_dsr and DSR operands; the register layout is dsl/dsr.py's) ----------------
+
+@register_jitable
+def _fill_dsr(st, row, reg, is_dst):
+    """An op operand from a DSR: its loaded row, the array's address rebuilt from the
+    register's own, a memory DSD checked against its array as any operand is."""
+    if reg[R.KIND] == ops.K_NONE:
+        raise ValueError("a DSR is used before pw.load_to_dsr loaded it")
+    if (is_dst and reg[R.KIND] == ops.K_FABIN) or (not is_dst and reg[R.KIND] == ops.K_FABOUT):
+        raise TypeError("a DSR holding a fabin is no destination, one holding a fabout no "
+                        "source")
+    for f in range(ops.NF):
+        row[f] = reg[f]
+    if row[ops.KIND] == ops.K_MEM:
+        row[ops.ADDR] = reg.ctypes.data - st.arena.ctypes.data + np.int64(reg[R.REL])
+        d = MemDSD(reg, np.int64(reg[R.OFF]), np.int64(reg[R.E0]), np.int64(reg[R.S0]),
+                   np.int64(reg[R.E1]), np.int64(reg[R.S1]), np.int64(reg[R.E2]),
+                   np.int64(reg[R.S2]), np.int64(reg[R.E3]), np.int64(reg[R.S3]))
+        lo, hi = _span(d)
+        if dsd_length(d) > 0 and (lo < 0 or hi >= reg[R.SIZE]):
+            _dsd_fault(st, row[ops.ADDR], np.int64(reg[R.SIZE]), d.offset, d.e0, d.s0, d.e1,
+                       d.s1, d.e2, d.s2, d.e3, d.s3)
+            raise IndexError("DSD reaches outside its array")
+
+
+@register_jitable
+def _span(d):
+    lo = d.offset
+    hi = d.offset
+    for e, s in ((d.e0, d.s0), (d.e1, d.s1), (d.e2, d.s2), (d.e3, d.s3)):
+        if e > 0:
+            lo += min(0, (e - 1) * s)
+            hi += max(0, (e - 1) * s)
+    return lo, hi
+
+
+def _dsr_completion(x, cfg):
+    """(async_, activate, unblock) of an op, taking a DSR's async load options into account."""
+    if isinstance(x, DsrVal) and x.reg[R.ASYNC]:
+        return (True, np.int64(x.reg[R.ACT]), np.int64(x.reg[R.UNB]))
+    return cfg
+
+
+@overload(_dsr_completion)
+def _ol_dsr_completion(x, cfg):
+    if isinstance(x, nbtypes.BaseNamedTuple) and x.instance_class is DsrVal:
+        def impl(x, cfg):
+            if x.reg[R.ASYNC]:
+                return (True, np.int64(x.reg[R.ACT]), np.int64(x.reg[R.UNB]))
+            return cfg
+        return impl
+    return lambda x, cfg: cfg
+
+
+def _dsr_advance(x):
+    """After an op, a DSR loaded with save_address points just past what it covered."""
+    if isinstance(x, DsrVal) and x.reg[R.SAVE]:
+        x.reg[R.OFF] += x.reg[R.E0] * x.reg[R.S0]
+
+
+@overload(_dsr_advance)
+def _ol_dsr_advance(x):
+    if isinstance(x, nbtypes.BaseNamedTuple) and x.instance_class is DsrVal:
+        def impl(x):
+            if x.reg[R.SAVE]:
+                x.reg[R.OFF] += x.reg[R.E0] * x.reg[R.S0]
+        return impl
+    return lambda x: None
+
+
+@lowers("load_to_dsr")
+def _load_to_dsr(st, pe, dsr, d, save_address, async_, activate, unblock):
+    """Load DSD `d` into `dsr` (CSL `@load_to_dsr`): its operand row, the array's address
+    relative to the register and its size, and the options (dsl/dsr.py's layout)."""
+    reg = dsr.reg
+    row = np.zeros(ops.NF, np.int64)
+    size = _load_row(st, row, d)
+    for f in range(ops.NF):
+        reg[f] = row[f]
+    if row[ops.KIND] == ops.K_MEM:
+        reg[R.REL] = row[ops.ADDR] - (reg.ctypes.data - st.arena.ctypes.data)
+    reg[R.SIZE] = size
+    reg[R.SAVE] = 1 if save_address else 0
+    reg[R.ASYNC] = 1 if async_ else 0
+    reg[R.ACT] = activate
+    reg[R.UNB] = unblock
+
+
+def _load_row(st, row, d):
+    """The operand row of a DSD being loaded into a DSR, and its array's size (0: fabric)."""
+    if isinstance(d, MemDSD):
+        _fill_mem(st, row, d.arr, d.offset, d.e0, d.s0, d.e1, d.s1, d.e2, d.s2, d.e3, d.s3)
+        return np.int64(d.arr.size)
+    row[ops.KIND] = d.kind
+    row[ops.QUEUE] = d.queue
+    row[ops.E0] = d.extent
+    row[ops.CTRL] = d.control
+    return np.int64(0)
+
+
+@overload(_load_row)
+def _ol_load_row(st, row, d):
+    if isinstance(d, nbtypes.BaseNamedTuple) and d.instance_class is MemDSD:
+        def mem(st, row, d):
+            _fill_mem(st, row, d.arr, d.offset, d.e0, d.s0, d.e1, d.s1, d.e2, d.s2, d.e3, d.s3)
+            return np.int64(d.arr.size)
+        return mem
+
+    def fab(st, row, d):
+        row[ops.KIND] = d.kind
+        row[ops.QUEUE] = d.queue
+        row[ops.E0] = d.extent
+        row[ops.CTRL] = d.control
+        return np.int64(0)
+    return fab
+
+
+# -- scalar builtins (comptime twins in dsl/twins.py) ---------------------------------------------
+
+@lowers("bitcast")
+def _bitcast(st, pe, t, x):
+    """`x`'s bits as type `t` (CSL `@bitcast`; the checker made the widths match)."""
+    return np.full(1, x).view(t)[0]
+
+
+@lowers("get_int")
+def _get_int(st, pe, x):
+    """The integer behind a color or task (both are their ids in a task body)."""
+    return np.uint16(x)

@@ -21,6 +21,10 @@ FabDSD = namedtuple("FabDSD", "kind color queue extent control")
 the FIFO's index); see ops.K_FABIN/K_FABOUT/K_FIFO."""
 
 
+DsrVal = namedtuple("DsrVal", "reg")
+"""Run-time value of a DSR (dsl/dsr.py): its register, an int32 view of PE memory."""
+
+
 def lower_mem(desc: MemDesc, flat: np.ndarray) -> MemDSD:
     """A memory DSD over `flat`, the PE's copy of `desc.var`."""
     e, s = desc.extents, desc.strides
@@ -40,7 +44,7 @@ def dsd_load(st, pe, reg, proto):
     """The current value of a mutable DSD (plain Python twin of the numba overload)."""
     base = st.mem_base[pe] + reg[0]
     arr = st.arena[base:base + reg[1]].view(proto.arr.dtype)
-    r = reg.astype(np.int64)
+    r = reg.view(np.int32).astype(np.int64)     # offsets and strides may be negative
     return MemDSD(arr, r[2], r[3], r[4], r[5], r[6], r[7], r[8], r[9], r[10])
 
 
@@ -51,9 +55,10 @@ def _ol_dsd_load(st, pe, reg, proto):
     def impl(st, pe, reg, proto):
         base = st.mem_base[pe] + np.int64(reg[0])
         arr = st.arena[base:base + np.int64(reg[1])].view(np_type)
-        return MemDSD(arr, np.int64(reg[2]), np.int64(reg[3]), np.int64(reg[4]),
-                      np.int64(reg[5]), np.int64(reg[6]), np.int64(reg[7]), np.int64(reg[8]),
-                      np.int64(reg[9]), np.int64(reg[10]))
+        r = reg.view(np.int32)                   # offsets and strides may be negative
+        return MemDSD(arr, np.int64(r[2]), np.int64(r[3]), np.int64(r[4]),
+                      np.int64(r[5]), np.int64(r[6]), np.int64(r[7]), np.int64(r[8]),
+                      np.int64(r[9]), np.int64(r[10]))
     return impl
 
 
@@ -63,17 +68,18 @@ def dsd_store(st, pe, reg, d):
     addr = d.arr.ctypes.data - st.arena.ctypes.data - st.mem_base[pe]
     if addr < 0 or addr >= 0xFFFFFFFF:
         raise ValueError("a mutable DSD can only point into its own PE's memory")
-    reg[0] = addr
-    reg[1] = d.arr.size * d.arr.itemsize
-    reg[2] = d.offset
-    reg[3] = d.e0
-    reg[4] = d.s0
-    reg[5] = d.e1
-    reg[6] = d.s1
-    reg[7] = d.e2
-    reg[8] = d.s2
-    reg[9] = d.e3
-    reg[10] = d.s3
+    r = reg.view(np.int32)                       # offsets and strides may be negative
+    r[0] = addr
+    r[1] = d.arr.size * d.arr.itemsize
+    r[2] = d.offset
+    r[3] = d.e0
+    r[4] = d.s0
+    r[5] = d.e1
+    r[6] = d.s1
+    r[7] = d.e2
+    r[8] = d.s2
+    r[9] = d.e3
+    r[10] = d.s3
 
 
 @register_jitable

@@ -22,7 +22,8 @@ from .traffic import Traffic
 from . import jit as jitmod
 from .builtins import ACTIVE, BLOCKED
 from ..dsl.dsd import DsdVar, FabDesc, Fifo, MemDesc
-from .dsdval import lower_fab, lower_fifo, lower_mem
+from ..dsl.dsr import Dsr
+from .dsdval import DsrVal, lower_fab, lower_fifo, lower_mem
 from ..errors import DeadlockError, PywseError, TaskError, at_failure, site_of_tb
 from ..dsl.program import ProgramImage, Task
 from ..dsl.symbols import Var
@@ -360,12 +361,20 @@ class Engine(Traffic):
         """A task body raised `exc` on `pe`: what failed and the user's line (the statement
         site compiled code recorded; run as plain Python, the traceback's line, the same)."""
         x, y = self.pe_xy(pe)
-        index_fault = self.st.fault[faults.KIND] == faults.INDEX
-        what, site = faults.task_failure(self.st.fault, exc)
+        index_fault = self.st.fault[faults.KIND] in (faults.INDEX, faults.DSD)
+        what, site = faults.task_failure(self.st.fault, exc, lambda a: self._symbol_at(pe, a))
         err = TaskError(f"PE ({x}, {y}) task '{task.name}': {what}")
         if not index_fault and plain:
             site = site_of_tb(exc.__traceback__) or site
         return err.at(site) if site is not None else at_failure(err, exc, task.fn)
+
+    def _symbol_at(self, pe: int, addr: int) -> str:
+        """The name of the array of `pe` at arena byte address `addr`."""
+        rel = addr - int(self.st.mem_base[pe])
+        for v in self.image(pe).vars:
+            if v.offset <= rel < v.offset + max(v.nbytes, 1):
+                return v.name
+        return "?"
 
     # -- compiled dispatch (dispatch.py) ----------------------------------------------------------
     def _compiled_loop(self, t_limit: int, single: bool, events: int):
@@ -393,7 +402,8 @@ class Engine(Traffic):
             pe = int(self._pes[k][0])
             try:
                 compiled, values = self._lift(task)
-                lifted = tuple(self._value(pe, task, v, compiled=True) for _, v in values)
+                lifted = tuple(self._value(pe, task, v, True, n in compiled.bits)
+                               for n, v in values)
             except TaskError:
                 if task.kind == "export" or self.jit == "auto":
                     continue
@@ -426,15 +436,17 @@ class Engine(Traffic):
         if bound is None:
             compiled, values = self._lift(task)
             jit = self.jit is True
-            args = tuple(self._value(pe, task, v, jit) for _, v in values)
+            args = tuple(self._value(pe, task, v, jit, n in compiled.bits) for n, v in values)
             bound = self._bound[key] = (compiled.callable(jit), args)
         return bound
 
-    def _value(self, pe: int, task: Task, v, compiled: bool):
+    def _value(self, pe: int, task: Task, v, compiled: bool, bits: bool = False):
+        """A lifted value on `pe`; `bits`: an f16 array the task only hands to DSD builtins,
+        which compiled code takes as bit patterns."""
         if isinstance(v, (list, tuple)):
             return tuple(self._value(pe, task, x, compiled) for x in v)
         if isinstance(v, Var):
-            if compiled and v.dtype == np.float16:
+            if compiled and v.dtype == np.float16 and not bits:
                 raise TaskError(f"task '{task.name}' uses f16 array '{v.name}' directly: compiled "
                                 "task bodies cannot do f16 arithmetic (numba has no float16); "
                                 "use the f16 DSD builtins (pw.fmovh, pw.faddh, ...) or jit=False")
@@ -449,6 +461,8 @@ class Engine(Traffic):
             return (self.view(pe, v.reg, flat=True, compiled=compiled),
                     lower_mem(v.initial, self.view(pe, v.initial.var, flat=True,
                                                    compiled=compiled)))
+        if isinstance(v, Dsr):
+            return DsrVal(self.view(pe, v.reg, flat=True, compiled=compiled))
         if isinstance(v, Task):
             return v.id
         if isinstance(v, Color):

@@ -17,8 +17,11 @@ from numba.extending import register_jitable
 
 from ..errors import Site
 
-WHERE, KIND, VALUE, LIMIT = range(4)
-NO_FAULT, INDEX = 0, 1
+WHERE, KIND, VALUE, LIMIT, ADDR, OPERAND = range(6)
+NO_FAULT, INDEX, DSD = 0, 1, 2
+"""A fault's kind: an index past an array, or a DSD an op uses reaching outside its array
+(VALUE the element it reaches, LIMIT the array's size, ADDR where the array is in the arena,
+OPERAND which operand of the op: 0 the destination)."""
 SITE_BITS = 16
 
 SITES: dict[int, tuple[Site, str]] = {}
@@ -53,10 +56,20 @@ def check_index(st, i, n, where):
     return i
 
 
-def task_failure(fault: np.ndarray, exc: BaseException) -> tuple[str, Site | None]:
+def task_failure(fault: np.ndarray, exc: BaseException,
+                 symbol_at=lambda addr: "?") -> tuple[str, Site | None]:
     """(what failed, in words; the user's line) for an exception a task body raised: an
-    index fault from its record, anything else from the exception and the statement site."""
+    index or DSD fault from its record (`symbol_at(addr)` names the array at an arena
+    address), anything else from the exception and the statement site."""
     site, array = SITES.get(int(fault[WHERE]), (None, ""))
+    if fault[KIND] == DSD:
+        fault[KIND] = NO_FAULT
+        i, n, k = int(fault[VALUE]), int(fault[LIMIT]), int(fault[OPERAND])
+        which = "the destination" if k == 0 else f"source {k}"
+        return (f"{which} of this op is a DSD over '{symbol_at(int(fault[ADDR]))}' ({n} "
+                f"element(s), index 0..{n - 1}) that reaches element {i}: a DSD must stay "
+                "inside its array when an op uses it (check its offset, extent and stride)",
+                site)
     if fault[KIND] == INDEX:
         fault[KIND] = NO_FAULT
         i, n = int(fault[VALUE]), int(fault[LIMIT])

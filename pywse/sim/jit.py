@@ -39,12 +39,14 @@ import numpy as np
 from . import builtins as bi
 from . import cslops, faults, taskcache
 from ..dsl.dsd import DsdVar, FabDesc, Fifo, MemDesc
+from ..dsl.dsr import Dsr
 from ..dsl.modules import ModuleInstance
 from ..dsl.program import MemcpyModule, Task
-from ..dsl.signatures import TABLE, Builtin
+from ..dsl.signatures import POSITIONAL_OPTIONS, TABLE, Builtin
 from ..dsl.symbols import Var
 from ..dsl.taskcheck import ARRAY_SUBSCRIPTS
-from ..dsl.tasksource import UNASSIGNED, closure, is_user_function, node_site, parse_function
+from ..dsl.tasksource import (UNASSIGNED, closure, is_user_function, node_site,
+                               parse_function, returns_value)
 from ..errors import TaskError, def_site
 from ..types import Color, dtype_of
 from .dsdval import dsd_load, dsd_store
@@ -77,6 +79,7 @@ class CompiledTask:
     py_fn: Any                    # the rewritten function, plain Python
     source: str                   # its source, for error messages and docs
     chunk: int = 0                # > 0: the lifted values come as tuples of this many
+    bits: frozenset = frozenset()  # f16 arrays it only hands to DSD builtins (as bit patterns)
     _jitted: Any = None
 
     def pack(self, items: list) -> list:
@@ -177,6 +180,7 @@ class _Rewriter(ast.NodeTransformer):
         self.arrays = ARRAY_SUBSCRIPTS.get((fn.__code__, filename)) or {}
         self.fid = faults.function_id(filename, fn)
         self.n_sites = 0
+        self.n_maps = 0                                # pw.map calls lowered so far
 
     def lift_path(self, path: tuple[str, ...]) -> ast.Name:
         if path not in self.extra_lifted:
@@ -244,10 +248,13 @@ class _Rewriter(ast.NodeTransformer):
         low = bi.LOWERINGS[b.name]
         args = [self.visit(a) for a in node.args]
         given = {kw.arg: self.visit(kw.value) for kw in node.keywords}
+        if b.name in POSITIONAL_OPTIONS:        # pw.mem1d(A, M, j, N): options by position
+            given.update(zip((o for o, _ in b.options), args[b.nargs:]))
+            args = args[:b.nargs]
         for pos, conv in low.static.items():
             args[pos] = ast.Constant(conv(self.resolve(node.args[pos])))
         for opt, default in b.options:
-            value = given.get(opt, ast.Constant(default))
+            value = given.get(opt, ast.Constant(low.defaults.get(opt, default)))
             if opt in ("activate", "unblock") and isinstance(value, ast.Constant) \
                     and value.value is None:
                 value = ast.Constant(bi.NO_TASK)
@@ -259,6 +266,52 @@ class _Rewriter(ast.NodeTransformer):
                         [ast.Name("__st", ast.Load()), ast.Name("__pe", ast.Load()), *prefix,
                          *args], [])
         return ast.copy_location(call, node)
+
+    def visit_Expr(self, node):
+        if isinstance(node.value, ast.Call) and self.resolve(node.value.func) is TABLE["map"]:
+            return self.map_call(node.value)
+        return self.generic_visit(node)
+
+    def map_call(self, node) -> list:
+        """`pw.map(cb, a, 2.0, s, out)` -> its loop (CSL `@map`), each operand evaluated once:
+        `n = <shortest DSD>`; bounds checked; cost charged; then for each i
+        `map_put(out, i, cb(map_get(a, i), 2.0, s))`. The callback is lowered as a helper
+        (a numpy/math function is called as it is). Every statement quotes the map's line."""
+        self.n_maps += 1
+        tag = f"__map{self.n_maps}"
+        cb_node, operands = node.args[0], node.args[1:]
+        fn = self.resolve(cb_node)
+        gives = returns_value(fn) if is_user_function(fn) else True
+        names = [f"{tag}_{k}" for k in range(len(operands))]
+        st_pe = [ast.Name("__st", ast.Load()), ast.Name("__pe", ast.Load())]
+        out = [ast.Assign([ast.Name(n, ast.Store())], self.visit(a))
+               for n, a in zip(names, operands)]
+        n_name = f"{tag}_n"
+        out.append(ast.Assign([ast.Name(n_name, ast.Store())], ast.Constant(-1)))
+        for n in names:
+            out.append(ast.Assign([ast.Name(n_name, ast.Store())], self.call(
+                "map_len", bi.map_len, [ast.Name(n_name, ast.Load()), ast.Name(n, ast.Load())])))
+        inputs = names[:-1] if gives else names
+        for k, n in enumerate(names):           # operand numbers: 0 the output, inputs from 1
+            number = 0 if gives and n == names[-1] else k + 1
+            out.append(ast.Expr(self.call("map_check", bi.map_check, [
+                st_pe[0], ast.Name(n, ast.Load()), ast.Constant(number)])))
+        low = bi.LOWERINGS["map"]
+        out.append(ast.Expr(self.call(f"pw_{low.impl.__name__}", low.impl,
+                                      [*st_pe, ast.Name(n_name, ast.Load())])))
+        i = ast.Name(f"{tag}_i", ast.Load())
+        args = [self.call("map_get", bi.map_get, [ast.Name(n, ast.Load()), i]) for n in inputs]
+        call = ast.copy_location(ast.Call(cb_node, args, []), node)
+        if is_user_function(fn):
+            call = self.helper_call(call, fn)
+        body = [ast.Expr(call)] if not gives else [ast.Expr(self.call(
+            "map_put", bi.map_put, [ast.Name(names[-1], ast.Load()), i, call]))]
+        out.append(ast.For(ast.Name(f"{tag}_i", ast.Store()), ast.Call(
+            ast.Name("range", ast.Load()), [ast.Name(n_name, ast.Load())], []), body, []))
+        for stmt in out:
+            ast.copy_location(stmt, node)
+            ast.fix_missing_locations(stmt)
+        return out
 
     # -- memcpy module attributes, arithmetic, indices -------------------------------------------
     def visit_Attribute(self, node):
@@ -405,6 +458,7 @@ def _load(target):
 def _rewrite(fn, name: str, task: Task, free: dict, helper: bool) -> CompiledTask:
     fdef, filename = parse_function(fn, task.name)
     rw = _Rewriter(task, fn, free, filename)
+    bits = _dsd_only_f16(fdef, rw, free)
     fdef.decorator_list = []
     body = []
     for stmt in fdef.body:
@@ -463,7 +517,23 @@ def _rewrite(fn, name: str, task: Task, free: dict, helper: bool) -> CompiledTas
     py_fn.__code__ = py_fn.__code__.replace(co_name=fn.__name__)   # tracebacks say `in step`
     if helper:
         py_fn = register_jitable(py_fn)
-    return CompiledTask(name, lifted, py_fn, body_src, chunk)
+    return CompiledTask(name, lifted, py_fn, body_src, chunk, bits)
+
+
+def _dsd_only_f16(fdef, rw: _Rewriter, free: dict) -> frozenset:
+    """The captured f16 arrays the body names only as arguments of DSD builtins
+    (`pw.mem1d(h, n, j)`, `pw.fmovh(h_ptr, d)`): compiled code may see those as bit patterns,
+    as the DSD ops do (an f16 array used any other way needs float16 arithmetic)."""
+    as_operand = set()
+    for node in ast.walk(fdef):
+        if isinstance(node, ast.Call) and isinstance(rw.resolve(node.func), Builtin) and \
+                rw.resolve(node.func).kind in ("op", "dsd", "dsr"):
+            as_operand.update(id(a) for a in node.args if isinstance(a, ast.Name))
+    f16 = {n for n, v in free.items() if isinstance(v, Var) and v.dtype == np.float16}
+    for node in ast.walk(fdef):
+        if isinstance(node, ast.Name) and node.id in f16 and id(node) not in as_operand:
+            f16.discard(node.id)
+    return frozenset(f16)
 
 
 def _is_data(value) -> bool:
@@ -471,6 +541,6 @@ def _is_data(value) -> bool:
     Lists and tuples of such values are lifted as tuples."""
     if isinstance(value, (list, tuple)):
         return len(value) > 0 and all(_is_data(v) for v in value)
-    return isinstance(value, (Var, MemDesc, FabDesc, Fifo, DsdVar, Task, Color, bool, int,
+    return isinstance(value, (Var, MemDesc, FabDesc, Fifo, DsdVar, Dsr, Task, Color, bool, int,
                               float, np.number, np.bool_))
 

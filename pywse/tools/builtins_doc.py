@@ -9,10 +9,12 @@ from ..dsl.signatures import COMPLETION, LATER_OPTIONS, LIBRARY_OF, TABLE
 from ..types import type_name
 
 _KINDS = [("op", "DSD operations"), ("task", "Tasks"), ("dsd", "Changing a DSD"),
-          ("memcpy", "memcpy"), ("prng", "Pseudo-random numbers"),
+          ("memcpy", "memcpy"), ("prng", "Pseudo-random numbers"), ("map", "@map"),
+          ("cast", "Casts"), ("comptime", "Program-body builtins"), ("dsr", "DSRs"),
           ("later", "Other CSL builtins")]
 _ROLES = {"dst": "D", "src": "D", "task": "task", "dsd": "DSD", "int": "integer",
-          "type": "type", "array": "array"}
+          "type": "type", "array": "array", "operands...": "D or s, ...", "kind": "kind",
+          "dsr": "DSR", "value": "value"}
 
 
 def _call(b) -> str:
@@ -20,14 +22,15 @@ def _call(b) -> str:
         return "`sys.unblock_cmd_stream()`"
     if b.kind == "op":
         return f"`pw.{b.name}(" + ", ".join(b.forms[0]) + ")`"
-    return f"`pw.{b.name}(" + ", ".join(_ROLES.get(r, r) for r in b.params) + ")`"
+    return f"`pw.{b.name}(" + ", ".join([_ROLES.get(r, r) for r in b.params]
+                                        + [f"{o}=" for o, _ in b.options]) + ")`"
 
 
 def _forms(b) -> str:
     if b.kind != "op":
-        if b.returns and b.returns != "dsd":
-            return f"returns a {type_name(b.returns)}"
-        return ("returns a new DSD" if b.returns else "") or "—"
+        if b.returns in ("dsd", "value"):
+            return f"returns a {'new DSD' if b.returns == 'dsd' else 'value'}"
+        return f"returns a {type_name(b.returns)}" if b.returns else "—"
     return " ".join("(" + ", ".join(f) + ")" for f in b.forms)
 
 
@@ -48,7 +51,7 @@ def markdown() -> str:
         "`python -m pywse.tools.builtins_doc > docs/builtins.md`).",
         "",
         "Operand forms, destination first: **D** a DSD (memory `pw.mem1d`/`pw.mem4d`, fabric "
-        "`pw.fabin`/`pw.fabout`, or a FIFO), **s** a scalar source (a number, or a one-element "
+        "`pw.fabin`/`pw.fabout`, a FIFO, or a DSR from `pw.get_dsr`), **s** a scalar source (a number, or a one-element "
         "var read as a scalar), **p** a one-element var as destination (CSL's `&x`). A fabin "
         "is a source only, a fabout a destination only.",
         "",

@@ -1,0 +1,46 @@
+"""Comptime twins of scalar builtins (`@bitcast`, `@get_int`, `@get_rectangle`): what
+`pw.bitcast(...)` and the others do when a program body calls them. Task bodies run their
+run-time twins (sim/builtins.py); the checker (taskcheck.py) holds both to CSL's rules.
+"""
+from __future__ import annotations
+
+from collections import namedtuple
+
+import numpy as np
+
+from ..errors import ProgramError
+from ..types import dtype_of
+
+Rectangle = namedtuple("Rectangle", "width height")
+"""What `pw.get_rectangle()` gives: the program rectangle's size (CSL's `.width`,
+`.height`; the fabric's size and offsets are chosen at compile, after comptime)."""
+
+
+def bitcast(t, value):
+    """`value`'s bits as type `t` (CSL `@bitcast`): the widths must match."""
+    try:
+        dt = dtype_of(t)
+    except TypeError as e:
+        raise ProgramError(f"pw.bitcast: {e}") from None
+    if not isinstance(value, np.generic):
+        raise ProgramError(f"pw.bitcast({dt.name}, {value!r}): give the value a type first "
+                           "(e.g. pw.u32(x)): a bitcast needs its width")
+    if value.dtype.itemsize != dt.itemsize:
+        raise ProgramError(f"pw.bitcast: {value.dtype.name} ({8 * value.dtype.itemsize}-bit) "
+                           f"and {dt.name} ({8 * dt.itemsize}-bit) differ in width")
+    return np.full(1, value).view(dt)[0]
+
+
+def get_int(value) -> np.uint16:
+    """The integer behind a color, task or queue (CSL `@get_int`)."""
+    n = getattr(value, "id", value)
+    if not isinstance(n, (int, np.integer)):
+        raise ProgramError(f"pw.get_int needs a color, task, queue or integer, got {value!r}")
+    return np.uint16(n)
+
+
+def get_rectangle() -> Rectangle:
+    """The program rectangle this PE belongs to (CSL `@get_rectangle()`, comptime)."""
+    from .program import current_builder
+    p = current_builder("pw.get_rectangle")
+    return Rectangle(p.width, p.height)
