@@ -15,7 +15,7 @@ The SDK's two steps, with the flags of the original's commands_wse3.sh (wse2 the
     pywse compile examples/topic_11_collectives.py --arch=wse3 --fabric-dims=22,17 \\
         --fabric-offsets=4,1 --params=Pw:15,Ph:15,chunk_size:3 -o out --memcpy \\
         --channels=1 --width-west-buf=0 --width-east-buf=0
-    python examples/topic_11_collectives.py --name out     # or: pywse run run.py --name out
+    python examples/topic_11_collectives.py --name out
 
 The original run.py passes unchanged under `pywse run` after that `pywse compile` (15x15,
 chunk_size 3, wse2 and wse3).

@@ -83,7 +83,7 @@ def test_cast_mistakes_are_refused():
     assert "pw.bitcast: u16 value (16-bit) and u32 (32-bit) differ in width" in text
     assert "pw.bitcast(u32, 7): give the value a type first" in text
     assert "`@get_rectangle` is comptime: call pw.get_rectangle in the program body" in text
-    assert "the result of pw.bitcast is dropped: assign it" in text
+    assert "the result of pw.bitcast is dropped (CSL refuses an unused value): assign it" in text
     assert "pw.get_int needs a color, task or integer, got an untyped number" in text
 
 

@@ -17,6 +17,7 @@ from pathlib import Path
 import pytest
 
 import pywse as pw
+from conftest import arch_legs
 from pywse.tools.cli import main as cli_main
 from pywse.tools.run import run_script
 
@@ -49,7 +50,8 @@ def documented_steps(path: Path) -> tuple[str, str]:
 @pytest.mark.parametrize("path", EXAMPLES, ids=[p.stem for p in EXAMPLES])
 def test_example_in_two_steps(path, tmp_path):
     compile_, run = documented_steps(path)
-    assert f"examples/{path.name} " in compile_ and "--arch=wse3" in compile_
+    assert f"examples/{path.name} " in compile_
+    assert f"--arch={arch_legs(path)[0].values[0]}" in compile_   # the arch the original runs on
     out = tmp_path / "out"
     res = shell(compile_, out, ROOT)
     assert res.returncode == 0, res.stderr
