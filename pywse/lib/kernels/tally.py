@@ -208,15 +208,15 @@ def library(p, *, tally=None, input_queues=None, output_queues=None, callback=No
     stage = p.var("stage", u32, 1)
     d_stage = mem1d(stage)
 
-    if root and callback is not None:
-        def _finish():
-            activate(callback)
-    else:
-        def _finish():
-            stage[0] = local_tally[0]
-            mov32(d_out, d_stage, async_=True)
-
     if root:
+        if callback is not None:
+            def _finish():
+                activate(callback)
+        else:
+            def _finish():
+                stage[0] = local_tally[0]
+                mov32(d_out, d_stage, async_=True)
+
         def _progress():
             """Finish once, when every PE has signalled and the count is reached."""
             if st[DONE] == 0 and st[SIGNALS] == needed and local_tally[0] >= goal:
@@ -224,7 +224,8 @@ def library(p, *, tally=None, input_queues=None, output_queues=None, callback=No
                 _finish()
     else:
         def _progress():
-            """Wake the sender unless a send is under way (it looks again when done)."""
+            """Wake the sender unless it is awake or a send is under way (it looks again
+            when the send is done)."""
             if st[BUSY] == 0:
                 st[BUSY] = 1
                 activate(sender)
