@@ -192,3 +192,27 @@ def test_a_queue_the_program_uses_is_named():
     text = str(err.value)
     assert "<kernels/tally/pe> at (0, 0)" in text and "output queue 4 is bound to color 9" in text
     assert "give the library queues and colors the program does not use" in text
+
+
+def test_on_an_sdklayout_region(jit):
+    """The PE side routes the links, so a code region placed anywhere works too."""
+    from pywse.geometry import IntVector
+    from pywse.sdkruntime import SdkLayout, SdkRuntime, SdkTarget, SimfabConfig, get_platform
+
+    platform = get_platform(None, SimfabConfig(fabric_dims=(10, 8)), SdkTarget.WSE3)
+    layout = SdkLayout(platform)
+    t = layout.import_module("<kernels/tally/layout>", kernel_width=3, kernel_height=2,
+                             phase2_tally=9, colors=[1, 2, 3], output_color=4)
+    region = layout.create_code_region(worker, "k", 3, 2)
+    for x in range(3):
+        for y in range(2):
+            region.set_param(IntVector(x, y), "tally_params", t.get_params(x, y))
+            region.set_param(IntVector(x, y), "bumps", x + y)
+    region.place(2, 2)
+    runtime = SdkRuntime(layout.compile(out_prefix=None), platform, memcpy_required=False,
+                         jit=jit)
+    runtime.load()
+    runtime.run()
+    runtime.stop()
+    assert runtime.read_symbol(4, 2, "total")[0] == 9      # the root: region (2, 0)
+    assert runtime.read_symbol(4, 2, "fired")[0] == 1

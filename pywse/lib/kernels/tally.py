@@ -24,7 +24,8 @@ and passes each PE its params, and each PE of the kernel imports the other:
     out[0] = t.local_tally[0]           # CSL `tally.local_tally`: a one-word u32 var here
 
 (or `from pywse.lib.kernels import tally` and `tally.layout_library` / `tally.library`).
-`get_params(x, y)` takes kernel coordinates, so the kernel may sit anywhere in the layout.
+`get_params(x, y)` takes kernel coordinates, so the kernel may sit anywhere in the layout,
+or be an `SdkLayout` code region (`region.set_param(IntVector(x, y), "tally_params", ...)`).
 
 Design (pywse's own: the SDK's library is not public, so neither are its cycles; these are
 pywse's). Counts flow along a reduction tree: each row east to its last PE, the last column
@@ -53,6 +54,7 @@ from ...dsl.modules import layout_library, library
 from ...dsl.program import LOCAL_TASK_IDS
 from ...dsl.signatures import TABLE
 from ...errors import LayoutError, ProgramError
+from ...layout.classic import Layout
 from ...types import EAST, NORTH, RAMP, SOUTH, WEST, color_id, u32
 
 # the builtins task bodies below call (lib/ may not import `pywse`)
@@ -102,9 +104,11 @@ class TallyLayout:
 
 
 @layout_library("<kernels/tally/layout>")
-def layout_library(layout=None, *, kernel_width: int, kernel_height: int, phase2_tally: int,
+def layout_library(layout, *, kernel_width: int, kernel_height: int, phase2_tally: int,
                    colors: Sequence, output_color) -> TallyLayout:
-    """The layout side (CSL `@import_module("<kernels/tally/layout>", .{...})`)."""
+    """The layout side (CSL `@import_module("<kernels/tally/layout>", .{...})`), for a
+    classic `Layout` or an `SdkLayout` (the PE side routes the links, so a code region
+    works as a rectangle does)."""
     where = "<kernels/tally/layout>"
     for name, v, top in (("kernel_width", kernel_width, 1024),
                          ("kernel_height", kernel_height, 1024),
@@ -121,7 +125,7 @@ def layout_library(layout=None, *, kernel_width: int, kernel_height: int, phase2
     if len(cs) != 3 or len(set(cs)) != 3 or out in cs:
         raise LayoutError(f"{where}: colors must be three distinct colors and output_color a "
                           f"fourth, got colors={list(cs)}, output_color={out}")
-    if layout is not None:
+    if isinstance(layout, Layout):
         w, h = layout.width, layout.height
         if kernel_width > w or kernel_height > h:
             raise LayoutError(f"{where}: a {kernel_width}x{kernel_height} kernel does not fit "
