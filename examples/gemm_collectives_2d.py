@@ -15,9 +15,14 @@ The SDK's two steps, with the flags of the original's commands_wse3.sh (wse2 the
         --fabric-offsets=4,1 --params=P:4,Mt:14,Kt:14,Nt:14 --memcpy --channels=1 -o out
     python examples/gemm_collectives_2d.py --name out     # or: pywse run run.py --name out
 
-or both in one run (it compiles into a temporary directory first, at a small size):
+The original run.py passes unchanged under `pywse run` after that `pywse compile` (wse2 and
+wse3).
 
-    python examples/gemm_collectives_2d.py [--arch wse2|wse3] [--no-jit] [--size 4,14,14,14]
+or both in one run (it compiles into a temporary directory first, by default at a smaller
+size, 4 x 4 PEs with 8 x 6 and 6 x 7 tiles, so that the tests' fast tier stays fast; the
+original's is `--size 4,14,14,14`, run by the slow tier):
+
+    python examples/gemm_collectives_2d.py [--arch wse2|wse3] [--no-jit] [--size P,Mt,Kt,Nt]
 """
 import argparse
 import json
@@ -174,7 +179,8 @@ def main(argv=None) -> None:
     step.add_argument("--name", help="run on this `pywse compile` output directory")
     step.add_argument("--arch", default="wse3", choices=["wse2", "wse3"],
                       help="compile for this arch into a temporary directory, then run")
-    parser.add_argument("--size", default="4,14,14,14", help="P,Mt,Kt,Nt (the original's)")
+    parser.add_argument("--size", default="4,8,6,7",
+                        help="P,Mt,Kt,Nt (the original's scripts: 4,14,14,14)")
     parser.add_argument("--no-jit", action="store_true", help="run task bodies as plain Python")
     args = parser.parse_args(argv)
     jit = False if args.no_jit else None    # None: the compile's choice, then PYWSE_JIT

@@ -16,6 +16,9 @@ The SDK's two steps, with the flags of the original's commands_wse3.sh (wse2 the
         --memcpy --channels=1 -o out
     python examples/gemv_collectives_2d.py --name out     # or: pywse run run.py --name out
 
+The original run.py passes unchanged under `pywse run` after that `pywse compile` (wse2 and
+wse3).
+
 or both in one run (it compiles into a temporary directory first, at the original's size):
 
     python examples/gemv_collectives_2d.py [--arch wse2|wse3] [--no-jit] [--size 4,4,32,16]
