@@ -46,7 +46,7 @@ def pe_program(p, *, c2d_params, memcpy_params, Mt: int, Kt: int, Nt: int):
                             queues=[3, 5], dest_dsr_ids=[2], src0_dsr_ids=[2],
                             src1_dsr_ids=[2])
     sys_mod = p.import_module("<memcpy/memcpy>", memcpy_params)
-    P = p.width
+    P = pw.get_rectangle().width
 
     # this PE's home tiles, column major; the host writes A and B
     A_tile = p.var("A", pw.f32, Mt * Kt, export=True)
@@ -55,8 +55,6 @@ def pe_program(p, *, c2d_params, memcpy_params, Mt: int, Kt: int, Nt: int):
     # the tiles received by this step's broadcasts
     A_buffer = p.var("A_buffer", pw.f32, Mt * Kt)
     B_buffer = p.var("B_buffer", pw.f32, Kt * Nt)
-    A_col = pw.mem1d(A_tile, extent=Mt)      # a column of a tile of A, then of C
-    C_col = pw.mem1d(C_tile, extent=Mt)
 
     px = p.var("px", pw.u16, 1)
     py = p.var("py", pw.u16, 1)
@@ -92,9 +90,10 @@ def pe_program(p, *, c2d_params, memcpy_params, Mt: int, Kt: int, Nt: int):
         """C_tile += Ap Bp, column by column, with fmacs; then the next step, or the end."""
         Ap = A_tile if px[0] == step[0] else A_buffer
         Bp = B_tile if py[0] == step[0] else B_buffer
-        A_dsd = pw.set_dsd_base_addr(A_col, Ap)
+        A_dsd = pw.mem1d(A_tile, extent=Mt)     # a column of Ap, then of C_tile
+        A_dsd = pw.set_dsd_base_addr(A_dsd, Ap)
         for k in range(Kt):
-            C_dsd = C_col
+            C_dsd = pw.mem1d(C_tile, extent=Mt)
             for j in range(Nt):
                 b = Bp[j * Kt + k]
                 pw.fmacs(C_dsd, C_dsd, A_dsd, b)

@@ -42,7 +42,8 @@ def pe_program(p, *, memcpy_params, c2d_params, Mt: int, Nt: int):
     # the library's default queues and DSR ids (x: queues 2, 4; y: 3, 5)
     mpi_x = p.import_module("<collectives_2d/pe>", name="mpi_x", dim_params=c2d_params.x)
     mpi_y = p.import_module("<collectives_2d/pe>", name="mpi_y", dim_params=c2d_params.y)
-    Pw, Ph = p.width, p.height
+    Pw = pw.get_rectangle().width     # size of the rectangle of PEs the kernel runs on
+    Ph = pw.get_rectangle().height
 
     # only PE (0, 0) gets all of x and b from the host
     x_src = p.var("x", pw.f32, Nt * Pw, export=True)
