@@ -97,3 +97,17 @@ def test_example_runs_are_deterministic(path, monkeypatch, capsys):
             runcheck.RECORDER = None
         runs.append(([(label, a.tobytes()) for label, a in record], capsys.readouterr().out))
     assert runs[0] == runs[1] and runs[0][0]
+
+
+FULL_SIZES = {"gemm_collectives_2d": "4,14,14,14"}
+"""Examples whose default size is smaller than their original's (for the fast tier): the
+original's size runs in the slow tier."""
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("stem, size", sorted(FULL_SIZES.items()))
+def test_example_at_the_originals_size(stem, size, jit, capsys, monkeypatch):
+    monkeypatch.setenv("PYWSE_JIT", "1")
+    module = load(next(p for p in EXAMPLES if p.stem == stem))
+    module.main(["--size", size] + ([] if jit else ["--no-jit"]))
+    assert "SUCCESS" in capsys.readouterr().out

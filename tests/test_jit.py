@@ -1,4 +1,6 @@
 """Task-body compilation: CSL typing agrees bit for bit between jit, jit=False and numpy."""
+import importlib.util
+
 import numpy as np
 import pytest
 
@@ -108,3 +110,36 @@ def test_fabric_dsd_built_inside_a_task_is_reported():
 
     with pytest.raises(pw.TaskError, match="pw.fabin cannot be built in a task body"):
         Harness(builds_dsd, jit=False).launch("go")
+
+
+MANY_LIFTED = '''
+import pywse as pw
+
+
+@pw.program
+def many(p, *, memcpy_params):
+    sys = p.memcpy(memcpy_params)
+{vars}
+    out = p.var("out", pw.f32, 1)
+
+    @p.export
+    def go():
+        out[0] = {total}
+        sys.unblock_cmd_stream()
+'''
+
+
+def test_a_task_lifting_more_than_30_values_compiles(jit, kept_file):
+    """A call of over 30 arguments is CALL_FUNCTION_EX in Python, which numba cannot inline:
+    such a task is called from its dispatch wrapper rather than inlined into it."""
+    n = 34
+    text = MANY_LIFTED.format(
+        vars="\n".join(f'    v{k} = p.var("v{k}", pw.f32, 1, init=[{k}.0])' for k in range(n)),
+        total=" + ".join(f"v{k}[0]" for k in range(n)))
+    path = kept_file("many_lifted.py", text)
+    spec = importlib.util.spec_from_file_location("many_lifted", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    h = Harness(module.many, jit=jit)
+    h.launch("go")
+    assert h.peek("out")[0] == sum(range(n))

@@ -35,8 +35,8 @@ about `max(root, N-1-root)` hops plus its words.
 
 Resources per axis, as in CSL: its 2 colors (routed by the PE side), its 2 local task ids
 (the state machine, and a join for the root's two concurrent sends or receives), its 2 queue
-ids, each used as an input and an output queue. pywse has no DSRs: the `*_dsr_ids` params are
-accepted (and checked) so CSL code ports unchanged. `pe_id` is known at comptime here (CSL
+ids, each used as an input and an output queue. It moves data with plain DSDs, no DSRs: the
+`*_dsr_ids` params are accepted (and checked) so CSL code ports unchanged. `pe_id` is known at comptime here (CSL
 sets it in `init()`, which pywse keeps for the same reason).
 """
 from __future__ import annotations
