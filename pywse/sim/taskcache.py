@@ -27,8 +27,6 @@ from numba.core import caching
 from numba.core.compiler_lock import global_compiler_lock
 from numba.core.dispatcher import Dispatcher
 
-MAX_INLINED_ARGS = 30
-"""CPython's STACK_USE_GUARDRAIL: a call with more arguments passes them as *args."""
 _LIBRARIES = ("pywse", "numpy", "numba", "math", "builtins", "cmath", "operator")
 
 
@@ -154,10 +152,7 @@ def jitted(py_fn) -> Dispatcher:
     compiled code depends on. Where no folder can hold the cache it compiles without one
     (as numba does in memory)."""
     py_fn.pywse_stamp = stamp(py_fn)
-    # a call of more than 30 arguments compiles to CALL_FUNCTION_EX (Python's stack guardrail),
-    # which numba cannot inline: such a task (one that lifts many values) is called instead
-    inline = "always" if py_fn.__code__.co_argcount <= MAX_INLINED_ARGS else "never"
-    disp = numba.njit(boundscheck=True, inline=inline)(py_fn)
+    disp = numba.njit(boundscheck=True, inline="always")(py_fn)
     try:
         disp._cache = TaskCache(py_fn)
     except RuntimeError:       # numba found no writable cache folder for this file
