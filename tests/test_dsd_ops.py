@@ -240,3 +240,135 @@ def test_fnorm_is_not_supported_yet():
 
     with pytest.raises(pw.TaskError, match="`@fnorms` is not supported yet"):
         Harness(prog)
+
+
+# -- the ops test_builtins.py runs in their (D, D, D) form, in every other form CSL lists ------
+
+@pw.program
+def forms_prog(p, *, memcpy_params):
+    sys = p.memcpy(memcpy_params)
+    fa, fb = p.var("fa", pw.f32, N, export=True), p.var("fb", pw.f32, N, export=True)
+    ha, hb = p.var("ha", pw.f16, N, export=True), p.var("hb", pw.f16, N, export=True)
+    ia, wa = p.var("ia", pw.u16, N, export=True), p.var("wa", pw.u32, N, export=True)
+    fs, hs = p.var("fs", pw.f32, 1, export=True), p.var("hs", pw.f16, 1, export=True)
+    fout = p.var("fout", pw.f32, 12 * N, export=True)
+    hout = p.var("hout", pw.f16, 12 * N, export=True)
+    iout = p.var("iout", pw.u16, 9 * N, export=True)
+    wout = p.var("wout", pw.u32, N, export=True)
+    dfa, dfb, dha, dhb, dia, dwa = (pw.mem1d(v) for v in (fa, fb, ha, hb, ia, wa))
+    fo = [pw.mem1d(fout, N, k * N) for k in range(12)]
+    ho = [pw.mem1d(hout, N, k * N) for k in range(12)]
+    io = [pw.mem1d(iout, N, k * N) for k in range(9)]
+    acc_p = [p.var(f"p{k}", pw.f32, 1, export=True) for k in range(4)]   # (p, s, D) sums
+    q0, q1, q2, q3 = (p.var(f"q{k}", pw.f16, 1, export=True) for k in range(4))
+    last_p = [p.var("l32", pw.u32, 1, export=True), p.var("l16", pw.u16, 1, export=True),
+              p.var("lf", pw.f32, 1, export=True)]
+    lh = p.var("lh", pw.f16, 1, export=True)    # f16 vars by name (numba has no float16)
+
+    @p.export
+    def run_forms():
+        pw.fadds(fo[0], fs, dfb)
+        pw.fadds(fo[1], dfa, 1.25)
+        pw.fsubs(fo[2], fs, dfb)
+        pw.fsubs(fo[3], dfa, 1.25)
+        pw.fmuls(fo[4], fs, dfb)
+        pw.fmuls(fo[5], dfa, 1.25)
+        pw.fmaxs(fo[6], dfa, dfb)
+        pw.fmaxs(fo[7], fs, dfb)
+        pw.fmaxs(fo[8], dfa, 1.25)
+        pw.fnegs(fo[9], fs)
+        pw.fmovs(fo[10], fs)
+        pw.fh2s(fo[11], hs)
+        pw.faddh(ho[0], hs, dhb)
+        pw.faddh(ho[1], dha, 1.25)
+        pw.fsubh(ho[2], hs, dhb)
+        pw.fsubh(ho[3], dha, 1.25)
+        pw.fmulh(ho[4], hs, dhb)
+        pw.fmulh(ho[5], dha, 1.25)
+        pw.fmaxh(ho[6], dha, dhb)
+        pw.fmaxh(ho[7], hs, dhb)
+        pw.fmaxh(ho[8], dha, 1.25)
+        pw.fnegh(ho[9], hs)
+        pw.fmovh(ho[10], hs)
+        pw.fs2h(ho[11], fs)
+        pw.add16(io[0], 0x1234, dia)
+        pw.add16(io[1], dia, 0xFFFF)
+        pw.sub16(io[2], dia, 7)
+        pw.and16(io[3], 0x0FF0, dia)
+        pw.or16(io[4], 0xF000, dia)
+        pw.xor16(io[5], 0xFFFF, dia)
+        pw.xor16(io[6], dia, 0x00FF)
+        pw.mov16(io[7], 0xBEEF)
+        pw.and16(io[8], dia, 0x00F0)
+        pw.mov32(pw.mem1d(wout), 0xDEADBEEF)
+        pw.fadds(acc_p[0], acc_p[0], dfa)       # (p, s, D): *p = op(*p, D[i]) for each i
+        pw.fsubs(acc_p[1], acc_p[1], dfa)
+        pw.fmuls(acc_p[2], acc_p[2], dfb)
+        pw.fmaxs(acc_p[3], acc_p[3], dfa)
+        pw.faddh(q0, q0, dha)
+        pw.fsubh(q1, q1, dha)
+        pw.fmulh(q2, q2, dhb)
+        pw.fmaxh(q3, q3, dha)
+        pw.mov32(last_p[0], dwa)                # (p, D): the last element stays
+        pw.mov16(last_p[1], dia)
+        pw.fmovs(last_p[2], dfa)
+        pw.fmovh(lh, dha)
+        sys.unblock_cmd_stream()
+
+
+def _fold(op, start, xs, t):
+    r = t(start)
+    with np.errstate(all="ignore"):
+        for x in xs:
+            r = t(op(r, x))
+    return r
+
+
+def test_every_operand_form_matches_numpy(jit):
+    rng = np.random.default_rng(11)
+    fa, fb = ((rng.standard_normal(N) * 3).astype(f32) for _ in range(2))
+    fa[0] = np.nan                                # fmax: a NaN operand gives the other one
+    ha, hb = ((rng.standard_normal(N) * 3).astype(f16) for _ in range(2))
+    ia = rng.integers(0, 2**16, N).astype(u16)
+    wa = rng.integers(0, 2**32, N, dtype=np.uint64).astype(np.uint32)
+    fs, hs = f32(-0.75), f16(2.5)
+    start, hstart = np.array([1.0, -2.0, 0.5, -100.0], f32), np.array([1, -2, 0.5, -100], f16)
+    h = Harness(forms_prog, jit=jit)
+    for name, v in dict(fa=fa, fb=fb, ha=ha, hb=hb, ia=ia, wa=wa, fs=[fs], hs=[hs]).items():
+        h.poke(name, v)
+    for k in range(4):
+        h.poke(f"p{k}", start[k:k + 1])
+        h.poke(f"q{k}", hstart[k:k + 1])
+    h.launch("run_forms")
+
+    def fmax(x, y):
+        return np.where(np.isnan(y), x, np.where(np.isnan(x), y, np.maximum(x, y)))
+
+    c, hc = f32(1.25), f16(1.25)
+    with np.errstate(all="ignore"):
+        fwant = [fs + fb, fa + c, fs - fb, fa - c, fs * fb, fa * c, fmax(fa, fb), fmax(fs, fb),
+                 fmax(fa, c), [-fs] * N, [fs] * N, [f32(hs)] * N]
+        hwant = [hs + hb, ha + hc, hs - hb, ha - hc, hs * hb, ha * hc, fmax(ha, hb),
+                 fmax(hs, hb), fmax(ha, hc), [-hs] * N, [hs] * N, [f16(fs)] * N]
+        iwant = [ia + u16(0x1234), ia + u16(0xFFFF), ia - u16(7), ia & 0x0FF0, ia | 0xF000,
+                 ia ^ 0xFFFF, ia ^ 0x00FF, [0xBEEF] * N, ia & 0x00F0]
+        pwant = [_fold(np.add, start[0], fa, f32), _fold(np.subtract, start[1], fa, f32),
+                 _fold(np.multiply, start[2], fb, f32), _fold(fmax, start[3], fa, f32)]
+        qwant = [_fold(np.add, hstart[0], ha, f16), _fold(np.subtract, hstart[1], ha, f16),
+                 _fold(np.multiply, hstart[2], hb, f16), _fold(fmax, hstart[3], ha, f16)]
+    fgot, hgot, igot = (h.peek(n).reshape(-1, N) for n in ("fout", "hout", "iout"))
+    for k, w in enumerate(fwant):
+        np.testing.assert_array_equal(fgot[k].view(np.uint32),
+                                      np.asarray(w, f32).view(np.uint32), err_msg=f"f32 #{k}")
+    for k, w in enumerate(hwant):
+        np.testing.assert_array_equal(hgot[k].view(u16), np.asarray(w, f16).view(u16),
+                                      err_msg=f"f16 #{k}")
+    for k, w in enumerate(iwant):
+        np.testing.assert_array_equal(igot[k], np.asarray(w, u16), err_msg=f"u16 #{k}")
+    np.testing.assert_array_equal(h.peek("wout"), [0xDEADBEEF] * N)
+    for k in range(4):
+        assert h.peek(f"p{k}").view(np.uint32)[0] == np.asarray(pwant[k], f32).view(np.uint32), k
+        assert h.peek(f"q{k}").view(u16)[0] == np.asarray(qwant[k], f16).view(u16), k
+    assert h.peek("l32")[0] == wa[-1] and h.peek("l16")[0] == ia[-1]
+    assert h.peek("lf").view(np.uint32)[0] == fa[-1:].view(np.uint32)[0]
+    assert h.peek("lh").view(u16)[0] == ha[-1:].view(u16)[0]
