@@ -42,8 +42,9 @@ class Builtin:
 
     `params` names each positional argument's role: "dst" / "src" (DSD-op operands),
     "task", "dsd" (a memory DSD), "array" (a p.var), "int", "type" (an element type, known
-    at comptime). `forms` lists CSL's operand forms of a DSD op (module docstring), `width`
-    the bytes of its destination and source elements.
+    at comptime). `forms` lists CSL's operand forms of a DSD op (module docstring), `types`
+    its operands' element types (one letter each, destination first: i/w a 16/32-bit
+    integer, h f16, f f32) and `width` their element bytes.
     Outside a task body, calling it runs its comptime twin (the DSD mutators do at comptime
     what they do in a task), or says it belongs in a task body."""
 
@@ -54,7 +55,8 @@ class Builtin:
     forms: tuple[str, ...] = ()
     options: tuple[tuple[str, Any], ...] = ()
     comptime_args: tuple[int, ...] = ()
-    width: tuple[int, int] = (0, 0)
+    width: tuple[int, ...] = (0, 0)
+    types: str = ""
     returns: str | None = None
     status: str = SUPPORTED
     doc: str = ""
@@ -98,69 +100,72 @@ _BITWISE = ("DDD", "DsD", "DDs")             # add16 and its twins
 _MOVE = ("DD", "pD", "Ds")
 _UNARY = ("DD", "Ds")
 
-# name: (forms, doc, supported)
+# name: (forms, operand types, doc, supported). Operand types, destination first, one letter
+# each: i a 16-bit integer, w a 32-bit integer, h f16, f f32 (what a number operand is
+# encoded as, and each operand's element width). Semantics and rounding: docs/semantics.md.
 _OPS = {
-    "mov32": (_MOVE, "dst[i] = src[i], 32 raw bits", True),
-    "mov16": (_MOVE, "dst[i] = src[i], 16 raw bits", True),
-    "fmovs": (_MOVE, "dst[i] = src[i] as f32 (bits kept)", True),
-    "fmovh": (_MOVE, "dst[i] = src[i] as f16 (bits kept)", True),
-    "fadds": (_ARITH, "dst = src0 + src1 in f32", True),
-    "fsubs": (_ARITH, "dst = src0 - src1 in f32", True),
-    "fmuls": (_ARITH, "dst = src0 * src1 in f32", True),
-    "fmaxs": (_ARITH, "dst = max(src0, src1) in f32", True),
-    "fmacs": (("DDDs",), "dst = src0 + src1 * scalar in f32 (product rounded, then the sum)",
-              True),
-    "fnegs": (_UNARY, "dst = -src in f32", True),
-    "faddh": (_ARITH, "dst = src0 + src1 in f16", True),
-    "fsubh": (_ARITH, "dst = src0 - src1 in f16", True),
-    "fmulh": (_ARITH, "dst = src0 * src1 in f16", True),
-    "fmaxh": (_ARITH, "dst = max(src0, src1) in f16", True),
-    "fmach": (("DDDs",), "dst = src0 + src1 * scalar in f16 (each step rounded)", True),
-    "fnegh": (_UNARY, "dst = -src in f16", True),
-    "add16": (_BITWISE, "dst = src0 + src1, 16-bit wrap-around", True),
-    "sub16": (("DDD", "DDs"), "dst = src0 - src1, 16-bit wrap-around", True),
-    "and16": (_BITWISE, "dst = src0 & src1 (16 bits)", True),
-    "or16": (_BITWISE, "dst = src0 | src1 (16 bits)", True),
-    "xor16": (_BITWISE, "dst = src0 ^ src1 (16 bits)", True),
-    "fh2s": (_UNARY, "dst (f32) = src (f16), exact", True),
-    "fs2h": (_UNARY, "dst (f16) = src (f32), rounded to nearest even", True),
-    # CSL builtins pywse does not run yet (the CSL-coverage issue adds them)
-    "addc16": (_BITWISE, "dst = src0 + src1 with carry", False),
-    "sar16": (_BITWISE, "arithmetic shift right", False),
-    "sll16": (_BITWISE, "logical shift left", False),
-    "slr16": (_BITWISE, "logical shift right", False),
-    "clz": (_UNARY, "count leading zeros", False),
-    "ctz": (_UNARY, "count trailing zeros", False),
-    "popcnt": (_UNARY, "population count", False),
-    "fabss": (_UNARY, "dst = |src| in f32", False),
-    "fabsh": (_UNARY, "dst = |src| in f16", False),
-    "faddhs": (_ARITH, "dst (f32) = src0 + src1 (f16)", False),
-    "fmachs": (("DDDs",), "dst (f32) = src0 + src1 * scalar (f16)", False),
-    "fnorms": (("ps",), "normalize (f32)", False),
-    "fnormh": (("ps",), "normalize (f16)", False),
-    "fscales": (("pss",), "s * 2**k (f32)", False),
-    "fscaleh": (("pss",), "s * 2**k (f16)", False),
-    "fh2xp16": (_UNARY + ("ps",), "f16 -> i16", False),
-    "fs2xp16": (_UNARY + ("ps",), "f32 -> i16", False),
-    "xp162fh": (_UNARY, "i16/u16 -> f16", False),
-    "xp162fs": (_UNARY, "i16/u16 -> f32", False),
+    "mov32": (_MOVE, "ww", "dst[i] = src[i], 32 raw bits", True),
+    "mov16": (_MOVE, "ii", "dst[i] = src[i], 16 raw bits", True),
+    "fmovs": (_MOVE, "ff", "dst[i] = src[i] as f32 (bits kept)", True),
+    "fmovh": (_MOVE, "hh", "dst[i] = src[i] as f16 (bits kept)", True),
+    "fadds": (_ARITH, "fff", "dst = src0 + src1 in f32", True),
+    "fsubs": (_ARITH, "fff", "dst = src0 - src1 in f32", True),
+    "fmuls": (_ARITH, "fff", "dst = src0 * src1 in f32", True),
+    "fmaxs": (_ARITH, "fff", "dst = max(src0, src1) in f32", True),
+    "fmacs": (("DDDs",), "ffff",
+              "dst = src0 + src1 * scalar in f32 (product rounded, then the sum)", True),
+    "fnegs": (_UNARY, "ff", "dst = -src in f32", True),
+    "faddh": (_ARITH, "hhh", "dst = src0 + src1 in f16", True),
+    "fsubh": (_ARITH, "hhh", "dst = src0 - src1 in f16", True),
+    "fmulh": (_ARITH, "hhh", "dst = src0 * src1 in f16", True),
+    "fmaxh": (_ARITH, "hhh", "dst = max(src0, src1) in f16", True),
+    "fmach": (("DDDs",), "hhhh", "dst = src0 + src1 * scalar in f16 (each step rounded)", True),
+    "fnegh": (_UNARY, "hh", "dst = -src in f16", True),
+    "add16": (_BITWISE, "iii", "dst = src0 + src1, 16-bit wrap-around", True),
+    "sub16": (("DDD", "DDs"), "iii", "dst = src0 - src1, 16-bit wrap-around", True),
+    "and16": (_BITWISE, "iii", "dst = src0 & src1 (16 bits)", True),
+    "or16": (_BITWISE, "iii", "dst = src0 | src1 (16 bits)", True),
+    "xor16": (_BITWISE, "iii", "dst = src0 ^ src1 (16 bits)", True),
+    "fh2s": (_UNARY, "fh", "dst (f32) = src (f16), exact", True),
+    "fs2h": (_UNARY, "hf", "dst (f16) = src (f32), rounded to nearest even", True),
+    "addc16": (_BITWISE, "iii", "dst = src0 + src1 + carry, 16-bit; the carry out of element "
+               "i goes into element i+1 (0 into the first)", True),
+    "sar16": (_BITWISE, "iii", "dst = src0 >> src1, arithmetic (sign-filling; counts are "
+              "unsigned, >= 16 gives 0 or -1)", True),
+    "sll16": (_BITWISE, "iii", "dst = src0 << src1, 16 bits (counts >= 16 give 0)", True),
+    "slr16": (_BITWISE, "iii", "dst = src0 >> src1, logical (counts >= 16 give 0)", True),
+    "clz": (_UNARY, "ii", "leading zero bits of a 16-bit value (16 for 0)", True),
+    "ctz": (_UNARY, "ii", "trailing zero bits of a 16-bit value (16 for 0)", True),
+    "popcnt": (_UNARY, "ii", "one bits of a 16-bit value", True),
+    "fabss": (_UNARY, "ff", "dst = |src| in f32 (sign bit cleared)", True),
+    "fabsh": (_UNARY, "hh", "dst = |src| in f16 (sign bit cleared)", True),
+    "faddhs": (_ARITH, "ffh", "dst (f32) = src0 (f32) + src1 (f16), rounded to f32", True),
+    "fmachs": (("DDDs",), "ffhh", "dst (f32) = src0 (f32) + src1 (f16) * scalar (f16): the "
+               "product is exact, the sum rounded to f32", True),
+    "fnorms": (("ps",), "ff", "normalize (f32; the SDK does not say what it computes)", False),
+    "fnormh": (("ps",), "hh", "normalize (f16; the SDK does not say what it computes)", False),
+    "fscales": (("pss",), "ffi", "*p = s * 2**k in f32, k an i16, rounded once", True),
+    "fscaleh": (("pss",), "hhi", "*p = s * 2**k in f16, k an i16, rounded once", True),
+    "fh2xp16": (_UNARY + ("ps",), "ih", "dst (i16) = src (f16) rounded toward zero, saturated; "
+                "NaN gives 0", True),
+    "fs2xp16": (_UNARY + ("ps",), "if", "dst (i16) = src (f32) rounded toward zero, saturated; "
+                "NaN gives 0", True),
+    "xp162fh": (_UNARY, "hi", "dst (f16) = src (i16, signed), rounded to nearest even", True),
+    "xp162fs": (_UNARY, "fi", "dst (f32) = src (i16, signed), exact", True),
 }
-_CONVERSIONS = {"fh2s": (4, 2), "fs2h": (2, 4), "faddhs": (4, 2), "fmachs": (4, 2),
-                "fs2xp16": (2, 4), "xp162fs": (4, 2)}
 
 
-def _width(name: str) -> tuple[int, int]:
-    """(destination, source) element bytes: 32-bit for `...s` and mov32, else 16-bit."""
-    if name in _CONVERSIONS:
-        return _CONVERSIONS[name]
-    w = 4 if name == "mov32" or (name.startswith("f") and name.endswith("s")) else 2
-    return (w, w)
+def _width(types: str) -> tuple[int, ...]:
+    """Element bytes of each operand, destination first."""
+    return tuple(2 if t in "ih" else 4 for t in types)
 
 
-for _name, (_forms, _doc, _ok) in _OPS.items():
+for _name, (_forms, _types, _doc, _ok) in _OPS.items():
     _n = len(_forms[0])
+    assert len(_types) == _n, _name
     _add(Builtin(_name, f"@{_name}", "op", ("dst",) + ("src",) * (_n - 1), _forms, COMPLETION,
-                 width=_width(_name), doc=_doc, status=SUPPORTED if _ok else NOT_YET))
+                 width=_width(_types), types=_types, doc=_doc,
+                 status=SUPPORTED if _ok else NOT_YET))
 
 OP_NAMES = tuple(n for n, b in TABLE.items() if b.kind == "op")
 

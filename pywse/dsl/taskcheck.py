@@ -918,7 +918,7 @@ class _Checker:
             return None
         if k.what in ("mem", "fifo", "array"):
             dtype = _element_type(k)
-            width = b.width[0] if dst else b.width[1]
+            width = b.width[min(pos, len(b.width) - 1)]
             low_half = width == 2 and k.what != "fifo"   # cslc: a 16-bit op on 32-bit memory
             if dtype is not None and width and dtype.itemsize != width and \
                     not (low_half and dtype.itemsize == 4):

@@ -102,13 +102,6 @@ def _unblock_cmd_stream(st, pe):
 
 # -- operands: any DSD, pointer or number -> an operand descriptor row (ops.py) ---------------
 
-OP_SRC_KIND = np.zeros(ops.MAX_OPS, np.int64)   # how a number source is encoded: 0 int, 1 f32, 2 f16
-for _name, (_code, _, _) in ops.OPS.items():
-    OP_SRC_KIND[_code] = (2 if _name in ("fmovh", "faddh", "fsubh", "fmulh", "fmaxh", "fmach",
-                                          "fnegh", "fh2s")
-                          else 1 if _name.startswith("f") else 0)
-
-
 @register_jitable
 def _number_bits(st, x, kind):
     if kind == 1:
@@ -224,15 +217,15 @@ def _fill_fab(row, kind, queue, extent, control, is_dst):
 def _describe(st, code, dst, a, b, c):
     """Operand rows for an op call (the only part compiled per operand-type combination)."""
     rows = np.zeros((4, ops.NF), np.int64)
-    kind = OP_SRC_KIND[code]
+    kind = ops.OP_KIND[code]               # how each operand encodes a number
     st.fault[faults.OPERAND] = 0          # which operand a DSD fault is about
-    _fill(st, rows[0], dst, kind, True)
+    _fill(st, rows[0], dst, kind[0], True)
     st.fault[faults.OPERAND] = 1
-    _fill(st, rows[1], a, kind, False)
+    _fill(st, rows[1], a, kind[1], False)
     st.fault[faults.OPERAND] = 2
-    _fill(st, rows[2], b, kind, False)
+    _fill(st, rows[2], b, kind[2], False)
     st.fault[faults.OPERAND] = 3
-    _fill(st, rows[3], c, kind, False)
+    _fill(st, rows[3], c, kind[3], False)
     return rows
 
 
@@ -253,7 +246,7 @@ def _start(st, pe, code, async_, activate, unblock, rows):
             if n_fabric >= 0 and length != n_fabric:
                 raise ValueError("DSD operands have different lengths")
             n_fabric = length
-        width = ops.OP_DST_WIDTH[code] if k == 0 else ops.OP_SRC_WIDTH[code]
+        width = ops.OP_DST_WIDTH[code] if k == 0 else ops.OP_SRC_WIDTH[code, k - 1]
         kind = rows[k, ops.KIND]
         if kind == ops.K_MEM and width == 2 and rows[k, ops.WIDTH] == 4:
             ops.low_halves(rows[k])     # a 16-bit op on 32-bit memory, as cslc allows

@@ -9,6 +9,8 @@ output queue. Element semantics (`element`) exist once, for both.
 """
 from __future__ import annotations
 
+import math
+
 import numba
 import numpy as np
 from numba.extending import register_jitable
@@ -26,25 +28,38 @@ K_NONE, K_MEM, K_SCALAR, K_FABIN, K_FABOUT, K_FIFO = range(6)
 _CODES = {"mov32": 1, "fmovs": 2, "mov16": 3, "fmovh": 4, "fadds": 5, "fsubs": 6, "fmuls": 7,
           "fmaxs": 8, "fmacs": 9, "fnegs": 10, "faddh": 11, "fsubh": 12, "fmulh": 13,
           "fmaxh": 14, "fmach": 15, "fnegh": 16, "add16": 17, "sub16": 18, "and16": 19,
-          "or16": 20, "xor16": 21, "fh2s": 22, "fs2h": 23}
+          "or16": 20, "xor16": 21, "fh2s": 22, "fs2h": 23, "addc16": 24, "sar16": 25,
+          "sll16": 26, "slr16": 27, "clz": 28, "ctz": 29, "popcnt": 30, "fabss": 31,
+          "fabsh": 32, "faddhs": 33, "fmachs": 34, "fscales": 35, "fscaleh": 36,
+          "fh2xp16": 37, "fs2xp16": 38, "xp162fh": 39, "xp162fs": 40}
+ADDC16 = _CODES["addc16"]
 OPS = {name: (code, TABLE[name].nargs - 1, TABLE[name].width[0]) for name, code in _CODES.items()}
-# SIMD width per op (wse2, wse3) for the timing model; width 1 where the SDK table is silent
+# SIMD width per op (wse2, wse3) for the timing model (CSL-LIBRARIES §3.2-3.4); width 1 where
+# the SDK table is silent (fmuls, fmacs, clz, ctz, popcnt)
 SIMD = {"mov32": (2, 4), "fmovs": (2, 4), "mov16": (4, 8), "fmovh": (4, 8), "fadds": (2, 4),
         "fsubs": (2, 4), "fmuls": (1, 1), "fmaxs": (1, 4), "fmacs": (1, 1), "fnegs": (2, 4),
         "faddh": (4, 8), "fsubh": (4, 8), "fmulh": (4, 8), "fmaxh": (1, 8), "fmach": (4, 8),
         "fnegh": (4, 8), "add16": (4, 8), "sub16": (4, 8), "and16": (4, 8), "or16": (4, 8),
-        "xor16": (4, 8), "fh2s": (1, 4), "fs2h": (1, 4)}
+        "xor16": (4, 8), "fh2s": (1, 4), "fs2h": (1, 4), "addc16": (1, 8), "sar16": (1, 4),
+        "sll16": (1, 4), "slr16": (1, 4), "clz": (1, 1), "ctz": (1, 1), "popcnt": (1, 1),
+        "fabss": (2, 4), "fabsh": (4, 8), "faddhs": (2, 4), "fmachs": (2, 4),
+        "fscales": (2, 4), "fscaleh": (4, 8), "fh2xp16": (1, 8), "fs2xp16": (1, 4),
+        "xp162fh": (1, 8), "xp162fs": (1, 4)}
 
 OP_NAMES = {code: name for name, (code, _, _) in OPS.items()}
-MAX_OPS = 32
+MAX_OPS = 48
 OP_NSRC = np.zeros(MAX_OPS, np.int64)
 OP_DST_WIDTH = np.zeros(MAX_OPS, np.int64)
-OP_SRC_WIDTH = np.zeros(MAX_OPS, np.int64)
+OP_SRC_WIDTH = np.zeros((MAX_OPS, 3), np.int64)   # element bytes of each source
+OP_KIND = np.zeros((MAX_OPS, 4), np.int64)  # how a number operand is encoded: 0 int, 1 f32, 2 f16
 OP_SIMD = np.ones((MAX_OPS, 2), np.int64)
 for _name, (_code, _nsrc, _w) in OPS.items():
     OP_NSRC[_code] = _nsrc
     OP_DST_WIDTH[_code] = _w
-    OP_SRC_WIDTH[_code] = TABLE[_name].width[1]
+    for _k, _t in enumerate(TABLE[_name].types):
+        if _k:
+            OP_SRC_WIDTH[_code, _k - 1] = TABLE[_name].width[_k]
+        OP_KIND[_code, _k] = {"f": 1, "h": 2}.get(_t, 0)
     OP_SIMD[_code] = SIMD[_name]
 
 # microthread slots: 0..7 are the hardware's microthreads, MAIN the calling task's own op
@@ -127,7 +142,82 @@ def element(st, code, a, b, c):
         return f32_bits(st, _h(a))
     if code == 23:
         return _hb(as_f32(st, a))
+    if code <= 30:
+        return _integer(code, a, b, c)
+    if code == 31:
+        return np.uint32(a & 0x7FFFFFFF)
+    if code == 32:
+        return np.uint32(a & 0x7FFF)
+    if code == 33:  # faddhs: f32 + f16
+        return f32_bits(st, as_f32(st, a) + _h(b))
+    if code == 34:  # fmachs: f32 + f16 * f16; the product is exact in f32 (22 bits)
+        return f32_bits(st, as_f32(st, a) + _h(b) * _h(c))
+    if code == 35:
+        return f32_bits(st, _scale(as_f32(st, a), b))
+    if code == 36:
+        return _hb(_scale(_h(a), b))
+    if code == 37:
+        return _to_i16(_h(a))
+    if code == 38:
+        return _to_i16(as_f32(st, a))
+    if code == 39:
+        return _hb(np.float32(_signed16(a)))
+    if code == 40:
+        return f32_bits(st, np.float32(_signed16(a)))
     raise ValueError("unknown DSD op")
+
+
+@register_jitable
+def _signed16(x):
+    v = np.int64(x) & 0xFFFF
+    return v - 0x10000 if v >= 0x8000 else v
+
+
+@register_jitable
+def _integer(code, a, b, c):
+    """The 16-bit integer ops of codes 24..30 (addc16's `c` is the carry in; it returns the
+    17-bit sum, run_slot keeps bit 16 as the next element's carry)."""
+    x = np.int64(a) & 0xFFFF
+    n = np.int64(b) & 0xFFFF     # shift counts: unsigned 16-bit
+    if code == 24:
+        return np.uint32(x + n + (np.int64(c) & 1))
+    if code == 25:
+        return np.uint32(_signed16(x) >> min(n, 15) & 0xFFFF)
+    if code == 26:
+        return np.uint32((x << n) & 0xFFFF if n < 16 else 0)
+    if code == 27:
+        return np.uint32(x >> n if n < 16 else 0)
+    count = 0
+    if code == 28:
+        while count < 16 and not (x >> (15 - count)) & 1:
+            count += 1
+    elif code == 29:
+        while count < 16 and not (x >> count) & 1:
+            count += 1
+    else:
+        while x:
+            count += x & 1
+            x >>= 1
+    return np.uint32(count)
+
+
+@register_jitable
+def _scale(x, k):
+    """x * 2**k for an i16 k, exact in float64 before the caller's one rounding (f32 or f16
+    results that need more range than float64 are 0 or inf either way)."""
+    return math.ldexp(np.float64(x), int(_signed16(k)))
+
+
+@register_jitable
+def _to_i16(x):
+    """A float to i16: toward zero (as CSL's @as), saturated, NaN -> 0 (pywse's choice)."""
+    if x != x:
+        return np.uint32(0)
+    if x >= 32767.0:
+        return np.uint32(0x7FFF)
+    if x <= -32768.0:
+        return np.uint32(0x8000)
+    return np.uint32(np.int64(x) & 0xFFFF)
 
 
 # -- operands -----------------------------------------------------------------------------------
@@ -254,6 +344,8 @@ def run_slot(st, pe, slot, budget):
         a = _read(st, pe, ops[1], i)
         b = _read(st, pe, ops[2], i) if nsrc >= 2 else np.uint32(0)
         c = _read(st, pe, ops[3], i) if nsrc >= 3 else np.uint32(0)
+        if code == ADDC16:     # the carry chain lives in the unused third source row
+            c = np.uint32(ops[3, ADDR])
         for k in range(1, nsrc + 1):
             q = ops[k, QUEUE]
             if ops[k, KIND] == K_FABIN:
@@ -262,7 +354,10 @@ def run_slot(st, pe, slot, budget):
             elif ops[k, KIND] == K_FIFO:
                 st.fifo_head[pe, q] = (st.fifo_head[pe, q] + 1) % st.fifo_cap[pe, q]
                 st.fifo_count[pe, q] -= 1
-        _write(st, pe, ops[0], i, element(st, code, a, b, c), width)
+        r = element(st, code, a, b, c)
+        if code == ADDC16:
+            ops[3, ADDR] = np.int64(r >> 16)
+        _write(st, pe, ops[0], i, r, width)
         st.ut_pos[pe, slot] = i + 1
         done += 1
     if st.ut_pos[pe, slot] >= n:

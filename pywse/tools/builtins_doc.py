@@ -37,8 +37,11 @@ def _forms(b) -> str:
 def _width(b) -> str:
     if b.kind != "op":
         return ""
-    dst, src = b.width
-    return f"{8 * dst}-bit" if dst == src else f"{8 * src} → {8 * dst}-bit"
+    if len(set(b.types)) == 1:
+        return f"{8 * b.width[0]}-bit"
+    names = {"i": "i16", "w": "32-bit", "h": "f16", "f": "f32"}
+    srcs = ", ".join(dict.fromkeys(names[t] for t in b.types[1:]))
+    return f"{srcs} → {names[b.types[0]]}"
 
 
 def markdown() -> str:
