@@ -50,10 +50,10 @@ def row(program, width=4, routes=None, height=1, **params):
     return lay
 
 
-def lints_of(layout):
+def lints_of(layout, arch="wse3"):
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        pw.compile(layout, arch="wse3")
+        pw.compile(layout, arch=arch)
     return [str(w.message) for w in caught if issubclass(w.category, pw.RoutingWarning)]
 
 
@@ -137,3 +137,25 @@ def test_pywse_check_prints_lints_and_strict_fails(tmp_path, capsys):
     assert cli(args + ["--strict"]) == 1
     assert "pywse check: error: the routes lose or starve wavelets (strict=True)" in capsys.readouterr().err
     assert not (tmp_path / "out").exists()
+
+
+@pw.program
+def spare_queue(p, *, memcpy_params, c, use: bool):
+    """A fabin DSD on every PE, but only PEs with `use` start an op on it (bandwidth-test's
+    sync module declares its DSDs this way and picks one by a comptime `if`)."""
+    p.memcpy(memcpy_params)
+    buf = pw.mem1d(p.var("buf", pw.u32, 1), extent=1)
+    recv = pw.fabin(c, extent=1, queue=p.input_queue(2, c))
+
+    @p.on_start
+    @p.local_task(10)
+    def go():
+        if use:
+            pw.mov32(buf, recv, async_=True)
+
+
+@pytest.mark.parametrize("arch", ["wse3", "wse2"])
+def test_a_queue_only_dsds_use_is_not_starved_but_a_data_task_is(arch):
+    assert lints_of(row(spare_queue, width=2, c=pw.Color(6), use=False), arch) == []
+    (text,) = lints_of(row(reader, width=1, c=pw.Color(6)), arch)
+    assert "data task 'got' reads color 6, but this PE has no route for it" in text
