@@ -7,7 +7,8 @@ origin (`<math>`'s `sqrt_f32`) is at most 1, and stores 4 * hits / iterations in
 `<time>` stamps the loop's start and end; the host copies both stamps back (three u16 words
 each, 16-bit memcpy), prints the cycles between them and checks the estimate against pi
 within atol 0.1, as the original does. The cycles are those of pywse's engine clock
-(docs/libraries.md, `## <time>`), not the hardware's.
+(docs/libraries.md, `## <time>`), not the hardware's: the loop is scalar code and library
+calls, which pywse's clock does not charge yet, so it prints 0.
 
 The SDK's two steps, with the flags of the original's commands_wse3.sh (commands_wse2.sh:
 the same with --arch=wse2):
