@@ -180,12 +180,7 @@ def bw_sync_kernel(p, *, memcpyParams, syncParams: dict, pe_length: int):
     tscEndBuffer = p.var("tscEndBuffer", pw.u16, timestamp.tsc_size_words)
     sys_mod = p.memcpy(memcpyParams)
 
-    def unblock_cmd_stream():
-        """The sync module's f_callback (CSL passes sys_mod.unblock_cmd_stream itself; a
-        pywse task calls a memcpy builtin only by that spelling, so a helper wraps it)."""
-        sys_mod.unblock_cmd_stream()
-
-    sync_mod = p.import_module(sync, **syncParams, f_callback=unblock_cmd_stream,
+    sync_mod = p.import_module(sync, **syncParams, f_callback=sys_mod.unblock_cmd_stream,
                                input_queues=(2, 3, 4), output_queues=(2, 3, 4))
     size = 1024 * 4
     assert pe_length <= size, f"pe_length {pe_length} > {size}"
