@@ -25,9 +25,6 @@ is the layout half (its `get_params(px, py)`) and `sync` the PE half, a `@pw.mod
 kernel imports. examples/row_col_broadcast.py reuses the layout (kernel and sync module with it)
 and the host's timestamp helpers.
 
-The kernel's CSL builds its f32 words with `@bitcast(f32, u32)`; here `time_memcpy` and
-`time_ref` are u32 arrays (a 32-bit memcpy moves the same bits into the host's f32 array).
-
 The SDK's two steps, with the flags of the original's commands_wse3.sh (commands_wse2.sh:
 the same with --arch wse2):
 
@@ -185,8 +182,8 @@ def bw_sync_kernel(p, *, memcpyParams, syncParams: dict, pe_length: int):
     size = 1024 * 4
     assert pe_length <= size, f"pe_length {pe_length} > {size}"
     p.var("A", pw.f32, size, export=True)
-    time_buf = p.var("time_memcpy", pw.u32, 3, export=True)   # CSL: [3]f32 via @bitcast
-    time_ref = p.var("time_ref", pw.u32, 2, export=True)      # CSL: [2]f32 via @bitcast
+    time_buf = p.var("time_memcpy", pw.f32, 3, export=True)   # two stamps' 6 u16, packed
+    time_ref = p.var("time_ref", pw.f32, 2, export=True)      # the reference stamp, packed
 
     @p.export
     def f_tic():
@@ -201,9 +198,12 @@ def bw_sync_kernel(p, *, memcpyParams, syncParams: dict, pe_length: int):
     @p.export
     def f_memcpy_timestamps():
         # word 0 = {start[1], start[0]}, word 1 = {end[0], start[2]}, word 2 = {end[2], end[1]}
-        time_buf[0] = (pw.u32(tscStartBuffer[1]) << 16) | pw.u32(tscStartBuffer[0])
-        time_buf[1] = (pw.u32(tscEndBuffer[0]) << 16) | pw.u32(tscStartBuffer[2])
-        time_buf[2] = (pw.u32(tscEndBuffer[2]) << 16) | pw.u32(tscEndBuffer[1])
+        time_buf[0] = pw.bitcast(pw.f32, (pw.u32(tscStartBuffer[1]) << 16)
+                                 | pw.u32(tscStartBuffer[0]))
+        time_buf[1] = pw.bitcast(pw.f32, (pw.u32(tscEndBuffer[0]) << 16)
+                                 | pw.u32(tscStartBuffer[2]))
+        time_buf[2] = pw.bitcast(pw.f32, (pw.u32(tscEndBuffer[2]) << 16)
+                                 | pw.u32(tscEndBuffer[1]))
         sys_mod.unblock_cmd_stream()
 
     @p.export
@@ -213,8 +213,9 @@ def bw_sync_kernel(p, *, memcpyParams, syncParams: dict, pe_length: int):
     @p.export
     def f_reference_timestamps():
         # word 0 = {ref[1], ref[0]}, word 1 = {0, ref[2]}
-        time_ref[0] = (pw.u32(sync_mod.tscRefBuffer[1]) << 16) | pw.u32(sync_mod.tscRefBuffer[0])
-        time_ref[1] = pw.u32(sync_mod.tscRefBuffer[2])
+        ref = sync_mod.tscRefBuffer
+        time_ref[0] = pw.bitcast(pw.f32, (pw.u32(ref[1]) << 16) | pw.u32(ref[0]))
+        time_ref[1] = pw.bitcast(pw.f32, pw.u32(ref[2]))
         sys_mod.unblock_cmd_stream()
 
 
