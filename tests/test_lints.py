@@ -50,10 +50,10 @@ def row(program, width=4, routes=None, height=1, **params):
     return lay
 
 
-def lints_of(layout):
+def lints_of(layout, arch="wse3"):
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        pw.compile(layout, arch="wse3")
+        pw.compile(layout, arch=arch)
     return [str(w.message) for w in caught if issubclass(w.category, pw.RoutingWarning)]
 
 
@@ -137,3 +137,54 @@ def test_pywse_check_prints_lints_and_strict_fails(tmp_path, capsys):
     assert cli(args + ["--strict"]) == 1
     assert "pywse check: error: the routes lose or starve wavelets (strict=True)" in capsys.readouterr().err
     assert not (tmp_path / "out").exists()
+
+
+@pw.program
+def spare_queue(p, *, memcpy_params, c, use: bool):
+    """A fabin DSD on every PE, but only PEs with `use` start an op on it (bandwidth-test's
+    sync module declares its DSDs this way and picks one by a comptime `if`)."""
+    p.memcpy(memcpy_params)
+    buf = pw.mem1d(p.var("buf", pw.u32, 1), extent=1)
+    recv = pw.fabin(c, extent=1, queue=p.input_queue(2, c))
+
+    @p.on_start
+    @p.local_task(10)
+    def go():
+        if use:
+            pw.mov32(buf, recv, async_=True)
+
+
+@pytest.mark.parametrize("arch", ["wse3", "wse2"])
+def test_a_queue_only_dsds_use_is_not_starved_but_a_data_task_is(arch):
+    assert lints_of(row(spare_queue, width=2, c=pw.Color(6), use=False), arch) == []
+    (text,) = lints_of(row(reader, width=1, c=pw.Color(6)), arch)
+    assert "data task 'got' reads color 6, but this PE has no route for it" in text
+
+
+@pw.program
+def waits_unrouted(p, *, memcpy_params, c):
+    sys_mod = p.memcpy(memcpy_params)
+    buf = pw.mem1d(p.var("buf", pw.u32, 1), extent=1)
+    recv = pw.fabin(c, extent=1, queue=p.input_queue(2, c))
+
+    @p.local_task(10)
+    def done():
+        sys_mod.unblock_cmd_stream()
+
+    @p.export
+    def go():
+        pw.mov32(buf, recv, async_=True, activate=done)
+
+
+def test_an_op_waiting_on_an_unrouted_queue_is_named_at_run_time():
+    """What the lint leaves to the run: the deadlock report names the queue and the route."""
+    layout = row(waits_unrouted, width=1, c=pw.Color(6))
+    assert lints_of(layout) == []
+    runner = pw.SdkRuntime(pw.compile(layout, arch="wse3"), jit=False)
+    runner.load()
+    runner.run()
+    with pytest.raises(pw.DeadlockError) as err:
+        runner.launch("go", nonblock=False)
+    assert ("mov32 stalled at element 0 of 1: waits for input queue 2 (color 6): 0 of 1 "
+            "wavelet(s) arrived, the rest would come but no route takes color 6 to its CE on "
+            "this PE") in str(err.value)

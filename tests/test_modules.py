@@ -123,3 +123,42 @@ def test_memcpy_imports_as_in_csl():
     layout = pw.Layout(1, 1)
     layout.set_tile_code(0, 0, prog, memcpy_params=layout.memcpy().get_params(0))
     pw.compile(layout, arch="wse3")
+
+
+@pw.module
+def notify(p, *, f_callback, task_id: int):
+    """A module given a function param (CSL `param f_callback: fn() void;`) that its own task
+    calls: bandwidth-test's sync module passes memcpy's unblock_cmd_stream this way."""
+    calls = p.var("calls", pw.u32, 1, export=True)
+
+    @p.local_task(task_id)
+    def done():
+        calls[0] += 1
+        f_callback()
+
+    return dict(done=done)
+
+
+@pw.program
+def callback_prog(p, *, memcpy_params):
+    sys_mod = p.memcpy(memcpy_params)
+    n = p.import_module(notify, f_callback=sys_mod.unblock_cmd_stream, task_id=12)
+
+    @p.export
+    def f_go():
+        pw.activate(n.done)           # returns without unblocking: the callback does
+
+
+def test_a_module_calls_memcpy_unblock_given_as_a_function_param(jit):
+    layout = pw.Layout(2, 1)
+    memcpy = layout.memcpy()
+    for x in range(2):
+        layout.set_tile_code(x, 0, callback_prog, memcpy_params=memcpy.get_params(x))
+    runner = pw.SdkRuntime(pw.compile(layout, arch="wse3"), jit=jit)
+    runner.load()
+    runner.run()
+    runner.launch("f_go", nonblock=False)       # returns once every PE's callback unblocked it
+    runner.launch("f_go", nonblock=False)
+    # read_symbol takes fabric coordinates: the kernel starts at (4, 1)
+    assert [int(runner.read_symbol(4 + x, 1, "notify.calls")[0]) for x in range(2)] == [2, 2]
+    runner.stop()

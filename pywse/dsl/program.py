@@ -23,6 +23,7 @@ from ..types import Color, PE_MEMORY_BYTES, dtype_of
 from . import modules, queues
 from .dsd import DSD_REG_WORDS, FABIN, FABOUT, DsdVar, Fifo, MemDesc
 from .queues import Queue
+from .signatures import TABLE
 from .symbols import Var
 
 TASK_KINDS = ("local", "data", "control", "export")
@@ -78,8 +79,10 @@ class MemcpyModule:
     def __repr__(self) -> str:
         return "<memcpy module>"
 
-    # Resolved by the task compiler (jit.py) to the builtin of the same name.
-    unblock_cmd_stream = "unblock_cmd_stream"
+    # The builtin itself: a task body calls it as `sys_mod.unblock_cmd_stream()`, and a
+    # module may take it as a function param (CSL `.f_callback = sys_mod.unblock_cmd_stream`)
+    # and call it by that name.
+    unblock_cmd_stream = TABLE["unblock_cmd_stream"]
 
 
 MAX_FIFOS = 8

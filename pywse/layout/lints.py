@@ -4,6 +4,12 @@ the fix; `pw.compile(..., strict=True)` / `pywse check --strict` makes them `Rou
 
 They run after comptime, on arrays: per route-table entry (PE, color) its rx/tx sides, per
 PE the colors its program reads (input queues) and sends on (output queues).
+
+A color read but never routed to the PE warns only where a data task is bound to it: that
+task can never run. An input queue that only fabin DSDs use may be declared on PEs that never
+start an op on it (CSL programs declare every DSD on every PE and pick one by a comptime
+`if`, as bandwidth-test's sync module does); an op that does wait there is a run-time
+deadlock, whose report names the queue and the missing route.
 """
 from __future__ import annotations
 
@@ -30,6 +36,9 @@ def route_lints(table: RouteTable, images, pe_image: np.ndarray,
     w, h = table.width, table.height
     reads = np.array([_mask(im.iq_color.values()) for im in images], np.int64)[pe_image]
     sends = np.array([_mask(im.oq_color.values()) for im in images], np.int64)[pe_image]
+    tasks_read = np.array([_mask(im.iq_color[t.queue] for t in im.tasks
+                                 if t.kind == "data" and t.queue in im.iq_color)
+                           for im in images], np.int64)[pe_image]
     exempt = _mask(exempt_colors)
     ys, xs, cs, pids = table.entries()
     rx_of, tx_of, *_ = pattern_bits(table.patterns)
@@ -80,17 +89,16 @@ def route_lints(table: RouteTable, images, pe_image: np.ndarray,
         "Bind the color in the program, or drop RAMP from tx"))
     routed = np.zeros(w * h, np.int64)
     np.bitwise_or.at(routed, pe, bit)
-    starved = (reads & ~routed & ~exempt) & ((1 << N_COLORS) - 1)
+    starved = (tasks_read & ~routed & ~exempt) & ((1 << N_COLORS) - 1)
     for p in np.flatnonzero(starved)[:SHOWN].tolist():
         y, x = divmod(p, w)
         image = images[pe_image[p]]
         c = (int(starved[p]) & -int(starved[p])).bit_length() - 1
-        q = next(q for q, col in image.iq_color.items() if col == c)
-        task = next((t.name for t in image.tasks if t.kind == "data" and t.queue == q), None)
-        who = f"data task '{task}'" if task else f"input queue {q}"
+        task = next(t.name for t in image.tasks
+                    if t.kind == "data" and image.iq_color.get(t.queue) == c)
         found.setdefault("starved", []).append(Lint("starved", (
-            f"PE ({x}, {y}) color {c}: {who} reads color {c}, but this PE has no route for "
-            f"it: it never gets a wavelet. Add set_color_config({x}, {y}, {c}, rx=[...], "
+            f"PE ({x}, {y}) color {c}: data task '{task}' reads color {c}, but this PE has no "
+            f"route for it: it never gets a wavelet. Add set_color_config({x}, {y}, {c}, rx=[...], "
             "tx=[RAMP])")))
     more = int(np.count_nonzero(starved)) - SHOWN
     if more > 0:
