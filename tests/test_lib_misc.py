@@ -56,6 +56,8 @@ def test_directions_import_as_in_csl():
     layout = pw.Layout(1, 1)
     layout.set_tile_code(0, 0, turns)
     pw.compile(layout, arch="wse3", memcpy=False)
+    on_layout = layout.import_module("<directions>")      # routes.csl imports it there
+    assert on_layout.flip(pw.NORTH) == pw.SOUTH
 
 
 def test_control_payloads_follow_the_documented_layout():

@@ -44,6 +44,23 @@ def wide_on_narrow(p):
         pw.mov32(words_d, shorts_d)
 
 
+@pw.program
+def f16_op_on_f32(p):
+    wide = p.var("wide", pw.f32, 2)
+    wide_d = pw.mem1d(wide, extent=2)
+
+    @p.on_start
+    @p.local_task(10)
+    def go():
+        pw.faddh(wide_d, wide_d, 1.0)
+
+
+def test_an_f32_array_as_an_f16_operand_is_refused():
+    with pytest.raises(pw.TaskError, match=r"pw.faddh works on 16-bit elements; operand 1 of "
+                                           r"pw.faddh holds f32 \(32-bit\)"):
+        Harness(f16_op_on_f32, jit=False)
+
+
 def test_a_32_bit_op_on_16_bit_memory_is_still_refused():
     with pytest.raises(pw.TaskError, match=r"pw.mov32 works on 32-bit elements; operand 2 of "
                                            r"pw.mov32 holds u16 \(16-bit\)"):

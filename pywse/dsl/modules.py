@@ -28,7 +28,7 @@ LIBRARIES: dict[str, "Module"] = {}
 """PE-side libraries by CSL name ("<time>", "<collectives_2d/pe>", ...)."""
 LAYOUT_LIBRARIES: dict[str, Callable] = {}
 """Layout-side libraries by CSL name ("<collectives_2d/params>", ...): factories called with
-the import's params."""
+the layout and the import's params, `factory(layout, **params)` (layout/imports.py)."""
 
 
 class Module:

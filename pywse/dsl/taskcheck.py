@@ -919,9 +919,11 @@ class _Checker:
         if k.what in ("mem", "fifo", "array"):
             dtype = _element_type(k)
             width = b.width[min(pos, len(b.width) - 1)]
-            low_half = width == 2 and k.what != "fifo"   # cslc: a 16-bit op on 32-bit memory
-            if dtype is not None and width and dtype.itemsize != width and \
-                    not (low_half and dtype.itemsize == 4):
+            # cslc accepts a 16-bit op on 32-bit integer memory (topic-14's @mov16 of a u32):
+            # it works on the low halves; an f32 array as an f16 operand is a mistake
+            low_half = width == 2 and k.what != "fifo" and dtype is not None and \
+                dtype.kind in "iu" and dtype.itemsize == 4
+            if dtype is not None and width and dtype.itemsize != width and not low_half:
                 self.problem(node, f"pw.{b.name} works on {8 * width}-bit elements; {what} "
                                    f"holds {_type(dtype)} ({8 * dtype.itemsize}-bit)")
                 return None

@@ -11,6 +11,8 @@ are comptime in pywse (the layout, or the program body), so these are too.
 """
 from __future__ import annotations
 
+from types import SimpleNamespace
+
 from ..dsl.modules import layout_library, library
 from ..errors import ProgramError
 from ..types import DIRECTIONS, EAST, NORTH, RAMP, SOUTH, WEST, Direction
@@ -53,10 +55,11 @@ MEMBERS = dict(flip=flip, rotate_clockwise=rotate_clockwise,
 @library("<directions>")
 def library(p) -> dict:
     """`p.import_module("<directions>")` in a program."""
-    return dict(MEMBERS)
+    return SimpleNamespace(**MEMBERS)
 
 
 @layout_library("<directions>")
-def layout_side(**params) -> dict:
-    """`<directions>` imported in a layout-side module: the same functions."""
-    return dict(MEMBERS)
+def layout_side(layout, **params) -> SimpleNamespace:
+    """`<directions>` imported on the layout (`layout.import_module("<directions>")`): the
+    same functions; it takes no params and needs nothing of the layout."""
+    return SimpleNamespace(**MEMBERS)
