@@ -28,11 +28,11 @@ and the host's timestamp helpers.
 The SDK's two steps, with the flags of the original's commands_wse3.sh (commands_wse2.sh:
 the same with --arch wse2):
 
-    pywse compile examples/bandwidth_test.py --arch wse3 --fabric-dims=12,7 \\
+    pywse compile examples/bandwidth_test.py --arch=wse3 --fabric-dims=12,7 \\
         --fabric-offsets=4,1 --params=width:5,height:5,pe_length:5 --params=C0_ID:0 \\
         --params=C1_ID:1 --params=C2_ID:2 --params=C3_ID:3 --params=C4_ID:4 -o=out \\
         --memcpy --channels=1 --width-west-buf=0 --width-east-buf=0
-    python examples/bandwidth_test.py --name out [--loop_count 1] [--d2h]
+    python examples/bandwidth_test.py --name out --loop_count=1
 
 (the original's run.py takes `-m=5 -n=5 -k=5 --latestlink out --channels=1
 --width-west-buf=0 --width-east-buf=0 --run-only --loop_count=1`), or both in one run (it

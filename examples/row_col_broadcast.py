@@ -15,7 +15,7 @@ the cycles and bandwidth as bandwidth-test does (pywse's engine clock: docs/libr
 The SDK's two steps, with the flags of the original's commands_wse3.sh (commands_wse2.sh:
 the same with --arch wse2):
 
-    pywse compile examples/row_col_broadcast.py --arch wse3 --fabric-dims=12,7 \\
+    pywse compile examples/row_col_broadcast.py --arch=wse3 --fabric-dims=12,7 \\
         --fabric-offsets=4,1 --params=width:5,height:5,pe_length:5 --params=C0_ID:0 \\
         --params=C1_ID:1 --params=C2_ID:2 --params=C3_ID:3 --params=C4_ID:4 -o=out \\
         --memcpy --channels=2 --width-west-buf=0 --width-east-buf=0

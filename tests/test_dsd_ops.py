@@ -215,7 +215,7 @@ def test_forms_and_widths_are_checked():
             pw.faddhs(d, dh, dh)
             pw.fmachs(dh, d, dh, 1.0)
             pw.xp162fs(dh, 3)
-            pw.clz(one, d)
+            pw.clz(pw.i16(2), dh)
 
     with pytest.raises(pw.TaskError) as err:
         Harness(prog)
@@ -225,7 +225,7 @@ def test_forms_and_widths_are_checked():
     assert "operand 2 of pw.faddhs holds f16" in text
     assert "pw.fmachs works on 32-bit elements; operand 1 of pw.fmachs holds f16" in text
     assert "pw.xp162fs works on 32-bit elements; operand 1 of pw.xp162fs holds f16" in text
-    assert "pw.clz takes (D, D) or (D, s)" in text
+    assert "the destination of pw.clz must be a DSD or a one-element var" in text
 
 
 def test_fnorm_is_not_supported_yet():

@@ -30,7 +30,7 @@ def shell(command: str, out: Path, cwd: Path) -> subprocess.CompletedProcess:
     """Run one documented command line (`pywse ...` or `python ...`) with `out` moved into
     a temporary directory, in a process of its own."""
     argv = [str(out) if a == "out" else f"-o={out}" if a == "-o=out" else a
-            for a in shlex.split(command)]
+            for a in shlex.split(command, comments=True)]
     head = {"pywse": [sys.executable, "-m", "pywse"], "python": [sys.executable]}[argv[0]]
     return subprocess.run(head + argv[1:], cwd=cwd, env=ENV, capture_output=True, text=True)
 
