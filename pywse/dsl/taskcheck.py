@@ -175,6 +175,7 @@ class _Checker:
         self.env: dict[str, Kind] = {}
         self.returns: Kind | None = None
         self.subscripts: dict = {}
+        self.started: dict = {}       # id(call) -> an async op's microthread (microthreads)
 
     # -- reporting ---------------------------------------------------------------------------
     def problem(self, node, message: str) -> Kind:
@@ -198,8 +199,7 @@ class _Checker:
                        and isinstance(n.ctx, ast.Store)}
         self.nonlocal_names: set[str] = set()
         self.bind_arguments(fdef)
-        for stmt in fdef.body:
-            self.stmt(stmt)
+        self.body(fdef.body)
         self.problems.sort(key=lambda e: (e.line or 0))
         if not self.valued:      # the subscripts of every branch (other PEs may take them)
             code = (self.fn.__code__, self.filename)
@@ -234,8 +234,12 @@ class _Checker:
         method(s)
 
     def body(self, stmts) -> None:
+        running: dict = {}          # microthread -> the async op this statement list started
         for s in stmts:
             self.stmt(s)
+            started = self.started.get(id(s.value)) if isinstance(s, ast.Expr) else None
+            if started is not None:
+                self.microthread_clash(s, started, running)
 
     def s_Expr(self, s) -> None:
         v = s.value
@@ -749,8 +753,11 @@ class _Checker:
                                        f"{', '.join(options) or 'none'})")
             elif name in ("activate", "unblock"):
                 self.task_operand(kw.value, k, name, b)
+            elif name == "ut_id":
+                self.ut_operand(kw.value, k, b, kwargs)
         if b.kind == "op":
             self.check_forms(e, b, args)
+            self.note_microthread(e, b, args, kwargs)
         elif b.kind == "task":
             self.task_operand(e.args[0], args[0], b.name, b, required=True)
         elif b.kind == "dsd":
@@ -867,6 +874,51 @@ class _Checker:
                 self.problem(kw.value, "save_address= is for memory DSDs (CSL)")
             elif name in ("async_", "activate", "unblock") and k.what == "mem":
                 self.problem(kw.value, f"{name}= is for fabric DSDs loaded into a DSR (CSL)")
+
+    # -- microthreads (wse3 ut_id=) ------------------------------------------------------------
+    def ut_operand(self, node, k: Kind, b, kwargs: dict) -> None:
+        """`ut_id=` takes a microthread id from pw.get_ut_id (which only wse3 gives), on an
+        async op."""
+        if k.what not in ("utid", "unknown", "none"):
+            self.problem(node, f"pw.{b.name}: ut_id= needs a microthread id from "
+                               f"pw.get_ut_id(n) (wse3; call it in the program body), got "
+                               f"{ast.unparse(node)} ({k.describe()})")
+        elif k.what == "utid" and kwargs.get("async_", (None, NONE))[1].value is not True:
+            self.problem(node, f"pw.{b.name}: ut_id= picks the microthread an async op runs "
+                               "on; give async_=True too (a sync op runs in the task)")
+
+    def note_microthread(self, e, b, args: list[Kind], kwargs: dict) -> None:
+        """Remember the microthread an async fabric op runs on, when it is known at comptime:
+        its ut_id=, else its first fabric operand's explicit queue (body() compares them)."""
+        if kwargs.get("async_", (None, NONE))[1].value is not True:
+            return
+        fabric = [(n, k) for n, k in zip(e.args, args) if k.what in ("fabin", "fabout", "fifo")]
+        if not fabric:
+            return                                # memory only: it finishes at once
+        ut = kwargs.get("ut_id", (None, NONE))[1]
+        if ut.what == "utid":
+            self.started[id(e)] = (ut.value, b.name, f"ut_id={ast.unparse(kwargs['ut_id'][0].value)}")
+            return
+        if ut.what != "none" or fabric[0][1].what == "fifo":
+            return
+        node, k = fabric[0]
+        q = getattr(k.obj, "queue", None)
+        if q is not None:
+            side = "input" if k.what == "fabin" else "output"
+            self.started[id(e)] = (int(q), b.name, f"{ast.unparse(node)} on {side} queue {q}")
+
+    def microthread_clash(self, s, started, running: dict) -> None:
+        ut, name, how = started
+        first = running.get(ut)
+        if first is None:
+            running[ut] = (name, how, s.lineno)
+            return
+        self.problem(s, f"pw.{first[0]} (line {first[2]}, {first[1]}) and pw.{name} (this "
+                        f"line, {how}) would run on microthread {ut} at once: both are async "
+                        "and nothing in a task body waits for the first; give one another "
+                        "microthread (ut_id=pw.get_ut_id(n)) or another queue, or start the "
+                        "second from the first one's completion (activate= a task that "
+                        "starts it)")
 
     def check_u16(self, e, b, args: list[Kind]) -> None:
         """Unsigned arguments (a PRNG id: u16, a seed: u32): integers; a literal in range."""

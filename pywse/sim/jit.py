@@ -255,7 +255,7 @@ class _Rewriter(ast.NodeTransformer):
             args[pos] = ast.Constant(conv(self.resolve(node.args[pos])))
         for opt, default in b.options:
             value = given.get(opt, ast.Constant(low.defaults.get(opt, default)))
-            if opt in ("activate", "unblock") and isinstance(value, ast.Constant) \
+            if opt in ("activate", "unblock", "ut_id") and isinstance(value, ast.Constant) \
                     and value.value is None:
                 value = ast.Constant(bi.NO_TASK)
             args.append(value)

@@ -56,7 +56,8 @@ def markdown() -> str:
         "is a source only, a fabout a destination only.",
         "",
         "Every DSD operation takes the options " + ", ".join(f"`{o}=`" for o, _ in COMPLETION)
-        + " (CSL's `.async`, `.activate`, `.unblock`). Not supported yet: "
+        + " (CSL's `.async`, `.activate`, `.unblock`, `.ut_id`: wse3, from `pw.get_ut_id`). "
+        "Not supported yet: "
         + ", ".join(f"`{v}`" for v in LATER_OPTIONS.values()) + ".",
         "",
     ]
