@@ -1231,6 +1231,27 @@ def task_captures_none():
 
 
 @pw.program
+def is_on_a_local(p):
+    a = p.var("a", pw.u32, 4)
+    d = pw.mem1d(a)
+
+    @p.on_start
+    @p.local_task(10)
+    def step():
+        x = d
+        if x is d:
+            a[0] = 1
+
+
+@mistake("Task bodies", "`is` on anything but a captured value and None", pw.TaskError,
+         r"`is` / `is not` test whether a captured value is None \(a comptime `if`\)",
+         "Test a name the program body gave the task against None (`if relay is not None:`); "
+         "compare numbers with `==`.")
+def is_not_a_comptime_test():
+    compile_one(is_on_a_local)
+
+
+@pw.program
 def captures_queue(p):
     iq = p.input_queue(2, pw.Color(1))
     a = p.var("a", pw.u32, 4)

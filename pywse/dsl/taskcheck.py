@@ -588,13 +588,17 @@ class _Checker:
         return attrs.evolve(BOOL, value=bool(result))
 
     def e_Compare(self, e) -> Kind:
+        if len(e.ops) == 1 and isinstance(e.ops[0], (ast.Is, ast.IsNot)):
+            return self.comptime_is(e)
         left = self.expr(e.left)
         value = left.value
         result = True
         for op, c in zip(e.ops, e.comparators):
             if isinstance(op, (ast.In, ast.NotIn, ast.Is, ast.IsNot)):
                 self.problem(e, f"`{type(op).__name__}` is not supported in task bodies: "
-                                "compare values with ==, !=, <, <=, > or >=")
+                                "compare values with ==, !=, <, <=, > or >=" +
+                                ("; `x is None` / `x is not None` alone test a captured value"
+                                 if isinstance(op, (ast.Is, ast.IsNot)) else ""))
                 return BOOL
             right = self.expr(c).value
             compare = _COMPARE.get(type(op))
@@ -604,6 +608,17 @@ class _Checker:
                 result = result and compare(value, right)
             value = right
         return BOOL if result is None else attrs.evolve(BOOL, value=bool(result))
+
+    def comptime_is(self, e) -> Kind:
+        """`x is None` / `x is not None` on a captured value: known at comptime (CSL's
+        comptime `if`), so only the branch it takes is checked and compiled (jit.py folds
+        the same test, `comptime_is_value`)."""
+        value = comptime_is_value(e, self.free, self.fn.__globals__, self.locals)
+        if value is None:
+            return self.problem(e, "`is` / `is not` test whether a captured value is None "
+                                   "(a comptime `if`): write `name is None` or `name is not "
+                                   "None` with a name the program body gave the task")
+        return attrs.evolve(BOOL, value=value)
 
     def e_IfExp(self, e) -> Kind:
         test = self.expr(e.test)
@@ -1045,6 +1060,27 @@ class _Checker:
                                    f"{k.describe()}")
 
 
+def comptime_is_value(e, free: dict, globals_: dict, local_names=()) -> bool | None:
+    """The value of `name is None` / `name is not None` (either side None) when `name` is a
+    captured or global value (not a local): it is known at comptime. None if the test is not
+    of that form."""
+    if len(e.ops) != 1 or not isinstance(e.ops[0], (ast.Is, ast.IsNot)):
+        return None
+    sides = [e.left, e.comparators[0]]
+    if not any(isinstance(x, ast.Constant) and x.value is None for x in sides):
+        return None
+    other = sides[1] if isinstance(sides[0], ast.Constant) and sides[0].value is None \
+        else sides[0]
+    if isinstance(other, ast.Constant) and other.value is None:
+        is_none = True
+    elif isinstance(other, ast.Name) and other.id not in local_names and \
+            (other.id in free or other.id in globals_):
+        is_none = (free[other.id] if other.id in free else globals_[other.id]) is None
+    else:
+        return None
+    return is_none if isinstance(e.ops[0], ast.Is) else not is_none
+
+
 def _changes_kind(before: Kind, after: Kind) -> bool:
     """A local that was a number and becomes a DSD (or the like): compiled code cannot hold
     both. (Numbers of different types can: an untyped number takes the other's type.)"""
@@ -1129,7 +1165,8 @@ def _capture_message(name: str, value, what: str = "captured") -> str:
                 "above the task")
     if value is None:
         return (f"'{name}' is None here, which a task body cannot use: build the DSD (or "
-                "value) in the program body, or keep the name out of this task")
+                "value) in the program body, or keep the name out of this task (or test it "
+                f"at comptime: `if {name} is not None:`)")
     if value.__class__.__name__ == "Queue":
         return (f"'{name}' is {value.name} queue {value.id}: queues are comptime; give it to "
                 f"a fabric DSD in the program body (pw.fabin(color, extent, queue={name})) "
