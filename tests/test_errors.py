@@ -1252,6 +1252,25 @@ def is_not_a_comptime_test():
 
 
 @pw.program
+def ptr_outside(p):
+    result = p.var("result", pw.i16, 2)
+
+    @p.on_start
+    @p.local_task(10)
+    def step():
+        q = pw.ptr(result, 2)
+        q[0] = 1
+
+
+@mistake("Task bodies", "A pointer to an element outside its array", pw.TaskError,
+         r"pw.ptr: element 2 is outside 'result' \(2 element\(s\), index 0..1\)",
+         "Point at an element inside the array (`pw.ptr(arr, i)` with 0 <= i < its size; a "
+         "multi-dimensional var takes the flat index).")
+def pointer_outside_its_array():
+    compile_one(ptr_outside)
+
+
+@pw.program
 def captures_queue(p):
     iq = p.input_queue(2, pw.Color(1))
     a = p.var("a", pw.u32, 4)

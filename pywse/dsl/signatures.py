@@ -337,3 +337,13 @@ _add(Builtin("get_rectangle", "@get_rectangle", "comptime", (),
 _add(Builtin("get_ut_id", "@get_ut_id", "comptime", ("int",), comptime_twin=_twins.get_ut_id,
              doc="microthread n, 0..7 (wse3, program body only): `ut_id=` of an async DSD op "
                  "runs it there instead of on its fabric operand's queue's microthread"))
+
+
+# -- pointers (CSL-LIBRARIES §4.5): `&arr[i]` ---------------------------------------------------
+# An array passed to a helper is already CSL's `*[n]T` (the helper reads and writes it); a
+# pointer to one element is a one-element array over it, as a one-element var is a `*T`
+# everywhere in pywse (DSD operands, pw.map): read and write it as `q[0]`.
+
+_add(Builtin("ptr", "&arr[i]", "ptr", ("array", "int"), returns="value",
+             doc="a pointer to element i of an array (a one-element array over it: `q[0]` "
+                 "reads and writes the element, CSL's `q.*`)"))

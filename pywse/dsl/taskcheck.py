@@ -674,6 +674,8 @@ class _Checker:
             return self.python_call(e, f.obj, args)
         if f.what == "callable" and f.obj is np.zeros:
             return self.local_array(e, args, kwargs)
+        if f.what == "callable" and f.obj is np.array:
+            return self.local_array_of(e, args, kwargs)
         if f.what in ("callable", "unknown"):
             return UNKNOWN
         return self.problem(e, f"{f.describe()} is not callable")
@@ -693,6 +695,23 @@ class _Checker:
             return self.problem(e, "a local array needs an element type of pywse other than "
                                    "f16: np.zeros(n, pw.f32) (pw.i16, pw.u16, pw.i32, pw.u32)")
         return Kind("array", type_k.dtype, shape=tuple(k.value for k in items), obj=LOCAL)
+
+    def local_array_of(self, e, args: list[Kind], kwargs: dict) -> Kind:
+        """`data = np.array((1, 2, 3), pw.i16)`: a function-local array with initial values
+        (CSL `var data = [3]i16 { 1, 2, 3 };`), a tuple of numbers known at comptime."""
+        values = args[0] if args else UNKNOWN
+        type_k = args[1] if len(args) > 1 else kwargs.get("dtype", (None, NONE))[1]
+        if values.what != "seq" or not values.items or not all(
+                k.what == "scalar" and isinstance(k.value, (int, float)) for k in values.items):
+            return self.problem(e, "a local array's values must be a tuple of numbers: "
+                                   "np.array((1, 2, 3), pw.i16) (CSL's [3]i16 { 1, 2, 3 })")
+        if type_k.what != "type" or type_k.dtype == np.float16:
+            return self.problem(e, "a local array needs an element type of pywse other than "
+                                   "f16: np.array((1, 2), pw.i16) (pw.f32, pw.u16, pw.i32, "
+                                   "pw.u32)")
+        for k in values.items:
+            self.check_conversion(e.args[0], k, type_k.dtype)
+        return Kind("array", type_k.dtype, shape=(len(values.items),), obj=LOCAL)
 
     def check_conversion(self, node, k: Kind, dtype) -> None:
         """`pw.i16(v)` / `x: pw.i16 = v`: v must be a number, and a literal must fit."""
@@ -781,6 +800,8 @@ class _Checker:
             self.check_load(e, args, kwargs)
         elif b.kind == "cast":
             return self.check_cast(e, b, args)
+        elif b.kind == "ptr":
+            return self.check_ptr(e, args)
         elif b.kind == "prng":
             self.check_u16(e, b, args)
         elif getattr(b, "check", None) is not None:   # internal primitives (dsl/primitives.py)
@@ -934,6 +955,23 @@ class _Checker:
                         "microthread (ut_id=pw.get_ut_id(n)) or another queue, or start the "
                         "second from the first one's completion (activate= a task that "
                         "starts it)")
+
+    def check_ptr(self, e, args: list[Kind]) -> Kind:
+        """`pw.ptr(arr, i)` (CSL `&arr[i]`): a pointer to one element of an array (a p.var or
+        a function-local array), itself a one-element array: read and write it as `q[0]`."""
+        (an, a), (ix, i) = zip(e.args, args)
+        if a.what != "array":
+            if a.what != "unknown":
+                self.problem(an, f"pw.ptr points into an array (a p.var or a local array), "
+                                 f"not {a.describe()}")
+            return UNKNOWN
+        if i.what not in ("scalar", "unknown") or (i.what == "scalar" and i.dtype is not None
+                                                     and i.dtype.kind in "fc"):
+            self.problem(ix, f"pw.ptr: the index must be an integer, got {i.describe()}")
+        elif isinstance(i.value, int) and a.shape and not 0 <= i.value < a.size:
+            self.problem(ix, f"pw.ptr: element {i.value} is outside '{a.name}' ({a.size} "
+                             f"element(s), index 0..{a.size - 1})")
+        return Kind("array", a.dtype, shape=(1,), name=a.name, const=a.const, obj=a.obj)
 
     def check_u16(self, e, b, args: list[Kind]) -> None:
         """Unsigned arguments (a PRNG id: u16, a seed: u32): integers; a literal in range."""

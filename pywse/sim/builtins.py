@@ -679,3 +679,16 @@ def _bitcast(st, pe, t, x):
 def _get_int(st, pe, x):
     """The integer behind a color or task (both are their ids in a task body)."""
     return np.uint16(x)
+
+
+# -- pointers: pw.ptr (CSL `&arr[i]`) ------------------------------------------------------------
+
+@lowers("ptr")
+def _ptr(st, pe, arr, i):
+    """A one-element view of element `i` of `arr` (flat index): writes through it reach the
+    array, and in PE memory it is a DSD op's pointer operand as a one-element var is."""
+    flat = arr.reshape(arr.size)
+    k = np.int64(i)
+    if k < 0 or k >= flat.size:
+        raise IndexError("pw.ptr: the element is outside the array")
+    return flat[k:k + 1]
