@@ -210,3 +210,23 @@ def test_get_ut_id_refuses_memcpy_s_and_out_of_range(n, message):
     with pytest.raises(pw.ProgramError, match=message):
         pw.compile(lay, arch="wse3", fabric_dims=(8, 3), fabric_offsets=(4, 1), memcpy=True,
                    channels=1)
+
+
+@pw.program
+def auto_and_ut(p, *, rx: pw.Color, tx: pw.Color):
+    got = p.var("got", pw.u32, N)
+    got_dsd = pw.mem1d(got, extent=N)
+    rx_dsd = pw.fabin(rx, extent=N)
+    ut = pw.get_ut_id(0)
+
+    @p.on_start
+    @p.local_task(10)
+    def go():
+        pw.mov32(got_dsd, rx_dsd, async_=True, ut_id=ut)
+
+
+def test_the_automatic_queue_choice_keeps_off_a_named_microthread():
+    from pywse.dsl.dsd import FABIN
+    from pywse.dsl.program import PEContext
+    image = auto_and_ut.instantiate(PEContext("wse3", 0, 0, 1, 1, memcpy=False), COLORS)
+    assert image.auto_queue[(FABIN, 3)] == 1       # 0 would be the first free one

@@ -919,7 +919,8 @@ class _Checker:
             self.problem(node, f"pw.{b.name}: ut_id= needs a microthread id from "
                                f"pw.get_ut_id(n) (wse3; call it in the program body), got "
                                f"{ast.unparse(node)} ({k.describe()})")
-        elif k.what == "utid" and kwargs.get("async_", (None, NONE))[1].value is not True:
+        elif k.what == "utid" and ("async_" not in kwargs or
+                                   kwargs["async_"][1].value is False):
             self.problem(node, f"pw.{b.name}: ut_id= picks the microthread an async op runs "
                                "on; give async_=True too (a sync op runs in the task)")
 
@@ -933,7 +934,8 @@ class _Checker:
             return                                # memory only: it finishes at once
         ut = kwargs.get("ut_id", (None, NONE))[1]
         if ut.what == "utid":
-            self.started[id(e)] = (ut.value, b.name, f"ut_id={ast.unparse(kwargs['ut_id'][0].value)}")
+            how = f"ut_id={ast.unparse(kwargs['ut_id'][0].value)}"
+            self.started[id(e)] = (ut.value, b.name, how)
             return
         if ut.what != "none" or fabric[0][1].what == "fifo":
             return

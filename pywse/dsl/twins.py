@@ -68,4 +68,5 @@ def get_ut_id(n) -> UtId:
     if int(n) == 0 and p._ctx.memcpy:
         raise ProgramError("pw.get_ut_id(0): microthread 0 is memcpy's (as its queues 0 are); "
                            "pick another id, 1..7")
+    p._ut_ids.add(int(n))        # the automatic queue choice keeps off it (queues.py)
     return UtId(int(n))
