@@ -1165,14 +1165,50 @@ def picks_ut(p):
     @p.on_start
     @p.local_task(10)
     def step():
-        pw.fmovs(d, 1.0, ut_id=4)
+        pw.fmovs(d, 1.0, priority=1)
 
 
 @mistake("Task bodies", "An op option pywse does not support yet", pw.TaskError,
-         r"`.ut_id` is not supported yet \(pw.fmovs\(..., ut_id=...\)\)",
-         "Leave it out: pywse picks the microthread of the op's first fabric operand's queue.")
+         r"`.priority` is not supported yet \(pw.fmovs\(..., priority=...\)\)",
+         "Leave it out: pywse runs microthreads without priorities.")
 def option_not_yet():
     compile_one(picks_ut)
+
+
+@pw.program
+def same_ut(p):
+    a = p.var("a", pw.u32, 4)
+    d = pw.mem1d(a)
+    out, inp = pw.fabout(pw.Color(1), extent=4), pw.fabin(pw.Color(2), extent=4)
+    ut = pw.get_ut_id(5)
+
+    @p.on_start
+    @p.local_task(10)
+    def step():
+        pw.mov32(out, d, async_=True, ut_id=ut)
+        pw.mov32(d, inp, async_=True, ut_id=ut)
+
+
+@mistake("Task bodies", "Two async ops of one task body on one microthread", pw.TaskError,
+         r"pw.mov32 \(line \d+, ut_id=ut\) and pw.mov32 \(this line, ut_id=ut\) would run on "
+         r"microthread 5 at once",
+         "Give one of them another `ut_id=pw.get_ut_id(n)` (or another queue), or start the "
+         "second from a task the first one's `activate=` runs.")
+def same_ut_in_one_task():
+    compile_one(same_ut)
+
+
+@pw.program
+def ut_on_wse2(p):
+    pw.get_ut_id(4)
+
+
+@mistake("The program", "A microthread id on wse2", pw.ProgramError,
+         r"pw.get_ut_id\(4\): wse2 has no microthread ids",
+         "Leave `ut_id=` out on wse2: an async op runs on its fabric operand's queue's "
+         "microthread, so pick that queue instead.")
+def get_ut_id_on_wse2():
+    compile_one(ut_on_wse2, arch="wse2")
 
 
 @pw.program
@@ -1192,6 +1228,46 @@ def captures_none_plain(p):
          "another role their own task.")
 def task_captures_none():
     compile_one(captures_none_plain)
+
+
+@pw.program
+def is_on_a_local(p):
+    a = p.var("a", pw.u32, 4)
+    d = pw.mem1d(a)
+
+    @p.on_start
+    @p.local_task(10)
+    def step():
+        x = d
+        if x is d:
+            a[0] = 1
+
+
+@mistake("Task bodies", "`is` on anything but a captured value and None", pw.TaskError,
+         r"`is` / `is not` test whether a captured value is None \(a comptime `if`\)",
+         "Test a name the program body gave the task against None (`if relay is not None:`); "
+         "compare numbers with `==`.")
+def is_not_a_comptime_test():
+    compile_one(is_on_a_local)
+
+
+@pw.program
+def ptr_outside(p):
+    result = p.var("result", pw.i16, 2)
+
+    @p.on_start
+    @p.local_task(10)
+    def step():
+        q = pw.ptr(result, 2)
+        q[0] = 1
+
+
+@mistake("Task bodies", "A pointer to an element outside its array", pw.TaskError,
+         r"pw.ptr: element 2 is outside 'result' \(2 element\(s\), index 0..1\)",
+         "Point at an element inside the array (`pw.ptr(arr, i)` with 0 <= i < its size; a "
+         "multi-dimensional var takes the flat index).")
+def pointer_outside_its_array():
+    compile_one(ptr_outside)
 
 
 @pw.program
@@ -1370,6 +1446,34 @@ def walker(p):
         pw.mov32(d, 7)
         d = pw.increment_dsd_offset(d, 2, pw.u32)
         pw.activate(step)
+
+
+@pw.program
+def queue_clash(p):
+    a = p.var("a", pw.u32, 4)
+    d = pw.mem1d(a)
+    inp = pw.fabin(pw.Color(2), extent=4, queue=p.input_queue(3, pw.Color(2)))
+    out = pw.fabout(pw.Color(1), extent=4, queue=p.output_queue(3, pw.Color(1)))
+
+    @p.local_task(11)
+    def send():
+        pw.mov32(out, d, async_=True)
+
+    @p.on_start
+    @p.local_task(10)
+    def receive():
+        pw.mov32(d, inp, async_=True)
+        pw.activate(send)
+
+
+@mistake("Running", "Two async ops on one microthread at run time", pw.TaskError,
+         r"PE \(0, 0\) task 'send': two async ops on microthread 3 at once: mov32 \(input "
+         r"queue 3\) still runs there when this mov32 \(output queue 3\) starts",
+         "Input and output queue q share microthread q: bind another queue id, give one op "
+         "`ut_id=pw.get_ut_id(n)` (wse3), or start the second op from the first one's "
+         "completion task.")
+def microthread_clash_at_run_time():
+    Harness(queue_clash, jit=False).run_until_idle(max_cycles=1000)
 
 
 @mistake("Running", "A DSD that runs off its array at run time", pw.TaskError,

@@ -125,7 +125,7 @@ def test_operand_forms_kinds_widths_and_options_are_checked(jit):
             pw.fmovs(fin, d)
             pw.fadds(dh, dh, dh)
             pw.fadds(d, [1, 2], d)
-            pw.fmovs(d, 1.0, ut_id=4)
+            pw.fmovs(d, 1.0, priority=4)
             pw.fmovs(d, 1.0, activate=d)
             pw.fmovs(d, 1.0, later=True)
 
@@ -135,9 +135,9 @@ def test_operand_forms_kinds_widths_and_options_are_checked(jit):
     assert "a fabin DSD cannot be a destination (operand 1 of pw.fmovs)" in text
     assert "pw.fadds works on 32-bit elements; operand 1 of pw.fadds holds i16" in text
     assert "a list is not a CSL value" in text
-    assert "`.ut_id` is not supported yet" in text
+    assert "`.priority` is not supported yet" in text
     assert "activate= needs a task, got d (a memory DSD)" in text
-    assert "pw.fmovs has no option 'later' (options: async_, activate, unblock)" in text
+    assert "pw.fmovs has no option 'later' (options: async_, activate, unblock, ut_id)" in text
 
 
 # -- what a task body captures ----------------------------------------------------------------------

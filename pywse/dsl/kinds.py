@@ -22,13 +22,14 @@ from .modules import ModuleInstance
 from .program import MemcpyModule, Task
 from .signatures import Builtin
 from .symbols import Var
+from .twins import UtId
 from .tasksource import is_user_function
 
 
 @attrs.frozen
 class Kind:
     """`what` is one of: scalar, array, mem, fabin, fabout, fifo, task, color, type, module,
-    builtin, pyfunc, callable, helper, memcpy, seq, str, none, unknown."""
+    builtin, pyfunc, callable, helper, memcpy, seq, str, none, utid, unknown."""
 
     what: str
     dtype: np.dtype | None = None     # scalars and arrays
@@ -56,7 +57,7 @@ class Kind:
         return {"fifo": "a FIFO", "dsr": f"DSR {self.name}", "task": f"task '{self.name}'", "color": "a color",
                 "type": "a type", "seq": "a tuple", "str": "a string", "none": "None",
                 "module": "a module", "builtin": "a builtin", "helper": "a function",
-                "memcpy": "the memcpy module",
+                "memcpy": "the memcpy module", "utid": f"microthread id {self.value}",
                 "instance": f"module instance '{self.name}'"}.get(self.what, "a value")
 
 
@@ -108,6 +109,8 @@ def kind_of(value, depth: int = 0) -> Kind | None:
         return Kind("task", name=value.name, task_kind=value.kind, obj=value)
     if isinstance(value, Color):
         return Kind("color", obj=value)
+    if isinstance(value, UtId):
+        return Kind("utid", value=int(value))
     if isinstance(value, (bool, np.bool_)):
         return BOOL
     if isinstance(value, int):
@@ -152,7 +155,7 @@ and `<math>`'s kernels have numba twins); numba-compiled functions (`@numba.njit
 called too."""
 
 _CAPTURABLE = {"array", "mem", "fabin", "fabout", "fifo", "task", "color", "scalar", "seq",
-               "dsr"}
+               "dsr", "utid"}
 
 
 def promote(a: Kind, b: Kind, op: str) -> Kind:

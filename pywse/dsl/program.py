@@ -158,6 +158,7 @@ class Builder:
         self._unblocked: list[int] = []
         self._fifos: list = []
         self._queues: dict[tuple[int, int], int] = {}
+        self._ut_ids: set[int] = set()   # microthreads pw.get_ut_id named (wse3)
         self._scope: list[str] = []      # the module instances being instantiated, outermost first
         self._instances: set[str] = set()
         self.coord_read = False
@@ -502,7 +503,8 @@ class Builder:
     def _bind_queues(self, image: ProgramImage) -> None:
         queues.bind_queues(image, where=f"program '{self._program.name}'", arch=self.arch,
                            memcpy=self._ctx.memcpy, tasks=self._tasks,
-                           data_tasks=self._data_tasks, explicit=self._queues)
+                           data_tasks=self._data_tasks, explicit=self._queues,
+                           microthreads=frozenset(self._ut_ids))
 
 
 def _arg_types(fn, name, kind, program) -> tuple[np.dtype, ...]:

@@ -90,11 +90,14 @@ def fabric_descs(tasks) -> list:
 
 
 def bind_queues(image, *, where: str, arch: str, memcpy: bool, tasks, data_tasks,
-                explicit: dict[tuple[int, int], int]) -> None:
+                explicit: dict[tuple[int, int], int],
+                microthreads: frozenset = frozenset()) -> None:
     """Give every color the CE reads or writes a queue (the wse3 `@initialize_queue`s pywse
     writes for you), fill `image.auto_queue`, `iq_color`, `oq_color`, and bind each data
     task's queue and id. Explicit bindings (`explicit`: (kind, queue) -> color, and queues
-    named on DSDs or data tasks) come first; then each other color gets a free queue."""
+    named on DSDs or data tasks) come first; then each other color gets a free queue, whose
+    microthread neither another color nor a `pw.get_ut_id` of the program (`microthreads`)
+    uses while there is one."""
     wanted: list[tuple[int, int, int | None]] = []
     for task in data_tasks:
         wanted.append((FABIN, task.color, task.queue))
@@ -112,7 +115,7 @@ def bind_queues(image, *, where: str, arch: str, memcpy: bool, tasks, data_tasks
             continue
         have = [qq for (k, qq), c in bound.items() if k == kind and c == color]
         image.auto_queue[(kind, color)] = have[0] if have else \
-            _free_queue(bound, kind, color, arch, memcpy, where)
+            _free_queue(bound, kind, color, arch, memcpy, where, microthreads)
     for (kind, q), color in bound.items():
         (image.iq_color if kind == FABIN else image.oq_color)[q] = color
     taken = {t.id: t for t in tasks if t.kind == "local"}   # one task table
@@ -128,9 +131,10 @@ def bind_queues(image, *, where: str, arch: str, memcpy: bool, tasks, data_tasks
 
 
 def _free_queue(bound: dict, kind: int, color: int, arch: str, memcpy: bool,
-                where: str) -> int:
+                where: str, microthreads: frozenset = frozenset()) -> int:
     """A free queue for `color`, binding it in `bound`: one whose microthread nothing else
-    uses (the same id free in the other direction too) when there is one."""
+    uses (the same id free in the other direction too, and no `ut_id=` naming it) when there
+    is one."""
     other = FABOUT if kind == FABIN else FABIN
     reserved = reserved_queues(kind, arch, memcpy)
     free = [q for q in range(queue_count(kind, arch))
@@ -139,7 +143,7 @@ def _free_queue(bound: dict, kind: int, color: int, arch: str, memcpy: bool,
         raise ProgramError(f"{where} needs more {kind_name(kind)} queues than {arch} has free "
                            f"(colors in use: "
                            f"{sorted(c for (k, _), c in bound.items() if k == kind)})")
-    own_thread = [q for q in free if (other, q) not in bound and
+    own_thread = [q for q in free if (other, q) not in bound and q not in microthreads and
                   q not in reserved_queues(other, arch, memcpy)]
     q = (own_thread or free)[0]
     bound[(kind, q)] = color

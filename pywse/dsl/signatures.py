@@ -29,9 +29,9 @@ from . import twins as _twins
 
 SUPPORTED, NOT_YET = "supported", "not supported yet"
 
-COMPLETION = (("async_", False), ("activate", None), ("unblock", None))
-"""The options every DSD operation takes (CSL's `.async`, `.activate`, `.unblock`)."""
-LATER_OPTIONS = {"ut_id": ".ut_id", "on_control": ".on_control", "index": ".index",
+COMPLETION = (("async_", False), ("activate", None), ("unblock", None), ("ut_id", None))
+"""The options every DSD operation takes (CSL's `.async`, `.activate`, `.unblock`, `.ut_id`)."""
+LATER_OPTIONS = {"on_control": ".on_control", "index": ".index",
                  "priority": ".priority", "single_step": ".single_step"}
 """CSL op-config fields pywse does not support yet (keyword -> CSL field)."""
 
@@ -196,7 +196,6 @@ _add(Builtin("set_dsd_stride", "@set_dsd_stride", "dsd", ("dsd", "int"), returns
 for _name, _params, _doc in (
         ("dfilt", ("src",), "drop data wavelets until control wavelets pass"),
         ("get_xdsr", ("int",), "an extended data structure register"),
-        ("get_ut_id", ("int",), "a microthread id (wse3)"),
         ("queue_flush", ("queue",), "activate teardown once a queue is empty (wse3)"),
         ("set_fifo_read_length", ("fifo", "int"), "set how many elements a FIFO pops"),
         ("set_fifo_write_length", ("fifo", "int"), "set how many elements a FIFO pushes"),
@@ -336,3 +335,20 @@ _add(Builtin("get_int", "@get_int", "cast", ("value",), returns="value",
 _add(Builtin("get_rectangle", "@get_rectangle", "comptime", (),
              comptime_twin=_twins.get_rectangle,
              doc="the program rectangle's .width and .height (program body only)"))
+
+
+# -- microthreads (wse3): @get_ut_id and the ut_id= option of every DSD op ------------------------
+
+_add(Builtin("get_ut_id", "@get_ut_id", "comptime", ("int",), comptime_twin=_twins.get_ut_id,
+             doc="microthread n, 0..7 (wse3, program body only): `ut_id=` of an async DSD op "
+                 "runs it there instead of on its fabric operand's queue's microthread"))
+
+
+# -- pointers (CSL-LIBRARIES §4.5): `&arr[i]` ---------------------------------------------------
+# An array passed to a helper is already CSL's `*[n]T` (the helper reads and writes it); a
+# pointer to one element is a one-element array over it, as a one-element var is a `*T`
+# everywhere in pywse (DSD operands, pw.map): read and write it as `q[0]`.
+
+_add(Builtin("ptr", "&arr[i]", "ptr", ("array", "int"), returns="value",
+             doc="a pointer to element i of an array (a one-element array over it: `q[0]` "
+                 "reads and writes the element, CSL's `q.*`)"))

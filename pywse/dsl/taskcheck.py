@@ -175,6 +175,7 @@ class _Checker:
         self.env: dict[str, Kind] = {}
         self.returns: Kind | None = None
         self.subscripts: dict = {}
+        self.started: dict = {}       # id(call) -> an async op's microthread (microthreads)
 
     # -- reporting ---------------------------------------------------------------------------
     def problem(self, node, message: str) -> Kind:
@@ -198,8 +199,7 @@ class _Checker:
                        and isinstance(n.ctx, ast.Store)}
         self.nonlocal_names: set[str] = set()
         self.bind_arguments(fdef)
-        for stmt in fdef.body:
-            self.stmt(stmt)
+        self.body(fdef.body)
         self.problems.sort(key=lambda e: (e.line or 0))
         if not self.valued:      # the subscripts of every branch (other PEs may take them)
             code = (self.fn.__code__, self.filename)
@@ -234,8 +234,12 @@ class _Checker:
         method(s)
 
     def body(self, stmts) -> None:
+        running: dict = {}          # microthread -> the async op this statement list started
         for s in stmts:
             self.stmt(s)
+            started = self.started.get(id(s.value)) if isinstance(s, ast.Expr) else None
+            if started is not None:
+                self.microthread_clash(s, started, running)
 
     def s_Expr(self, s) -> None:
         v = s.value
@@ -584,13 +588,17 @@ class _Checker:
         return attrs.evolve(BOOL, value=bool(result))
 
     def e_Compare(self, e) -> Kind:
+        if len(e.ops) == 1 and isinstance(e.ops[0], (ast.Is, ast.IsNot)):
+            return self.comptime_is(e)
         left = self.expr(e.left)
         value = left.value
         result = True
         for op, c in zip(e.ops, e.comparators):
             if isinstance(op, (ast.In, ast.NotIn, ast.Is, ast.IsNot)):
                 self.problem(e, f"`{type(op).__name__}` is not supported in task bodies: "
-                                "compare values with ==, !=, <, <=, > or >=")
+                                "compare values with ==, !=, <, <=, > or >=" +
+                                ("; `x is None` / `x is not None` alone test a captured value"
+                                 if isinstance(op, (ast.Is, ast.IsNot)) else ""))
                 return BOOL
             right = self.expr(c).value
             compare = _COMPARE.get(type(op))
@@ -600,6 +608,17 @@ class _Checker:
                 result = result and compare(value, right)
             value = right
         return BOOL if result is None else attrs.evolve(BOOL, value=bool(result))
+
+    def comptime_is(self, e) -> Kind:
+        """`x is None` / `x is not None` on a captured value: known at comptime (CSL's
+        comptime `if`), so only the branch it takes is checked and compiled (jit.py folds
+        the same test, `comptime_is_value`)."""
+        value = comptime_is_value(e, self.free, self.fn.__globals__, self.locals)
+        if value is None:
+            return self.problem(e, "`is` / `is not` test whether a captured value is None "
+                                   "(a comptime `if`): write `name is None` or `name is not "
+                                   "None` with a name the program body gave the task")
+        return attrs.evolve(BOOL, value=value)
 
     def e_IfExp(self, e) -> Kind:
         test = self.expr(e.test)
@@ -655,6 +674,8 @@ class _Checker:
             return self.python_call(e, f.obj, args)
         if f.what == "callable" and f.obj is np.zeros:
             return self.local_array(e, args, kwargs)
+        if f.what == "callable" and f.obj is np.array:
+            return self.local_array_of(e, args, kwargs)
         if f.what in ("callable", "unknown"):
             return UNKNOWN
         return self.problem(e, f"{f.describe()} is not callable")
@@ -674,6 +695,23 @@ class _Checker:
             return self.problem(e, "a local array needs an element type of pywse other than "
                                    "f16: np.zeros(n, pw.f32) (pw.i16, pw.u16, pw.i32, pw.u32)")
         return Kind("array", type_k.dtype, shape=tuple(k.value for k in items), obj=LOCAL)
+
+    def local_array_of(self, e, args: list[Kind], kwargs: dict) -> Kind:
+        """`data = np.array((1, 2, 3), pw.i16)`: a function-local array with initial values
+        (CSL `var data = [3]i16 { 1, 2, 3 };`), a tuple of numbers known at comptime."""
+        values = args[0] if args else UNKNOWN
+        type_k = args[1] if len(args) > 1 else kwargs.get("dtype", (None, NONE))[1]
+        if values.what != "seq" or not values.items or not all(
+                k.what == "scalar" and isinstance(k.value, (int, float)) for k in values.items):
+            return self.problem(e, "a local array's values must be a tuple of numbers: "
+                                   "np.array((1, 2, 3), pw.i16) (CSL's [3]i16 { 1, 2, 3 })")
+        if type_k.what != "type" or type_k.dtype == np.float16:
+            return self.problem(e, "a local array needs an element type of pywse other than "
+                                   "f16: np.array((1, 2), pw.i16) (pw.f32, pw.u16, pw.i32, "
+                                   "pw.u32)")
+        for k in values.items:
+            self.check_conversion(e.args[0], k, type_k.dtype)
+        return Kind("array", type_k.dtype, shape=(len(values.items),), obj=LOCAL)
 
     def check_conversion(self, node, k: Kind, dtype) -> None:
         """`pw.i16(v)` / `x: pw.i16 = v`: v must be a number, and a literal must fit."""
@@ -749,8 +787,11 @@ class _Checker:
                                        f"{', '.join(options) or 'none'})")
             elif name in ("activate", "unblock"):
                 self.task_operand(kw.value, k, name, b)
+            elif name == "ut_id":
+                self.ut_operand(kw.value, k, b, kwargs)
         if b.kind == "op":
             self.check_forms(e, b, args)
+            self.note_microthread(e, b, args, kwargs)
         elif b.kind == "task":
             self.task_operand(e.args[0], args[0], b.name, b, required=True)
         elif b.kind == "dsd":
@@ -759,6 +800,8 @@ class _Checker:
             self.check_load(e, args, kwargs)
         elif b.kind == "cast":
             return self.check_cast(e, b, args)
+        elif b.kind == "ptr":
+            return self.check_ptr(e, args)
         elif b.kind == "prng":
             self.check_u16(e, b, args)
         elif getattr(b, "check", None) is not None:   # internal primitives (dsl/primitives.py)
@@ -867,6 +910,70 @@ class _Checker:
                 self.problem(kw.value, "save_address= is for memory DSDs (CSL)")
             elif name in ("async_", "activate", "unblock") and k.what == "mem":
                 self.problem(kw.value, f"{name}= is for fabric DSDs loaded into a DSR (CSL)")
+
+    # -- microthreads (wse3 ut_id=) ------------------------------------------------------------
+    def ut_operand(self, node, k: Kind, b, kwargs: dict) -> None:
+        """`ut_id=` takes a microthread id from pw.get_ut_id (which only wse3 gives), on an
+        async op."""
+        if k.what not in ("utid", "unknown", "none"):
+            self.problem(node, f"pw.{b.name}: ut_id= needs a microthread id from "
+                               f"pw.get_ut_id(n) (wse3; call it in the program body), got "
+                               f"{ast.unparse(node)} ({k.describe()})")
+        elif k.what == "utid" and ("async_" not in kwargs or
+                                   kwargs["async_"][1].value is False):
+            self.problem(node, f"pw.{b.name}: ut_id= picks the microthread an async op runs "
+                               "on; give async_=True too (a sync op runs in the task)")
+
+    def note_microthread(self, e, b, args: list[Kind], kwargs: dict) -> None:
+        """Remember the microthread an async fabric op runs on, when it is known at comptime:
+        its ut_id=, else its first fabric operand's explicit queue (body() compares them)."""
+        if kwargs.get("async_", (None, NONE))[1].value is not True:
+            return
+        fabric = [(n, k) for n, k in zip(e.args, args) if k.what in ("fabin", "fabout", "fifo")]
+        if not fabric:
+            return                                # memory only: it finishes at once
+        ut = kwargs.get("ut_id", (None, NONE))[1]
+        if ut.what == "utid":
+            how = f"ut_id={ast.unparse(kwargs['ut_id'][0].value)}"
+            self.started[id(e)] = (ut.value, b.name, how)
+            return
+        if ut.what != "none" or fabric[0][1].what == "fifo":
+            return
+        node, k = fabric[0]
+        q = getattr(k.obj, "queue", None)
+        if q is not None:
+            side = "input" if k.what == "fabin" else "output"
+            self.started[id(e)] = (int(q), b.name, f"{ast.unparse(node)} on {side} queue {q}")
+
+    def microthread_clash(self, s, started, running: dict) -> None:
+        ut, name, how = started
+        first = running.get(ut)
+        if first is None:
+            running[ut] = (name, how, s.lineno)
+            return
+        self.problem(s, f"pw.{first[0]} (line {first[2]}, {first[1]}) and pw.{name} (this "
+                        f"line, {how}) would run on microthread {ut} at once: both are async "
+                        "and nothing in a task body waits for the first; give one another "
+                        "microthread (ut_id=pw.get_ut_id(n)) or another queue, or start the "
+                        "second from the first one's completion (activate= a task that "
+                        "starts it)")
+
+    def check_ptr(self, e, args: list[Kind]) -> Kind:
+        """`pw.ptr(arr, i)` (CSL `&arr[i]`): a pointer to one element of an array (a p.var or
+        a function-local array), itself a one-element array: read and write it as `q[0]`."""
+        (an, a), (ix, i) = zip(e.args, args)
+        if a.what != "array":
+            if a.what != "unknown":
+                self.problem(an, f"pw.ptr points into an array (a p.var or a local array), "
+                                 f"not {a.describe()}")
+            return UNKNOWN
+        if i.what not in ("scalar", "unknown") or (i.what == "scalar" and i.dtype is not None
+                                                     and i.dtype.kind in "fc"):
+            self.problem(ix, f"pw.ptr: the index must be an integer, got {i.describe()}")
+        elif isinstance(i.value, int) and a.shape and not 0 <= i.value < a.size:
+            self.problem(ix, f"pw.ptr: element {i.value} is outside '{a.name}' ({a.size} "
+                             f"element(s), index 0..{a.size - 1})")
+        return Kind("array", a.dtype, shape=(1,), name=a.name, const=a.const, obj=a.obj)
 
     def check_u16(self, e, b, args: list[Kind]) -> None:
         """Unsigned arguments (a PRNG id: u16, a seed: u32): integers; a literal in range."""
@@ -995,6 +1102,27 @@ class _Checker:
                                    f"{k.describe()}")
 
 
+def comptime_is_value(e, free: dict, globals_: dict, local_names=()) -> bool | None:
+    """The value of `name is None` / `name is not None` (either side None) when `name` is a
+    captured or global value (not a local): it is known at comptime. None if the test is not
+    of that form."""
+    if len(e.ops) != 1 or not isinstance(e.ops[0], (ast.Is, ast.IsNot)):
+        return None
+    sides = [e.left, e.comparators[0]]
+    if not any(isinstance(x, ast.Constant) and x.value is None for x in sides):
+        return None
+    other = sides[1] if isinstance(sides[0], ast.Constant) and sides[0].value is None \
+        else sides[0]
+    if isinstance(other, ast.Constant) and other.value is None:
+        is_none = True
+    elif isinstance(other, ast.Name) and other.id not in local_names and \
+            (other.id in free or other.id in globals_):
+        is_none = (free[other.id] if other.id in free else globals_[other.id]) is None
+    else:
+        return None
+    return is_none if isinstance(e.ops[0], ast.Is) else not is_none
+
+
 def _changes_kind(before: Kind, after: Kind) -> bool:
     """A local that was a number and becomes a DSD (or the like): compiled code cannot hold
     both. (Numbers of different types can: an untyped number takes the other's type.)"""
@@ -1079,7 +1207,8 @@ def _capture_message(name: str, value, what: str = "captured") -> str:
                 "above the task")
     if value is None:
         return (f"'{name}' is None here, which a task body cannot use: build the DSD (or "
-                "value) in the program body, or keep the name out of this task")
+                "value) in the program body, or keep the name out of this task (or test it "
+                f"at comptime: `if {name} is not None:`)")
     if value.__class__.__name__ == "Queue":
         return (f"'{name}' is {value.name} queue {value.id}: queues are comptime; give it to "
                 f"a fabric DSD in the program body (pw.fabin(color, extent, queue={name})) "

@@ -44,3 +44,29 @@ def get_rectangle() -> Rectangle:
     from .program import current_builder
     p = current_builder("pw.get_rectangle")
     return Rectangle(p.width, p.height)
+
+
+class UtId(int):
+    """A microthread id (CSL's `ut_id`, from `@get_ut_id(n)`): an int, so task bodies lift
+    it as a number, but a type of its own, so the checker can tell it from any number."""
+
+    def __repr__(self) -> str:
+        return f"pw.get_ut_id({int(self)})"
+
+
+def get_ut_id(n) -> UtId:
+    """Microthread `n` of this PE (CSL `@get_ut_id`, wse3, comptime). wse2 has none to name:
+    its microthreads are its queue ids, and an async op runs on its queue's."""
+    from .program import current_builder
+    p = current_builder("pw.get_ut_id")
+    if p.arch != "wse3":
+        raise ProgramError(f"pw.get_ut_id({n!r}): {p.arch} has no microthread ids (CSL's "
+                           "@get_ut_id is wse3's): an async op runs on the microthread of its "
+                           "fabric operand's queue; leave ut_id= out and pick the queue")
+    if not isinstance(n, (int, np.integer)) or isinstance(n, bool) or not 0 <= n <= 7:
+        raise ProgramError(f"pw.get_ut_id({n!r}): a microthread id is an integer 0..7")
+    if int(n) == 0 and p._ctx.memcpy:
+        raise ProgramError("pw.get_ut_id(0): microthread 0 is memcpy's (as its queues 0 are); "
+                           "pick another id, 1..7")
+    p._ut_ids.add(int(n))        # the automatic queue choice keeps off it (queues.py)
+    return UtId(int(n))

@@ -229,9 +229,21 @@ def _describe(st, code, dst, a, b, c):
     return rows
 
 
+@register_jitable
+def _fabric_queue(rows):
+    """An op's first fabric operand as `kind * 16 + queue` (ops.K_FABIN, K_FABOUT, K_FIFO),
+    -1 if it has none: what a microthread clash names (sim/faults.py)."""
+    for k in range(4):
+        kind = rows[k, ops.KIND]
+        if kind == ops.K_FABIN or kind == ops.K_FABOUT or kind == ops.K_FIFO:
+            return kind * 16 + rows[k, ops.QUEUE]
+    return np.int64(-1)
+
+
 @precompiled
-def _start(st, pe, code, async_, activate, unblock, rows):
-    """Check an op and run it (sync) or hand it to a microthread (async with a fabric operand)."""
+def _start(st, pe, code, async_, activate, unblock, ut_id, rows):
+    """Check an op and run it (sync) or hand it to a microthread (async with a fabric operand):
+    its `ut_id` (wse3's `.ut_id`, -1 none), else its first fabric operand's queue's."""
     n = -1
     slot = ops.MAIN
     streaming = False
@@ -257,6 +269,8 @@ def _start(st, pe, code, async_, activate, unblock, rows):
             streaming = True
             if async_ and slot == ops.MAIN and kind != ops.K_FIFO:
                 slot = rows[k, ops.QUEUE]   # the microthread of the first fabric operand
+    if async_ and streaming and ut_id >= 0:
+        slot = ut_id
     if async_ and streaming and slot == ops.MAIN:   # FIFO and memory only: any free one
         for s in range(ops.MAIN - 1, -1, -1):
             if st.ut_code[pe, s] == 0:
@@ -265,7 +279,10 @@ def _start(st, pe, code, async_, activate, unblock, rows):
     if n < 0:
         n = n_fabric if n_fabric >= 0 else 1
     if st.ut_code[pe, slot] != 0:
-        raise ValueError("two async ops use the same microthread (queue) at once")
+        faults.microthread_clash(st, slot, st.ut_code[pe, slot],
+                                 _fabric_queue(st.ut_opnd[pe, slot]), code,
+                                 _fabric_queue(rows), ut_id)
+        raise ValueError("two async ops use the same microthread at once")
     st.ut_code[pe, slot] = code
     st.ut_mask[pe] |= np.uint16(1 << slot)
     st.ut_opnd[pe, slot] = rows
@@ -285,12 +302,13 @@ def _start(st, pe, code, async_, activate, unblock, rows):
             ops.wait_for_fabric(st, pe)
 
 
-def _op(st, pe, code, dst, a, b, c, async_, activate, unblock):
+def _op(st, pe, code, dst, a, b, c, async_, activate, unblock, ut_id):
     """Every DSD op builtin: `code` says which (ops.OPS); unused sources are None. A DSR
     loaded with async options makes the op async; one loaded with save_address moves on."""
     cfg = _dsr_completion(dst, _dsr_completion(a, _dsr_completion(b, _dsr_completion(
         c, (bool(async_), np.int64(activate), np.int64(unblock))))))
-    _start(st, pe, code, cfg[0], cfg[1], cfg[2], _describe(st, code, dst, a, b, c))
+    _start(st, pe, code, cfg[0], cfg[1], cfg[2], np.int64(ut_id),
+           _describe(st, code, dst, a, b, c))
     _dsr_advance(dst)
     _dsr_advance(a)
     _dsr_advance(b)
@@ -654,3 +672,16 @@ def _bitcast(st, pe, t, x):
 def _get_int(st, pe, x):
     """The integer behind a color or task (both are their ids in a task body)."""
     return np.uint16(x)
+
+
+# -- pointers: pw.ptr (CSL `&arr[i]`) ------------------------------------------------------------
+
+@lowers("ptr")
+def _ptr(st, pe, arr, i):
+    """A one-element view of element `i` of `arr` (flat index): writes through it reach the
+    array, and in PE memory it is a DSD op's pointer operand as a one-element var is."""
+    flat = arr.reshape(arr.size)
+    k = np.int64(i)
+    if k < 0 or k >= flat.size:
+        raise IndexError("pw.ptr: the element is outside the array")
+    return flat[k:k + 1]

@@ -18,10 +18,12 @@ from numba.extending import register_jitable
 from ..errors import Site
 
 WHERE, KIND, VALUE, LIMIT, ADDR, OPERAND = range(6)
-NO_FAULT, INDEX, DSD = 0, 1, 2
+NO_FAULT, INDEX, DSD, MICROTHREAD = 0, 1, 2, 3
 """A fault's kind: an index past an array, or a DSD an op uses reaching outside its array
 (VALUE the element it reaches, LIMIT the array's size, ADDR where the array is in the arena,
-OPERAND which operand of the op: 0 the destination)."""
+OPERAND which operand of the op: 0 the destination), or an async op starting on a busy
+microthread (`microthread_clash`)."""
+RUNNING_Q, NEW_Q = 6, 7
 SITE_BITS = 16
 
 SITES: dict[int, tuple[Site, str]] = {}
@@ -56,6 +58,41 @@ def check_index(st, i, n, where):
     return i
 
 
+@register_jitable
+def microthread_clash(st, slot, running, running_q, code, new_q, ut_id):
+    """Record an async op (`code`, first fabric operand `new_q` as kind * 16 + queue, its
+    `ut_id` or -1) starting on microthread `slot` while op `running` still runs there."""
+    st.fault[KIND] = MICROTHREAD
+    st.fault[VALUE] = slot
+    st.fault[LIMIT] = running
+    st.fault[ADDR] = code
+    st.fault[OPERAND] = ut_id
+    st.fault[RUNNING_Q] = running_q
+    st.fault[NEW_Q] = new_q
+
+
+def _queue_words(q: int) -> str:
+    from .ops import K_FABIN, K_FIFO
+    if q < 0:
+        return "no fabric operand"
+    kind, queue = divmod(q, 16)
+    return "a FIFO" if kind == K_FIFO else \
+        f"{'input' if kind == K_FABIN else 'output'} queue {queue}"
+
+
+def _clash(fault: np.ndarray) -> str:
+    """A microthread clash in words: both ops, the microthread, their queues, the fix."""
+    from .ops import OP_NAMES
+    slot, ut = int(fault[VALUE]), int(fault[OPERAND])
+    first, second = OP_NAMES.get(int(fault[LIMIT]), "?"), OP_NAMES.get(int(fault[ADDR]), "?")
+    how = _queue_words(int(fault[NEW_Q])) + (f", ut_id={ut}" if ut >= 0 else "")
+    return (f"two async ops on microthread {slot} at once: {first} ("
+            f"{_queue_words(int(fault[RUNNING_Q]))}) still runs there when this {second} "
+            f"({how}) starts. Give one of them another "
+            "microthread (ut_id=pw.get_ut_id(n), wse3) or a queue of another id, or start "
+            f"the {second} once the {first} has completed (its activate=/unblock= task)")
+
+
 def task_failure(fault: np.ndarray, exc: BaseException,
                  symbol_at=lambda addr: "?") -> tuple[str, Site | None]:
     """(what failed, in words; the user's line) for an exception a task body raised: an
@@ -70,6 +107,9 @@ def task_failure(fault: np.ndarray, exc: BaseException,
                 f"element(s), index 0..{n - 1}) that reaches element {i}: a DSD must stay "
                 "inside its array when an op uses it (check its offset, extent and stride)",
                 site)
+    if fault[KIND] == MICROTHREAD:
+        fault[KIND] = NO_FAULT
+        return _clash(fault), site
     if fault[KIND] == INDEX:
         fault[KIND] = NO_FAULT
         i, n = int(fault[VALUE]), int(fault[LIMIT])

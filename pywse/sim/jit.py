@@ -44,7 +44,7 @@ from ..dsl.modules import ModuleInstance
 from ..dsl.program import MemcpyModule, Task
 from ..dsl.signatures import POSITIONAL_OPTIONS, TABLE, Builtin
 from ..dsl.symbols import Var
-from ..dsl.taskcheck import ARRAY_SUBSCRIPTS
+from ..dsl.taskcheck import ARRAY_SUBSCRIPTS, comptime_is_value
 from ..dsl.tasksource import (UNASSIGNED, closure, is_user_function, node_site,
                                parse_function, returns_value)
 from ..errors import TaskError, def_site
@@ -181,6 +181,7 @@ class _Rewriter(ast.NodeTransformer):
         self.fid = faults.function_id(filename, fn)
         self.n_sites = 0
         self.n_maps = 0                                # pw.map calls lowered so far
+        self.local_names: set[str] = set()             # the function's own names
 
     def lift_path(self, path: tuple[str, ...]) -> ast.Name:
         if path not in self.extra_lifted:
@@ -255,7 +256,7 @@ class _Rewriter(ast.NodeTransformer):
             args[pos] = ast.Constant(conv(self.resolve(node.args[pos])))
         for opt, default in b.options:
             value = given.get(opt, ast.Constant(low.defaults.get(opt, default)))
-            if opt in ("activate", "unblock") and isinstance(value, ast.Constant) \
+            if opt in ("activate", "unblock", "ut_id") and isinstance(value, ast.Constant) \
                     and value.value is None:
                 value = ast.Constant(bi.NO_TASK)
             args.append(value)
@@ -312,6 +313,35 @@ class _Rewriter(ast.NodeTransformer):
             ast.copy_location(stmt, node)
             ast.fix_missing_locations(stmt)
         return out
+
+    # -- comptime `if x is None` (the checker folds the same tests: taskcheck.comptime_is_value) --
+    def visit_Compare(self, node):
+        value = comptime_is_value(node, self.free, self.globals, self.local_names)
+        if value is not None:
+            return ast.copy_location(ast.Constant(value), node)
+        return self.generic_visit(node)
+
+    def visit_If(self, node):
+        """An `if` whose test is known at comptime keeps only the branch it takes, so the
+        other (which may use the captured None) is never compiled."""
+        test = self.visit(node.test)
+        if not isinstance(test, ast.Constant):
+            node.test = test
+            return self.generic_visit_body(node)
+        out = []
+        for stmt in node.body if test.value else node.orelse:
+            new = self.visit(stmt)
+            out.extend(new if isinstance(new, list) else [new] if new is not None else [])
+        return out or ast.copy_location(ast.Pass(), node)
+
+    def generic_visit_body(self, node):
+        for field in ("body", "orelse"):
+            stmts = []
+            for stmt in getattr(node, field):
+                new = self.visit(stmt)
+                stmts.extend(new if isinstance(new, list) else [new] if new is not None else [])
+            setattr(node, field, stmts or ([ast.Pass()] if field == "body" else []))
+        return node
 
     # -- memcpy module attributes, arithmetic, indices -------------------------------------------
     def visit_Attribute(self, node):
@@ -458,6 +488,8 @@ def _load(target):
 def _rewrite(fn, name: str, task: Task, free: dict, helper: bool) -> CompiledTask:
     fdef, filename = parse_function(fn, task.name)
     rw = _Rewriter(task, fn, free, filename)
+    rw.local_names = {n.id for n in ast.walk(fdef) if isinstance(n, ast.Name) and
+                      isinstance(n.ctx, ast.Store)} | {a.arg for a in fdef.args.args}
     bits = _dsd_only_f16(fdef, rw, free)
     fdef.decorator_list = []
     body = []

@@ -10,8 +10,8 @@ from ..types import type_name
 
 _KINDS = [("op", "DSD operations"), ("task", "Tasks"), ("dsd", "Changing a DSD"),
           ("memcpy", "memcpy"), ("prng", "Pseudo-random numbers"), ("map", "@map"),
-          ("cast", "Casts"), ("comptime", "Program-body builtins"), ("dsr", "DSRs"),
-          ("later", "Other CSL builtins")]
+          ("cast", "Casts"), ("ptr", "Pointers"), ("comptime", "Program-body builtins"),
+          ("dsr", "DSRs"), ("later", "Other CSL builtins")]
 _ROLES = {"dst": "D", "src": "D", "task": "task", "dsd": "DSD", "int": "integer",
           "type": "type", "array": "array", "operands...": "D or s, ...", "kind": "kind",
           "dsr": "DSR", "value": "value"}
@@ -59,7 +59,8 @@ def markdown() -> str:
         "is a source only, a fabout a destination only.",
         "",
         "Every DSD operation takes the options " + ", ".join(f"`{o}=`" for o, _ in COMPLETION)
-        + " (CSL's `.async`, `.activate`, `.unblock`). Not supported yet: "
+        + " (CSL's `.async`, `.activate`, `.unblock`, `.ut_id`: wse3, from `pw.get_ut_id`). "
+        "Not supported yet: "
         + ", ".join(f"`{v}`" for v in LATER_OPTIONS.values()) + ".",
         "",
     ]
