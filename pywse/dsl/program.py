@@ -103,7 +103,8 @@ class ProgramImage:
     uses_memcpy: bool
     coord_dependent: bool
     iq_color: dict[int, int] = attrs.Factory(dict)      # input queue -> color
-    oq_color: dict[int, int] = attrs.Factory(dict)      # output queue -> color
+    oq_color: dict[int, int] = attrs.Factory(dict)      # output queue -> (first) color
+    oq_shared: dict[int, list] = attrs.Factory(dict)    # wse2 output queue -> all its colors
     auto_queue: dict[tuple[int, int], int] = attrs.Factory(dict)  # (kind, color) -> queue
     fifos: list = attrs.Factory(list)
     start_unblocked: list[int] = attrs.Factory(list)   # channels (queue/color) to unblock
@@ -113,6 +114,16 @@ class ProgramImage:
     def queue_of(self, desc) -> int:
         """The queue a fabric DSD uses: its own, or the one the compiler bound to its color."""
         return desc.queue if desc.queue is not None else self.auto_queue[(desc.kind, desc.color)]
+
+    def queue_colors(self, q: int) -> list[int]:
+        """Every color output queue `q` sends on (several only on wse2, `queues._share`)."""
+        if q in self.oq_shared:
+            return list(self.oq_shared[q])
+        return [self.oq_color[q]] if q in self.oq_color else []
+
+    def sent_colors(self) -> set[int]:
+        """Every color this program's output queues send on."""
+        return set(self.oq_color.values()).union(*self.oq_shared.values())
 
     @property
     def mem_bytes(self) -> int:

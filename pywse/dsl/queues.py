@@ -106,9 +106,9 @@ def bind_queues(image, *, where: str, arch: str, memcpy: bool, tasks, data_tasks
     bound = dict(explicit)
     for kind, color, q in wanted:
         if q is not None:
-            if bound.setdefault((kind, q), color) != color:
-                raise ProgramError(f"{where}: queue {q} is used for colors "
-                                   f"{bound[(kind, q)]} and {color}")
+            first = bound.setdefault((kind, q), color)
+            if first != color:
+                _share(image, kind, q, first, color, arch, (kind, q) in explicit, where)
             image.auto_queue.setdefault((kind, color), q)
     for kind, color, q in wanted:
         if (kind, color) in image.auto_queue:
@@ -128,6 +128,29 @@ def bind_queues(image, *, where: str, arch: str, memcpy: bool, tasks, data_tasks
             raise ProgramError(f"{where}: task id {task.id} is bound twice ('{other.name}' "
                                f"and data task '{task.name}', whose id on {arch} is "
                                f"{rule}); give each task its own id").at(def_site(task.fn))
+
+
+def _share(image, kind: int, q: int, first: int, color: int, arch: str, explicit: bool,
+           where: str) -> None:
+    """A second color named on queue `q`. On wse2 a fabout DSD's `@get_output_queue(n)` binds
+    no color, so fabout DSDs of several colors may share an output queue (each wavelet keeps
+    its DSD's color: the engine's per-entry `oq_col`); recorded in `image.oq_shared`. An input
+    queue takes one color on either arch, a wse3 output queue the one its `@initialize_queue`
+    gave it, and a queue `p.output_queue` bound stays with that color."""
+    if kind == FABOUT and arch == "wse2" and not explicit:
+        colors = image.oq_shared.setdefault(q, [first])
+        if color not in colors:
+            colors.append(color)
+        return
+    if kind == FABIN:
+        why = "an input queue takes one color (its wavelets go to one reader)"
+    elif explicit:
+        why = f"p.output_queue({q}, ...) bound it to color {first}"
+    else:
+        why = ("on wse3 an output queue is bound to one color (@initialize_queue); only wse2 "
+               "lets fabout DSDs of several colors share one")
+    raise ProgramError(f"{where}: {kind_name(kind)} queue {q} is used for colors {first} and "
+                       f"{color}: {why}; give each color its own queue")
 
 
 def _free_queue(bound: dict, kind: int, color: int, arch: str, memcpy: bool,
