@@ -199,7 +199,6 @@ for _name, _params, _doc in (
         ("queue_flush", ("queue",), "activate teardown once a queue is empty (wse3)"),
         ("set_fifo_read_length", ("fifo", "int"), "set how many elements a FIFO pops"),
         ("set_fifo_write_length", ("fifo", "int"), "set how many elements a FIFO pushes"),
-        ("ptrcast", ("type", "value"), "a pointer as another pointer type"),
         ("get_config", ("int",), "read a config register"),
         ("set_config", ("int", "int"), "write a config register"),
         ("set_local_color_config", ("color", "config"), "configure a color's route on this PE"),
@@ -352,3 +351,9 @@ _add(Builtin("get_ut_id", "@get_ut_id", "comptime", ("int",), comptime_twin=_twi
 _add(Builtin("ptr", "&arr[i]", "ptr", ("array", "int"), returns="value",
              doc="a pointer to element i of an array (a one-element array over it: `q[0]` "
                  "reads and writes the element, CSL's `q.*`)"))
+_add(Builtin("ptrcast", "@ptrcast", "ptrcast", ("type", "array"), options=(("at", 0),),
+             returns="value",
+             doc="the array's memory (from flat element `at` on) as an array of another "
+                 "element type: `@ptrcast([*]u32, &a)` is `pw.ptrcast(pw.u32, a)`, "
+                 "`@ptrcast([*]f32, &a[i])` is `pw.ptrcast(pw.f32, a, at=i)`; writes through it "
+                 "reach the array"))

@@ -802,6 +802,8 @@ class _Checker:
             return self.check_cast(e, b, args)
         elif b.kind == "ptr":
             return self.check_ptr(e, args)
+        elif b.kind == "ptrcast":
+            return self.check_ptrcast(e, args, kwargs)
         elif b.kind == "prng":
             self.check_u16(e, b, args)
         elif getattr(b, "check", None) is not None:   # internal primitives (dsl/primitives.py)
@@ -974,6 +976,46 @@ class _Checker:
             self.problem(ix, f"pw.ptr: element {i.value} is outside '{a.name}' ({a.size} "
                              f"element(s), index 0..{a.size - 1})")
         return Kind("array", a.dtype, shape=(1,), name=a.name, const=a.const, obj=a.obj)
+
+    def check_ptrcast(self, e, args: list[Kind], kwargs: dict) -> Kind:
+        """`pw.ptrcast(T, arr, at=i)` (CSL `@ptrcast([*]T, &arr[i])`): the array's bytes from
+        element i on, as T elements. The bytes must make whole T elements, and compiled code
+        has no float16, so T is a 32- or 16-bit integer or f32."""
+        (tn, t), (an, a) = zip(e.args, args)
+        if t.what != "type":
+            return self.problem(tn, "pw.ptrcast: the first argument must be an element type "
+                                    f"known at comptime (e.g. pw.u32), got {ast.unparse(tn)}")
+        if t.dtype == np.float16:
+            return self.problem(tn, "pw.ptrcast to f16 is not supported yet in task bodies "
+                                    "(compiled code has no float16): cast to pw.u16 and use "
+                                    "f16 DSD ops on it")
+        if a.what != "array":
+            if a.what != "unknown":
+                self.problem(an, f"pw.ptrcast casts an array (a p.var, a local array, a "
+                                 f"pw.ptr or an array a helper got), not {a.describe()}")
+            return UNKNOWN
+        at = kwargs.get("at", (None, Kind("scalar", np.dtype(np.int64), value=0)))[1]
+        if at.what not in ("scalar", "unknown") or (at.what == "scalar" and at.dtype is not None
+                                                      and at.dtype.kind in "fc"):
+            self.problem(kwargs["at"][0].value, f"pw.ptrcast: at= must be an integer element "
+                                                f"index, got {at.describe()}")
+            return UNKNOWN
+        if not a.shape:
+            return Kind("array", t.dtype, shape=(), name=a.name, const=a.const, obj=a.obj)
+        start = at.value if isinstance(at.value, int) else None
+        if start is not None and not 0 <= start < a.size:
+            return self.problem(kwargs["at"][0].value,
+                                f"pw.ptrcast: element {start} is outside '{a.name}' ({a.size} "
+                                f"element(s), index 0..{a.size - 1})")
+        if start is None:
+            return Kind("array", t.dtype, shape=(), name=a.name, const=a.const, obj=a.obj)
+        nbytes = (a.size - start) * a.dtype.itemsize
+        if nbytes % t.dtype.itemsize:
+            return self.problem(e, f"pw.ptrcast: {a.describe()} from element {start} is "
+                                   f"{nbytes} bytes, not a whole number of "
+                                   f"{_type(t.dtype)} elements ({t.dtype.itemsize} bytes)")
+        return Kind("array", t.dtype, shape=(nbytes // t.dtype.itemsize,), name=a.name,
+                    const=a.const, obj=a.obj)
 
     def check_u16(self, e, b, args: list[Kind]) -> None:
         """Unsigned arguments (a PRNG id: u16, a seed: u32): integers; a literal in range."""
