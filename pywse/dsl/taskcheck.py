@@ -765,6 +765,10 @@ class _Checker:
             return self.problem(e, f"`{b.csl}` is not supported yet")
         if b.kind == "map":
             return self.map_call(e, args, kwargs)
+        if b.name == "constants":
+            return self.problem(e, "`@constants` in a task body is a local array: write "
+                                   "np.full(shape, value, T) (pw.constants is for the program "
+                                   "body: p.var(..., init=pw.constants(...)))")
         if b.kind == "comptime":
             return self.problem(e, f"`{b.csl}` is comptime: call pw.{b.name} in the program "
                                    "body and let the task capture what it gives")
@@ -801,9 +805,8 @@ class _Checker:
         elif b.kind == "cast":
             return self.check_cast(e, b, args)
         elif b.kind == "ptr":
-            return self.check_ptr(e, args)
-        elif b.kind == "ptrcast":
-            return self.check_ptrcast(e, args, kwargs)
+            return self.check_ptrcast(e, args, kwargs) if b.name == "ptrcast" else \
+                self.check_ptr(e, args)
         elif b.kind == "prng":
             self.check_u16(e, b, args)
         elif getattr(b, "check", None) is not None:   # internal primitives (dsl/primitives.py)
