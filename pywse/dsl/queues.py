@@ -91,13 +91,16 @@ def fabric_descs(tasks) -> list:
 
 def bind_queues(image, *, where: str, arch: str, memcpy: bool, tasks, data_tasks,
                 explicit: dict[tuple[int, int], int],
-                microthreads: frozenset = frozenset()) -> None:
+                microthreads: frozenset = frozenset(), owners: dict | None = None) -> None:
     """Give every color the CE reads or writes a queue (the wse3 `@initialize_queue`s pywse
     writes for you), fill `image.auto_queue`, `iq_color`, `oq_color`, and bind each data
     task's queue and id. Explicit bindings (`explicit`: (kind, queue) -> color, and queues
     named on DSDs or data tasks) come first; then each other color gets a free queue, whose
     microthread neither another color nor a `pw.get_ut_id` of the program (`microthreads`)
-    uses while there is one."""
+    uses while there is one. A color a library bound a queue to (`owners`: (kind, queue) ->
+    (instance, library)) is the library's: a task outside it reading or sending on that color
+    is refused, naming both (it would share the library's queue and take its wavelets)."""
+    _check_library_colors(tasks, data_tasks, explicit, owners or {}, where)
     wanted: list[tuple[int, int, int | None]] = []
     for task in data_tasks:
         wanted.append((FABIN, task.color, task.queue))
@@ -128,6 +131,35 @@ def bind_queues(image, *, where: str, arch: str, memcpy: bool, tasks, data_tasks
             raise ProgramError(f"{where}: task id {task.id} is bound twice ('{other.name}' "
                                f"and data task '{task.name}', whose id on {arch} is "
                                f"{rule}); give each task its own id").at(def_site(task.fn))
+
+
+def _check_library_colors(tasks, data_tasks, explicit: dict, owners: dict,
+                          where: str) -> None:
+    """A data task or fabric DSD outside a library on a color the library bound a queue to."""
+    if not owners:
+        return
+    mine = {}                                   # (kind, color) -> (instance, library, queue)
+    for (kind, q), (instance, lib) in owners.items():
+        mine.setdefault((kind, explicit[(kind, q)]), (instance, lib, q))
+
+    def check(kind, color, task, what):
+        owner = mine.get((kind, color))
+        if owner is None:
+            return
+        instance, lib, q = owner
+        if task.name.startswith(instance + "."):
+            return
+        verb = "reads" if kind == FABIN else "sends on"
+        raise ProgramError(f"{where}: {what} {verb} color {color}, which {lib} (instance "
+                           f"'{instance}') bound to its {kind_name(kind)} queue {q} for its own "
+                           f"wavelets; give the library other colors (its layout-side params) "
+                           f"or {what} another color").at(def_site(task.fn))
+    for task in data_tasks:
+        check(FABIN, task.color, task, f"data task '{task.name}'")
+    for task in tasks:
+        for desc in fabric_descs([task]):
+            check(desc.kind, desc.color, task,
+                  f"a {'fabin' if desc.kind == FABIN else 'fabout'} DSD of task '{task.name}'")
 
 
 def _share(image, kind: int, q: int, first: int, color: int, arch: str, explicit: bool,

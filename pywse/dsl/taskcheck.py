@@ -73,6 +73,14 @@ _COMPARE = {ast.Eq: lambda a, b: a == b, ast.NotEq: lambda a, b: a != b,
             ast.Gt: lambda a, b: a > b, ast.GtE: lambda a, b: a >= b}
 _LEGEND = "D: a DSD, s: a scalar (a number or a one-element var), p: a one-element var"
 
+
+def _forms_of(b) -> str:
+    """The operand forms a DSD op takes, for a message about an operand it refused."""
+    if not b.forms:
+        return ""
+    forms = " or ".join("(" + ", ".join(f) + ")" for f in b.forms)
+    return f"; pw.{b.name} takes {forms} [{_LEGEND}]"
+
 LOCAL = "local"
 """The `obj` of a function-local array's kind (`np.zeros(4, pw.f32)` in a task body)."""
 _LOCAL_NOT_MEMORY = ("local array '{}' lives in the task, not in PE memory, so no DSD can "
@@ -793,6 +801,8 @@ class _Checker:
                 self.task_operand(kw.value, k, name, b)
             elif name == "ut_id":
                 self.ut_operand(kw.value, k, b, kwargs)
+            elif name == "async_":
+                self.comptime_option(kw.value, name, b)
         if b.kind == "op":
             self.check_forms(e, b, args)
             self.note_microthread(e, b, args, kwargs)
@@ -980,6 +990,19 @@ class _Checker:
                              f"element(s), index 0..{a.size - 1})")
         return Kind("array", a.dtype, shape=(1,), name=a.name, const=a.const, obj=a.obj)
 
+    def comptime_option(self, node, name: str, b) -> None:
+        """An op option CSL takes only at comptime (`.async`: whether the op runs on a
+        microthread is decided when the code is made): a literal or a captured value, not
+        memory read, a call or a local of the task."""
+        runtime = next((n for n in ast.walk(node) if isinstance(n, (ast.Subscript, ast.Call))
+                        or (isinstance(n, ast.Name) and n.id in self.locals)), None)
+        if runtime is not None:
+            self.problem(node, f"pw.{b.name}: {name}= must be known at comptime (CSL's op "
+                               f"config is comptime): True, False or a param of the program, "
+                               f"not {ast.unparse(node)}, a run-time value; to choose at run "
+                               f"time, branch: `if ...: pw.{b.name}(..., {name}=True)` "
+                               f"`else: pw.{b.name}(...)`")
+
     def check_ptrcast(self, e, args: list[Kind], kwargs: dict) -> Kind:
         """`pw.ptrcast(T, arr, at=i)` (CSL `@ptrcast([*]T, &arr[i])`): the array's bytes from
         element i on, as T elements. The bytes must make whole T elements, and compiled code
@@ -1090,31 +1113,31 @@ class _Checker:
             return "D"
         if k.what == "fabin":
             if dst:
-                self.problem(node, f"a fabin DSD cannot be a destination ({what})")
+                self.problem(node, f"a fabin DSD cannot be a destination ({what}){_forms_of(b)}")
                 return None
             return "D"
         if k.what == "fabout":
             if not dst:
-                self.problem(node, f"a fabout DSD cannot be a source ({what})")
+                self.problem(node, f"a fabout DSD cannot be a source ({what}){_forms_of(b)}")
                 return None
             return "D"
         if k.what == "array":
             if k.size != 1 and k.shape:
                 self.problem(node, f"{what} is {k.describe()}: an array operand must be a "
                                    "one-element var (a pointer to a scalar); wrap arrays in "
-                                   "pw.mem1d(...) in the program body")
+                                   f"pw.mem1d(...) in the program body{_forms_of(b)}")
                 return None
             return "p" if dst else "s"
         if k.what == "scalar":
             if dst:
                 self.problem(node, f"the destination of pw.{b.name} must be a DSD or a "
-                                   f"one-element var, got {k.describe()}")
+                                   f"one-element var, got {k.describe()}{_forms_of(b)}")
                 return None
             return "s"
         if k.what == "unknown":
             return "?"
         self.problem(node, f"{what} is {k.describe()}: give a DSD, a one-element var or a "
-                           "number")
+                           f"number{_forms_of(b)}")
         return None
 
     def check_mutator(self, e, b, args: list[Kind], kwargs: dict) -> None:
