@@ -64,18 +64,22 @@ def check_queue(q: int | None, kind: int, arch: str, memcpy: bool, where: str) -
                            f"{arch} (reserved: {list(reserved)}); pick another queue")
 
 
-def fabric_descs(tasks) -> list:
-    """Fabric DSDs captured by task bodies (and the helpers and module instances they use)."""
+def fabric_descs(tasks, own: bool = False) -> list:
+    """Fabric DSDs captured by task bodies (and the helpers and module instances they use);
+    with `own`, only the task's own: not those of the module instances or SDK library
+    functions it calls (a library's DSDs are the library's, whoever calls it)."""
     found, seen = [], set()
 
     def walk(fn):
-        if id(fn) in seen:
+        if id(fn) in seen or (own and fn.__module__.startswith("pywse.lib")):
             return
         seen.add(id(fn))
         for cell in fn.__closure__ or ():
             try:
                 v = cell.cell_contents
             except ValueError:
+                continue
+            if own and isinstance(v, modules.ModuleInstance):
                 continue
             for item in (v.members.values() if isinstance(v, modules.ModuleInstance) else (v,)):
                 if isinstance(item, FabDesc):
@@ -157,7 +161,7 @@ def _check_library_colors(tasks, data_tasks, explicit: dict, owners: dict,
     for task in data_tasks:
         check(FABIN, task.color, task, f"data task '{task.name}'")
     for task in tasks:
-        for desc in fabric_descs([task]):
+        for desc in fabric_descs([task], own=True):
             check(desc.kind, desc.color, task,
                   f"a {'fabin' if desc.kind == FABIN else 'fabout'} DSD of task '{task.name}'")
 
