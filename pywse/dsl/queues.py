@@ -105,19 +105,19 @@ def bind_queues(image, *, where: str, arch: str, memcpy: bool, tasks, data_tasks
     (instance, library)) is the library's: a task outside it reading or sending on that color
     is refused, naming both (it would share the library's queue and take its wavelets)."""
     _check_library_colors(tasks, data_tasks, explicit, owners or {}, where)
-    wanted: list[tuple[int, int, int | None]] = []
+    wanted: list[tuple] = []     # (kind, color, queue or None, where the user asked)
     for task in data_tasks:
-        wanted.append((FABIN, task.color, task.queue))
+        wanted.append((FABIN, task.color, task.queue, def_site(task.fn)))
     for desc in fabric_descs(tasks):
-        wanted.append((desc.kind, desc.color, desc.queue))
+        wanted.append((desc.kind, desc.color, desc.queue, desc.site))
     bound = dict(explicit)
-    for kind, color, q in wanted:
+    for kind, color, q, site in wanted:
         if q is not None:
             first = bound.setdefault((kind, q), color)
             if first != color:
-                _share(image, kind, q, first, color, arch, (kind, q) in explicit, where)
+                _share(image, kind, q, first, color, arch, (kind, q) in explicit, where, site)
             image.auto_queue.setdefault((kind, color), q)
-    for kind, color, q in wanted:
+    for kind, color, q, _ in wanted:
         if (kind, color) in image.auto_queue:
             continue
         have = [qq for (k, qq), c in bound.items() if k == kind and c == color]
@@ -167,7 +167,7 @@ def _check_library_colors(tasks, data_tasks, explicit: dict, owners: dict,
 
 
 def _share(image, kind: int, q: int, first: int, color: int, arch: str, explicit: bool,
-           where: str) -> None:
+           where: str, site=None) -> None:
     """A second color named on queue `q`. On wse2 a fabout DSD's `@get_output_queue(n)` binds
     no color, so fabout DSDs of several colors may share an output queue (each wavelet keeps
     its DSD's color: the engine's per-entry `oq_col`); recorded in `image.oq_shared`. An input
@@ -185,8 +185,9 @@ def _share(image, kind: int, q: int, first: int, color: int, arch: str, explicit
     else:
         why = ("on wse3 an output queue is bound to one color (@initialize_queue); only wse2 "
                "lets fabout DSDs of several colors share one")
-    raise ProgramError(f"{where}: {kind_name(kind)} queue {q} is used for colors {first} and "
+    err = ProgramError(f"{where}: {kind_name(kind)} queue {q} is used for colors {first} and "
                        f"{color}: {why}; give each color its own queue")
+    raise err.at(site) if site is not None else err
 
 
 def _free_queue(bound: dict, kind: int, color: int, arch: str, memcpy: bool,
