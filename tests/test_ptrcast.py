@@ -94,3 +94,26 @@ def test_cast_mistakes_are_refused_at_compile():
            "got), not a memory DSD" in text
     assert "pw.ptrcast: element 2 is outside 'data' (2 element(s), index 0..1)" in text
     assert "pw.ptrcast: the first argument must be an element type known at comptime" in text
+
+
+@pw.program
+def dsd_past_a_cast(p):
+    grid = p.var("grid", pw.f32, (2, 3))
+    after = p.var("after", pw.f32, 4, export=True)     # the next symbol in PE memory
+    at = p.var("at", pw.u16, 1, init=np.array([5], np.uint16))
+    row = pw.mem1d(grid, extent=3)
+
+    @p.on_start
+    @p.local_task(10)
+    def go():
+        last = pw.set_dsd_base_addr(row, pw.ptrcast(pw.f32, grid, at=at[0]))
+        pw.fmovs(last, 1.0)          # 3 elements from grid's last one: past its end
+
+
+def test_a_dsd_over_a_cast_never_writes_the_next_symbol(jit):
+    h = Harness(dsd_past_a_cast, jit=jit)
+    with pytest.raises(pw.TaskError, match=r"PE \(0, 0\) task 'go': the destination of this "
+                                           r"op is a DSD over 'grid\[5:\]' \(1 element\(s\), "
+                                           r"index 0..0\) that reaches element 2"):
+        h.run_until_idle(max_cycles=1000)
+    assert h.peek("after").tolist() == [0.0] * 4
