@@ -1424,6 +1424,67 @@ def several_mistakes():
     compile_one(many_mistakes)
 
 
+@pw.program
+def typed_ops_runtime_config(p):
+    ops = p.import_module("<dsd_ops>")
+    a = p.var("a", pw.f32, 4)
+    d = pw.mem1d(a)
+
+    @p.on_start
+    @p.local_task(10)
+    def step():
+        late = a[0] > 0.0
+        ops.mov(pw.f32, d, d, async_=late)
+
+
+@mistake("Task bodies", "A <dsd_ops> config option given a run-time value", pw.TaskError,
+         r"task 'step' \(line \d+\): <dsd_ops>.mov: `async_=` is a comptime-only field given "
+         r"a run-time value \(late\)",
+         "CSL's <dsd_ops> wrappers take their config at comptime: pass a literal, a task or a "
+         "captured value, or call the builtin (pw.fmovs, ...) directly.")
+def dsd_ops_runtime_config():
+    compile_one(typed_ops_runtime_config)
+
+
+@pw.program
+def typed_ops_no_form(p):
+    ops = p.import_module("<dsd_ops>")
+    a = p.var("a", pw.i16, 4)
+    d = pw.mem1d(a)
+
+    @p.on_start
+    @p.local_task(10)
+    def step():
+        ops.mul(pw.i16, d, d, d)
+
+
+@mistake("Task bodies", "A <dsd_ops> wrapper given element types it has no builtin for",
+         pw.TaskError,
+         r"task 'step' \(line \d+\): <dsd_ops>.mul has no form for element type\(s\) \(i16\); "
+         r"it takes \(f16\), \(f32\)",
+         "Use the element types the SDK lists for that wrapper (docs/libraries.md, <dsd_ops>).")
+def dsd_ops_no_form():
+    compile_one(typed_ops_no_form)
+
+
+@pw.program
+def arena_f16(p):
+    mem = p.import_module("<malloc>", buffer_num_words=16)
+
+    @p.on_start
+    @p.local_task(10)
+    def step():
+        mem.malloc(pw.f16, 4)
+
+
+@mistake("Task bodies", "<malloc>'s generic malloc given pw.f16", pw.TaskError,
+         r"<malloc>.malloc\(pw.f16, n\): task bodies cannot pass pw.f16 as a value \(compiled "
+         r"code has no float16\); call malloc_f16\(n\)",
+         "Call malloc_f16(n) (and has_enough_words(n) for has_enough_space(pw.f16, n)).")
+def malloc_generic_f16():
+    compile_one(arena_f16)
+
+
 # -- running -----------------------------------------------------------------------------------
 
 @mistake("Running", "An exception inside a task body", pw.TaskError,
@@ -1464,6 +1525,28 @@ def queue_clash(p):
     def receive():
         pw.mov32(d, inp, async_=True)
         pw.activate(send)
+
+
+@pw.program
+def small_arena(p):
+    mem = p.import_module("<malloc>", buffer_num_words=16)
+    out = p.var("out", pw.f32, 1)
+
+    @p.on_start
+    @p.local_task(10)
+    def fill():
+        a = mem.malloc_f32(6)
+        b = mem.malloc_f32(4)
+        out[0] = a[0] + b[0]
+
+
+@mistake("Running", "A <malloc> arena that runs out", pw.TaskError,
+         r"PE \(0, 0\) task 'fill': ValueError: <malloc>: the arena is out of space \(the "
+         r"allocation does not fit in buffer_num_words\)",
+         "Import <malloc> with a larger buffer_num_words, check has_enough_space(T, n) before "
+         "allocating, or free() what is no longer needed.")
+def malloc_out_of_space():
+    Harness(small_arena, jit=False).run_until_idle(max_cycles=1000)
 
 
 @mistake("Running", "Two async ops on one microthread at run time", pw.TaskError,

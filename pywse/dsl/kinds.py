@@ -23,13 +23,14 @@ from .program import MemcpyModule, Task
 from .signatures import Builtin
 from .symbols import Var
 from .twins import UtId
+from .typedops import TypedBuiltin
 from .tasksource import is_user_function
 
 
 @attrs.frozen
 class Kind:
     """`what` is one of: scalar, array, mem, fabin, fabout, fifo, task, color, type, module,
-    builtin, pyfunc, callable, helper, memcpy, seq, str, none, utid, unknown."""
+    builtin, typed, pyfunc, callable, helper, memcpy, seq, str, none, utid, unknown."""
 
     what: str
     dtype: np.dtype | None = None     # scalars and arrays
@@ -121,6 +122,8 @@ def kind_of(value, depth: int = 0) -> Kind | None:
         return Kind("scalar", value.dtype)
     if isinstance(value, Builtin):
         return Kind("builtin", obj=value)
+    if isinstance(value, TypedBuiltin):           # <dsd_ops>'s wrappers (dsl/typedops.py)
+        return Kind("typed", obj=value)
     if isinstance(value, pytypes.ModuleType):
         return Kind("module", obj=value)
     if isinstance(value, MemcpyModule):
@@ -149,9 +152,10 @@ def kind_of(value, depth: int = 0) -> Kind | None:
     return None
 
 
-CALLABLE_MODULES = ("numpy", "math", "pywse.dsl.control", "pywse.sim.mathops")
+CALLABLE_MODULES = ("numpy", "math", "pywse.dsl.control", "pywse.sim.mathops",
+                    "pywse.sim.complexops")
 """Modules whose functions task bodies may call (numba compiles them; `<control>`'s encoders
-and `<math>`'s kernels have numba twins); numba-compiled functions (`@numba.njit`) may be
+and `<math>`'s and `<complex>`'s kernels have numba twins); numba-compiled functions (`@numba.njit`) may be
 called too."""
 
 _CAPTURABLE = {"array", "mem", "fabin", "fabout", "fifo", "task", "color", "scalar", "seq",

@@ -231,6 +231,12 @@ _LIBRARIES = {
     "<tile_config>": "color_config switch_config teardown task_priority filters "
                      "input_queue_status output_queue_status",
     "<message_passing>": "send_message recv_message",
+    "<malloc>": "malloc malloc_i16 malloc_u16 malloc_f16 malloc_i32 malloc_u32 malloc_f32 "
+                "has_enough_space has_enough_words has_enough_double_words free",
+    "<dsd_ops>": "mov convert add sub mul fmac neg norm scale",
+    "<complex>": "complex complex_32 complex_64 get_complex get_complex_32 get_complex_64 "
+                 "add_complex subtract_complex multiply_complex",
+    "<timer>": "start stop elapsed timerType",
 }
 LIBRARY_OF = {name: lib for lib, names in _LIBRARIES.items() for name in names.split()}
 """Names task bodies reach for that CSL has in a library, not as a builtin."""

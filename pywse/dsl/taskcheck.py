@@ -662,6 +662,8 @@ class _Checker:
             kwargs[kw.arg] = (kw, self.expr(kw.value))
         if f.what == "builtin":
             return self.builtin_call(e, f.obj, args, kwargs)
+        if f.what == "typed":
+            return self.typed_call(e, f.obj, args, kwargs)
         if f.what == "task":
             return self.problem(e, f"tasks cannot be called; use pw.activate({f.name})")
         if f.what == "helper":
@@ -808,6 +810,43 @@ class _Checker:
             for message in b.check(args):
                 self.problem(e, message)
         return result
+
+    def typed_call(self, e, t, args: list[Kind], kwargs: dict) -> Kind:
+        """`ops.mov(pw.f32, dst, src, async_=True)` (`<dsd_ops>`, dsl/typedops.py): the
+        leading element types pick one builtin; every config option must be known at
+        comptime (CSL: "the config argument must be completely comptime-known"); the rest is
+        checked as a call of that builtin."""
+        n = t.n_types
+        where = f"{t.library}.{t.name}"
+        if len(args) < n or any(k.what != "type" for k in args[:n]):
+            return self.problem(e, f"{where} takes {n} element type(s) known at comptime "
+                                   "first (pw.f16, pw.f32, pw.i16, pw.u16, pw.i32, pw.u32), "
+                                   "then the builtin's operands: "
+                                   f"{where}({'pw.f32, ' * n}dst, src...)")
+        b = t.resolve([k.dtype for k in args[:n]])
+        if isinstance(b, str):
+            return self.problem(e, b)
+        for name, (kw, k) in kwargs.items():
+            if not self.comptime_known(kw.value, k):
+                self.problem(kw.value, f"{where}: `{name}=` is a comptime-only field given a "
+                                       f"run-time value ({ast.unparse(kw.value)}): CSL's "
+                                       "<dsd_ops> takes a config known at comptime; pass a "
+                                       "task, a literal or a captured value, or call "
+                                       f"pw.{b.name} directly")
+        sub = ast.copy_location(ast.Call(e.func, e.args[n:], e.keywords), e)
+        return self.builtin_call(sub, b, args[n:], kwargs)
+
+    def comptime_known(self, node, k: Kind) -> bool:
+        """Is this option value known at comptime: a literal, a task or microthread id, or
+        a name the body captured or reads from its module (not one it computes or takes as
+        an argument)?"""
+        if isinstance(node, ast.Constant) or k.what in ("task", "utid", "none", "type"):
+            return True
+        root = node
+        while isinstance(root, ast.Attribute):
+            root = root.value
+        return isinstance(root, ast.Name) and root.id not in self.env and \
+            root.id not in self.locals
 
     def map_call(self, e, args: list[Kind], kwargs: dict) -> Kind:
         """`pw.map(callback, inputs..., output)` (CSL `@map`): the callback, each operand's

@@ -43,6 +43,7 @@ from ..dsl.dsr import Dsr
 from ..dsl.modules import ModuleInstance
 from ..dsl.program import MemcpyModule, Task
 from ..dsl.signatures import POSITIONAL_OPTIONS, TABLE, Builtin
+from ..dsl.typedops import TypedBuiltin
 from ..dsl.symbols import Var
 from ..dsl.taskcheck import ARRAY_SUBSCRIPTS, comptime_is_value
 from ..dsl.tasksource import (UNASSIGNED, closure, is_user_function, node_site,
@@ -226,6 +227,11 @@ class _Rewriter(ast.NodeTransformer):
             target = TABLE["unblock_cmd_stream"]
         if isinstance(target, Builtin):
             return self.builtin_call(node, target)
+        if isinstance(target, TypedBuiltin):    # <dsd_ops>: exactly one builtin's call
+            n = target.n_types
+            b = target.resolve([self.resolve(a) for a in node.args[:n]])
+            return self.builtin_call(ast.copy_location(
+                ast.Call(node.func, node.args[n:], node.keywords), node), b)
         if _path(node.func) is not None and is_user_function(target):
             return self.helper_call(node, target)
         if isinstance(node.func, ast.Name) and node.func.id == "int" and target is None:
@@ -558,8 +564,9 @@ def _dsd_only_f16(fdef, rw: _Rewriter, free: dict) -> frozenset:
     as the DSD ops do (an f16 array used any other way needs float16 arithmetic)."""
     as_operand = set()
     for node in ast.walk(fdef):
-        if isinstance(node, ast.Call) and isinstance(rw.resolve(node.func), Builtin) and \
-                rw.resolve(node.func).kind in ("op", "dsd", "dsr"):
+        if isinstance(node, ast.Call) and (isinstance(rw.resolve(node.func), TypedBuiltin) or (
+                isinstance(rw.resolve(node.func), Builtin) and
+                rw.resolve(node.func).kind in ("op", "dsd", "dsr"))):
             as_operand.update(id(a) for a in node.args if isinstance(a, ast.Name))
     f16 = {n for n, v in free.items() if isinstance(v, Var) and v.dtype == np.float16}
     for node in ast.walk(fdef):
