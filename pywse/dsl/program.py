@@ -109,6 +109,7 @@ class ProgramImage:
     start_unblocked: list[int] = attrs.Factory(list)   # channels (queue/color) to unblock
     var_sites: dict = attrs.Factory(dict)      # var name -> where the program declared it
     local_routes: dict = attrs.Factory(dict)   # color -> (set_color_config keywords, site)
+    reserved_colors: dict = attrs.Factory(dict)  # color -> the library that reserves it
 
     def queue_of(self, desc) -> int:
         """The queue a fabric DSD uses: its own, or the one the compiler bound to its color."""
@@ -161,6 +162,8 @@ class Builder:
         self._ut_ids: set[int] = set()   # microthreads pw.get_ut_id named (wse3)
         self._scope: list[str] = []      # the module instances being instantiated, outermost first
         self._instances: set[str] = set()
+        self._at_end: list = []          # (module scope, fn): run when the program body returns
+        self._reserved: dict[int, str] = {}   # color -> the library that reserves it
         self.coord_read = False
 
     # -- where am I ---------------------------------------------------------------------
@@ -485,7 +488,46 @@ class Builder:
         self._tasks.append(task)
         return task
 
+    def at_end(self, fn: Callable[[], None]) -> None:
+        """Run `fn()` once the program body has returned, in the module scope it was
+        registered from. For a library whose choices depend on what the program declares
+        after importing it (`<message_passing>` binds its own data task to its input queue
+        only if the program binds none there)."""
+        self._at_end.append((list(self._scope), fn))
+
+    def reserve_colors(self, colors, owner: str) -> None:
+        """Colors a library keeps for itself on this PE (`<message_passing>`: 14..18):
+        `pw.compile` refuses a layout route on them, naming `owner`."""
+        for c in colors:
+            self._reserved[int(c)] = owner
+
+    @property
+    def reserved_colors(self) -> dict[int, str]:
+        return dict(self._reserved)
+
+    def declared_queues(self) -> dict[tuple[int, int], int]:
+        """(kind, queue) -> color of the queues the program bound so far (explicitly)."""
+        return dict(self._queues)
+
+    def declared_tasks(self) -> list[Task]:
+        """Every task bound so far (a library's end-of-body check reads their captures)."""
+        return list(self._tasks)
+
+    def data_tasks(self) -> list[Task]:
+        """The data tasks bound so far (their color, and queue if given)."""
+        return list(self._data_tasks)
+
+    def _run_at_end(self) -> None:
+        hooks, self._at_end = self._at_end, []
+        for scope, fn in hooks:
+            saved, self._scope = self._scope, scope
+            try:
+                fn()
+            finally:
+                self._scope = saved
+
     def image(self, params) -> ProgramImage:
+        self._run_at_end()
         used = -(-len(self._init) // ALIGN) * ALIGN
         init = bytes(self._init) + bytes(used - len(self._init))
         exports = {t.name: t for t in self._tasks if t.kind == "export"}
@@ -498,6 +540,7 @@ class Builder:
         image.start_unblocked = list(self._unblocked)
         image.var_sites = self._var_sites
         image.local_routes = dict(self._local_routes)
+        image.reserved_colors = dict(self._reserved)
         return image
 
     def _bind_queues(self, image: ProgramImage) -> None:
