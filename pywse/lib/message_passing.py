@@ -403,9 +403,10 @@ def message_passing(p, *, input_queue_id, output_queue_id, enable_asserts=False,
 
     @p.local_task(step_id)
     def step():
-        """A piece of the message being sent has left: send the next."""
+        """A piece of the message being sent has left: the pump sends the next (one task
+        compiles the scheduler, not two)."""
         sv[TX_BUSY] = 0
-        _schedule(d_dst16, d_dst32, d_src16, d_src32)
+        activate(pump_id)
 
     def listen(w: u32):
         """A data wavelet arrived: a header (take a free slot) or an element."""
