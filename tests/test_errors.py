@@ -1936,6 +1936,41 @@ def message_passing_short_receive():
     mp_run(n=4, col=1)
 
 
+# -- control task tables (wse3 @set_control_task_table) ------------------------------------------
+
+@pw.program
+def control_and_local_ten(p, *, own_table: bool = False):
+    p.unblock(p.input_queue(2, 3))
+
+    @p.control_task(10)
+    def on_ctl():
+        pass
+
+    @p.local_task(10)
+    def ten():
+        pass
+
+    if own_table:
+        pw.set_control_task_table()
+
+
+@mistake("The program", "A control task and a local task with one id", pw.ProgramError,
+         r"program 'control_and_local_ten': control task 'on_ctl' and local task 'ten' both "
+         r"have id 10, and control tasks share one task table with data and local tasks; call "
+         r"pw.set_control_task_table\(\) in the program body",
+         "On wse3 call pw.set_control_task_table() in the program body (control tasks get "
+         "their own table); on wse2, or if you prefer, give one of the tasks another id.")
+def control_and_local_task_share_an_id():
+    compile_one(control_and_local_ten)
+
+
+@mistake("The program", "pw.set_control_task_table on wse2", pw.ProgramError,
+         r"pw.set_control_task_table: wse2 has one task table for every kind of task",
+         "Leave it out on wse2 and give the control task an id no data or local task has.")
+def control_task_table_on_wse2():
+    compile_one(control_and_local_ten, arch="wse2", own_table=True)
+
+
 # -- the SDK's libraries (pywse/lib) -------------------------------------------------------------
 
 @pw.program
