@@ -76,6 +76,7 @@ def ring_layout(w, h, **params) -> pw.Layout:
 @pytest.mark.parametrize("dtype, n, send_unblocks", [
     ("f32", 5, False),          # 32-bit, the receive's on_term unblocks
     ("i16", 32, True),          # 16-bit, the longest message, the send's on_term unblocks
+    ("f32", 1, True),           # one element: the header and the control wavelet
 ])
 def test_a_ring_of_sends_on_3x3(dtype, n, send_unblocks, jit):
     h = Harness(ring_layout(3, 3, dtype=dtype, n=n, send_unblocks=send_unblocks),
@@ -206,7 +207,22 @@ def two_pes(program, arch="wse3", before=None):
     return pw.compile(lay, arch=arch, memcpy=False)
 
 
+@pw.program
+def bytes_sender(p):
+    mp = p.import_module("<message_passing>", input_queue_id=2, output_queue_id=3)
+    data = p.var("data", pw.u32, 4)
+
+    @p.on_start
+    @p.local_task(10)
+    def go():
+        mp.init()
+        mp.send_message(1, 0, data[0], 4, mp.NOTHING)       # an element, not the array
+
+
 def test_compile_time_mistakes_are_named():
+    with pytest.raises(pw.TaskError, match=r"<message_passing>.send_message takes an array of "
+                                           r"16- or 32-bit elements"):
+        two_pes(bytes_sender)
     with pytest.raises(pw.ProgramError, match=r"<message_passing> at PE \(0, 0\): "
                                               r"<message_passing> is a WSE-3 library"):
         two_pes(plain_mp, arch="wse2")

@@ -57,6 +57,7 @@ from typing import Any
 
 from ..dsl import primitives as prim
 from ..dsl.dsd import FABIN, FABOUT, fabout, mem1d
+from ..dsl.kinds import Kind
 from ..dsl.queues import fabric_descs
 from ..dsl.modules import library
 from ..dsl.program import LOCAL_TASK_IDS
@@ -192,6 +193,23 @@ def _reserved_clashes(p, own_queues: set) -> str | None:
     return None
 
 
+def _buffer_rule(name: str, at: int, nargs: int):
+    """The checker's rule for send_message / recv_message: `nargs` arguments, the one at
+    `at` an array of 16- or 32-bit elements (what a message carries)."""
+    def check_call(args: list[Kind]):
+        if len(args) != nargs:
+            return f"<message_passing>.{name} takes {nargs} arguments, got {len(args)}"
+        k = args[at]
+        if k.what == "unknown":
+            return None
+        if k.what != "array" or k.dtype is None or k.dtype.kind == "b" or \
+                k.dtype.itemsize not in (2, 4):
+            return (f"<message_passing>.{name} takes an array of 16- or 32-bit elements (i16, "
+                    f"u16, f16, i32, u32 or f32) as argument {at + 1}, got {k.describe()}")
+        return None
+    return check_call
+
+
 @library("<message_passing>")
 def message_passing(p, *, input_queue_id, output_queue_id, enable_asserts=False,
                     task_ids=DEFAULT_TASK_IDS) -> dict[str, Any]:
@@ -300,6 +318,9 @@ def message_passing(p, *, input_queue_id, output_queue_id, enable_asserts=False,
         sv[R_TERM] = on_term
         sv[R_POST] = 1
         activate(pump_id)
+
+    send_message.check_call = _buffer_rule("send_message", 2, 5)
+    recv_message.check_call = _buffer_rule("recv_message", 0, 2)
 
     def _term(code):
         if code >> 16 == ACT:
