@@ -116,6 +116,65 @@ def test_the_ring_and_its_return_path():
                  16: ([pw.EAST], [pw.WEST])}
 
 
+K_MANY, N_MANY = 3, 32
+
+
+@pw.program
+def many_to_one(p, *, sink: int):
+    """Every other PE sends K_MANY messages of N_MANY u32 to `sink`, one after another; the
+    sink receives them all, one after another, keeping the first and last element of each."""
+    mp = p.import_module("<message_passing>", input_queue_id=2, output_queue_id=3)
+    me = p.y * p.width + p.x
+    n_pes = p.width * p.height
+    is_sink = me == sink
+    sc, sr = sink % p.width, sink // p.width
+    out = p.var("out", pw.u32, N_MANY)
+    buf = p.var("buf", pw.u32, N_MANY)
+    got = p.var("got", pw.u32, (n_pes - 1) * K_MANY if is_sink else 1)
+    st = p.var("st", pw.u16, 2)
+
+    @p.local_task(11)
+    def step():
+        if is_sink:
+            if st[1] > 0:
+                got[st[1] - 1] = buf[0] * 1000 + buf[N_MANY - 1]
+            if st[1] < (n_pes - 1) * K_MANY:
+                st[1] += 1
+                mp.recv_message(buf, mp.on_activate(step))
+        elif st[0] < K_MANY:
+            for i in range(N_MANY):
+                out[i] = me * 100 + st[0] * 10 + i
+            st[0] += 1
+            mp.send_message(sc, sr, out, N_MANY, mp.on_activate(step))
+
+    @p.on_start
+    @p.local_task(10)
+    def go():
+        mp.init()
+        pw.activate(step)
+
+
+@pytest.mark.parametrize("sink", [0, 4])
+def test_many_to_one_fills_the_slots_and_nothing_deadlocks(sink, jit):
+    """24 messages of 32 words into one PE: the slots on the way fill, PEs stop reading and
+    start again, and the bubble rule keeps the ring moving. Each sender's messages arrive in
+    the order it sent them."""
+    lay = pw.Layout(3, 3)
+    for x in range(3):
+        for y in range(3):
+            lay.set_tile_code(x, y, many_to_one, sink=sink)
+    h = Harness(lay, arch="wse3", jit=jit)
+    h.run_until_idle(max_cycles=2_000_000)
+    got = h.peek("got", pe=(sink % 3, sink // 3)).astype(np.int64)
+    first, last = got // 1000, got % 1000
+    assert (last == first + N_MANY - 1).all()
+    senders = [me for me in range(9) if me != sink]
+    assert sorted(first.tolist()) == sorted(100 * me + 10 * k for me in senders
+                                            for k in range(K_MANY))
+    for me in senders:
+        assert [f % 100 for f in first.tolist() if f // 100 == me] == [0, 10, 20]
+
+
 N_DT = 6
 
 
