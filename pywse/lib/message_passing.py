@@ -93,7 +93,6 @@ ACT, UNB = 1, 2                                              # on_term actions
 S_SEQ = S_STATE + SLOTS + 1
 S_TERM = S_SEQ + SLOTS + 1
 N_STATE = S_TERM + SLOTS + 1
-HALF16 = (3, 4, 5)                 # prim.NUMBER_TYPES: u16, i16, f16
 
 
 def ring_index(x: int, y: int, width: int) -> int:
@@ -149,7 +148,7 @@ def _where(p) -> str:
     return f"<message_passing> at PE ({p.x}, {p.y})"
 
 
-def _check(p, iq, oq, task_ids) -> tuple[int, int, int]:
+def _check(p, task_ids) -> tuple[int, int, int]:
     where = _where(p)
     if p.arch != "wse3":
         raise ProgramError(f"{where}: <message_passing> is a WSE-3 library (its queues are "
@@ -214,7 +213,7 @@ def _buffer_rule(name: str, at: int, nargs: int):
 def message_passing(p, *, input_queue_id, output_queue_id, enable_asserts=False,
                     task_ids=DEFAULT_TASK_IDS) -> dict[str, Any]:
     """One PE's side of the message passing (CSL `@import_module("<message_passing>")`)."""
-    pump_id, step_id, ctl_id = _check(p, input_queue_id, output_queue_id, task_ids)
+    pump_id, step_id, ctl_id = _check(p, task_ids)
     x, y, width, height = p.x, p.y, p.width, p.height
     n_pes = width * height
     me = y * width + x
@@ -285,8 +284,8 @@ def message_passing(p, *, input_queue_id, output_queue_id, enable_asserts=False,
         if sv[S_STATE + SLOTS] != FREE_S:
             raise ValueError("<message_passing>: send_message while this PE's previous send "
                              "has not finished (wait for its on_term)")
-        kind = prim.number_kind(buf[0])
-        if kind == 3 or kind == 4 or kind == 5:     # 16-bit: the low halves of the words
+        kind = prim.number_kind(buf[0])             # prim.NUMBER_TYPES: u16, i16, f16 are
+        if kind == 3 or kind == 4 or kind == 5:     # 3, 4, 5: sent in the low halves
             d_src16 = set_dsd_base_addr(d_src16, buf)
             sv[P_WIDTH] = 2
         else:
