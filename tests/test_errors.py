@@ -2157,6 +2157,156 @@ def doc_text() -> str:
     return DOC.read_text() if DOC.exists() else ""
 
 
+# -- <message_passing> (wse3) ---------------------------------------------------------------------
+
+@pw.program
+def mp_plain(p):
+    p.import_module("<message_passing>", input_queue_id=2, output_queue_id=3)
+
+
+@pw.program
+def mp_color_user(p):
+    p.import_module("<message_passing>", input_queue_id=2, output_queue_id=3)
+    p.output_queue(4, 17)
+
+
+def mp_pair(program, arch="wse3", before=None, width=2):
+    layout = pw.Layout(width, 1)
+    if before:
+        before(layout)
+    for x in range(width):
+        layout.set_tile_code(x, 0, program)
+    return pw.compile(layout, arch=arch, memcpy=False)
+
+
+@mistake("The program", "<message_passing> on wse2", pw.ProgramError,
+         r"<message_passing> at PE \(0, 0\): <message_passing> is a WSE-3 library",
+         "Compile for wse3 (--arch=wse3); on wse2 move data with fabric DSDs or <collectives_2d>.")
+def message_passing_on_wse2():
+    mp_pair(mp_plain, arch="wse2")
+
+
+@mistake("The program", "<message_passing> on a rectangle of one PE", pw.ProgramError,
+         r"<message_passing> at PE \(0, 0\): the program rectangle has one PE",
+         "Messages go between two PEs: give the layout at least two.")
+def message_passing_one_pe():
+    mp_pair(mp_plain, width=1)
+
+
+@mistake("The program", "A program using a color <message_passing> keeps", pw.ProgramError,
+         r"<message_passing> at PE \(0, 0\): the program binds output queue 4 to color 17, "
+         r"but <message_passing> keeps colors 14, 15, 16, 17, 18 for itself",
+         "Use colors other than 14..18 on PEs that import <message_passing>.")
+def message_passing_color_clash():
+    mp_pair(mp_color_user)
+
+
+@mistake("Routes", "A layout route on a color <message_passing> keeps", pw.RoutingError,
+         r"PE \(1, 0\) color 18: the layout routes it, but <message_passing> on that PE keeps "
+         r"colors 14, 15, 16, 17, 18 for itself",
+         "Route your own flows on colors other than 14..18 where the library runs.")
+def message_passing_layout_route():
+    mp_pair(mp_plain, before=lambda layout: layout.set_color_config(1, 0, 18, rx=[pw.WEST],
+                                                                    tx=[pw.RAMP]))
+
+
+@pw.program
+def mp_sender(p, *, n: int, col: int, twice: bool = False):
+    mp = p.import_module("<message_passing>", input_queue_id=2, output_queue_id=3,
+                         enable_asserts=True)
+    data = p.var("data", pw.u32, 40)
+    small = p.var("small", pw.u32, 2)
+    first = p.x == 0
+
+    @p.on_start
+    @p.local_task(10)
+    def go():
+        mp.init()
+        if first:
+            mp.send_message(col, 0, data, n, mp.NOTHING)
+            if twice:
+                mp.send_message(col, 0, data, n, mp.NOTHING)
+        else:
+            mp.recv_message(small, mp.NOTHING)
+
+
+def mp_run(**params):
+    layout = pw.Layout(2, 1)
+    for x in range(2):
+        layout.set_tile_code(x, 0, mp_sender, **params)
+    Harness(layout, arch="wse3", jit=False).run_until_idle()
+
+
+@mistake("Running", "A message longer than 32 elements", pw.TaskError,
+         r"PE \(0, 0\) task 'go': ValueError: <message_passing>: send_message's len must be "
+         r"1..32",
+         "Send at most 32 elements a message (split longer data into several messages).")
+def message_passing_too_long():
+    mp_run(n=33, col=1)
+
+
+@mistake("Running", "A message to a PE outside the rectangle", pw.TaskError,
+         r"PE \(0, 0\) task 'go': ValueError: <message_passing>: send_message's destination "
+         r"\(dest_col, dest_row\) is outside the program rectangle",
+         "Address PEs by their place in the program rectangle: 0 <= col < width, "
+         "0 <= row < height.")
+def message_passing_outside():
+    mp_run(n=2, col=2)
+
+
+@mistake("Running", "A second send_message before the first one's on_term", pw.TaskError,
+         r"PE \(0, 0\) task 'go': ValueError: <message_passing>: send_message while this "
+         r"PE's previous send has not finished",
+         "Send the next message from the first one's on_term task (one send in flight per "
+         "PE).")
+def message_passing_two_sends():
+    mp_run(n=2, col=1, twice=True)
+
+
+@mistake("Running", "A message longer than the receive's buffer", pw.TaskError,
+         r"PE \(1, 0\) task '.*pump': ValueError: <message_passing>: a message is longer "
+         r"than the buffer recv_message was given",
+         "Give recv_message a buffer as long as the longest message it may get (32 elements "
+         "always do).")
+def message_passing_short_receive():
+    mp_run(n=4, col=1)
+
+
+# -- control task tables (wse3 @set_control_task_table) ------------------------------------------
+
+@pw.program
+def control_and_local_ten(p, *, own_table: bool = False):
+    p.unblock(p.input_queue(2, 3))
+
+    @p.control_task(10)
+    def on_ctl():
+        pass
+
+    @p.local_task(10)
+    def ten():
+        pass
+
+    if own_table:
+        pw.set_control_task_table()
+
+
+@mistake("The program", "A control task and a local task with one id", pw.ProgramError,
+         r"program 'control_and_local_ten': control task 'on_ctl' and local task 'ten' both "
+         r"have id 10, and control tasks share one task table with data and local tasks; call "
+         r"pw.set_control_task_table\(\) in the program body",
+         "On wse3 call pw.set_control_task_table() in the program body (control tasks get "
+         "their own table); on wse2, or if you prefer, give one of the tasks another id.")
+def control_and_local_task_share_an_id():
+    compile_one(control_and_local_ten)
+
+
+@mistake("The program", "pw.set_control_task_table on wse2", pw.ProgramError,
+         r"pw.set_control_task_table: wse2 has one task table for every kind of task",
+         "Leave it out on wse2 and give the control task an id no data or local task has.")
+def control_task_table_on_wse2():
+    compile_one(control_and_local_ten, arch="wse2", own_table=True)
+
+
 @pytest.mark.parametrize("m", CATALOGUE, ids=[m.name for m in CATALOGUE])
 def test_mistake(m):
     got = outcome(m)

@@ -18,7 +18,7 @@ from typing import Any, Callable
 import attrs
 import numpy as np
 
-from ..errors import ProgramError, caller_site, site_of_tb, user_boundary
+from ..errors import ProgramError, caller_site, def_site, site_of_tb, user_boundary
 from ..types import Color, PE_MEMORY_BYTES, dtype_of
 from . import modules, queues
 from .dsd import DSD_REG_WORDS, FABIN, FABOUT, DsdVar, Fifo, MemDesc
@@ -109,6 +109,8 @@ class ProgramImage:
     start_unblocked: list[int] = attrs.Factory(list)   # channels (queue/color) to unblock
     var_sites: dict = attrs.Factory(dict)      # var name -> where the program declared it
     local_routes: dict = attrs.Factory(dict)   # color -> (set_color_config keywords, site)
+    reserved_colors: dict = attrs.Factory(dict)  # color -> the library that reserves it
+    control_table: tuple[int, int] | None = None    # (instructions, stride): wse3's own table
 
     def queue_of(self, desc) -> int:
         """The queue a fabric DSD uses: its own, or the one the compiler bound to its color."""
@@ -161,6 +163,9 @@ class Builder:
         self._ut_ids: set[int] = set()   # microthreads pw.get_ut_id named (wse3)
         self._scope: list[str] = []      # the module instances being instantiated, outermost first
         self._instances: set[str] = set()
+        self._at_end: list = []          # (module scope, fn): run when the program body returns
+        self._reserved: dict[int, str] = {}   # color -> the library that reserves it
+        self._control_table: tuple[int, int] | None = None   # @set_control_task_table (wse3)
         self.coord_read = False
 
     # -- where am I ---------------------------------------------------------------------
@@ -485,7 +490,71 @@ class Builder:
         self._tasks.append(task)
         return task
 
+    def at_end(self, fn: Callable[[], None]) -> None:
+        """Run `fn()` once the program body has returned, in the module scope it was
+        registered from. For a library whose choices depend on what the program declares
+        after importing it (`<message_passing>` binds its own data task to its input queue
+        only if the program binds none there)."""
+        self._at_end.append((list(self._scope), fn))
+
+    def reserve_colors(self, colors, owner: str) -> None:
+        """Colors a library keeps for itself on this PE (`<message_passing>`: 14..18):
+        `pw.compile` refuses a layout route on them, naming `owner`."""
+        for c in colors:
+            self._reserved[int(c)] = owner
+
+    @property
+    def reserved_colors(self) -> dict[int, str]:
+        return dict(self._reserved)
+
+    def declared_queues(self) -> dict[tuple[int, int], int]:
+        """(kind, queue) -> color of the queues the program bound so far (explicitly)."""
+        return dict(self._queues)
+
+    def declared_tasks(self) -> list[Task]:
+        """Every task bound so far (a library's end-of-body check reads their captures)."""
+        return list(self._tasks)
+
+    def data_tasks(self) -> list[Task]:
+        """The data tasks bound so far (their color, and queue if given)."""
+        return list(self._data_tasks)
+
+    def set_control_table(self, instructions: int, stride: int) -> None:
+        """What `pw.set_control_task_table` records (twins.py checks its fields)."""
+        if self._control_table is not None:
+            raise ProgramError(f"program '{self._program.name}': pw.set_control_task_table is "
+                               "called twice; CSL allows it once per program")
+        self._control_table = (instructions, stride)
+
+    def _check_task_table(self) -> None:
+        """Control tasks share the task table with data and local tasks (both arches) unless
+        wse3's `pw.set_control_task_table()` gave them their own: one id, one task."""
+        if self._control_table is not None:
+            return
+        others = {t.id: t for t in self._tasks if t.kind in ("local", "data") and t.id is not None}
+        for c in (t for t in self._tasks if t.kind == "control"):
+            o = others.get(c.id)
+            if o is None:
+                continue
+            fix = ("call pw.set_control_task_table() in the program body (on wse3 control "
+                   "tasks then get their own table), or give one of them another id"
+                   if self.arch == "wse3" else "give one of them another id")
+            raise ProgramError(f"program '{self._program.name}': control task '{c.name}' and "
+                               f"{o.kind} task '{o.name}' both have id {c.id}, and control "
+                               f"tasks share one task table with data and local tasks; {fix}"
+                               ).at(def_site(c.fn))
+
+    def _run_at_end(self) -> None:
+        hooks, self._at_end = self._at_end, []
+        for scope, fn in hooks:
+            saved, self._scope = self._scope, scope
+            try:
+                fn()
+            finally:
+                self._scope = saved
+
     def image(self, params) -> ProgramImage:
+        self._run_at_end()
         used = -(-len(self._init) // ALIGN) * ALIGN
         init = bytes(self._init) + bytes(used - len(self._init))
         exports = {t.name: t for t in self._tasks if t.kind == "export"}
@@ -493,11 +562,14 @@ class Builder:
                              list(self._tasks), exports, list(self._on_start),
                              [], self._memcpy is not None, self.coord_read)
         self._bind_queues(image)
+        self._check_task_table()
+        image.control_table = self._control_table
         image.start_blocked = [t.id for t in self._blocked]   # data task ids are bound now
         image.fifos = list(self._fifos)
         image.start_unblocked = list(self._unblocked)
         image.var_sites = self._var_sites
         image.local_routes = dict(self._local_routes)
+        image.reserved_colors = dict(self._reserved)
         return image
 
     def _bind_queues(self, image: ProgramImage) -> None:

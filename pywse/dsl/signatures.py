@@ -196,7 +196,8 @@ _add(Builtin("set_dsd_stride", "@set_dsd_stride", "dsd", ("dsd", "int"), returns
 for _name, _params, _doc in (
         ("dfilt", ("src",), "drop data wavelets until control wavelets pass"),
         ("get_xdsr", ("int",), "an extended data structure register"),
-        ("queue_flush", ("queue",), "activate teardown once a queue is empty (wse3)"),
+        ("queue_flush", ("queue",), "activate the teardown task once a queue is empty (wse3; "
+         "needs teardown)"),
         ("set_fifo_read_length", ("fifo", "int"), "set how many elements a FIFO pops"),
         ("set_fifo_write_length", ("fifo", "int"), "set how many elements a FIFO pushes"),
         ("ptrcast", ("type", "value"), "a pointer as another pointer type"),
@@ -204,6 +205,8 @@ for _name, _params, _doc in (
         ("set_config", ("int", "int"), "write a config register"),
         ("set_local_color_config", ("color", "config"), "configure a color's route on this PE"),
         ("set_teardown_handler", ("fn", "color"), "run a function when a color tears down"),
+        ("set_empty_queue_handler", ("fn", "queue"), "run a function when the teardown task "
+         "fires because a queue emptied after @queue_flush (wse3; needs teardown)"),
         ("get_color", ("int",), "a color from its number"),
 ):
     _add(Builtin(_name, f"@{_name}", "later", _params, status=NOT_YET, doc=_doc))
@@ -338,6 +341,11 @@ _add(Builtin("bitcast", "@bitcast", "cast", ("type", "value"), returns="value",
 _add(Builtin("get_int", "@get_int", "cast", ("value",), returns="value",
              comptime_twin=_twins.get_int,
              doc="the integer (u16) behind a color, task or queue"))
+_add(Builtin("set_control_task_table", "@set_control_task_table", "comptime", ("config",),
+             comptime_twin=_twins.set_control_task_table,
+             doc="give control tasks their own task table (wse3, program body, at most once): "
+                 "a control task may then share its id with a local or data task; "
+                 "`instructions=` 2/4/8 and `stride=` 1..7 are checked and kept"))
 _add(Builtin("get_rectangle", "@get_rectangle", "comptime", (),
              comptime_twin=_twins.get_rectangle,
              doc="the program rectangle's .width and .height (program body only)"))

@@ -191,6 +191,7 @@ def _with_program_routes(layout: Layout, images: list[ProgramImage],
     """`layout` with the routes programs set on their own PEs (`p.set_local_color_config`),
     as a copy: the user's layout stays as written, so it compiles again (or for the other
     arch) alike. A color routed by both the layout and the program is an error."""
+    _check_reserved(layout, images, pe_image)
     routed = [n for n, image in enumerate(images) if image.local_routes]
     if not routed:
         return layout
@@ -220,6 +221,24 @@ def _with_program_routes(layout: Layout, images: list[ProgramImage],
                     table.note_site(pattern, site)
                 table.pid[y, x, c] = pattern
     return merged
+
+
+def _check_reserved(layout: Layout, images: list[ProgramImage], pe_image: np.ndarray) -> None:
+    """A color a library keeps for itself on a PE (`ProgramImage.reserved_colors`, e.g.
+    `<message_passing>`'s 14..18) must have no route of the layout's there."""
+    for n, image in enumerate(images):
+        if not image.reserved_colors:
+            continue
+        ys, xs = np.divmod(np.flatnonzero(pe_image == n), layout.width)
+        for c, owner in sorted(image.reserved_colors.items()):
+            hit = np.flatnonzero(layout.routes.pid[ys, xs, c])
+            if len(hit):
+                x, y = int(xs[hit[0]]), int(ys[hit[0]])
+                raise RoutingError(
+                    f"PE ({x}, {y}) color {c}: the layout routes it, but {owner} on that PE "
+                    f"keeps colors {', '.join(map(str, sorted(image.reserved_colors)))} for "
+                    "itself; give your route another color").at(
+                        layout.routes.site(x, y, c), "the layout's route:")
 
 
 def _instantiate(layout: Layout, arch: str,

@@ -11,6 +11,7 @@ from . import random  # noqa: E402,F401  (<random>)
 from . import control, directions, layout  # noqa: E402,F401  (<control>, <directions>, <layout>)
 from .memcpy import memcpy_switches  # noqa: E402,F401  (<memcpy/memcpy_switches>)
 from . import collectives_2d  # noqa: E402,F401  (<collectives_2d/params>, <collectives_2d/pe>)
+from . import message_passing  # noqa: E402,F401  (<message_passing>, wse3)
 from .memcpy import get_params  # noqa: E402,F401  (<memcpy/get_params>)
 
 from . import time  # noqa: E402,F401  (<time>)
