@@ -118,6 +118,14 @@ def _accepts(st, pe, c, side):
         return False
     if st.sw_npos[pe, c] <= 1 and not tip & TIP_DYNAMIC:
         return True
+    if tip & TIP_DYNAMIC:
+        # one FIFO per color stands for the router's input buffers: while a switch command
+        # (or TEARDOWN) waits in it, nothing else gets in, so what comes in after it is
+        # admitted by the position in force once it has left (docs/semantics.md, Teardown)
+        for k in range(st.rb_count[pe, c]):
+            slot = (st.rb_head[pe, c] + k) % ROUTER_DEPTH
+            if st.rb_ctl[pe, c, slot] and (st.rb_buf[pe, c, slot] >> 22) & 3:
+                return False
     return (st.sw_rx[pe, c, st.sw_cur[pe, c]] >> side) & 1 == 1
 
 
