@@ -143,3 +143,41 @@ def test_not_modelled_submodules_say_so():
 
     with pytest.raises(pw.TaskError, match=r"task_priority.set_task_priority` is not supported"):
         Harness(prio)
+
+
+@pw.program
+def exits_twice(p, *, C=pw.Color(5)):
+    p.set_local_color_config(C, rx=pw.RAMP, tx=pw.RAMP, teardown=True)
+    tc = p.import_module("<tile_config>")
+
+    @p.on_start
+    @p.local_task(10)
+    def go():
+        tc.teardown.exit(C)
+        tc.teardown.exit(C)        # nothing left to leave
+
+
+def test_exit_of_a_color_not_in_teardown_names_pe_color_and_line(jit):
+    h = Harness(exits_twice, jit=jit)
+    with pytest.raises(pw.TaskError, match=r"PE \(0, 0\) task 'go': <tile_config> "
+                       r"teardown.exit\(color 5\): color 5 is not in teardown on this PE"
+                       r"(.|\n)*line \d+, in go\n +tc.teardown.exit\(C\)  +# nothing"):
+        h.run_until_idle(max_cycles=1000)
+
+
+@pw.program
+def runtime_direction(p, *, C=pw.Color(5)):
+    p.set_local_color_config(C, rx=pw.RAMP, tx=pw.RAMP, teardown=True)
+    tc = p.import_module("<tile_config>")
+    k = p.var("k", pw.u16, 1)
+
+    @p.on_start
+    @p.local_task(10)
+    def go():
+        tc.color_config.reset_routes(C, tx=k[0], rx=pw.RAMP)
+
+
+def test_route_directions_must_be_comptime():
+    with pytest.raises(pw.TaskError, match=r"reset_routes' tx must be a direction known at "
+                                           r"comptime"):
+        Harness(runtime_direction)
