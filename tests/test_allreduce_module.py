@@ -9,6 +9,7 @@ import pywse as pw
 from examples.benchmark_libs import allreduce
 
 N = 3   # wavelets per PE
+NRM2 = 2
 
 
 @pw.program
@@ -18,18 +19,16 @@ def kernel(p, *, memcpy_params, reduce_params, n: int):
     red = p.import_module(allreduce.pe, **reduce_params, f_callback=sys_mod.unblock_cmd_stream,
                           queues=[2], dest_dsr_ids=[1], src0_dsr_ids=[1], src1_dsr_ids=[1])
     x = p.var("x", pw.f32, n, export=True)
+    nrm2 = NRM2
 
     @p.export
-    def f_add():
-        red.allreduce(n, x, red.TYPE_BINARY_OP.ADD)
-
-    @p.export
-    def f_max():
-        red.allreduce(n, x, red.TYPE_BINARY_OP.MAX)
-
-    @p.export
-    def f_nrm2():
-        red.allreduce_nrm2(x)
+    def f_reduce(op: pw.u16):        # one export (one task to compile): ADD, MAX, or 2: nrm2
+        if op == nrm2:
+            red.allreduce_nrm2(x)
+        elif op == red.TYPE_BINARY_OP.ADD:
+            red.allreduce(n, x, red.TYPE_BINARY_OP.ADD)
+        else:
+            red.allreduce(n, x, red.TYPE_BINARY_OP.MAX)
 
 
 def runtime(width: int, height: int, jit, arch: str = "wse3") -> pw.SdkRuntime:
@@ -46,14 +45,14 @@ def runtime(width: int, height: int, jit, arch: str = "wse3") -> pw.SdkRuntime:
     return runner
 
 
-def call(runner, fn: str, data: np.ndarray) -> np.ndarray:
-    """Copy `data` ([H, W, N]) into every PE's x, launch `fn`, return every PE's x."""
+def call(runner, op: int, data: np.ndarray) -> np.ndarray:
+    """Copy `data` ([H, W, N]) into every PE's x, launch f_reduce(op), return every PE's x."""
     h, w, n = data.shape
     sym = runner.get_id("x")
     runner.memcpy_h2d(sym, data.ravel(), 0, 0, w, h, n, streaming=False,
                       order=pw.MemcpyOrder.ROW_MAJOR, data_type=pw.MemcpyDataType.MEMCPY_32BIT,
                       nonblock=False)
-    runner.launch(fn, nonblock=False)
+    runner.launch("f_reduce", np.uint16(op), nonblock=False)
     out = np.zeros(data.size, np.float32)
     runner.memcpy_d2h(out, sym, 0, 0, w, h, n, streaming=False,
                       order=pw.MemcpyOrder.ROW_MAJOR, data_type=pw.MemcpyDataType.MEMCPY_32BIT,
@@ -66,18 +65,18 @@ def check_all(width: int, height: int, jit, arch: str = "wse3", seed: int = 7) -
     runner = runtime(width, height, jit, arch)
     try:
         data = rng.standard_normal((height, width, N)).astype(np.float32)
-        out = call(runner, "f_add", data)
+        out = call(runner, allreduce.ADD, data)
         # a float sum in another order: relative error a few ulps per term
         np.testing.assert_allclose(out, np.broadcast_to(data.astype(np.float64).sum(
             axis=(0, 1)), out.shape), rtol=1e-5, atol=1e-6 * width * height)
         assert (out == out[-1, -1]).all()           # every PE got the broadcast bits
 
         data = rng.standard_normal((height, width, N)).astype(np.float32)
-        out = call(runner, "f_max", data)
+        out = call(runner, allreduce.MAX, data)
         assert (out == data.max(axis=(0, 1))).all()
 
         data = (rng.standard_normal((height, width, N)) * 1e20).astype(np.float32)
-        out = call(runner, "f_nrm2", data)
+        out = call(runner, NRM2, data)
         norm = np.sqrt((data[:, :, 0].astype(np.float64) ** 2).sum())   # no overflow: scaled
         np.testing.assert_allclose(out[:, :, 0], norm, rtol=1e-5)
         assert (out[:, :, 1:] == data[:, :, 1:]).all()   # nrm2 touches x[0] only

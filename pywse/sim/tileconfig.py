@@ -18,6 +18,7 @@ from numba.extending import register_jitable
 
 from . import fabric, faults
 from .builtins import LOWERINGS, Lowering, lowers
+from .precompiled import precompiled
 from ..dsl import tileprims as tp
 from ..types import N_COLORS
 
@@ -50,6 +51,13 @@ def _changed(st, pe):
 
 
 def _impl_reset_routes(st, pe, a, tx, rx):
+    _reset_routes(st, pe, np.int64(a), tx, rx)
+
+
+@precompiled
+def _reset_routes(st, pe, a, tx, rx):
+    """(The work of every tile_config call is `precompiled`: compiled once and cached, not
+    inlined into each task that calls it, which made a task with many calls slow to compile.)"""
     c = _color(st, a)
     st.sw_tx[pe, c, 0] = (st.sw_tx[pe, c, 0] & ~np.uint8(31)) | np.uint8(tx)
     st.sw_rx[pe, c, 0] = rx
@@ -70,6 +78,11 @@ for _name in ("tc_reset_routes", "tc_reset_routes_wse3"):
 
 @lowers("tc_io_direction")
 def _io_direction(st, pe, a, io, how):
+    _io_direction_core(st, pe, np.int64(a), io, how)
+
+
+@precompiled
+def _io_direction_core(st, pe, a, io, how):
     """color_config.set_io_direction (how 0), toggle_ (1), clear_ (2) of one fabric_io."""
     c = _color(st, a)
     bit = _IO_BITS[io % 5]
@@ -85,6 +98,11 @@ def _io_direction(st, pe, a, io, how):
 
 @lowers("tc_clear_position")
 def _clear_position(st, pe, a):
+    _clear_position_core(st, pe, np.int64(a))
+
+
+@precompiled
+def _clear_position_core(st, pe, a):
     c = _color(st, a)
     st.sw_cur[pe, c] = 0
     _changed(st, pe)
@@ -92,6 +110,11 @@ def _clear_position(st, pe, a):
 
 @lowers("tc_set_position")
 def _set_position(st, pe, a, pos):
+    _set_position_core(st, pe, np.int64(a), pos)
+
+
+@precompiled
+def _set_position_core(st, pe, a, pos):
     c = _color(st, a)
     if pos < 0 or pos >= st.sw_npos[pe, c]:
         st.fault[faults.KIND] = faults.TILE_CONFIG
@@ -104,6 +127,11 @@ def _set_position(st, pe, a, pos):
 
 @lowers("tc_invalidate")
 def _invalidate(st, pe, a):
+    _invalidate_core(st, pe, np.int64(a))
+
+
+@precompiled
+def _invalidate_core(st, pe, a):
     c = _color(st, a)
     st.sw_npos[pe, c] = 1
     st.tip[pe, c] |= fabric.TIP_DYNAMIC
@@ -126,25 +154,30 @@ def _pop_mode(st, pe, a, mode):
 
 def _switch_pos_impl(pos, rx_side):
     def impl(st, pe, a, bits):
-        c = _color(st, a)
-        # positions below this one must exist (the hardware enters them in order)
-        if st.sw_npos[pe, c] < pos:
-            st.fault[faults.KIND] = faults.TILE_CONFIG
-            st.fault[faults.VALUE] = c
-            st.fault[faults.LIMIT] = 100 + pos
-            raise ValueError("switch position after an invalid one")
-        if rx_side:
-            st.sw_rx[pe, c, pos] = bits
-            st.sw_tx[pe, c, pos] = st.sw_tx[pe, c, 0]
-        else:
-            st.sw_tx[pe, c, pos] = bits
-            st.sw_rx[pe, c, pos] = st.sw_rx[pe, c, 0]
-        if st.sw_npos[pe, c] < pos + 1:
-            st.sw_npos[pe, c] = pos + 1
-        st.tip[pe, c] |= fabric.TIP_DYNAMIC
-        _changed(st, pe)
+        _switch_pos(st, pe, np.int64(a), bits, pos, rx_side)
     impl.__name__ = f"_switch_{'rx' if rx_side else 'tx'}_pos{pos}"
     return impl
+
+
+@precompiled
+def _switch_pos(st, pe, a, bits, pos, rx_side):
+    c = _color(st, a)
+    # positions below this one must exist (the hardware enters them in order)
+    if st.sw_npos[pe, c] < pos:
+        st.fault[faults.KIND] = faults.TILE_CONFIG
+        st.fault[faults.VALUE] = c
+        st.fault[faults.LIMIT] = 100 + pos
+        raise ValueError("switch position after an invalid one")
+    if rx_side:
+        st.sw_rx[pe, c, pos] = bits
+        st.sw_tx[pe, c, pos] = st.sw_tx[pe, c, 0]
+    else:
+        st.sw_tx[pe, c, pos] = bits
+        st.sw_rx[pe, c, pos] = st.sw_rx[pe, c, 0]
+    if st.sw_npos[pe, c] < pos + 1:
+        st.sw_npos[pe, c] = pos + 1
+    st.tip[pe, c] |= fabric.TIP_DYNAMIC
+    _changed(st, pe)
 
 
 def _one_direction(value):
@@ -158,6 +191,11 @@ for (_pos, _side), _prim in tp.SWITCH_POS_PRIMS.items():
 
 @lowers("tc_exit")
 def _exit(st, pe, a):
+    _exit_core(st, pe, np.int64(a))
+
+
+@precompiled
+def _exit_core(st, pe, a):
     """teardown.exit(c): the color leaves teardown on this PE's router. Leaving a teardown
     the color is not in is a fault (the fabric model has nothing to leave)."""
     c = _color(st, a)
