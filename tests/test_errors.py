@@ -2125,6 +2125,91 @@ def dsd_over_a_local_array():
     compile_one(local_in_dsd)
 
 
+# -- teardown and <tile_config> ------------------------------------------------------------------
+
+@pw.program
+def td_unrouted(p):
+    def on_teardown():
+        pass
+
+    p.set_teardown_handler(on_teardown, pw.Color(5))
+
+
+@mistake("Layout and compile", "A teardown handler for a color the PE does not route",
+         pw.LayoutError,
+         r"PE \(0, 0\): program 'td_unrouted' sets a teardown handler for color 5, which this "
+         r"PE does not route: no TEARDOWN command can reach it",
+         "Route the color on the PE (`set_color_config` or `p.set_local_color_config`, with "
+         "`teardown=True` if it starts torn down), or drop the handler.")
+def teardown_handler_for_an_unrouted_color():
+    compile_one(td_unrouted)
+
+
+@pw.program
+def td_two_handlers(p):
+    p.set_local_color_config(pw.Color(5), rx=pw.RAMP, tx=pw.RAMP, teardown=True)
+    p.set_local_color_config(pw.Color(6), rx=pw.RAMP, tx=pw.RAMP, teardown=True)
+
+    def first():
+        pass
+
+    def second():
+        pass
+
+    p.set_teardown_handler(first, pw.Color(5))
+    p.set_teardown_handler(second, pw.Color(6))
+
+
+@mistake("The program", "Two teardown handler functions in one program", pw.ProgramError,
+         r"color 6 gets handler 'second' but this program already has teardown handler "
+         r"'first'; a PE has one teardown task",
+         "Hand the same function every color and tell them apart with "
+         "`teardown.get_pending()` / `teardown.is_pending(value, c)`.")
+def two_teardown_handlers():
+    compile_one(td_two_handlers)
+
+
+@pw.program
+def td_exit_twice(p, *, C=pw.Color(5)):
+    p.set_local_color_config(C, rx=pw.RAMP, tx=pw.RAMP, teardown=True)
+    tc = p.import_module("<tile_config>")
+
+    @p.on_start
+    @p.local_task(10)
+    def go():
+        tc.teardown.exit(C)
+        tc.teardown.exit(C)
+
+
+@mistake("Running", "teardown.exit of a color not in teardown", pw.TaskError,
+         r"PE \(0, 0\) task 'go': <tile_config> teardown.exit\(color 5\): color 5 is not in "
+         r"teardown on this PE, so there is no teardown to leave",
+         "Leave teardown once per teardown: in the teardown handler, after a TEARDOWN command "
+         "reached the color, or once for a color routed with `teardown=True`.")
+def teardown_exit_without_teardown():
+    Harness(td_exit_twice, jit=False).run_until_idle(max_cycles=1000)
+
+
+@pw.program
+def td_rx_array(p, *, C=pw.Color(5)):
+    p.set_local_color_config(C, rx=pw.RAMP, tx=pw.RAMP, teardown=True)
+    tc = p.import_module("<tile_config>")
+
+    @p.on_start
+    @p.local_task(10)
+    def go():
+        tc.color_config.reset_routes(C, tx=pw.RAMP, rx=(pw.WEST, pw.NORTH))
+        tc.teardown.exit(C)
+
+
+@mistake("Task bodies", "reset_routes with more than one rx direction on wse3", pw.TaskError,
+         r"on wse3 reset_routes' rx takes one direction \(an rx array must have one element\), "
+         r"got 2",
+         "Route the color from one side at a time on wse3 (wse2 takes an rx tuple).")
+def reset_routes_rx_array_on_wse3():
+    compile_one(td_rx_array, arch="wse3")
+
+
 # -- the tests ---------------------------------------------------------------------------------
 
 def outcome(m: Mistake):

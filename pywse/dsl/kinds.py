@@ -15,7 +15,7 @@ from typing import Any
 import attrs
 import numpy as np
 
-from ..types import Color, dtype_of
+from ..types import Color, Direction, dtype_of
 from .dsd import FABIN, DsdVar, FabDesc, Fifo, MemDesc
 from .dsr import Dsr
 from .modules import ModuleInstance
@@ -110,6 +110,8 @@ def kind_of(value, depth: int = 0) -> Kind | None:
         return Kind("task", name=value.name, task_kind=value.kind, obj=value)
     if isinstance(value, Color):
         return Kind("color", obj=value)
+    if isinstance(value, Direction):       # comptime only: <tile_config>'s route arguments
+        return Kind("str", value=str(value))
     if isinstance(value, UtId):
         return Kind("utid", value=int(value))
     if isinstance(value, (bool, np.bool_)):

@@ -30,6 +30,8 @@ TASK_KINDS = ("local", "data", "control", "export")
 MEMCPY_COLOR_NAMES = tuple(f"MEMCPY{d}_{i}" for d in ("H2D", "D2H") for i in range(1, 5))
 LOCAL_TASK_IDS = {"wse2": (0, 30), "wse3": (8, 30)}
 """Local task id range per arch (on wse3, 0..7 are the data-task ids of the input queues)."""
+TEARDOWN_TASK_ID = 29
+"""The reserved teardown task: a program's teardown handler runs as it (sim/fabric.py)."""
 ALIGN = 4  # bytes: every symbol starts on a 32-bit boundary, as cslc aligns arrays
 
 
@@ -111,6 +113,8 @@ class ProgramImage:
     local_routes: dict = attrs.Factory(dict)   # color -> (set_color_config keywords, site)
     reserved_colors: dict = attrs.Factory(dict)  # color -> the library that reserves it
     control_table: tuple[int, int] | None = None    # (instructions, stride): wse3's own table
+    teardown_colors: tuple = ()   # colors whose teardown runs the teardown handler (task 29)
+    teardown_site: object = None  # where p.set_teardown_handler was first called
 
     def queue_of(self, desc) -> int:
         """The queue a fabric DSD uses: its own, or the one the compiler bound to its color."""
@@ -166,6 +170,9 @@ class Builder:
         self._at_end: list = []          # (module scope, fn): run when the program body returns
         self._reserved: dict[int, str] = {}   # color -> the library that reserves it
         self._control_table: tuple[int, int] | None = None   # @set_control_task_table (wse3)
+        self._teardown: Task | None = None   # p.set_teardown_handler: the handler task (id 29)
+        self._teardown_colors: list[int] = []
+        self._teardown_site = None
         self.coord_read = False
 
     # -- where am I ---------------------------------------------------------------------
@@ -347,7 +354,8 @@ class Builder:
         queues.check_queue(q, kind, self.arch, self._ctx.memcpy, f"program '{self._program.name}'")
 
     def set_local_color_config(self, color, *, rx=(), tx=(), switches=None, filter=None,
-                               color_swap_x: bool = False, color_swap_y: bool = False) -> None:
+                               color_swap_x: bool = False, color_swap_y: bool = False,
+                               teardown: bool = False) -> None:
         """Route `color` through this PE's own router from the program (CSL
         `@set_local_color_config(color, .{ .routes = .{ .rx = ..., .tx = ... } })`): the same
         keywords as `Layout.set_color_config`, applied by `pw.compile` to every PE that runs
@@ -362,8 +370,40 @@ class Builder:
             raise ProgramError(f"{where}: color {c} is configured twice; give all its rx and "
                                "tx in one call")
         self._local_routes[c] = (dict(rx=rx, tx=tx, switches=switches, filter=filter,
-                                      color_swap_x=color_swap_x, color_swap_y=color_swap_y),
+                                      color_swap_x=color_swap_x, color_swap_y=color_swap_y,
+                                      teardown=bool(teardown)),
                                  caller_site(sys._getframe(1)))
+
+    def set_teardown_handler(self, fn: Callable, color) -> None:
+        """Run `fn` when `color` enters teardown on this PE (CSL `@set_teardown_handler(fn,
+        color)` in a top-level comptime block): a TEARDOWN command of a control wavelet has
+        passed the PE's router on that color. `fn` runs as the reserved teardown task (id
+        29), so it takes no arguments; it may reconfigure the color with `<tile_config>` and
+        must leave teardown with `teardown.exit(color)` before the color carries wavelets
+        again. One function serves every color a program hands it (there is one teardown
+        task per PE); `teardown.get_pending()` says which colors are pending."""
+        where = f"program '{self._program.name}': set_teardown_handler"
+        try:
+            c = Color(int(color)).id
+        except (TypeError, ValueError):
+            raise ProgramError(f"{where}: {color!r} is not a color") from None
+        if isinstance(fn, Task) or not callable(fn):
+            raise ProgramError(f"{where}: the handler must be a plain function of no "
+                               f"arguments (not a task or value), got {fn!r}")
+        if c in self._teardown_colors:
+            raise ProgramError(f"{where}: color {c} already has a teardown handler; CSL "
+                               "sets one per color")
+        if self._teardown is None:
+            self._teardown = self._add_task(fn, "local", TEARDOWN_TASK_ID,
+                                            self.scoped(fn.__name__))
+            self._teardown_site = caller_site(sys._getframe(1))
+        elif self._teardown.fn is not fn:
+            raise ProgramError(
+                f"{where}: color {c} gets handler '{fn.__name__}' but this program already "
+                f"has teardown handler '{self._teardown.name}'; a PE has one teardown task, "
+                "so pywse takes one handler function per program: hand the same function "
+                "every color and tell them apart with teardown.get_pending() / is_pending()")
+        self._teardown_colors.append(c)
 
     def export(self, fn: Callable | None = None, *, name: str | None = None):
         """Make `fn` host-callable (`runner.launch(name, *args)`); args must be typed scalars."""
@@ -570,6 +610,8 @@ class Builder:
         image.var_sites = self._var_sites
         image.local_routes = dict(self._local_routes)
         image.reserved_colors = dict(self._reserved)
+        image.teardown_colors = tuple(self._teardown_colors)
+        image.teardown_site = self._teardown_site
         return image
 
     def _bind_queues(self, image: ProgramImage) -> None:

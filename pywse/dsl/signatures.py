@@ -204,7 +204,6 @@ for _name, _params, _doc in (
         ("get_config", ("int",), "read a config register"),
         ("set_config", ("int", "int"), "write a config register"),
         ("set_local_color_config", ("color", "config"), "configure a color's route on this PE"),
-        ("set_teardown_handler", ("fn", "color"), "run a function when a color tears down"),
         ("set_empty_queue_handler", ("fn", "queue"), "run a function when the teardown task "
          "fires because a queue emptied after @queue_flush (wse3; needs teardown)"),
         ("get_color", ("int",), "a color from its number"),
@@ -353,6 +352,11 @@ _add(Builtin("get_rectangle", "@get_rectangle", "comptime", (),
 
 # -- microthreads (wse3): @get_ut_id and the ut_id= option of every DSD op ------------------------
 
+_add(Builtin("set_teardown_handler", "@set_teardown_handler", "comptime", ("fn", "color"),
+             comptime_twin=_twins.set_teardown_handler,
+             doc="run a function when a color enters teardown on this PE: "
+                 "`p.set_teardown_handler(fn, color)` in the program body (it runs as the "
+                 "teardown task, id 29)"))
 _add(Builtin("get_ut_id", "@get_ut_id", "comptime", ("int",), comptime_twin=_twins.get_ut_id,
              doc="microthread n, 0..7 (wse3, program body only): `ut_id=` of an async DSD op "
                  "runs it there instead of on its fabric operand's queue's microthread"))

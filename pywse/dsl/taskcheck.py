@@ -807,7 +807,9 @@ class _Checker:
         elif b.kind == "prng":
             self.check_u16(e, b, args)
         elif getattr(b, "check", None) is not None:   # internal primitives (dsl/primitives.py)
-            for message in b.check(args):
+            given = {name: k for name, (_, k) in kwargs.items()}
+            for message in (b.check(args, given) if getattr(b, "check_kwargs", False)
+                            else b.check(args)):
                 self.problem(e, message)
         return result
 

@@ -46,6 +46,13 @@ def get_rectangle() -> Rectangle:
     return Rectangle(p.width, p.height)
 
 
+def set_teardown_handler(fn, color) -> None:
+    """CSL `@set_teardown_handler(fn, color)` in a program or module body: the builder's
+    `p.set_teardown_handler` (dsl/program.py)."""
+    from .program import current_builder
+    current_builder("pw.set_teardown_handler").set_teardown_handler(fn, color)
+
+
 class UtId(int):
     """A microthread id (CSL's `ut_id`, from `@get_ut_id(n)`): an int, so task bodies lift
     it as a number, but a type of its own, so the checker can tell it from any number."""

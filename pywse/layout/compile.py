@@ -26,7 +26,7 @@ import numpy as np
 from ..errors import (LayoutError, ProgramError, RoutingError, RoutingWarning, def_site,
                       site_of_tb, user_boundary)
 from .classic import MEMCPY_RESERVED_COLORS, Layout
-from ..dsl.program import ProgramImage
+from ..dsl.program import TEARDOWN_TASK_ID, ProgramImage
 from ..dsl.taskcheck import check_images
 from . import lints
 from .comptime import ComptimeLimit
@@ -183,7 +183,26 @@ def _routes_and_images(layout: Layout, arch: str, memcpy: bool, fabric_dims, off
         check_layout_routes(routed, arch, memcpy, fabric_dims, offsets)
     elif route_error is not None:
         raise route_error
+    _check_teardown_colors(routed, images, pe_image)
     return images, pe_image, routed
+
+
+def _check_teardown_colors(layout: Layout, images: list[ProgramImage],
+                           pe_image: np.ndarray) -> None:
+    """A teardown handler for a color its PE does not route could never run: no TEARDOWN
+    command reaches a router that has no route for the color."""
+    pid = layout.routes.pid.reshape(-1, layout.routes.pid.shape[-1])   # [pe, color]
+    for n, image in enumerate(images):
+        for c in image.teardown_colors:
+            unrouted = np.flatnonzero((pe_image == n) & (pid[:, c] == 0))
+            if len(unrouted):
+                y, x = divmod(int(unrouted[0]), layout.width)
+                raise LayoutError(
+                    f"PE ({x}, {y}): program '{image.program.name}' sets a teardown handler "
+                    f"for color {c}, which this PE does not route: no TEARDOWN command can "
+                    f"reach it. Route color {c} on the PE (set_color_config or "
+                    "p.set_local_color_config, with teardown=True if it starts torn down), "
+                    "or drop the handler").at(image.teardown_site)
 
 
 def _with_program_routes(layout: Layout, images: list[ProgramImage],
@@ -331,6 +350,8 @@ def check_layout_routes(layout: Layout, arch: str, memcpy: bool, fabric_dims=Non
 def _check_ids(image: ProgramImage, x: int, y: int, memcpy: bool) -> None:
     reserved = ALWAYS_RESERVED_LOCAL_IDS + (MEMCPY_RESERVED_LOCAL_IDS if memcpy else ())
     for t in image.tasks:
+        if t.kind == "local" and t.id == TEARDOWN_TASK_ID and image.teardown_colors:
+            continue           # the teardown handler is the teardown task
         if t.kind == "local" and t.id in reserved:
             who = "memcpy" if t.id in MEMCPY_RESERVED_LOCAL_IDS else "the system (teardown)"
             raise LayoutError(f"PE ({x}, {y}): local task '{t.name}' uses id {t.id}, which is "

@@ -400,6 +400,7 @@ def _set_global_prng_seed(st, pe, seed):
 # -- internal primitives of the SDK's libraries (dsl/primitives.py): lowered in sim/primitives.py -
 
 from . import primitives as _primitives  # noqa: E402,F401  (registers their lowerings)
+from . import tileconfig as _tileconfig  # noqa: E402,F401  (<tile_config>'s lowerings)
 
 
 # -- the language of issue 20 (part 4): run-time DSDs ----------------------------------------------

@@ -208,6 +208,13 @@ class _Rewriter(ast.NodeTransformer):
                 return getattr(base, node.attr, None)
         return None
 
+    def static_value(self, node):
+        """A comptime argument's value: what a name or attribute chain resolves to, or a
+        tuple/list of such (a direction tuple)."""
+        if isinstance(node, (ast.Tuple, ast.List)):
+            return tuple(self.resolve(e) for e in node.elts)
+        return self.resolve(node)
+
     def name(self, label: str, obj) -> ast.Name:
         """A global name for `obj` in the rewritten function's namespace."""
         key = f"__{label}"
@@ -259,9 +266,13 @@ class _Rewriter(ast.NodeTransformer):
             given.update(zip((o for o, _ in b.options), args[b.nargs:]))
             args = args[:b.nargs]
         for pos, conv in low.static.items():
-            args[pos] = ast.Constant(conv(self.resolve(node.args[pos])))
+            if isinstance(pos, int):
+                args[pos] = ast.Constant(conv(self.static_value(node.args[pos])))
         for opt, default in b.options:
             value = given.get(opt, ast.Constant(low.defaults.get(opt, default)))
+            if opt in low.static:      # a comptime option folded (<tile_config>'s routes)
+                kw = next((k.value for k in node.keywords if k.arg == opt), None)
+                value = ast.Constant(low.static[opt](self.static_value(kw) if kw else None))
             if opt in ("activate", "unblock", "ut_id") and isinstance(value, ast.Constant) \
                     and value.value is None:
                 value = ast.Constant(bi.NO_TASK)
