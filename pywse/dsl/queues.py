@@ -16,7 +16,7 @@ import attrs
 
 from ..errors import ProgramError, def_site
 from . import modules
-from .dsd import FABIN, FABOUT, FabDesc
+from .dsd import FABIN, FABOUT, DsdVar, FabDesc
 
 MEMCPY_IQS = {"wse2": (0,), "wse3": (0, 1)}   # input queues memcpy reserves
 MEMCPY_OQS = (0,)                              # output queue memcpy reserves
@@ -78,6 +78,8 @@ def fabric_descs(tasks) -> list:
             except ValueError:
                 continue
             for item in (v.members.values() if isinstance(v, modules.ModuleInstance) else (v,)):
+                if isinstance(item, DsdVar) and item.fabric:
+                    item = item.initial         # a fabric p.dsd_var: its color and queue
                 if isinstance(item, FabDesc):
                     found.append(item)
                 elif inspect.isfunction(item):
