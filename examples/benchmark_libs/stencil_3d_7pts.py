@@ -262,6 +262,19 @@ def _stencil_pe(p, *, c_recv_west, c_send_east, c_recv_east, c_send_west, c_recv
             mem_y_buf_dsd = pw.increment_dsd_offset(mem_y_buf_dsd, BLOCK_SIZE, pw.f32)
             pw.activate(f_comm)
 
+    def send_block(fab_trans_wdsd):
+        """Start sending the block of x on `fab_trans_wdsd`, async through the SEND DSRs,
+        f_send again when it is through (wse3: on microthread out_ut)."""
+        if out_ut is None:      # wse2: the output queue's microthread
+            pw.load_to_dsr(dest_dsr_send, fab_trans_wdsd, async_=True, activate=f_send)
+            pw.load_to_dsr(src1_dsr_send, mem_center_buf_dsd)
+            pw.mov32(dest_dsr_send, src1_dsr_send, async_=True)
+        else:
+            pw.load_to_dsr(dest_dsr_send, fab_trans_wdsd, async_=True, activate=f_send,
+                           ut_id=out_ut)
+            pw.load_to_dsr(src1_dsr_send, mem_center_buf_dsd)
+            pw.mov32(dest_dsr_send, src1_dsr_send, async_=True, ut_id=out_ut)
+
     @p.local_task(SEND)
     def f_send():
         """Send the block east, west, north, south in turn, each started by the last's
@@ -270,37 +283,25 @@ def _stencil_pe(p, *, c_recv_west, c_send_east, c_recv_east, c_send_west, c_recv
             if last_px:
                 pw.activate(f_send)          # nothing to send
             else:
-                pw.load_to_dsr(dest_dsr_send, fab_trans_east_wdsd, async_=True,
-                               activate=f_send, ut_id=out_ut)
-                pw.load_to_dsr(src1_dsr_send, mem_center_buf_dsd)
-                pw.mov32(dest_dsr_send, src1_dsr_send, async_=True, ut_id=out_ut)
+                send_block(fab_trans_east_wdsd)
             send_state[0] = SEND_STATE_WEST
         elif SEND_STATE_WEST == send_state[0]:
             if first_px:
                 pw.activate(f_send)
             else:
-                pw.load_to_dsr(dest_dsr_send, fab_trans_west_wdsd, async_=True,
-                               activate=f_send, ut_id=out_ut)
-                pw.load_to_dsr(src1_dsr_send, mem_center_buf_dsd)
-                pw.mov32(dest_dsr_send, src1_dsr_send, async_=True, ut_id=out_ut)
+                send_block(fab_trans_west_wdsd)
             send_state[0] = SEND_STATE_NORTH
         elif SEND_STATE_NORTH == send_state[0]:
             if first_py:
                 pw.activate(f_send)
             else:
-                pw.load_to_dsr(dest_dsr_send, fab_trans_north_wdsd, async_=True,
-                               activate=f_send, ut_id=out_ut)
-                pw.load_to_dsr(src1_dsr_send, mem_center_buf_dsd)
-                pw.mov32(dest_dsr_send, src1_dsr_send, async_=True, ut_id=out_ut)
+                send_block(fab_trans_north_wdsd)
             send_state[0] = SEND_STATE_SOUTH
         elif SEND_STATE_SOUTH == send_state[0]:
             if last_py:
                 pw.activate(f_send)
             else:
-                pw.load_to_dsr(dest_dsr_send, fab_trans_south_wdsd, async_=True,
-                               activate=f_send, ut_id=out_ut)
-                pw.load_to_dsr(src1_dsr_send, mem_center_buf_dsd)
-                pw.mov32(dest_dsr_send, src1_dsr_send, async_=True, ut_id=out_ut)
+                send_block(fab_trans_south_wdsd)
             send_state[0] = SEND_STATE_DONE
         else:
             count_send_recv[0] += 1

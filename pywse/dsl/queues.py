@@ -108,6 +108,12 @@ def bind_queues(image, *, where: str, arch: str, memcpy: bool, tasks, data_tasks
     bound = dict(explicit)
     for kind, color, q in wanted:
         if q is not None:
+            if kind == FABOUT and arch == "wse2" and (kind, q) in bound:
+                # wse2's output queues take no color: each fabout names its own, and its
+                # wavelets leave on it (wse2/pe.csl of benchmark-libs' stencil sends four
+                # colors through one queue); the queue's listed color is its first
+                image.auto_queue.setdefault((kind, color), q)
+                continue
             if bound.setdefault((kind, q), color) != color:
                 raise ProgramError(f"{where}: queue {q} is used for colors "
                                    f"{bound[(kind, q)]} and {color}")

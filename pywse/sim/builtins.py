@@ -118,7 +118,7 @@ def _fill(st, row, x, kind, is_dst):
     elif isinstance(x, MemDSD):
         _fill_mem(st, row, x.arr, x.offset, x.e0, x.s0, x.e1, x.s1, x.e2, x.s2, x.e3, x.s3)
     elif isinstance(x, FabDSD):
-        _fill_fab(row, x.kind, x.queue, x.extent, x.control, is_dst)
+        _fill_fab(row, x.kind, x.color, x.queue, x.extent, x.control, is_dst)
     elif isinstance(x, DsrVal):
         _fill_dsr(st, row, x.reg, is_dst)
     elif isinstance(x, np.ndarray):
@@ -140,8 +140,8 @@ def _ol_fill(st, row, x, kind, is_dst):
         return lambda st, row, x, kind, is_dst: _fill_mem(st, row, x.arr, x.offset, x.e0, x.s0,
                                                           x.e1, x.s1, x.e2, x.s2, x.e3, x.s3)
     if isinstance(x, nbtypes.BaseNamedTuple) and x.instance_class is FabDSD:
-        return lambda st, row, x, kind, is_dst: _fill_fab(row, x.kind, x.queue, x.extent,
-                                                          x.control, is_dst)
+        return lambda st, row, x, kind, is_dst: _fill_fab(row, x.kind, x.color, x.queue,
+                                                          x.extent, x.control, is_dst)
     if isinstance(x, nbtypes.BaseNamedTuple) and x.instance_class is DsrVal:
         return lambda st, row, x, kind, is_dst: _fill_dsr(st, row, x.reg, is_dst)
     if isinstance(x, nbtypes.Array):
@@ -198,7 +198,7 @@ def _fill_pointer(st, row, arr):
 
 
 @register_jitable
-def _fill_fab(row, kind, queue, extent, control, is_dst):
+def _fill_fab(row, kind, color, queue, extent, control, is_dst):
     if kind == ops.K_FIFO:
         row[ops.KIND] = kind
         row[ops.QUEUE] = queue
@@ -208,6 +208,7 @@ def _fill_fab(row, kind, queue, extent, control, is_dst):
     if not is_dst and kind != ops.K_FABIN:
         raise TypeError("a fabout DSD cannot be a source")
     row[ops.KIND] = kind
+    row[ops.COLOR] = color
     row[ops.QUEUE] = queue
     row[ops.E0] = extent
     row[ops.CTRL] = control
@@ -642,6 +643,7 @@ def _load_row(st, row, d):
         _fill_mem(st, row, d.arr, d.offset, d.e0, d.s0, d.e1, d.s1, d.e2, d.s2, d.e3, d.s3)
         return np.int64(d.arr.size)
     row[ops.KIND] = d.kind
+    row[ops.COLOR] = d.color
     row[ops.QUEUE] = d.queue
     row[ops.E0] = d.extent
     row[ops.CTRL] = d.control
@@ -658,6 +660,7 @@ def _ol_load_row(st, row, d):
 
     def fab(st, row, d):
         row[ops.KIND] = d.kind
+        row[ops.COLOR] = d.color
         row[ops.QUEUE] = d.queue
         row[ops.E0] = d.extent
         row[ops.CTRL] = d.control
