@@ -2076,6 +2076,47 @@ def dsr_wrong_role():
 
 
 @pw.program
+def dsr_ut_on_memory(p):
+    d = pw.mem1d(p.var("a", pw.u32, 4))
+    dest = pw.get_dsr("dsr_dest", 1)
+    ut = pw.get_ut_id(5)
+
+    @p.on_start
+    @p.local_task(8)
+    def step():
+        pw.load_to_dsr(dest, d, async_=True, ut_id=ut)
+        pw.mov32(dest, 7)
+
+
+@mistake("Task bodies", "ut_id= on a memory DSD loaded into a DSR", pw.TaskError,
+         r"ut_id= is for fabric DSDs loaded into a DSR \(CSL\)",
+         "Give `ut_id=` (with `async_=True`) to the load of a fabin or fabout, or to the op "
+         "itself.")
+def dsr_ut_id_memory():
+    compile_one(dsr_ut_on_memory)
+
+
+@pw.program
+def fabric_var_gets_memory(p):
+    a = p.var("a", pw.u32, 4)
+    fab = p.dsd_var(pw.fabout(pw.Color(4), extent=4))
+
+    @p.on_start
+    @p.local_task(8)
+    def step():
+        nonlocal fab
+        fab = pw.mem1d(a, extent=2)
+
+
+@mistake("Task bodies", "A fabric p.dsd_var reassigned a memory DSD", pw.TaskError,
+         r"'fab' is a DSD: assign it a fabout DSD, not",
+         "A fabric DSD keeps its color and queue; change its length with "
+         "`fab = pw.set_dsd_length(fab, n)`.")
+def fabric_dsd_var_memory():
+    compile_one(fabric_var_gets_memory)
+
+
+@pw.program
 def dsr_twice(p):
     pw.get_dsr("dsr_dest", 1)
     pw.get_dsr("dsr_dest", 1)

@@ -98,6 +98,8 @@ def kind_of(value, depth: int = 0) -> Kind | None:
     if isinstance(value, Var):
         return Kind("array", value.dtype, shape=tuple(value.shape), name=value.name,
                     const=value.const, obj=value)
+    if isinstance(value, DsdVar) and value.fabric:
+        return Kind("fabin" if value.initial.kind == FABIN else "fabout", obj=value)
     if isinstance(value, (MemDesc, DsdVar)):
         return Kind("mem", obj=value)
     if isinstance(value, FabDesc):

@@ -21,7 +21,7 @@ import numpy as np
 from ..errors import ProgramError, caller_site, def_site, site_of_tb, user_boundary
 from ..types import Color, PE_MEMORY_BYTES, dtype_of
 from . import modules, queues
-from .dsd import DSD_REG_WORDS, FABIN, FABOUT, DsdVar, Fifo, MemDesc
+from .dsd import DSD_REG_WORDS, FABIN, FABOUT, DsdVar, FabDesc, Fifo, MemDesc
 from .queues import Queue
 from .signatures import TABLE
 from .symbols import Var
@@ -274,11 +274,13 @@ class Builder:
         return fifo
 
     def dsd_var(self, desc):
-        """A mutable memory DSD initialised to `desc` (CSL `var d = @get_dsd(...)`); tasks
-        reassign it with `nonlocal d` and every task sees the new value."""
-        if not isinstance(desc, MemDesc):
+        """A mutable DSD initialised to `desc` (CSL `var d = @get_dsd(...)`); tasks
+        reassign it with `nonlocal d` and every task sees the new value. A fabin or fabout
+        keeps its color and queue; tasks change its length (`pw.set_dsd_length`)."""
+        if not isinstance(desc, (MemDesc, FabDesc)):
             raise ProgramError(f"program '{self._program.name}': p.dsd_var needs a memory DSD "
-                               f"(pw.mem1d/pw.mem4d), got {desc!r}")
+                               f"(pw.mem1d/pw.mem4d) or a fabric one (pw.fabin/pw.fabout), "
+                               f"got {desc!r}")
         words = DsdVar.encode(desc)
         reg = self._declare(f"__dsd{len(self._vars)}", np.uint32, DSD_REG_WORDS,
                             np.array(words, np.int64).astype(np.uint32), False, const=False)

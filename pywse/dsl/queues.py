@@ -16,7 +16,7 @@ import attrs
 
 from ..errors import ProgramError, def_site
 from . import modules
-from .dsd import FABIN, FABOUT, FabDesc
+from .dsd import FABIN, FABOUT, DsdVar, FabDesc
 
 MEMCPY_IQS = {"wse2": (0,), "wse3": (0, 1)}   # input queues memcpy reserves
 MEMCPY_OQS = (0,)                              # output queue memcpy reserves
@@ -78,6 +78,8 @@ def fabric_descs(tasks) -> list:
             except ValueError:
                 continue
             for item in (v.members.values() if isinstance(v, modules.ModuleInstance) else (v,)):
+                if isinstance(item, DsdVar) and item.fabric:
+                    item = item.initial         # a fabric p.dsd_var: its color and queue
                 if isinstance(item, FabDesc):
                     found.append(item)
                 elif inspect.isfunction(item):
@@ -106,6 +108,12 @@ def bind_queues(image, *, where: str, arch: str, memcpy: bool, tasks, data_tasks
     bound = dict(explicit)
     for kind, color, q in wanted:
         if q is not None:
+            if kind == FABOUT and arch == "wse2" and (kind, q) in bound:
+                # wse2's output queues take no color: each fabout names its own, and its
+                # wavelets leave on it (wse2/pe.csl of benchmark-libs' stencil sends four
+                # colors through one queue); the queue's listed color is its first
+                image.auto_queue.setdefault((kind, color), q)
+                continue
             if bound.setdefault((kind, q), color) != color:
                 raise ProgramError(f"{where}: queue {q} is used for colors "
                                    f"{bound[(kind, q)]} and {color}")

@@ -326,10 +326,11 @@ _add(Builtin("get_dsr", "@get_dsr", "comptime", ("kind", "int"), comptime_twin=_
              doc='a DSR, kind "dsr_dest", "dsr_src0" or "dsr_src1" (program body only)'))
 _add(Builtin("load_to_dsr", "@load_to_dsr", "dsr", ("dsr", "dsd"),
              options=(("save_address", False), ("async_", False), ("activate", None),
-                      ("unblock", None)), comptime_twin=_dsr.load_to_dsr,
+                      ("unblock", None), ("ut_id", None)), comptime_twin=_dsr.load_to_dsr,
              doc="load a DSD into a DSR; save_address=True: each op leaves the DSR just past "
                  "the elements it covered; async_/activate/unblock (fabric DSDs): ops on the "
-                 "DSR run async with that completion"))
+                 "DSR run async with that completion; ut_id= (wse3, with async_): on that "
+                 "microthread unless the op names its own"))
 
 
 # -- scalar builtins: casts and the program's place ----------------------------------------------

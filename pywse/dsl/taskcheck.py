@@ -340,8 +340,7 @@ class _Checker:
 
     def s_Nonlocal(self, s) -> None:
         for name in s.names:
-            if self.free_kinds.get(name, UNKNOWN).what != "mem" or \
-                    not isinstance(self.free.get(name), _dsd.DsdVar):
+            if not isinstance(self.free.get(name), _dsd.DsdVar):
                 self.problem(s, f"'nonlocal {name}': only DSDs made with p.dsd_var(...) can be "
                                 "reassigned by a task; keep other state in p.var arrays")
             self.nonlocal_names.add(name)
@@ -354,8 +353,11 @@ class _Checker:
                 hint = (f"declare `nonlocal {name}` to reassign this p.dsd_var" if from_program
                         else "assign a local copy instead")
                 self.problem(stmt, f"'{name}' belongs to the program; {hint}")
-            elif name in self.nonlocal_names and k.what not in ("mem", "unknown"):
-                self.problem(stmt, f"'{name}' is a DSD: assign it a memory DSD, not "
+            elif name in self.nonlocal_names and k.what not in (
+                    self.free_kinds.get(name, UNKNOWN).what, "unknown"):
+                was = self.free_kinds.get(name, UNKNOWN).what
+                want = {"mem": "a memory DSD"}.get(was, f"a {was} DSD")
+                self.problem(stmt, f"'{name}' is a DSD: assign it {want}, not "
                                    f"{k.describe()}")
             else:
                 before = self.env.get(name)
@@ -949,7 +951,7 @@ class _Checker:
         for name, (kw, _) in kwargs.items():
             if name == "save_address" and k.what in ("fabin", "fabout"):
                 self.problem(kw.value, "save_address= is for memory DSDs (CSL)")
-            elif name in ("async_", "activate", "unblock") and k.what == "mem":
+            elif name in ("async_", "activate", "unblock", "ut_id") and k.what == "mem":
                 self.problem(kw.value, f"{name}= is for fabric DSDs loaded into a DSR (CSL)")
 
     # -- microthreads (wse3 ut_id=) ------------------------------------------------------------

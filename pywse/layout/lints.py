@@ -16,6 +16,7 @@ from __future__ import annotations
 import attrs
 import numpy as np
 
+from ..dsl.dsd import FABOUT
 from ..errors import RoutingError, RoutingWarning, warn_at_user
 from .routing import DIR_BITS, NEIGHBOURS, STEP, RouteTable, pattern_bits
 from ..types import N_COLORS, RAMP
@@ -35,7 +36,9 @@ def route_lints(table: RouteTable, images, pe_image: np.ndarray,
     `exempt_colors` are delivered and collected by memcpy, not by routes."""
     w, h = table.width, table.height
     reads = np.array([_mask(im.iq_color.values()) for im in images], np.int64)[pe_image]
-    sends = np.array([_mask(im.oq_color.values()) for im in images], np.int64)[pe_image]
+    sends = np.array([_mask([*im.oq_color.values(), *(c for (k, c) in im.auto_queue
+                                                        if k == FABOUT)])
+                      for im in images], np.int64)[pe_image]
     tasks_read = np.array([_mask(im.iq_color[t.queue] for t in im.tasks
                                  if t.kind == "data" and t.queue in im.iq_color)
                            for im in images], np.int64)[pe_image]

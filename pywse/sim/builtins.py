@@ -118,7 +118,7 @@ def _fill(st, row, x, kind, is_dst):
     elif isinstance(x, MemDSD):
         _fill_mem(st, row, x.arr, x.offset, x.e0, x.s0, x.e1, x.s1, x.e2, x.s2, x.e3, x.s3)
     elif isinstance(x, FabDSD):
-        _fill_fab(row, x.kind, x.queue, x.extent, x.control, is_dst)
+        _fill_fab(row, x.kind, x.color, x.queue, x.extent, x.control, is_dst)
     elif isinstance(x, DsrVal):
         _fill_dsr(st, row, x.reg, is_dst)
     elif isinstance(x, np.ndarray):
@@ -140,8 +140,8 @@ def _ol_fill(st, row, x, kind, is_dst):
         return lambda st, row, x, kind, is_dst: _fill_mem(st, row, x.arr, x.offset, x.e0, x.s0,
                                                           x.e1, x.s1, x.e2, x.s2, x.e3, x.s3)
     if isinstance(x, nbtypes.BaseNamedTuple) and x.instance_class is FabDSD:
-        return lambda st, row, x, kind, is_dst: _fill_fab(row, x.kind, x.queue, x.extent,
-                                                          x.control, is_dst)
+        return lambda st, row, x, kind, is_dst: _fill_fab(row, x.kind, x.color, x.queue,
+                                                          x.extent, x.control, is_dst)
     if isinstance(x, nbtypes.BaseNamedTuple) and x.instance_class is DsrVal:
         return lambda st, row, x, kind, is_dst: _fill_dsr(st, row, x.reg, is_dst)
     if isinstance(x, nbtypes.Array):
@@ -198,7 +198,7 @@ def _fill_pointer(st, row, arr):
 
 
 @register_jitable
-def _fill_fab(row, kind, queue, extent, control, is_dst):
+def _fill_fab(row, kind, color, queue, extent, control, is_dst):
     if kind == ops.K_FIFO:
         row[ops.KIND] = kind
         row[ops.QUEUE] = queue
@@ -208,6 +208,7 @@ def _fill_fab(row, kind, queue, extent, control, is_dst):
     if not is_dst and kind != ops.K_FABIN:
         raise TypeError("a fabout DSD cannot be a source")
     row[ops.KIND] = kind
+    row[ops.COLOR] = color
     row[ops.QUEUE] = queue
     row[ops.E0] = extent
     row[ops.CTRL] = control
@@ -306,8 +307,8 @@ def _op(st, pe, code, dst, a, b, c, async_, activate, unblock, ut_id):
     """Every DSD op builtin: `code` says which (ops.OPS); unused sources are None. A DSR
     loaded with async options makes the op async; one loaded with save_address moves on."""
     cfg = _dsr_completion(dst, _dsr_completion(a, _dsr_completion(b, _dsr_completion(
-        c, (bool(async_), np.int64(activate), np.int64(unblock))))))
-    _start(st, pe, code, cfg[0], cfg[1], cfg[2], np.int64(ut_id),
+        c, (bool(async_), np.int64(activate), np.int64(unblock), np.int64(ut_id))))))
+    _start(st, pe, code, cfg[0], cfg[1], cfg[2], cfg[3],
            _describe(st, code, dst, a, b, c))
     _dsr_advance(dst)
     _dsr_advance(a)
@@ -336,8 +337,9 @@ def _increment_dsd_offset(st, pe, d, n, type_size):
 
 @lowers("set_dsd_base_addr")
 def _set_dsd_base_addr(st, pe, d, arr):
-    """Point a DSD at another array of the same element type (CSL `@set_dsd_base_addr`)."""
-    return MemDSD(arr.reshape(arr.size), d.offset, d.e0, d.s0, d.e1, d.s1, d.e2, d.s2, d.e3, d.s3)
+    """Point a DSD at the start of another array of the same element type (CSL
+    `@set_dsd_base_addr`: the base address, with the offset folded in, is replaced)."""
+    return MemDSD(arr.reshape(arr.size), np.int64(0), d.e0, d.s0, d.e1, d.s1, d.e2, d.s2, d.e3, d.s3)
 
 
 @lowers("set_dsd_length")
@@ -581,9 +583,11 @@ def _span(d):
 
 
 def _dsr_completion(x, cfg):
-    """(async_, activate, unblock) of an op, taking a DSR's async load options into account."""
+    """(async_, activate, unblock, ut_id) of an op, taking a DSR's async load options into
+    account (the op's own ut_id= first, then the load's)."""
     if isinstance(x, DsrVal) and x.reg[R.ASYNC]:
-        return (True, np.int64(x.reg[R.ACT]), np.int64(x.reg[R.UNB]))
+        return (True, np.int64(x.reg[R.ACT]), np.int64(x.reg[R.UNB]),
+                cfg[3] if cfg[3] >= 0 else np.int64(x.reg[R.UT]))
     return cfg
 
 
@@ -592,7 +596,8 @@ def _ol_dsr_completion(x, cfg):
     if isinstance(x, nbtypes.BaseNamedTuple) and x.instance_class is DsrVal:
         def impl(x, cfg):
             if x.reg[R.ASYNC]:
-                return (True, np.int64(x.reg[R.ACT]), np.int64(x.reg[R.UNB]))
+                return (True, np.int64(x.reg[R.ACT]), np.int64(x.reg[R.UNB]),
+                        cfg[3] if cfg[3] >= 0 else np.int64(x.reg[R.UT]))
             return cfg
         return impl
     return lambda x, cfg: cfg
@@ -615,7 +620,7 @@ def _ol_dsr_advance(x):
 
 
 @lowers("load_to_dsr")
-def _load_to_dsr(st, pe, dsr, d, save_address, async_, activate, unblock):
+def _load_to_dsr(st, pe, dsr, d, save_address, async_, activate, unblock, ut_id):
     """Load DSD `d` into `dsr` (CSL `@load_to_dsr`): its operand row, the array's address
     relative to the register and its size, and the options (dsl/dsr.py's layout)."""
     reg = dsr.reg
@@ -630,6 +635,7 @@ def _load_to_dsr(st, pe, dsr, d, save_address, async_, activate, unblock):
     reg[R.ASYNC] = 1 if async_ else 0
     reg[R.ACT] = activate
     reg[R.UNB] = unblock
+    reg[R.UT] = ut_id
 
 
 def _load_row(st, row, d):
@@ -638,6 +644,7 @@ def _load_row(st, row, d):
         _fill_mem(st, row, d.arr, d.offset, d.e0, d.s0, d.e1, d.s1, d.e2, d.s2, d.e3, d.s3)
         return np.int64(d.arr.size)
     row[ops.KIND] = d.kind
+    row[ops.COLOR] = d.color
     row[ops.QUEUE] = d.queue
     row[ops.E0] = d.extent
     row[ops.CTRL] = d.control
@@ -654,6 +661,7 @@ def _ol_load_row(st, row, d):
 
     def fab(st, row, d):
         row[ops.KIND] = d.kind
+        row[ops.COLOR] = d.color
         row[ops.QUEUE] = d.queue
         row[ops.E0] = d.extent
         row[ops.CTRL] = d.control

@@ -462,6 +462,9 @@ class Engine(Traffic):
             return lower_fab(v, self.image(pe).queue_of(v))
         if isinstance(v, Fifo):
             return lower_fifo(v)
+        if isinstance(v, DsdVar) and v.fabric:
+            return (self.view(pe, v.reg, flat=True, compiled=compiled),
+                    lower_fab(v.initial, self.image(pe).queue_of(v.initial)))
         if isinstance(v, DsdVar):
             return (self.view(pe, v.reg, flat=True, compiled=compiled),
                     lower_mem(v.initial, self.view(pe, v.initial.var, flat=True,

@@ -267,11 +267,11 @@ def _route_pe(st, pe, t):
         if not queues & qbit:
             continue
         queues &= ~qbit
-        c = st.oq_color[pe, q]
+        h = st.oq_head[pe, q]
+        c = np.int64(st.oq_wcol[pe, q, h])     # the color its fabout named
         if st.rb_count[pe, c] >= ROUTER_DEPTH or st.link_time[pe, 0] == t + 1 or \
                 not _accepts(st, pe, c, D_RAMP):
             continue
-        h = st.oq_head[pe, q]
         st.link_time[pe, 0] = t + 1
         _push_rb(st, pe, c, st.oq_buf[pe, q, h], st.oq_ctl[pe, q, h], t)
         st.oq_head[pe, q] = (h + 1) % st.oq_buf.shape[2]
