@@ -136,7 +136,14 @@ def _kinds(fn, task, depth: int = 0) -> tuple:
 
 
 def _closure(fn, task) -> dict:
+    """What the body captured, plus the module-level colors it names (`C = pw.Color(3)` at
+    the top of the file, as CSL's `const` colors): numba cannot type a Color global, so those
+    are lifted like captured ones (module-level numbers stay numba's frozen globals)."""
     free = closure(fn)
+    for name in fn.__code__.co_names:
+        value = fn.__globals__.get(name)
+        if isinstance(value, Color) and name not in free:
+            free[name] = value
     for name, v in free.items():
         if v is UNASSIGNED:
             raise TaskError(f"task '{task.name}': variable '{name}' is used before it is "
