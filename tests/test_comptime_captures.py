@@ -82,3 +82,26 @@ def test_is_compares_a_captured_value_with_none_only():
     with pytest.raises(pw.TaskError, match=r"`is` / `is not` test whether a captured value is "
                                            r"None \(a comptime `if`\)"):
         Harness(is_on_a_local)
+
+
+GLOBAL_COLOR = pw.Color(3)      # a module-level color, as CSL files declare `const c = @get_color(3)`
+GLOBAL_COUNT = 5
+
+
+@pw.program
+def reads_globals(p):
+    out = p.var("out", pw.i32, 3, export=True)
+    local = pw.Color(4)
+
+    @p.on_start
+    @p.local_task(10)
+    def go():
+        out[0] = int(GLOBAL_COLOR)
+        out[1] = int(local)
+        out[2] = GLOBAL_COUNT
+
+
+def test_a_task_reads_module_level_colors_and_numbers(jit):
+    h = Harness(reads_globals, jit=jit)
+    h.run_until_idle()
+    assert h.peek("out").tolist() == [3, 4, 5]

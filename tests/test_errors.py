@@ -1424,6 +1424,67 @@ def several_mistakes():
     compile_one(many_mistakes)
 
 
+@pw.program
+def typed_ops_runtime_config(p):
+    ops = p.import_module("<dsd_ops>")
+    a = p.var("a", pw.f32, 4)
+    d = pw.mem1d(a)
+
+    @p.on_start
+    @p.local_task(10)
+    def step():
+        late = a[0] > 0.0
+        ops.mov(pw.f32, d, d, async_=late)
+
+
+@mistake("Task bodies", "A <dsd_ops> config option given a run-time value", pw.TaskError,
+         r"task 'step' \(line \d+\): <dsd_ops>.mov: `async_=` is a comptime-only field given "
+         r"a run-time value \(late\)",
+         "CSL's <dsd_ops> wrappers take their config at comptime: pass a literal, a task or a "
+         "captured value, or call the builtin (pw.fmovs, ...) directly.")
+def dsd_ops_runtime_config():
+    compile_one(typed_ops_runtime_config)
+
+
+@pw.program
+def typed_ops_no_form(p):
+    ops = p.import_module("<dsd_ops>")
+    a = p.var("a", pw.i16, 4)
+    d = pw.mem1d(a)
+
+    @p.on_start
+    @p.local_task(10)
+    def step():
+        ops.mul(pw.i16, d, d, d)
+
+
+@mistake("Task bodies", "A <dsd_ops> wrapper given element types it has no builtin for",
+         pw.TaskError,
+         r"task 'step' \(line \d+\): <dsd_ops>.mul has no form for element type\(s\) \(i16\); "
+         r"it takes \(f16\), \(f32\)",
+         "Use the element types the SDK lists for that wrapper (docs/libraries.md, <dsd_ops>).")
+def dsd_ops_no_form():
+    compile_one(typed_ops_no_form)
+
+
+@pw.program
+def arena_f16(p):
+    mem = p.import_module("<malloc>", buffer_num_words=16)
+
+    @p.on_start
+    @p.local_task(10)
+    def step():
+        mem.malloc(pw.f16, 4)
+
+
+@mistake("Task bodies", "<malloc>'s generic malloc given pw.f16", pw.TaskError,
+         r"<malloc>.malloc\(pw.f16, n\): task bodies cannot pass pw.f16 as a value \(compiled "
+         r"code has no float16\); call malloc_f16\(n\)",
+         "Call malloc_f16(n) (and has_enough_words(n) for has_enough_space(pw.f16, n)).")
+def malloc_generic_f16():
+    compile_one(arena_f16)
+
+
 # -- running -----------------------------------------------------------------------------------
 
 @mistake("Running", "An exception inside a task body", pw.TaskError,
@@ -1464,6 +1525,28 @@ def queue_clash(p):
     def receive():
         pw.mov32(d, inp, async_=True)
         pw.activate(send)
+
+
+@pw.program
+def small_arena(p):
+    mem = p.import_module("<malloc>", buffer_num_words=16)
+    out = p.var("out", pw.f32, 1)
+
+    @p.on_start
+    @p.local_task(10)
+    def fill():
+        a = mem.malloc_f32(6)
+        b = mem.malloc_f32(4)
+        out[0] = a[0] + b[0]
+
+
+@mistake("Running", "A <malloc> arena that runs out", pw.TaskError,
+         r"PE \(0, 0\) task 'fill': ValueError: <malloc>: the arena is out of space \(the "
+         r"allocation does not fit in buffer_num_words\)",
+         "Import <malloc> with a larger buffer_num_words, check has_enough_space(T, n) before "
+         "allocating, or free() what is no longer needed.")
+def malloc_out_of_space():
+    Harness(small_arena, jit=False).run_until_idle(max_cycles=1000)
 
 
 @mistake("Running", "Two async ops on one microthread at run time", pw.TaskError,
@@ -1993,6 +2076,47 @@ def dsr_wrong_role():
 
 
 @pw.program
+def dsr_ut_on_memory(p):
+    d = pw.mem1d(p.var("a", pw.u32, 4))
+    dest = pw.get_dsr("dsr_dest", 1)
+    ut = pw.get_ut_id(5)
+
+    @p.on_start
+    @p.local_task(8)
+    def step():
+        pw.load_to_dsr(dest, d, async_=True, ut_id=ut)
+        pw.mov32(dest, 7)
+
+
+@mistake("Task bodies", "ut_id= on a memory DSD loaded into a DSR", pw.TaskError,
+         r"ut_id= is for fabric DSDs loaded into a DSR \(CSL\)",
+         "Give `ut_id=` (with `async_=True`) to the load of a fabin or fabout, or to the op "
+         "itself.")
+def dsr_ut_id_memory():
+    compile_one(dsr_ut_on_memory)
+
+
+@pw.program
+def fabric_var_gets_memory(p):
+    a = p.var("a", pw.u32, 4)
+    fab = p.dsd_var(pw.fabout(pw.Color(4), extent=4))
+
+    @p.on_start
+    @p.local_task(8)
+    def step():
+        nonlocal fab
+        fab = pw.mem1d(a, extent=2)
+
+
+@mistake("Task bodies", "A fabric p.dsd_var reassigned a memory DSD", pw.TaskError,
+         r"'fab' is a DSD: assign it a fabout DSD, not",
+         "A fabric DSD keeps its color and queue; change its length with "
+         "`fab = pw.set_dsd_length(fab, n)`.")
+def fabric_dsd_var_memory():
+    compile_one(fabric_var_gets_memory)
+
+
+@pw.program
 def dsr_twice(p):
     pw.get_dsr("dsr_dest", 1)
     pw.get_dsr("dsr_dest", 1)
@@ -2236,6 +2360,89 @@ def fp16_format_cb16():
 def tally_kernel_too_big():
     pw.Layout(2, 2).import_module("<kernels/tally/layout>", kernel_width=4, kernel_height=2,
                                   phase2_tally=0, colors=[1, 2, 3], output_color=4)
+# -- teardown and <tile_config> ------------------------------------------------------------------
+
+@pw.program
+def td_unrouted(p):
+    def on_teardown():
+        pass
+
+    p.set_teardown_handler(on_teardown, pw.Color(5))
+
+
+@mistake("Layout and compile", "A teardown handler for a color the PE does not route",
+         pw.LayoutError,
+         r"PE \(0, 0\): program 'td_unrouted' sets a teardown handler for color 5, which this "
+         r"PE does not route: no TEARDOWN command can reach it",
+         "Route the color on the PE (`set_color_config` or `p.set_local_color_config`, with "
+         "`teardown=True` if it starts torn down), or drop the handler.")
+def teardown_handler_for_an_unrouted_color():
+    compile_one(td_unrouted)
+
+
+@pw.program
+def td_two_handlers(p):
+    p.set_local_color_config(pw.Color(5), rx=pw.RAMP, tx=pw.RAMP, teardown=True)
+    p.set_local_color_config(pw.Color(6), rx=pw.RAMP, tx=pw.RAMP, teardown=True)
+
+    def first():
+        pass
+
+    def second():
+        pass
+
+    p.set_teardown_handler(first, pw.Color(5))
+    p.set_teardown_handler(second, pw.Color(6))
+
+
+@mistake("The program", "Two teardown handler functions in one program", pw.ProgramError,
+         r"color 6 gets handler 'second' but this program already has teardown handler "
+         r"'first'; a PE has one teardown task",
+         "Hand the same function every color and tell them apart with "
+         "`teardown.get_pending()` / `teardown.is_pending(value, c)`.")
+def two_teardown_handlers():
+    compile_one(td_two_handlers)
+
+
+@pw.program
+def td_exit_twice(p, *, C=pw.Color(5)):
+    p.set_local_color_config(C, rx=pw.RAMP, tx=pw.RAMP, teardown=True)
+    tc = p.import_module("<tile_config>")
+
+    @p.on_start
+    @p.local_task(10)
+    def go():
+        tc.teardown.exit(C)
+        tc.teardown.exit(C)
+
+
+@mistake("Running", "teardown.exit of a color not in teardown", pw.TaskError,
+         r"PE \(0, 0\) task 'go': <tile_config> teardown.exit\(color 5\): color 5 is not in "
+         r"teardown on this PE, so there is no teardown to leave",
+         "Leave teardown once per teardown: in the teardown handler, after a TEARDOWN command "
+         "reached the color, or once for a color routed with `teardown=True`.")
+def teardown_exit_without_teardown():
+    Harness(td_exit_twice, jit=False).run_until_idle(max_cycles=1000)
+
+
+@pw.program
+def td_rx_array(p, *, C=pw.Color(5)):
+    p.set_local_color_config(C, rx=pw.RAMP, tx=pw.RAMP, teardown=True)
+    tc = p.import_module("<tile_config>")
+
+    @p.on_start
+    @p.local_task(10)
+    def go():
+        tc.color_config.reset_routes(C, tx=pw.RAMP, rx=(pw.WEST, pw.NORTH))
+        tc.teardown.exit(C)
+
+
+@mistake("Task bodies", "reset_routes with more than one rx direction on wse3", pw.TaskError,
+         r"on wse3 reset_routes' rx takes one direction \(an rx array must have one element\), "
+         r"got 2",
+         "Route the color from one side at a time on wse3 (wse2 takes an rx tuple).")
+def reset_routes_rx_array_on_wse3():
+    compile_one(td_rx_array, arch="wse3")
 
 
 # -- the tests ---------------------------------------------------------------------------------
@@ -2268,6 +2475,156 @@ def headline(text: str) -> str:
 @functools.cache
 def doc_text() -> str:
     return DOC.read_text() if DOC.exists() else ""
+
+
+# -- <message_passing> (wse3) ---------------------------------------------------------------------
+
+@pw.program
+def mp_plain(p):
+    p.import_module("<message_passing>", input_queue_id=2, output_queue_id=3)
+
+
+@pw.program
+def mp_color_user(p):
+    p.import_module("<message_passing>", input_queue_id=2, output_queue_id=3)
+    p.output_queue(4, 17)
+
+
+def mp_pair(program, arch="wse3", before=None, width=2):
+    layout = pw.Layout(width, 1)
+    if before:
+        before(layout)
+    for x in range(width):
+        layout.set_tile_code(x, 0, program)
+    return pw.compile(layout, arch=arch, memcpy=False)
+
+
+@mistake("The program", "<message_passing> on wse2", pw.ProgramError,
+         r"<message_passing> at PE \(0, 0\): <message_passing> is a WSE-3 library",
+         "Compile for wse3 (--arch=wse3); on wse2 move data with fabric DSDs or <collectives_2d>.")
+def message_passing_on_wse2():
+    mp_pair(mp_plain, arch="wse2")
+
+
+@mistake("The program", "<message_passing> on a rectangle of one PE", pw.ProgramError,
+         r"<message_passing> at PE \(0, 0\): the program rectangle has one PE",
+         "Messages go between two PEs: give the layout at least two.")
+def message_passing_one_pe():
+    mp_pair(mp_plain, width=1)
+
+
+@mistake("The program", "A program using a color <message_passing> keeps", pw.ProgramError,
+         r"<message_passing> at PE \(0, 0\): the program binds output queue 4 to color 17, "
+         r"but <message_passing> keeps colors 14, 15, 16, 17, 18 for itself",
+         "Use colors other than 14..18 on PEs that import <message_passing>.")
+def message_passing_color_clash():
+    mp_pair(mp_color_user)
+
+
+@mistake("Routes", "A layout route on a color <message_passing> keeps", pw.RoutingError,
+         r"PE \(1, 0\) color 18: the layout routes it, but <message_passing> on that PE keeps "
+         r"colors 14, 15, 16, 17, 18 for itself",
+         "Route your own flows on colors other than 14..18 where the library runs.")
+def message_passing_layout_route():
+    mp_pair(mp_plain, before=lambda layout: layout.set_color_config(1, 0, 18, rx=[pw.WEST],
+                                                                    tx=[pw.RAMP]))
+
+
+@pw.program
+def mp_sender(p, *, n: int, col: int, twice: bool = False):
+    mp = p.import_module("<message_passing>", input_queue_id=2, output_queue_id=3,
+                         enable_asserts=True)
+    data = p.var("data", pw.u32, 40)
+    small = p.var("small", pw.u32, 2)
+    first = p.x == 0
+
+    @p.on_start
+    @p.local_task(10)
+    def go():
+        mp.init()
+        if first:
+            mp.send_message(col, 0, data, n, mp.NOTHING)
+            if twice:
+                mp.send_message(col, 0, data, n, mp.NOTHING)
+        else:
+            mp.recv_message(small, mp.NOTHING)
+
+
+def mp_run(**params):
+    layout = pw.Layout(2, 1)
+    for x in range(2):
+        layout.set_tile_code(x, 0, mp_sender, **params)
+    Harness(layout, arch="wse3", jit=False).run_until_idle()
+
+
+@mistake("Running", "A message longer than 32 elements", pw.TaskError,
+         r"PE \(0, 0\) task 'go': ValueError: <message_passing>: send_message's len must be "
+         r"1..32",
+         "Send at most 32 elements a message (split longer data into several messages).")
+def message_passing_too_long():
+    mp_run(n=33, col=1)
+
+
+@mistake("Running", "A message to a PE outside the rectangle", pw.TaskError,
+         r"PE \(0, 0\) task 'go': ValueError: <message_passing>: send_message's destination "
+         r"\(dest_col, dest_row\) is outside the program rectangle",
+         "Address PEs by their place in the program rectangle: 0 <= col < width, "
+         "0 <= row < height.")
+def message_passing_outside():
+    mp_run(n=2, col=2)
+
+
+@mistake("Running", "A second send_message before the first one's on_term", pw.TaskError,
+         r"PE \(0, 0\) task 'go': ValueError: <message_passing>: send_message while this "
+         r"PE's previous send has not finished",
+         "Send the next message from the first one's on_term task (one send in flight per "
+         "PE).")
+def message_passing_two_sends():
+    mp_run(n=2, col=1, twice=True)
+
+
+@mistake("Running", "A message longer than the receive's buffer", pw.TaskError,
+         r"PE \(1, 0\) task '.*pump': ValueError: <message_passing>: a message is longer "
+         r"than the buffer recv_message was given",
+         "Give recv_message a buffer as long as the longest message it may get (32 elements "
+         "always do).")
+def message_passing_short_receive():
+    mp_run(n=4, col=1)
+
+
+# -- control task tables (wse3 @set_control_task_table) ------------------------------------------
+
+@pw.program
+def control_and_local_ten(p, *, own_table: bool = False):
+    p.unblock(p.input_queue(2, 3))
+
+    @p.control_task(10)
+    def on_ctl():
+        pass
+
+    @p.local_task(10)
+    def ten():
+        pass
+
+    if own_table:
+        pw.set_control_task_table()
+
+
+@mistake("The program", "A control task and a local task with one id", pw.ProgramError,
+         r"program 'control_and_local_ten': control task 'on_ctl' and local task 'ten' both "
+         r"have id 10, and control tasks share one task table with data and local tasks; call "
+         r"pw.set_control_task_table\(\) in the program body",
+         "On wse3 call pw.set_control_task_table() in the program body (control tasks get "
+         "their own table); on wse2, or if you prefer, give one of the tasks another id.")
+def control_and_local_task_share_an_id():
+    compile_one(control_and_local_ten)
+
+
+@mistake("The program", "pw.set_control_task_table on wse2", pw.ProgramError,
+         r"pw.set_control_task_table: wse2 has one task table for every kind of task",
+         "Leave it out on wse2 and give the control task an id no data or local task has.")
+def control_task_table_on_wse2():
+    compile_one(control_and_local_ten, arch="wse2", own_table=True)
 
 
 @pytest.mark.parametrize("m", CATALOGUE, ids=[m.name for m in CATALOGUE])

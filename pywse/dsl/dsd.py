@@ -91,17 +91,25 @@ def fabout(color, extent: int, queue=None, control: bool = False) -> FabDesc:
 
 @attrs.frozen(eq=False)
 class DsdVar:
-    """A mutable memory DSD (CSL `var d = @get_dsd(...)`), from `p.dsd_var(desc)`.
+    """A mutable DSD (CSL `var d = @get_dsd(...)`), from `p.dsd_var(desc)`.
 
     Its fields live in PE memory (the hidden var `reg`), so a task that reassigns it
     (`nonlocal d; d = pw.increment_dsd_offset(d, 1, pw.f32)`) changes what every task sees.
+    A fabric one (fabin or fabout) keeps its color and queue from `initial`, as CSL fixes
+    them at comptime; only its length changes (`pw.set_dsd_length`), kept in word E0.
     """
 
-    initial: MemDesc
+    initial: "MemDesc | FabDesc"
     reg: Var
 
+    @property
+    def fabric(self) -> bool:
+        return isinstance(self.initial, FabDesc)
+
     @staticmethod
-    def encode(desc: MemDesc) -> list[int]:
+    def encode(desc: "MemDesc | FabDesc") -> list[int]:
+        if isinstance(desc, FabDesc):
+            return [0, 0, 0, desc.extent, 0, 0, 0, 0, 0, 0, 0]
         e, s = desc.extents, desc.strides
         return [desc.var.offset, desc.var.nbytes, desc.offset, e[0], s[0], e[1], s[1], e[2],
                 s[2], e[3], s[3]]
@@ -179,9 +187,11 @@ def increment_dsd_offset(dsd, n, dtype):
 
 
 def set_dsd_base_addr(dsd, arr):
-    """Point a DSD at another array, keeping its shape (CSL `@set_dsd_base_addr`)."""
+    """Point a DSD at the start of another array, keeping its extents and strides (CSL
+    `@set_dsd_base_addr` replaces the base address, into which the DSD's offset is folded:
+    the new DSD starts at element 0)."""
     if isinstance(dsd, MemDesc):
-        return _replace(dsd, var=_check_var(arr, "pw.set_dsd_base_addr"))
+        return _replace(dsd, var=_check_var(arr, "pw.set_dsd_base_addr"), offset=0)
     raise ProgramError(f"pw.set_dsd_base_addr needs a memory DSD, got {dsd!r}")
 
 

@@ -23,9 +23,10 @@ KINDS = ("dsr_dest", "dsr_src0", "dsr_src1")
 
 # register words: the operand row of sim/ops.py (KIND .. CTRL, ADDR relative to the
 # register), then the array's size in elements, .save_address, and an async load's options
+# (its microthread UT: -1 none)
 KIND, REL, OFF, E0, S0, E1, S1, E2, S2, E3, S3, WIDTH, QUEUE, CTRL = range(14)
-SIZE, SAVE, ASYNC, ACT, UNB = range(14, 19)
-WORDS = 19
+SIZE, SAVE, ASYNC, ACT, UNB, UT = range(14, 20)
+WORDS = 20
 MEM = 1
 """ops.K_MEM: a memory operand (FABIN/FABOUT are dsd.FABIN/FABOUT)."""
 MAX_ID = 31
@@ -55,7 +56,7 @@ def get_dsr(kind: str, id: int) -> Dsr:
 
 
 def load_to_dsr(dsr, dsd, save_address: bool = False, async_: bool = False,
-                activate=None, unblock=None) -> None:
+                activate=None, unblock=None, ut_id=None) -> None:
     """Load a memory DSD into a DSR before the program starts (CSL's comptime
     `@load_to_dsr`); task bodies load memory and fabric DSDs at run time."""
     from .program import current_builder
@@ -68,14 +69,14 @@ def load_to_dsr(dsr, dsd, save_address: bool = False, async_: bool = False,
                            "yet: load it in a task body")
     if not isinstance(dsd, MemDesc):
         raise ProgramError(f"pw.load_to_dsr needs a memory DSD, got {dsd!r}")
-    if async_ or activate is not None or unblock is not None:
-        raise ProgramError("pw.load_to_dsr: async_=, activate= and unblock= are for fabric "
-                           "DSDs (CSL), not a memory DSD")
+    if async_ or activate is not None or unblock is not None or ut_id is not None:
+        raise ProgramError("pw.load_to_dsr: async_=, activate=, unblock= and ut_id= are for "
+                           "fabric DSDs (CSL), not a memory DSD")
     check_kind(dsr, MEM)
     e, s = dsd.extents, dsd.strides
     words = [MEM, dsd.var.offset - dsr.reg.offset, dsd.offset, e[0], s[0], e[1], s[1], e[2],
              s[2], e[3], s[3], dsd.var.dtype.itemsize, 0, 0, dsd.var.size, int(save_address),
-             0, -1, -1]
+             0, -1, -1, -1]
     current_builder("pw.load_to_dsr").set_init(dsr.reg, np.array(words, np.int32))
 
 

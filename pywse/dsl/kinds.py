@@ -15,7 +15,7 @@ from typing import Any
 import attrs
 import numpy as np
 
-from ..types import Color, dtype_of
+from ..types import Color, Direction, dtype_of
 from .dsd import FABIN, DsdVar, FabDesc, Fifo, MemDesc
 from .dsr import Dsr
 from .modules import ModuleInstance
@@ -23,13 +23,14 @@ from .program import MemcpyModule, Task
 from .signatures import Builtin
 from .symbols import Var
 from .twins import UtId
+from .typedops import TypedBuiltin
 from .tasksource import is_user_function
 
 
 @attrs.frozen
 class Kind:
     """`what` is one of: scalar, array, mem, fabin, fabout, fifo, task, color, type, module,
-    builtin, pyfunc, callable, helper, memcpy, seq, str, none, utid, unknown."""
+    builtin, typed, pyfunc, callable, helper, memcpy, seq, str, none, utid, unknown."""
 
     what: str
     dtype: np.dtype | None = None     # scalars and arrays
@@ -97,6 +98,8 @@ def kind_of(value, depth: int = 0) -> Kind | None:
     if isinstance(value, Var):
         return Kind("array", value.dtype, shape=tuple(value.shape), name=value.name,
                     const=value.const, obj=value)
+    if isinstance(value, DsdVar) and value.fabric:
+        return Kind("fabin" if value.initial.kind == FABIN else "fabout", obj=value)
     if isinstance(value, (MemDesc, DsdVar)):
         return Kind("mem", obj=value)
     if isinstance(value, FabDesc):
@@ -109,6 +112,8 @@ def kind_of(value, depth: int = 0) -> Kind | None:
         return Kind("task", name=value.name, task_kind=value.kind, obj=value)
     if isinstance(value, Color):
         return Kind("color", obj=value)
+    if isinstance(value, Direction):       # comptime only: <tile_config>'s route arguments
+        return Kind("str", value=str(value))
     if isinstance(value, UtId):
         return Kind("utid", value=int(value))
     if isinstance(value, (bool, np.bool_)):
@@ -121,6 +126,8 @@ def kind_of(value, depth: int = 0) -> Kind | None:
         return Kind("scalar", value.dtype)
     if isinstance(value, Builtin):
         return Kind("builtin", obj=value)
+    if isinstance(value, TypedBuiltin):           # <dsd_ops>'s wrappers (dsl/typedops.py)
+        return Kind("typed", obj=value)
     if isinstance(value, pytypes.ModuleType):
         return Kind("module", obj=value)
     if isinstance(value, MemcpyModule):
@@ -149,9 +156,10 @@ def kind_of(value, depth: int = 0) -> Kind | None:
     return None
 
 
-CALLABLE_MODULES = ("numpy", "math", "pywse.dsl.control", "pywse.sim.mathops")
+CALLABLE_MODULES = ("numpy", "math", "pywse.dsl.control", "pywse.sim.mathops",
+                    "pywse.sim.complexops")
 """Modules whose functions task bodies may call (numba compiles them; `<control>`'s encoders
-and `<math>`'s kernels have numba twins); numba-compiled functions (`@numba.njit`) may be
+and `<math>`'s and `<complex>`'s kernels have numba twins); numba-compiled functions (`@numba.njit`) may be
 called too."""
 
 _CAPTURABLE = {"array", "mem", "fabin", "fabout", "fifo", "task", "color", "scalar", "seq",

@@ -18,10 +18,10 @@ from typing import Any, Callable
 import attrs
 import numpy as np
 
-from ..errors import ProgramError, caller_site, site_of_tb, user_boundary
+from ..errors import ProgramError, caller_site, def_site, site_of_tb, user_boundary
 from ..types import Color, PE_MEMORY_BYTES, dtype_of
 from . import modules, queues
-from .dsd import DSD_REG_WORDS, FABIN, FABOUT, DsdVar, Fifo, MemDesc
+from .dsd import DSD_REG_WORDS, FABIN, FABOUT, DsdVar, FabDesc, Fifo, MemDesc
 from .queues import Queue
 from .signatures import TABLE
 from .symbols import Var
@@ -30,6 +30,8 @@ TASK_KINDS = ("local", "data", "control", "export")
 MEMCPY_COLOR_NAMES = tuple(f"MEMCPY{d}_{i}" for d in ("H2D", "D2H") for i in range(1, 5))
 LOCAL_TASK_IDS = {"wse2": (0, 30), "wse3": (8, 30)}
 """Local task id range per arch (on wse3, 0..7 are the data-task ids of the input queues)."""
+TEARDOWN_TASK_ID = 29
+"""The reserved teardown task: a program's teardown handler runs as it (sim/fabric.py)."""
 ALIGN = 4  # bytes: every symbol starts on a 32-bit boundary, as cslc aligns arrays
 
 
@@ -110,6 +112,10 @@ class ProgramImage:
     start_unblocked: list[int] = attrs.Factory(list)   # channels (queue/color) to unblock
     var_sites: dict = attrs.Factory(dict)      # var name -> where the program declared it
     local_routes: dict = attrs.Factory(dict)   # color -> (set_color_config keywords, site)
+    reserved_colors: dict = attrs.Factory(dict)  # color -> the library that reserves it
+    control_table: tuple[int, int] | None = None    # (instructions, stride): wse3's own table
+    teardown_colors: tuple = ()   # colors whose teardown runs the teardown handler (task 29)
+    teardown_site: object = None  # where p.set_teardown_handler was first called
 
     def queue_of(self, desc) -> int:
         """The queue a fabric DSD uses: its own, or the one the compiler bound to its color."""
@@ -123,7 +129,8 @@ class ProgramImage:
 
     def sent_colors(self) -> set[int]:
         """Every color this program's output queues send on."""
-        return set(self.oq_color.values()).union(*self.oq_shared.values())
+        return set(self.oq_color.values()).union(
+            *self.oq_shared.values(), (c for (k, c) in self.auto_queue if k == FABOUT))
 
     @property
     def mem_bytes(self) -> int:
@@ -175,6 +182,12 @@ class Builder:
         self._queue_owner: dict = {}     # (kind, queue) -> (instance, library) that bound it
         self._task_library: dict = {}    # task name -> the SDK library that declared it
         self._instances: set[str] = set()
+        self._at_end: list = []          # (module scope, fn): run when the program body returns
+        self._reserved: dict[int, str] = {}   # color -> the library that reserves it
+        self._control_table: tuple[int, int] | None = None   # @set_control_task_table (wse3)
+        self._teardown: Task | None = None   # p.set_teardown_handler: the handler task (id 29)
+        self._teardown_colors: list[int] = []
+        self._teardown_site = None
         self.coord_read = False
 
     # -- where am I ---------------------------------------------------------------------
@@ -276,11 +289,13 @@ class Builder:
         return fifo
 
     def dsd_var(self, desc):
-        """A mutable memory DSD initialised to `desc` (CSL `var d = @get_dsd(...)`); tasks
-        reassign it with `nonlocal d` and every task sees the new value."""
-        if not isinstance(desc, MemDesc):
+        """A mutable DSD initialised to `desc` (CSL `var d = @get_dsd(...)`); tasks
+        reassign it with `nonlocal d` and every task sees the new value. A fabin or fabout
+        keeps its color and queue; tasks change its length (`pw.set_dsd_length`)."""
+        if not isinstance(desc, (MemDesc, FabDesc)):
             raise ProgramError(f"program '{self._program.name}': p.dsd_var needs a memory DSD "
-                               f"(pw.mem1d/pw.mem4d), got {desc!r}")
+                               f"(pw.mem1d/pw.mem4d) or a fabric one (pw.fabin/pw.fabout), "
+                               f"got {desc!r}")
         words = DsdVar.encode(desc)
         reg = self._declare(f"__dsd{len(self._vars)}", np.uint32, DSD_REG_WORDS,
                             np.array(words, np.int64).astype(np.uint32), False, const=False)
@@ -359,7 +374,8 @@ class Builder:
         queues.check_queue(q, kind, self.arch, self._ctx.memcpy, f"program '{self._program.name}'")
 
     def set_local_color_config(self, color, *, rx=(), tx=(), switches=None, filter=None,
-                               color_swap_x: bool = False, color_swap_y: bool = False) -> None:
+                               color_swap_x: bool = False, color_swap_y: bool = False,
+                               teardown: bool = False) -> None:
         """Route `color` through this PE's own router from the program (CSL
         `@set_local_color_config(color, .{ .routes = .{ .rx = ..., .tx = ... } })`): the same
         keywords as `Layout.set_color_config`, applied by `pw.compile` to every PE that runs
@@ -374,8 +390,40 @@ class Builder:
             raise ProgramError(f"{where}: color {c} is configured twice; give all its rx and "
                                "tx in one call")
         self._local_routes[c] = (dict(rx=rx, tx=tx, switches=switches, filter=filter,
-                                      color_swap_x=color_swap_x, color_swap_y=color_swap_y),
+                                      color_swap_x=color_swap_x, color_swap_y=color_swap_y,
+                                      teardown=bool(teardown)),
                                  caller_site(sys._getframe(1)))
+
+    def set_teardown_handler(self, fn: Callable, color) -> None:
+        """Run `fn` when `color` enters teardown on this PE (CSL `@set_teardown_handler(fn,
+        color)` in a top-level comptime block): a TEARDOWN command of a control wavelet has
+        passed the PE's router on that color. `fn` runs as the reserved teardown task (id
+        29), so it takes no arguments; it may reconfigure the color with `<tile_config>` and
+        must leave teardown with `teardown.exit(color)` before the color carries wavelets
+        again. One function serves every color a program hands it (there is one teardown
+        task per PE); `teardown.get_pending()` says which colors are pending."""
+        where = f"program '{self._program.name}': set_teardown_handler"
+        try:
+            c = Color(int(color)).id
+        except (TypeError, ValueError):
+            raise ProgramError(f"{where}: {color!r} is not a color") from None
+        if isinstance(fn, Task) or not callable(fn):
+            raise ProgramError(f"{where}: the handler must be a plain function of no "
+                               f"arguments (not a task or value), got {fn!r}")
+        if c in self._teardown_colors:
+            raise ProgramError(f"{where}: color {c} already has a teardown handler; CSL "
+                               "sets one per color")
+        if self._teardown is None:
+            self._teardown = self._add_task(fn, "local", TEARDOWN_TASK_ID,
+                                            self.scoped(fn.__name__))
+            self._teardown_site = caller_site(sys._getframe(1))
+        elif self._teardown.fn is not fn:
+            raise ProgramError(
+                f"{where}: color {c} gets handler '{fn.__name__}' but this program already "
+                f"has teardown handler '{self._teardown.name}'; a PE has one teardown task, "
+                "so pywse takes one handler function per program: hand the same function "
+                "every color and tell them apart with teardown.get_pending() / is_pending()")
+        self._teardown_colors.append(c)
 
     def export(self, fn: Callable | None = None, *, name: str | None = None):
         """Make `fn` host-callable (`runner.launch(name, *args)`); args must be typed scalars."""
@@ -515,7 +563,71 @@ class Builder:
         self._tasks.append(task)
         return task
 
+    def at_end(self, fn: Callable[[], None]) -> None:
+        """Run `fn()` once the program body has returned, in the module scope it was
+        registered from. For a library whose choices depend on what the program declares
+        after importing it (`<message_passing>` binds its own data task to its input queue
+        only if the program binds none there)."""
+        self._at_end.append((list(self._scope), fn))
+
+    def reserve_colors(self, colors, owner: str) -> None:
+        """Colors a library keeps for itself on this PE (`<message_passing>`: 14..18):
+        `pw.compile` refuses a layout route on them, naming `owner`."""
+        for c in colors:
+            self._reserved[int(c)] = owner
+
+    @property
+    def reserved_colors(self) -> dict[int, str]:
+        return dict(self._reserved)
+
+    def declared_queues(self) -> dict[tuple[int, int], int]:
+        """(kind, queue) -> color of the queues the program bound so far (explicitly)."""
+        return dict(self._queues)
+
+    def declared_tasks(self) -> list[Task]:
+        """Every task bound so far (a library's end-of-body check reads their captures)."""
+        return list(self._tasks)
+
+    def data_tasks(self) -> list[Task]:
+        """The data tasks bound so far (their color, and queue if given)."""
+        return list(self._data_tasks)
+
+    def set_control_table(self, instructions: int, stride: int) -> None:
+        """What `pw.set_control_task_table` records (twins.py checks its fields)."""
+        if self._control_table is not None:
+            raise ProgramError(f"program '{self._program.name}': pw.set_control_task_table is "
+                               "called twice; CSL allows it once per program")
+        self._control_table = (instructions, stride)
+
+    def _check_task_table(self) -> None:
+        """Control tasks share the task table with data and local tasks (both arches) unless
+        wse3's `pw.set_control_task_table()` gave them their own: one id, one task."""
+        if self._control_table is not None:
+            return
+        others = {t.id: t for t in self._tasks if t.kind in ("local", "data") and t.id is not None}
+        for c in (t for t in self._tasks if t.kind == "control"):
+            o = others.get(c.id)
+            if o is None:
+                continue
+            fix = ("call pw.set_control_task_table() in the program body (on wse3 control "
+                   "tasks then get their own table), or give one of them another id"
+                   if self.arch == "wse3" else "give one of them another id")
+            raise ProgramError(f"program '{self._program.name}': control task '{c.name}' and "
+                               f"{o.kind} task '{o.name}' both have id {c.id}, and control "
+                               f"tasks share one task table with data and local tasks; {fix}"
+                               ).at(def_site(c.fn))
+
+    def _run_at_end(self) -> None:
+        hooks, self._at_end = self._at_end, []
+        for scope, fn in hooks:
+            saved, self._scope = self._scope, scope
+            try:
+                fn()
+            finally:
+                self._scope = saved
+
     def image(self, params) -> ProgramImage:
+        self._run_at_end()
         used = -(-len(self._init) // ALIGN) * ALIGN
         init = bytes(self._init) + bytes(used - len(self._init))
         exports = {t.name: t for t in self._tasks if t.kind == "export"}
@@ -523,11 +635,16 @@ class Builder:
                              list(self._tasks), exports, list(self._on_start),
                              [], self._memcpy is not None, self.coord_read)
         self._bind_queues(image)
+        self._check_task_table()
+        image.control_table = self._control_table
         image.start_blocked = [t.id for t in self._blocked]   # data task ids are bound now
         image.fifos = list(self._fifos)
         image.start_unblocked = list(self._unblocked)
         image.var_sites = self._var_sites
         image.local_routes = dict(self._local_routes)
+        image.reserved_colors = dict(self._reserved)
+        image.teardown_colors = tuple(self._teardown_colors)
+        image.teardown_site = self._teardown_site
         return image
 
     def _bind_queues(self, image: ProgramImage) -> None:

@@ -16,7 +16,7 @@ import attrs
 
 from ..errors import ProgramError, def_site
 from . import modules
-from .dsd import FABIN, FABOUT, FabDesc
+from .dsd import FABIN, FABOUT, DsdVar, FabDesc
 
 MEMCPY_IQS = {"wse2": (0,), "wse3": (0, 1)}   # input queues memcpy reserves
 MEMCPY_OQS = (0,)                              # output queue memcpy reserves
@@ -82,6 +82,8 @@ def fabric_descs(tasks, own: bool = False) -> list:
             if own and isinstance(v, modules.ModuleInstance):
                 continue
             for item in (v.members.values() if isinstance(v, modules.ModuleInstance) else (v,)):
+                if isinstance(item, DsdVar) and item.fabric:
+                    item = item.initial         # a fabric p.dsd_var: its color and queue
                 if isinstance(item, FabDesc):
                     found.append(item)
                 elif inspect.isfunction(item):
@@ -170,7 +172,7 @@ def _share(image, kind: int, q: int, first: int, color: int, arch: str, explicit
            where: str, site=None) -> None:
     """A second color named on queue `q`. On wse2 a fabout DSD's `@get_output_queue(n)` binds
     no color, so fabout DSDs of several colors may share an output queue (each wavelet keeps
-    its DSD's color: the engine's per-entry `oq_col`); recorded in `image.oq_shared`. An input
+    its DSD's color: the engine's per-entry `oq_wcol`); recorded in `image.oq_shared`. An input
     queue takes one color on either arch, a wse3 output queue the one its `@initialize_queue`
     gave it, and a queue `p.output_queue` bound stays with that color."""
     if kind == FABOUT and arch == "wse2" and not explicit:

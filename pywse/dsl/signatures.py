@@ -196,13 +196,15 @@ _add(Builtin("set_dsd_stride", "@set_dsd_stride", "dsd", ("dsd", "int"), returns
 for _name, _params, _doc in (
         ("dfilt", ("src",), "drop data wavelets until control wavelets pass"),
         ("get_xdsr", ("int",), "an extended data structure register"),
-        ("queue_flush", ("queue",), "activate teardown once a queue is empty (wse3)"),
+        ("queue_flush", ("queue",), "activate the teardown task once a queue is empty (wse3; "
+         "needs teardown)"),
         ("set_fifo_read_length", ("fifo", "int"), "set how many elements a FIFO pops"),
         ("set_fifo_write_length", ("fifo", "int"), "set how many elements a FIFO pushes"),
         ("get_config", ("int",), "read a config register"),
         ("set_config", ("int", "int"), "write a config register"),
         ("set_local_color_config", ("color", "config"), "configure a color's route on this PE"),
-        ("set_teardown_handler", ("fn", "color"), "run a function when a color tears down"),
+        ("set_empty_queue_handler", ("fn", "queue"), "run a function when the teardown task "
+         "fires because a queue emptied after @queue_flush (wse3; needs teardown)"),
         ("get_color", ("int",), "a color from its number"),
 ):
     _add(Builtin(_name, f"@{_name}", "later", _params, status=NOT_YET, doc=_doc))
@@ -230,6 +232,12 @@ _LIBRARIES = {
     "<tile_config>": "color_config switch_config teardown task_priority filters "
                      "input_queue_status output_queue_status",
     "<message_passing>": "send_message recv_message",
+    "<malloc>": "malloc malloc_i16 malloc_u16 malloc_f16 malloc_i32 malloc_u32 malloc_f32 "
+                "has_enough_space has_enough_words has_enough_double_words free",
+    "<dsd_ops>": "mov convert add sub mul fmac neg norm scale",
+    "<complex>": "complex complex_32 complex_64 get_complex get_complex_32 get_complex_64 "
+                 "add_complex subtract_complex multiply_complex",
+    "<timer>": "start stop elapsed timerType",
 }
 LIBRARY_OF = {name: lib for lib, names in _LIBRARIES.items() for name in names.split()}
 """Names task bodies reach for that CSL has in a library, not as a builtin."""
@@ -317,10 +325,11 @@ _add(Builtin("get_dsr", "@get_dsr", "comptime", ("kind", "int"), comptime_twin=_
              doc='a DSR, kind "dsr_dest", "dsr_src0" or "dsr_src1" (program body only)'))
 _add(Builtin("load_to_dsr", "@load_to_dsr", "dsr", ("dsr", "dsd"),
              options=(("save_address", False), ("async_", False), ("activate", None),
-                      ("unblock", None)), comptime_twin=_dsr.load_to_dsr,
+                      ("unblock", None), ("ut_id", None)), comptime_twin=_dsr.load_to_dsr,
              doc="load a DSD into a DSR; save_address=True: each op leaves the DSR just past "
                  "the elements it covered; async_/activate/unblock (fabric DSDs): ops on the "
-                 "DSR run async with that completion"))
+                 "DSR run async with that completion; ut_id= (wse3, with async_): on that "
+                 "microthread unless the op names its own"))
 
 
 # -- scalar builtins: casts and the program's place ----------------------------------------------
@@ -340,6 +349,11 @@ _add(Builtin("constants", "@constants", "comptime", ("shape", "type", "value"),
 _add(Builtin("fp16", "@fp16", "comptime", (), comptime_twin=_twins.fp16,
              doc="the 16-bit float type of --fp16-format: pw.f16 (IEEE binary16, the only "
                  "format pywse simulates; a task body writes pw.f16)"))
+_add(Builtin("set_control_task_table", "@set_control_task_table", "comptime", ("config",),
+             comptime_twin=_twins.set_control_task_table,
+             doc="give control tasks their own task table (wse3, program body, at most once): "
+                 "a control task may then share its id with a local or data task; "
+                 "`instructions=` 2/4/8 and `stride=` 1..7 are checked and kept"))
 _add(Builtin("get_rectangle", "@get_rectangle", "comptime", (),
              comptime_twin=_twins.get_rectangle,
              doc="the program rectangle's .width and .height (program body only)"))
@@ -347,6 +361,11 @@ _add(Builtin("get_rectangle", "@get_rectangle", "comptime", (),
 
 # -- microthreads (wse3): @get_ut_id and the ut_id= option of every DSD op ------------------------
 
+_add(Builtin("set_teardown_handler", "@set_teardown_handler", "comptime", ("fn", "color"),
+             comptime_twin=_twins.set_teardown_handler,
+             doc="run a function when a color enters teardown on this PE: "
+                 "`p.set_teardown_handler(fn, color)` in the program body (it runs as the "
+                 "teardown task, id 29)"))
 _add(Builtin("get_ut_id", "@get_ut_id", "comptime", ("int",), comptime_twin=_twins.get_ut_id,
              doc="microthread n, 0..7 (wse3, program body only): `ut_id=` of an async DSD op "
                  "runs it there instead of on its fabric operand's queue's microthread"))

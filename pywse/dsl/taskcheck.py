@@ -348,8 +348,7 @@ class _Checker:
 
     def s_Nonlocal(self, s) -> None:
         for name in s.names:
-            if self.free_kinds.get(name, UNKNOWN).what != "mem" or \
-                    not isinstance(self.free.get(name), _dsd.DsdVar):
+            if not isinstance(self.free.get(name), _dsd.DsdVar):
                 self.problem(s, f"'nonlocal {name}': only DSDs made with p.dsd_var(...) can be "
                                 "reassigned by a task; keep other state in p.var arrays")
             self.nonlocal_names.add(name)
@@ -362,8 +361,11 @@ class _Checker:
                 hint = (f"declare `nonlocal {name}` to reassign this p.dsd_var" if from_program
                         else "assign a local copy instead")
                 self.problem(stmt, f"'{name}' belongs to the program; {hint}")
-            elif name in self.nonlocal_names and k.what not in ("mem", "unknown"):
-                self.problem(stmt, f"'{name}' is a DSD: assign it a memory DSD, not "
+            elif name in self.nonlocal_names and k.what not in (
+                    self.free_kinds.get(name, UNKNOWN).what, "unknown"):
+                was = self.free_kinds.get(name, UNKNOWN).what
+                want = {"mem": "a memory DSD"}.get(was, f"a {was} DSD")
+                self.problem(stmt, f"'{name}' is a DSD: assign it {want}, not "
                                    f"{k.describe()}")
             else:
                 before = self.env.get(name)
@@ -670,6 +672,8 @@ class _Checker:
             kwargs[kw.arg] = (kw, self.expr(kw.value))
         if f.what == "builtin":
             return self.builtin_call(e, f.obj, args, kwargs)
+        if f.what == "typed":
+            return self.typed_call(e, f.obj, args, kwargs)
         if f.what == "task":
             return self.problem(e, f"tasks cannot be called; use pw.activate({f.name})")
         if f.what == "helper":
@@ -820,9 +824,48 @@ class _Checker:
         elif b.kind == "prng":
             self.check_u16(e, b, args)
         elif getattr(b, "check", None) is not None:   # internal primitives (dsl/primitives.py)
-            for message in b.check(args):
+            given = {name: k for name, (_, k) in kwargs.items()}
+            for message in (b.check(args, given) if getattr(b, "check_kwargs", False)
+                            else b.check(args)):
                 self.problem(e, message)
         return result
+
+    def typed_call(self, e, t, args: list[Kind], kwargs: dict) -> Kind:
+        """`ops.mov(pw.f32, dst, src, async_=True)` (`<dsd_ops>`, dsl/typedops.py): the
+        leading element types pick one builtin; every config option must be known at
+        comptime (CSL: "the config argument must be completely comptime-known"); the rest is
+        checked as a call of that builtin."""
+        n = t.n_types
+        where = f"{t.library}.{t.name}"
+        if len(args) < n or any(k.what != "type" for k in args[:n]):
+            return self.problem(e, f"{where} takes {n} element type(s) known at comptime "
+                                   "first (pw.f16, pw.f32, pw.i16, pw.u16, pw.i32, pw.u32), "
+                                   "then the builtin's operands: "
+                                   f"{where}({'pw.f32, ' * n}dst, src...)")
+        b = t.resolve([k.dtype for k in args[:n]])
+        if isinstance(b, str):
+            return self.problem(e, b)
+        for name, (kw, k) in kwargs.items():
+            if not self.comptime_known(kw.value, k):
+                self.problem(kw.value, f"{where}: `{name}=` is a comptime-only field given a "
+                                       f"run-time value ({ast.unparse(kw.value)}): CSL's "
+                                       "<dsd_ops> takes a config known at comptime; pass a "
+                                       "task, a literal or a captured value, or call "
+                                       f"pw.{b.name} directly")
+        sub = ast.copy_location(ast.Call(e.func, e.args[n:], e.keywords), e)
+        return self.builtin_call(sub, b, args[n:], kwargs)
+
+    def comptime_known(self, node, k: Kind) -> bool:
+        """Is this option value known at comptime: a literal, a task or microthread id, or
+        a name the body captured or reads from its module (not one it computes or takes as
+        an argument)?"""
+        if isinstance(node, ast.Constant) or k.what in ("task", "utid", "none", "type"):
+            return True
+        root = node
+        while isinstance(root, ast.Attribute):
+            root = root.value
+        return isinstance(root, ast.Name) and root.id not in self.env and \
+            root.id not in self.locals
 
     def map_call(self, e, args: list[Kind], kwargs: dict) -> Kind:
         """`pw.map(callback, inputs..., output)` (CSL `@map`): the callback, each operand's
@@ -923,7 +966,7 @@ class _Checker:
         for name, (kw, _) in kwargs.items():
             if name == "save_address" and k.what in ("fabin", "fabout"):
                 self.problem(kw.value, "save_address= is for memory DSDs (CSL)")
-            elif name in ("async_", "activate", "unblock") and k.what == "mem":
+            elif name in ("async_", "activate", "unblock", "ut_id") and k.what == "mem":
                 self.problem(kw.value, f"{name}= is for fabric DSDs loaded into a DSR (CSL)")
 
     # -- microthreads (wse3 ut_id=) ------------------------------------------------------------

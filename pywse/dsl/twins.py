@@ -74,6 +74,13 @@ def get_rectangle() -> Rectangle:
     return Rectangle(p.width, p.height)
 
 
+def set_teardown_handler(fn, color) -> None:
+    """CSL `@set_teardown_handler(fn, color)` in a program or module body: the builder's
+    `p.set_teardown_handler` (dsl/program.py)."""
+    from .program import current_builder
+    current_builder("pw.set_teardown_handler").set_teardown_handler(fn, color)
+
+
 class UtId(int):
     """A microthread id (CSL's `ut_id`, from `@get_ut_id(n)`): an int, so task bodies lift
     it as a number, but a type of its own, so the checker can tell it from any number."""
@@ -98,3 +105,38 @@ def get_ut_id(n) -> UtId:
                            "pick another id, 1..7")
     p._ut_ids.add(int(n))        # the automatic queue choice keeps off it (queues.py)
     return UtId(int(n))
+
+
+CONTROL_TABLE_INSTRUCTIONS = (2, 4, 8)
+CONTROL_TABLE_STRIDES = range(1, 8)
+
+
+def set_control_task_table(config: dict | None = None, /, **fields) -> None:
+    """Give control tasks a task table of their own (CSL `@set_control_task_table`, wse3,
+    comptime, at most once): a control task may then have the id of a local or data task.
+    `instructions` (2, 4 or 8; default 4) is an entry's size and `stride` (1..7; default 1)
+    the entry points per input queue's `ctrl_table_id`; both are checked and kept, and change
+    nothing else in pywse, whose queues have no `ctrl_table_id` and whose cycles do not count
+    an entry's instructions."""
+    from .program import current_builder
+    p = current_builder("pw.set_control_task_table")
+    where = "pw.set_control_task_table"
+    if p.arch != "wse3":
+        raise ProgramError(f"{where}: {p.arch} has one task table for every kind of task "
+                           "(CSL's @set_control_task_table is wse3's); give the control task "
+                           "an id no data or local task has")
+    if config is not None and not isinstance(config, dict):
+        raise ProgramError(f"{where} takes its fields as keywords or one dict "
+                           f"(.{{ .instructions = 8, .stride = 4 }}), got {config!r}")
+    fields = {**(config or {}), **fields}
+    unknown = set(fields) - {"instructions", "stride"}
+    if unknown:
+        raise ProgramError(f"{where}: no field {', '.join(sorted(unknown))} (its fields: "
+                           "instructions, stride)")
+    instructions, stride = fields.get("instructions", 4), fields.get("stride", 1)
+    if isinstance(instructions, bool) or instructions not in CONTROL_TABLE_INSTRUCTIONS:
+        raise ProgramError(f"{where}: instructions={instructions!r}; an entry point has 2, 4 "
+                           "or 8 instructions")
+    if isinstance(stride, bool) or stride not in CONTROL_TABLE_STRIDES:
+        raise ProgramError(f"{where}: stride={stride!r}; the stride is 1..7 entry points")
+    p.set_control_table(int(instructions), int(stride))

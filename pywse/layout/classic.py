@@ -155,11 +155,14 @@ class Layout:
 
     def set_color_config(self, x: int, y: int, color, rx: Iterable = (), tx: Iterable = (),
                          switches: Switches | None = None, filter: RangeFilter | None = None,
-                         color_swap_x: bool = False, color_swap_y: bool = False) -> None:
+                         color_swap_x: bool = False, color_swap_y: bool = False,
+                         teardown: bool = False) -> None:
         """Route `color` through PE (x, y)'s router (CSL `@set_color_config`).
 
         `rx`/`tx` are sets of pw.RAMP/NORTH/SOUTH/EAST/WEST seen from the router: rx RAMP
         means "from my CE", tx RAMP "down to my CE". Each (PE, color) is configured once.
+        `teardown=True` starts the color in teardown (CSL `.teardown = true`): it carries
+        nothing until the PE's program reconfigures it and leaves teardown (`<tile_config>`).
         """
         try:        # no wrapper: called per PE and color; a try costs nothing until a raise
             self._check_xy(x, y, "set_color_config")
@@ -173,14 +176,16 @@ class Layout:
                                    "give all its rx and tx in one call")
             rx = (rx,) if isinstance(rx, str) else tuple(rx)
             tx = (tx,) if isinstance(tx, str) else tuple(tx)
-            key = (rx, tx, switches, filter, bool(color_swap_x), bool(color_swap_y))
+            key = (rx, tx, switches, filter, bool(color_swap_x), bool(color_swap_y),
+                   bool(teardown))
             try:
                 pattern = self._route_keys.get(key)
             except TypeError:          # unhashable arguments: make_route says what is wrong
                 key, pattern = None, None
             if pattern is None:
                 pattern = self.routes.pattern_id(make_route(x, y, c, rx, tx, switches, filter,
-                                                            color_swap_x, color_swap_y))
+                                                            color_swap_x, color_swap_y,
+                                                            teardown=teardown))
                 self.routes.note_site(pattern, caller_site(sys._getframe(1)))
                 if key is not None:
                     self._route_keys[key] = pattern

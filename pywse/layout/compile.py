@@ -26,7 +26,7 @@ import numpy as np
 from ..errors import (LayoutError, ProgramError, RoutingError, RoutingWarning, def_site,
                       site_of_tb, user_boundary)
 from .classic import MEMCPY_RESERVED_COLORS, Layout
-from ..dsl.program import ProgramImage
+from ..dsl.program import TEARDOWN_TASK_ID, ProgramImage
 from ..dsl.taskcheck import check_images
 from . import lints
 from .comptime import ComptimeLimit
@@ -187,7 +187,26 @@ def _routes_and_images(layout: Layout, arch: str, memcpy: bool, fabric_dims, off
         check_layout_routes(routed, arch, memcpy, fabric_dims, offsets)
     elif route_error is not None:
         raise route_error
+    _check_teardown_colors(routed, images, pe_image)
     return images, pe_image, routed
+
+
+def _check_teardown_colors(layout: Layout, images: list[ProgramImage],
+                           pe_image: np.ndarray) -> None:
+    """A teardown handler for a color its PE does not route could never run: no TEARDOWN
+    command reaches a router that has no route for the color."""
+    pid = layout.routes.pid.reshape(-1, layout.routes.pid.shape[-1])   # [pe, color]
+    for n, image in enumerate(images):
+        for c in image.teardown_colors:
+            unrouted = np.flatnonzero((pe_image == n) & (pid[:, c] == 0))
+            if len(unrouted):
+                y, x = divmod(int(unrouted[0]), layout.width)
+                raise LayoutError(
+                    f"PE ({x}, {y}): program '{image.program.name}' sets a teardown handler "
+                    f"for color {c}, which this PE does not route: no TEARDOWN command can "
+                    f"reach it. Route color {c} on the PE (set_color_config or "
+                    "p.set_local_color_config, with teardown=True if it starts torn down), "
+                    "or drop the handler").at(image.teardown_site)
 
 
 def _with_program_routes(layout: Layout, images: list[ProgramImage],
@@ -195,6 +214,7 @@ def _with_program_routes(layout: Layout, images: list[ProgramImage],
     """`layout` with the routes programs set on their own PEs (`p.set_local_color_config`),
     as a copy: the user's layout stays as written, so it compiles again (or for the other
     arch) alike. A color routed by both the layout and the program is an error."""
+    _check_reserved(layout, images, pe_image)
     routed = [n for n, image in enumerate(images) if image.local_routes]
     if not routed:
         return layout
@@ -224,6 +244,24 @@ def _with_program_routes(layout: Layout, images: list[ProgramImage],
                     table.note_site(pattern, site)
                 table.pid[y, x, c] = pattern
     return merged
+
+
+def _check_reserved(layout: Layout, images: list[ProgramImage], pe_image: np.ndarray) -> None:
+    """A color a library keeps for itself on a PE (`ProgramImage.reserved_colors`, e.g.
+    `<message_passing>`'s 14..18) must have no route of the layout's there."""
+    for n, image in enumerate(images):
+        if not image.reserved_colors:
+            continue
+        ys, xs = np.divmod(np.flatnonzero(pe_image == n), layout.width)
+        for c, owner in sorted(image.reserved_colors.items()):
+            hit = np.flatnonzero(layout.routes.pid[ys, xs, c])
+            if len(hit):
+                x, y = int(xs[hit[0]]), int(ys[hit[0]])
+                raise RoutingError(
+                    f"PE ({x}, {y}) color {c}: the layout routes it, but {owner} on that PE "
+                    f"keeps colors {', '.join(map(str, sorted(image.reserved_colors)))} for "
+                    "itself; give your route another color").at(
+                        layout.routes.site(x, y, c), "the layout's route:")
 
 
 def _instantiate(layout: Layout, arch: str,
@@ -335,6 +373,8 @@ def check_layout_routes(layout: Layout, arch: str, memcpy: bool, fabric_dims=Non
 def _check_ids(image: ProgramImage, x: int, y: int, memcpy: bool) -> None:
     reserved = ALWAYS_RESERVED_LOCAL_IDS + (MEMCPY_RESERVED_LOCAL_IDS if memcpy else ())
     for t in image.tasks:
+        if t.kind == "local" and t.id == TEARDOWN_TASK_ID and image.teardown_colors:
+            continue           # the teardown handler is the teardown task
         if t.kind == "local" and t.id in reserved:
             who = "memcpy" if t.id in MEMCPY_RESERVED_LOCAL_IDS else "the system (teardown)"
             raise LayoutError(f"PE ({x}, {y}): local task '{t.name}' uses id {t.id}, which is "

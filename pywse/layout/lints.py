@@ -16,6 +16,7 @@ from __future__ import annotations
 import attrs
 import numpy as np
 
+from ..dsl.dsd import FABOUT
 from ..errors import RoutingError, RoutingWarning, warn_at_user
 from .routing import DIR_BITS, NEIGHBOURS, STEP, RouteTable, pattern_bits
 from ..types import N_COLORS, RAMP
@@ -41,6 +42,8 @@ def route_lints(table: RouteTable, images, pe_image: np.ndarray,
                            for im in images], np.int64)[pe_image]
     exempt = _mask(exempt_colors)
     ys, xs, cs, pids = table.entries()
+    torn = np.array([False] + [cfg.teardown for cfg in table.patterns], bool)[pids]
+    ys, xs, cs, pids = ys[~torn], xs[~torn], cs[~torn], pids[~torn]   # run-time routes
     rx_of, tx_of, *_ = pattern_bits(table.patterns)
     loop_of = _ramp_loops(table)
     rx, tx, loops = rx_of[pids].astype(np.int64), tx_of[pids].astype(np.int64), loop_of[pids]

@@ -97,6 +97,7 @@ class RouteConfig:
     filter: RangeFilter | None = None
     color_swap_x: bool = False
     color_swap_y: bool = False
+    teardown: bool = False    # the color starts in teardown (CSL `.teardown = true`)
 
     def positions(self) -> list[tuple[frozenset, frozenset]]:
         """(rx, tx) of every valid switch position, base first."""
@@ -111,14 +112,15 @@ class RouteConfig:
 
 
 def make_route(x, y, color, rx: Iterable = (), tx: Iterable = (), switches=None, filter=None,
-               color_swap_x=False, color_swap_y=False, arch_note="") -> RouteConfig:
+               color_swap_x=False, color_swap_y=False, arch_note="",
+               teardown=False) -> RouteConfig:
     what = f"set_color_config({x}, {y}, color {color})"
     if switches is not None and not isinstance(switches, Switches):
         raise RoutingError(f"{what}: switches must be a pw.Switches")
     if filter is not None and not isinstance(filter, RangeFilter):
         raise RoutingError(f"{what}: filter must be a pw.RangeFilter")
     return RouteConfig(_dirs(rx, f"{what} rx"), _dirs(tx, f"{what} tx"), switches, filter,
-                       bool(color_swap_x), bool(color_swap_y))
+                       bool(color_swap_x), bool(color_swap_y), bool(teardown))
 
 
 class RouteTable(Mapping):
@@ -243,6 +245,12 @@ def check_routes(table: RouteTable, reserved: dict[int, str],
         x, y, c = int(xs[bad[0]]), int(ys[bad[0]]), int(cs[bad[0]])
         raise table.error(f"PE ({x}, {y}): color {c} is {reserved[c]}; user routes on it "
                           "are not allowed (memcpy routes its own colors)", x, y, c)
+    # a color that starts in teardown carries nothing until its program reconfigures it at
+    # run time (<tile_config>): its comptime route is a placeholder, not a path to check
+    torn = np.array([False] + [cfg.teardown for cfg in table.patterns], bool)[pids]
+    if torn.any():
+        ys, xs, cs, pids = ys[~torn], xs[~torn], cs[~torn], pids[~torn]
+        n = len(ys)
     if not n:
         return
     rx_of, tx_of, switched_of, swap_x, swap_y = pattern_bits(table.patterns)

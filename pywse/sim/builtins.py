@@ -199,8 +199,6 @@ def _fill_pointer(st, row, arr):
 
 @register_jitable
 def _fill_fab(row, kind, color, queue, extent, control, is_dst):
-    """A fabric operand; its color goes in the ADDR field (unused by fabric rows): an
-    output-queue entry carries it, since wse2 lets two colors share one output queue."""
     if kind == ops.K_FIFO:
         row[ops.KIND] = kind
         row[ops.QUEUE] = queue
@@ -210,7 +208,7 @@ def _fill_fab(row, kind, color, queue, extent, control, is_dst):
     if not is_dst and kind != ops.K_FABIN:
         raise TypeError("a fabout DSD cannot be a source")
     row[ops.KIND] = kind
-    row[ops.ADDR] = color
+    row[ops.COLOR] = color
     row[ops.QUEUE] = queue
     row[ops.E0] = extent
     row[ops.CTRL] = control
@@ -309,8 +307,8 @@ def _op(st, pe, code, dst, a, b, c, async_, activate, unblock, ut_id):
     """Every DSD op builtin: `code` says which (ops.OPS); unused sources are None. A DSR
     loaded with async options makes the op async; one loaded with save_address moves on."""
     cfg = _dsr_completion(dst, _dsr_completion(a, _dsr_completion(b, _dsr_completion(
-        c, (bool(async_), np.int64(activate), np.int64(unblock))))))
-    _start(st, pe, code, cfg[0], cfg[1], cfg[2], np.int64(ut_id),
+        c, (bool(async_), np.int64(activate), np.int64(unblock), np.int64(ut_id))))))
+    _start(st, pe, code, cfg[0], cfg[1], cfg[2], cfg[3],
            _describe(st, code, dst, a, b, c))
     _dsr_advance(dst)
     _dsr_advance(a)
@@ -339,8 +337,9 @@ def _increment_dsd_offset(st, pe, d, n, type_size):
 
 @lowers("set_dsd_base_addr")
 def _set_dsd_base_addr(st, pe, d, arr):
-    """Point a DSD at another array of the same element type (CSL `@set_dsd_base_addr`)."""
-    return MemDSD(arr.reshape(arr.size), d.offset, d.e0, d.s0, d.e1, d.s1, d.e2, d.s2, d.e3, d.s3)
+    """Point a DSD at the start of another array of the same element type (CSL
+    `@set_dsd_base_addr`: the base address, with the offset folded in, is replaced)."""
+    return MemDSD(arr.reshape(arr.size), np.int64(0), d.e0, d.s0, d.e1, d.s1, d.e2, d.s2, d.e3, d.s3)
 
 
 @lowers("set_dsd_length")
@@ -403,6 +402,7 @@ def _set_global_prng_seed(st, pe, seed):
 # -- internal primitives of the SDK's libraries (dsl/primitives.py): lowered in sim/primitives.py -
 
 from . import primitives as _primitives  # noqa: E402,F401  (registers their lowerings)
+from . import tileconfig as _tileconfig  # noqa: E402,F401  (<tile_config>'s lowerings)
 
 
 # -- the language of issue 20 (part 4): run-time DSDs ----------------------------------------------
@@ -583,9 +583,11 @@ def _span(d):
 
 
 def _dsr_completion(x, cfg):
-    """(async_, activate, unblock) of an op, taking a DSR's async load options into account."""
+    """(async_, activate, unblock, ut_id) of an op, taking a DSR's async load options into
+    account (the op's own ut_id= first, then the load's)."""
     if isinstance(x, DsrVal) and x.reg[R.ASYNC]:
-        return (True, np.int64(x.reg[R.ACT]), np.int64(x.reg[R.UNB]))
+        return (True, np.int64(x.reg[R.ACT]), np.int64(x.reg[R.UNB]),
+                cfg[3] if cfg[3] >= 0 else np.int64(x.reg[R.UT]))
     return cfg
 
 
@@ -594,7 +596,8 @@ def _ol_dsr_completion(x, cfg):
     if isinstance(x, nbtypes.BaseNamedTuple) and x.instance_class is DsrVal:
         def impl(x, cfg):
             if x.reg[R.ASYNC]:
-                return (True, np.int64(x.reg[R.ACT]), np.int64(x.reg[R.UNB]))
+                return (True, np.int64(x.reg[R.ACT]), np.int64(x.reg[R.UNB]),
+                        cfg[3] if cfg[3] >= 0 else np.int64(x.reg[R.UT]))
             return cfg
         return impl
     return lambda x, cfg: cfg
@@ -617,7 +620,7 @@ def _ol_dsr_advance(x):
 
 
 @lowers("load_to_dsr")
-def _load_to_dsr(st, pe, dsr, d, save_address, async_, activate, unblock):
+def _load_to_dsr(st, pe, dsr, d, save_address, async_, activate, unblock, ut_id):
     """Load DSD `d` into `dsr` (CSL `@load_to_dsr`): its operand row, the array's address
     relative to the register and its size, and the options (dsl/dsr.py's layout)."""
     reg = dsr.reg
@@ -632,6 +635,7 @@ def _load_to_dsr(st, pe, dsr, d, save_address, async_, activate, unblock):
     reg[R.ASYNC] = 1 if async_ else 0
     reg[R.ACT] = activate
     reg[R.UNB] = unblock
+    reg[R.UT] = ut_id
 
 
 def _load_row(st, row, d):
@@ -640,7 +644,7 @@ def _load_row(st, row, d):
         _fill_mem(st, row, d.arr, d.offset, d.e0, d.s0, d.e1, d.s1, d.e2, d.s2, d.e3, d.s3)
         return np.int64(d.arr.size)
     row[ops.KIND] = d.kind
-    row[ops.ADDR] = d.color
+    row[ops.COLOR] = d.color
     row[ops.QUEUE] = d.queue
     row[ops.E0] = d.extent
     row[ops.CTRL] = d.control
@@ -657,7 +661,7 @@ def _ol_load_row(st, row, d):
 
     def fab(st, row, d):
         row[ops.KIND] = d.kind
-        row[ops.ADDR] = d.color
+        row[ops.COLOR] = d.color
         row[ops.QUEUE] = d.queue
         row[ops.E0] = d.extent
         row[ops.CTRL] = d.control
@@ -690,20 +694,3 @@ def _ptr(st, pe, arr, i):
     if k < 0 or k >= flat.size:
         raise IndexError("pw.ptr: the element is outside the array")
     return flat[k:k + 1]
-
-
-@lowers("ptrcast", defaults={"at": 0})
-def _ptrcast(st, pe, t, arr, at):
-    """`arr`'s memory from flat element `at` on, as elements of type `t` (CSL `@ptrcast`):
-    a view, so writes through it reach the array, and it stays inside it (never a neighbour
-    symbol)."""
-    flat = arr.reshape(arr.size)
-    k = np.int64(at)
-    if k < 0 or k >= flat.size:
-        raise IndexError("pw.ptrcast: the element is outside the array")
-    rest = flat[k:]
-    size = np.empty(0, t).itemsize
-    if (rest.size * rest.itemsize) % size != 0:
-        raise ValueError("pw.ptrcast: the array's bytes from that element on are not a whole "
-                         "number of elements of the new type")
-    return rest.view(t)

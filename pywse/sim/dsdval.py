@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections import namedtuple
 
 import numpy as np
+from numba.core import types as nbtypes
 from numba.extending import overload, register_jitable
 
 from ..dsl.dsd import FIFO, FabDesc, Fifo, MemDesc
@@ -41,7 +42,11 @@ def lower_fifo(fifo: Fifo) -> FabDSD:
 
 
 def dsd_load(st, pe, reg, proto):
-    """The current value of a mutable DSD (plain Python twin of the numba overload)."""
+    """The current value of a mutable DSD (plain Python twin of the numba overload); a
+    fabric one is `proto` (its color and queue) with the length kept in word E0."""
+    if isinstance(proto, FabDSD):
+        return FabDSD(proto.kind, proto.color, proto.queue, np.int64(reg.view(np.int32)[3]),
+                      proto.control)
     base = st.mem_base[pe] + reg[0]
     arr = st.arena[base:base + reg[1]].view(proto.arr.dtype)
     r = reg.view(np.int32).astype(np.int64)     # offsets and strides may be negative
@@ -50,6 +55,11 @@ def dsd_load(st, pe, reg, proto):
 
 @overload(dsd_load)
 def _ol_dsd_load(st, pe, reg, proto):
+    if isinstance(proto, nbtypes.BaseNamedTuple) and proto.instance_class is FabDSD:
+        def fab(st, pe, reg, proto):
+            return FabDSD(proto.kind, proto.color, proto.queue,
+                          np.int64(reg.view(np.int32)[3]), proto.control)
+        return fab
     np_type = np.dtype(str(proto.types[0].dtype)).type
 
     def impl(st, pe, reg, proto):
@@ -62,9 +72,26 @@ def _ol_dsd_load(st, pe, reg, proto):
     return impl
 
 
-@register_jitable
 def dsd_store(st, pe, reg, d):
-    """Write a DSD value back to its mutable DSD's fields in PE memory."""
+    """Write a DSD value back to its mutable DSD's fields in PE memory (plain Python twin of
+    the numba overload); a fabric one keeps only its length."""
+    if isinstance(d, FabDSD):
+        reg.view(np.int32)[3] = d.extent
+        return
+    _store_mem(st, pe, reg, d)
+
+
+@overload(dsd_store)
+def _ol_dsd_store(st, pe, reg, d):
+    if isinstance(d, nbtypes.BaseNamedTuple) and d.instance_class is FabDSD:
+        def fab(st, pe, reg, d):
+            reg.view(np.int32)[3] = d.extent
+        return fab
+    return lambda st, pe, reg, d: _store_mem(st, pe, reg, d)
+
+
+@register_jitable
+def _store_mem(st, pe, reg, d):
     addr = d.arr.ctypes.data - st.arena.ctypes.data - st.mem_base[pe]
     if addr < 0 or addr >= 0xFFFFFFFF:
         raise ValueError("a mutable DSD can only point into its own PE's memory")

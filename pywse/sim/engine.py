@@ -103,6 +103,8 @@ class Engine(Traffic):
                     st.task_state[pes, chan] |= BLOCKED
             for tid in image.on_start:
                 st.task_state[pes, tid] |= ACTIVE
+            for color in image.teardown_colors:    # p.set_teardown_handler(fn, color)
+                st.td_colors[pes] |= np.uint32(1 << color)
             for q, color in image.iq_color.items():
                 st.ce_iq[pes, color] = q
             for q, color in image.oq_color.items():
@@ -129,6 +131,7 @@ class Engine(Traffic):
         n = len(table.patterns) + 1                     # pattern 0: not configured
         tx, rx, npos = np.zeros((n, 4), np.uint8), np.zeros((n, 4), np.uint8), np.ones(n, np.uint8)
         switched, swapped, filtered = np.zeros(n, bool), np.zeros(n, bool), np.zeros(n, bool)
+        torn = np.array([False] + [cfg.teardown for cfg in table.patterns], bool)
         switch_row, swap_row, filter_row = (np.zeros((n, 3), np.int64) for _ in range(3))
         for k, cfg in enumerate(table.patterns, 1):
             positions = cfg.positions()
@@ -157,6 +160,8 @@ class Engine(Traffic):
             sel = np.flatnonzero(has[pids])
             for j, field in enumerate(fields):
                 field.reshape(-1)[port[sel]] = row[pids[sel], j]
+        sel = np.flatnonzero(torn[pids])   # colors that start in teardown (.teardown = true)
+        st.tip.reshape(-1)[port[sel]] = fabric.TIP_ON | fabric.TIP_DYNAMIC
         for s in self.art.streams:        # SdkLayout output streams leave their port to the host
             if s.kind == "output":
                 pe = self.pe_index(s.x, s.y)
@@ -459,6 +464,9 @@ class Engine(Traffic):
             return lower_fab(v, self.image(pe).queue_of(v))
         if isinstance(v, Fifo):
             return lower_fifo(v)
+        if isinstance(v, DsdVar) and v.fabric:
+            return (self.view(pe, v.reg, flat=True, compiled=compiled),
+                    lower_fab(v.initial, self.image(pe).queue_of(v.initial)))
         if isinstance(v, DsdVar):
             return (self.view(pe, v.reg, flat=True, compiled=compiled),
                     lower_mem(v.initial, self.view(pe, v.initial.var, flat=True,

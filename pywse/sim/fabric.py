@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import numba
 import numpy as np
+from numba.extending import register_jitable
 
 from ..dsl.control import CE_IGNORE_BITS, CMD_BITS
 from .ops import N_SLOTS, activate, notify, run_slot
@@ -109,10 +110,22 @@ def _capture(st, pe, d, c, w, ctl, t):
 
 @numba.njit(cache=True)
 def _accepts(st, pe, c, side):
-    """Does the router take a wavelet of color `c` entering from `side` now? Only switch
-    positions restrict it (routing checks vouch for a fixed route's rx)."""
-    if st.sw_npos[pe, c] <= 1:
+    """Does the router take a wavelet of color `c` entering from `side` now? Switch
+    positions restrict it, and so does a route set at run time (routing checks vouch for a
+    fixed route's rx); a color in teardown takes nothing: senders wait (backpressure)."""
+    tip = st.tip[pe, c]
+    if tip & TIP_ON:
+        return False
+    if st.sw_npos[pe, c] <= 1 and not tip & TIP_DYNAMIC:
         return True
+    if tip & TIP_DYNAMIC:
+        # one FIFO per color stands for the router's input buffers: while a switch command
+        # (or TEARDOWN) waits in it, nothing else gets in, so what comes in after it is
+        # admitted by the position in force once it has left (docs/semantics.md, Teardown)
+        for k in range(st.rb_count[pe, c]):
+            slot = (st.rb_head[pe, c] + k) % ROUTER_DEPTH
+            if st.rb_ctl[pe, c, slot] and (st.rb_buf[pe, c, slot] >> 22) & 3:
+                return False
     return (st.sw_rx[pe, c, st.sw_cur[pe, c]] >> side) & 1 == 1
 
 
@@ -205,8 +218,8 @@ def _route_pe(st, pe, t):
             continue
         pending &= ~bit
         h = st.rb_head[pe, c]
-        if st.rb_time[pe, c, h] >= t:
-            continue
+        if st.rb_time[pe, c, h] >= t or st.tip[pe, c] & TIP_ON:
+            continue        # arrived this cycle, or the color is in teardown here
         w = st.rb_buf[pe, c, h]
         ctl = st.rb_ctl[pe, c, h]
         txm = st.sw_tx[pe, c, st.sw_cur[pe, c]]
@@ -255,7 +268,7 @@ def _route_pe(st, pe, t):
             continue
         queues &= ~qbit
         h = st.oq_head[pe, q]
-        c = st.oq_col[pe, q, h]     # the head wavelet's color (wse2: queues may be shared)
+        c = np.int64(st.oq_wcol[pe, q, h])     # the color its fabout named
         if st.rb_count[pe, c] >= ROUTER_DEPTH or st.link_time[pe, 0] == t + 1 or \
                 not _accepts(st, pe, c, D_RAMP):
             continue
@@ -267,6 +280,47 @@ def _route_pe(st, pe, t):
             st.oq_mask[pe] &= ~qbit
         moved += 1
     return moved
+
+
+TIP_ON = 1          # tip[pe, c]: the color is in teardown on this router
+TIP_DYNAMIC = 2     # tip[pe, c]: its route is set at run time, so its rx is enforced here
+TEARDOWN_TASK = 29  # the reserved teardown task id (the program's teardown handler)
+_TASK_ACTIVE = 1    # builtins.ACTIVE (builtins imports this module)
+
+
+@register_jitable
+def enter_teardown(st, pe, c):
+    """A TEARDOWN command has passed router `pe` on color `c` (after the wavelet carrying it
+    left): the router stops forwarding and taking in `c`, and if the PE's program has a
+    teardown handler for `c` its teardown task is activated (docs/semantics.md)."""
+    st.tip[pe, c] |= TIP_ON | TIP_DYNAMIC
+    if (st.td_colors[pe] >> c) & 1:
+        st.task_state[pe, TEARDOWN_TASK] |= _TASK_ACTIVE
+        notify(st, pe)
+
+
+@register_jitable
+def exit_teardown(st, pe, c):
+    """The PE's code left teardown on `c` (`<tile_config>` teardown.exit): its router
+    forwards again, by the route and switches set meanwhile; stalled neighbours may send."""
+    st.tip[pe, c] &= ~np.uint8(TIP_ON)
+    wake_around(st, pe)
+
+
+@register_jitable
+def wake_around(st, pe):
+    """`pe`'s router changed: it and the neighbours that may send into it go back on the
+    active list (callable from task bodies in both modes, unlike the njit helpers here)."""
+    width = st.config[1]
+    activate(st, pe)
+    if pe >= width:
+        activate(st, pe - width)
+    if pe + width < st.task_state.shape[0]:
+        activate(st, pe + width)
+    if pe % width + 1 < width:
+        activate(st, pe + 1)
+    if pe % width > 0:
+        activate(st, pe - 1)
 
 
 POP_NONE, POP_ALWAYS, POP_ON_ADVANCE, POP_ON_ADVANCE_NOP = range(4)
@@ -288,6 +342,8 @@ def _switch(st, pe, c, cmd):
             st.sw_cur[pe, c] = 0
     elif cmd == 2:
         st.sw_cur[pe, c] = 0
+    elif cmd == 3:
+        enter_teardown(st, pe, c)
     if st.sw_cur[pe, c] != old:
         width = st.config[1]
         activate(st, pe)

@@ -18,7 +18,7 @@ from numba.extending import register_jitable
 from ..errors import Site
 
 WHERE, KIND, VALUE, LIMIT, ADDR, OPERAND = range(6)
-NO_FAULT, INDEX, DSD, MICROTHREAD = 0, 1, 2, 3
+NO_FAULT, INDEX, DSD, MICROTHREAD, TILE_CONFIG = 0, 1, 2, 3, 4
 """A fault's kind: an index past an array, or a DSD an op uses reaching outside its array
 (VALUE the element it reaches, LIMIT the array's size, ADDR where the array is in the arena,
 OPERAND which operand of the op: 0 the destination), or an async op starting on a busy
@@ -93,6 +93,23 @@ def _clash(fault: np.ndarray) -> str:
             f"the {second} once the {first} has completed (its activate=/unblock= task)")
 
 
+def _tile_config(c: int, what: int) -> str:
+    """A `<tile_config>` call the router model cannot do (sim/tileconfig.py), in words."""
+    if what == -1:
+        return (f"<tile_config>: {c} is neither a color (0..23) nor a color's config address "
+                "(color_config.get_color_config_addr(c)); pass the color")
+    if what == 0:
+        return (f"<tile_config> teardown.exit(color {c}): color {c} is not in teardown on "
+                "this PE, so there is no teardown to leave. Call it from the teardown handler "
+                "(p.set_teardown_handler), after a TEARDOWN command reached the color, or "
+                "start the color in teardown (teardown=True in its route)")
+    if what >= 100:
+        return (f"<tile_config>: switch position {what - 100} of color {c} is set while an "
+                "earlier position is invalid; set positions in order (pos1 first)")
+    return (f"<tile_config> set_current_switch_position: position {what} of color {c} is "
+            "not valid on this PE; set that position first")
+
+
 def task_failure(fault: np.ndarray, exc: BaseException,
                  symbol_at=lambda addr: "?") -> tuple[str, Site | None]:
     """(what failed, in words; the user's line) for an exception a task body raised: an
@@ -110,6 +127,9 @@ def task_failure(fault: np.ndarray, exc: BaseException,
     if fault[KIND] == MICROTHREAD:
         fault[KIND] = NO_FAULT
         return _clash(fault), site
+    if fault[KIND] == TILE_CONFIG:
+        fault[KIND] = NO_FAULT
+        return _tile_config(int(fault[VALUE]), int(fault[LIMIT])), site
     if fault[KIND] == INDEX:
         fault[KIND] = NO_FAULT
         i, n = int(fault[VALUE]), int(fault[LIMIT])

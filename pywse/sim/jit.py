@@ -43,6 +43,7 @@ from ..dsl.dsr import Dsr
 from ..dsl.modules import ModuleInstance
 from ..dsl.program import MemcpyModule, Task
 from ..dsl.signatures import POSITIONAL_OPTIONS, TABLE, Builtin
+from ..dsl.typedops import TypedBuiltin
 from ..dsl.symbols import Var
 from ..dsl.taskcheck import ARRAY_SUBSCRIPTS, comptime_is_value
 from ..dsl.tasksource import (UNASSIGNED, closure, is_user_function, node_site,
@@ -135,7 +136,14 @@ def _kinds(fn, task, depth: int = 0) -> tuple:
 
 
 def _closure(fn, task) -> dict:
+    """What the body captured, plus the module-level colors it names (`C = pw.Color(3)` at
+    the top of the file, as CSL's `const` colors): numba cannot type a Color global, so those
+    are lifted like captured ones (module-level numbers stay numba's frozen globals)."""
     free = closure(fn)
+    for name in fn.__code__.co_names:
+        value = fn.__globals__.get(name)
+        if isinstance(value, Color) and name not in free:
+            free[name] = value
     for name, v in free.items():
         if v is UNASSIGNED:
             raise TaskError(f"task '{task.name}': variable '{name}' is used before it is "
@@ -207,6 +215,13 @@ class _Rewriter(ast.NodeTransformer):
                 return getattr(base, node.attr, None)
         return None
 
+    def static_value(self, node):
+        """A comptime argument's value: what a name or attribute chain resolves to, or a
+        tuple/list of such (a direction tuple)."""
+        if isinstance(node, (ast.Tuple, ast.List)):
+            return tuple(self.resolve(e) for e in node.elts)
+        return self.resolve(node)
+
     def name(self, label: str, obj) -> ast.Name:
         """A global name for `obj` in the rewritten function's namespace."""
         key = f"__{label}"
@@ -226,6 +241,11 @@ class _Rewriter(ast.NodeTransformer):
             target = TABLE["unblock_cmd_stream"]
         if isinstance(target, Builtin):
             return self.builtin_call(node, target)
+        if isinstance(target, TypedBuiltin):    # <dsd_ops>: exactly one builtin's call
+            n = target.n_types
+            b = target.resolve([self.resolve(a) for a in node.args[:n]])
+            return self.builtin_call(ast.copy_location(
+                ast.Call(node.func, node.args[n:], node.keywords), node), b)
         if _path(node.func) is not None and is_user_function(target):
             return self.helper_call(node, target)
         if isinstance(node.func, ast.Name) and node.func.id == "int" and target is None:
@@ -253,9 +273,13 @@ class _Rewriter(ast.NodeTransformer):
             given.update(zip((o for o, _ in b.options), args[b.nargs:]))
             args = args[:b.nargs]
         for pos, conv in low.static.items():
-            args[pos] = ast.Constant(conv(self.resolve(node.args[pos])))
+            if isinstance(pos, int):
+                args[pos] = ast.Constant(conv(self.static_value(node.args[pos])))
         for opt, default in b.options:
             value = given.get(opt, ast.Constant(low.defaults.get(opt, default)))
+            if opt in low.static:      # a comptime option folded (<tile_config>'s routes)
+                kw = next((k.value for k in node.keywords if k.arg == opt), None)
+                value = ast.Constant(low.static[opt](self.static_value(kw) if kw else None))
             if opt in ("activate", "unblock", "ut_id") and isinstance(value, ast.Constant) \
                     and value.value is None:
                 value = ast.Constant(bi.NO_TASK)
@@ -558,8 +582,9 @@ def _dsd_only_f16(fdef, rw: _Rewriter, free: dict) -> frozenset:
     as the DSD ops do (an f16 array used any other way needs float16 arithmetic)."""
     as_operand = set()
     for node in ast.walk(fdef):
-        if isinstance(node, ast.Call) and isinstance(rw.resolve(node.func), Builtin) and \
-                rw.resolve(node.func).kind in ("op", "dsd", "dsr"):
+        if isinstance(node, ast.Call) and (isinstance(rw.resolve(node.func), TypedBuiltin) or (
+                isinstance(rw.resolve(node.func), Builtin) and
+                rw.resolve(node.func).kind in ("op", "dsd", "dsr"))):
             as_operand.update(id(a) for a in node.args if isinstance(a, ast.Name))
     f16 = {n for n, v in free.items() if isinstance(v, Var) and v.dtype == np.float16}
     for node in ast.walk(fdef):

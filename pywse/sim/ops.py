@@ -18,8 +18,12 @@ from numba.extending import register_jitable
 from . import cslops
 from ..dsl.signatures import TABLE
 
-# operand descriptor fields (an int64 row); a fabric operand keeps its color in ADDR
+# operand descriptor fields (an int64 row)
 KIND, ADDR, OFF, E0, S0, E1, S1, E2, S2, E3, S3, WIDTH, QUEUE, CTRL = range(14)
+COLOR = ADDR
+"""A fabric operand's color sits in the ADDR word (a fabric operand has no address): a
+fabout's wavelets leave on it, whatever else its output queue carried before (wse2's output
+queues take no color)."""
 NF = 14
 K_NONE, K_MEM, K_SCALAR, K_FABIN, K_FABOUT, K_FIFO = range(6)
 
@@ -303,7 +307,7 @@ def _write(st, pe, o, i, bits, width):
     slot = (st.oq_head[pe, q] + st.oq_count[pe, q]) % cap
     st.oq_buf[pe, q, slot] = np.uint32(bits & 0xFFFF) if width == 2 else np.uint32(bits)
     st.oq_ctl[pe, q, slot] = np.uint8(o[CTRL])
-    st.oq_col[pe, q, slot] = np.uint8(o[ADDR])    # a fabric operand's color (builtins._fill_fab)
+    st.oq_wcol[pe, q, slot] = np.int8(o[COLOR])
     st.oq_count[pe, q] += 1
     st.oq_mask[pe] |= np.uint8(1 << q)
 

@@ -121,6 +121,9 @@ def _blocked_target(engine, pe: int, c: int, d: int) -> str:
     nc = c ^ 1 if (st.swap_x[pe, c] if d in (fabric.D_EAST, fabric.D_WEST)
                    else st.swap_y[pe, c]) else c
     there = f"to the {side} neighbour {pe_name(engine, npe)}"
+    if st.tip[npe, nc] & fabric.TIP_ON:
+        return (f"{there}, where color {nc} is in teardown (its program leaves it with "
+                "<tile_config>'s teardown.exit, from a teardown handler)")
     if st.rb_count[npe, nc] >= fabric.ROUTER_DEPTH:
         return f"{there}, whose router for color {nc} is full"
     if st.sw_npos[npe, nc] > 1:
@@ -158,6 +161,10 @@ def _host_block(engine, pe: int, c: int) -> str:
 
 def _router_line(engine, pe: int, c: int) -> str:
     st = engine.st
+    if st.tip[pe, c] & fabric.TIP_ON:
+        return (f"color {c}: {st.rb_count[pe, c]} wavelet(s) in the router, held: color {c} "
+                "is in teardown here (its program leaves it with <tile_config>'s "
+                "teardown.exit, from a teardown handler)")
     pos = st.sw_cur[pe, c]
     tx = int(st.sw_tx[pe, c, pos])
     ce = _ce_block(engine, pe, c) if tx & 1 else ""
@@ -208,7 +215,7 @@ def _iq_line(engine, pe: int, q: int) -> str:
 def _head_color(st, pe: int, q: int) -> int:
     """The color of the wavelet at the head of output queue q (the one that must leave first;
     on wse2 a queue may hold several colors)."""
-    return int(st.oq_col[pe, q, st.oq_head[pe, q]])
+    return int(st.oq_wcol[pe, q, st.oq_head[pe, q]])
 
 
 def _oq_line(engine, pe: int, q: int) -> str:

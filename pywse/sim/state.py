@@ -36,7 +36,7 @@ QUEUE_BUF = 8            # ring size of every input/output queue (capacity is pe
 
 STATE_FIELDS = (
     "task_state task_words cmd_unblocked n_unblocked cycles config wake wake_list n_wake mem_base arena arena16 arena32 scratch32 scratchf "
-    "iq_buf iq_ctl iq_head iq_count iq_cap oq_buf oq_ctl oq_col oq_head oq_count oq_cap oq_color ce_iq "
+    "iq_buf iq_ctl iq_head iq_count iq_cap oq_buf oq_ctl oq_wcol oq_head oq_count oq_cap oq_color ce_iq "
     "ut_code ut_pos ut_len ut_act ut_unb ut_opnd rb_buf rb_ctl rb_time rb_head rb_count "
     "sw_tx sw_rx sw_cur sw_npos sw_ring sw_pop swap_x swap_y flt_on flt_min flt_max link_time active on_list n_active "
     "rb_mask oq_mask ut_mask h2d_mask poked "
@@ -46,7 +46,7 @@ STATE_FIELDS = (
     "fifo_addr fifo_cap fifo_width fifo_head fifo_count "
     "now busy_until task_start in_task queued next_tid heap_t heap_pe heap_n rpc_pending rpc_row rpc_bits counters "
     "pe_img chan_n chan_id chan_q chan_data loc_row data_row ctl_row fault prng "
-    "tsc").split()
+    "tsc tip td_colors").split()
 EngineState = namedtuple("EngineState", STATE_FIELDS)
 
 
@@ -139,10 +139,7 @@ def new_state(mem_base: np.ndarray, arena_bytes: int, arch: str, width: int,
         iq_head=z((npe, nq), np.int64), iq_count=z((npe, nq), np.int64),
         iq_cap=np.array(fabric.IQ_DEPTH[arch], np.int64),
         oq_buf=z((npe, nq, QUEUE_BUF), np.uint32), oq_ctl=z((npe, nq, QUEUE_BUF), np.uint8),
-        # each output-queue entry's color: on wse2 fabout DSDs of several colors may share
-        # one output queue (`@get_output_queue(n)` names no color), so the color travels
-        # with the wavelet, not with the queue
-        oq_col=z((npe, nq, QUEUE_BUF), np.uint8),
+        oq_wcol=z((npe, nq, QUEUE_BUF), np.int8),     # each wavelet's color (wse2: per fabout)
         oq_head=z((npe, nq), np.int64), oq_count=z((npe, nq), np.int64),
         oq_cap=np.array(fabric.OQ_DEPTH[arch], np.int64), oq_color=z((npe, nq), np.int64),
         ce_iq=np.full((npe, N_COLORS), -1, np.int8),
@@ -202,7 +199,10 @@ def new_state(mem_base: np.ndarray, arena_bytes: int, arch: str, width: int,
         prng=new_prng(npe),
         # each PE's timestamp counter (<time>): [running?, start cycle or frozen value];
         # it runs from the start of the run until a program stops it
-        tsc=np.tile(np.array([1, 0], np.int64), (npe, 1)))
+        tsc=np.tile(np.array([1, 0], np.int64), (npe, 1)),
+        # teardown (fabric.py): per (PE, color) TIP_* bits; per PE the colors whose entering
+        # teardown runs the program's teardown handler (task TEARDOWN_TASK)
+        tip=z((npe, N_COLORS), np.uint8), td_colors=z(npe, np.uint32))
 
 
 PRNG_SEED = 0xDEADBEEF
