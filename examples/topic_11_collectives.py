@@ -66,8 +66,9 @@ def pe_program(p, *, memcpy_params, c2d_params, chunk_size: int, task_x_id: int,
             else:
                 mpi_x.broadcast(0, broadcast_recv, Nx, task_x)
             task_x_state[0] += 1
-        elif task_x_state[0] == 1:    # the u32 arrays are summed as f32 (CSL: @ptrcast)
-            mpi_x.reduce_fadds(0, broadcast_recv, faddh_result, Nx, task_x)
+        elif task_x_state[0] == 1:    # the u32 arrays are summed as f32
+            mpi_x.reduce_fadds(0, pw.ptrcast(pw.f32, broadcast_recv),
+                               pw.ptrcast(pw.f32, faddh_result), Nx, task_x)
             task_x_state[0] += 1
         else:
             sys_mod.unblock_cmd_stream()    # every PE must unblock the command stream

@@ -2166,6 +2166,200 @@ def dsd_over_a_local_array():
     compile_one(local_in_dsd)
 
 
+# -- language corners and libraries (branch corners) --------------------------------------------
+
+@pw.program
+def two_colors_one_oq(p):
+    word = p.const(pw.u32, [7])
+    to_east, to_west = pw.fabout(pw.Color(1), 1, queue=2), pw.fabout(pw.Color(2), 1, queue=2)
+
+    @p.on_start
+    @p.local_task(8)
+    def step():
+        pw.mov32(to_east, pw.mem1d(word))
+        pw.mov32(to_west, pw.mem1d(word))
+
+
+@mistake("The program", "Two colors through one output queue on wse3", pw.ProgramError,
+         r"output queue 2 is used for colors (1 and 2|2 and 1): on wse3 an output queue is "
+         r"bound to one color \(@initialize_queue\)",
+         "Give each color its own output queue (wse2 lets fabout DSDs share one).")
+def two_colors_one_output_queue_wse3():
+    compile_one(two_colors_one_oq, arch="wse3")
+
+
+@pw.program
+def c2d_and_a_data_task(p, *, c2d_params):
+    p.import_module("<collectives_2d/pe>", dim_params=c2d_params.x)
+
+    @p.data_task(pw.Color(1))
+    def mine(w: pw.u32):
+        pass
+
+
+@mistake("The program", "A task reading a color a library uses", pw.ProgramError,
+         r"data task 'mine' reads color 1, which <collectives_2d/pe> \(instance "
+         r"'collectives_2d'\) bound to its input queue \d for its own wavelets",
+         "Give the library other colors (get_params' x_colors / y_colors) or the task another "
+         "color: the library's wavelets would reach your task.")
+def task_on_a_library_color():
+    layout = pw.Layout(3, 1)
+    c2d = layout.import_module("<collectives_2d/params>")
+    for x in range(3):
+        layout.set_tile_code(x, 0, c2d_and_a_data_task, c2d_params=c2d.get_params(
+            x, 0, x_colors=(0, 1), x_entrypoints=(10, 11)))
+    pw.compile(layout, arch="wse3", memcpy=False)
+
+
+@pw.program
+def c2d_and_a_task(p, *, c2d_params):
+    p.import_module("<collectives_2d/pe>", dim_params=c2d_params.x)
+
+    @p.local_task(10)
+    def mine():
+        pass
+
+
+@mistake("The program", "A task id a library's task takes", pw.ProgramError,
+         r"task id 10 is bound twice \('collectives_2d\.\w+' and 'mine'; "
+         r"'collectives_2d\.\w+' is <collectives_2d/pe>'s\)",
+         "Give the library other task ids (get_params' x_entrypoints / y_entrypoints) or your "
+         "task another id.")
+def task_id_of_a_library():
+    c2d_layout(c2d_and_a_task)
+
+
+@pw.program
+def misspelt_library(p):
+    p.import_module("<collectives2d/pe>")
+
+
+@mistake("The program", "A PE library pywse does not have", pw.ProgramError,
+         r"pywse has no PE library '<collectives2d/pe>' \(did you mean "
+         r"'<collectives_2d/pe>'\?\); it has: ",
+         "Use a name from the list (docs/libraries.md).")
+def unknown_pe_library():
+    compile_one(misspelt_library)
+
+
+@pw.program
+def time_twice(p):
+    p.import_module("<time>")
+    p.import_module("<time>")
+
+
+@mistake("The program", "A module instance name used twice", pw.ProgramError,
+         r"module instance 'time' is imported twice on this PE; give each import its own name=",
+         "Name each import: `p.import_module(..., name='x_axis')`.")
+def module_instance_twice():
+    compile_one(time_twice)
+
+
+@pw.program
+def big_constants(p):
+    p.const(pw.u16, pw.constants(8, pw.u16, 70000))
+
+
+@mistake("The program", "A @constants value that does not fit its type", pw.ProgramError,
+         r"pw.constants: 70000 does not fit uint16 \(0..65535\)",
+         "Give a value of the array's type (CSL coerces comptime values only when they fit).")
+def constants_that_do_not_fit():
+    compile_one(big_constants)
+
+
+@pw.program
+def runtime_async(p):
+    a = p.var("a", pw.u32, 4)
+    flag = p.var("flag", pw.u16, 1)
+    out = pw.fabout(pw.Color(3), 4)
+
+    @p.on_start
+    @p.local_task(8)
+    def step():
+        pw.mov32(out, pw.mem1d(a), async_=flag[0] == 1)
+
+
+@mistake("Task bodies", "A comptime-only option given a run-time value", pw.TaskError,
+         r"pw.mov32: async_= must be known at comptime \(CSL's op config is comptime\)",
+         "Branch on the run-time value and call the op with `async_=True` in one branch, "
+         "without it in the other.")
+def async_from_memory():
+    compile_one(runtime_async)
+
+
+@pw.program
+def number_destination(p):
+    a = pw.mem1d(p.var("a", pw.f32, 4))
+
+    @p.on_start
+    @p.local_task(8)
+    def step():
+        pw.fadds(1.0, a, a)
+
+
+@mistake("Task bodies", "A DSD op operand of a kind the op does not take", pw.TaskError,
+         r"the destination of pw.fadds must be a DSD or a one-element var, got an untyped "
+         r"number; pw.fadds takes \(D, D, D\) or \(D, s, D\) or \(D, D, s\) or \(p, s, D\)",
+         "Pass one of the forms the message lists.")
+def op_operand_kind():
+    compile_one(number_destination)
+
+
+@pw.program
+def odd_ptrcast(p):
+    halves = p.var("halves", pw.u16, 3)
+
+    @p.on_start
+    @p.local_task(8)
+    def step():
+        words = pw.ptrcast(pw.u32, halves)
+        words[0] = 1
+
+
+@mistake("Task bodies", "A ptrcast whose bytes are not whole elements", pw.TaskError,
+         r"pw.ptrcast: u16 array 'halves' of 3 element\(s\) from element 0 is 6 bytes, not a "
+         r"whole number of u32 elements \(4 bytes\)",
+         "Cast an array whose bytes (from at=) make whole elements of the new type.")
+def ptrcast_partial_elements():
+    compile_one(odd_ptrcast)
+
+
+def step_fn(x):
+    return np.heaviside(x, 0.5)
+
+
+@pw.program
+def map_numba_cannot(p):
+    d = pw.mem1d(p.var("a", pw.f32, 4))
+
+    @p.on_start
+    @p.local_task(8)
+    def step():
+        pw.map(step_fn, d, d)
+
+
+@mistake("Running", "An @map callback numba cannot compile", pw.TaskError,
+         r"task 'step' could not be compiled \(in 'step_fn', line \d+, which it calls\): "
+         r"`numpy.heaviside` cannot be used in compiled code",
+         "The quote shows the callback's line: rewrite it with what compiled code has, or run "
+         "with jit=False meanwhile (and report it: the checker should have said so).")
+def map_callback_numba_cannot_compile():
+    Harness(map_numba_cannot, jit=True).run_until_idle(max_cycles=1000)
+
+
+@mistake("Layout and compile", "An --fp16-format pywse does not simulate", pw.LayoutError,
+         r"--fp16-format=cb16: pywse simulates IEEE f16 only",
+         "Compile with --fp16-format=f16 (the default), or keep the data in f32.")
+def fp16_format_cb16():
+    pw.compile(idle_layout(1, 1), fp16_format="cb16")
+
+
+@mistake("Layout and compile", "A library kernel larger than the rectangle", pw.LayoutError,
+         r"<kernels/tally/layout>: a 4x2 kernel does not fit the 2x2 rectangle",
+         "Give the library a kernel inside the layout's rectangle.")
+def tally_kernel_too_big():
+    pw.Layout(2, 2).import_module("<kernels/tally/layout>", kernel_width=4, kernel_height=2,
+                                  phase2_tally=0, colors=[1, 2, 3], output_color=4)
 # -- teardown and <tile_config> ------------------------------------------------------------------
 
 @pw.program

@@ -219,7 +219,8 @@ def _layout_error(make):
      "<collectives_2d/pe> (x axis) at (0, 0) binds queue 6 to its color 0, but: program "
      "'queue_clash': input queue 6 is bound to color 9 and 0"),
     (lambda: _one_pe(task_clash),
-     "task id 10 is bound twice ('collectives_2d.step' and 'mine')"),
+     "task id 10 is bound twice ('collectives_2d.step' and 'mine'; 'collectives_2d.step' is "
+     "<collectives_2d/pe>'s); give the library other task ids"),
     (lambda: _one_pe(missing_axis),
      "dim_params must be c2d_params.x or c2d_params.y"),
     (lambda: _one_pe(x_colors=(10, 11)),      # the links turn with switches

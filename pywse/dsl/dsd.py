@@ -14,7 +14,7 @@ from __future__ import annotations
 import attrs
 import numpy as np
 
-from ..errors import ProgramError
+from ..errors import ProgramError, caller_site
 from ..types import color_id
 from .symbols import Var
 
@@ -58,6 +58,7 @@ class FabDesc:
     extent: int
     queue: int | None = None
     control: bool = False
+    site: object = attrs.field(default=None, eq=False, repr=False)   # where the user made it
 
     @property
     def length(self) -> int:
@@ -74,7 +75,7 @@ def _fab(kind, color, extent, queue, control, what) -> FabDesc:
     q = None if queue is None else int(getattr(queue, "id", queue))
     if q is not None and not 0 <= q <= 7:
         raise ProgramError(f"{what}: queue {q} out of range 0..7")
-    return FabDesc(kind, cid, int(extent), q, bool(control))
+    return FabDesc(kind, cid, int(extent), q, bool(control), caller_site())
 
 
 def fabin(color, extent: int, queue=None) -> FabDesc:

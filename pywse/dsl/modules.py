@@ -145,7 +145,7 @@ def instantiate(builder, mod: Module, name: str, params: dict, where: str) -> Mo
     if missing:
         raise ProgramError(f"{where}: module '{mod.csl_name or mod.name}' needs param "
                            f"{', '.join(sorted(missing))}")
-    with builder.scope(name):
+    with builder.scope(name, library=mod.csl_name):
         try:
             members = mod.fn(builder, **params)
         except ProgramError:

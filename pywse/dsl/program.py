@@ -105,7 +105,8 @@ class ProgramImage:
     uses_memcpy: bool
     coord_dependent: bool
     iq_color: dict[int, int] = attrs.Factory(dict)      # input queue -> color
-    oq_color: dict[int, int] = attrs.Factory(dict)      # output queue -> color
+    oq_color: dict[int, int] = attrs.Factory(dict)      # output queue -> (first) color
+    oq_shared: dict[int, list] = attrs.Factory(dict)    # wse2 output queue -> all its colors
     auto_queue: dict[tuple[int, int], int] = attrs.Factory(dict)  # (kind, color) -> queue
     fifos: list = attrs.Factory(list)
     start_unblocked: list[int] = attrs.Factory(list)   # channels (queue/color) to unblock
@@ -119,6 +120,17 @@ class ProgramImage:
     def queue_of(self, desc) -> int:
         """The queue a fabric DSD uses: its own, or the one the compiler bound to its color."""
         return desc.queue if desc.queue is not None else self.auto_queue[(desc.kind, desc.color)]
+
+    def queue_colors(self, q: int) -> list[int]:
+        """Every color output queue `q` sends on (several only on wse2, `queues._share`)."""
+        if q in self.oq_shared:
+            return list(self.oq_shared[q])
+        return [self.oq_color[q]] if q in self.oq_color else []
+
+    def sent_colors(self) -> set[int]:
+        """Every color this program's output queues send on."""
+        return set(self.oq_color.values()).union(
+            *self.oq_shared.values(), (c for (k, c) in self.auto_queue if k == FABOUT))
 
     @property
     def mem_bytes(self) -> int:
@@ -166,6 +178,9 @@ class Builder:
         self._queues: dict[tuple[int, int], int] = {}
         self._ut_ids: set[int] = set()   # microthreads pw.get_ut_id named (wse3)
         self._scope: list[str] = []      # the module instances being instantiated, outermost first
+        self._libraries: list = []       # each one's SDK library name (None: a user module)
+        self._queue_owner: dict = {}     # (kind, queue) -> (instance, library) that bound it
+        self._task_library: dict = {}    # task name -> the SDK library that declared it
         self._instances: set[str] = set()
         self._at_end: list = []          # (module scope, fn): run when the program body returns
         self._reserved: dict[int, str] = {}   # color -> the library that reserves it
@@ -350,6 +365,9 @@ class Builder:
             raise ProgramError(f"program '{self._program.name}': {queue.name} queue {queue.id} is "
                                f"bound to color {bound} and {queue.color}; give each color "
                                "its own queue")
+        if self._libraries and self._libraries[-1]:
+            self._queue_owner.setdefault((kind, queue.id),
+                                         (".".join(self._scope), self._libraries[-1]))
         return queue
 
     def _check_queue(self, q, kind, what):
@@ -479,13 +497,16 @@ class Builder:
                                    where)
 
     @contextlib.contextmanager
-    def scope(self, instance: str):
-        """Declarations inside are the module instance's: named `<instance>.<name>`."""
+    def scope(self, instance: str, library: str | None = None):
+        """Declarations inside are the module instance's: named `<instance>.<name>`;
+        `library` is its SDK library name (queues it binds are the library's own)."""
         self._scope.append(instance)
+        self._libraries.append(library)
         try:
             yield
         finally:
             self._scope.pop()
+            self._libraries.pop()
 
     def scoped(self, name: str) -> str:
         return ".".join(self._scope + [name])
@@ -525,10 +546,20 @@ class Builder:
                 raise ProgramError(f"program '{self._program.name}': two tasks named '{name}'; "
                                    "rename one")
             if id is not None and t.id == id and t.kind == kind:
+                libs = [f"'{n}' is {self._task_library[n]}'s" for n in (t.name, name)
+                        if n in self._task_library]
+                mine = self._libraries[-1] if self._libraries else None
+                if mine and name not in self._task_library:
+                    libs.append(f"'{name}' is {mine}'s")
+                fix = ("give the library other task ids (its entrypoints) or your task "
+                       "another id" if libs else "give each task its own id")
                 raise ProgramError(f"program '{self._program.name}': task id {id} is bound "
-                                   f"twice ('{t.name}' and '{name}'); give each task its own id")
+                                   f"twice ('{t.name}' and '{name}'"
+                                   + (f"; {', '.join(libs)}" if libs else "") + f"); {fix}")
         arg_types = _arg_types(fn, name, kind, self._program.name)
         task = Task(name, kind, id, fn, arg_types)
+        if self._libraries and self._libraries[-1]:
+            self._task_library[name] = self._libraries[-1]
         self._tasks.append(task)
         return task
 
@@ -620,7 +651,7 @@ class Builder:
         queues.bind_queues(image, where=f"program '{self._program.name}'", arch=self.arch,
                            memcpy=self._ctx.memcpy, tasks=self._tasks,
                            data_tasks=self._data_tasks, explicit=self._queues,
-                           microthreads=frozenset(self._ut_ids))
+                           microthreads=frozenset(self._ut_ids), owners=self._queue_owner)
 
 
 def _arg_types(fn, name, kind, program) -> tuple[np.dtype, ...]:

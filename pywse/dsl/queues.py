@@ -64,18 +64,22 @@ def check_queue(q: int | None, kind: int, arch: str, memcpy: bool, where: str) -
                            f"{arch} (reserved: {list(reserved)}); pick another queue")
 
 
-def fabric_descs(tasks) -> list:
-    """Fabric DSDs captured by task bodies (and the helpers and module instances they use)."""
+def fabric_descs(tasks, own: bool = False) -> list:
+    """Fabric DSDs captured by task bodies (and the helpers and module instances they use);
+    with `own`, only the task's own: not those of the module instances or SDK library
+    functions it calls (a library's DSDs are the library's, whoever calls it)."""
     found, seen = [], set()
 
     def walk(fn):
-        if id(fn) in seen:
+        if id(fn) in seen or (own and fn.__module__.startswith("pywse.lib")):
             return
         seen.add(id(fn))
         for cell in fn.__closure__ or ():
             try:
                 v = cell.cell_contents
             except ValueError:
+                continue
+            if own and isinstance(v, modules.ModuleInstance):
                 continue
             for item in (v.members.values() if isinstance(v, modules.ModuleInstance) else (v,)):
                 if isinstance(item, DsdVar) and item.fabric:
@@ -93,32 +97,29 @@ def fabric_descs(tasks) -> list:
 
 def bind_queues(image, *, where: str, arch: str, memcpy: bool, tasks, data_tasks,
                 explicit: dict[tuple[int, int], int],
-                microthreads: frozenset = frozenset()) -> None:
+                microthreads: frozenset = frozenset(), owners: dict | None = None) -> None:
     """Give every color the CE reads or writes a queue (the wse3 `@initialize_queue`s pywse
     writes for you), fill `image.auto_queue`, `iq_color`, `oq_color`, and bind each data
     task's queue and id. Explicit bindings (`explicit`: (kind, queue) -> color, and queues
     named on DSDs or data tasks) come first; then each other color gets a free queue, whose
     microthread neither another color nor a `pw.get_ut_id` of the program (`microthreads`)
-    uses while there is one."""
-    wanted: list[tuple[int, int, int | None]] = []
+    uses while there is one. A color a library bound a queue to (`owners`: (kind, queue) ->
+    (instance, library)) is the library's: a task outside it reading or sending on that color
+    is refused, naming both (it would share the library's queue and take its wavelets)."""
+    _check_library_colors(tasks, data_tasks, explicit, owners or {}, where)
+    wanted: list[tuple] = []     # (kind, color, queue or None, where the user asked)
     for task in data_tasks:
-        wanted.append((FABIN, task.color, task.queue))
+        wanted.append((FABIN, task.color, task.queue, def_site(task.fn)))
     for desc in fabric_descs(tasks):
-        wanted.append((desc.kind, desc.color, desc.queue))
+        wanted.append((desc.kind, desc.color, desc.queue, desc.site))
     bound = dict(explicit)
-    for kind, color, q in wanted:
+    for kind, color, q, site in wanted:
         if q is not None:
-            if kind == FABOUT and arch == "wse2" and (kind, q) in bound:
-                # wse2's output queues take no color: each fabout names its own, and its
-                # wavelets leave on it (wse2/pe.csl of benchmark-libs' stencil sends four
-                # colors through one queue); the queue's listed color is its first
-                image.auto_queue.setdefault((kind, color), q)
-                continue
-            if bound.setdefault((kind, q), color) != color:
-                raise ProgramError(f"{where}: queue {q} is used for colors "
-                                   f"{bound[(kind, q)]} and {color}")
+            first = bound.setdefault((kind, q), color)
+            if first != color:
+                _share(image, kind, q, first, color, arch, (kind, q) in explicit, where, site)
             image.auto_queue.setdefault((kind, color), q)
-    for kind, color, q in wanted:
+    for kind, color, q, _ in wanted:
         if (kind, color) in image.auto_queue:
             continue
         have = [qq for (k, qq), c in bound.items() if k == kind and c == color]
@@ -136,6 +137,59 @@ def bind_queues(image, *, where: str, arch: str, memcpy: bool, tasks, data_tasks
             raise ProgramError(f"{where}: task id {task.id} is bound twice ('{other.name}' "
                                f"and data task '{task.name}', whose id on {arch} is "
                                f"{rule}); give each task its own id").at(def_site(task.fn))
+
+
+def _check_library_colors(tasks, data_tasks, explicit: dict, owners: dict,
+                          where: str) -> None:
+    """A data task or fabric DSD outside a library on a color the library bound a queue to."""
+    if not owners:
+        return
+    mine = {}                                   # (kind, color) -> (instance, library, queue)
+    for (kind, q), (instance, lib) in owners.items():
+        mine.setdefault((kind, explicit[(kind, q)]), (instance, lib, q))
+
+    def check(kind, color, task, what):
+        owner = mine.get((kind, color))
+        if owner is None:
+            return
+        instance, lib, q = owner
+        if task.name.startswith(instance + "."):
+            return
+        verb = "reads" if kind == FABIN else "sends on"
+        raise ProgramError(f"{where}: {what} {verb} color {color}, which {lib} (instance "
+                           f"'{instance}') bound to its {kind_name(kind)} queue {q} for its own "
+                           f"wavelets; give the library other colors (its layout-side params) "
+                           f"or {what} another color").at(def_site(task.fn))
+    for task in data_tasks:
+        check(FABIN, task.color, task, f"data task '{task.name}'")
+    for task in tasks:
+        for desc in fabric_descs([task], own=True):
+            check(desc.kind, desc.color, task,
+                  f"a {'fabin' if desc.kind == FABIN else 'fabout'} DSD of task '{task.name}'")
+
+
+def _share(image, kind: int, q: int, first: int, color: int, arch: str, explicit: bool,
+           where: str, site=None) -> None:
+    """A second color named on queue `q`. On wse2 a fabout DSD's `@get_output_queue(n)` binds
+    no color, so fabout DSDs of several colors may share an output queue (each wavelet keeps
+    its DSD's color: the engine's per-entry `oq_wcol`); recorded in `image.oq_shared`. An input
+    queue takes one color on either arch, a wse3 output queue the one its `@initialize_queue`
+    gave it, and a queue `p.output_queue` bound stays with that color."""
+    if kind == FABOUT and arch == "wse2" and not explicit:
+        colors = image.oq_shared.setdefault(q, [first])
+        if color not in colors:
+            colors.append(color)
+        return
+    if kind == FABIN:
+        why = "an input queue takes one color (its wavelets go to one reader)"
+    elif explicit:
+        why = f"p.output_queue({q}, ...) bound it to color {first}"
+    else:
+        why = ("on wse3 an output queue is bound to one color (@initialize_queue); only wse2 "
+               "lets fabout DSDs of several colors share one")
+    err = ProgramError(f"{where}: {kind_name(kind)} queue {q} is used for colors {first} and "
+                       f"{color}: {why}; give each color its own queue")
+    raise err.at(site) if site is not None else err
 
 
 def _free_queue(bound: dict, kind: int, color: int, arch: str, memcpy: bool,

@@ -200,7 +200,6 @@ for _name, _params, _doc in (
          "needs teardown)"),
         ("set_fifo_read_length", ("fifo", "int"), "set how many elements a FIFO pops"),
         ("set_fifo_write_length", ("fifo", "int"), "set how many elements a FIFO pushes"),
-        ("ptrcast", ("type", "value"), "a pointer as another pointer type"),
         ("get_config", ("int",), "read a config register"),
         ("set_config", ("int", "int"), "write a config register"),
         ("set_local_color_config", ("color", "config"), "configure a color's route on this PE"),
@@ -341,6 +340,15 @@ _add(Builtin("bitcast", "@bitcast", "cast", ("type", "value"), returns="value",
 _add(Builtin("get_int", "@get_int", "cast", ("value",), returns="value",
              comptime_twin=_twins.get_int,
              doc="the integer (u16) behind a color, task or queue"))
+_add(Builtin("constants", "@constants", "comptime", ("shape", "type", "value"),
+             comptime_twin=_twins.constants,
+             doc="an array of that shape all `value` (a numpy array): "
+                 "`var x = @constants([n]f32, 1.0)` is `p.var(\"x\", pw.f32, n, "
+                 "init=pw.constants(n, pw.f32, 1.0))` (or init=1.0); in a task body a local "
+                 "array `np.full(n, 1.0, pw.f32)`"))
+_add(Builtin("fp16", "@fp16", "comptime", (), comptime_twin=_twins.fp16,
+             doc="the 16-bit float type of --fp16-format: pw.f16 (IEEE binary16, the only "
+                 "format pywse simulates; a task body writes pw.f16)"))
 _add(Builtin("set_control_task_table", "@set_control_task_table", "comptime", ("config",),
              comptime_twin=_twins.set_control_task_table,
              doc="give control tasks their own task table (wse3, program body, at most once): "
@@ -371,3 +379,9 @@ _add(Builtin("get_ut_id", "@get_ut_id", "comptime", ("int",), comptime_twin=_twi
 _add(Builtin("ptr", "&arr[i]", "ptr", ("array", "int"), returns="value",
              doc="a pointer to element i of an array (a one-element array over it: `q[0]` "
                  "reads and writes the element, CSL's `q.*`)"))
+_add(Builtin("ptrcast", "@ptrcast", "ptr", ("type", "array"), options=(("at", 0),),
+             returns="value",
+             doc="the array's memory (from flat element `at` on) as an array of another "
+                 "element type: `@ptrcast([*]u32, &a)` is `pw.ptrcast(pw.u32, a)`, "
+                 "`@ptrcast([*]f32, &a[i])` is `pw.ptrcast(pw.f32, a, at=i)`; writes through it "
+                 "reach the array"))

@@ -73,6 +73,14 @@ _COMPARE = {ast.Eq: lambda a, b: a == b, ast.NotEq: lambda a, b: a != b,
             ast.Gt: lambda a, b: a > b, ast.GtE: lambda a, b: a >= b}
 _LEGEND = "D: a DSD, s: a scalar (a number or a one-element var), p: a one-element var"
 
+
+def _forms_of(b) -> str:
+    """The operand forms a DSD op takes, for a message about an operand it refused."""
+    if not b.forms:
+        return ""
+    forms = " or ".join("(" + ", ".join(f) + ")" for f in b.forms)
+    return f"; pw.{b.name} takes {forms} [{_LEGEND}]"
+
 LOCAL = "local"
 """The `obj` of a function-local array's kind (`np.zeros(4, pw.f32)` in a task body)."""
 _LOCAL_NOT_MEMORY = ("local array '{}' lives in the task, not in PE memory, so no DSD can "
@@ -769,6 +777,10 @@ class _Checker:
             return self.problem(e, f"`{b.csl}` is not supported yet")
         if b.kind == "map":
             return self.map_call(e, args, kwargs)
+        if b.name == "constants":
+            return self.problem(e, "`@constants` in a task body is a local array: write "
+                                   "np.full(shape, value, T) (pw.constants is for the program "
+                                   "body: p.var(..., init=pw.constants(...)))")
         if b.kind == "comptime":
             return self.problem(e, f"`{b.csl}` is comptime: call pw.{b.name} in the program "
                                    "body and let the task capture what it gives")
@@ -793,6 +805,8 @@ class _Checker:
                 self.task_operand(kw.value, k, name, b)
             elif name == "ut_id":
                 self.ut_operand(kw.value, k, b, kwargs)
+            elif name == "async_":
+                self.comptime_option(kw.value, name, b)
         if b.kind == "op":
             self.check_forms(e, b, args)
             self.note_microthread(e, b, args, kwargs)
@@ -805,7 +819,8 @@ class _Checker:
         elif b.kind == "cast":
             return self.check_cast(e, b, args)
         elif b.kind == "ptr":
-            return self.check_ptr(e, args)
+            return self.check_ptrcast(e, args, kwargs) if b.name == "ptrcast" else \
+                self.check_ptr(e, args)
         elif b.kind == "prng":
             self.check_u16(e, b, args)
         elif getattr(b, "check", None) is not None:   # internal primitives (dsl/primitives.py)
@@ -1018,6 +1033,59 @@ class _Checker:
                              f"element(s), index 0..{a.size - 1})")
         return Kind("array", a.dtype, shape=(1,), name=a.name, const=a.const, obj=a.obj)
 
+    def comptime_option(self, node, name: str, b) -> None:
+        """An op option CSL takes only at comptime (`.async`: whether the op runs on a
+        microthread is decided when the code is made): a literal or a captured value, not
+        memory read, a call or a local of the task."""
+        runtime = next((n for n in ast.walk(node) if isinstance(n, (ast.Subscript, ast.Call))
+                        or (isinstance(n, ast.Name) and n.id in self.locals)), None)
+        if runtime is not None:
+            self.problem(node, f"pw.{b.name}: {name}= must be known at comptime (CSL's op "
+                               f"config is comptime): True, False or a param of the program, "
+                               f"not {ast.unparse(node)}, a run-time value; to choose at run "
+                               f"time, branch: `if ...: pw.{b.name}(..., {name}=True)` "
+                               f"`else: pw.{b.name}(...)`")
+
+    def check_ptrcast(self, e, args: list[Kind], kwargs: dict) -> Kind:
+        """`pw.ptrcast(T, arr, at=i)` (CSL `@ptrcast([*]T, &arr[i])`): the array's bytes from
+        element i on, as T elements. The bytes must make whole T elements, and compiled code
+        has no float16, so T is a 32- or 16-bit integer or f32."""
+        (tn, t), (an, a) = zip(e.args, args)
+        if t.what != "type":
+            return self.problem(tn, "pw.ptrcast: the first argument must be an element type "
+                                    f"known at comptime (e.g. pw.u32), got {ast.unparse(tn)}")
+        if t.dtype == np.float16:
+            return self.problem(tn, "pw.ptrcast to f16 is not supported yet in task bodies "
+                                    "(compiled code has no float16): cast to pw.u16 and use "
+                                    "f16 DSD ops on it")
+        if a.what != "array":
+            if a.what != "unknown":
+                self.problem(an, f"pw.ptrcast casts an array (a p.var, a local array, a "
+                                 f"pw.ptr or an array a helper got), not {a.describe()}")
+            return UNKNOWN
+        at = kwargs.get("at", (None, Kind("scalar", np.dtype(np.int64), value=0)))[1]
+        if at.what not in ("scalar", "unknown") or (at.what == "scalar" and at.dtype is not None
+                                                      and at.dtype.kind in "fc"):
+            self.problem(kwargs["at"][0].value, f"pw.ptrcast: at= must be an integer element "
+                                                f"index, got {at.describe()}")
+            return UNKNOWN
+        if not a.shape:
+            return Kind("array", t.dtype, shape=(), name=a.name, const=a.const, obj=a.obj)
+        start = at.value if isinstance(at.value, int) else None
+        if start is not None and not 0 <= start < a.size:
+            return self.problem(kwargs["at"][0].value,
+                                f"pw.ptrcast: element {start} is outside '{a.name}' ({a.size} "
+                                f"element(s), index 0..{a.size - 1})")
+        if start is None:
+            return Kind("array", t.dtype, shape=(), name=a.name, const=a.const, obj=a.obj)
+        nbytes = (a.size - start) * a.dtype.itemsize
+        if nbytes % t.dtype.itemsize:
+            return self.problem(e, f"pw.ptrcast: {a.describe()} from element {start} is "
+                                   f"{nbytes} bytes, not a whole number of "
+                                   f"{_type(t.dtype)} elements ({t.dtype.itemsize} bytes)")
+        return Kind("array", t.dtype, shape=(nbytes // t.dtype.itemsize,), name=a.name,
+                    const=a.const, obj=a.obj)
+
     def check_u16(self, e, b, args: list[Kind]) -> None:
         """Unsigned arguments (a PRNG id: u16, a seed: u32): integers; a literal in range."""
         for node, role, k in zip(e.args, b.params, args):
@@ -1088,31 +1156,31 @@ class _Checker:
             return "D"
         if k.what == "fabin":
             if dst:
-                self.problem(node, f"a fabin DSD cannot be a destination ({what})")
+                self.problem(node, f"a fabin DSD cannot be a destination ({what}){_forms_of(b)}")
                 return None
             return "D"
         if k.what == "fabout":
             if not dst:
-                self.problem(node, f"a fabout DSD cannot be a source ({what})")
+                self.problem(node, f"a fabout DSD cannot be a source ({what}){_forms_of(b)}")
                 return None
             return "D"
         if k.what == "array":
             if k.size != 1 and k.shape:
                 self.problem(node, f"{what} is {k.describe()}: an array operand must be a "
                                    "one-element var (a pointer to a scalar); wrap arrays in "
-                                   "pw.mem1d(...) in the program body")
+                                   f"pw.mem1d(...) in the program body{_forms_of(b)}")
                 return None
             return "p" if dst else "s"
         if k.what == "scalar":
             if dst:
                 self.problem(node, f"the destination of pw.{b.name} must be a DSD or a "
-                                   f"one-element var, got {k.describe()}")
+                                   f"one-element var, got {k.describe()}{_forms_of(b)}")
                 return None
             return "s"
         if k.what == "unknown":
             return "?"
         self.problem(node, f"{what} is {k.describe()}: give a DSD, a one-element var or a "
-                           "number")
+                           f"number{_forms_of(b)}")
         return None
 
     def check_mutator(self, e, b, args: list[Kind], kwargs: dict) -> None:

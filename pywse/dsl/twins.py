@@ -31,6 +31,34 @@ def bitcast(t, value):
     return np.full(1, value).view(dt)[0]
 
 
+def constants(shape, t, value) -> np.ndarray:
+    """An array of `shape` all `value`, of type `t` (CSL `@constants([shape]T, value)`): the
+    init of a `p.var` or the values of a `p.const`. The value must fit T exactly, as CSL's
+    comptime coercion requires (no silent wrap-around)."""
+    try:
+        dt = dtype_of(t)
+        shape = (int(shape),) if np.isscalar(shape) else tuple(int(s) for s in shape)
+    except (TypeError, ValueError) as e:
+        raise ProgramError(f"pw.constants: {e}") from None
+    if any(s <= 0 for s in shape):
+        raise ProgramError(f"pw.constants: shape {shape}: every extent must be >= 1")
+    v = getattr(value, "id", value)           # a color or task stands for its id
+    if not isinstance(v, (int, float, np.number, bool)):
+        raise ProgramError(f"pw.constants: the value must be a number, got {value!r}")
+    if dt.kind in "iu":
+        info = np.iinfo(dt)
+        if float(v) != int(v) or not info.min <= int(v) <= info.max:
+            raise ProgramError(f"pw.constants: {value!r} does not fit {dt.name} "
+                               f"({info.min}..{info.max})")
+    return np.full(shape, v, dt)
+
+
+def fp16():
+    """The type `@fp16()` names: `pw.f16`, IEEE binary16 (pw.compile's `fp16_format`, cslc's
+    `--fp16-format`, accepts only f16)."""
+    return np.float16
+
+
 def get_int(value) -> np.uint16:
     """The integer behind a color, task or queue (CSL `@get_int`)."""
     n = getattr(value, "id", value)

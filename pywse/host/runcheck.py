@@ -48,7 +48,7 @@ def activity_lines(engine, before, cycles: int) -> list[str]:
 def _own_loop(engine, pe: int) -> int | None:
     st = engine.st
     ramp = fabric.DIR_BITS["RAMP"]
-    for c in sorted(set(engine.image(pe).oq_color.values())):
+    for c in sorted(engine.image(pe).sent_colors()):
         n = int(st.sw_npos[pe, c])
         if any(st.sw_rx[pe, c, k] & ramp and st.sw_tx[pe, c, k] & ramp for k in range(n)):
             return c

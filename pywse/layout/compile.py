@@ -102,14 +102,18 @@ def compile(layout: Layout | Callable[..., Layout], *, arch: str = "wse2",
             fabric_offsets: tuple[int, int] = (4, 1), memcpy: bool = True, channels: int = 1,
             params: dict[str, Any] | None = None, out_dir: str | os.PathLike | None = None,
             width_west_buf: int = 0, width_east_buf: int = 0,
-            jit: bool | str | None = None, strict: bool = False) -> Artifacts:
+            jit: bool | str | None = None, strict: bool = False,
+            fp16_format: str = "f16") -> Artifacts:
     """Check and compile a layout, as `cslc` does; optionally write `out_dir`.
 
     `layout` is a `Layout`, or a function `layout(**params) -> Layout` called with `params`.
     `params` are recorded in `out.json` (cslc's `--params`); `jit` is the default the runtime
     uses (see `SdkRuntime`). Routes cslc accepts but that lose or starve wavelets give a
     `pw.RoutingWarning` (layout/lints.py); `strict=True` makes them a `RoutingError`.
+    `fp16_format` is cslc's `--fp16-format`, what `@fp16()` (`pw.f16`) is: pywse has IEEE
+    binary16 only (`check_fp16_format`).
     """
+    check_fp16_format(fp16_format)
     params = dict(params or {})
     if not isinstance(layout, Layout):
         if not callable(layout):
@@ -305,6 +309,25 @@ def _instantiate(layout: Layout, arch: str,
         pes, ns = zip(*per_pe)
         pe_image[list(pes)] = ns
     return images, pe_image
+
+
+FP16_FORMATS = ("f16", "cb16", "bf16")
+"""cslc's `--fp16-format` choices (CSL-LIBRARIES `@fp16`): IEEE binary16, Cerebras' cb16
+(6-bit exponent, 9-bit mantissa) and bfloat16."""
+
+
+def check_fp16_format(fmt: str) -> None:
+    """pywse's f16 arithmetic (every f16 DSD op, conversion and rounding, sim/cslops.py) is
+    IEEE binary16's; cb16 and bf16 would need their own rounding in each, so they are refused
+    rather than run as f16 with silently different results."""
+    if fmt == "f16":
+        return
+    if fmt in FP16_FORMATS:
+        raise LayoutError(f"--fp16-format={fmt}: pywse simulates IEEE f16 only (its f16 "
+                          f"operations round as binary16 does), not {fmt}; compile with "
+                          "--fp16-format=f16 (the default) or use f32")
+    raise LayoutError(f"--fp16-format={fmt!r}: unknown format; cslc's are "
+                      f"{', '.join(FP16_FORMATS)} (pywse simulates f16)")
 
 
 def _pair(v, what) -> tuple[int, int]:

@@ -36,9 +36,7 @@ def route_lints(table: RouteTable, images, pe_image: np.ndarray,
     `exempt_colors` are delivered and collected by memcpy, not by routes."""
     w, h = table.width, table.height
     reads = np.array([_mask(im.iq_color.values()) for im in images], np.int64)[pe_image]
-    sends = np.array([_mask([*im.oq_color.values(), *(c for (k, c) in im.auto_queue
-                                                        if k == FABOUT)])
-                      for im in images], np.int64)[pe_image]
+    sends = np.array([_mask(im.sent_colors()) for im in images], np.int64)[pe_image]
     tasks_read = np.array([_mask(im.iq_color[t.queue] for t in im.tasks
                                  if t.kind == "data" and t.queue in im.iq_color)
                            for im in images], np.int64)[pe_image]

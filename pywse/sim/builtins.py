@@ -694,3 +694,21 @@ def _ptr(st, pe, arr, i):
     if k < 0 or k >= flat.size:
         raise IndexError("pw.ptr: the element is outside the array")
     return flat[k:k + 1]
+
+
+@lowers("ptrcast", defaults={"at": 0})
+def _ptrcast(st, pe, t, arr, at):
+    """`arr`'s memory from flat element `at` on, as elements of type `t` (CSL `@ptrcast`):
+    a view, so writes through it reach the array, and it stays inside it (never a neighbour
+    symbol)."""
+    flat = arr.reshape(arr.size)
+    k = np.int64(at)
+    if k < 0 or k >= flat.size:
+        raise IndexError("pw.ptrcast: the element is outside the array")
+    rest = flat[k:]
+    size = np.empty(0, t).itemsize
+    if (rest.size * rest.itemsize) % size != 0:
+        raise ValueError("pw.ptrcast: the array's bytes from that element on are not a whole "
+                         "number of elements of the new type")
+    return rest.view(t)
+

@@ -374,11 +374,13 @@ class Engine(Traffic):
         return err.at(site) if site is not None else at_failure(err, exc, task.fn)
 
     def _symbol_at(self, pe: int, addr: int) -> str:
-        """The name of the array of `pe` at arena byte address `addr`."""
+        """The name of the array of `pe` at arena byte address `addr`; `name[k:]` when the
+        address is inside it (a view from its flat element k: pw.ptr, pw.ptrcast(at=k))."""
         rel = addr - int(self.st.mem_base[pe])
         for v in self.image(pe).vars:
             if v.offset <= rel < v.offset + max(v.nbytes, 1):
-                return v.name
+                k = (rel - v.offset) // max(v.dtype.itemsize, 1)
+                return f"{v.name}[{k}:]" if k else v.name
         return "?"
 
     # -- compiled dispatch (dispatch.py) ----------------------------------------------------------

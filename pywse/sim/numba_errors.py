@@ -8,15 +8,17 @@ on the error (`err.numba_text`) and is printed only under `PYWSE_FULL_TRACEBACK=
 """
 from __future__ import annotations
 
-import inspect
+import ast
 import os
 import re
 
 from ..errors import Site, TaskError, def_site, full_traceback, internal
 
 _ANSI = re.compile(r"\x1b\[[0-9;]*m")
-_FILE = re.compile(r'File "([^"]+)", line (\d+)')
+_FILE = re.compile(r'File "([^"]+)", line (\d+)|During: [^\n]* at (\S+) \((\d+)\)')
 _PATTERNS = [
+    (re.compile(r"Use of unsupported NumPy function '([\w.]+)'"),
+     lambda m: f"`{m[1]}` cannot be used in compiled code"),
     (re.compile(r"Cannot unify (.+?) and (.+?) for '(\w+)'"),
      lambda m: f"'{m[3]}' holds {_type(m[1])} on one path and {_type(m[2])} on another; "
                "give it one type on every path"),
@@ -91,32 +93,49 @@ def explain(e: BaseException) -> str:
 
 
 def site(e: BaseException, fn) -> Site | None:
-    """The user's line a numba error is about: its location, or the first file it names
-    that is the user's, else the `def` line of `fn` (the task)."""
+    """The user's line a numba error is about: the innermost line of the user's it names
+    (numba nests the failure of a helper or an @map callback inside the call that reached
+    it, innermost first), else its own location, else the `def` line of `fn` (the task)."""
+    text = _ANSI.sub("", str(e))
+    found = [(m[1] or m[3], int(m[2] or m[4])) for m in _FILE.finditer(text)]
     loc = getattr(e, "loc", None)
-    found = [(loc.filename, loc.line)] if loc is not None and getattr(loc, "line", None) else []
-    found += [(f, int(n)) for f, n in _FILE.findall(_ANSI.sub("", str(e)))]
+    if loc is not None and getattr(loc, "line", None):
+        found.append((loc.filename, loc.line))
     for file, line in found:
         path = os.path.abspath(file)
-        if not internal(path) and not file.startswith("<"):
-            try:
-                lines, first = inspect.getsourcelines(fn)
-                inside = path == os.path.abspath(inspect.getsourcefile(fn) or "")
-                inside = inside and first <= line < first + len(lines)
-            except (OSError, TypeError):
-                inside = False
-            return Site(path, line, fn.__name__ if inside else "?")
+        if not internal(path) and not file.startswith("<") and os.path.exists(path):
+            return Site(path, line, _function_at(path, line) or "?")
     return def_site(fn)
+
+
+def _function_at(path: str, line: int) -> str | None:
+    """The name of the innermost function of `path` whose body holds `line` (a task, a
+    helper or an @map callback), for the quote of a compile failure."""
+    try:
+        with open(path, encoding="utf-8") as f:
+            tree = ast.parse(f.read(), path)
+    except (OSError, SyntaxError, UnicodeDecodeError, ValueError):
+        return None
+    best = None
+    for node in ast.walk(tree):
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and \
+                node.lineno <= line <= (node.end_lineno or node.lineno):
+            if best is None or node.lineno > best.lineno:
+                best = node
+    return best.name if best is not None else None
 
 
 def compile_error(task, e: BaseException) -> TaskError:
     """The error a user sees when numba cannot compile a task body pywse accepted."""
     text = _ANSI.sub("", str(e))
-    err = TaskError(f"task '{task.name}' could not be compiled: {explain(e)}. pywse's checks "
-                    "accepted this code, so this is a pywse bug: please report it with the "
-                    "task's code")
+    where = site(e, task.fn)
+    inner = "" if where is None or where.name in ("?", task.name) else \
+        f" (in '{where.name}', line {where.line}, which it calls)"
+    err = TaskError(f"task '{task.name}' could not be compiled{inner}: {explain(e)}. pywse's "
+                    "checks accepted this code, so this is a pywse bug: please report it with "
+                    "the task's code")
     err.numba_text = text
     hint = "Meanwhile run the program as plain Python: jit=False (or PYWSE_JIT=0)."
     if full_traceback():
         hint += "\nnumba said:\n" + text
-    return err.at(site(e, task.fn), hint=hint)
+    return err.at(where, hint=hint)

@@ -212,9 +212,15 @@ def _iq_line(engine, pe: int, q: int) -> str:
             + _reader(engine, pe, q))
 
 
+def _head_color(st, pe: int, q: int) -> int:
+    """The color of the wavelet at the head of output queue q (the one that must leave first;
+    on wse2 a queue may hold several colors)."""
+    return int(st.oq_wcol[pe, q, st.oq_head[pe, q]])
+
+
 def _oq_line(engine, pe: int, q: int) -> str:
     st = engine.st
-    c = int(st.oq_color[pe, q])
+    c = _head_color(st, pe, q)
     line = f"output queue {q} (color {c}): {st.oq_count[pe, q]} wavelet(s) waiting"
     if st.rb_count[pe, c] >= fabric.ROUTER_DEPTH:
         return line + f" (the router for color {c} is full)"
@@ -241,7 +247,7 @@ def _thread_line(engine, pe: int, s: int) -> str:
         elif kind == ops.K_FABIN and k > 0 and st.iq_ctl[pe, q, st.iq_head[pe, q]]:
             waits.append(f"a control wavelet is at the head of input queue {q}")
         elif kind == ops.K_FABOUT and st.oq_count[pe, q] >= st.oq_cap[q]:
-            waits.append(f"output queue {q} (color {st.oq_color[pe, q]}) is full "
+            waits.append(f"output queue {q} (color {_head_color(st, pe, q)}) is full "
                          f"({st.oq_count[pe, q]} of {st.oq_cap[q]}), {pos} of {n} sent")
         elif kind == ops.K_FIFO and k == 0 and st.fifo_count[pe, q] >= st.fifo_cap[pe, q]:
             waits.append(f"FIFO {q} is full ({st.fifo_count[pe, q]} elements)")
@@ -279,7 +285,8 @@ def _d2h_line(engine, pe: int, k: int) -> str:
 def _sends(engine, pe: int, c: int) -> bool:
     """sends_mask for one PE."""
     st = engine.st
-    queues = [q for q, color in engine.image(pe).oq_color.items() if color == c]
+    image = engine.image(pe)
+    queues = [q for q in image.oq_color if c in image.queue_colors(q)]
     return bool(st.rb_count[pe, c] or any(st.oq_count[pe, q] for q in queues)
                 or any(rows[0, ops.KIND] == ops.K_FABOUT and rows[0, ops.QUEUE] in queues
                        for _, rows in _threads(engine, pe)))
@@ -291,8 +298,8 @@ def sends_mask(engine, c: int) -> np.ndarray:
     st = engine.st
     bound = np.zeros((len(engine.images), st.oq_count.shape[1] + 1), bool)   # last: never
     for k, image in enumerate(engine.images):
-        for q, color in image.oq_color.items():
-            bound[k, q] = color == c
+        for q in image.oq_color:
+            bound[k, q] = c in image.queue_colors(q)
     mine = bound[engine.pe_image]
     out = (st.rb_count[:, c] > 0) | ((st.oq_count > 0) & mine[:, :-1]).any(axis=1)
     for s in range(ops.N_SLOTS):
@@ -450,7 +457,7 @@ def hints(engine, sync_pe: int = -1) -> list[str]:
         task = _running(engine, pe)
         if rows[0, ops.KIND] == ops.K_FABOUT:
             q = rows[0, ops.QUEUE]
-            c = int(st.oq_color[pe, q])
+            c = _head_color(st, pe, q)
             out.append(f"a blocking (sync) {name} in task '{task}' on {pe_name(engine, pe)} "
                        f"writes to output queue {q} (color {c}), which is full, and nothing "
                        f"drains color {c}: {_drain_end(engine, pe, c)}. Read color {c} there "
@@ -494,7 +501,7 @@ def hints(engine, sync_pe: int = -1) -> list[str]:
         for s, rows in _threads(engine, pe):
             if s != ops.MAIN and rows[0, ops.KIND] == ops.K_FABOUT and \
                     st.oq_count[pe, rows[0, ops.QUEUE]] >= st.oq_cap[rows[0, ops.QUEUE]]:
-                c = int(st.oq_color[pe, rows[0, ops.QUEUE]])
+                c = _head_color(st, pe, rows[0, ops.QUEUE])
                 out.append(f"microthread {s} on {pe_name(engine, pe)} writes color {c}, and "
                            f"nothing drains it: {_drain_end(engine, pe, c)}")
         for s, rows in _threads(engine, pe):

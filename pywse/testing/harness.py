@@ -111,7 +111,7 @@ class Harness:
         """Every color a PE sends on (an output queue's) that no route takes: RAMP -> test."""
         st = self.engine.st
         for pe in range(self.width * self.height):
-            for c in set(self.engine.image(pe).oq_color.values()):
+            for c in self.engine.image(pe).sent_colors():
                 if not st.sw_tx[pe, c].any():
                     st.sw_rx[pe, c, 0] = fabric.DIR_BITS["RAMP"]
                     st.sw_tx[pe, c, 0] = fabric.CAPTURE_BIT

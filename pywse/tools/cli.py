@@ -77,6 +77,9 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument("--width-east-buf", type=int, default=0)
         p.add_argument("--params", action="append", default=[], metavar="NAME:VALUE,...")
         p.add_argument("--colors", action="append", default=[], metavar="NAME:ID,...")
+        p.add_argument("--fp16-format", default="f16", metavar="FORMAT",
+                       help="what @fp16() is: f16 (IEEE, the default); cb16 and bf16 are "
+                            "refused (pywse simulates IEEE f16 only)")
         p.add_argument("--strict", action="store_true",
                        help="route lints (pw.RoutingWarning) are errors")
     k.add_argument("script_args", nargs="*", metavar="-- ARG",
@@ -157,7 +160,8 @@ def compile_command(args: argparse.Namespace) -> int:
                            channels=args.channels, params=params,
                            out_dir=None if checking else args.out_dir,
                            width_west_buf=args.width_west_buf, width_east_buf=args.width_east_buf,
-                           jit=None if checking or not args.no_jit else False, strict=args.strict)
+                           jit=None if checking or not args.no_jit else False, strict=args.strict,
+                           fp16_format=args.fp16_format)
     except PywseError as e:
         print(f"pywse {command}: error: {e}", file=sys.stderr)
         return 1
