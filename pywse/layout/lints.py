@@ -16,7 +16,6 @@ from __future__ import annotations
 import attrs
 import numpy as np
 
-from ..dsl.dsd import FABOUT
 from ..errors import RoutingError, RoutingWarning, warn_at_user
 from .routing import DIR_BITS, NEIGHBOURS, STEP, RouteTable, pattern_bits
 from ..types import N_COLORS, RAMP

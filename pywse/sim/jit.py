@@ -32,7 +32,6 @@ from pathlib import Path
 from typing import Any
 
 import attrs
-import numba
 from numba.extending import register_jitable
 import numpy as np
 
@@ -45,7 +44,8 @@ from ..dsl.program import MemcpyModule, Task
 from ..dsl.signatures import POSITIONAL_OPTIONS, TABLE, Builtin
 from ..dsl.typedops import TypedBuiltin
 from ..dsl.symbols import Var
-from ..dsl.taskcheck import ARRAY_SUBSCRIPTS, comptime_is_value
+from ..dsl.checkbase import comptime_is_value
+from ..dsl.taskcheck import ARRAY_SUBSCRIPTS
 from ..dsl.tasksource import (UNASSIGNED, closure, is_user_function, node_site,
                                parse_function, returns_value)
 from ..errors import TaskError, def_site

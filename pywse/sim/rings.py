@@ -23,7 +23,6 @@ fabric runs:
 from __future__ import annotations
 
 import numba
-import numpy as np
 
 N_PORTS = 8                 # 4 H2D channels, then 4 D2H channels
 D2H_PORT = 4                # port of D2H channel k: D2H_PORT + k
