@@ -227,6 +227,6 @@ def auto_and_ut(p, *, rx: pw.Color, tx: pw.Color):
 
 def test_the_automatic_queue_choice_keeps_off_a_named_microthread():
     from pywse.dsl.dsd import FABIN
-    from pywse.dsl.program import PEContext
+    from pywse.dsl.image import PEContext
     image = auto_and_ut.instantiate(PEContext("wse3", 0, 0, 1, 1, memcpy=False), COLORS)
     assert image.auto_queue[(FABIN, 3)] == 1       # 0 would be the first free one

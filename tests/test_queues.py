@@ -42,7 +42,7 @@ def test_an_input_and_an_output_color_get_different_microthreads(arch, jit):
 
 def test_the_choice_prefers_a_queue_id_free_in_both_directions():
     from pywse.dsl.dsd import FABIN, FABOUT
-    from pywse.dsl.program import PEContext
+    from pywse.dsl.image import PEContext
     image = relay.instantiate(PEContext("wse2", 0, 0, 1, 1), dict(rx=pw.Color(3),
                                                                     tx=pw.Color(4)))
     iq, oq = image.auto_queue[(FABIN, 3)], image.auto_queue[(FABOUT, 4)]

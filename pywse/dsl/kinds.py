@@ -19,7 +19,7 @@ from ..types import Color, Direction, dtype_of
 from .dsd import FABIN, DsdVar, FabDesc, Fifo, MemDesc
 from .dsr import Dsr
 from .modules import ModuleInstance
-from .program import MemcpyModule, Task
+from .image import MemcpyModule, Task
 from .signatures import Builtin
 from .symbols import Var
 from .twins import UtId

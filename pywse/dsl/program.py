@@ -15,150 +15,23 @@ import inspect
 import sys
 from typing import Any, Callable
 
-import attrs
 import numpy as np
 
-from ..errors import ProgramError, caller_site, def_site, site_of_tb, user_boundary
+from ..errors import ProgramError, caller_site, site_of_tb, user_boundary
 from ..types import Color, PE_MEMORY_BYTES, dtype_of
 from . import modules, queues
 from .dsd import DSD_REG_WORDS, FABIN, FABOUT, DsdVar, FabDesc, Fifo, MemDesc
+from .image import (ALIGN, LOCAL_TASK_IDS, MemcpyModule, MemcpyParams, PEContext,
+                    ProgramImage, Task, task_arg_types)
+from .peconfig import PEConfig
 from .queues import Queue
-from .signatures import TABLE
 from .symbols import Var
-
-TASK_KINDS = ("local", "data", "control", "export")
-MEMCPY_COLOR_NAMES = tuple(f"MEMCPY{d}_{i}" for d in ("H2D", "D2H") for i in range(1, 5))
-LOCAL_TASK_IDS = {"wse2": (0, 30), "wse3": (8, 30)}
-"""Local task id range per arch (on wse3, 0..7 are the data-task ids of the input queues)."""
-TEARDOWN_TASK_ID = 29
-"""The reserved teardown task: a program's teardown handler runs as it (sim/fabric.py)."""
-ALIGN = 4  # bytes: every symbol starts on a 32-bit boundary, as cslc aligns arrays
-
-
-@attrs.define(eq=False)
-class Task:
-    """A task (or host-callable function) declared by a program; task bodies refer to these."""
-
-    name: str
-    kind: str
-    id: int | None
-    fn: Callable
-    arg_types: tuple[np.dtype, ...] = ()
-    color: int | None = None   # data tasks: the color and input queue they are bound to
-    queue: int | None = None
-
-    def __repr__(self) -> str:
-        return f"<{self.kind} task {self.name}" + (f" id={self.id}>" if self.id is not None else ">")
-
-    def __call__(self, *args, **kwargs):
-        raise ProgramError(f"task '{self.name}' cannot be called: tasks are activated "
-                           "(pw.activate), triggered by wavelets, or launched by the host")
-
-
-@attrs.frozen
-class MemcpyParams:
-    """What `<memcpy/get_params>` hands each PE: the streaming colors (same for every column)."""
-
-    colors: tuple[tuple[str, int], ...]
-    width: int
-    height: int
-
-    def __getattr__(self, name: str) -> Color:
-        """`memcpy_params.MEMCPYH2D_1`, ...: a stream's color, as CSL modules read it."""
-        if name in MEMCPY_COLOR_NAMES:
-            return Color(dict(self.colors)[name])
-        raise AttributeError(name)
-
-
-class MemcpyModule:
-    """The `<memcpy/memcpy>` module inside a program (CSL `sys_mod`)."""
-
-    def __init__(self, params: MemcpyParams):
-        self.params = params
-        for name, cid in params.colors:
-            setattr(self, name, Color(cid))
-
-    def __repr__(self) -> str:
-        return "<memcpy module>"
-
-    # The builtin itself: a task body calls it as `sys_mod.unblock_cmd_stream()`, and a
-    # module may take it as a function param (CSL `.f_callback = sys_mod.unblock_cmd_stream`)
-    # and call it by that name.
-    unblock_cmd_stream = TABLE["unblock_cmd_stream"]
 
 
 MAX_FIFOS = 8
 
 
-@attrs.define
-class ProgramImage:
-    """One comptime result: everything the runtime needs to run this program on a PE."""
-
-    program: "Program"
-    params: dict[str, Any]
-    vars: list[Var]
-    init: bytes
-    tasks: list[Task]
-    exports: dict[str, Task]
-    on_start: list[int]
-    start_blocked: list[int]
-    uses_memcpy: bool
-    coord_dependent: bool
-    iq_color: dict[int, int] = attrs.Factory(dict)      # input queue -> color
-    oq_color: dict[int, int] = attrs.Factory(dict)      # output queue -> (first) color
-    oq_shared: dict[int, list] = attrs.Factory(dict)    # wse2 output queue -> all its colors
-    auto_queue: dict[tuple[int, int], int] = attrs.Factory(dict)  # (kind, color) -> queue
-    fifos: list = attrs.Factory(list)
-    start_unblocked: list[int] = attrs.Factory(list)   # channels (queue/color) to unblock
-    var_sites: dict = attrs.Factory(dict)      # var name -> where the program declared it
-    local_routes: dict = attrs.Factory(dict)   # color -> (set_color_config keywords, site)
-    reserved_colors: dict = attrs.Factory(dict)  # color -> the library that reserves it
-    control_table: tuple[int, int] | None = None    # (instructions, stride): wse3's own table
-    teardown_colors: tuple = ()   # colors whose teardown runs the teardown handler (task 29)
-    teardown_site: object = None  # where p.set_teardown_handler was first called
-
-    def queue_of(self, desc) -> int:
-        """The queue a fabric DSD uses: its own, or the one the compiler bound to its color."""
-        return desc.queue if desc.queue is not None else self.auto_queue[(desc.kind, desc.color)]
-
-    def queue_colors(self, q: int) -> list[int]:
-        """Every color output queue `q` sends on (several only on wse2, `queues._share`)."""
-        if q in self.oq_shared:
-            return list(self.oq_shared[q])
-        return [self.oq_color[q]] if q in self.oq_color else []
-
-    def sent_colors(self) -> set[int]:
-        """Every color this program's output queues send on."""
-        return set(self.oq_color.values()).union(
-            *self.oq_shared.values(), (c for (k, c) in self.auto_queue if k == FABOUT))
-
-    @property
-    def mem_bytes(self) -> int:
-        return len(self.init)
-
-    def symbol(self, name: str) -> Var | None:
-        for v in self.vars:
-            if v.name == name:
-                return v
-        return None
-
-
-@attrs.frozen
-class PEContext:
-    """Where a program is being instantiated: arch and coordinates (CSL `<layout>`).
-
-    `x, y, width, height` are the PE's place in its kernel rectangle (classic layout) or in
-    its code region (SdkLayout). Without memcpy (SdkLayout), no queue is reserved."""
-
-    arch: str
-    x: int
-    y: int
-    width: int
-    height: int
-    memcpy: bool = True
-
-
-class Builder:
+class Builder(PEConfig):
     """The `p` a program receives. Declares memory, tasks and modules for one PE kind."""
 
     def __init__(self, program: "Program", ctx: PEContext):
@@ -373,57 +246,6 @@ class Builder:
     def _check_queue(self, q, kind, what):
         queues.check_queue(q, kind, self.arch, self._ctx.memcpy, f"program '{self._program.name}'")
 
-    def set_local_color_config(self, color, *, rx=(), tx=(), switches=None, filter=None,
-                               color_swap_x: bool = False, color_swap_y: bool = False,
-                               teardown: bool = False) -> None:
-        """Route `color` through this PE's own router from the program (CSL
-        `@set_local_color_config(color, .{ .routes = .{ .rx = ..., .tx = ... } })`): the same
-        keywords as `Layout.set_color_config`, applied by `pw.compile` to every PE that runs
-        this program and checked with the layout's routes. The layout must leave that color
-        alone on those PEs."""
-        where = f"program '{self._program.name}': set_local_color_config"
-        try:
-            c = Color(int(color)).id
-        except (TypeError, ValueError):
-            raise ProgramError(f"{where}: {color!r} is not a color") from None
-        if c in self._local_routes:
-            raise ProgramError(f"{where}: color {c} is configured twice; give all its rx and "
-                               "tx in one call")
-        self._local_routes[c] = (dict(rx=rx, tx=tx, switches=switches, filter=filter,
-                                      color_swap_x=color_swap_x, color_swap_y=color_swap_y,
-                                      teardown=bool(teardown)),
-                                 caller_site(sys._getframe(1)))
-
-    def set_teardown_handler(self, fn: Callable, color) -> None:
-        """Run `fn` when `color` enters teardown on this PE (CSL `@set_teardown_handler(fn,
-        color)` in a top-level comptime block): a TEARDOWN command of a control wavelet has
-        passed the PE's router on that color. `fn` runs as the reserved teardown task (id
-        29), so it takes no arguments; it may reconfigure the color with `<tile_config>` and
-        must leave teardown with `teardown.exit(color)` before the color carries wavelets
-        again. One function serves every color a program hands it (there is one teardown
-        task per PE); `teardown.get_pending()` says which colors are pending."""
-        where = f"program '{self._program.name}': set_teardown_handler"
-        try:
-            c = Color(int(color)).id
-        except (TypeError, ValueError):
-            raise ProgramError(f"{where}: {color!r} is not a color") from None
-        if isinstance(fn, Task) or not callable(fn):
-            raise ProgramError(f"{where}: the handler must be a plain function of no "
-                               f"arguments (not a task or value), got {fn!r}")
-        if c in self._teardown_colors:
-            raise ProgramError(f"{where}: color {c} already has a teardown handler; CSL "
-                               "sets one per color")
-        if self._teardown is None:
-            self._teardown = self._add_task(fn, "local", TEARDOWN_TASK_ID,
-                                            self.scoped(fn.__name__))
-            self._teardown_site = caller_site(sys._getframe(1))
-        elif self._teardown.fn is not fn:
-            raise ProgramError(
-                f"{where}: color {c} gets handler '{fn.__name__}' but this program already "
-                f"has teardown handler '{self._teardown.name}'; a PE has one teardown task, "
-                "so pywse takes one handler function per program: hand the same function "
-                "every color and tell them apart with teardown.get_pending() / is_pending()")
-        self._teardown_colors.append(c)
 
     def export(self, fn: Callable | None = None, *, name: str | None = None):
         """Make `fn` host-callable (`runner.launch(name, *args)`); args must be typed scalars."""
@@ -556,29 +378,13 @@ class Builder:
                 raise ProgramError(f"program '{self._program.name}': task id {id} is bound "
                                    f"twice ('{t.name}' and '{name}'"
                                    + (f"; {', '.join(libs)}" if libs else "") + f"); {fix}")
-        arg_types = _arg_types(fn, name, kind, self._program.name)
+        arg_types = task_arg_types(fn, name, kind, self._program.name)
         task = Task(name, kind, id, fn, arg_types)
         if self._libraries and self._libraries[-1]:
             self._task_library[name] = self._libraries[-1]
         self._tasks.append(task)
         return task
 
-    def at_end(self, fn: Callable[[], None]) -> None:
-        """Run `fn()` once the program body has returned, in the module scope it was
-        registered from. For a library whose choices depend on what the program declares
-        after importing it (`<message_passing>` binds its own data task to its input queue
-        only if the program binds none there)."""
-        self._at_end.append((list(self._scope), fn))
-
-    def reserve_colors(self, colors, owner: str) -> None:
-        """Colors a library keeps for itself on this PE (`<message_passing>`: 14..18):
-        `pw.compile` refuses a layout route on them, naming `owner`."""
-        for c in colors:
-            self._reserved[int(c)] = owner
-
-    @property
-    def reserved_colors(self) -> dict[int, str]:
-        return dict(self._reserved)
 
     def declared_queues(self) -> dict[tuple[int, int], int]:
         """(kind, queue) -> color of the queues the program bound so far (explicitly)."""
@@ -592,39 +398,6 @@ class Builder:
         """The data tasks bound so far (their color, and queue if given)."""
         return list(self._data_tasks)
 
-    def set_control_table(self, instructions: int, stride: int) -> None:
-        """What `pw.set_control_task_table` records (twins.py checks its fields)."""
-        if self._control_table is not None:
-            raise ProgramError(f"program '{self._program.name}': pw.set_control_task_table is "
-                               "called twice; CSL allows it once per program")
-        self._control_table = (instructions, stride)
-
-    def _check_task_table(self) -> None:
-        """Control tasks share the task table with data and local tasks (both arches) unless
-        wse3's `pw.set_control_task_table()` gave them their own: one id, one task."""
-        if self._control_table is not None:
-            return
-        others = {t.id: t for t in self._tasks if t.kind in ("local", "data") and t.id is not None}
-        for c in (t for t in self._tasks if t.kind == "control"):
-            o = others.get(c.id)
-            if o is None:
-                continue
-            fix = ("call pw.set_control_task_table() in the program body (on wse3 control "
-                   "tasks then get their own table), or give one of them another id"
-                   if self.arch == "wse3" else "give one of them another id")
-            raise ProgramError(f"program '{self._program.name}': control task '{c.name}' and "
-                               f"{o.kind} task '{o.name}' both have id {c.id}, and control "
-                               f"tasks share one task table with data and local tasks; {fix}"
-                               ).at(def_site(c.fn))
-
-    def _run_at_end(self) -> None:
-        hooks, self._at_end = self._at_end, []
-        for scope, fn in hooks:
-            saved, self._scope = self._scope, scope
-            try:
-                fn()
-            finally:
-                self._scope = saved
 
     def image(self, params) -> ProgramImage:
         self._run_at_end()
@@ -652,34 +425,6 @@ class Builder:
                            memcpy=self._ctx.memcpy, tasks=self._tasks,
                            data_tasks=self._data_tasks, explicit=self._queues,
                            microthreads=frozenset(self._ut_ids), owners=self._queue_owner)
-
-
-def _arg_types(fn, name, kind, program) -> tuple[np.dtype, ...]:
-    """Typed scalar parameters of an exported function (or wavelet args of a data task)."""
-    sig = inspect.signature(fn)
-    types = []
-    for prm in sig.parameters.values():
-        if kind == "local":
-            raise ProgramError(f"program '{program}': local task '{name}' takes no arguments "
-                               f"(has '{prm.name}')")
-        try:
-            types.append(dtype_of(prm.annotation))
-        except TypeError:
-            raise ProgramError(f"program '{program}': parameter '{prm.name}' of '{name}' needs a "
-                               "type annotation such as pw.u16 or pw.f32 (the host passes "
-                               "typed scalars)") from None
-    if kind == "data" and (not types or len(types) > 2
-                           or (len(types) == 2 and any(t.itemsize != 2 for t in types))):
-        raise ProgramError(f"program '{program}': data task '{name}' takes the wavelet as one "
-                           "argument (32-bit, or a 16-bit type for the low half) or as two "
-                           "16-bit arguments (low half, high half)")
-    if kind == "control" and (len(types) > 1 or (types and types[0].itemsize != 2)):
-        raise ProgramError(f"program '{program}': control task '{name}' takes no argument or "
-                           "one 16-bit argument (the control wavelet's data field)")
-    if kind == "export" and len(types) > 15:
-        raise ProgramError(f"program '{program}': exported function '{name}' has {len(types)} "
-                           "parameters; memcpy allows at most 15")
-    return tuple(types)
 
 
 _BUILDERS: list[Builder] = []

@@ -16,7 +16,8 @@ import networkx as nx
 import numpy as np
 
 from ..errors import LayoutError, PywseError, RoutingError, caller_site, surface, user_boundary
-from ..dsl.program import MEMCPY_COLOR_NAMES, MemcpyParams, PEContext, Program
+from ..dsl.image import MEMCPY_COLOR_NAMES, MemcpyParams, PEContext
+from ..dsl.program import Program
 from . import imports
 from .routing import RangeFilter, RouteTable, Switches, make_route, routing_graph
 from ..types import N_COLORS, Color, Direction, color_id

@@ -26,7 +26,7 @@ import numpy as np
 from ..errors import (LayoutError, ProgramError, RoutingError, RoutingWarning, def_site,
                       site_of_tb, user_boundary)
 from .classic import MEMCPY_RESERVED_COLORS, Layout
-from ..dsl.program import TEARDOWN_TASK_ID, ProgramImage
+from ..dsl.image import TEARDOWN_TASK_ID, ProgramImage
 from ..dsl.taskcheck import check_images
 from . import lints
 from .comptime import ComptimeLimit

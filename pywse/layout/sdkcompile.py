@@ -14,7 +14,8 @@ from collections import defaultdict
 import attrs
 import numpy as np
 
-from ..dsl.program import PEContext, program
+from ..dsl.image import PEContext
+from ..dsl.program import program
 from ..errors import LayoutError
 from ..types import Color as PhysicalColor
 from .autoroute import MARGIN, Flows, Router, allocate, direction_of

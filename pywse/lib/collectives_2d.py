@@ -48,7 +48,7 @@ import attrs
 from ..dsl.control import SWITCH_ADV, encode_single_payload
 from ..dsl.dsd import fabin, fabout, mem1d
 from ..dsl.modules import layout_library, library
-from ..dsl.program import LOCAL_TASK_IDS
+from ..dsl.image import LOCAL_TASK_IDS
 from ..dsl.signatures import TABLE
 from ..errors import LayoutError, ProgramError
 from ..layout.classic import Layout

@@ -25,7 +25,7 @@ from ..dsl.dsd import DsdVar, FabDesc, Fifo, MemDesc
 from ..dsl.dsr import Dsr
 from .dsdval import DsrVal, lower_fab, lower_fifo, lower_mem
 from ..errors import DeadlockError, PywseError, TaskError, at_failure, site_of_tb
-from ..dsl.program import ProgramImage, Task
+from ..dsl.image import ProgramImage, Task
 from ..dsl.symbols import Var
 from ..layout.routing import POP_MODES
 from ..types import N_COLORS, Color

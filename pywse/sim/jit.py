@@ -40,7 +40,7 @@ from . import cslops, faults, taskcache
 from ..dsl.dsd import DsdVar, FabDesc, Fifo, MemDesc
 from ..dsl.dsr import Dsr
 from ..dsl.modules import ModuleInstance
-from ..dsl.program import MemcpyModule, Task
+from ..dsl.image import MemcpyModule, Task
 from ..dsl.signatures import POSITIONAL_OPTIONS, TABLE, Builtin
 from ..dsl.typedops import TypedBuiltin
 from ..dsl.symbols import Var

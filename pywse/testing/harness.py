@@ -22,7 +22,8 @@ from typing import Callable, Mapping
 import attrs
 import numpy as np
 
-from ..dsl.program import Program, Task
+from ..dsl.image import Task
+from ..dsl.program import Program
 from ..errors import CycleLimitError, DeadlockError, RoutingWarning
 from ..host.runtime import SdkRuntime, cycle_budget
 from ..layout.classic import Layout

@@ -51,7 +51,7 @@ import attrs
 
 from ...dsl.dsd import fabout, mem1d
 from ...dsl.modules import layout_library, library
-from ...dsl.program import LOCAL_TASK_IDS
+from ...dsl.image import LOCAL_TASK_IDS
 from ...dsl.signatures import TABLE
 from ...errors import LayoutError, ProgramError
 from ...layout.classic import Layout
