@@ -52,6 +52,8 @@ single launch):
     python examples/power_method.py [--arch wse2|wse3] [--no-jit] [-m 5 -n 5 -k 5] \\
         [--zDim 5] [--max-ite 1] [--device]
 """
+HEAVY_COMPILE = True    # tests/conftest.py: the compiled leg (~80 s of numba cold) runs in the slow tier
+
 import argparse
 import json
 import tempfile

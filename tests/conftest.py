@@ -39,6 +39,31 @@ def arch_legs(path=None) -> list:
             for i, a in enumerate(arches)]
 
 
+def heavy_compile(path) -> bool:
+    """Does an example declare `HEAVY_COMPILE = True`: its tasks (mostly library modules')
+    take numba far beyond a fast-tier leg's 10 s cold, so its compiled leg runs in the slow
+    tier (its plain-Python leg stays fast; docs/performance.md has the figures)."""
+    for node in ast.parse(Path(path).read_text()).body:
+        if isinstance(node, ast.Assign) and any(
+                isinstance(t, ast.Name) and t.id == "HEAVY_COMPILE" for t in node.targets):
+            return bool(ast.literal_eval(node.value))
+    return False
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection_modifyitems(config, items):
+    """A `compile_heavy` test's compiled (jit) leg belongs to the slow tier: CI still runs both
+    modes, the fast tier keeps its 10-minute cold budget."""
+    for item in items:
+        callspec = getattr(item, "callspec", None)
+        if callspec is None or callspec.params.get("jit") is not True:
+            continue
+        path = callspec.params.get("path")
+        if item.get_closest_marker("compile_heavy") or (
+                path is not None and heavy_compile(path)):
+            item.add_marker(pytest.mark.slow)
+
+
 pytest_plugins = ["pytester"]     # tests/test_plugin.py runs pytest on test files it writes
 
 

@@ -8,6 +8,8 @@ import pytest
 import pywse as pw
 from examples.benchmark_libs import allreduce
 
+pytestmark = pytest.mark.compile_heavy    # its compiled leg: slow tier (tests/conftest.py)
+
 N = 3   # wavelets per PE
 NRM2 = 2
 

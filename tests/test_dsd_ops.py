@@ -8,6 +8,8 @@ import pytest
 import pywse as pw
 from pywse.testing import Harness
 
+pytestmark = pytest.mark.compile_heavy    # its compiled leg: slow tier (tests/conftest.py)
+
 N = 8
 f32, f16, u16, i16 = np.float32, np.float16, np.uint16, np.int16
 

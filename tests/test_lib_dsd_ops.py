@@ -7,6 +7,8 @@ import pywse as pw
 from pywse.lib import dsd_ops as ops_lib
 from pywse.testing import Harness
 
+pytestmark = pytest.mark.compile_heavy    # its compiled leg: slow tier (tests/conftest.py)
+
 N = 8
 
 

@@ -8,6 +8,8 @@ import pywse as pw
 from pywse.lib import malloc as malloc_lib
 from pywse.testing import Harness
 
+pytestmark = pytest.mark.compile_heavy    # its compiled leg: slow tier (tests/conftest.py)
+
 N = 6
 
 

@@ -9,6 +9,8 @@ import pywse as pw
 from pywse.lib import message_passing
 from pywse.testing import Harness
 
+pytestmark = pytest.mark.compile_heavy    # its compiled leg: slow tier (tests/conftest.py)
+
 ROUNDS = 2
 
 
