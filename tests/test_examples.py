@@ -1,4 +1,5 @@
 """Every example prints SUCCESS on both arches, compiled and as plain Python."""
+import ast
 import importlib.util
 import subprocess
 import sys
@@ -117,9 +118,8 @@ def test_topic_11_port_is_no_longer_than_its_original():
     """Issue 20: with `<collectives_2d>` a port reads like the original. csl-examples v1.4.0's
     topic-11 has 221 code lines (non-blank, non-comment): layout.csl 47, pe_program.csl 102,
     run.py 72; the port (kernel, layout and host in one file) may have at most 1.2x that."""
-    import ast as _ast
     path = next(p for p in EXAMPLES if p.stem == "topic_11_collectives")
     src = path.read_text()
-    body = src.splitlines()[_ast.parse(src).body[0].end_lineno:]     # after the docstring
+    body = src.splitlines()[ast.parse(src).body[0].end_lineno:]     # after the docstring
     code = [line for line in body if line.strip() and not line.strip().startswith("#")]
     assert len(code) <= 1.2 * 221, len(code)
