@@ -24,6 +24,8 @@ original's is `--size 4,14,14,14`, run by the slow tier):
 
     python examples/gemm_collectives_2d.py [--arch wse2|wse3] [--no-jit] [--size P,Mt,Kt,Nt]
 """
+HEAVY_COMPILE = True    # tests/conftest.py: the compiled leg (~30 s of numba cold) runs in the slow tier
+
 import argparse
 import json
 import tempfile

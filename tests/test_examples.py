@@ -13,7 +13,7 @@ import numpy as np
 import pywse as pw
 from pywse.host import runcheck
 
-from conftest import arch_legs
+from conftest import arch_legs, heavy_compile
 
 EXAMPLES = sorted((Path(__file__).parent.parent / "examples").glob("*.py"))
 
@@ -93,7 +93,10 @@ def test_example_runs_are_deterministic(path, monkeypatch, capsys):
         try:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore", pw.RoutingWarning)
-                module.main(["--arch", arch_legs(path)[0].values[0]])
+                # a HEAVY_COMPILE example runs as plain Python here (the same scheduler and
+                # engine; its compiled leg is in the slow tier)
+                module.main(["--arch", arch_legs(path)[0].values[0]]
+                            + (["--no-jit"] if heavy_compile(path) else []))
         finally:
             runcheck.RECORDER = None
         runs.append(([(label, a.tobytes()) for label, a in record], capsys.readouterr().out))

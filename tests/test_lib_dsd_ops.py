@@ -2,6 +2,7 @@
 results and the cycles of a wrapper call are those of the builtin it names, compiled and
 plain alike."""
 import numpy as np
+import pytest
 
 import pywse as pw
 from pywse.lib import dsd_ops as ops_lib

@@ -95,6 +95,7 @@ def test_a_ring_of_sends_on_3x3(dtype, n, send_unblocks, jit):
             assert list(h.peek("state", pe=(x, y))[:3]) == [ROUNDS] * 3
 
 
+@pytest.mark.slow     # it compiles the library's tasks (~20 s cold): with the other compiled legs
 def test_both_modes_take_the_same_cycles():
     """The ring's run is cycle for cycle the same compiled and plain."""
     got = []

@@ -19,6 +19,8 @@ colors (a checkerboard) where a PE both receives and sends in one direction.
     python examples/sdklayout/allreduce.py [--arch wse2|wse3] [--no-jit] [--width W] [--height H]
         [--input streamed|preloaded|both] [--describe]
 """
+HEAVY_COMPILE = True    # tests/conftest.py: the compiled leg (~30 s of numba cold) runs in the slow tier
+
 import argparse
 
 import numpy as np

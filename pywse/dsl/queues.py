@@ -141,7 +141,9 @@ def bind_queues(image, *, where: str, arch: str, memcpy: bool, tasks, data_tasks
 
 def _check_library_colors(tasks, data_tasks, explicit: dict, owners: dict,
                           where: str) -> None:
-    """A data task or fabric DSD outside a library on a color the library bound a queue to."""
+    """A data task or fabric DSD outside a library on a color the library bound a queue to.
+    A data task bound to the library's input queue itself (`p.data_task(mp.mp_input_queue)`)
+    is the library's documented way in, as `<message_passing>` offers it."""
     if not owners:
         return
     mine = {}                                   # (kind, color) -> (instance, library, queue)
@@ -161,6 +163,9 @@ def _check_library_colors(tasks, data_tasks, explicit: dict, owners: dict,
                            f"wavelets; give the library other colors (its layout-side params) "
                            f"or {what} another color").at(def_site(task.fn))
     for task in data_tasks:
+        owner = mine.get((FABIN, task.color))
+        if owner is not None and task.queue == owner[2]:
+            continue    # bound to the library's own input queue: its documented hook
         check(FABIN, task.color, task, f"data task '{task.name}'")
     for task in tasks:
         for desc in fabric_descs([task], own=True):
