@@ -13,6 +13,8 @@ from pywse import MemcpyDataType, MemcpyOrder, SdkRuntime
 sys.path.insert(0, str(Path(__file__).parent.parent / "examples"))
 from benchmark_libs.stencil_3d_7pts import stencil, stencil_layout  # noqa: E402
 
+pytestmark = pytest.mark.compile_heavy    # its compiled leg: slow tier (tests/conftest.py)
+
 EN_STENCIL = (14, 15, 16)       # power-method's entrypoints of the module's three tasks
 
 
