@@ -17,6 +17,7 @@ import attrs
 from ..errors import ProgramError, def_site
 from . import modules
 from .dsd import FABIN, FABOUT, DsdVar, FabDesc
+from .tasksource import in_sdk_library
 
 MEMCPY_IQS = {"wse2": (0,), "wse3": (0, 1)}   # input queues memcpy reserves
 MEMCPY_OQS = (0,)                              # output queue memcpy reserves
@@ -71,7 +72,7 @@ def fabric_descs(tasks, own: bool = False) -> list:
     found, seen = [], set()
 
     def walk(fn):
-        if id(fn) in seen or (own and fn.__module__.startswith("pywse.lib")):
+        if id(fn) in seen or (own and in_sdk_library(fn)):
             return
         seen.add(id(fn))
         for cell in fn.__closure__ or ():
@@ -150,23 +151,20 @@ def _check_library_colors(tasks, data_tasks, explicit: dict, owners: dict,
     for (kind, q), (instance, lib) in owners.items():
         mine.setdefault((kind, explicit[(kind, q)]), (instance, lib, q))
 
-    def check(kind, color, task, what):
+    def check(kind, color, task, what, queue=None):
         owner = mine.get((kind, color))
         if owner is None:
             return
         instance, lib, q = owner
-        if task.name.startswith(instance + "."):
-            return
+        if task.name.startswith(instance + ".") or queue == q:
+            return      # the library's own task, or one bound to the library's own queue
         verb = "reads" if kind == FABIN else "sends on"
         raise ProgramError(f"{where}: {what} {verb} color {color}, which {lib} (instance "
                            f"'{instance}') bound to its {kind_name(kind)} queue {q} for its own "
                            f"wavelets; give the library other colors (its layout-side params) "
                            f"or {what} another color").at(def_site(task.fn))
     for task in data_tasks:
-        owner = mine.get((FABIN, task.color))
-        if owner is not None and task.queue == owner[2]:
-            continue    # bound to the library's own input queue: its documented hook
-        check(FABIN, task.color, task, f"data task '{task.name}'")
+        check(FABIN, task.color, task, f"data task '{task.name}'", task.queue)
     for task in tasks:
         for desc in fabric_descs([task], own=True):
             check(desc.kind, desc.color, task,

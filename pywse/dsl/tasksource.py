@@ -72,15 +72,21 @@ def closure(fn) -> dict:
     return out
 
 
+def in_sdk_library(obj) -> bool:
+    """Is `obj` (a function or module) part of pywse's SDK libraries, pywse/lib/?"""
+    module = getattr(obj, "__module__", None) or getattr(obj, "__name__", "") or ""
+    return module == "pywse.lib" or module.startswith("pywse.lib.")
+
+
 def is_user_function(v) -> bool:
     """A plain function a task calls (a helper): the user's, or a library's (pywse/lib/ is
     user code that ships with pywse): checked and lowered like the task itself. numba's,
     numpy's and the rest of pywse's functions are not."""
     if not isinstance(v, pytypes.FunctionType) or hasattr(v, "py_func"):
         return False
-    module = getattr(v, "__module__", "") or ""
-    if module == "pywse.lib" or module.startswith("pywse.lib."):
+    if in_sdk_library(v):
         return True
+    module = getattr(v, "__module__", "") or ""
     return module.split(".")[0] not in ("numpy", "numba", "pywse", "math", "builtins")
 
 

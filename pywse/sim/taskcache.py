@@ -27,6 +27,8 @@ from numba.core import caching
 from numba.core.compiler_lock import global_compiler_lock
 from numba.core.dispatcher import Dispatcher
 
+from ..dsl.tasksource import in_sdk_library
+
 _LIBRARIES = ("pywse", "numpy", "numba", "math", "builtins", "cmath", "operator")
 
 
@@ -68,9 +70,9 @@ def _library(obj) -> bool:
     """Code whose compiled form only pywse's own hash (jit.PYWSE_HASH) or a package version
     decides. The SDK libraries under pywse/lib are not: like the user's helpers, their
     compiled code freezes what each instance captured (dsl/tasksource.is_user_function)."""
-    module = getattr(obj, "__module__", None) or getattr(obj, "__name__", "") or ""
-    if module == "pywse.lib" or module.startswith("pywse.lib."):
+    if in_sdk_library(obj):
         return False
+    module = getattr(obj, "__module__", None) or getattr(obj, "__name__", "") or ""
     return module.split(".")[0] in _LIBRARIES
 
 
