@@ -107,8 +107,6 @@ class Engine(Traffic):
                 st.td_colors[pes] |= np.uint32(1 << color)
             for q, color in image.iq_color.items():
                 st.ce_iq[pes, color] = q
-            for q, color in image.oq_color.items():
-                st.oq_color[pes, q] = color
             for f in image.fifos:
                 st.fifo_addr[pes, f.index] = self.mem_base[pes] + f.var.offset
                 st.fifo_cap[pes, f.index] = f.var.size

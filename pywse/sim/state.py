@@ -36,7 +36,7 @@ QUEUE_BUF = 8            # ring size of every input/output queue (capacity is pe
 
 STATE_FIELDS = (
     "task_state task_words cmd_unblocked n_unblocked cycles config wake wake_list n_wake mem_base arena arena16 arena32 scratch32 scratchf "
-    "iq_buf iq_ctl iq_head iq_count iq_cap oq_buf oq_ctl oq_wcol oq_head oq_count oq_cap oq_color ce_iq "
+    "iq_buf iq_ctl iq_head iq_count iq_cap oq_buf oq_ctl oq_wcol oq_head oq_count oq_cap ce_iq "
     "ut_code ut_pos ut_len ut_act ut_unb ut_opnd rb_buf rb_ctl rb_time rb_head rb_count "
     "sw_tx sw_rx sw_cur sw_npos sw_ring sw_pop swap_x swap_y flt_on flt_min flt_max link_time active on_list n_active "
     "rb_mask oq_mask ut_mask h2d_mask poked "
@@ -141,7 +141,7 @@ def new_state(mem_base: np.ndarray, arena_bytes: int, arch: str, width: int,
         oq_buf=z((npe, nq, QUEUE_BUF), np.uint32), oq_ctl=z((npe, nq, QUEUE_BUF), np.uint8),
         oq_wcol=z((npe, nq, QUEUE_BUF), np.int8),     # each wavelet's color (wse2: per fabout)
         oq_head=z((npe, nq), np.int64), oq_count=z((npe, nq), np.int64),
-        oq_cap=np.array(fabric.OQ_DEPTH[arch], np.int64), oq_color=z((npe, nq), np.int64),
+        oq_cap=np.array(fabric.OQ_DEPTH[arch], np.int64),
         ce_iq=np.full((npe, N_COLORS), -1, np.int8),
         ut_code=z((npe, ops.N_SLOTS), np.int64), ut_pos=z((npe, ops.N_SLOTS), np.int64),
         ut_len=z((npe, ops.N_SLOTS), np.int64), ut_act=np.full((npe, ops.N_SLOTS), -1, np.int8),
