@@ -24,7 +24,7 @@ from numba.core.errors import TypingError
 from numba.extending import overload, register_jitable
 
 from . import cslops, fabric, faults, ops
-from .dsdval import DsrVal, FabDSD, MemDSD, dsd_addr, dsd_in_bounds, dsd_length
+from .dsdval import DsrVal, FabDSD, MemDSD, dsd_in_bounds, dsd_length
 from .precompiled import precompiled
 from ..dsl import dsr as R
 from ..dsl.signatures import TABLE
@@ -354,58 +354,7 @@ def _set_dsd_stride(st, pe, d, s):
     return MemDSD(d.arr, d.offset, d.e0, np.int64(s), d.e1, d.s1, d.e2, d.s2, d.e3, d.s3)
 
 
-# -- the PE's pseudo-random generators: @random16, @set_active_prng ----------------------------
-# Each PRNG is a 23-bit Fibonacci LFSR with feedback polynomial x^23 + x^18 + 1 (CSL-LIBRARIES
-# §4.5), in the usual convention for taps 23 and 18 (the SDK publishes no bit convention):
-# one step makes b = r[0] ^ r[5] and sets r = (r >> 1) | (b << 22). A call advances 128 steps
-# and returns the register's low 16 bits. Sixteen steps at once: the new bits are
-# r[0..15] ^ r[5..20], (r ^ (r >> 5)) & 0xFFFF, and enter at bits 7..22.
-
-LFSR_MASK = 0x7FFFFF
-
-
-@register_jitable
-def lfsr_advance(r, steps):
-    """The register after `steps` (a multiple of 16) single LFSR steps."""
-    for _ in range(steps // 16):
-        r = (r >> 16) | (((r ^ (r >> 5)) & 0xFFFF) << 7)
-    return r
-
-
-@lowers("random16")
-def _random16(st, pe):
-    """The active PRNG's next u16 (CSL `@random16`)."""
-    k = st.prng[pe, st.prng.shape[1] - 1]
-    r = lfsr_advance(st.prng[pe, k], 128)
-    st.prng[pe, k] = r
-    return np.uint16(r & 0xFFFF)
-
-
-@lowers("set_active_prng")
-def _set_active_prng(st, pe, prng_id):
-    """Make PRNG `id % N` the active one (CSL `@set_active_prng`); `id` is a u16."""
-    i = np.int64(prng_id)
-    if i < 0 or i > 0xFFFF:
-        raise ValueError("pw.set_active_prng: the id is a u16, 0..65535")
-    n = st.prng.shape[1] - 1
-    st.prng[pe, n] = i % n
-
-
-@lowers("set_global_prng_seed")
-def _set_global_prng_seed(st, pe, seed):
-    """Set the active PRNG's state (`<random>.set_global_prng_seed`): the seed's low 23 bits
-    (a seed whose low 23 bits are all 0 leaves the LFSR at 0, as any LFSR)."""
-    s = np.int64(seed)
-    if s < 0 or s > 0xFFFFFFFF:
-        raise ValueError("set_global_prng_seed: the seed is a u32, 0..4294967295")
-    st.prng[pe, st.prng[pe, st.prng.shape[1] - 1]] = s & LFSR_MASK
-# -- internal primitives of the SDK's libraries (dsl/primitives.py): lowered in sim/primitives.py -
-
-from . import primitives as _primitives  # noqa: E402,F401  (registers their lowerings)
-from . import tileconfig as _tileconfig  # noqa: E402,F401  (<tile_config>'s lowerings)
-
-
-# -- the language of issue 20 (part 4): run-time DSDs ----------------------------------------------
+# -- run-time DSDs (built and changed in task bodies) ------------------------------------------
 
 def _with_length(d, n):
     """`d` with extent `n` (plain Python twin of the overload below)."""
@@ -455,95 +404,6 @@ def _dsd_fault(st, addr, size, offset, e0, s0, e1, s1, e2, s2, e3, s3):
     st.fault[faults.VALUE] = lo if lo < 0 else hi
     st.fault[faults.LIMIT] = size
     st.fault[faults.ADDR] = addr
-
-
-# -- @map (CSL `@map(callback, inputs..., output)`) --------------------------------------------------
-# The task compiler (jit.py) writes a map as a loop at its call site: operands evaluated once,
-# their lengths and bounds checked, the cost charged, then per element the callback called on
-# the next element of every DSD input (one-element vars pass as pointers, numbers as they are)
-# and its result stored in the output. These helpers are that loop's parts, for both modes.
-
-@lowers("map")
-def _map_start(st, pe, n):
-    """Charge a map of `n` elements: one cycle per element plus one, as a DSD op of SIMD width
-    1 (the callback's own DSD ops cost their own cycles)."""
-    st.cycles[pe] += n + 1
-
-
-def map_len(n, x):
-    """The map's length so far `n` (-1: none yet) with operand `x`: the shortest DSD."""
-    if isinstance(x, MemDSD):
-        m = x.e0 * x.e1 * x.e2 * x.e3
-        return m if n < 0 or m < n else n
-    return n
-
-
-@overload(map_len)
-def _ol_map_len(n, x):
-    if isinstance(x, nbtypes.BaseNamedTuple) and x.instance_class is MemDSD:
-        def impl(n, x):
-            m = x.e0 * x.e1 * x.e2 * x.e3
-            return m if n < 0 or m < n else n
-        return impl
-    return lambda n, x: n
-
-
-def map_check(st, x, operand):
-    """A DSD operand of a map must lie inside its array (the fault names it, sim/faults.py)."""
-    if isinstance(x, MemDSD):
-        _map_check_mem(st, x, operand)
-
-
-@overload(map_check)
-def _ol_map_check(st, x, operand):
-    if isinstance(x, nbtypes.BaseNamedTuple) and x.instance_class is MemDSD:
-        return lambda st, x, operand: _map_check_mem(st, x, operand)
-    return lambda st, x, operand: None
-
-
-@register_jitable
-def _map_check_mem(st, x, operand):
-    if not dsd_in_bounds(x):
-        st.fault[faults.OPERAND] = operand
-        _dsd_fault(st, _address(st, x.arr), x.arr.size, x.offset, x.e0, x.s0, x.e1, x.s1,
-                   x.e2, x.s2, x.e3, x.s3)
-        raise IndexError("DSD reaches outside its array")
-
-
-def map_get(x, i):
-    """What the callback gets from operand `x` for element `i`: a DSD's element; a
-    one-element var itself (a CSL pointer); a number as it is."""
-    if isinstance(x, MemDSD):
-        return x.arr[dsd_addr(x, i)]
-    return x
-
-
-@overload(map_get)
-def _ol_map_get(x, i):
-    if isinstance(x, nbtypes.BaseNamedTuple) and x.instance_class is MemDSD:
-        return lambda x, i: x.arr[dsd_addr(x, i)]
-    return lambda x, i: x
-
-
-def map_put(x, i, v):
-    """Store the callback's result for element `i`: in a DSD's element, or in a one-element
-    var (each result replaces the last: a reduction's running value)."""
-    if isinstance(x, MemDSD):
-        x.arr[dsd_addr(x, i)] = cslops.store_cast(x.arr, v)
-    else:
-        x[0] = cslops.store_cast(x, v)
-
-
-@overload(map_put)
-def _ol_map_put(x, i, v):
-    if isinstance(x, nbtypes.BaseNamedTuple) and x.instance_class is MemDSD:
-        def impl(x, i, v):
-            x.arr[dsd_addr(x, i)] = v
-        return impl
-
-    def pointer(x, i, v):
-        x[0] = v
-    return pointer
 
 
 # -- DSRs (CSL @load_to_dsr and DSR operands; the register layout is dsl/dsr.py's) ----------------
@@ -669,46 +529,10 @@ def _ol_load_row(st, row, d):
     return fab
 
 
-# -- scalar builtins (comptime twins in dsl/twins.py) ---------------------------------------------
+# -- lowerings in their own modules (each imports `lowers` from here) ----------------------------
 
-@lowers("bitcast")
-def _bitcast(st, pe, t, x):
-    """`x`'s bits as type `t` (CSL `@bitcast`; the checker made the widths match)."""
-    return np.full(1, x).view(t)[0]
-
-
-@lowers("get_int")
-def _get_int(st, pe, x):
-    """The integer behind a color or task (both are their ids in a task body)."""
-    return np.uint16(x)
-
-
-# -- pointers: pw.ptr (CSL `&arr[i]`) ------------------------------------------------------------
-
-@lowers("ptr")
-def _ptr(st, pe, arr, i):
-    """A one-element view of element `i` of `arr` (flat index): writes through it reach the
-    array, and in PE memory it is a DSD op's pointer operand as a one-element var is."""
-    flat = arr.reshape(arr.size)
-    k = np.int64(i)
-    if k < 0 or k >= flat.size:
-        raise IndexError("pw.ptr: the element is outside the array")
-    return flat[k:k + 1]
-
-
-@lowers("ptrcast", defaults={"at": 0})
-def _ptrcast(st, pe, t, arr, at):
-    """`arr`'s memory from flat element `at` on, as elements of type `t` (CSL `@ptrcast`):
-    a view, so writes through it reach the array, and it stays inside it (never a neighbour
-    symbol)."""
-    flat = arr.reshape(arr.size)
-    k = np.int64(at)
-    if k < 0 or k >= flat.size:
-        raise IndexError("pw.ptrcast: the element is outside the array")
-    rest = flat[k:]
-    size = np.empty(0, t).itemsize
-    if (rest.size * rest.itemsize) % size != 0:
-        raise ValueError("pw.ptrcast: the array's bytes from that element on are not a whole "
-                         "number of elements of the new type")
-    return rest.view(t)
-
+from . import primitives as _primitives  # noqa: E402,F401  (the SDK libraries' internal primitives)
+from . import tileconfig as _tileconfig  # noqa: E402,F401  (<tile_config>'s lowerings)
+from . import prng as _prng  # noqa: E402,F401  (@random16, @set_active_prng)
+from . import mapops as _mapops  # noqa: E402,F401  (@map's loop parts)
+from . import scalars as _scalars  # noqa: E402,F401  (@bitcast, @get_int, pointers)

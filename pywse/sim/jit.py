@@ -36,7 +36,7 @@ from numba.extending import register_jitable
 import numpy as np
 
 from . import builtins as bi
-from . import cslops, faults, taskcache
+from . import cslops, faults, mapops, taskcache
 from ..dsl.dsd import DsdVar, FabDesc, Fifo, MemDesc
 from ..dsl.dsr import Dsr
 from ..dsl.modules import ModuleInstance
@@ -315,22 +315,22 @@ class _Rewriter(ast.NodeTransformer):
         out.append(ast.Assign([ast.Name(n_name, ast.Store())], ast.Constant(-1)))
         for n in names:
             out.append(ast.Assign([ast.Name(n_name, ast.Store())], self.call(
-                "map_len", bi.map_len, [ast.Name(n_name, ast.Load()), ast.Name(n, ast.Load())])))
+                "map_len", mapops.map_len, [ast.Name(n_name, ast.Load()), ast.Name(n, ast.Load())])))
         inputs = names[:-1] if gives else names
         for k, n in enumerate(names):           # operand numbers: 0 the output, inputs from 1
             number = 0 if gives and n == names[-1] else k + 1
-            out.append(ast.Expr(self.call("map_check", bi.map_check, [
+            out.append(ast.Expr(self.call("map_check", mapops.map_check, [
                 st_pe[0], ast.Name(n, ast.Load()), ast.Constant(number)])))
         low = bi.LOWERINGS["map"]
         out.append(ast.Expr(self.call(f"pw_{low.impl.__name__}", low.impl,
                                       [*st_pe, ast.Name(n_name, ast.Load())])))
         i = ast.Name(f"{tag}_i", ast.Load())
-        args = [self.call("map_get", bi.map_get, [ast.Name(n, ast.Load()), i]) for n in inputs]
+        args = [self.call("map_get", mapops.map_get, [ast.Name(n, ast.Load()), i]) for n in inputs]
         call = ast.copy_location(ast.Call(cb_node, args, []), node)
         if is_user_function(fn):
             call = self.helper_call(call, fn)
         body = [ast.Expr(call)] if not gives else [ast.Expr(self.call(
-            "map_put", bi.map_put, [ast.Name(names[-1], ast.Load()), i, call]))]
+            "map_put", mapops.map_put, [ast.Name(names[-1], ast.Load()), i, call]))]
         out.append(ast.For(ast.Name(f"{tag}_i", ast.Store()), ast.Call(
             ast.Name("range", ast.Load()), [ast.Name(n_name, ast.Load())], []), body, []))
         for stmt in out:
