@@ -17,10 +17,12 @@ runs its callback task, which streams the total to the host on MEMCPYD2H_1. The 
 that number and the buckets exactly against its own histogram.
 
 Where pywse differs: memcpy reserves output queue 0 (the original sends local values north
-on it) and one output queue carries one color (the original's exit shares queue 1 with the
-northward forwarding), so the local values go north on output queue 5 and the exit streams
-on queue 4, which the tally leaves free at PE (w-1, 0) since it has a callback there; that
-task is bound on that PE only, the one that runs it. `<kernels/tally>`'s cycles are pywse's
+on it), and each of this port's fabouts binds its queue to its color with `p.output_queue`
+(the original's exit shares queue 1 with the northward forwarding; pywse's wse2 queues can be
+shared too, by fabouts that name the queue, `pw.fabout(c, 1, queue=1)`, docs/semantics.md),
+so the local values go north on output queue 5 and the exit streams on queue 4, which the
+tally leaves free at PE (w-1, 0) since it has a callback there; that task is bound on that
+PE only, the one that runs it. `<kernels/tally>`'s cycles are pywse's
 own (docs/libraries.md).
 
 The SDK's two steps, with the flags of the original's commands_wse2.sh:
