@@ -134,17 +134,22 @@ def default_instance_name(mod: Module) -> str:
     return mod.name
 
 
+def check_params(what: str, names: set, required: set, params: dict, where: str) -> None:
+    """The params given to a program or module (`what`: "program 'gemv'") name only params
+    it declares and every one it needs."""
+    unknown = set(params) - names
+    if unknown:
+        raise ProgramError(f"{where}: {what} has no param {', '.join(sorted(unknown))} "
+                           f"(its params: {', '.join(sorted(names)) or 'none'})")
+    missing = required - set(params)
+    if missing:
+        raise ProgramError(f"{where}: {what} needs param {', '.join(sorted(missing))}")
+
+
 def instantiate(builder, mod: Module, name: str, params: dict, where: str) -> ModuleInstance:
     """Run module `mod` at comptime on `builder`'s PE, scoped as instance `name`."""
-    unknown = set(params) - mod.param_names
-    if unknown:
-        raise ProgramError(f"{where}: module '{mod.csl_name or mod.name}' has no param "
-                           f"{', '.join(sorted(unknown))} (its params: "
-                           f"{', '.join(sorted(mod.param_names)) or 'none'})")
-    missing = mod.required - set(params)
-    if missing:
-        raise ProgramError(f"{where}: module '{mod.csl_name or mod.name}' needs param "
-                           f"{', '.join(sorted(missing))}")
+    check_params(f"module '{mod.csl_name or mod.name}'", mod.param_names, mod.required,
+                 params, where)
     with builder.scope(name, library=mod.csl_name):
         try:
             members = mod.fn(builder, **params)

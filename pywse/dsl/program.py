@@ -471,15 +471,8 @@ class Program:
                            "layout.set_tile_code(x, y, program, **params)")
 
     def check_params(self, params: dict, where: str) -> None:
-        unknown = set(params) - self.param_names
-        if unknown:
-            raise ProgramError(f"{where}: program '{self.name}' has no param "
-                               f"{', '.join(sorted(unknown))} (its params: "
-                               f"{', '.join(sorted(self.param_names)) or 'none'})")
-        missing = self.required - set(params)
-        if missing:
-            raise ProgramError(f"{where}: program '{self.name}' needs param "
-                               f"{', '.join(sorted(missing))}")
+        modules.check_params(f"program '{self.name}'", self.param_names, self.required,
+                             params, where)
 
     def instantiate(self, ctx: PEContext, params: dict) -> ProgramImage:
         """Run comptime for one PE, reusing a previous run when nothing it read differs."""
