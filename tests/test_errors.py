@@ -2627,6 +2627,112 @@ def control_task_table_on_wse2():
     compile_one(control_and_local_ten, arch="wse2", own_table=True)
 
 
+# -- <kernels/fft/fft3d_layout> ------------------------------------------------------------------
+
+def fft_kernel(width=4, import_width=None, memcpy=None, layout=None):
+    """fft-3d's layout.csl on a width x width rectangle: its memcpy import, then the FFT's."""
+    lay = layout or pw.Layout(width, width)
+    mc = lay.import_module("<memcpy/get_params>", width=lay.width, height=lay.height)
+    return lay.import_module("<kernels/fft/fft3d_layout>", width=import_width or lay.width,
+                             memcpy=memcpy or mc)
+
+
+@mistake("Layout and compile", "An FFT size that is not a power of two", pw.LayoutError,
+         r"<kernels/fft/fft3d_layout>.FFT_kernel: N = 12 is not a power of two >= 2",
+         "Give N a power of two (the library is a radix-2 FFT), a multiple of the width.")
+def fft_size_not_a_power_of_two():
+    fft_kernel(4).FFT_kernel(4, 12, pw.f32)
+
+
+@mistake("Layout and compile", "An FFT size the kernel width does not divide", pw.LayoutError,
+         r"<kernels/fft/fft3d_layout>.FFT_kernel: N = 8 is not divisible by the width 3",
+         "Each PE holds N / width pencils a side: make the width divide N (width = N / "
+         "NUM_PENCILS_PER_DIM in fft-3d).")
+def fft_size_not_divisible_by_the_width():
+    fft_kernel(3).FFT_kernel(3, 8, pw.f32)
+
+
+@mistake("Layout and compile", "An FFT .width that differs from the memcpy params",
+         pw.LayoutError,
+         r"<kernels/fft/fft3d_layout>: .width = 2, but the memcpy params \(and the rectangle\) "
+         r"are 4x4",
+         "The kernel is the whole width x width rectangle: give the layout, <memcpy/get_params> "
+         "and the FFT the same width.")
+def fft_width_differs_from_memcpy():
+    fft_kernel(4, import_width=2)
+
+
+@mistake("Layout and compile", "FFT_kernel given another width than the import", pw.LayoutError,
+         r"<kernels/fft/fft3d_layout>.FFT_kernel: width 2 differs from the import's .width = 4",
+         "Pass FFT_kernel the width the library was imported with.")
+def fft_kernel_width_differs():
+    fft_kernel(4).FFT_kernel(2, 8, pw.f32)
+
+
+@mistake("Layout and compile", "An FFT kernel that is not the whole rectangle", pw.LayoutError,
+         r"<kernels/fft/fft3d_layout>.FFT_kernel: the kernel at \(1, 0\), 4x4, must be the whole "
+         r"4x4 rectangle",
+         "Place the kernel at (0, 0) of a width x width layout (pywse's library moves data along "
+         "whole rows and columns).")
+def fft_kernel_off_the_corner():
+    fft_kernel(4).FFT_kernel(1, 0, 4, 8, pw.f32)
+
+
+@mistake("Layout and compile", "FFT_kernel called twice", pw.LayoutError,
+         r"<kernels/fft/fft3d_layout>.FFT_kernel: called twice",
+         "Call it once: the kernel takes every PE of the rectangle.")
+def fft_kernel_twice():
+    fft = fft_kernel(2)
+    fft.FFT_kernel(2, 4, pw.f32)
+    fft.FFT_kernel(2, 4, pw.f32)
+
+
+@mistake("Layout and compile", "An FFT element type other than f16 or f32", pw.LayoutError,
+         r"<kernels/fft/fft3d_layout>.FFT_kernel: the element type must be pw.f16 or pw.f32",
+         "Pass pw.f16 or pw.f32 (fft-3d's tensor_type).")
+def fft_kernel_integer_type():
+    fft_kernel(2).FFT_kernel(2, 4, pw.i16)
+
+
+@mistake("Layout and compile", "An FFT .memcpy that is not this layout's memcpy import",
+         pw.LayoutError,
+         r"<kernels/fft/fft3d_layout>: .memcpy must be this layout's <memcpy/get_params> import",
+         "Pass the object layout.import_module('<memcpy/get_params>', ...) returned for this "
+         "layout.")
+def fft_memcpy_of_another_layout():
+    other = pw.Layout(2, 2).import_module("<memcpy/get_params>", width=2, height=2)
+    fft_kernel(2, memcpy=other)
+
+
+@mistake("SdkLayout", "<kernels/fft/fft3d_layout> on an SdkLayout", pw.LayoutError,
+         r"<kernels/fft/fft3d_layout> is imported by a classic pw.Layout",
+         "Use a classic pw.Layout with memcpy, as fft-3d's layout.csl does.")
+def fft_on_an_sdklayout():
+    sdk_layout().import_module("<kernels/fft/fft3d_layout>", width=2, memcpy=None)
+
+
+@mistake("The program", "<kernels/fft/fft3d_layout> on wse2", pw.ProgramError,
+         r"<kernels/fft/fft3d_layout> at \(0, 0\): the library runs on wse3 only",
+         "Compile for wse3 (--arch=wse3), as fft-3d's commands_wse3.sh does.")
+def fft_on_wse2():
+    lay = pw.Layout(1, 1)
+    fft_kernel(layout=lay).FFT_kernel(1, 2, pw.f32)
+    pw.compile(lay, arch="wse2")
+
+
+@mistake("Running", "An FFT launched with a norm other than 0, 1, 2", pw.TaskError,
+         r"task 'csfftExecC2C': ValueError: <kernels/fft/fft3d_layout>: norm must be 0 "
+         r"\(backward\), 1 \(ortho\) or 2 \(forward\)",
+         "Launch with norm 0 (backward), 1 (ortho) or 2 (forward), numpy's meanings.")
+def fft_bad_norm():
+    lay = pw.Layout(1, 1)
+    fft_kernel(layout=lay).FFT_kernel(1, 2, pw.f32)
+    runner = pw.SdkRuntime(pw.compile(lay, arch="wse3"), jit=False)
+    runner.load()
+    runner.run()
+    runner.launch("csfftExecC2C", np.int16(3), np.int16(0))
+
+
 @pytest.mark.parametrize("m", CATALOGUE, ids=[m.name for m in CATALOGUE])
 def test_mistake(m):
     got = outcome(m)

@@ -103,7 +103,7 @@ def test_example_runs_are_deterministic(path, monkeypatch, capsys):
     assert runs[0] == runs[1] and runs[0][0]
 
 
-FULL_SIZES = {"gemm_collectives_2d": "4,14,14,14"}
+FULL_SIZES = {"gemm_collectives_2d": "4,14,14,14", "fft_3d": "16,4"}
 """Examples whose default size is smaller than their original's (for the fast tier): the
 original's size runs in the slow tier."""
 

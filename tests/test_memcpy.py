@@ -76,6 +76,18 @@ def test_16bit_zero_extends_and_strips(runner):
     assert memcpy_view(out, np.uint16).tolist() == vals.tolist()
 
 
+def test_memcpy_view_keeps_the_shape_and_writes_through():
+    """As the SDK's: fft-3d's run.py fills X[i][j][k] of an f16 view of a 3-D container."""
+    words = np.zeros((2, 3, 4), np.uint32)
+    view = memcpy_view(words, np.dtype(np.float16))
+    assert view.shape == (2, 3, 4) and view.dtype == np.float16
+    view[1][2][3] = 1.5
+    assert words[1, 2, 3] == np.float16(1.5).view(np.uint16) and words.sum() == words[1, 2, 3]
+    words[0, 1, 2] = 0xABCD0007                                   # the high half is not seen
+    assert memcpy_view(words, np.uint16)[0, 1, 2] == 7
+    assert memcpy_view(words, np.float32).shape == (2, 3, 4)
+
+
 def test_row_and_col_broadcast(runner):
     l = 2
     col = np.arange(H * l, dtype=np.uint32)                   # one column: H x l

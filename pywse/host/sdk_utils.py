@@ -33,12 +33,14 @@ def input_array_to_u32(np_arr: np.ndarray, sentinel, fast_dim_sz: int) -> np.nda
 
 def memcpy_view(arr: np.ndarray, dtype) -> np.ndarray:
     """View memcpy's uint32 words as `dtype`: the words themselves for 32-bit types, their low
-    halves (a strided view, no copy) for 16-bit types."""
+    halves for 16-bit types. A view (writes reach `arr`, no copy) of `arr`'s shape, as the
+    SDK's: run.py scripts index a (h, w, l) container's f16 view as `X[i][j][k]`."""
     dtype = np.dtype(dtype)
     if not isinstance(arr, np.ndarray) or arr.dtype.itemsize != 4:
         raise MemcpyError("memcpy_view: expected a numpy array of 4-byte words")
     if dtype.itemsize == 4:
         return arr.view(dtype)
     if dtype.itemsize == 2:
-        return arr.reshape(-1).view(dtype)[0::2]
+        # each word as a pair of halves (a new last axis), then the low half (little-endian)
+        return arr[..., np.newaxis].view(dtype)[..., 0]
     raise MemcpyError(f"memcpy_view: dtype {dtype} is neither 16- nor 32-bit")
