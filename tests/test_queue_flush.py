@@ -280,3 +280,39 @@ def test_a_handler_needs_a_queue():
     with pytest.raises(pw.ProgramError, match=r"set_empty_queue_handler: Color\(3\) is not a "
                                               r"queue; pass what p.input_queue\(q, color\)"):
         Harness(color_handler)
+
+
+@pw.program
+def exits_early(p):
+    """`go` flushes the empty queue 2 (activating the teardown task) and resets its status at
+    once: the teardown task then has nothing to run, and `after` (8) still runs."""
+    qf = p.import_module("<tile_config>").queue_flush
+    iq = p.input_queue(2, C)
+    seen = p.var("seen", pw.u32, 2)        # handler runs, after ran
+
+    @p.data_task(iq)
+    def recv(v: pw.u32):
+        pass
+
+    @p.local_task(8)
+    def after():
+        seen[1] = 1
+
+    @p.on_start
+    @p.local_task(10)
+    def go():
+        pw.queue_flush(iq)
+        qf.exit(iq)
+        pw.activate(after)            # from 11 on, the teardown task (29) comes first
+
+    def emptied():
+        seen[0] = seen[0] + 1
+        qf.exit(iq)
+
+    p.set_empty_queue_handler(emptied, iq)
+
+
+def test_a_teardown_task_with_nothing_to_run_lets_the_others_run(jit):
+    h = Harness(exits_early, jit=jit)
+    h.run_until_idle(max_cycles=10_000)
+    assert list(h.peek("seen")) == [0, 1]
