@@ -316,3 +316,36 @@ def test_a_teardown_task_with_nothing_to_run_lets_the_others_run(jit):
     h = Harness(exits_early, jit=jit)
     h.run_until_idle(max_cycles=10_000)
     assert list(h.peek("seen")) == [0, 1]
+
+
+@pw.program
+def reads(p):
+    """`go` flushes input queue 2 with three wavelets in it, then reads them with an async
+    fabin op: the handler runs once the op has taken the last one."""
+    qf = p.import_module("<tile_config>").queue_flush
+    iq = p.input_queue(2, C)
+    buf = p.var("buf", pw.u32, 3)
+    seen = p.var("seen", pw.u32, 2)        # the last word read when the handler ran; runs
+    d_in = pw.fabin(C, extent=3, queue=iq)
+
+    @p.local_task(10)
+    def go():
+        pw.queue_flush(iq)
+        pw.mov32(pw.mem1d(buf), d_in, async_=True)
+
+    def emptied():
+        seen[0] = buf[2]
+        seen[1] = seen[1] + 1
+        qf.exit(iq)
+
+    p.set_empty_queue_handler(emptied, iq)
+
+
+def test_a_fabin_op_that_drains_the_queue_fires_the_flush(jit):
+    h = Harness(reads, jit=jit)
+    h.send(C, np.array([7, 8, 9], np.uint32))
+    h.run_until_idle(max_cycles=10_000)
+    h.activate("go")
+    h.run_until_idle(max_cycles=10_000)
+    assert list(h.peek("buf")) == [7, 8, 9]
+    assert list(h.peek("seen")) == [9, 1]
