@@ -1281,9 +1281,9 @@ def captures_queue(p):
         pw.mov32(pw.mem1d(a), iq)
 
 
-@mistake("Task bodies", "A task capturing a queue", pw.TaskError,
-         r"'iq' is input queue 2: queues are comptime; give it to a fabric DSD in the program "
-         r"body \(pw.fabin\(color, extent, queue=iq\)\) and use the DSD",
+@mistake("Task bodies", "A queue as a DSD operand", pw.TaskError,
+         r"operand 2 of pw.mov32 is input queue 2: queues are comptime; give it to a fabric "
+         r"DSD in the program body \(pw.fabin\(color, extent, queue=iq\)\) and use the DSD",
          "Make the fabric DSD in the program body with `queue=iq` and use the DSD in the task.")
 def task_captures_queue():
     compile_one(captures_queue)
@@ -2443,6 +2443,165 @@ def td_rx_array(p, *, C=pw.Color(5)):
          "Route the color from one side at a time on wse3 (wse2 takes an rx tuple).")
 def reset_routes_rx_array_on_wse3():
     compile_one(td_rx_array, arch="wse3")
+
+
+# -- queue flushes and priorities ----------------------------------------------------------------
+
+@pw.program
+def qf_handler(p, *, twice=False, args=False, user_29=False):
+    iq = p.input_queue(2, pw.Color(5))
+
+    def emptied():
+        pass
+
+    def takes(x):
+        pass
+
+    if user_29:
+        @p.local_task(29)
+        def mine():
+            pass
+    p.set_empty_queue_handler(takes if args else emptied, iq)
+    if twice:
+        p.set_empty_queue_handler(emptied, iq)
+
+
+@mistake("The program", "An empty-queue handler on wse2", pw.ProgramError,
+         r"program 'qf_handler': set_empty_queue_handler: @set_empty_queue_handler \(and "
+         r"@queue_flush\) are wse3's; wse2 has no queue flush",
+         "Compile for wse3, or drop the handler: a wse2 output queue takes any color, so it is "
+         "reused without a flush.")
+def empty_queue_handler_on_wse2():
+    compile_one(qf_handler, arch="wse2")
+
+
+@mistake("The program", "Two empty-queue handlers for one queue", pw.ProgramError,
+         r"set_empty_queue_handler: input queue 2 already has an empty-queue handler "
+         r"\('emptied'\); CSL sets one per queue",
+         "Set one handler per queue (one function may serve several queues).")
+def empty_queue_handler_twice():
+    compile_one(qf_handler, twice=True)
+
+
+@mistake("The program", "An empty-queue handler that takes arguments", pw.ProgramError,
+         r"set_empty_queue_handler: an empty-queue handler takes no arguments \(it runs as "
+         r"the teardown task\), but 'takes' takes x",
+         "Give the handler no parameters; read what it needs from p.var arrays.")
+def empty_queue_handler_with_arguments():
+    compile_one(qf_handler, args=True)
+
+
+@mistake("The program", "A task bound to the teardown id beside an empty-queue handler",
+         pw.ProgramError,
+         r"task 'mine' is bound to id 29, the teardown task, which runs this program's "
+         r"teardown and empty-queue handlers; no task may be bound to it then \(CSL\): give "
+         r"'mine' another id",
+         "Give the task another local id: 29 is the teardown task.")
+def task_on_the_teardown_id():
+    compile_one(qf_handler, user_29=True)
+
+
+@pw.program
+def qf_flush(p, *, what: int = 0):
+    """what: 0 flush a queue with no handler, 1 flush a color, 2 exit an unflushed queue."""
+    iq = p.input_queue(2, pw.Color(5))
+    tc = p.import_module("<tile_config>")
+    c = pw.Color(5)
+
+    @p.on_start
+    @p.local_task(10)
+    def go():
+        if what == 0:
+            pw.queue_flush(iq)
+        elif what == 1:
+            pw.queue_flush(c)
+        else:
+            tc.queue_flush.exit(iq)
+
+
+@mistake("Task bodies", "pw.queue_flush on a queue with no empty-queue handler", pw.TaskError,
+         r"task 'go' \(line \d+\): pw.queue_flush\(iq\): input queue 2 has no empty-queue "
+         r"handler in program 'qf_flush', so nothing would run when it empties; set one in the "
+         r"program body: p.set_empty_queue_handler\(fn, iq\)",
+         "Set the queue's handler with `p.set_empty_queue_handler(fn, iq)`.")
+def queue_flush_without_handler():
+    compile_one(qf_flush)
+
+
+@mistake("Task bodies", "pw.queue_flush on wse2", pw.TaskError,
+         r"task 'go' \(line \d+\): `@queue_flush` is wse3's; wse2 has no queue flush",
+         "Compile for wse3, or drop the call.")
+def queue_flush_on_wse2():
+    compile_one(qf_flush, arch="wse2")
+
+
+@mistake("Task bodies", "pw.queue_flush of something not a queue", pw.TaskError,
+         r"pw.queue_flush needs a queue \(what p.input_queue or p.output_queue returned, "
+         r"captured\), got c \(a color\)",
+         "Flush the queue `p.input_queue` / `p.output_queue` returned.")
+def queue_flush_of_a_color():
+    compile_one(qf_flush, what=1)
+
+
+@mistake("Running", "queue_flush.exit of a queue whose flush status is not set", pw.TaskError,
+         r"PE \(0, 0\) task 'go': <tile_config> queue_flush.exit\(input queue 2\): the flush "
+         r"status of input queue 2 is not set on this PE, so there is nothing to reset",
+         "Reset it in the queue's empty-queue handler, naming the queue that handler serves.")
+def queue_flush_exit_not_flushed():
+    Harness(qf_flush, what=2, jit=False).run_until_idle(max_cycles=1000)
+
+
+@pw.program
+def prio_of(p, *, control: bool):
+    tc = p.import_module("<tile_config>")
+    level = p.var("level", pw.u16, 1, init=2)
+
+    @p.control_task(40)
+    def ctl():
+        pass
+
+    @p.on_start
+    @p.local_task(10)
+    def go():
+        if control:
+            tc.task_priority.set_task_priority(ctl)
+        else:
+            tc.task_priority.update_task_priority(go, level[0])
+
+
+@mistake("Task bodies", "Task priority of a control task", pw.TaskError,
+         r"task_priority takes a local or data task; 'ctl' is a control task \(a control task "
+         r"takes the priority of an input queue its wavelets arrive on\)",
+         "Set the priority of the input queue (wse3) or color (wse2) its wavelets come on.")
+def task_priority_of_a_control_task():
+    compile_one(prio_of, control=True)
+
+
+@mistake("Running", "A task priority level that is neither LOW nor HIGH", pw.TaskError,
+         r"PE \(0, 0\) task 'go': <tile_config> task_priority: level 2 is not "
+         r"task_priority.level.LOW \(0\) or HIGH \(1\)",
+         "Pass `task_priority.level.LOW` or `task_priority.level.HIGH`.")
+def task_priority_level_out_of_range():
+    Harness(prio_of, control=False, jit=False).run_until_idle(max_cycles=1000)
+
+
+@pw.program
+def status_of_output(p):
+    tc = p.import_module("<tile_config>")
+    oq = p.output_queue(2, pw.Color(5))
+
+    @p.on_start
+    @p.local_task(10)
+    def go():
+        tc.input_queue_status.is_full(tc.input_queue_status.get(), oq)
+
+
+@mistake("Task bodies", "An output queue in input_queue_status", pw.TaskError,
+         r"input_queue_status.is_full's queue must be an input queue, got output queue 2",
+         "Ask `output_queue_status` about output queues, `input_queue_status` about input "
+         "queues.")
+def input_status_of_an_output_queue():
+    compile_one(status_of_output)
 
 
 # -- the tests ---------------------------------------------------------------------------------

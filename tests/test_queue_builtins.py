@@ -1,12 +1,10 @@
 """wse3's control task table (`pw.set_control_task_table`): without it control tasks share
 the task table with data and local tasks, so one id is one task; with it a control task and
-a local task of the same id both run, compiled and plain. The builtins about queue flushes
-(`@queue_flush`, `@set_empty_queue_handler`) need the teardown task and are not supported
-yet: the checker says so."""
+a local task of the same id both run, compiled and plain. (Queue flushes:
+tests/test_queue_flush.py.)"""
 import pytest
 
 import pywse as pw
-from pywse.dsl.signatures import TABLE
 from pywse.testing import Harness
 
 C = pw.Color(3)
@@ -110,25 +108,9 @@ def table_in_a_task(p):
         pw.set_control_task_table()
 
 
-@pw.program
-def flushes(p):
-    iq = p.input_queue(2, C)
-
-    @p.on_start
-    @p.local_task(10)
-    def go():
-        pw.queue_flush(iq)
-
-
 def test_the_checker_places_them():
     one = pw.Layout(1, 1)
     one.set_tile_code(0, 0, table_in_a_task)
     with pytest.raises(pw.TaskError, match=r"`@set_control_task_table` is comptime: call "
                                            r"pw.set_control_task_table in the program body"):
         pw.compile(one, arch="wse3", memcpy=False)
-    one = pw.Layout(1, 1)
-    one.set_tile_code(0, 0, flushes)
-    with pytest.raises(pw.TaskError, match=r"`@queue_flush` is not supported yet"):
-        pw.compile(one, arch="wse3", memcpy=False)
-    assert not TABLE["set_empty_queue_handler"].supported
-    assert not hasattr(pw, "set_empty_queue_handler")

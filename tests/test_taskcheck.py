@@ -153,12 +153,12 @@ def test_captures_a_task_cannot_use_say_what_to_do(jit):
         @p.on_start
         @p.local_task(10)
         def go():
-            q = iq
+            pw.mov32(pw.mem1d(a), iq)
             e = nothing
             a[0] = table[1]
 
     text = str(refused(prog, jit))
-    assert "'iq' is input queue 2: queues are comptime" in text
+    assert "operand 2 of pw.mov32 is input queue 2: queues are comptime" in text
     assert "'nothing' is None here" in text and "build the DSD (or value) in the program body" \
         in text
     assert "'table' is a numpy array" in text and "p.const" in text

@@ -141,7 +141,7 @@ class CallChecks:
             return self.problem(e, verdict)
         free = closure(fn)
         key = ("helper", fn.__code__, fn.__code__.co_filename, tuple(args),
-               free_key(free, self.valued), self.ctx.task.name)
+               free_key(free, self.valued), self.ctx.task.name, self.ctx.key)
         cached = CHECKED.get(key)
         if cached is None:
             checker = type(self)(fn, self.ctx, free, tuple(args), self.depth + 1, self.valued)
@@ -190,6 +190,8 @@ class CallChecks:
             self.note_microthread(e, b, args, kwargs)
         elif b.kind == "task":
             self.task_operand(e.args[0], args[0], b.name, b, required=True)
+        elif b.kind == "queue":
+            self.check_flush(e, args[0])
         elif b.kind == "dsd":
             self.check_mutator(e, b, args, kwargs)
         elif b.kind == "dsr":
@@ -207,6 +209,27 @@ class CallChecks:
                             else b.check(args)):
                 self.problem(e, message)
         return result
+
+    def check_flush(self, e, k: Kind) -> None:
+        """`pw.queue_flush(q)` (CSL `@queue_flush`): wse3's, on a queue the program bound
+        (`p.input_queue` / `p.output_queue`) and set an empty-queue handler for: without one
+        the teardown task it activates would run nothing for that queue."""
+        node = e.args[0]
+        if self.ctx.arch != "wse3":
+            self.problem(e, f"`@queue_flush` is wse3's; {self.ctx.arch} has no queue flush "
+                            "(its output queues take any color, so one is reused without "
+                            "one): drop the call, or compile for wse3")
+        elif k.what == "queue":
+            if k.obj.code not in self.ctx.flush_queues:
+                self.problem(e, f"pw.queue_flush({ast.unparse(node)}): {k.describe()} has no "
+                                f"empty-queue handler in program '{self.ctx.program}', so "
+                                "nothing would run when it empties; set one in the program "
+                                "body: p.set_empty_queue_handler(fn, "
+                                f"{ast.unparse(node)})")
+        elif k.what != "unknown":
+            self.problem(node, f"pw.queue_flush needs a queue (what p.input_queue or "
+                               f"p.output_queue returned, captured), got {ast.unparse(node)} "
+                               f"({k.describe()})")
 
     def typed_call(self, e, t, args: list[Kind], kwargs: dict) -> Kind:
         """`ops.mov(pw.f32, dst, src, async_=True)` (`<dsd_ops>`, dsl/typedops.py): the

@@ -190,10 +190,6 @@ def capture_message(name: str, value, what: str = "captured") -> str:
         return (f"'{name}' is None here, which a task body cannot use: build the DSD (or "
                 "value) in the program body, or keep the name out of this task (or test it "
                 f"at comptime: `if {name} is not None:`)")
-    if value.__class__.__name__ == "Queue":
-        return (f"'{name}' is {value.name} queue {value.id}: queues are comptime; give it to "
-                f"a fabric DSD in the program body (pw.fabin(color, extent, queue={name})) "
-                "and use the DSD")
     if isinstance(value, np.ndarray):
         return (f"'{name}' is a numpy array: task bodies read PE memory; declare it with "
                 "p.const(dtype, values) (read-only) or p.var(..., init=values)")

@@ -48,6 +48,8 @@ class Task:
     arg_types: tuple[np.dtype, ...] = ()
     color: int | None = None   # data tasks: the color and input queue they are bound to
     queue: int | None = None
+    teardown: bool = False     # the color teardown handler (p.set_teardown_handler), id 29
+    flushed: tuple[int, ...] = ()   # empty-queue handlers: the queues (queue codes) it serves
 
     def __repr__(self) -> str:
         return f"<{self.kind} task {self.name}" + (f" id={self.id}>" if self.id is not None else ">")
@@ -115,6 +117,10 @@ class ProgramImage:
     control_table: tuple[int, int] | None = None    # (instructions, stride): wse3's own table
     teardown_colors: tuple = ()   # colors whose teardown runs the teardown handler (task 29)
     teardown_site: object = None  # where p.set_teardown_handler was first called
+    flush_handlers: dict = attrs.Factory(dict)   # queue code -> its empty-queue handler task
+    high_tasks: tuple = ()        # task ids that start at task priority HIGH
+    main_thread_priority: int = 0   # <tile_config> main_thread_priority level (recorded)
+    arch: str = "wse3"            # the arch the comptime ran for
 
     def queue_of(self, desc) -> int:
         """The queue a fabric DSD uses: its own, or the one the compiler bound to its color."""

@@ -20,6 +20,7 @@ from .dsd import FABIN, DsdVar, FabDesc, Fifo, MemDesc
 from .dsr import Dsr
 from .modules import ModuleInstance
 from .image import MemcpyModule, Task
+from .queues import Queue
 from .signatures import Builtin
 from .symbols import Var
 from .twins import UtId
@@ -30,7 +31,8 @@ from .tasksource import is_user_function
 @attrs.frozen
 class Kind:
     """`what` is one of: scalar, array, mem, fabin, fabout, fifo, task, color, type, module,
-    builtin, typed, pyfunc, callable, helper, memcpy, seq, str, none, utid, unknown."""
+    builtin, typed, pyfunc, callable, helper, memcpy, seq, str, none, utid, queue, unknown.
+    A queue's `name` says which ("input queue 2"), so kinds of two queues differ."""
 
     what: str
     dtype: np.dtype | None = None     # scalars and arrays
@@ -59,6 +61,7 @@ class Kind:
                 "type": "a type", "seq": "a tuple", "str": "a string", "none": "None",
                 "module": "a module", "builtin": "a builtin", "helper": "a function",
                 "memcpy": "the memcpy module", "utid": f"microthread id {self.value}",
+                "queue": self.name,
                 "instance": f"module instance '{self.name}'"}.get(self.what, "a value")
 
 
@@ -116,6 +119,8 @@ def kind_of(value, depth: int = 0) -> Kind | None:
         return Kind("str", value=str(value))
     if isinstance(value, UtId):
         return Kind("utid", value=int(value))
+    if isinstance(value, Queue):
+        return Kind("queue", name=str(value), obj=value)
     if isinstance(value, (bool, np.bool_)):
         return BOOL
     if isinstance(value, int):
@@ -163,7 +168,7 @@ and `<math>`'s and `<complex>`'s kernels have numba twins); numba-compiled funct
 called too."""
 
 _CAPTURABLE = {"array", "mem", "fabin", "fabout", "fifo", "task", "color", "scalar", "seq",
-               "dsr", "utid"}
+               "dsr", "utid", "queue"}
 
 
 def promote(a: Kind, b: Kind, op: str) -> Kind:

@@ -245,6 +245,12 @@ class OperandChecks:
             return "s"
         if k.what == "unknown":
             return "?"
+        if k.what == "queue":
+            dsd = "pw.fabin(color, extent" if k.obj.name == "input" else "pw.fabout(color, extent"
+            self.problem(node, f"{what} is {k.describe()}: queues are comptime; give it to a "
+                               f"fabric DSD in the program body ({dsd}, queue="
+                               f"{ast.unparse(node)})) and use the DSD")
+            return None
         self.problem(node, f"{what} is {k.describe()}: give a DSD, a one-element var or a "
                            f"number{forms_of(b)}")
         return None

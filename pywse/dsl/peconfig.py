@@ -1,16 +1,26 @@
 """The builder's PE configuration calls: a color's route on this PE
-(`p.set_local_color_config`), the teardown handler, wse3's control task table, colors a
+(`p.set_local_color_config`), the handlers the teardown task runs (a color's teardown, a
+flushed queue's), task and main-thread priorities, wse3's control task table, colors a
 library reserves, and hooks run when the program body returns. A mixin of program.py's
 `Builder` (it keeps its state there).
 """
 from __future__ import annotations
 
+import inspect
 import sys
 from typing import Callable
 
 from ..errors import ProgramError, caller_site, def_site
 from ..types import Color
+from .dsd import FABIN
 from .image import TEARDOWN_TASK_ID, Task
+from .queues import Queue
+
+TASK_PRIORITY_LEVELS = ("LOW", "HIGH")
+"""`<tile_config>` task_priority.level, by value (CSL: LOW = 0, HIGH = 1)."""
+MAIN_THREAD_LEVELS = ("MEDIUM_LOW", "MEDIUM", "MEDIUM_HIGH", "HIGH")
+"""`<tile_config>` main_thread_priority.level, by pywse's value (CSL does not print them);
+MEDIUM_LOW, between low- and medium-priority microthreads, is the default."""
 
 
 class PEConfig:
@@ -58,8 +68,8 @@ class PEConfig:
             raise ProgramError(f"{where}: color {c} already has a teardown handler; CSL "
                                "sets one per color")
         if self._teardown is None:
-            self._teardown = self._add_task(fn, "local", TEARDOWN_TASK_ID,
-                                            self.scoped(fn.__name__))
+            self._teardown = self._handler_task(fn)
+            self._teardown.teardown = True
             self._teardown_site = caller_site(sys._getframe(1))
         elif self._teardown.fn is not fn:
             raise ProgramError(
@@ -68,6 +78,104 @@ class PEConfig:
                 "so pywse takes one handler function per program: hand the same function "
                 "every color and tell them apart with teardown.get_pending() / is_pending()")
         self._teardown_colors.append(c)
+
+    def set_empty_queue_handler(self, fn: Callable, queue: Queue) -> None:
+        """Run `fn` when `queue` has emptied after `pw.queue_flush(queue)` (wse3, CSL
+        `@set_empty_queue_handler(fn, queue)` in a top-level comptime block). `queue` is what
+        `p.input_queue` / `p.output_queue` returned. `fn` takes no arguments and runs as the
+        teardown task (id 29), after the color teardown handler if a color is pending too; it
+        must reset the flush status with `<tile_config>`'s `queue_flush.exit(queue)`, or
+        every later run of the teardown task runs it again. One handler per queue; one
+        function may serve several queues (and colors)."""
+        where = f"program '{self._program.name}': set_empty_queue_handler"
+        if self.arch != "wse3":
+            raise ProgramError(f"{where}: @set_empty_queue_handler (and @queue_flush) are "
+                               f"wse3's; {self.arch} has no queue flush (its output queues "
+                               "take any color, so one is reused without one); drop the "
+                               "handler, or compile for wse3")
+        if not isinstance(queue, Queue):
+            raise ProgramError(f"{where}: {queue!r} is not a queue; pass what "
+                               "p.input_queue(q, color) or p.output_queue(q, color) returned")
+        self._check_handler(fn, where, "an empty-queue handler")
+        if queue.code in self._flush_handlers:
+            raise ProgramError(f"{where}: {queue} already has an empty-queue handler "
+                               f"('{self._flush_handlers[queue.code].name}'); CSL sets one "
+                               "per queue")
+        task = self._handler_task(fn)
+        task.flushed = task.flushed + (queue.code,)
+        self._flush_handlers[queue.code] = task
+        if self._flush_site is None:
+            self._flush_site = caller_site(sys._getframe(1))
+
+    def _check_handler(self, fn, where: str, what: str) -> None:
+        if isinstance(fn, Task) or not callable(fn) or not hasattr(fn, "__code__"):
+            raise ProgramError(f"{where}: {what} must be a plain function of no arguments "
+                               f"(not a task or value), got {fn!r}")
+        params = list(inspect.signature(fn).parameters)
+        if params:
+            raise ProgramError(f"{where}: {what} takes no arguments (it runs as the teardown "
+                               f"task), but '{fn.__name__}' takes {', '.join(params)}"
+                               ).at(def_site(fn))
+
+    def _handler_task(self, fn: Callable) -> Task:
+        """The teardown-task handler (local id 29) that runs `fn`: the one made for it
+        already (a function may serve colors and queues), else a new one."""
+        for t in self._tasks:
+            if t.fn is fn and (t.teardown or t.flushed):
+                return t
+        return self._add_task(fn, "local", TEARDOWN_TASK_ID, self.scoped(fn.__name__),
+                              handler=True)
+
+    @staticmethod
+    def _is_handler(task: Task) -> bool:
+        return task.teardown or bool(task.flushed)
+
+    def update_task_priority(self, target, level) -> None:
+        """Start a task at `level` (0 LOW, the default, or 1 HIGH): `<tile_config>`'s
+        task_priority functions called in the program body (CSL allows them at comptime).
+        `target` is a local or data task, or the channel of wavelet-triggered tasks (and the
+        control tasks its wavelets start): an input queue on wse3, a color on wse2."""
+        where = f"program '{self._program.name}': task_priority"
+        if isinstance(level, bool) or level not in (0, 1):
+            raise ProgramError(f"{where}: level {level!r} is not task_priority.level.LOW (0) "
+                               "or HIGH (1)")
+        self._priorities.append((self._priority_target(target, where), int(level)))
+
+    def _priority_target(self, target, where: str):
+        if isinstance(target, Task):
+            if target.kind not in ("local", "data"):
+                raise ProgramError(f"{where}: '{target.name}' is a {target.kind} "
+                                   f"{'function' if target.kind == 'export' else 'task'}; "
+                                   "task priority is set for local and data tasks (a control "
+                                   "task takes the priority of the "
+                                   f"{'input queue' if self.arch == 'wse3' else 'color'} its "
+                                   "wavelets arrive on)")
+            return target
+        if self.arch == "wse3" and isinstance(target, Queue) and target.kind == FABIN:
+            return target
+        if self.arch == "wse2" and isinstance(target, Color):
+            return target
+        what = "an input queue (p.input_queue)" if self.arch == "wse3" else "a color"
+        raise ProgramError(f"{where}: {target!r} is not a local or data task or {what}; "
+                           f"on {self.arch} task priority takes one of those")
+
+    def update_main_thread_priority(self, level) -> None:
+        """Record the main thread's priority (`<tile_config>`'s main_thread_priority at
+        comptime): 0 MEDIUM_LOW (the default) .. 3 HIGH. pywse's microthreads never compete
+        with the main thread, so it changes nothing else (docs/semantics.md)."""
+        if isinstance(level, bool) or level not in range(len(MAIN_THREAD_LEVELS)):
+            raise ProgramError(f"program '{self._program.name}': main_thread_priority level "
+                               f"{level!r} is not one of main_thread_priority.level."
+                               f"{', '.join(MAIN_THREAD_LEVELS)} (0..3)")
+        self._main_priority = int(level)
+
+    def _high_tasks(self) -> tuple[int, ...]:
+        """The task ids the program starts at HIGH priority (data task ids are bound now)."""
+        high: set[int] = set()
+        for target, level in self._priorities:
+            tid = target.id
+            (high.add if level else high.discard)(int(tid))
+        return tuple(sorted(high))
 
     def at_end(self, fn: Callable[[], None]) -> None:
         """Run `fn()` once the program body has returned, in the module scope it was

@@ -61,6 +61,10 @@ class Builder(PEConfig):
         self._teardown: Task | None = None   # p.set_teardown_handler: the handler task (id 29)
         self._teardown_colors: list[int] = []
         self._teardown_site = None
+        self._flush_handlers: dict[int, Task] = {}   # queue code -> its empty-queue handler
+        self._flush_site = None
+        self._priorities: list = []      # (task, queue or color; level): task_priority calls
+        self._main_priority = 0          # main_thread_priority level (MEDIUM_LOW)
         self.coord_read = False
 
     # -- where am I ---------------------------------------------------------------------
@@ -357,7 +361,9 @@ class Builder(PEConfig):
             return self._add_task(fn, kind, int(id), self.scoped(fn.__name__))
         return deco
 
-    def _add_task(self, fn, kind, id, name) -> Task:
+    def _add_task(self, fn, kind, id, name, handler: bool = False) -> Task:
+        """`handler`: a function the teardown task runs (a color's or a queue's handler):
+        several share id 29, and no other task may have it."""
         if isinstance(fn, Task):
             raise ProgramError(f"'{fn.name}' is already a task; put @p.on_start above the "
                                "task decorator, not below it")
@@ -367,6 +373,15 @@ class Builder(PEConfig):
             if t.name == name and (t.kind == "export") == (kind == "export"):
                 raise ProgramError(f"program '{self._program.name}': two tasks named '{name}'; "
                                    "rename one")
+            if id is not None and t.id == id and t.kind == kind and \
+                    (handler or self._is_handler(t)):
+                if handler and self._is_handler(t):
+                    continue
+                user = t.name if handler else name
+                raise ProgramError(f"program '{self._program.name}': task '{user}' is bound "
+                                   f"to id {id}, the teardown task, which runs this "
+                                   "program's teardown and empty-queue handlers; no task may "
+                                   f"be bound to it then (CSL): give '{user}' another id")
             if id is not None and t.id == id and t.kind == kind:
                 libs = [f"'{n}' is {self._task_library[n]}'s" for n in (t.name, name)
                         if n in self._task_library]
@@ -418,6 +433,10 @@ class Builder(PEConfig):
         image.reserved_colors = dict(self._reserved)
         image.teardown_colors = tuple(self._teardown_colors)
         image.teardown_site = self._teardown_site
+        image.flush_handlers = dict(self._flush_handlers)
+        image.high_tasks = self._high_tasks()
+        image.main_thread_priority = self._main_priority
+        image.arch = self.arch
         return image
 
     def _bind_queues(self, image: ProgramImage) -> None:

@@ -21,6 +21,9 @@ from .tasksource import in_sdk_library
 
 MEMCPY_IQS = {"wse2": (0,), "wse3": (0, 1)}   # input queues memcpy reserves
 MEMCPY_OQS = (0,)                              # output queue memcpy reserves
+QUEUE_OUTPUT = 8
+"""A queue in a task body is a number, its *code*: input queue q is q, output queue q is
+QUEUE_OUTPUT + q (`@queue_flush` and `<tile_config>`'s queue calls tell the kinds apart)."""
 
 
 @attrs.frozen
@@ -34,6 +37,14 @@ class Queue:
     @property
     def name(self) -> str:
         return "input" if self.kind == FABIN else "output"
+
+    @property
+    def code(self) -> int:
+        """The number a task body sees for this queue (QUEUE_OUTPUT)."""
+        return self.id + (QUEUE_OUTPUT if self.kind == FABOUT else 0)
+
+    def __str__(self) -> str:
+        return f"{self.name} queue {self.id}"
 
 
 def kind_name(kind: int) -> str:

@@ -196,15 +196,11 @@ _add(Builtin("set_dsd_stride", "@set_dsd_stride", "dsd", ("dsd", "int"), returns
 for _name, _params, _doc in (
         ("dfilt", ("src",), "drop data wavelets until control wavelets pass"),
         ("get_xdsr", ("int",), "an extended data structure register"),
-        ("queue_flush", ("queue",), "activate the teardown task once a queue is empty (wse3; "
-         "needs teardown)"),
         ("set_fifo_read_length", ("fifo", "int"), "set how many elements a FIFO pops"),
         ("set_fifo_write_length", ("fifo", "int"), "set how many elements a FIFO pushes"),
         ("get_config", ("int",), "read a config register"),
         ("set_config", ("int", "int"), "write a config register"),
         ("set_local_color_config", ("color", "config"), "configure a color's route on this PE"),
-        ("set_empty_queue_handler", ("fn", "queue"), "run a function when the teardown task "
-         "fires because a queue emptied after @queue_flush (wse3; needs teardown)"),
         ("get_color", ("int",), "a color from its number"),
 ):
     _add(Builtin(_name, f"@{_name}", "later", _params, status=NOT_YET, doc=_doc))
@@ -230,7 +226,7 @@ _LIBRARIES = {
                     "flip_horizontal",
     "<kernels/tally/pe>": "signal_completion bump_tally local_tally",
     "<tile_config>": "color_config switch_config teardown task_priority filters "
-                     "input_queue_status output_queue_status",
+                     "input_queue_status output_queue_status main_thread_priority",
     "<message_passing>": "send_message recv_message",
     "<malloc>": "malloc malloc_i16 malloc_u16 malloc_f16 malloc_i32 malloc_u32 malloc_f32 "
                 "has_enough_space has_enough_words has_enough_double_words free",
@@ -369,6 +365,24 @@ _add(Builtin("set_teardown_handler", "@set_teardown_handler", "comptime", ("fn",
 _add(Builtin("get_ut_id", "@get_ut_id", "comptime", ("int",), comptime_twin=_twins.get_ut_id,
              doc="microthread n, 0..7 (wse3, program body only): `ut_id=` of an async DSD op "
                  "runs it there instead of on its fabric operand's queue's microthread"))
+
+
+# -- queue flushes (wse3, CSL-LIBRARIES §4.2): what runs the teardown task besides teardown ------
+# `pw.queue_flush(q)` arms a queue; once it is empty (at once if it is) the teardown task (29)
+# runs the handler `p.set_empty_queue_handler(fn, q)` set for it (sim/queueflush.py,
+# docs/semantics.md "Queue flushes"). The queue is a captured `p.input_queue` /
+# `p.output_queue`; the checker also wants wse3 and a handler for that queue.
+
+_add(Builtin("queue_flush", "@queue_flush", "queue", ("queue",),
+             doc="once the queue (p.input_queue / p.output_queue) is empty, or at once if it "
+                 "is, activate the teardown task (29), which runs the queue's empty-queue "
+                 "handler (wse3)"))
+_add(Builtin("set_empty_queue_handler", "@set_empty_queue_handler", "comptime",
+             ("fn", "queue"), comptime_twin=_twins.set_empty_queue_handler,
+             doc="run a function of no arguments as the teardown task when the queue empties "
+                 "after pw.queue_flush(q): `p.set_empty_queue_handler(fn, q)` in the program "
+                 "body (wse3, once per queue); fn resets the flush status with "
+                 "<tile_config>'s queue_flush.exit(q)"))
 
 
 # -- pointers (CSL-LIBRARIES §4.5): `&arr[i]` ---------------------------------------------------

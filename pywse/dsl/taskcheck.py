@@ -52,11 +52,19 @@ that index an array in every check of that code (the engine checks them at run t
 
 @attrs.frozen
 class Context:
-    """What a body is checked for: its task, the program's params, the arch."""
+    """What a body is checked for: its task, the program's params, the arch, and the queues
+    the program set empty-queue handlers for (their codes: what `pw.queue_flush` may name)."""
 
     task: object
     program: str
     params: tuple[str, ...]
+    arch: str = "wse3"
+    flush_queues: frozenset = frozenset()
+
+    @property
+    def key(self) -> tuple:
+        """What of the context a check depends on besides the task (for the caches)."""
+        return (self.params, self.arch, self.flush_queues)
 
 
 def check_images(images) -> None:
@@ -66,7 +74,8 @@ def check_images(images) -> None:
     for image in images:
         ctx_params = tuple(sorted(image.program.param_names))
         for task in image.tasks:
-            ctx = Context(task, image.program.name, ctx_params)
+            ctx = Context(task, image.program.name, ctx_params, image.arch,
+                          frozenset(image.flush_handlers))
             for err in check_task(task.fn, ctx):
                 key = (err.file, err.line, str(err))
                 if key not in seen:
@@ -97,12 +106,12 @@ def check_task(fn, ctx: Context) -> list[TaskError]:
     mistake in a branch this PE never takes is not one."""
     free = closure(fn)
     key = (fn.__code__, fn.__code__.co_filename, fn.__module__, ctx.task.name, ctx.task.kind,
-           tuple(ctx.task.arg_types), free_key(free, False), ctx.params)
+           tuple(ctx.task.arg_types), free_key(free, False), ctx.key)
     found = CHECKED.get(key)
     if found is None:
         found = CHECKED[key] = _Checker(fn, ctx, free, None, 0, False).run()
     if found and any(isinstance(v, (bool, int, float, np.number)) for v in free.values()):
-        key = key[:-2] + (free_key(free, True), ctx.params)
+        key = key[:-2] + (free_key(free, True), ctx.key)
         valued = CHECKED.get(key)
         if valued is None:
             valued = CHECKED[key] = _Checker(fn, ctx, free, None, 0, True).run()

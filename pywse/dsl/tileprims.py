@@ -1,8 +1,10 @@
-"""Signatures of the `<tile_config>` primitives: a PE's code rewriting its own router.
+"""Signatures of the `<tile_config>` primitives: a PE's code rewriting its own router, reading
+its queues' flush and fill status, setting task priorities.
 
 `<tile_config>` (pywse/lib/tile_config.py) hands task bodies these internal builtins under
 the SDK's names (`color_config.reset_routes`, `switch_config.set_rx_switch_pos1`,
-`teardown.exit`, ...); sim/tileconfig.py says what they do to the router model. Directions
+`teardown.exit`, `queue_flush.exit`, ...); sim/tileconfig.py says what they do to the router
+model, sim/queueflush.py to the queues, sim/taskprio.py to the scheduler. Directions
 are comptime in CSL (`comptime new_routes`), so a direction argument must be a direction the
 task captured or names (`pw.EAST`, `(WEST, NORTH)`): the task compiler folds it into route
 bits (`DIRECTION_ARGS`) and the checker refuses anything else at the caller's line.
@@ -12,8 +14,10 @@ A color argument may be the color or its color-config address
 """
 from __future__ import annotations
 
+from .dsd import FABIN, FABOUT
 from .kinds import Kind
 from .primitives import _primitive
+from .queues import kind_name
 from .signatures import NOT_YET, TABLE
 from ..types import DIRECTIONS
 
@@ -126,17 +130,131 @@ tc_exit = _primitive("tc_exit", ("color",), csl=_C + "teardown.exit",
 tc_pending = _primitive("tc_pending", (), returns="uint32", csl=_C + "teardown.get_pending",
                         doc="one bit per color in teardown on this PE")
 
+# -- queues: flush status (wse3) and queue status (sim/queueflush.py) -----------------------------
+# A queue argument is a captured `p.input_queue` / `p.output_queue` (a queue code at run time,
+# dsl/queues.py); CSL's `comptime qid`.
+
+def _queue_check(pos: int, what: str, kind: int | None = None):
+    def check(args, kwargs=None) -> list[str]:
+        k = args[pos] if len(args) > pos else None
+        if k is None or k.what == "unknown":
+            return []
+        if k.what != "queue":
+            return [f"{what} must be a queue (what p.input_queue / p.output_queue returned, "
+                    f"captured), got {k.describe()}"]
+        if kind is not None and k.obj.kind != kind:
+            return [f"{what} must be an {kind_name(kind)} queue, got {k.describe()}"]
+        return []
+    return check
+
+
+def _wse3_only(sub: str):
+    def check(args, kwargs=None) -> list[str]:
+        return [f"<tile_config>'s {sub} is wse3's: wse2 has no @queue_flush (its output "
+                "queues take any color, so one is reused without a flush); compile for wse3"]
+    return check
+
+
+QF_PRIMS = {}
+"""(arch, function) -> `<tile_config>` queue_flush's primitive; wse2's refuse every call."""
+for _arch in ("wse3", "wse2"):
+    _sfx = "" if _arch == "wse3" else "_wse2"
+    _bad = _wse3_only("queue_flush") if _arch == "wse2" else None
+    QF_PRIMS[_arch, "exit"] = _primitive(
+        f"tc_qf_exit{_sfx}", ("queue",), csl=_C + "queue_flush.exit",
+        check=_bad or _queue_check(0, "queue_flush.exit's queue"),
+        doc="reset a queue's flush status (the empty-queue handler's last step)")
+    QF_PRIMS[_arch, "iq_status"] = _primitive(
+        f"tc_qf_iq_status{_sfx}", (), returns="uint16", check=_bad,
+        csl=_C + "queue_flush.iq_status",
+        doc="flush status of the input queues: bit q set, queue q emptied after a flush")
+    QF_PRIMS[_arch, "oq_status"] = _primitive(
+        f"tc_qf_oq_status{_sfx}", (), returns="uint16", check=_bad,
+        csl=_C + "queue_flush.oq_status",
+        doc="flush status of the output queues: bit q set, queue q emptied after a flush")
+    QF_PRIMS[_arch, "is_flushed"] = _primitive(
+        f"tc_qf_is_flushed{_sfx}", ("value", "queue"), returns="bool",
+        check=_bad or _queue_check(1, "queue_flush.is_flushed's queue"),
+        csl=_C + "queue_flush.is_flushed",
+        doc="is the queue's bit set in an iq_status() / oq_status() value")
+
+QS_PRIMS = {}
+"""(kind, function) -> the primitive of `input_queue_status` (FABIN) or
+`output_queue_status` (FABOUT): `get`, `get_raw`, `is_full`, `is_empty`."""
+for _kind, _sub in ((FABIN, "input_queue_status"), (FABOUT, "output_queue_status")):
+    _side = kind_name(_kind)
+    QS_PRIMS[_kind, "get"] = _primitive(
+        f"tc_{_side[0]}q_status", (), returns="uint16", csl=_C + _sub + ".get",
+        doc=f"the {_side} queues' status: bit q empty, bit 8 + q full")
+    QS_PRIMS[_kind, "get_raw"] = _primitive(
+        f"tc_{_side[0]}q_status_raw", (), returns="uint16", csl=_C + _sub + ".get_raw",
+        doc=f"the {_side} queue status register (pywse: the same packing as get())")
+    for _fn, _bit in (("is_empty", 0), ("is_full", 8)):
+        QS_PRIMS[_kind, _fn] = _primitive(
+            f"tc_{_side[0]}q_{_fn}", ("value", "queue"), returns="bool",
+            check=_queue_check(1, f"{_sub}.{_fn}'s queue", _kind),
+            csl=_C + _sub + "." + _fn, doc=f"is the queue's {_fn[3:]} bit set in a status")
+
+
+# -- task and main-thread priority (sim/taskprio.py) ---------------------------------------------
+# Callable in task bodies and, as CSL allows, in the program body (their comptime twins record
+# on the builder: `p.update_task_priority`, `p.update_main_thread_priority`).
+
+def _priority_check(arch: str):
+    channel = "an input queue" if arch == "wse3" else "a color"
+
+    def check(args, kwargs=None) -> list[str]:
+        k, level = args
+        problems = []
+        if k.what == "task" and k.task_kind not in ("local", "data"):
+            problems.append(f"task_priority takes a local or data task; '{k.name}' is a "
+                            f"{k.task_kind} {'function' if k.task_kind == 'export' else 'task'}"
+                            f" (a control task takes the priority of {channel} its wavelets "
+                            "arrive on)")
+        elif k.what == "queue" and (arch != "wse3" or k.obj.kind != FABIN) or \
+                k.what == "color" and arch != "wse2" or \
+                k.what not in ("task", "queue", "color", "unknown", "scalar") or \
+                k.what == "scalar" and k.dtype is not None and k.dtype.kind not in "iu":
+            problems.append(f"task_priority takes a local or data task or {channel} on "
+                            f"{arch}, got {k.describe()}")
+        if level.what not in ("scalar", "unknown") or \
+                level.what == "scalar" and level.dtype is not None and level.dtype.kind == "f":
+            problems.append(f"task_priority's level must be task_priority.level.LOW or HIGH, "
+                            f"got {level.describe()}")
+        return problems
+    return check
+
+
+def _record_priority(target, level) -> None:
+    from .program import current_builder
+    current_builder("<tile_config>'s task_priority").update_task_priority(target, level)
+
+
+def _record_main_priority(level) -> None:
+    from .program import current_builder
+    current_builder("<tile_config>'s main_thread_priority").update_main_thread_priority(level)
+
+
+TASK_PRIORITY = {}
+"""arch -> the primitive `update_task_priority(id, level)` (an input queue is an id on wse3, a
+color on wse2)."""
+for _arch in ("wse3", "wse2"):
+    TASK_PRIORITY[_arch] = _primitive(
+        f"tc_task_priority{'' if _arch == 'wse3' else '_wse2'}", ("task", "int"),
+        check=_priority_check(_arch), csl=_C + "task_priority.update_task_priority",
+        doc="set a task's priority: level 1 (HIGH) runs before level 0 (LOW)")
+    object.__setattr__(TASK_PRIORITY[_arch], "comptime_twin", _record_priority)
+tc_main_priority = _primitive("tc_main_priority", ("int",),
+                              csl=_C + "main_thread_priority.update_main_thread_priority",
+                              doc="record the main thread's priority level (0..3)")
+object.__setattr__(tc_main_priority, "comptime_twin", _record_main_priority)
+
 NOT_YET_NAMES = {
     "filters": "set_active_limit set_max_counter set_counter set_counter_and_state "
                "set_counter_value get_counter_value set_state get_state set_pass_count "
                "get_pass_count set_drop_count get_drop_count",
     "exceptions": "set_exception_mask",
     "control_transform": "set_mask",
-    "main_thread_priority": "update_main_thread_priority",
-    "task_priority": "update_task_priority set_task_priority clear_task_priority",
-    "input_queue_status": "get get_raw is_full is_empty all_full all_empty none_full none_empty",
-    "output_queue_status": "get get_raw is_full is_empty all_full all_empty none_full none_empty",
-    "queue_flush": "exit iq_status oq_status is_flushed",
 }
 """Submodules of `<tile_config>` pywse does not model yet: each function is a primitive whose
 call is a compile-time "not supported yet" naming it."""

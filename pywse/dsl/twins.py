@@ -81,6 +81,13 @@ def set_teardown_handler(fn, color) -> None:
     current_builder("pw.set_teardown_handler").set_teardown_handler(fn, color)
 
 
+def set_empty_queue_handler(fn, queue) -> None:
+    """CSL `@set_empty_queue_handler(fn, queue)` in a program or module body: the builder's
+    `p.set_empty_queue_handler` (dsl/peconfig.py)."""
+    from .program import current_builder
+    current_builder("pw.set_empty_queue_handler").set_empty_queue_handler(fn, queue)
+
+
 class UtId(int):
     """A microthread id (CSL's `ut_id`, from `@get_ut_id(n)`): an int, so task bodies lift
     it as a number, but a type of its own, so the checker can tell it from any number."""

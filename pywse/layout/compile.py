@@ -373,8 +373,8 @@ def check_layout_routes(layout: Layout, arch: str, memcpy: bool, fabric_dims=Non
 def _check_ids(image: ProgramImage, x: int, y: int, memcpy: bool) -> None:
     reserved = ALWAYS_RESERVED_LOCAL_IDS + (MEMCPY_RESERVED_LOCAL_IDS if memcpy else ())
     for t in image.tasks:
-        if t.kind == "local" and t.id == TEARDOWN_TASK_ID and image.teardown_colors:
-            continue           # the teardown handler is the teardown task
+        if t.kind == "local" and t.id == TEARDOWN_TASK_ID and (t.teardown or t.flushed):
+            continue           # a teardown or empty-queue handler runs as the teardown task
         if t.kind == "local" and t.id in reserved:
             who = "memcpy" if t.id in MEMCPY_RESERVED_LOCAL_IDS else "the system (teardown)"
             raise LayoutError(f"PE ({x}, {y}): local task '{t.name}' uses id {t.id}, which is "

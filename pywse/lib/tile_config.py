@@ -1,4 +1,5 @@
-"""`<tile_config>`: a PE's code reconfiguring its own router, and teardown (CSL-LIBRARIES §1.7).
+"""`<tile_config>`: a PE's code reconfiguring its own router, teardown, queue flushes and status,
+priorities (CSL-LIBRARIES §1.7).
 
     tile_config = p.import_module("<tile_config>")
     color_config = tile_config.color_config
@@ -23,11 +24,19 @@ What pywse has (docs/libraries.md; the router model in docs/semantics.md, "Teard
   `set_invalid_for_all_switch_positions(c)`, `set_rx_switch_pos{1,2,3}(c, dir)`,
   `set_tx_switch_pos{1,2,3}(c, dir)`, `set_ring_mode(c, on)`, `set_pop_mode(c, mode)` with
   `switch_config.pop_mode.NO_POP / ALWAYS_POP / POP_ON_ADVANCE`;
-* `teardown`: `get_task_id()` (29), `get_pending()`, `is_pending(value, c)`, `exit(c)`.
+* `teardown`: `get_task_id()` (29), `get_pending()`, `is_pending(value, c)`, `exit(c)`;
+* `queue_flush` (wse3): `exit(q)`, `iq_status()`, `oq_status()`, `is_flushed(value, q)` (the
+  empty-queue handlers of `p.set_empty_queue_handler`; on wse2 every call is refused);
+* `input_queue_status`, `output_queue_status`: `get()`, `get_raw()` (a u16: bit q empty,
+  bit 8 + q full), `is_full(s, q)`, `is_empty(s, q)`, `all_full`, `all_empty`, `none_full`,
+  `none_empty`;
+* `task_priority`: `level.LOW/HIGH`, `update_task_priority(id, level)`,
+  `set_task_priority(id)`, `clear_task_priority(id)`; `main_thread_priority`:
+  `level.MEDIUM_LOW..HIGH`, `update_main_thread_priority(level)` (recorded only). Both also
+  work in the program body, as CSL allows them at comptime.
 
-The other submodules (`filters`, `exceptions`, `control_transform`, `main_thread_priority`,
-`task_priority`, `input_queue_status`, `output_queue_status`, `queue_flush`) are there by
-name: calling one of their functions is a compile-time "not supported yet" naming it.
+The other submodules (`filters`, `exceptions`, `control_transform`) are there by name:
+calling one of their functions is a compile-time "not supported yet" naming it.
 A call's color may be the color or its config address, as in CSL. Each call changes the
 router at once and costs no cycles (scalar statements are free in pywse's clock).
 """
@@ -35,8 +44,12 @@ from __future__ import annotations
 
 from ..dsl import primitives as prim  # noqa: F401  (the internal builtins' registry)
 from ..dsl import tileprims as tp
+from ..dsl.dsd import FABIN, FABOUT
+from ..dsl.kinds import WEAK_INT
 from ..dsl.modules import ModuleInstance, library
+from ..dsl.peconfig import MAIN_THREAD_LEVELS, TASK_PRIORITY_LEVELS
 from ..dsl.signatures import TABLE
+from .argrules import rule
 
 _get_int = TABLE["get_int"]      # pw.get_int: the number behind a color (CSL @get_int)
 
@@ -95,6 +108,65 @@ def _namespace(name: str, members: dict) -> ModuleInstance:
     return ModuleInstance(name, tile_config, members)
 
 
+def _queue_status(kind: int, n_queues: int) -> dict:
+    """`input_queue_status` / `output_queue_status`: a status is a u16, bit q set when queue
+    q is empty and bit 8 + q when it is full (CSL's struct's `empty` and `full` bytes, packed:
+    `s & 0xFF` is `s.empty`, `s >> 8` is `s.full`). `n_queues`: the queues the arch has of
+    that kind (the all_/none_ tests look at those)."""
+    mask = (1 << n_queues) - 1
+
+    def all_full(s):
+        """Is every queue full?"""
+        return ((s >> 8) & mask) == mask
+
+    def all_empty(s):
+        """Is every queue empty?"""
+        return (s & mask) == mask
+
+    def none_full(s):
+        """Is no queue full?"""
+        return ((s >> 8) & mask) == 0
+
+    def none_empty(s):
+        """Is no queue empty?"""
+        return (s & mask) == 0
+
+    sub = "input_queue_status" if kind == FABIN else "output_queue_status"
+    tests = dict(all_full=all_full, all_empty=all_empty, none_full=none_full,
+                 none_empty=none_empty)
+    for name, fn in tests.items():
+        fn.check_call = rule("<tile_config>", f"{sub}.{name}", ("int",), "bool")
+    prims = {fn: tp.QS_PRIMS[kind, fn] for fn in ("get", "get_raw", "is_full", "is_empty")}
+    return dict(prims, **tests)
+
+
+def _task_priority(arch: str) -> dict:
+    """`task_priority`: a task's (or, for wavelet-triggered tasks, its input queue's on wse3,
+    its color's on wse2) priority, LOW (0, every task's at start) or HIGH (1). In a task body
+    or, as CSL allows at comptime, in the program body."""
+    update_task_priority = tp.TASK_PRIORITY[arch]
+
+    def set_task_priority(task_id):
+        """The task runs at HIGH priority."""
+        update_task_priority(task_id, 1)
+
+    def clear_task_priority(task_id):
+        """The task runs at LOW priority."""
+        update_task_priority(task_id, 0)
+
+    def check_call(args):          # the primitive's own check, at the caller's line
+        if len(args) != 1:
+            return f"<tile_config>'s task_priority functions take 1 argument, got {len(args)}"
+        found = update_task_priority.check([args[0], WEAK_INT])
+        return found[0] if found else None
+
+    set_task_priority.check_call = clear_task_priority.check_call = check_call
+
+    return dict(level=_namespace("level", {n: k for k, n in enumerate(TASK_PRIORITY_LEVELS)}),
+                update_task_priority=update_task_priority, set_task_priority=set_task_priority,
+                clear_task_priority=clear_task_priority)
+
+
 @library("<tile_config>")
 def tile_config(p) -> dict:
     """`p.import_module("<tile_config>")`: the submodules as namespaces of functions task
@@ -117,10 +189,22 @@ def tile_config(p) -> dict:
         set_ring_mode=set_ring_mode, set_pop_mode=set_pop_mode, **switches))
     teardown = _namespace("teardown", dict(get_task_id=get_task_id, get_pending=tp.tc_pending,
                                            is_pending=is_pending, exit=tp.tc_exit))
+    queue_flush = _namespace("queue_flush", {fn: tp.QF_PRIMS[p.arch, fn] for fn in
+                                             ("exit", "iq_status", "oq_status", "is_flushed")})
+    n_out = 8 if p.arch == "wse3" else 6
+    status = {name: _namespace(name, _queue_status(kind, n))
+              for name, kind, n in (("input_queue_status", FABIN, 8),
+                                    ("output_queue_status", FABOUT, n_out))}
+    task_priority = _namespace("task_priority", _task_priority(p.arch))
+    main_thread_priority = _namespace("main_thread_priority", dict(
+        level=_namespace("level", {n: k for k, n in enumerate(MAIN_THREAD_LEVELS)}),
+        update_main_thread_priority=tp.tc_main_priority))
     later = {sub: _namespace(sub, {fn: tp.NOT_YET_PRIMS[sub, fn] for fn in names.split()})
              for sub, names in tp.NOT_YET_NAMES.items()}
     return dict(color_config=color_config, switch_config=switch_config, teardown=teardown,
-                target_name=p.arch, **later)
+                queue_flush=queue_flush, task_priority=task_priority,
+                main_thread_priority=main_thread_priority, target_name=p.arch, **status,
+                **later)
 
 
 library = tile_config

@@ -536,3 +536,5 @@ from . import tileconfig as _tileconfig  # noqa: E402,F401  (<tile_config>'s low
 from . import prng as _prng  # noqa: E402,F401  (@random16, @set_active_prng)
 from . import mapops as _mapops  # noqa: E402,F401  (@map's loop parts)
 from . import scalars as _scalars  # noqa: E402,F401  (@bitcast, @get_int, pointers)
+from . import queueflush as _queueflush  # noqa: E402,F401  (wse3 queue flushes, queue status)
+from . import taskprio as _taskprio  # noqa: E402,F401  (<tile_config> task priority)

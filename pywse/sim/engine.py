@@ -26,6 +26,7 @@ from ..dsl.dsr import Dsr
 from .dsdval import DsrVal, lower_fab, lower_fifo, lower_mem
 from ..errors import DeadlockError, PywseError, TaskError, at_failure, site_of_tb
 from ..dsl.image import ProgramImage, Task
+from ..dsl.queues import Queue
 from ..dsl.symbols import Var
 from ..layout.routing import POP_MODES
 from ..types import N_COLORS, Color
@@ -105,6 +106,10 @@ class Engine(Traffic):
                 st.task_state[pes, tid] |= ACTIVE
             for color in image.teardown_colors:    # p.set_teardown_handler(fn, color)
                 st.td_colors[pes] |= np.uint32(1 << color)
+            if image.high_tasks:                    # <tile_config> task_priority at comptime
+                st.task_hi[pes] = np.uint32(sum(1 << t for t in image.high_tasks))
+            if image.main_thread_priority:
+                st.mt_prio[pes] = image.main_thread_priority
             for q, color in image.iq_color.items():
                 st.ce_iq[pes, color] = q
             for f in image.fifos:
@@ -250,7 +255,9 @@ class Engine(Traffic):
                 st.chan_id[k, j], st.chan_q[k, j], st.chan_data[k, j] = chan, q, has_data_task
             for task in image.tasks:
                 table = {"local": st.loc_row, "data": st.data_row, "control": st.ctl_row}.get(task.kind)
-                if table is not None:
+                for code in task.flushed:       # an empty-queue handler (sched.py runs it)
+                    st.qh_row[k, code] = len(self._rows)
+                if table is not None and (task.teardown or not task.flushed):
                     table[k, task.id] = len(self._rows)
                 elif task.kind == "export":
                     self._export_rows[(k, task.name)] = len(self._rows)
@@ -475,6 +482,8 @@ class Engine(Traffic):
             return v.id
         if isinstance(v, Color):
             return v.id
+        if isinstance(v, Queue):
+            return v.code
         return v
 
     def compiled_tasks(self) -> list:

@@ -31,7 +31,7 @@ import numpy as np
 from numba.extending import register_jitable
 
 from ..dsl.control import CE_IGNORE_BITS, CMD_BITS
-from .ops import N_SLOTS, activate, notify, run_slot
+from .ops import N_SLOTS, activate, notify, queue_emptied, run_slot
 from .rings import D2H_PORT, N_PORTS
 
 ROUTER_DEPTH = 2       # wavelets buffered per (PE, color) in the router (a platform setting)
@@ -278,6 +278,7 @@ def _route_pe(st, pe, t):
         st.oq_count[pe, q] -= 1
         if st.oq_count[pe, q] == 0:
             st.oq_mask[pe] &= ~qbit
+            queue_emptied(st, pe, 1, q)
         moved += 1
     return moved
 

@@ -18,11 +18,22 @@ from numba.extending import register_jitable
 from ..errors import Site
 
 WHERE, KIND, VALUE, LIMIT, ADDR, OPERAND = range(6)
-NO_FAULT, INDEX, DSD, MICROTHREAD, TILE_CONFIG = 0, 1, 2, 3, 4
+NO_FAULT, INDEX, DSD, MICROTHREAD, TILE_CONFIG, TILE_QUEUE = 0, 1, 2, 3, 4, 5
 """A fault's kind: an index past an array, or a DSD an op uses reaching outside its array
 (VALUE the element it reaches, LIMIT the array's size, ADDR where the array is in the arena,
 OPERAND which operand of the op: 0 the destination), or an async op starting on a busy
-microthread (`microthread_clash`)."""
+microthread (`microthread_clash`), a `<tile_config>` router call (`_tile_config`) or queue
+flush and priority call (`_tile_queue`: VALUE the value, LIMIT which call, TQ_*) the model
+cannot do."""
+TQ_EXIT, TQ_TASK_ID, TQ_TASK_LEVEL, TQ_MAIN_LEVEL = range(4)
+
+
+@register_jitable
+def tile_queue(st, what, value):
+    """Record a queue-flush or priority fault (TQ_*) before the call raises."""
+    st.fault[KIND] = TILE_QUEUE
+    st.fault[VALUE] = value
+    st.fault[LIMIT] = what
 RUNNING_Q, NEW_Q = 6, 7
 SITE_BITS = 16
 
@@ -110,6 +121,23 @@ def _tile_config(c: int, what: int) -> str:
             "not valid on this PE; set that position first")
 
 
+def _tile_queue(value: int, what: int) -> str:
+    """A queue-flush or priority call (sim/queueflush.py, sim/taskprio.py) in words."""
+    if what == TQ_EXIT:
+        queue = f"{'output' if value >= 8 else 'input'} queue {value % 8}"
+        return (f"<tile_config> queue_flush.exit({queue}): the flush status of {queue} is "
+                "not set on this PE, so there is nothing to reset. Call it from that queue's "
+                "empty-queue handler (p.set_empty_queue_handler), naming the queue it serves")
+    if what == TQ_TASK_ID:
+        return (f"<tile_config> task_priority: {value} is not a task id (0..31); pass a local "
+                "or data task (or its input queue on wse3, its color on wse2)")
+    if what == TQ_TASK_LEVEL:
+        return (f"<tile_config> task_priority: level {value} is not task_priority.level.LOW "
+                "(0) or HIGH (1)")
+    return (f"<tile_config> main_thread_priority: level {value} is not one of "
+            "main_thread_priority.level.MEDIUM_LOW, MEDIUM, MEDIUM_HIGH, HIGH (0..3)")
+
+
 def task_failure(fault: np.ndarray, exc: BaseException,
                  symbol_at=lambda addr: "?") -> tuple[str, Site | None]:
     """(what failed, in words; the user's line) for an exception a task body raised: an
@@ -130,6 +158,9 @@ def task_failure(fault: np.ndarray, exc: BaseException,
     if fault[KIND] == TILE_CONFIG:
         fault[KIND] = NO_FAULT
         return _tile_config(int(fault[VALUE]), int(fault[LIMIT])), site
+    if fault[KIND] == TILE_QUEUE:
+        fault[KIND] = NO_FAULT
+        return _tile_queue(int(fault[VALUE]), int(fault[LIMIT])), site
     if fault[KIND] == INDEX:
         fault[KIND] = NO_FAULT
         i, n = int(fault[VALUE]), int(fault[LIMIT])

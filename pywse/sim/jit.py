@@ -41,6 +41,7 @@ from ..dsl.dsd import DsdVar, FabDesc, Fifo, MemDesc
 from ..dsl.dsr import Dsr
 from ..dsl.modules import ModuleInstance
 from ..dsl.image import MemcpyModule, Task
+from ..dsl.queues import Queue
 from ..dsl.signatures import POSITIONAL_OPTIONS, TABLE, Builtin
 from ..dsl.typedops import TypedBuiltin
 from ..dsl.symbols import Var
@@ -598,6 +599,6 @@ def _is_data(value) -> bool:
     Lists and tuples of such values are lifted as tuples."""
     if isinstance(value, (list, tuple)):
         return len(value) > 0 and all(_is_data(v) for v in value)
-    return isinstance(value, (Var, MemDesc, FabDesc, Fifo, DsdVar, Dsr, Task, Color, bool, int,
-                              float, np.number, np.bool_))
+    return isinstance(value, (Var, MemDesc, FabDesc, Fifo, DsdVar, Dsr, Task, Color, Queue,
+                              bool, int, float, np.number, np.bool_))
 

@@ -356,6 +356,8 @@ def run_slot(st, pe, slot, budget):
             if ops[k, KIND] == K_FABIN:
                 st.iq_head[pe, q] = (st.iq_head[pe, q] + 1) % st.iq_buf.shape[2]
                 st.iq_count[pe, q] -= 1
+                if st.iq_count[pe, q] == 0:
+                    queue_emptied(st, pe, 0, q)
             elif ops[k, KIND] == K_FIFO:
                 st.fifo_head[pe, q] = (st.fifo_head[pe, q] + 1) % st.fifo_cap[pe, q]
                 st.fifo_count[pe, q] -= 1
@@ -387,6 +389,24 @@ def notify(st, pe):
         st.wake[pe] = 1
         st.wake_list[st.n_wake[0]] = pe
         st.n_wake[0] += 1
+
+
+QF_ARMED, QF_STATUS = 0, 2
+"""Rows of `qflush[pe]` (+ 0 input, + 1 output queues): armed by @queue_flush and not yet
+empty; the flush status register (`<tile_config>` queue_flush.iq_status / oq_status)."""
+TEARDOWN_TASK = 29
+
+
+@register_jitable
+def queue_emptied(st, pe, side, q):
+    """Queue `q` of `pe` (side 0 input, 1 output) has just become empty: if @queue_flush armed
+    it, its flush status bit is set and the teardown task activated (sim/queueflush.py)."""
+    bit = np.uint8(1 << q)
+    if st.qflush[pe, QF_ARMED + side] & bit:
+        st.qflush[pe, QF_ARMED + side] &= ~bit
+        st.qflush[pe, QF_STATUS + side] |= bit
+        st.task_state[pe, TEARDOWN_TASK] |= np.uint8(1)
+        notify(st, pe)
 
 
 @register_jitable

@@ -367,6 +367,8 @@ def describe(engine, pe: int, stuck: bool = True) -> str:
     image = engine.image(pe)
     flags = engine.st.task_state[pe]
     names = {t.id: t.name for t in image.tasks if t.kind in ("local", "data")}
+    if image.flush_handlers:
+        names[ops.TEARDOWN_TASK] = "the teardown task (its handlers)"
     for chan, q, has_data_task in engine._channels[engine.pe_image[pe]]:
         if not has_data_task:
             names[chan] = f"input queue {q} (no data task)"
@@ -380,6 +382,10 @@ def describe(engine, pe: int, stuck: bool = True) -> str:
                      + ", ".join(pending))
     if blocked:
         parts.append("blocked: " + ", ".join(blocked))
+    armed = [f"{side} queue {q}" for k, side in enumerate(("input", "output")) for q in range(8)
+             if engine.st.qflush[pe, ops.QF_ARMED + k] >> q & 1]
+    if armed:
+        parts.append("pw.queue_flush waits for " + ", ".join(armed) + " to be empty")
     return "; ".join(parts)
 
 

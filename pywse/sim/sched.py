@@ -5,11 +5,15 @@ One implementation serves both modes: with `jit=False` the engine calls `next_ta
 (dispatch.py) calls them around compiled task bodies without returning to Python.
 
 Rules (SEMANTICS §10, docs/semantics.md): a heap orders PEs with possible work by their
-local clock, then index. A PE's CE runs a host-launched function (memcpy's RPC) first;
-otherwise, round robin over ids from the one after the id it ran last, the first of: local
-tasks that are active and unblocked, input queues whose channel is unblocked with a wavelet
-at the head (data -> its data task, control -> the control task the wavelet names). When no CE can run, the fabric advances until one
-can; when nothing moves, the clock jumps to the next CE that frees up.
+local clock, then index. A PE's CE runs the teardown task's remaining handlers first, then a
+host-launched function (memcpy's RPC); otherwise, among the ids at HIGH task priority if one
+can run, else among all, round robin over ids from the one after the id it ran last, the
+first of: local tasks that are active and unblocked, input queues whose channel is unblocked
+with a wavelet at the head (data -> its data task, control -> the control task the wavelet
+names). The teardown task (29) of a program with empty-queue handlers runs them (and the
+color teardown handler) one after the other (`_teardown_todo`). When no CE can run, the
+fabric advances until one can; when nothing moves, the clock jumps to the next CE that frees
+up.
 """
 from __future__ import annotations
 
@@ -18,6 +22,7 @@ import numpy as np
 
 from . import fabric
 from .builtins import ACTIVE, BLOCKED
+from .ops import QF_STATUS, TEARDOWN_TASK, queue_emptied
 from ..dsl.control import NO_ENTRYPOINT
 
 TASK_SWITCH_CYCLES = 6   # cycles to pick and enter a task (a platform constant)
@@ -130,16 +135,32 @@ def _lowest_bit(m):
     return _DEBRUIJN[((low * np.uint64(0x077CB531)) & np.uint64(0xFFFFFFFF)) >> np.uint64(27)]
 
 
+_ALL_IDS = np.uint64(0xFFFFFFFF)
+
+
 @numba.njit(cache=True)
 def pick(st, pe):
-    """(kind, task id, input queue) PE `pe` would run now; kind -1: nothing. Round robin:
-    the first runnable id at or after the one following the id that ran last, wrapping.
-    (The hardware's own rule: a perturbed run keeps it.)"""
+    """(kind, task id, input queue) PE `pe` would run now; kind -1: nothing. Tasks at HIGH
+    task priority (`task_hi`, a bit per id; a channel's bit for the wavelets it brings) go
+    before the others; within each class, round robin. (The hardware's own rule: a perturbed
+    run keeps it.)"""
+    hi = np.uint64(st.task_hi[pe])
+    if hi:
+        kind, tid, q = _pick_among(st, pe, hi)
+        if kind >= 0:
+            return kind, tid, q
+    return _pick_among(st, pe, _ALL_IDS)
+
+
+@numba.njit(cache=True)
+def _pick_among(st, pe, among):
+    """`pick` over the ids whose bit `among` has: the first runnable id at or after the one
+    following the id that ran last, wrapping."""
     img = st.pe_img[pe]
     n_ids = st.task_state.shape[1]
     start = st.next_tid[pe]
     best_kind, best_key, best_id, best_q = -1, n_ids, -1, -1
-    ready = _ready_locals(st, pe)
+    ready = _ready_locals(st, pe) & among
     if ready:
         later = (ready >> np.uint64(start)) << np.uint64(start)
         tid = _lowest_bit(later if later else ready)
@@ -147,7 +168,7 @@ def pick(st, pe):
     for k in range(st.chan_n[img]):
         chan, q = st.chan_id[img, k], st.chan_q[img, k]
         key = (chan - start) % n_ids
-        if key >= best_key:
+        if key >= best_key or not (among >> np.uint64(chan)) & np.uint64(1):
             continue
         if st.task_state[pe, chan] & BLOCKED or st.iq_count[pe, q] == 0:
             continue
@@ -164,8 +185,46 @@ def _pop_wavelet(st, pe, q):
     w = st.iq_buf[pe, q, h]
     st.iq_head[pe, q] = (h + 1) % st.iq_buf.shape[2]
     st.iq_count[pe, q] -= 1
+    if st.iq_count[pe, q] == 0:
+        queue_emptied(st, pe, 0, q)
     fabric.activate(st, pe)    # its router or an H2D stream may deliver into the slot
     return w
+
+
+TD_COLORS = 16          # td_todo's bit for the color teardown handler (0..15: queue codes)
+
+
+@numba.njit(cache=True)
+def _teardown_todo(st, pe, img):
+    """The handlers the teardown task runs now (a bit each, `td_todo`): the color teardown
+    handler if a color it serves is in teardown, and the empty-queue handler of each queue
+    whose flush status is set."""
+    todo = np.uint32(0)
+    if st.loc_row[img, TEARDOWN_TASK] >= 0 and st.td_colors[pe]:
+        for c in range(st.tip.shape[1]):
+            if (st.td_colors[pe] >> c) & 1 and st.tip[pe, c] & fabric.TIP_ON:
+                todo |= np.uint32(1 << TD_COLORS)
+                break
+    for code in range(16):
+        flushed = st.qflush[pe, QF_STATUS + (code >> 3)] >> (code & 7)
+        if st.qh_row[img, code] >= 0 and flushed & 1:
+            todo |= np.uint32(1 << code)
+    return todo
+
+
+@numba.njit(cache=True)
+def _next_handler(st, pe):
+    """Enter the next handler the teardown task has to run (color handler first, then the
+    queues' in code order: input queues, then output queues)."""
+    img = st.pe_img[pe]
+    todo = st.td_todo[pe]
+    if todo & np.uint32(1 << TD_COLORS):
+        bit, row = TD_COLORS, st.loc_row[img, TEARDOWN_TASK]
+    else:
+        bit = _lowest_bit(np.uint64(todo))
+        row = st.qh_row[img, bit]
+    st.td_todo[pe] = todo & ~np.uint32(1 << bit)
+    return _enter(st, pe, row, TEARDOWN_TASK, np.uint32(0))
 
 
 @numba.njit(cache=True)
@@ -173,6 +232,8 @@ def _start(st, pe):
     """Pick PE `pe`'s task and take its inputs: (code, row, wavelet)."""
     img = st.pe_img[pe]
     w = np.uint32(0)
+    if st.td_todo[pe]:                 # the teardown task's next handler, before anything
+        return _next_handler(st, pe)
     if st.rpc_pending[pe]:             # the host-launched function (memcpy's RPC) first
         st.rpc_pending[pe] = 0
         st.counters[RPC_LEFT] -= 1
@@ -183,6 +244,12 @@ def _start(st, pe):
     st.next_tid[pe] = (tid + 1) % st.task_state.shape[1]
     if kind == KIND_LOCAL:
         st.task_state[pe, tid] &= ~ACTIVE
+        if tid == TEARDOWN_TASK and st.qh_row[img].max() >= 0:   # queue handlers too
+            st.td_todo[pe] = _teardown_todo(st, pe, img)
+            if not st.td_todo[pe]:        # nothing to handle (an exit came first):
+                wake(st, pe)              # look at the other tasks again
+                return NO_TASK, -1, w
+            return _next_handler(st, pe)
         row = st.loc_row[img, tid]
     elif kind == KIND_DATA:
         w = _pop_wavelet(st, pe, q)

@@ -46,7 +46,7 @@ STATE_FIELDS = (
     "fifo_addr fifo_cap fifo_width fifo_head fifo_count "
     "now busy_until task_start in_task queued next_tid heap_t heap_pe heap_n rpc_pending rpc_row rpc_bits counters "
     "pe_img chan_n chan_id chan_q chan_data loc_row data_row ctl_row fault prng "
-    "tsc tip td_colors").split()
+    "tsc tip td_colors qflush qh_row td_todo task_hi mt_prio").split()
 EngineState = namedtuple("EngineState", STATE_FIELDS)
 
 
@@ -202,7 +202,16 @@ def new_state(mem_base: np.ndarray, arena_bytes: int, arch: str, width: int,
         tsc=np.tile(np.array([1, 0], np.int64), (npe, 1)),
         # teardown (fabric.py): per (PE, color) TIP_* bits; per PE the colors whose entering
         # teardown runs the program's teardown handler (task TEARDOWN_TASK)
-        tip=z((npe, N_COLORS), np.uint8), td_colors=z(npe, np.uint32))
+        tip=z((npe, N_COLORS), np.uint8), td_colors=z(npe, np.uint32),
+        # queue flushes (queueflush.py): per PE the input and output queues armed by
+        # @queue_flush, then their flush status registers (QF_* rows, a bit per queue); per
+        # image the row of each queue's empty-queue handler (queue code -> row, -1 none);
+        # per PE the handlers the running teardown task has still to run (sched.py)
+        qflush=z((npe, 4), np.uint8), qh_row=np.full((n_images, 16), -1, np.int64),
+        td_todo=z(npe, np.uint32),
+        # priorities (taskprio.py): the task ids at HIGH task priority, a bit each; the main
+        # thread's priority level (recorded only)
+        task_hi=z(npe, np.uint32), mt_prio=z(npe, np.uint8))
 
 
 PRNG_SEED = 0xDEADBEEF
