@@ -291,6 +291,23 @@ class Primitive(Builtin):
     check: Callable | None = None
 
 
+# -- filters (CSL-LIBRARIES §4.3): @get_filter_id ------------------------------------------------
+# Checked by its `check` (taskcheck's calls run it), lowered in sim/filters.py.
+
+def _check_filter_color(args, given=None) -> list[str]:
+    k = args[0] if args else None
+    if k is not None and k.what not in ("color", "unknown"):
+        return [f"pw.get_filter_id takes a color (a pw.Color the task captured), got "
+                f"{k.describe()}"]
+    return []
+
+
+_add(Primitive("get_filter_id", "@get_filter_id", "filter", ("color",), returns="uint16",
+               check=_check_filter_color,
+               doc="the id of this PE's filter on a color (a u16 for <tile_config>'s "
+                   "filters functions); a color without a filter is a compile error"))
+
+
 # -- the language of issue 20 (part 4): run-time DSDs ----------------------------------------------
 # A `mem1d` built in a task body from run-time values (CSL allows run-time mem1d fields since
 # SDK 1.3); at comptime `pw.mem1d(...)` runs its twin in dsd.py. Options may also be given by

@@ -127,9 +127,6 @@ tc_pending = _primitive("tc_pending", (), returns="uint32", csl=_C + "teardown.g
                         doc="one bit per color in teardown on this PE")
 
 NOT_YET_NAMES = {
-    "filters": "set_active_limit set_max_counter set_counter set_counter_and_state "
-               "set_counter_value get_counter_value set_state get_state set_pass_count "
-               "get_pass_count set_drop_count get_drop_count",
     "exceptions": "set_exception_mask",
     "control_transform": "set_mask",
     "main_thread_priority": "update_main_thread_priority",
