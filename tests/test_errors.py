@@ -1086,18 +1086,18 @@ def library_function_as_builtin():
 
 @pw.program
 def maps(p):
-    a = p.var("a", pw.f32, 4)
-    d = pw.mem1d(a)
+    a = p.var("a", pw.u32, 4)
 
     @p.on_start
     @p.local_task(10)
     def step():
-        pw.dfilt(d)
+        a[0] = pw.get_config(0x7F20)
 
 
 @mistake("Task bodies", "A CSL builtin pywse does not support yet", pw.TaskError,
-         r"task 'step' \(line \d+\): `@dfilt` is not supported yet",
-         "Do without it (drop the wavelets in a task body) until `@dfilt` is supported.")
+         r"task 'step' \(line \d+\): `@get_config` is not supported yet",
+         "Do without it (pywse models the router's configuration through `<tile_config>`) "
+         "until `@get_config` is supported.")
 def builtin_not_yet():
     compile_one(maps)
 
@@ -2445,7 +2445,7 @@ def reset_routes_rx_array_on_wse3():
     compile_one(td_rx_array, arch="wse3")
 
 
-# -- filters --------------------------------------------------------------------------------------
+# -- filters and @dfilt ---------------------------------------------------------------------------
 
 @mistake("Routes", "A filter option its kind does not take", pw.RoutingError,
          r"pw.Filter\('range'\): a range filter takes min_idx, max_idx, not limit1 \(limit1 is "
@@ -2530,6 +2530,25 @@ def filter_wse3_call(p, *, C=pw.Color(4)):
          "`set_max_counter`, `set_counter`).")
 def wse3_filters_function_on_wse2():
     compile_one(filter_wse3_call, arch="wse2")
+
+
+@pw.program
+def dfilt_sync(p, *, C=pw.Color(4)):
+    d = pw.fabin(C, extent=2)
+
+    @p.on_start
+    @p.local_task(10)
+    def go():
+        pw.dfilt(d)
+
+
+@mistake("Task bodies", "pw.dfilt without async_=True", pw.TaskError,
+         r"pw.dfilt runs async only \(CSL `@dfilt\(fabin, .\{ .async = true \}\)`\): write "
+         r"pw.dfilt\(fabin, async_=True, activate=task\)",
+         "Write `pw.dfilt(fabin, async_=True, activate=task)`: the filter runs on the fabin's "
+         "microthread, its completion activates or unblocks a task.")
+def dfilt_without_async():
+    compile_one(dfilt_sync)
 
 
 # -- the tests ---------------------------------------------------------------------------------

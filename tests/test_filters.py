@@ -1,5 +1,5 @@
-"""Router filters (counter, sparse_counter, range), `<tile_config>`'s filters at run time
-and `pw.get_filter_id`, compiled and as plain Python.
+"""Router filters (counter, sparse_counter, range), `<tile_config>`'s filters at run time,
+`pw.get_filter_id` and `pw.dfilt`, compiled and as plain Python.
 
 Every expected list is worked out by hand from the rules (docs/semantics.md, "Filters"):
 a counter filter's counter starts at init_counter and moves on each counted wavelet, back to
@@ -183,6 +183,55 @@ def test_wse3_pass_drop_view_of_a_counter_filter(jit):
     assert run(h) == [2, 3, 7, 8]
     # DROP, 2 half-wavelets counted in it, pass 4 and drop 6 half-wavelets
     assert h.peek("seen").tolist() == [1, 2, 4, 6, 1, 4]
+
+
+@pw.program
+def skipper(p):
+    """`pw.dfilt` drops what comes on C until 2 control wavelets have come, then a mov32
+    takes the next 3 data wavelets; the control wavelets still run their control task."""
+    p.set_local_color_config(C, rx=pw.WEST, tx=pw.RAMP)
+    iq = p.input_queue(2, C)
+    p.unblock(iq)                       # control wavelets reach the CE (no data task)
+    got = p.var("got", pw.u32, 3)
+    log = p.var("log", pw.u32, 4)
+    n = p.var("n", pw.u32, 1)
+    state = p.var("state", pw.u32, 2)
+    d_skip = pw.fabin(C, extent=2, queue=iq)
+    d_take = pw.fabin(C, extent=3, queue=iq)
+    into = pw.mem1d(got)
+
+    @p.local_task(12)
+    def done():
+        state[1] = 1
+
+    @p.local_task(11)
+    def take():
+        state[0] = n[0]                 # control wavelets logged when the dfilt finished
+        pw.mov32(into, d_take, async_=True, activate=done)
+
+    @p.control_task(CTL)
+    def on_ctl(d: pw.u16):
+        log[n[0]] = 1000 + d
+        n[0] += 1
+
+    @p.on_start
+    @p.local_task(10)
+    def start():
+        pw.dfilt(d_skip, async_=True, activate=take)
+
+
+def test_dfilt_drops_data_until_extent_control_wavelets_passed(jit):
+    h = Harness(skipper, jit=jit)
+    h.send(C, [10, 11], direction=pw.WEST)
+    h.send(C, [ctl(1)], direction=pw.WEST, control=True)
+    h.send(C, [12], direction=pw.WEST)
+    h.send(C, [ctl(2)], direction=pw.WEST, control=True)
+    h.send(C, [13, 14, 15], direction=pw.WEST)
+    h.run_until_idle(max_cycles=20_000)
+    assert h.peek("got").tolist() == [13, 14, 15]
+    assert h.peek("log")[:h.peek("n")[0]].tolist() == [1001, 1002]
+    assert h.peek("state")[1] == 1
+    assert h.peek("state")[0] in (1, 2)    # the second one may reach the CE after `take`
 
 
 @pytest.mark.filterwarnings("ignore::pywse.RoutingWarning")    # routes nothing uses

@@ -403,7 +403,7 @@ def _set_global_prng_seed(st, pe, seed):
 
 from . import primitives as _primitives  # noqa: E402,F401  (registers their lowerings)
 from . import tileconfig as _tileconfig  # noqa: E402,F401  (<tile_config>'s lowerings)
-from . import filters as _filters  # noqa: E402,F401  (get_filter_id, <tile_config>'s filters)
+from . import filters as _filters  # noqa: E402,F401  (dfilt, get_filter_id, tile_config.filters)
 
 
 # -- the language of issue 20 (part 4): run-time DSDs ----------------------------------------------

@@ -1,7 +1,10 @@
-"""What the filter builtins do: `pw.get_filter_id` and `<tile_config>`'s `filters`
-functions (signatures: dsl/signatures.py, dsl/filterprims.py; the router's filter model:
-routerfilter.py; docs/semantics.md, "Filters").
+"""What the filter builtins do: `pw.dfilt`, `pw.get_filter_id` and `<tile_config>`'s
+`filters` functions (signatures: dsl/signatures.py, dsl/filterprims.py; the router's filter
+model: routerfilter.py; docs/semantics.md, "Filters").
 
+- `pw.dfilt(fabin, async_=True)` starts an op (ops.DFILT) on the fabin's microthread: its
+  input queue drops data wavelets until `extent` control wavelets have reached it
+  (`ops._dfilt_run`); completion activates or unblocks as any async op's.
 - `pw.get_filter_id(c)`: this PE's filter id for color c (`flt[pe, c, F_ID]`).
 - `filters.set_active_limit / set_max_counter / set_counter(id, n)` write limit1,
   max_counter and the counter. wse3's PASS / DROP view of the same words: a filter passes
@@ -21,7 +24,8 @@ from numba.extending import register_jitable
 
 from . import faults
 from . import routerfilter as rf
-from .builtins import lowers
+from .builtins import LOWERINGS, Lowering, _op, lowers
+from .ops import DFILT
 from .precompiled import precompiled
 from ..dsl import filterprims as fp
 from ..types import N_COLORS
@@ -29,6 +33,14 @@ from ..types import N_COLORS
 # fault[LIMIT]: what went wrong (fault[OPERAND]: the function code, fault[VALUE] / [ADDR]: values)
 NOT_AN_ID, RANGE_FILTER, NO_FILTER, ODD_HALVES, OUT_OF_RANGE, BAD_STATE = range(1, 7)
 GET_FILTER_ID = -1       # fault[OPERAND] of pw.get_filter_id
+
+
+def _dfilt(st, pe, src, async_, activate, unblock, ut_id):
+    """`@dfilt`: an op on the fabin's microthread with no destination (ops._dfilt_run)."""
+    _op(st, pe, np.int64(DFILT), None, src, None, None, async_, activate, unblock, ut_id)
+
+
+LOWERINGS["dfilt"] = Lowering(_dfilt)
 
 
 @register_jitable
