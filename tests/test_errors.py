@@ -2445,7 +2445,7 @@ def reset_routes_rx_array_on_wse3():
     compile_one(td_rx_array, arch="wse3")
 
 
-# -- filters and @dfilt ---------------------------------------------------------------------------
+# -- filters, @dfilt, control_transform -------------------------------------------------------------
 
 @mistake("Routes", "A filter option its kind does not take", pw.RoutingError,
          r"pw.Filter\('range'\): a range filter takes min_idx, max_idx, not limit1 \(limit1 is "
@@ -2549,6 +2549,20 @@ def dfilt_sync(p, *, C=pw.Color(4)):
          "microthread, its completion activates or unblocks a task.")
 def dfilt_without_async():
     compile_one(dfilt_sync)
+
+
+@pw.program
+def transformed(p, *, C=pw.Color(4)):
+    pw.fabin(C, extent=2, control_transform=True)
+
+
+@mistake("The program", "control_transform on a fabric DSD", pw.ProgramError,
+         r"pw.fabin\(..., control_transform=True\): CSL's `.control_transform` is not "
+         r"supported yet",
+         "Receive control wavelets with a control task (docs/semantics.md says why "
+         "control_transform is not modelled).")
+def control_transform_dsd():
+    compile_one(transformed)
 
 
 # -- the tests ---------------------------------------------------------------------------------
