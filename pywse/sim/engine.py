@@ -16,7 +16,8 @@ import numba
 import numpy as np
 from numba.core.errors import NumbaError
 
-from . import dispatch, fabric, faults, numba_errors, ops, report, rings, routerfilter, sched, tiers
+from . import dispatch, fabric, faults, numba_errors, ops, report, rings, sched, tiers
+from . import routerfilter
 from .state import check_memory, new_state, to_jit
 from .traffic import Traffic
 from . import jit as jitmod
