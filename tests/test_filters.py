@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 
 import pywse as pw
+from conftest import arch_legs
 from pywse.dsl.control import NOP, encode_single_payload
 from pywse.testing import Harness
 
@@ -55,10 +56,11 @@ def run(h):
     return logged(h)
 
 
-def test_counter_filter_passes_a_window_of_each_period_and_forwarding_is_untouched(jit):
+@pytest.mark.parametrize("arch", arch_legs())
+def test_counter_filter_passes_a_window_of_each_period_and_forwarding_is_untouched(jit, arch):
     # limit1=5: counter 0..5, 0..5; max_counter=2: wavelets seeing 0, 1, 2 pass
     f = pw.Filter("counter", count_data=True, limit1=5, max_counter=2)
-    h = Harness(catcher, width=2, filt=f, jit=jit)
+    h = Harness(catcher, width=2, filt=f, jit=jit, arch=arch)
     h.send(C, np.arange(12, dtype=np.uint32), direction=pw.WEST)
     assert run(h) == [0, 1, 2, 6, 7, 8]
     assert logged(h, pe=(1, 0)) == list(range(12))        # PE 1 got every one
@@ -220,8 +222,9 @@ def skipper(p):
         pw.dfilt(d_skip, async_=True, activate=take)
 
 
-def test_dfilt_drops_data_until_extent_control_wavelets_passed(jit):
-    h = Harness(skipper, jit=jit)
+@pytest.mark.parametrize("arch", arch_legs())
+def test_dfilt_drops_data_until_extent_control_wavelets_passed(jit, arch):
+    h = Harness(skipper, jit=jit, arch=arch)
     h.send(C, [10, 11], direction=pw.WEST)
     h.send(C, [ctl(1)], direction=pw.WEST, control=True)
     h.send(C, [12], direction=pw.WEST)
