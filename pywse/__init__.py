@@ -16,7 +16,7 @@ from .host.memcpy import MemcpyDataType, MemcpyOrder
 from .host.runtime import MemcpyTask, SdkRuntime
 from .layout.classic import Layout
 from .layout.compile import Artifacts, compile
-from .layout.routing import RangeFilter, SwitchPos, Switches
+from .layout.routing import Filter, RangeFilter, SwitchPos, Switches
 from .dsl.signatures import TABLE as _TABLE
 from . import lib as _lib  # noqa: F401  (the SDK's libraries register themselves by CSL name)
 from .types import (EAST, NORTH, PE_MEMORY_BYTES, RAMP, SOUTH, WEST, Color, f16, f32, i16, i32,
@@ -29,7 +29,7 @@ __version__ = "0.1.0"
 __all__ = ["Artifacts", "Color", "CycleLimitError", "DeadlockError", "EAST", "JitWarning", "Layout", "LayoutError", "LivelockError",
            "MemcpyDataType", "MemcpyError", "MemcpyWarning", "MemcpyOrder", "MemcpyTask", "Module", "NORTH",
            "PE_MEMORY_BYTES", "Program", "ProgramError", "PywseError", "RAMP", "ResourceError",
-           "RangeFilter",
+           "Filter", "RangeFilter",
            "RoutingError", "RoutingWarning", "SOUTH", "ScriptError", "SdkRuntime", "SwitchPos", "Switches", "TaskError", "WEST",
            "compile", "control", "f16", "f32", "fabin", "fabout", "i16", "i32", "mem1d", "mem4d",
            "module",

@@ -234,6 +234,19 @@ def switch_sets(draw):
 
 
 @st.composite
+def filters(draw):
+    """Any kind of filter with small limits, so that counters wrap within a short run."""
+    kind = draw(st.sampled_from(["range", "counter", "sparse_counter"]))
+    if kind == "range":
+        return pw.Filter("range", min_idx=draw(st.integers(0, 3)), max_idx=draw(st.integers(0, 3)))
+    extra = {"limit2": draw(st.integers(0, 3))} if kind == "sparse_counter" else {}
+    return pw.Filter(kind, limit1=draw(st.integers(0, 3)), max_counter=draw(st.integers(0, 3)),
+                     init_counter=draw(st.integers(0, 4)), count_data=draw(st.booleans()),
+                     count_control=draw(st.booleans()), filter_control=draw(st.booleans()),
+                     **extra)
+
+
+@st.composite
 def route_sets(draw):
     """Programs on a few colors and routes drawn with no regard for what makes sense;
     control wavelets among the sends advance switches."""
@@ -258,8 +271,7 @@ def route_sets(draw):
                         rx=draw(st.sets(st.sampled_from(DIRS), max_size=3)),
                         tx=draw(st.sets(st.sampled_from(DIRS), max_size=3)),
                         switches=draw(st.none() | switch_sets()) if c in SWITCH_COLORS else None,
-                        filter=draw(st.none() | st.builds(pw.RangeFilter, st.integers(0, 3),
-                                                           st.integers(0, 3))))
+                        filter=draw(st.none() | filters()))
     if draw(st.booleans()):
         # mostly: make every hop in the kernel one its target receives, so that more of
         # them pass cslc's rules and run (merges, cycles, dead ends and switches stay)

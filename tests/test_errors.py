@@ -1086,18 +1086,18 @@ def library_function_as_builtin():
 
 @pw.program
 def maps(p):
-    a = p.var("a", pw.f32, 4)
-    d = pw.mem1d(a)
+    a = p.var("a", pw.u32, 4)
 
     @p.on_start
     @p.local_task(10)
     def step():
-        pw.dfilt(d)
+        a[0] = pw.get_config(0x7F20)
 
 
 @mistake("Task bodies", "A CSL builtin pywse does not support yet", pw.TaskError,
-         r"task 'step' \(line \d+\): `@dfilt` is not supported yet",
-         "Do without it (drop the wavelets in a task body) until `@dfilt` is supported.")
+         r"task 'step' \(line \d+\): `@get_config` is not supported yet",
+         "Do without it (pywse models the router's configuration through `<tile_config>`) "
+         "until `@get_config` is supported.")
 def builtin_not_yet():
     compile_one(maps)
 
@@ -2443,6 +2443,126 @@ def td_rx_array(p, *, C=pw.Color(5)):
          "Route the color from one side at a time on wse3 (wse2 takes an rx tuple).")
 def reset_routes_rx_array_on_wse3():
     compile_one(td_rx_array, arch="wse3")
+
+
+# -- filters, @dfilt, control_transform -------------------------------------------------------------
+
+@mistake("Routes", "A filter option its kind does not take", pw.RoutingError,
+         r"pw.Filter\('range'\): a range filter takes min_idx, max_idx, not limit1 \(limit1 is "
+         r"an option of counter and sparse_counter filters\)",
+         "Give each kind its own options: range takes min_idx/max_idx, counter and "
+         "sparse_counter take limit1, max_counter, init_counter and the count_* flags.")
+def filter_option_of_another_kind():
+    pw.Filter("range", min_idx=0, max_idx=3, limit1=2)
+
+
+@mistake("Routes", "More filters on a PE than its router has", pw.RoutingError,
+         r"PE \(0, 0\) has 4 filters \(colors 5, 6, 7, 8\) but a wse3 router has 4, 1 of them "
+         r"memcpy's, so a program may use 3",
+         "Filter fewer colors on the PE (with memcpy, three); pick wavelets out in a data "
+         "task instead.")
+def too_many_filters():
+    layout = idle_layout(1, 1)
+    for c in (5, 6, 7, 8):
+        layout.set_color_config(0, 0, c, rx=[pw.RAMP], tx=[pw.RAMP],
+                                filter=pw.Filter("range", min_idx=0, max_idx=3))
+    pw.compile(layout, arch="wse3", memcpy=True)
+
+
+@pw.program
+def filter_id_unfiltered(p, *, C=pw.Color(4)):
+    p.set_local_color_config(C, rx=pw.RAMP, tx=pw.RAMP)
+    fid = p.var("fid", pw.u16, 1)
+
+    @p.on_start
+    @p.local_task(10)
+    def go():
+        fid[0] = pw.get_filter_id(C)
+
+
+@mistake("Layout and compile", "pw.get_filter_id of a color without a filter", pw.LayoutError,
+         r"PE \(0, 0\): program 'filter_id_unfiltered' calls pw.get_filter_id\(color 4\), "
+         r"but color 4 has no filter on this PE",
+         "Give the color a filter on every PE running the program (`filter=pw.Filter(...)`), "
+         "or drop the call.")
+def get_filter_id_without_filter():
+    compile_one(filter_id_unfiltered)
+
+
+@pw.program
+def filter_bad_id(p, *, C=pw.Color(4)):
+    p.set_local_color_config(C, rx=pw.RAMP, tx=pw.RAMP,
+                             filter=pw.Filter("counter", count_data=True, limit1=3,
+                                              max_counter=1))
+    tc = p.import_module("<tile_config>")
+
+    @p.on_start
+    @p.local_task(10)
+    def go():
+        tc.filters.set_counter(pw.get_filter_id(C) + 2, 0)
+
+
+@mistake("Running", "A <tile_config> filters call with an id that is no filter of the PE",
+         pw.TaskError,
+         r"PE \(0, 0\) task 'go': <tile_config> filters.set_counter\(2\): 2 is no filter of "
+         r"this PE \(its filters: ids 0..0\)",
+         "Pass the id `pw.get_filter_id(color)` gives for a color with a counter filter.")
+def filters_call_with_a_bad_id():
+    Harness(filter_bad_id, jit=False).run_until_idle(max_cycles=1000)
+
+
+@pw.program
+def filter_wse3_call(p, *, C=pw.Color(4)):
+    p.set_local_color_config(C, rx=pw.RAMP, tx=pw.RAMP,
+                             filter=pw.Filter("counter", count_data=True, limit1=3,
+                                              max_counter=1))
+    tc = p.import_module("<tile_config>")
+
+    @p.on_start
+    @p.local_task(10)
+    def go():
+        tc.filters.set_pass_count(pw.get_filter_id(C), 4)
+
+
+@mistake("Task bodies", "A wse3-only <tile_config> filters function on wse2", pw.TaskError,
+         r"<tile_config> filters.set_pass_count is wse3 only",
+         "On wse2 set limit1, max_counter and the counter (`set_active_limit`, "
+         "`set_max_counter`, `set_counter`).")
+def wse3_filters_function_on_wse2():
+    compile_one(filter_wse3_call, arch="wse2")
+
+
+@pw.program
+def dfilt_sync(p, *, C=pw.Color(4)):
+    d = pw.fabin(C, extent=2)
+
+    @p.on_start
+    @p.local_task(10)
+    def go():
+        pw.dfilt(d)
+
+
+@mistake("Task bodies", "pw.dfilt without async_=True", pw.TaskError,
+         r"pw.dfilt runs async only \(CSL `@dfilt\(fabin, .\{ .async = true \}\)`\): write "
+         r"pw.dfilt\(fabin, async_=True, activate=task\)",
+         "Write `pw.dfilt(fabin, async_=True, activate=task)`: the filter runs on the fabin's "
+         "microthread, its completion activates or unblocks a task.")
+def dfilt_without_async():
+    compile_one(dfilt_sync)
+
+
+@pw.program
+def transformed(p, *, C=pw.Color(4)):
+    pw.fabin(C, extent=2, control_transform=True)
+
+
+@mistake("The program", "control_transform on a fabric DSD", pw.ProgramError,
+         r"pw.fabin\(..., control_transform=True\): CSL's `.control_transform` is not "
+         r"supported yet",
+         "Receive control wavelets with a control task (docs/semantics.md says why "
+         "control_transform is not modelled).")
+def control_transform_dsd():
+    compile_one(transformed)
 
 
 # -- queue flushes and priorities ----------------------------------------------------------------

@@ -44,15 +44,14 @@ def test_a_library_function_says_where_csl_has_it(jit):
 def test_a_builtin_not_supported_yet_says_so_by_its_csl_name(jit):
     @pw.program
     def prog(p):
-        a = p.var("a", pw.f32, 4)
-        d = pw.mem1d(a)
+        a = p.var("a", pw.u32, 4)
 
         @p.on_start
         @p.local_task(10)
         def go():
-            pw.dfilt(d)
+            a[0] = pw.get_config(0x7F20)
 
-    assert "`@dfilt` is not supported yet" in str(refused(prog, jit))
+    assert "`@get_config` is not supported yet" in str(refused(prog, jit))
 
 
 def test_a_misspelt_builtin_gets_a_suggestion_and_a_param_that_does_not_exist_the_params(jit):

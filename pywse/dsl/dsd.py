@@ -78,15 +78,33 @@ def _fab(kind, color, extent, queue, control, what) -> FabDesc:
     return FabDesc(kind, cid, int(extent), q, bool(control), caller_site())
 
 
-def fabin(color, extent: int, queue=None) -> FabDesc:
-    """Receive `extent` wavelets of `color` (CSL `fabin_dsd`); queue picked when omitted."""
+def fabin(color, extent: int, queue=None, control_transform: bool = False) -> FabDesc:
+    """Receive `extent` wavelets of `color` (CSL `fabin_dsd`); queue picked when omitted.
+    `control_transform=True` is not supported yet (docs/semantics.md, "Control transform")."""
+    _no_control_transform(control_transform, "pw.fabin")
     return _fab(FABIN, color, extent, queue, False, "pw.fabin")
 
 
-def fabout(color, extent: int, queue=None, control: bool = False) -> FabDesc:
+def fabout(color, extent: int, queue=None, control: bool = False,
+           control_transform: bool = False) -> FabDesc:
     """Send `extent` wavelets on `color` (CSL `fabout_dsd`); `control=True` sends control
-    wavelets. The queue is picked when omitted."""
+    wavelets. The queue is picked when omitted. `control_transform=True` is not supported
+    yet."""
+    _no_control_transform(control_transform, "pw.fabout")
     return _fab(FABOUT, color, extent, queue, control, "pw.fabout")
+
+
+def _no_control_transform(on, what: str) -> None:
+    """CSL's `.control_transform`: received control wavelets become data words marked in
+    their top two index bits, and a transforming fabout rebuilds them. The SDK documents
+    neither the marks nor where `<tile_config>`'s control_transform mask applies, so pywse
+    cannot reproduce the words a program would read (docs/semantics.md)."""
+    if on:
+        raise ProgramError(f"{what}(..., control_transform=True): CSL's `.control_transform` "
+                           "is not supported yet: the SDK does not document how it marks a "
+                           "control wavelet turned into data, so pywse cannot give the words "
+                           "a program would read. Receive control wavelets with a control "
+                           "task instead")
 
 
 @attrs.frozen(eq=False)

@@ -194,7 +194,6 @@ _add(Builtin("set_dsd_stride", "@set_dsd_stride", "dsd", ("dsd", "int"), returns
 # CSL builtins of task bodies that pywse does not have yet (no pw.<name> attribute: the
 # checker finds them here and says so)
 for _name, _params, _doc in (
-        ("dfilt", ("src",), "drop data wavelets until control wavelets pass"),
         ("get_xdsr", ("int",), "an extended data structure register"),
         ("set_fifo_read_length", ("fifo", "int"), "set how many elements a FIFO pops"),
         ("set_fifo_write_length", ("fifo", "int"), "set how many elements a FIFO pushes"),
@@ -285,6 +284,48 @@ class Primitive(Builtin):
     the caller's line (e.g. a simprint format string that does not fit its arguments)."""
 
     check: Callable | None = None
+
+
+# -- filters (CSL-LIBRARIES §3.6, §4.3): @dfilt and @get_filter_id --------------------------------
+# Checked by their `check` (taskcheck's calls run it), lowered in sim/filters.py.
+
+DFILT_FORM = "pw.dfilt(fabin, async_=True, activate=task)"
+
+
+def _check_dfilt(args, given) -> list[str]:
+    """`pw.dfilt(d, async_=True, ...)`: a fabin (or a DSR holding one) and async: CSL's
+    `@dfilt(fabin, .{ .async = true })` takes no other form."""
+    problems = []
+    d = args[0] if args else None
+    if d is not None and d.what not in ("fabin", "unknown") and not (
+            d.what == "dsr" and d.name == "dsr_src1"):
+        problems.append(f"pw.dfilt filters a fabin DSD's input queue (or a dsr_src1 DSR "
+                        f"loaded with one), got {d.describe()}: {DFILT_FORM}")
+    sync = given.get("async_")
+    if sync is None or sync.value is False:
+        problems.append(f"pw.dfilt runs async only (CSL `@dfilt(fabin, .{{ .async = true }})`): "
+                        f"write {DFILT_FORM}")
+    return problems
+
+
+def _check_filter_color(args, given=None) -> list[str]:
+    k = args[0] if args else None
+    if k is not None and k.what not in ("color", "unknown"):
+        return [f"pw.get_filter_id takes a color (a pw.Color the task captured), got "
+                f"{k.describe()}"]
+    return []
+
+
+_add(Primitive("dfilt", "@dfilt", "filter", ("src",), options=COMPLETION,
+               check=_check_dfilt,
+               doc="drop the data wavelets reaching a fabin's input queue until `extent` "
+                   "control wavelets have reached it (those go on to the CE); async only, "
+                   "completion activates/unblocks as other async ops"))
+object.__setattr__(TABLE["dfilt"], "check_kwargs", True)
+_add(Primitive("get_filter_id", "@get_filter_id", "filter", ("color",), returns="uint16",
+               check=_check_filter_color,
+               doc="the id of this PE's filter on a color (a u16 for <tile_config>'s "
+                   "filters functions); a color without a filter is a compile error"))
 
 
 # -- the language of issue 20 (part 4): run-time DSDs ----------------------------------------------

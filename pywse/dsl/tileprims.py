@@ -250,9 +250,6 @@ tc_main_priority = _primitive("tc_main_priority", ("int",),
 object.__setattr__(tc_main_priority, "comptime_twin", _record_main_priority)
 
 NOT_YET_NAMES = {
-    "filters": "set_active_limit set_max_counter set_counter set_counter_and_state "
-               "set_counter_value get_counter_value set_state get_state set_pass_count "
-               "get_pass_count set_drop_count get_drop_count",
     "exceptions": "set_exception_mask",
     "control_transform": "set_mask",
 }

@@ -19,7 +19,7 @@ from ..errors import LayoutError, PywseError, RoutingError, caller_site, surface
 from ..dsl.image import MEMCPY_COLOR_NAMES, MemcpyParams, PEContext
 from ..dsl.program import Program
 from . import imports
-from .routing import RangeFilter, RouteTable, Switches, make_route, routing_graph
+from .routing import Filter, RouteTable, Switches, make_route, routing_graph
 from ..types import N_COLORS, Color, Direction, color_id
 
 MEMCPY_RESERVED_COLORS = (21, 22, 23)
@@ -155,7 +155,7 @@ class Layout:
         return self.tile_sites[kind - 1] if kind else None
 
     def set_color_config(self, x: int, y: int, color, rx: Iterable = (), tx: Iterable = (),
-                         switches: Switches | None = None, filter: RangeFilter | None = None,
+                         switches: Switches | None = None, filter: Filter | None = None,
                          color_swap_x: bool = False, color_swap_y: bool = False,
                          teardown: bool = False) -> None:
         """Route `color` through PE (x, y)'s router (CSL `@set_color_config`).

@@ -30,6 +30,7 @@ from ..dsl.image import TEARDOWN_TASK_ID, ProgramImage
 from ..dsl.taskcheck import check_images
 from . import lints
 from .comptime import ComptimeLimit
+from .filters import check_filter_budget, check_filter_ids
 from .routing import check_routes, make_route
 from ..types import ARCHES
 
@@ -155,6 +156,7 @@ def compile(layout: Layout | Callable[..., Layout], *, arch: str = "wse2",
     written = layout
     images, pe_image, layout = _routes_and_images(layout, arch, memcpy, (fx, fy), (ox, oy))
     check_images(images)          # every task body's mistakes, before anything runs
+    check_filter_ids(layout.routes, images, pe_image)
     exempt = set()
     if memcpy:
         exempt = set(MEMCPY_RESERVED_COLORS) | set(
@@ -368,6 +370,7 @@ def check_layout_routes(layout: Layout, arch: str, memcpy: bool, fabric_dims=Non
             for name in sorted(layout.memcpy_info.reserved_streams()):
                 reserved[layout.memcpy_info.colors[name]] = f"memcpy's {name} streaming color"
     check_routes(table, reserved, fabric_dims, offsets)
+    check_filter_budget(table, arch, memcpy)
 
 
 def _check_ids(image: ProgramImage, x: int, y: int, memcpy: bool) -> None:

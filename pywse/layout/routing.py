@@ -26,6 +26,7 @@ import numpy as np
 
 from ..errors import RoutingError, Site
 from ..types import DIRECTIONS, EAST, N_COLORS, NORTH, RAMP, SOUTH, WEST, Direction
+from .filters import Filter, RangeFilter  # noqa: F401  (RangeFilter: re-exported)
 
 STEP = {NORTH: (0, -1), SOUTH: (0, 1), EAST: (1, 0), WEST: (-1, 0)}
 OPPOSITE = {NORTH: SOUTH, SOUTH: NORTH, EAST: WEST, WEST: EAST}
@@ -80,21 +81,13 @@ class Switches:
 
 
 @attrs.frozen
-class RangeFilter:
-    """Deliver to the CE only data wavelets whose upper-16-bit index is in [min_idx, max_idx]."""
-
-    min_idx: int
-    max_idx: int
-
-
-@attrs.frozen
 class RouteConfig:
     """Everything `@set_color_config` sets for one (PE, color)."""
 
     rx: frozenset
     tx: frozenset
     switches: Switches | None = None
-    filter: RangeFilter | None = None
+    filter: Filter | None = None     # which wavelets reach the CE (layout/filters.py)
     color_swap_x: bool = False
     color_swap_y: bool = False
     teardown: bool = False    # the color starts in teardown (CSL `.teardown = true`)
@@ -117,8 +110,9 @@ def make_route(x, y, color, rx: Iterable = (), tx: Iterable = (), switches=None,
     what = f"set_color_config({x}, {y}, color {color})"
     if switches is not None and not isinstance(switches, Switches):
         raise RoutingError(f"{what}: switches must be a pw.Switches")
-    if filter is not None and not isinstance(filter, RangeFilter):
-        raise RoutingError(f"{what}: filter must be a pw.RangeFilter")
+    if filter is not None and not isinstance(filter, Filter):
+        raise RoutingError(f"{what}: filter must be a pw.Filter (e.g. pw.Filter(\"counter\", "
+                           f"limit1=5, max_counter=4, count_data=True)), got {filter!r}")
     return RouteConfig(_dirs(rx, f"{what} rx"), _dirs(tx, f"{what} tx"), switches, filter,
                        bool(color_swap_x), bool(color_swap_y), bool(teardown))
 

@@ -33,9 +33,15 @@ What pywse has (docs/libraries.md; the router model in docs/semantics.md, "Teard
 * `task_priority`: `level.LOW/HIGH`, `update_task_priority(id, level)`,
   `set_task_priority(id)`, `clear_task_priority(id)`; `main_thread_priority`:
   `level.MEDIUM_LOW..HIGH`, `update_main_thread_priority(level)` (recorded only). Both also
-  work in the program body, as CSL allows them at comptime.
+  work in the program body, as CSL allows them at comptime;
+* `filters` (a PE's counter filters, by id: `pw.get_filter_id(c)`): `num_filters`,
+  `set_active_limit(id, limit)`, `set_max_counter(id, max)`, `set_counter(id, n)`,
+  `counter_filter_state.PASS / DROP`; on wse3 also `set_counter_and_state(id, value, state)`,
+  `set_counter_value` / `get_counter_value`, `set_state` / `get_state`, `set_pass_count` /
+  `get_pass_count`, `set_drop_count` / `get_drop_count` (counts in half-wavelets). What they
+  mean for the router: docs/semantics.md, "Filters".
 
-The other submodules (`filters`, `exceptions`, `control_transform`) are there by name:
+The other submodules (`exceptions`, `control_transform`) are there by name:
 calling one of their functions is a compile-time "not supported yet" naming it.
 A call's color may be the color or its config address, as in CSL. Each call changes the
 router at once and costs no cycles (scalar statements are free in pywse's clock).
@@ -43,6 +49,7 @@ router at once and costs no cycles (scalar statements are free in pywse's clock)
 from __future__ import annotations
 
 from ..dsl import primitives as prim  # noqa: F401  (the internal builtins' registry)
+from ..dsl import filterprims as fp
 from ..dsl import tileprims as tp
 from ..dsl.dsd import FABIN, FABOUT
 from ..dsl.kinds import WEAK_INT
@@ -50,6 +57,7 @@ from ..dsl.modules import ModuleInstance, library
 from ..dsl.peconfig import MAIN_THREAD_LEVELS, TASK_PRIORITY_LEVELS
 from ..dsl.signatures import TABLE
 from .argrules import rule
+from ..layout.filters import FILTERS_PER_PE
 
 _get_int = TABLE["get_int"]      # pw.get_int: the number behind a color (CSL @get_int)
 
@@ -102,6 +110,96 @@ def get_task_id():
 def is_pending(value, c):
     """Is color `c` pending in a `get_pending()` value?"""
     return ((value >> _get_int(c)) & 1) == 1
+
+
+# filters: each function is a primitive call with its code (dsl/filterprims.py FUNCTIONS)
+
+def set_active_limit(filter_id, limit):
+    """A counter filter's limit1: its counter runs 0..limit, then wraps to 0."""
+    fp.tc_filter_set(filter_id, 0, limit, 0)
+
+
+def set_max_counter(filter_id, max_counter):
+    """A counter filter's max_counter: data wavelets pass while the counter is <= it."""
+    fp.tc_filter_set(filter_id, 1, max_counter, 0)
+
+
+def set_counter(filter_id, n):
+    """Set a counter filter's counter."""
+    fp.tc_filter_set(filter_id, 2, n, 0)
+
+
+def set_counter_value(filter_id, value):
+    """wse3: the half-wavelets counted in the filter's current state."""
+    fp.tc_filter_set(filter_id, 3, value, 0)
+
+
+def set_state(filter_id, state):
+    """wse3: put the filter in `counter_filter_state.PASS` or `DROP`, its count kept."""
+    fp.tc_filter_set(filter_id, 4, state, 0)
+
+
+def set_pass_count(filter_id, count):
+    """wse3: the half-wavelets the filter passes before it drops."""
+    fp.tc_filter_set(filter_id, 5, count, 0)
+
+
+def set_drop_count(filter_id, count):
+    """wse3: the half-wavelets the filter drops before it passes again."""
+    fp.tc_filter_set(filter_id, 6, count, 0)
+
+
+def set_counter_and_state(filter_id, value, state):
+    """wse3: the filter's state and the half-wavelets counted in it."""
+    fp.tc_filter_set(filter_id, 7, value, state)
+
+
+def get_counter_value(filter_id):
+    """wse3: the half-wavelets counted in the filter's current state."""
+    return fp.tc_filter_get(filter_id, 8)
+
+
+def get_state(filter_id):
+    """wse3: `counter_filter_state.PASS` (0) or `DROP` (1)."""
+    return fp.tc_filter_get(filter_id, 9)
+
+
+def get_pass_count(filter_id):
+    """wse3: the half-wavelets the filter passes before it drops."""
+    return fp.tc_filter_get(filter_id, 10)
+
+
+def get_drop_count(filter_id):
+    """wse3: the half-wavelets the filter drops before it passes again."""
+    return fp.tc_filter_get(filter_id, 11)
+
+
+_FILTER_FUNCTIONS = {f.__name__: f for f in (
+    set_active_limit, set_max_counter, set_counter, set_counter_value, set_state,
+    set_pass_count, set_drop_count, set_counter_and_state, get_counter_value, get_state,
+    get_pass_count, get_drop_count)}
+
+
+def _wse3_only(name: str, fn):
+    """`fn` as wse2 has it: there by name, its call refused by the task-body checker."""
+    def refused(*args):
+        return fn(*args)
+    refused.__name__ = refused.__qualname__ = name
+    refused.check_call = lambda kinds: (
+        f"<tile_config> filters.{name} is wse3 only (wse3's counter filters count passes and "
+        "drops); on wse2 use set_counter, set_max_counter and set_active_limit")
+    return refused
+
+
+def _filters(arch: str) -> dict:
+    """The `filters` submodule's members on `arch` (wse2: the wse3-only functions are
+    there by name, a call of one a compile-time error saying so)."""
+    members = {name: (_wse3_only(name, fn) if arch == "wse2" and name in fp.WSE3_ONLY else fn)
+               for name, fn in _FILTER_FUNCTIONS.items()}
+    return dict(num_filters=FILTERS_PER_PE[arch],
+                counter_filter_state=_namespace("counter_filter_state",
+                                                {"PASS": fp.PASS, "DROP": fp.DROP}),
+                **members)
 
 
 def _namespace(name: str, members: dict) -> ModuleInstance:
@@ -204,7 +302,7 @@ def tile_config(p) -> dict:
     return dict(color_config=color_config, switch_config=switch_config, teardown=teardown,
                 queue_flush=queue_flush, task_priority=task_priority,
                 main_thread_priority=main_thread_priority, target_name=p.arch, **status,
-                **later)
+                filters=_namespace("filters", _filters(p.arch)), **later)
 
 
 library = tile_config

@@ -17,6 +17,7 @@ import numpy as np
 from numba.core.errors import NumbaError
 
 from . import dispatch, fabric, faults, numba_errors, ops, report, rings, sched, tiers
+from . import routerfilter
 from .state import check_memory, new_state, to_jit
 from .traffic import Traffic
 from . import jit as jitmod
@@ -133,9 +134,9 @@ class Engine(Traffic):
         ys, xs, cs, pids = table.entries()
         n = len(table.patterns) + 1                     # pattern 0: not configured
         tx, rx, npos = np.zeros((n, 4), np.uint8), np.zeros((n, 4), np.uint8), np.ones(n, np.uint8)
-        switched, swapped, filtered = np.zeros(n, bool), np.zeros(n, bool), np.zeros(n, bool)
+        switched, swapped = np.zeros(n, bool), np.zeros(n, bool)
         torn = np.array([False] + [cfg.teardown for cfg in table.patterns], bool)
-        switch_row, swap_row, filter_row = (np.zeros((n, 3), np.int64) for _ in range(3))
+        switch_row, swap_row = (np.zeros((n, 3), np.int64) for _ in range(2))
         for k, cfg in enumerate(table.patterns, 1):
             positions = cfg.positions()
             npos[k] = len(positions)
@@ -149,20 +150,17 @@ class Engine(Traffic):
             if cfg.color_swap_x or cfg.color_swap_y:
                 swapped[k] = True
                 swap_row[k, :2] = cfg.color_swap_x, cfg.color_swap_y
-            if cfg.filter is not None:
-                filtered[k] = True
-                filter_row[k] = (1, cfg.filter.min_idx, cfg.filter.max_idx)
         port = (ys * self.width + xs) * N_COLORS + cs      # index of [pe, color], flat
         st.sw_tx.reshape(-1, 4)[port] = tx[pids]
         st.sw_rx.reshape(-1, 4)[port] = rx[pids]
         st.sw_npos.reshape(-1)[port] = npos[pids]
         # the rest only where a pattern sets it: state untouched stays unmapped
         for has, row, fields in ((switched, switch_row, (st.sw_cur, st.sw_ring, st.sw_pop)),
-                                 (swapped, swap_row, (st.swap_x, st.swap_y)),
-                                 (filtered, filter_row, (st.flt_on, st.flt_min, st.flt_max))):
+                                 (swapped, swap_row, (st.swap_x, st.swap_y))):
             sel = np.flatnonzero(has[pids])
             for j, field in enumerate(fields):
                 field.reshape(-1)[port[sel]] = row[pids[sel], j]
+        routerfilter.load(st, table)       # filters, and each PE's filter ids
         sel = np.flatnonzero(torn[pids])   # colors that start in teardown (.teardown = true)
         st.tip.reshape(-1)[port[sel]] = fabric.TIP_ON | fabric.TIP_DYNAMIC
         for s in self.art.streams:        # SdkLayout output streams leave their port to the host

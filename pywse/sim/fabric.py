@@ -8,6 +8,9 @@ host (memcpy D2H). Each physical link carries one wavelet per cycle. Output queu
 their color's router FIFO, one wavelet per cycle; microthreads (async DSD ops) advance one
 element per cycle. Only PEs on the active list are visited.
 
+A color's filter (routerfilter.py) decides whether a wavelet sent down RAMP reaches the CE;
+a counter filter counts each wavelet its router moves. Forwarding never looks at it.
+
 On a color with switch positions, a router takes wavelets only from the sides (and its own
 RAMP) that its current position lists as rx: anything else waits upstream until a control
 wavelet moves the switch. Control wavelets that reach the host end there (streams collect
@@ -33,6 +36,7 @@ from numba.extending import register_jitable
 from ..dsl.control import CE_IGNORE_BITS, CMD_BITS
 from .ops import N_SLOTS, activate, notify, queue_emptied, run_slot
 from .rings import D2H_PORT, N_PORTS
+from .routerfilter import COUNTER, count as _filter_count, passes as _passes_filter
 
 ROUTER_DEPTH = 2       # wavelets buffered per (PE, color) in the router (a platform setting)
 N_DIRS = 6             # RAMP, NORTH, SOUTH, EAST, WEST, HOST (memcpy's edge of the fabric)
@@ -160,15 +164,6 @@ def _neighbour(st, pe, c, d, x, width):
 
 
 @numba.njit(cache=True)
-def _passes_filter(st, pe, c, w, ctl):
-    """Range filters gate CE delivery of data wavelets by their upper-16-bit index."""
-    if not st.flt_on[pe, c] or ctl:
-        return True
-    idx = (w >> 16) & 0xFFFF
-    return st.flt_min[pe, c] <= idx <= st.flt_max[pe, c]
-
-
-@numba.njit(cache=True)
 def _push_rb(st, pe, c, w, ctl, t):
     slot = (st.rb_head[pe, c] + st.rb_count[pe, c]) % ROUTER_DEPTH
     st.rb_buf[pe, c, slot] = w
@@ -239,6 +234,8 @@ def _route_pe(st, pe, t):
         if txm & 1 and _passes_filter(st, pe, c, w, ctl) and not (ctl and (w >> 24) & 1):
             q = st.ce_iq[pe, c]
             _push_iq(st, pe, q, w, ctl)
+        if st.flt_on[pe, c] >= COUNTER:      # a counter filter counts what passed the router
+            _filter_count(st, pe, c, ctl)
         if txm & HOST_BIT and not ctl:
             k = _d2h_channel(st, c)
             port = D2H_PORT + k

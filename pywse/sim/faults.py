@@ -18,7 +18,7 @@ from numba.extending import register_jitable
 from ..errors import Site
 
 WHERE, KIND, VALUE, LIMIT, ADDR, OPERAND = range(6)
-NO_FAULT, INDEX, DSD, MICROTHREAD, TILE_CONFIG, TILE_QUEUE = 0, 1, 2, 3, 4, 5
+NO_FAULT, INDEX, DSD, MICROTHREAD, TILE_CONFIG, TILE_QUEUE, FILTER = 0, 1, 2, 3, 4, 5, 6
 """A fault's kind: an index past an array, or a DSD an op uses reaching outside its array
 (VALUE the element it reaches, LIMIT the array's size, ADDR where the array is in the arena,
 OPERAND which operand of the op: 0 the destination), or an async op starting on a busy
@@ -161,6 +161,10 @@ def task_failure(fault: np.ndarray, exc: BaseException,
     if fault[KIND] == TILE_QUEUE:
         fault[KIND] = NO_FAULT
         return _tile_queue(int(fault[VALUE]), int(fault[LIMIT])), site
+    if fault[KIND] == FILTER:              # a filter builtin (sim/filters.py)
+        fault[KIND] = NO_FAULT
+        from .filters import fault_message
+        return fault_message(fault), site
     if fault[KIND] == INDEX:
         fault[KIND] = NO_FAULT
         i, n = int(fault[VALUE]), int(fault[LIMIT])

@@ -35,8 +35,9 @@ _CODES = {"mov32": 1, "fmovs": 2, "mov16": 3, "fmovh": 4, "fadds": 5, "fsubs": 6
           "or16": 20, "xor16": 21, "fh2s": 22, "fs2h": 23, "addc16": 24, "sar16": 25,
           "sll16": 26, "slr16": 27, "clz": 28, "ctz": 29, "popcnt": 30, "fabss": 31,
           "fabsh": 32, "faddhs": 33, "fmachs": 34, "fscales": 35, "fscaleh": 36,
-          "fh2xp16": 37, "fs2xp16": 38, "xp162fh": 39, "xp162fs": 40}
+          "fh2xp16": 37, "fs2xp16": 38, "xp162fh": 39, "xp162fs": 40, "dfilt": 41}
 ADDC16 = _CODES["addc16"]
+DFILT = _CODES["dfilt"]       # no element op: run_slot hands it to _dfilt_run
 OPS = {name: (code, TABLE[name].nargs - 1, TABLE[name].width[0]) for name, code in _CODES.items()}
 # SIMD width per op (wse2, wse3) for the timing model (CSL-LIBRARIES §3.2-3.4); width 1 where
 # the SDK table is silent (fmuls, fmacs, clz, ctz, popcnt)
@@ -48,7 +49,7 @@ SIMD = {"mov32": (2, 4), "fmovs": (2, 4), "mov16": (4, 8), "fmovh": (4, 8), "fad
         "sll16": (1, 4), "slr16": (1, 4), "clz": (1, 1), "ctz": (1, 1), "popcnt": (1, 1),
         "fabss": (2, 4), "fabsh": (4, 8), "faddhs": (2, 4), "fmachs": (2, 4),
         "fscales": (2, 4), "fscaleh": (4, 8), "fh2xp16": (1, 8), "fs2xp16": (1, 4),
-        "xp162fh": (1, 8), "xp162fs": (1, 4)}
+        "xp162fh": (1, 8), "xp162fs": (1, 4), "dfilt": (1, 1)}
 
 OP_NAMES = {code: name for name, (code, _, _) in OPS.items()}
 MAX_OPS = 48
@@ -337,6 +338,8 @@ def run_slot(st, pe, slot, budget):
     """Advance the op in `slot` by up to `budget` elements. Returns elements done (-1: none
     possible now); frees the slot and fires the completion action when the op finishes."""
     code = st.ut_code[pe, slot]
+    if code == DFILT:
+        return _dfilt_run(st, pe, slot, budget)
     ops = st.ut_opnd[pe, slot]
     nsrc = OP_NSRC[code]
     width = OP_DST_WIDTH[code]
@@ -368,17 +371,58 @@ def run_slot(st, pe, slot, budget):
         st.ut_pos[pe, slot] = i + 1
         done += 1
     if st.ut_pos[pe, slot] >= n:
-        st.ut_code[pe, slot] = 0
-        st.ut_mask[pe] &= ~np.uint16(1 << slot)
-        act = st.ut_act[pe, slot]
-        unb = st.ut_unb[pe, slot]
-        if act >= 0:
-            st.task_state[pe, act] |= np.uint8(1)
-        if unb >= 0:
-            st.task_state[pe, unb] &= ~np.uint8(2)
-        notify(st, pe)
+        _retire(st, pe, slot)
     if done > 0:
         activate(st, pe)     # queues it read or wrote may let its router move again
+    return done if done > 0 or n == 0 else -1
+
+
+@register_jitable
+def _retire(st, pe, slot):
+    """The op in `slot` is done: free the slot, run its completion action."""
+    st.ut_code[pe, slot] = 0
+    st.ut_mask[pe] &= ~np.uint16(1 << slot)
+    act = st.ut_act[pe, slot]
+    unb = st.ut_unb[pe, slot]
+    if act >= 0:
+        st.task_state[pe, act] |= np.uint8(1)
+    if unb >= 0:
+        st.task_state[pe, unb] &= ~np.uint8(2)
+    notify(st, pe)
+
+
+COUNTED = np.uint8(2)
+"""`iq_ctl` bit of a control wavelet a `@dfilt` has counted (bit 0: it is a control wavelet)."""
+
+
+@register_jitable
+def _dfilt_run(st, pe, slot, budget):
+    """`@dfilt` on input queue q (`ut_len` = the fabin's extent): while fewer than `extent`
+    control wavelets have reached the head of q, drop the data wavelets there, one per step.
+    A control wavelet is counted once, when it reaches the head, and stays for the CE (its
+    control task, sched.py); the filter waits behind it until the CE has taken it."""
+    if slot == MAIN:
+        raise ValueError("pw.dfilt runs async only: load the DSR with async_=True")
+    q = st.ut_opnd[pe, slot, 1, QUEUE]
+    n = st.ut_len[pe, slot]
+    cap = st.iq_buf.shape[2]
+    done = 0
+    while st.ut_pos[pe, slot] < n and done < budget and st.iq_count[pe, q] > 0:
+        h = st.iq_head[pe, q]
+        mark = st.iq_ctl[pe, q, h]
+        if mark == 0:                  # a data wavelet: dropped
+            st.iq_head[pe, q] = (h + 1) % cap
+            st.iq_count[pe, q] -= 1
+        elif mark & COUNTED:           # counted already: the CE has not taken it yet
+            break
+        else:
+            st.iq_ctl[pe, q, h] = mark | COUNTED
+            st.ut_pos[pe, slot] += 1
+        done += 1
+    if st.ut_pos[pe, slot] >= n:
+        _retire(st, pe, slot)
+    if done > 0:
+        activate(st, pe)     # a slot freed in q: its router may deliver again
     return done if done > 0 or n == 0 else -1
 
 

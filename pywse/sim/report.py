@@ -238,6 +238,14 @@ def _thread_line(engine, pe: int, s: int) -> str:
             else f"microthread {s}: {name}")
     waits = []
     rows = st.ut_opnd[pe, s]
+    if code == ops.DFILT:      # no elements: it counts control wavelets in its input queue
+        q = rows[1, ops.QUEUE]
+        c = engine.image(pe).iq_color.get(q, -1)
+        held = st.iq_count[pe, q] and st.iq_ctl[pe, q, st.iq_head[pe, q]] & ops.COUNTED
+        waits.append(f"a control wavelet it counted waits at the head of input queue {q} for "
+                     "the CE (is the queue's channel blocked?)" if held else
+                     f"waits for control wavelets in input queue {q} (color {c}): {pos} of "
+                     f"{n} came, the rest would come {where_from(engine, pe, c)}")
     for k in range(ops.OP_NSRC[code] + 1):
         kind, q = rows[k, ops.KIND], rows[k, ops.QUEUE]
         if kind == ops.K_FABIN and k > 0 and st.iq_count[pe, q] == 0:

@@ -24,7 +24,7 @@ from numba.core.datamodel import models
 from numba.experimental import structref
 from numba.extending import NativeValue, intrinsic, register_model, unbox
 
-from . import fabric, ops, rings
+from . import fabric, ops, rings, routerfilter
 from ..dsl.signatures import N_PRNG
 from ..errors import ResourceError
 from ..types import N_COLORS
@@ -38,7 +38,7 @@ STATE_FIELDS = (
     "task_state task_words cmd_unblocked n_unblocked cycles config wake wake_list n_wake mem_base arena arena16 arena32 scratch32 scratchf "
     "iq_buf iq_ctl iq_head iq_count iq_cap oq_buf oq_ctl oq_wcol oq_head oq_count oq_cap ce_iq "
     "ut_code ut_pos ut_len ut_act ut_unb ut_opnd rb_buf rb_ctl rb_time rb_head rb_count "
-    "sw_tx sw_rx sw_cur sw_npos sw_ring sw_pop swap_x swap_y flt_on flt_min flt_max link_time active on_list n_active "
+    "sw_tx sw_rx sw_cur sw_npos sw_ring sw_pop swap_x swap_y flt_on flt link_time active on_list n_active "
     "rb_mask oq_mask ut_mask h2d_mask poked "
     "h2d_color h2d_entry h2d_left h2d_pos d2h_color d2h_left d2h_done "
     "ring ring_base ring_mark ring_len ring_req ring_nreq "
@@ -156,8 +156,9 @@ def new_state(mem_base: np.ndarray, arena_bytes: int, arch: str, width: int,
         sw_npos=np.ones((npe, N_COLORS), np.uint8), sw_ring=z((npe, N_COLORS), np.uint8),
         sw_pop=z((npe, N_COLORS), np.uint8),
         swap_x=z((npe, N_COLORS), np.uint8), swap_y=z((npe, N_COLORS), np.uint8),
-        flt_on=z((npe, N_COLORS), np.uint8), flt_min=z((npe, N_COLORS), np.int64),
-        flt_max=z((npe, N_COLORS), np.int64),
+        # filters (routerfilter.py): each color's kind, and its words (limits, counter, id)
+        flt_on=z((npe, N_COLORS), np.uint8),
+        flt=z((npe, N_COLORS, routerfilter.N_FIELDS), np.int32),
         link_time=z((npe, fabric.N_DIRS), np.int64),
         active=z(npe, np.int64), on_list=z(npe, np.uint8), n_active=z(1, np.int64),
         # what a PE has in flight, one bit per color / output queue / microthread / H2D stream
