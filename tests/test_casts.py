@@ -170,3 +170,27 @@ def test_local_array_mistakes():
     assert "a local array needs a size known at comptime" in text
     assert "a local array needs an element type of pywse other than f16" in text
     assert "index 4 is past the end of 'tmp' (4 element(s), index 0..3)" in text
+
+
+@pw.program
+def untyped_overflow(p):
+    """An untyped number (int() of an i16) met a u32 it does not fit: numpy names the number,
+    compiled code cannot; both modes must say the same (found by the fuzzer)."""
+    h = p.var("h", pw.i16, 1, init=-3)
+    u = p.var("u", pw.u32, 1)
+
+    @p.on_start
+    @p.local_task(10)
+    def body():
+        m = int(h[0])
+        u[0] = u[0] + m
+
+
+def test_an_untyped_overflow_reads_the_same_compiled_and_not():
+    said = []
+    for jit in (False, True):
+        with pytest.raises(pw.TaskError) as e:
+            Harness(untyped_overflow, jit=jit).run_until_idle(max_cycles=1000)
+        said.append(str(e.value).splitlines()[0])   # the quoted line's carets may differ
+    assert said[0] == said[1]
+    assert "Python integer out of bounds for uint32 (an untyped number" in said[0]

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 
 import numpy as np
 from numba.extending import register_jitable
@@ -170,7 +171,21 @@ def task_failure(fault: np.ndarray, exc: BaseException,
         i, n = int(fault[VALUE]), int(fault[LIMIT])
         return (f"index {i} is out of range for '{array}' ({n} element(s), index 0..{n - 1})"
                 + ("; CSL has no negative indices" if i < 0 else ""), site)
+    if isinstance(exc, OverflowError):
+        return _untyped_overflow(exc), site
     return f"{type(exc).__name__}: {exc}", site
+
+
+def _untyped_overflow(exc: OverflowError) -> str:
+    """numpy names the number that did not fit ("Python integer -3 out of bounds for
+    uint32"), compiled code cannot (cslops raises a constant message): both modes say it
+    the same way, without the number."""
+    found = re.match(r"Python integer (?:-?\d+ )?out of bounds for (\w+)", str(exc))
+    if found is None:
+        return f"OverflowError: {exc}"
+    return (f"OverflowError: Python integer out of bounds for {found.group(1)} (an untyped "
+            f"number met a {found.group(1)} operand it does not fit: convert it to that type "
+            "first, or check its range)")
 
 
 def reset(fault: np.ndarray) -> None:
