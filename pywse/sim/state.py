@@ -24,7 +24,7 @@ from numba.core.datamodel import models
 from numba.experimental import structref
 from numba.extending import NativeValue, intrinsic, register_model, unbox
 
-from . import fabric, ops, rings
+from . import costs, fabric, ops, rings
 from ..dsl.signatures import N_PRNG
 from ..errors import ResourceError
 from ..types import N_COLORS
@@ -46,7 +46,7 @@ STATE_FIELDS = (
     "fifo_addr fifo_cap fifo_width fifo_head fifo_count "
     "now busy_until task_start in_task queued next_tid heap_t heap_pe heap_n rpc_pending rpc_row rpc_bits counters "
     "pe_img chan_n chan_id chan_q chan_data loc_row data_row ctl_row fault prng "
-    "tsc tip td_colors").split()
+    "tsc tip td_colors cost").split()
 EngineState = namedtuple("EngineState", STATE_FIELDS)
 
 
@@ -202,7 +202,9 @@ def new_state(mem_base: np.ndarray, arena_bytes: int, arch: str, width: int,
         tsc=np.tile(np.array([1, 0], np.int64), (npe, 1)),
         # teardown (fabric.py): per (PE, color) TIP_* bits; per PE the colors whose entering
         # teardown runs the program's teardown handler (task TEARDOWN_TASK)
-        tip=z((npe, N_COLORS), np.uint8), td_colors=z(npe, np.uint32))
+        tip=z((npe, N_COLORS), np.uint8), td_colors=z(npe, np.uint32),
+        # the platform's cost table (costs.py: Costs.array), read by every charge at run time
+        cost=costs.DEFAULT.array())
 
 
 PRNG_SEED = 0xDEADBEEF
