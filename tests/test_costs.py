@@ -227,6 +227,7 @@ def counted(p, *, scale: float):
     g = p.var("g", pw.f32, (4, 4))
     n = p.var("n", pw.i16, 2)
     d = pw.mem1d(g, extent=4)
+    sizes = (2, 3)
 
     @p.on_start
     @p.local_task(10)
@@ -239,6 +240,7 @@ def counted(p, *, scale: float):
         pw.fmuls(d, d, g[1, 2])
         v = min(y, z, w)
         assert n[1] != k
+        q = sizes[0] * sizes[1] + k
 
 
 def test_the_checker_counts_each_statement_by_class():
@@ -254,6 +256,7 @@ def test_the_checker_counts_each_statement_by_class():
     assert "pw.fmuls(d, d, g[1, 2])" not in got         # the op reads its operands itself
     assert got["v = min(y, z, w)"] == ((("f32_add", 2),), ())
     assert got["assert n[1] != k"] == ((("branch", 1), ("int_alu", 1), ("load", 1)), ())
+    assert got["q = sizes[0] * sizes[1] + k"] == ((("int_alu", 1),), ())  # k is a local
 
 
 def _task(program, name):

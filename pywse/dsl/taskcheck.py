@@ -202,8 +202,8 @@ class _Checker(StatementChecks, CallChecks, OperandChecks, OpCounts):
 
     def e_Name(self, e) -> Kind:
         k = self.name_kind(e)
-        if k.what == "scalar" and e.id not in self.env and e.id not in self.locals:
-            self.comptime.add(id(e))          # a param or module number: known at comptime
+        if k.what in ("scalar", "seq") and e.id not in self.env and e.id not in self.locals:
+            self.comptime.add(id(e))          # a param, module number or tuple: comptime
         return k
 
     def name_kind(self, e) -> Kind:
