@@ -8,8 +8,8 @@ from .dsl import control
 from .dsl.dsd import fabin, fabout, mem1d, mem4d
 from .dsl.modules import Module, module
 from .dsl.program import Program, program
-from .errors import (CostError, CycleLimitError, DeadlockError, JitWarning, LayoutError, LivelockError,
-                     MemcpyError,
+from .errors import (CostError, CycleLimitError, DeadlockError, JitWarning, LayoutError,
+                     LivelockError, MemcpyError,
                      MemcpyWarning, ProgramError, PywseError, ResourceError, RoutingError,
                      RoutingWarning, ScriptError, TaskError)
 from .host.memcpy import MemcpyDataType, MemcpyOrder
