@@ -24,7 +24,9 @@ def _runner(program, n: int, jit: bool, **kw) -> pw.SdkRuntime:
     layout = pw.Layout(1, 1)
     mc = layout.memcpy(MEMCPYH2D_1=0)
     layout.set_tile_code(0, 0, program, memcpy_params=mc.get_params(0), n=n, **kw)
-    runner = pw.SdkRuntime(pw.compile(layout, arch="wse3"), jit=jit)
+    # a million tasks of ~10 cycles each (scalar code costs cycles) pass the livelock cap of
+    # 10 M cycles per host wait: the run's own budget replaces it
+    runner = pw.SdkRuntime(pw.compile(layout, arch="wse3"), jit=jit, max_cycles=100 * n + 10**6)
     runner.load()
     runner.run()
     return runner

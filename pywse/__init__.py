@@ -8,8 +8,8 @@ from .dsl import control
 from .dsl.dsd import fabin, fabout, mem1d, mem4d
 from .dsl.modules import Module, module
 from .dsl.program import Program, program
-from .errors import (CycleLimitError, DeadlockError, JitWarning, LayoutError, LivelockError,
-                     MemcpyError,
+from .errors import (CostError, CycleLimitError, DeadlockError, JitWarning, LayoutError,
+                     LivelockError, MemcpyError,
                      MemcpyWarning, ProgramError, PywseError, ResourceError, RoutingError,
                      RoutingWarning, ScriptError, TaskError)
 from .host.memcpy import MemcpyDataType, MemcpyOrder
@@ -17,6 +17,7 @@ from .host.runtime import MemcpyTask, SdkRuntime
 from .layout.classic import Layout
 from .layout.compile import Artifacts, compile
 from .layout.routing import Filter, RangeFilter, SwitchPos, Switches
+from .sim.costs import Costs
 from .dsl.signatures import TABLE as _TABLE
 from . import lib as _lib  # noqa: F401  (the SDK's libraries register themselves by CSL name)
 from .types import (EAST, NORTH, PE_MEMORY_BYTES, RAMP, SOUTH, WEST, Color, f16, f32, i16, i32,
@@ -26,7 +27,7 @@ _BUILTINS = {n: b for n, b in _TABLE.items() if b.supported and b.kind != "inter
 globals().update(_BUILTINS)  # pw.fmovs, pw.activate, pw.increment_dsd_offset, ...
 
 __version__ = "0.1.0"
-__all__ = ["Artifacts", "Color", "CycleLimitError", "DeadlockError", "EAST", "JitWarning", "Layout", "LayoutError", "LivelockError",
+__all__ = ["Artifacts", "Color", "CostError", "Costs", "CycleLimitError", "DeadlockError", "EAST", "JitWarning", "Layout", "LayoutError", "LivelockError",
            "MemcpyDataType", "MemcpyError", "MemcpyWarning", "MemcpyOrder", "MemcpyTask", "Module", "NORTH",
            "PE_MEMORY_BYTES", "Program", "ProgramError", "PywseError", "RAMP", "ResourceError",
            "Filter", "RangeFilter",

@@ -109,6 +109,11 @@ class ResourceError(PywseError):
     simulator's state, time for a program's comptime."""
 
 
+class CostError(PywseError):
+    """A platform cost table (`pw.Costs`, `costs=`) names a constant it does not have or
+    gives one a value it cannot take."""
+
+
 class ScriptError(PywseError):
     """`pywse run` cannot start the host script it was given (missing file, a directory)."""
 

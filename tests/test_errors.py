@@ -2906,6 +2906,27 @@ def control_task_table_on_wse2():
     compile_one(control_and_local_ten, arch="wse2", own_table=True)
 
 
+# -- the platform's cost table (pw.Costs) ----------------------------------------------------------
+
+@mistake("Running", "Overriding a cost constant the platform's table does not have",
+         pw.CostError,
+         r"pw.Costs has no constant 'f32_divide' \(did you mean 'f32_div'\?\); the constants "
+         r"are: task_switch, dsd_start, .*, convert",
+         "Use a name the message lists (`print(pw.Costs().describe())` shows each with its "
+         "value and source).")
+def cost_unknown_constant():
+    pw.SdkRuntime(host_artifacts(), costs={"f32_divide": 40})
+
+
+@mistake("Running", "A cost that is not a whole number of cycles", pw.CostError,
+         r"pw.Costs: a cost is a whole number of cycles, at least 1 here; got 0",
+         "Give a whole number of cycles (`hop` and `task_switch` at least 1, the others at "
+         "least 0).")
+def cost_bad_value():
+    pw.Costs().evolve(hop=0)
+
+
+
 # -- <kernels/fft/fft3d_layout> ------------------------------------------------------------------
 
 def fft_kernel(width=4, import_width=None, memcpy=None, layout=None):

@@ -10,7 +10,6 @@ import pytest
 
 import pywse as pw
 from pywse.lib.debug_util import debug_util
-from pywse.sim import sched
 from pywse.testing import Harness, HarnessError
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -49,13 +48,14 @@ def tracer(p, *, size: int = 40, times: int = 1):
 
 
 def test_records_come_back_in_order(jit):
-    h = Harness(tracer, width=2, jit=jit)
+    # no scalar costs: the stamp is the task's start (the calls' cycles: test_costs.py)
+    h = Harness(tracer, width=2, jit=jit, costs=pw.Costs().without_scalar())
     h.run_until_idle()
     want = ["start", True, 44, -5, 65535, -3, -2.5, 0xDEADBEEF, -70000, -2.5, "end"]
     for pe in ((0, 0), (1, 0)):
         assert h.read_trace("log", pe=pe) == want
         # the counter runs from the start of the run: the task began at cycle 0
-        assert h.read_trace("stamps", pe=pe) == [sched.TASK_SWITCH_CYCLES]
+        assert h.read_trace("stamps", pe=pe) == [pw.Costs().task_switch]
         assert h.read_trace("anything", pe=pe) == [0xDEADBEEF, -2.5, -7, True, 5]
     # 1 word per record of 16 bits or less, 2 for 32-bit values, strings and stamps
     assert h.peek("log._debug_log")[0] & 0xFFFF == 6 * 1 + 5 * 2

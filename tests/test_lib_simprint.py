@@ -7,7 +7,6 @@ from pathlib import Path
 import pytest
 
 import pywse as pw
-from pywse.sim import ops, sched
 from pywse.testing import Harness
 
 N = 8
@@ -51,11 +50,12 @@ def printer(p, *, enable: bool = True):
 
 
 def test_lines_formats_and_stamps(jit):
-    h = Harness(printer, width=2, jit=jit)
+    costs = pw.Costs().without_scalar()   # the print calls' own cycles: test_costs.py
+    h = Harness(printer, width=2, jit=jit, costs=costs)
     h.run_until_idle()
-    start = sched.TASK_SWITCH_CYCLES                       # the task starts at cycle 0
-    simd = ops.OP_SIMD[ops.OPS["fadds"][0], 1]
-    after = start + (N + simd - 1) // simd + 1
+    start = costs.task_switch                              # the task starts at cycle 0
+    simd = dict(costs.simd)["fadds"][1]
+    after = start + (N + simd - 1) // simd + costs.dsd_start
     lines = [line for line in h.printed() if line[1:3] == (1, 0)]
     assert lines == [
         (after, 1, 0, "dec 48879 hex 0007 0000BEEF bin 0000000000000101 48879"),

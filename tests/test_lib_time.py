@@ -5,7 +5,6 @@ import pytest
 import pywse as pw
 from pywse.lib import time as tsc_lib
 from pywse.lib.time import make_u48
-from pywse.sim import ops, sched
 from pywse.testing import Harness
 
 N = 40
@@ -59,13 +58,28 @@ def test_stamps_differ_by_what_the_engine_charges(jit):
     h = Harness(timed, jit=jit)
     h.run_until_idle()
     t = [make_u48(h.peek(f"t{i}")) for i in range(6)]
-    simd = ops.OP_SIMD[ops.OPS["fadds"][0], 1]           # wse3, the harness's arch
-    op = (N + simd - 1) // simd + 1                       # what builtins._start charges
-    assert t[0] == sched.TASK_SWITCH_CYCLES               # the first task starts at cycle 0
-    assert t[1:5] == [0, op, op, 0]
-    assert make_u48(h.peek("stamper.stamp")) == op        # one counter per PE
-    # `later` starts when `go` ends (one op after the last enable) plus a task switch
-    assert t[5] == op + sched.TASK_SWITCH_CYCLES
+    c = pw.Costs()
+    simd = dict(c.simd)["fadds"][1]                       # wse3, the harness's arch
+    op = (N + simd - 1) // simd + c.dsd_start             # what builtins._start charges
+    call = c.call                                         # each library function is a helper
+    rest = 5 * c.int_alu + 3 * c.store                    # get_timestamp after its read
+    assert t[0] == c.task_switch + call                   # the first task starts at cycle 0
+    # enable clears it; then a call, the op, a call; stopped after the stores and a call
+    assert t[1:5] == [call, call + rest + op + call, 3 * call + 2 * rest + op, 0]
+    # the same counter, read through another module: enable, the op, two nested calls
+    assert make_u48(h.peek("stamper.stamp")) == op + 2 * call
+    # `later` starts when `go` ends (the stores after that read) plus a task switch
+    assert t[5] == op + 2 * call + rest + c.task_switch + call
+
+
+def test_scalar_free_costs_leave_only_what_the_ops_charge(jit):
+    c = pw.Costs().without_scalar()
+    h = Harness(timed, jit=jit, costs=c)
+    h.run_until_idle()
+    t = [make_u48(h.peek(f"t{i}")) for i in range(6)]
+    simd = dict(c.simd)["fadds"][1]
+    op = (N + simd - 1) // simd + c.dsd_start
+    assert t == [c.task_switch, 0, op, op, 0, op + c.task_switch]
 
 
 def test_make_u48_decodes_the_three_words_low_first():

@@ -106,14 +106,17 @@ def costs(p, *, memcpy_params, n: int):
         sys.unblock_cmd_stream()
 
 
-def test_map_costs_one_cycle_per_element_plus_one():
-    ran = []
-    for n in (8, 40):
-        h = Harness(costs, n=n, jit=False)
-        start = h.cycles
-        h.launch("go")
-        ran.append(h.cycles - start)
-    assert ran[1] - ran[0] == 32
+def test_map_costs_a_cycle_per_element_plus_its_callback():
+    c = pw.Costs()
+    for table, per_element in ((c, 1 + c.int_mul + c.int_alu),   # mix: a * 3 + b
+                               (c.without_scalar(), 1)):          # the map's own cycle alone
+        ran = []
+        for n in (8, 40):
+            h = Harness(costs, n=n, jit=False, costs=table)
+            start = h.cycles
+            h.launch("go")
+            ran.append(h.cycles - start)
+        assert ran[1] - ran[0] == 32 * per_element
 
 
 @pw.program

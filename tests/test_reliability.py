@@ -1,6 +1,7 @@
 """No silent wrong answer, no endless run: the self-feeding scan of issue 14 warns before it
 runs and ends in a LivelockError; wavelets lost off the kernel are reported; runs are
 deterministic, and perturbation catches a race while correct examples stay stable."""
+import re
 import warnings
 from pathlib import Path
 
@@ -74,8 +75,10 @@ def test_run_anyway_it_ends_in_a_livelock_error_naming_what_kept_running(jit, mo
         run_scan(jit)
     text = str(info.value)
     assert isinstance(info.value, pw.CycleLimitError)
-    assert "has waited 100,000 cycles while the fabric keeps moving (the livelock cap of " \
-           "100,000 cycles per host wait; set max_cycles= or PYWSE_MAX_CYCLES" in text
+    # the cap is checked between device steps: the clock may pass it by a task's cycles
+    assert re.search(r"has waited 100,0\d\d cycles while the fabric keeps moving \(the livelock "
+                     r"cap of 100,000 cycles per host wait; set max_cycles= or PYWSE_MAX_CYCLES",
+                     text)
     assert "tasks: 'got' ran" in text and "busiest colors: color 1 (" in text
     assert "re-triggers itself: its route on color 1 takes its own sends (rx RAMP) back to " \
            "its CE (tx RAMP)" in text

@@ -12,6 +12,7 @@ import numpy as np
 from .checkbase import (CHECKED, LOCAL, element_type, free_key, map_operand, returned_kind,
                         type_text)
 from .kinds import BOOL, NONE, UNKNOWN, WEAK_FLOAT, WEAK_INT, Kind, kind_of, promote
+from .opclasses import merge_tables
 from .signatures import LATER_OPTIONS, POSITIONAL_OPTIONS, TABLE
 from .tasksource import closure, returns_value
 
@@ -41,7 +42,8 @@ class CallChecks:
 
     def call(self, e) -> Kind:
         f = self.expr(e.func)
-        args = [self.expr(a) for a in e.args]
+        dsd_op = f.what == "typed" or (f.what == "builtin" and f.obj.kind == "op")
+        args = [self.operand(a) if dsd_op else self.expr(a) for a in e.args]
         kwargs = {}
         for kw in e.keywords:
             if kw.arg is None:
@@ -55,12 +57,19 @@ class CallChecks:
         if f.what == "task":
             return self.problem(e, f"tasks cannot be called; use pw.activate({f.name})")
         if f.what == "helper":
+            self.count("call")
             return self.helper_call(e, f.obj, args)
         if f.what == "type":
             for a, k in zip(e.args, args):
                 self.check_conversion(a, k, f.dtype)
+                self.count_conversion(a, k, f.dtype)
+            if self.known(*e.args):
+                self.comptime.add(id(e))
             return Kind("scalar", f.dtype)
         if f.what == "pyfunc":
+            self.count_python_call(f.obj, e.args, args)
+            if e.args and self.known(*e.args):
+                self.comptime.add(id(e))
             return self.python_call(e, f.obj, args)
         if f.what == "callable" and f.obj is np.zeros:
             return self.local_array(e, args, kwargs)
@@ -69,6 +78,15 @@ class CallChecks:
         if f.what in ("callable", "unknown"):
             return UNKNOWN
         return self.problem(e, f"{f.describe()} is not callable")
+
+    def operand(self, node) -> Kind:
+        """A DSD op's operand: the op reads (or writes) it, and charges that itself."""
+        if isinstance(node, ast.Subscript):
+            self.operand_of_op = id(node)
+        try:
+            return self.expr(node)
+        finally:
+            self.operand_of_op = None
 
     def local_array(self, e, args: list[Kind], kwargs: dict) -> Kind:
         """`tmp = np.zeros(4, pw.f32)`: a function-local array (CSL `var tmp = @zeros([4]f32)`
@@ -146,8 +164,9 @@ class CallChecks:
         if cached is None:
             checker = type(self)(fn, self.ctx, free, tuple(args), self.depth + 1, self.valued)
             problems = checker.run()
-            cached = CHECKED[key] = (problems, checker.returns or NONE)
+            cached = CHECKED[key] = (problems, checker.returns or NONE, checker.counted)
         self.problems.extend(cached[0])
+        merge_tables(self.counted, cached[2])
         return verdict if isinstance(verdict, Kind) else cached[1]
 
     def builtin_call(self, e, b, args: list[Kind], kwargs: dict) -> Kind:

@@ -1,9 +1,11 @@
 """The task-body checker's statements: assignments and what a store may change, control flow,
 loops, returns; each refused Python statement with CSL's reason. A mixin of taskcheck's
-checker (it calls `self.expr` and `self.problem`)."""
+checker (it calls `self.expr` and `self.problem`); each statement's scalar operations are
+counted on a counter of its own (opclasses.py), a loop's per iteration apart."""
 from __future__ import annotations
 
 import ast
+from collections import Counter
 
 import attrs
 
@@ -25,7 +27,7 @@ class StatementChecks:
         if method is None:
             self.problem(s, f"`{type(s).__name__}` statements are not supported in task bodies")
             return
-        method(s)
+        self.counted_statement(s, method)
 
     def body(self, stmts) -> None:
         running: dict = {}          # microthread -> the async op this statement list started
@@ -68,6 +70,7 @@ class StatementChecks:
 
     def s_AnnAssign(self, s) -> None:
         ann = self.expr(s.annotation)
+        self.comptime.add(id(s.annotation))
         if ann.what != "type":
             self.problem(s.annotation, "a local's annotation must be a pywse type (pw.f32, "
                                        "pw.i16, ...): the value is converted to it")
@@ -77,17 +80,23 @@ class StatementChecks:
         value = self.expr(s.value)
         if ann.what == "type":
             self.check_conversion(s.value, value, ann.dtype)
+            self.count_conversion(s.value, value, ann.dtype)
         self.store(s.target, Kind("scalar", ann.dtype) if ann.what == "type" else value, s)
 
     def s_If(self, s) -> None:
         test = self.expr(s.test)
+        if test.value is None and not self.known(s.test):
+            self.count("branch")
         if test.value is None or test.value:
             self.body(s.body)
         if test.value is None or not test.value:     # a comptime condition: one branch
             self.body(s.orelse)
 
     def s_While(self, s) -> None:
-        self.expr(s.test)
+        test = self.expr(s.test)
+        if test.value is None and not self.known(s.test):
+            self.count("branch")
+        self.loop_ops[id(s)] = Counter(self.ops) + Counter(loop_iter=1)   # the test again
         self.body(s.body)
         self.body(s.orelse)
 
@@ -106,8 +115,11 @@ class StatementChecks:
             if k.what == "array":
                 element = Kind("scalar", k.dtype) if len(k.shape) <= 1 else \
                     Kind("array", k.dtype, shape=k.shape[1:], name=k.name)
+                if len(k.shape) <= 1:
+                    self.loop_ops[id(s)] = Counter(loop_iter=1, load=1)   # the element
             elif k.what in DSD_KINDS or k.what == "scalar":
                 self.problem(it, f"{k.describe()} cannot be iterated in a for loop")
+        self.loop_ops.setdefault(id(s), Counter(loop_iter=1))
         self.store(s.target, element, s)
         self.body(s.body)
         self.body(s.orelse)
@@ -131,6 +143,8 @@ class StatementChecks:
 
     def s_Assert(self, s) -> None:
         self.expr(s.test)
+        if not self.known(s.test):
+            self.count("branch")
 
     def s_Nonlocal(self, s) -> None:
         for name in s.names:

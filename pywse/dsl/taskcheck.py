@@ -10,7 +10,8 @@ reported the same way whether the task will run compiled or as plain Python.
 
 A body is checked once per code object and captured *types* (never per PE). The checker
 also records which subscripts index an array, so the engine can check those indices at run
-time (`array_subscripts`).
+time (`array_subscripts`), and counts each statement's scalar operations by class, for the
+engine's clock (opclasses.py).
 """
 from __future__ import annotations
 
@@ -26,6 +27,7 @@ from .callcheck import CallChecks
 from .checkbase import (CHECKED, DSD_KINDS, REFUSED, capture_message, captured_kind,
                         comptime_is_value, free_key, position)
 from .kinds import BOOL, UNKNOWN, WEAK_INT, Kind, kind_of, literal, promote
+from .opclasses import OpCounts, arith_class, record, wider
 from .operandcheck import OperandChecks
 from .signatures import TABLE, explain_unknown
 from .stmtcheck import StatementChecks
@@ -48,6 +50,11 @@ _COMPARE = {ast.Eq: lambda a, b: a == b, ast.NotEq: lambda a, b: a != b,
 ARRAY_SUBSCRIPTS: dict = {}
 """(code object, file) -> {(line, col, end line, end col): array name} of the subscripts
 that index an array in every check of that code (the engine checks them at run time)."""
+
+CHECK_COUNTS: dict = {}
+"""A CHECKED key of a task body -> the operation counts (opclasses.py) of that check, its own
+and its helpers': filed in opclasses.OP_COUNTS by every check_task, also one served from
+CHECKED, so the table the engine reads exists whatever the cache held."""
 
 
 @attrs.frozen
@@ -109,7 +116,10 @@ def check_task(fn, ctx: Context) -> list[TaskError]:
            tuple(ctx.task.arg_types), free_key(free, False), ctx.key)
     found = CHECKED.get(key)
     if found is None:
-        found = CHECKED[key] = _Checker(fn, ctx, free, None, 0, False).run()
+        checker = _Checker(fn, ctx, free, None, 0, False)
+        found = CHECKED[key] = checker.run()
+        CHECK_COUNTS[key] = checker.counted
+    record(CHECK_COUNTS.get(key, {}))
     if found and any(isinstance(v, (bool, int, float, np.number)) for v in free.values()):
         key = key[:-2] + (free_key(free, True), ctx.key)
         valued = CHECKED.get(key)
@@ -120,7 +130,7 @@ def check_task(fn, ctx: Context) -> list[TaskError]:
 
 
 
-class _Checker(StatementChecks, CallChecks, OperandChecks):
+class _Checker(StatementChecks, CallChecks, OperandChecks, OpCounts):
     """Walks one function (a task body, or a helper with its arguments' kinds)."""
 
     def __init__(self, fn, ctx: Context, free: dict, arg_kinds: tuple | None, depth: int,
@@ -135,6 +145,7 @@ class _Checker(StatementChecks, CallChecks, OperandChecks):
         self.returns: Kind | None = None
         self.subscripts: dict = {}
         self.started: dict = {}       # id(call) -> an async op's microthread (microthreads)
+        self.init_counts()
 
     # -- reporting ---------------------------------------------------------------------------
     def problem(self, node, message: str) -> Kind:
@@ -160,6 +171,7 @@ class _Checker(StatementChecks, CallChecks, OperandChecks):
         self.bind_arguments(fdef)
         self.body(fdef.body)
         self.problems.sort(key=lambda e: (e.line or 0))
+        self.file_counts((self.fn.__code__, self.fn.__code__.co_filename))
         if not self.valued:      # the subscripts of every branch (other PEs may take them)
             code = (self.fn.__code__, self.filename)
             merged = ARRAY_SUBSCRIPTS.get(code)
@@ -194,10 +206,14 @@ class _Checker(StatementChecks, CallChecks, OperandChecks):
         return method(e)
 
     def e_Constant(self, e) -> Kind:
+        self.comptime.add(id(e))
         return literal(e.value)
 
     def e_Name(self, e) -> Kind:
-        return self.name_kind(e)
+        k = self.name_kind(e)
+        if k.what in ("scalar", "seq") and e.id not in self.env and e.id not in self.locals:
+            self.comptime.add(id(e))          # a param, module number or tuple: comptime
+        return k
 
     def name_kind(self, e) -> Kind:
         n = e.id
@@ -232,6 +248,12 @@ class _Checker(StatementChecks, CallChecks, OperandChecks):
         return self.problem(e, f"name '{n}' is not defined{hint}")
 
     def e_Attribute(self, e) -> Kind:
+        k = self.attribute(e)
+        if k.what == "scalar":                # a module's, an instance's or a shape's number
+            self.comptime.add(id(e))
+        return k
+
+    def attribute(self, e) -> Kind:
         base = self.expr(e.value)
         attr = e.attr
         if base.what == "module":
@@ -297,6 +319,8 @@ class _Checker(StatementChecks, CallChecks, OperandChecks):
             if store:
                 return self.problem(e, "a tuple cannot be changed in a task body")
             if isinstance(k.value, int) and -len(base.items) <= k.value < len(base.items):
+                if self.known(e.value, index):
+                    self.comptime.add(id(e))
                 return base.items[k.value]
             return UNKNOWN
         self.expr(index) if not isinstance(index, ast.Slice) else None
@@ -337,6 +361,12 @@ class _Checker(StatementChecks, CallChecks, OperandChecks):
                     self.problem(p, f"index {k.value} is past the end of '{base.name}' ({n} "
                                     f"element(s), index 0..{n - 1})")
         self.subscripts[position(e)] = base.name
+        self.count_address(base.shape, parts)
+        if not (base.shape and len(parts) < len(base.shape)):    # an element: read or written
+            if store:
+                self.count("store")
+            elif self.operand_of_op != id(e):
+                self.count("load")
         if base.shape and len(parts) < len(base.shape):
             return Kind("array", base.dtype, shape=base.shape[len(parts):], name=base.name,
                         const=base.const)
@@ -357,9 +387,11 @@ class _Checker(StatementChecks, CallChecks, OperandChecks):
                                        "index it (a[i]) or use a DSD op")
             if k.what not in ("scalar", "unknown"):
                 return self.problem(e, f"{k.describe()} has no arithmetic")
+        out = promote(a, b, op) if "unknown" not in (a.what, b.what) else UNKNOWN
+        self.count_arith(e, op, out.dtype if out.dtype is not None else wider(a.dtype, b.dtype),
+                         (e.left, e.right))
         if a.what == "unknown" or b.what == "unknown":
             return UNKNOWN
-        out = promote(a, b, op)
         if isinstance(a.value, int) and isinstance(b.value, int) and op in ("add", "sub",
                                                                            "mul"):
             out = attrs.evolve(out, value={"add": a.value + b.value, "sub": a.value - b.value,
@@ -368,6 +400,11 @@ class _Checker(StatementChecks, CallChecks, OperandChecks):
 
     def e_UnaryOp(self, e) -> Kind:
         k = self.expr(e.operand)
+        if not isinstance(e.op, ast.UAdd):
+            self.count_arith(e, "not" if isinstance(e.op, (ast.Not, ast.Invert)) else "neg",
+                             k.dtype, (e.operand,))
+        elif self.known(e.operand):
+            self.comptime.add(id(e))
         if isinstance(e.op, ast.Not):
             return BOOL if k.value is None else attrs.evolve(BOOL, value=not k.value)
         if k.what not in ("scalar", "unknown"):
@@ -378,6 +415,10 @@ class _Checker(StatementChecks, CallChecks, OperandChecks):
 
     def e_BoolOp(self, e) -> Kind:
         values = [self.expr(v).value for v in e.values]
+        if self.known(*e.values):
+            self.comptime.add(id(e))
+        else:
+            self.count("int_alu", len(e.values) - 1)
         if any(v is None for v in values):
             return BOOL
         result = all(values) if isinstance(e.op, ast.And) else any(values)
@@ -389,6 +430,7 @@ class _Checker(StatementChecks, CallChecks, OperandChecks):
         left = self.expr(e.left)
         value = left.value
         result = True
+        side, side_kind = e.left, left
         for op, c in zip(e.ops, e.comparators):
             if isinstance(op, (ast.In, ast.NotIn, ast.Is, ast.IsNot)):
                 self.problem(e, f"`{type(op).__name__}` is not supported in task bodies: "
@@ -396,13 +438,19 @@ class _Checker(StatementChecks, CallChecks, OperandChecks):
                                 ("; `x is None` / `x is not None` alone test a captured value"
                                  if isinstance(op, (ast.Is, ast.IsNot)) else ""))
                 return BOOL
-            right = self.expr(c).value
+            right_kind = self.expr(c)
+            right = right_kind.value
+            if not self.known(side, c):
+                self.count(arith_class("compare", wider(side_kind.dtype, right_kind.dtype)))
+            side, side_kind = c, right_kind
             compare = _COMPARE.get(type(op))
             if value is None or right is None or compare is None:
                 result = None
             elif result is not None:
                 result = result and compare(value, right)
             value = right
+        if self.known(e.left, *e.comparators):
+            self.comptime.add(id(e))
         return BOOL if result is None else attrs.evolve(BOOL, value=bool(result))
 
     def comptime_is(self, e) -> Kind:
@@ -410,6 +458,7 @@ class _Checker(StatementChecks, CallChecks, OperandChecks):
         comptime `if`), so only the branch it takes is checked and compiled (jit.py folds
         the same test, `comptime_is_value`)."""
         value = comptime_is_value(e, self.free, self.fn.__globals__, self.locals)
+        self.comptime.add(id(e))
         if value is None:
             return self.problem(e, "`is` / `is not` test whether a captured value is None "
                                    "(a comptime `if`): write `name is None` or `name is not "
@@ -420,8 +469,16 @@ class _Checker(StatementChecks, CallChecks, OperandChecks):
         test = self.expr(e.test)
         if test.value is not None:
             return self.expr(e.body if test.value else e.orelse)
+        self.count("branch")
+        outer = self.ops            # one arm runs: count the larger of the two, per class
+        self.ops = arm = type(outer)() if outer is not None else None
         a = self.expr(e.body)
+        self.ops = other = type(outer)() if outer is not None else None
         self.expr(e.orelse)
+        self.ops = outer
+        if outer is not None:
+            for cls in set(arm) | set(other):
+                outer[cls] += max(arm[cls], other[cls])
         return attrs.evolve(a, value=None) if a.what == "scalar" else a
 
     def e_Tuple(self, e) -> Kind:

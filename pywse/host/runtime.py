@@ -20,6 +20,7 @@ import numpy as np
 
 from ..layout.compile import Artifacts, load as load_artifacts
 from ..sim import sched
+from ..sim.costs import Costs, resolve as resolve_costs
 from ..sim.engine import Engine
 from ..sim.primitives import CONSOLES
 from ..errors import (DeadlockError, LivelockError, MemcpyError, RoutingWarning, user_boundaries,
@@ -31,10 +32,7 @@ from . import report, runcheck
 from .streams import StreamReceive, StreamSend, stream_spec
 from ..types import type_name
 
-HOST_COMMAND_LATENCY = 1000
 PROGRESS_SLICE_CYCLES = 1 << 16     # the device returns to the host loop at least this often
-"""Cycles between a host command reaching the head of the stream and the device acting on it
-(the real figure is far larger: tens of microseconds). Wavelets in flight land meanwhile."""
 
 
 def cycle_budget(max_cycles, source: str = "max_cycles", error: type = MemcpyError) -> int | None:
@@ -186,11 +184,14 @@ class SdkRuntime:
     `jit`: True runs task bodies compiled from the first task, False as plain Python, "auto"
     starts plain and switches to compiled code once it is ready (docs/performance.md). None
     takes the compile-time choice, else `PYWSE_JIT` (1, 0 or auto), else "auto".
+    `costs`: the platform's cost table (`pw.Costs`, or a dict of overrides); the defaults
+    when None.
     """
 
     def __init__(self, bindir, platform: Any = None, *, cmaddr: str | None = None,
                  memcpy_required: bool = True, jit: bool | str | None = None,
-                 max_cycles: int | None = None, perturb: int | None = None, **_sdk_options):
+                 max_cycles: int | None = None, perturb: int | None = None,
+                 costs: Costs | dict | None = None, **_sdk_options):
         if isinstance(bindir, Artifacts):
             self.artifacts = bindir
         elif isinstance(bindir, (str, os.PathLike)):
@@ -205,6 +206,7 @@ class SdkRuntime:
                               "memcpy_required=False")
         self.jit = jit_mode(jit if jit is not None else self.artifacts.jit)
         self.max_cycles = cycle_budget(max_cycles)
+        self.costs = resolve_costs(costs)
         self.perturb = runcheck.perturb_seed(perturb)
         self._jitter = np.random.default_rng(self.perturb) if self.perturb is not None else None
         self._wait = (0, None, "")        # (cycle, activity counters, what) of the host's wait
@@ -219,7 +221,7 @@ class SdkRuntime:
     # -- lifecycle -------------------------------------------------------------------------------
     def load(self) -> None:
         """Load the program onto the (simulated) device."""
-        self.engine = Engine(self.artifacts, self.jit)
+        self.engine = Engine(self.artifacts, self.jit, self.costs)
         self.engine.capture_edges(True)   # what leaves the kernel is counted, then reported
         if self.perturb is not None:
             self.engine.perturb(self.perturb)
@@ -435,8 +437,10 @@ class SdkRuntime:
 
     def _pump(self) -> int:
         """Start and retire commands of every queue in order, as far as they are done;
-        returns how many commands started or finished. A command reaches the device
-        `HOST_COMMAND_LATENCY` cycles after it comes to the head of its queue."""
+        returns how many commands started or finished. A command reaches the device the
+        platform's `host_command_latency` cycles (costs.py) after it comes to the head of its
+        queue: host time, far shorter than the real tens of microseconds, during which
+        wavelets in flight land."""
         return sum(self._pump_queue(q) for q in self._queues())
 
     def _pump_queue(self, queue: deque) -> int:
@@ -445,9 +449,10 @@ class SdkRuntime:
             head = queue[0]
             if not head.started:
                 if head.ready_at is None:
-                    head.ready_at = self.engine.now + HOST_COMMAND_LATENCY
-                    if self._jitter is not None:     # perturbed: the host is not punctual
-                        head.ready_at += int(self._jitter.integers(0, HOST_COMMAND_LATENCY))
+                    latency = self.costs.host_command_latency
+                    head.ready_at = self.engine.now + latency
+                    if self._jitter is not None and latency:   # perturbed: the host is late
+                        head.ready_at += int(self._jitter.integers(0, latency))
                 if self.engine.now < head.ready_at:
                     return changed
                 head.started = True

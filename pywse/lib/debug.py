@@ -16,9 +16,10 @@ and on the host, after `runner.stop()`, with fabric coordinates as the SDK takes
 The buffer is an ordinary array in the PE's memory, `<instance>._debug_<key>`: a word that
 holds the number of words used (low half) and the key's number (high half), then
 `buffer_size` 32-bit words of records. Each record takes one header word (a type tag and up
-to 16 bits of value) and, for 32-bit values, strings and timestamps, one more word. Recording costs no cycles in pywse. A record that does not fit
-stops the task with an error naming the key and the buffer size: nothing is ever written past
-the buffer. Two imports on one PE need their own `name=` and their own `key`.
+to 16 bits of value) and, for 32-bit values, strings and timestamps, one more word. Recording
+costs what its calls cost (helper calls and their statements), like any code. A record that
+does not fit stops the task with an error naming the key and the buffer size: nothing is ever
+written past the buffer. Two imports on one PE need their own `name=` and their own `key`.
 
 `read_trace` gives the records in order: strings as str, bools as bool, integers as int,
 f16/f32 as float, timestamps as int cycle counts (48 bits). `trace_timestamp` reads the

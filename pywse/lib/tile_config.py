@@ -44,7 +44,8 @@ What pywse has (docs/libraries.md; the router model in docs/semantics.md, "Teard
 The other submodules (`exceptions`, `control_transform`) are there by name:
 calling one of their functions is a compile-time "not supported yet" naming it.
 A call's color may be the color or its config address, as in CSL. Each call changes the
-router at once and costs no cycles (scalar statements are free in pywse's clock).
+router at once; it costs what its code costs (a helper call and its statements), the router
+change itself nothing.
 """
 from __future__ import annotations
 

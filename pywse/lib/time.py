@@ -14,8 +14,9 @@ ops, task switches, idle time: docs/semantics.md); a stopped counter keeps its v
 any enable it counts from the start of the run (the SDK does not say; this lets `<debug>`'s
 `trace_timestamp` work without one, as topic-12 expects). There is one counter per PE, as on
 the hardware: every module that imports `<time>` on a PE reads and drives the same one (a
-sync module may enable it, the kernel read it). Reading it costs no cycles in pywse (scalar
-statements are free in pywse's clock).
+sync module may enable it, the kernel read it). These functions cost what any helper costs (a
+call and `get_timestamp`'s stores after its read; docs/semantics.md, "Timing"); reading the
+counter itself is free.
 
 `get_perf_cntr` (the hardware performance counters) is not supported yet, and calling it says
 so when the program is compiled: no csl-example calls it and its events are not documented.

@@ -294,10 +294,10 @@ def _start(st, pe, code, async_, activate, unblock, ut_id, rows):
     if streaming:
         fabric.activate(st, pe)   # the fabric loop now watches this PE's queues
     if slot != ops.MAIN:
-        st.cycles[pe] += 1
+        st.cycles[pe] += st.cost[C_DSD_ASYNC_START]
         return
-    simd = ops.OP_SIMD[code, 1 if st.config[0] == 3 else 0]
-    st.cycles[pe] += (n + simd - 1) // simd + 1
+    simd = st.cost[C_SIMD + 2 * code + (1 if st.config[0] == 3 else 0)]
+    st.cycles[pe] += (n + simd - 1) // simd + st.cost[C_DSD_START]
     while st.ut_code[pe, ops.MAIN] != 0:
         if ops.run_slot(st, pe, ops.MAIN, n) < 0:
             ops.wait_for_fabric(st, pe)
@@ -533,6 +533,7 @@ def _ol_load_row(st, row, d):
 
 from . import primitives as _primitives  # noqa: E402,F401  (the SDK libraries' internal primitives)
 from . import tileconfig as _tileconfig  # noqa: E402,F401  (<tile_config>'s lowerings)
+from .costs import C_DSD_ASYNC_START, C_DSD_START, C_SIMD  # noqa: E402  (_start's charges)
 from . import prng as _prng  # noqa: E402,F401  (@random16, @set_active_prng)
 from . import mapops as _mapops  # noqa: E402,F401  (@map's loop parts)
 from . import scalars as _scalars  # noqa: E402,F401  (@bitcast, @get_int, pointers)

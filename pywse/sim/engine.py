@@ -18,6 +18,7 @@ from numba.core.errors import NumbaError
 
 from . import dispatch, fabric, faults, numba_errors, ops, report, rings, sched, tiers
 from . import routerfilter
+from .costs import DEFAULT as DEFAULT_COSTS, Costs
 from .state import check_memory, new_state, to_jit
 from .traffic import Traffic
 from . import jit as jitmod
@@ -40,7 +41,7 @@ _ids = itertools.count(1)
 class Engine(Traffic):
     """Runs the PEs of one compiled program. Built by `SdkRuntime.load()`."""
 
-    def __init__(self, artifacts, jit: bool | str):
+    def __init__(self, artifacts, jit: bool | str, costs: Costs = DEFAULT_COSTS):
         self.art = artifacts
         self.jit = jit                   # True, False or "auto" (tiers.jit_mode)
         self.compiled = jit is True      # the tier running now
@@ -72,7 +73,9 @@ class Engine(Traffic):
         self._ring_host: dict[int, np.ndarray] = {}         # port -> the host's array
         self._channels = [self._channel_table(im, artifacts.arch) for im in self.images]
         self._rows_table()
-        self.st = self.st._replace(row_runs=np.zeros(max(len(self._rows), 1), np.int64))
+        self.costs = costs               # the platform's cost table, read at run time (st.cost)
+        self.st = self.st._replace(row_runs=np.zeros(max(len(self._rows), 1), np.int64),
+                                   cost=costs.array())
         self.keep_capture = False    # the harness keeps every captured wavelet; else: counted
         self.lost: dict[tuple[int, int, int], int] = {}   # (pe, direction, color) -> wavelets
         self._load_images()

@@ -1,12 +1,13 @@
 """The fabric: routers, queues and microthreads, stepped one cycle at a time (numba).
 
 Per PE and color a router holds a small FIFO (`ROUTER_DEPTH` wavelets). Each cycle, a
-wavelet that arrived before this cycle leaves when every tx target of the current switch
-position can take it (multicast moves all-or-nothing; a full target stalls the sender, never
-drops): a neighbour's router FIFO, the PE's input queue bound to the color (RAMP), or the
-host (memcpy D2H). Each physical link carries one wavelet per cycle. Output queues feed
-their color's router FIFO, one wavelet per cycle; microthreads (async DSD ops) advance one
-element per cycle. Only PEs on the active list are visited.
+wavelet that arrived at least the platform's `hop` cycles ago (costs.py; 1: before this
+cycle) leaves when every tx target of the current switch position can take it (multicast
+moves all-or-nothing; a full target stalls the sender, never drops): a neighbour's router
+FIFO, the PE's input queue bound to the color (RAMP), or the host (memcpy D2H). Each
+physical link carries one wavelet per cycle. Output queues feed their color's router FIFO,
+one wavelet per cycle; microthreads (async DSD ops) advance one element per cycle. Only PEs
+on the active list are visited.
 
 A color's filter (routerfilter.py) decides whether a wavelet sent down RAMP reaches the CE;
 a counter filter counts each wavelet its router moves. Forwarding never looks at it.
@@ -34,6 +35,7 @@ import numpy as np
 from numba.extending import register_jitable
 
 from ..dsl.control import CE_IGNORE_BITS, CMD_BITS
+from .costs import C_HOP
 from .ops import N_SLOTS, activate, notify, queue_emptied, run_slot
 from .rings import D2H_PORT, N_PORTS
 from .routerfilter import COUNTER, count as _filter_count, passes as _passes_filter
@@ -213,7 +215,10 @@ def _route_pe(st, pe, t):
             continue
         pending &= ~bit
         h = st.rb_head[pe, c]
-        if st.rb_time[pe, c, h] >= t or st.tip[pe, c] & TIP_ON:
+        due = st.rb_time[pe, c, h] + st.cost[C_HOP]     # a hop: the platform's `hop` cycles
+        if due > t or st.tip[pe, c] & TIP_ON:
+            if st.rb_time[pe, c, h] < t < due:
+                moved += 1  # on its way through (hop > 1): the clock runs on to it
             continue        # arrived this cycle, or the color is in teardown here
         w = st.rb_buf[pe, c, h]
         ctl = st.rb_ctl[pe, c, h]

@@ -14,6 +14,10 @@ value, so we rewrite the body's source instead (the same way for both modes):
   becomes a lifted int;
 * every arithmetic operator becomes a `cslops` call so f32 stays f32 and i16 wraps (CSL
   typing) identically in numba and in plain Python; `x: pw.f32 = v` converts `v`;
+* before each statement with scalar work, one charge adds what the checker counted for it
+  (dsl/opclasses.py: so many f32 multiplies, loads, ...) at the platform's costs, read from
+  `st.cost` at run time (costs.py), and a loop charges each iteration at the top of its body,
+  so both modes count the same and an override of the costs recompiles nothing;
 * every index into an array is checked (faults.check_index: below 0 or past the end is an
   error, never Python's wrap-around), and every statement that may fail first stores its
   site in `st.fault`, so compiled code names the line that failed (faults.py).
@@ -37,6 +41,7 @@ import numpy as np
 
 from . import builtins as bi
 from . import cslops, faults, mapops, taskcache
+from .charges import counts_of, with_charges
 from ..dsl.dsd import DsdVar, FabDesc, Fifo, MemDesc
 from ..dsl.dsr import Dsr
 from ..dsl.modules import ModuleInstance
@@ -124,7 +129,7 @@ def lift(task: Task) -> tuple[CompiledTask, list[tuple[str, Any]]]:
 
 def _lower(fn, name: str, task: Task, helper: bool = False) -> CompiledTask:
     # code objects compare equal across files: the file and module keep two copies apart
-    key = (fn.__code__, fn.__code__.co_filename, fn.__module__, _kinds(fn, task))
+    key = (fn.__code__, fn.__code__.co_filename, fn.__module__, _kinds(fn, task), counts_of(fn))
     compiled = _CACHE.get(key)
     if compiled is None:
         compiled = _CACHE[key] = _rewrite(fn, name, task, _closure(fn, task), helper)
@@ -191,6 +196,11 @@ class _Rewriter(ast.NodeTransformer):
         self.n_sites = 0
         self.n_maps = 0                                # pw.map calls lowered so far
         self.local_names: set[str] = set()             # the function's own names
+
+    def visit(self, node):
+        if getattr(node, "pywse_charge", False):    # a charge (charges.py) is final as it is
+            return node
+        return super().visit(node)
 
     def lift_path(self, path: tuple[str, ...]) -> ast.Name:
         if path not in self.extra_lifted:
@@ -462,6 +472,9 @@ class _Rewriter(ast.NodeTransformer):
             if helper and isinstance(s, ast.Return):
                 out.extend(self._return(s))
                 continue
+            if getattr(s, "pywse_charge", False):
+                out.append(s)
+                continue
             if not isinstance(s, _QUIET) and not _docstring(s):
                 out.append(_mark(s, self.site(s)))
             out.append(s)
@@ -512,6 +525,7 @@ def _load(target):
 
 def _rewrite(fn, name: str, task: Task, free: dict, helper: bool) -> CompiledTask:
     fdef, filename = parse_function(fn, task.name)
+    fdef.body = with_charges(fdef.body, dict(counts_of(fn)))
     rw = _Rewriter(task, fn, free, filename)
     rw.local_names = {n.id for n in ast.walk(fdef) if isinstance(n, ast.Name) and
                       isinstance(n.ctx, ast.Store)} | {a.arg for a in fdef.args.args}

@@ -7,6 +7,7 @@ from numba.extending import overload, register_jitable
 
 from . import cslops, faults
 from .builtins import _address, _dsd_fault, lowers
+from .costs import C_DSD_START
 from .dsdval import MemDSD, dsd_addr, dsd_in_bounds
 
 # -- @map (CSL `@map(callback, inputs..., output)`) --------------------------------------------------
@@ -17,9 +18,9 @@ from .dsdval import MemDSD, dsd_addr, dsd_in_bounds
 
 @lowers("map")
 def _map_start(st, pe, n):
-    """Charge a map of `n` elements: one cycle per element plus one, as a DSD op of SIMD width
-    1 (the callback's own DSD ops cost their own cycles)."""
-    st.cycles[pe] += n + 1
+    """Charge a map of `n` elements: one cycle per element plus a DSD op's start-up, as a DSD
+    op of SIMD width 1 (the callback's own statements and DSD ops charge their own cycles)."""
+    st.cycles[pe] += n + st.cost[C_DSD_START]
 
 
 def map_len(n, x):

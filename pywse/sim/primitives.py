@@ -25,8 +25,9 @@ from numba.core.errors import TypingError
 from numba.extending import overload, register_jitable
 from numba.np.numpy_support import as_dtype
 
-from . import cslops, ops, sched
+from . import cslops, ops
 from .builtins import lowers
+from .costs import C_TASK_SWITCH
 from ..dsl import primitives as prim
 
 RUNNING, VALUE = 0, 1
@@ -35,7 +36,7 @@ RUNNING, VALUE = 0, 1
 @register_jitable
 def cycle_now(st, pe):
     """PE `pe`'s clock at this point of the task it is running."""
-    return max(st.task_start[pe], st.now[0]) + sched.TASK_SWITCH_CYCLES + st.cycles[pe]
+    return max(st.task_start[pe], st.now[0]) + st.cost[C_TASK_SWITCH] + st.cycles[pe]
 
 
 # -- the timestamp counter (<time>) -------------------------------------------------------------

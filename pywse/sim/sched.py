@@ -22,10 +22,9 @@ import numpy as np
 
 from . import fabric
 from .builtins import ACTIVE, BLOCKED
+from .costs import C_TASK_SWITCH
 from .ops import QF_STATUS, TEARDOWN_TASK, queue_emptied
 from ..dsl.control import NO_ENTRYPOINT
-
-TASK_SWITCH_CYCLES = 6   # cycles to pick and enter a task (a platform constant)
 
 # what next_task found
 RUN, EVENT, IDLE, STEPPED, NO_TASK = range(5)
@@ -340,8 +339,9 @@ def next_task(st, t_limit, single, events):
 
 @numba.njit(cache=True)
 def finish_task(st, pe):
-    """A task ended on `pe`: its CE is busy for the task's cycles, then looks again."""
+    """A task ended on `pe`: its CE is busy for the task switch (the platform's `task_switch`,
+    costs.py) and the task's cycles, then looks again."""
     st.in_task[pe] = 0
-    st.busy_until[pe] = max(st.task_start[pe], st.now[0]) + TASK_SWITCH_CYCLES + st.cycles[pe]
+    st.busy_until[pe] = max(st.task_start[pe], st.now[0]) + st.cost[C_TASK_SWITCH] + st.cycles[pe]
     st.counters[TASKS_RUN] += 1
     wake(st, pe)

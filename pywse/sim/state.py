@@ -24,7 +24,7 @@ from numba.core.datamodel import models
 from numba.experimental import structref
 from numba.extending import NativeValue, intrinsic, register_model, unbox
 
-from . import fabric, ops, rings, routerfilter
+from . import costs, fabric, ops, rings, routerfilter
 from ..dsl.signatures import N_PRNG
 from ..errors import ResourceError
 from ..types import N_COLORS
@@ -46,7 +46,7 @@ STATE_FIELDS = (
     "fifo_addr fifo_cap fifo_width fifo_head fifo_count "
     "now busy_until task_start in_task queued next_tid heap_t heap_pe heap_n rpc_pending rpc_row rpc_bits counters "
     "pe_img chan_n chan_id chan_q chan_data loc_row data_row ctl_row fault prng "
-    "tsc tip td_colors qflush qh_row td_todo task_hi mt_prio").split()
+    "tsc tip td_colors qflush qh_row td_todo task_hi mt_prio cost").split()
 EngineState = namedtuple("EngineState", STATE_FIELDS)
 
 
@@ -212,7 +212,9 @@ def new_state(mem_base: np.ndarray, arena_bytes: int, arch: str, width: int,
         td_todo=z(npe, np.uint32),
         # priorities (taskprio.py): the task ids at HIGH task priority, a bit each; the main
         # thread's priority level (recorded only)
-        task_hi=z(npe, np.uint32), mt_prio=z(npe, np.uint8))
+        task_hi=z(npe, np.uint32), mt_prio=z(npe, np.uint8),
+        # the platform's cost table (costs.py: Costs.array), read by every charge at run time
+        cost=costs.DEFAULT.array())
 
 
 PRNG_SEED = 0xDEADBEEF
