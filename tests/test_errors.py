@@ -2445,6 +2445,169 @@ def reset_routes_rx_array_on_wse3():
     compile_one(td_rx_array, arch="wse3")
 
 
+# -- @get_config / @set_config -------------------------------------------------------------------
+
+@pw.program
+def cfg_literal(p):
+    @p.on_start
+    @p.local_task(10)
+    def go():
+        pw.set_config(0x7E00, 42)
+
+
+@mistake("Task bodies", "A config register address pywse does not model, as a literal",
+         pw.TaskError,
+         r"address 0x7e00 is no configuration register pywse models; the modelled ones are the "
+         r"color config registers 0x7f20..0x7f37 and the switch config registers 0x7f40..0x7f57",
+         "Take the address from `<tile_config>` (`color_config.get_color_config_addr(c)`, "
+         "`switch_config.get_switch_config_addr(c)`); other registers are not modelled.")
+def config_literal_address():
+    compile_one(cfg_literal)
+
+
+@pw.program
+def cfg_runtime(p, *, C=pw.Color(3)):
+    tc = p.import_module("<tile_config>")
+    k = p.var("k", pw.u16, 1, init=0x60)
+
+    @p.on_start
+    @p.local_task(10)
+    def go():
+        addr = tc.color_config.get_color_config_addr(C) + k[0]
+        word = pw.get_config(addr)
+
+
+@mistake("Running", "A config register address computed at run time that pywse does not model",
+         pw.TaskError,
+         r"PE \(0, 0\) task 'go': pw.get_config\(0x7f83\): 0x7f83 is no configuration "
+         r"register pywse models; the modelled ones are the color config registers "
+         r"0x7f20..0x7f37 and the switch config registers 0x7f40..0x7f57(.|\n)*line \d+, in go\n +word = "
+         r"pw.get_config\(addr\)",
+         "Compute addresses inside the two ranges (`get_color_config_addr(c)`, "
+         "`get_switch_config_addr(c)` for c in 0..23).")
+def config_runtime_address():
+    Harness(cfg_runtime, jit=False).run_until_idle(max_cycles=1000)
+
+
+@pw.program
+def cfg_enter_teardown(p, *, C=pw.Color(3)):
+    tc = p.import_module("<tile_config>")
+    p.set_local_color_config(C, rx=pw.RAMP, tx=pw.EAST)
+
+    @p.on_start
+    @p.local_task(10)
+    def go():
+        addr = tc.color_config.get_color_config_addr(C)
+        pw.set_config(addr, pw.get_config(addr) | 0x4000)
+
+
+@mistake("Running", "Setting the teardown bit of a color config register", pw.TaskError,
+         r"PE \(0, 0\) task 'go': pw.set_config\(0x7f23, 0x4202\) writes the color config "
+         r"register of color 3 \(0x7f23\): bit 14 \(teardown\) is set while color 3 is not "
+         r"in teardown on this PE",
+         "Leave bit 14 as read (clearing it leaves teardown, as `teardown.exit`); a color "
+         "enters teardown when a TEARDOWN command reaches it.")
+def config_enter_teardown():
+    Harness(cfg_enter_teardown, jit=False).run_until_idle(max_cycles=1000)
+
+
+@pw.program
+def cfg_switch_order(p, *, C=pw.Color(3)):
+    tc = p.import_module("<tile_config>")
+    p.set_local_color_config(C, rx=pw.RAMP, tx=pw.EAST)
+
+    @p.on_start
+    @p.local_task(10)
+    def go():
+        # position 1 invalid (5), position 2 from the west (0 | select 8)
+        pw.set_config(tc.switch_config.get_switch_config_addr(C), 0x0585)
+
+
+@mistake("Running", "A switch config word with a valid position after an invalid one",
+         pw.TaskError,
+         r"writes the switch config register of color 3 \(0x7f43\): switch position 2 is "
+         r"valid while an earlier one is invalid",
+         "Fill positions from 1 on: a position is used only if every earlier one is valid.")
+def config_switch_order():
+    Harness(cfg_switch_order, jit=False).run_until_idle(max_cycles=1000)
+
+
+@pw.program
+def cfg_switch_cur(p, *, C=pw.Color(3)):
+    tc = p.import_module("<tile_config>")
+    p.set_local_color_config(C, rx=pw.RAMP, tx=pw.EAST)
+
+    @p.on_start
+    @p.local_task(10)
+    def go():
+        pw.set_config(tc.switch_config.get_switch_config_addr(C), 0x2555)
+
+
+@mistake("Running", "A switch config word whose current position is invalid", pw.TaskError,
+         r"writes the switch config register of color 3 \(0x7f43\): the current position "
+         r"\(bits 13-14\) is 1, which is not a valid position of this word",
+         "Set the position valid in the same word, or leave bits 13-14 at 0.")
+def config_switch_current_invalid():
+    Harness(cfg_switch_cur, jit=False).run_until_idle(max_cycles=1000)
+
+
+@pw.program
+def cfg_no_switch(p, *, C=pw.Color(10)):
+    tc = p.import_module("<tile_config>")
+    p.set_local_color_config(C, rx=pw.RAMP, tx=pw.EAST)
+
+    @p.on_start
+    @p.local_task(10)
+    def go():
+        word = pw.get_config(tc.switch_config.get_switch_config_addr(C))
+
+
+@mistake("Running", "The switch config register of a wse3 color without a switch",
+         pw.TaskError,
+         r"PE \(0, 0\) task 'go': pw.get_config\(0x7f4a\): color 10 has no switch on wse3 "
+         r"\(only colors 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 12, 13, 16, 17, 20, 21 do\)",
+         "Use a color with a switch for switched routes on wse3, or route the color with its "
+         "color config register only.")
+def config_switch_without_switch():
+    Harness(cfg_no_switch, jit=False, arch="wse3").run_until_idle(max_cycles=1000)
+
+
+@pw.program
+def cfg_unencodable(p, *, C=pw.Color(3)):
+    tc = p.import_module("<tile_config>")
+    p.set_local_color_config(C, rx=pw.RAMP, tx=pw.EAST, switches=pw.Switches(
+        pos1=pw.SwitchPos(tx=(pw.EAST, pw.RAMP))))
+
+    @p.on_start
+    @p.local_task(10)
+    def go():
+        word = pw.get_config(tc.switch_config.get_switch_config_addr(C))
+
+
+@mistake("Running", "Reading a switch position the switch config register cannot hold",
+         pw.TaskError,
+         r"pw.get_config\(0x7f43\): switch position 1 of color 3 has no register encoding: a "
+         r"switch config register holds one direction per position, on one side",
+         "Give such a position one direction, or change it with `<tile_config>` "
+         "(`set_tx_switch_pos1`, ...) instead of the register.")
+def config_switch_unencodable():
+    Harness(cfg_unencodable, jit=False).run_until_idle(max_cycles=1000)
+
+
+@pw.program
+def cfg_comptime(p, *, C=pw.Color(3)):
+    pw.set_config(0x7F23, 0x0210)
+
+
+@mistake("The program", "pw.set_config in a program body", pw.ProgramError,
+         r"pw.set_config in a program body: CSL's top-level comptime form refuses the routing "
+         r"and switch ranges",
+         "Route the color with `p.set_local_color_config` (or the layout's `set_color_config`), "
+         "or write the register from a task body.")
+def config_at_comptime():
+    compile_one(cfg_comptime)
+
+
 # -- the tests ---------------------------------------------------------------------------------
 
 def outcome(m: Mistake):

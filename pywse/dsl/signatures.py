@@ -200,8 +200,6 @@ for _name, _params, _doc in (
          "needs teardown)"),
         ("set_fifo_read_length", ("fifo", "int"), "set how many elements a FIFO pops"),
         ("set_fifo_write_length", ("fifo", "int"), "set how many elements a FIFO pushes"),
-        ("get_config", ("int",), "read a config register"),
-        ("set_config", ("int", "int"), "write a config register"),
         ("set_local_color_config", ("color", "config"), "configure a color's route on this PE"),
         ("set_empty_queue_handler", ("fn", "queue"), "run a function when the teardown task "
          "fires because a queue emptied after @queue_flush (wse3; needs teardown)"),
@@ -385,3 +383,7 @@ _add(Builtin("ptrcast", "@ptrcast", "ptr", ("type", "array"), options=(("at", 0)
                  "element type: `@ptrcast([*]u32, &a)` is `pw.ptrcast(pw.u32, a)`, "
                  "`@ptrcast([*]f32, &a[i])` is `pw.ptrcast(pw.f32, a, at=i)`; writes through it "
                  "reach the array"))
+
+
+# @get_config / @set_config (dsl/configspace.py)
+from . import configspace as _configspace  # noqa: E402,F401

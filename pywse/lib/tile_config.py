@@ -25,6 +25,10 @@ What pywse has (docs/libraries.md; the router model in docs/semantics.md, "Teard
   `switch_config.pop_mode.NO_POP / ALWAYS_POP / POP_ON_ADVANCE`;
 * `teardown`: `get_task_id()` (29), `get_pending()`, `is_pending(value, c)`, `exit(c)`.
 
+The registers behind `color_config` / `switch_config` are also read and written whole with
+`pw.get_config(addr)` / `pw.set_config(addr, word)` (addresses from `get_color_config_addr` /
+`get_switch_config_addr`).
+
 The other submodules (`filters`, `exceptions`, `control_transform`, `main_thread_priority`,
 `task_priority`, `input_queue_status`, `output_queue_status`, `queue_flush`) are there by
 name: calling one of their functions is a compile-time "not supported yet" naming it.

@@ -17,6 +17,7 @@ import numpy as np
 from numba.core.errors import NumbaError
 
 from . import dispatch, fabric, faults, numba_errors, ops, report, rings, sched, tiers
+from . import configregs
 from .state import check_memory, new_state, to_jit
 from .traffic import Traffic
 from . import jit as jitmod
@@ -130,7 +131,8 @@ class Engine(Traffic):
         tx, rx, npos = np.zeros((n, 4), np.uint8), np.zeros((n, 4), np.uint8), np.ones(n, np.uint8)
         switched, swapped, filtered = np.zeros(n, bool), np.zeros(n, bool), np.zeros(n, bool)
         torn = np.array([False] + [cfg.teardown for cfg in table.patterns], bool)
-        switch_row, swap_row, filter_row = (np.zeros((n, 3), np.int64) for _ in range(3))
+        switch_row = np.zeros((n, 4), np.int64)
+        swap_row, filter_row = (np.zeros((n, 3), np.int64) for _ in range(2))
         for k, cfg in enumerate(table.patterns, 1):
             positions = cfg.positions()
             npos[k] = len(positions)
@@ -140,7 +142,8 @@ class Engine(Traffic):
             if cfg.switches is not None:
                 switched[k] = True
                 switch_row[k] = (cfg.switches.current_switch_pos, cfg.switches.ring_mode,
-                                 POP_MODES.index(cfg.switches.pop_mode))
+                                 POP_MODES.index(cfg.switches.pop_mode),
+                                 configregs.selects(cfg.switches))
             if cfg.color_swap_x or cfg.color_swap_y:
                 swapped[k] = True
                 swap_row[k, :2] = cfg.color_swap_x, cfg.color_swap_y
@@ -152,7 +155,8 @@ class Engine(Traffic):
         st.sw_rx.reshape(-1, 4)[port] = rx[pids]
         st.sw_npos.reshape(-1)[port] = npos[pids]
         # the rest only where a pattern sets it: state untouched stays unmapped
-        for has, row, fields in ((switched, switch_row, (st.sw_cur, st.sw_ring, st.sw_pop)),
+        for has, row, fields in ((switched, switch_row,
+                                  (st.sw_cur, st.sw_ring, st.sw_pop, st.sw_sel)),
                                  (swapped, swap_row, (st.swap_x, st.swap_y)),
                                  (filtered, filter_row, (st.flt_on, st.flt_min, st.flt_max))):
             sel = np.flatnonzero(has[pids])

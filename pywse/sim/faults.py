@@ -26,6 +26,19 @@ microthread (`microthread_clash`)."""
 RUNNING_Q, NEW_Q = 6, 7
 SITE_BITS = 16
 
+DESCRIBERS: dict = {}
+"""Fault kinds other modules record (configregs.py, fpexcept.py): kind -> fn(fault) -> the
+failure in words; `register` files one."""
+
+
+def register(kind: int, describe) -> int:
+    """File `describe(fault) -> str` for fault `kind` (a constant of its module, not one of
+    the kinds above); returns the kind."""
+    if kind <= TILE_CONFIG or DESCRIBERS.get(kind, describe) is not describe:
+        raise AssertionError(f"fault kind {kind} is taken")
+    DESCRIBERS[kind] = describe
+    return kind
+
 SITES: dict[int, tuple[Site, str]] = {}
 """site -> (the user's line, the array an index check is about, or "")."""
 
@@ -130,6 +143,10 @@ def task_failure(fault: np.ndarray, exc: BaseException,
     if fault[KIND] == TILE_CONFIG:
         fault[KIND] = NO_FAULT
         return _tile_config(int(fault[VALUE]), int(fault[LIMIT])), site
+    describe = DESCRIBERS.get(int(fault[KIND]))
+    if describe is not None:
+        fault[KIND] = NO_FAULT
+        return describe(fault), site
     if fault[KIND] == INDEX:
         fault[KIND] = NO_FAULT
         i, n = int(fault[VALUE]), int(fault[LIMIT])

@@ -46,7 +46,7 @@ STATE_FIELDS = (
     "fifo_addr fifo_cap fifo_width fifo_head fifo_count "
     "now busy_until task_start in_task queued next_tid heap_t heap_pe heap_n rpc_pending rpc_row rpc_bits counters "
     "pe_img chan_n chan_id chan_q chan_data loc_row data_row ctl_row fault prng "
-    "tsc tip td_colors").split()
+    "tsc tip td_colors sw_sel").split()
 EngineState = namedtuple("EngineState", STATE_FIELDS)
 
 
@@ -202,7 +202,10 @@ def new_state(mem_base: np.ndarray, arena_bytes: int, arch: str, width: int,
         tsc=np.tile(np.array([1, 0], np.int64), (npe, 1)),
         # teardown (fabric.py): per (PE, color) TIP_* bits; per PE the colors whose entering
         # teardown runs the program's teardown handler (task TEARDOWN_TASK)
-        tip=z((npe, N_COLORS), np.uint8), td_colors=z(npe, np.uint32))
+        tip=z((npe, N_COLORS), np.uint8), td_colors=z(npe, np.uint32),
+        # which side each switch position overrides (configregs.py: SEL_RX << k-1, SEL_TX
+        # << k+3)
+        sw_sel=z((npe, N_COLORS), np.uint8))
 
 
 PRNG_SEED = 0xDEADBEEF
