@@ -2608,6 +2608,76 @@ def config_at_comptime():
     compile_one(cfg_comptime)
 
 
+# -- <tile_config>'s exceptions -----------------------------------------------------------------
+
+@pw.program
+def fp_overflow(p):
+    exc = p.import_module("<tile_config>").exceptions
+    a = p.var("a", pw.f32, 2, init=np.array([1.0, 3e38], np.float32))
+
+    @p.on_start
+    @p.local_task(10)
+    def go():
+        exc.set_exception_mask(exc.FP_OVERFLOW)
+        pw.fmuls(pw.mem1d(a), pw.mem1d(a), 10.0)
+
+
+@mistake("Running", "An unmasked floating-point exception in a DSD op", pw.TaskError,
+         r"PE \(0, 0\) task 'go': FP_OVERFLOW in pw.fmuls, element 1 \(3e\+38 \* 10.0\)"
+         r"; an unmasked exception stops the PE(.|\n)*unmasked by this "
+         r"set_exception_mask call:",
+         "Keep the values in range, or mask the exception again "
+         "(`exceptions.set_exception_mask(0xffff)` masks all).")
+def fp_exception_in_dsd_op():
+    Harness(fp_overflow, jit=False).run_until_idle(max_cycles=1000)
+
+
+@pw.program
+def fp_async(p, *, C=pw.Color(4)):
+    exc = p.import_module("<tile_config>").exceptions
+    acc = p.var("acc", pw.f32, 2, init=np.zeros(2, np.float32))
+    inp = pw.fabin(C, extent=2, queue=p.input_queue(3, C))
+
+    @p.on_start
+    @p.local_task(10)
+    def go():
+        exc.set_exception_mask(exc.FP_INVALID)
+        pw.fmuls(pw.mem1d(acc), pw.mem1d(acc), inp, async_=True)
+
+
+def fp_async_run():
+    h = Harness(fp_async, jit=False)
+    h.send(pw.Color(4), np.array([1.0, np.inf], np.float32), direction=pw.WEST)
+    h.run_until_idle(max_cycles=1000)
+
+
+@mistake("Running", "An unmasked floating-point exception in an async DSD op", pw.TaskError,
+         r"PE \(0, 0\): FP_INVALID in pw.fmuls, element 1 \(0.0 \* inf\), an async op on "
+         r"microthread 3; an unmasked exception stops the PE",
+         "As for a sync op; the error quotes the mask call (the op's own line is not known "
+         "once it runs on a microthread).")
+def fp_exception_in_async_op():
+    fp_async_run()
+
+
+@pw.program
+def fp_inexact(p):
+    exc = p.import_module("<tile_config>").exceptions
+
+    @p.on_start
+    @p.local_task(10)
+    def go():
+        exc.set_exception_mask(0xFFDF)
+
+
+@mistake("Task bodies", "Unmasking FP_INEXACT", pw.TaskError,
+         r"set_exception_mask: this mask unmasks FP_INEXACT, which pywse does not model",
+         "Leave FP_INEXACT masked: unmask the others with `&` of their constants "
+         "(`exceptions.FP_OVERFLOW & exceptions.FP_INVALID`).")
+def fp_unmask_inexact():
+    compile_one(fp_inexact)
+
+
 # -- the tests ---------------------------------------------------------------------------------
 
 def outcome(m: Mistake):

@@ -1,5 +1,5 @@
 """A PE's configuration space as task bodies reach it: `@get_config` / `@set_config` (and their
-`_unchecked` twins) on the router's per-color registers.
+`_unchecked` twins) on the router's per-color registers, and `<tile_config>`'s exception mask.
 
 CSL addresses configuration registers by word address. pywse models the two per-color router
 registers the SDK's own code reads and writes this way (csl-examples spmv-hypersparse's
@@ -17,12 +17,14 @@ uses the same numbers on both arches (pywse's own), and `<tile_config>`'s
 its addresses from `<tile_config>` runs the same on both. Any other address is an error
 naming it and these ranges: at compile time when it is a literal, else when the call runs.
 
-What each builtin does at run time: sim/configregs.py.
+What each builtin does at run time: sim/configregs.py. The exception mask
+(`tile_config.exceptions.set_exception_mask`): sim/fpexcept.py.
 """
 from __future__ import annotations
 
 from ..errors import ProgramError
 from ..types import N_COLORS
+from .primitives import _primitive
 from .signatures import TABLE, Builtin
 
 COLOR_CONFIG = 0x7F20
@@ -97,3 +99,44 @@ for _name, _params, _ret, _doc in (
                                                                   "@set_config)")):
     TABLE[_name] = ConfigBuiltin(_name, f"@{_name}", "config", _params, returns=_ret, doc=_doc,
                                  comptime_twin=_comptime_config(_name))
+
+
+# -- <tile_config>'s exceptions (CSL-LIBRARIES §1.7): the exception mask register ---------------
+
+EXCEPTIONS = ("PERF_CNT_0_OVERFLOW", "PERF_CNT_1_OVERFLOW", "SW_EXCEPTION", "FP_UNDERFLOW",
+              "FP_OVERFLOW", "FP_INEXACT", "FP_INVALID", "FP_DIV_BY_0")
+"""Bit k of the exception mask register is exception k (pywse's numbering; the SDK gives the
+constants' names, not their values). A set bit masks the exception; `set_exception_mask(m)`
+writes the register, so each constant is the all-masked word with its own bit cleared and
+`FP_OVERFLOW & FP_UNDERFLOW` unmasks both (the SDK's example)."""
+EXCEPTION_BIT = {name: 1 << k for k, name in enumerate(EXCEPTIONS)}
+ALL_MASKED = 0xFFFF
+FP_BITS = sum(EXCEPTION_BIT[n] for n in ("FP_UNDERFLOW", "FP_OVERFLOW", "FP_INVALID",
+                                         "FP_DIV_BY_0"))
+"""The exceptions pywse detects (sim/fpexcept.py); FP_INEXACT it refuses to unmask."""
+
+
+def mask_constant(name: str) -> int:
+    """`exceptions.<name>`: the mask word that unmasks exception `name` alone."""
+    return ALL_MASKED & ~EXCEPTION_BIT[name]
+
+
+def _check_mask(args) -> list[str]:
+    problems = _u16_problems(args, ("mask",))
+    k = args[0] if args else None
+    if not problems and k is not None and isinstance(k.value, int) and \
+            not k.value & EXCEPTION_BIT["FP_INEXACT"]:
+        problems.append("set_exception_mask: " + INEXACT_REFUSED)
+    return problems
+
+
+INEXACT_REFUSED = (
+    "this mask unmasks FP_INEXACT, which pywse does not model: nearly "
+    "every float operation rounds, and pywse cannot say which ones the hardware counts as "
+    "inexact; leave FP_INEXACT masked (e.g. exceptions.FP_OVERFLOW & exceptions.FP_INVALID)")
+
+tc_set_exception_mask = _primitive(
+    "tc_set_exception_mask", ("int",), check=_check_mask,
+    csl="<tile_config>'s exceptions.set_exception_mask",
+    doc="write the PE's exception mask register: an unmasked floating-point exception stops "
+        "the run")

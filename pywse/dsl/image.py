@@ -48,6 +48,7 @@ class Task:
     arg_types: tuple[np.dtype, ...] = ()
     color: int | None = None   # data tasks: the color and input queue they are bound to
     queue: int | None = None
+    fp_checked: bool = False   # its program unmasks FP exceptions: check scalar float operators
 
     def __repr__(self) -> str:
         return f"<{self.kind} task {self.name}" + (f" id={self.id}>" if self.id is not None else ">")

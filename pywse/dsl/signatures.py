@@ -385,5 +385,5 @@ _add(Builtin("ptrcast", "@ptrcast", "ptr", ("type", "array"), options=(("at", 0)
                  "reach the array"))
 
 
-# @get_config / @set_config (dsl/configspace.py)
+# @get_config / @set_config and <tile_config>'s exception mask register (dsl/configspace.py)
 from . import configspace as _configspace  # noqa: E402,F401

@@ -130,7 +130,6 @@ NOT_YET_NAMES = {
     "filters": "set_active_limit set_max_counter set_counter set_counter_and_state "
                "set_counter_value get_counter_value set_state get_state set_pass_count "
                "get_pass_count set_drop_count get_drop_count",
-    "exceptions": "set_exception_mask",
     "control_transform": "set_mask",
     "main_thread_priority": "update_main_thread_priority",
     "task_priority": "update_task_priority set_task_priority clear_task_priority",

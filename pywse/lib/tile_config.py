@@ -23,13 +23,17 @@ What pywse has (docs/libraries.md; the router model in docs/semantics.md, "Teard
   `set_invalid_for_all_switch_positions(c)`, `set_rx_switch_pos{1,2,3}(c, dir)`,
   `set_tx_switch_pos{1,2,3}(c, dir)`, `set_ring_mode(c, on)`, `set_pop_mode(c, mode)` with
   `switch_config.pop_mode.NO_POP / ALWAYS_POP / POP_ON_ADVANCE`;
-* `teardown`: `get_task_id()` (29), `get_pending()`, `is_pending(value, c)`, `exit(c)`.
+* `teardown`: `get_task_id()` (29), `get_pending()`, `is_pending(value, c)`, `exit(c)`;
+* `exceptions`: `PERF_CNT_0_OVERFLOW`, `PERF_CNT_1_OVERFLOW`, `SW_EXCEPTION`, `FP_UNDERFLOW`,
+  `FP_OVERFLOW`, `FP_INEXACT`, `FP_INVALID`, `FP_DIV_BY_0` and `set_exception_mask(m)`: an
+  unmasked floating-point exception in a DSD op or a scalar operator stops the run with an
+  error (docs/semantics.md, "Floating-point exceptions"; FP_INEXACT cannot be unmasked).
 
 The registers behind `color_config` / `switch_config` are also read and written whole with
 `pw.get_config(addr)` / `pw.set_config(addr, word)` (addresses from `get_color_config_addr` /
 `get_switch_config_addr`).
 
-The other submodules (`filters`, `exceptions`, `control_transform`, `main_thread_priority`,
+The other submodules (`filters`, `control_transform`, `main_thread_priority`,
 `task_priority`, `input_queue_status`, `output_queue_status`, `queue_flush`) are there by
 name: calling one of their functions is a compile-time "not supported yet" naming it.
 A call's color may be the color or its config address, as in CSL. Each call changes the
@@ -37,6 +41,7 @@ router at once and costs no cycles (scalar statements are free in pywse's clock)
 """
 from __future__ import annotations
 
+from ..dsl import configspace as cs
 from ..dsl import primitives as prim  # noqa: F401  (the internal builtins' registry)
 from ..dsl import tileprims as tp
 from ..dsl.modules import ModuleInstance, library
@@ -121,10 +126,13 @@ def tile_config(p) -> dict:
         set_ring_mode=set_ring_mode, set_pop_mode=set_pop_mode, **switches))
     teardown = _namespace("teardown", dict(get_task_id=get_task_id, get_pending=tp.tc_pending,
                                            is_pending=is_pending, exit=tp.tc_exit))
+    exceptions = _namespace("exceptions", dict(
+        set_exception_mask=cs.tc_set_exception_mask,
+        **{name: cs.mask_constant(name) for name in cs.EXCEPTIONS}))
     later = {sub: _namespace(sub, {fn: tp.NOT_YET_PRIMS[sub, fn] for fn in names.split()})
              for sub, names in tp.NOT_YET_NAMES.items()}
     return dict(color_config=color_config, switch_config=switch_config, teardown=teardown,
-                target_name=p.arch, **later)
+                exceptions=exceptions, target_name=p.arch, **later)
 
 
 library = tile_config

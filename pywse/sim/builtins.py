@@ -403,7 +403,7 @@ def _set_global_prng_seed(st, pe, seed):
 
 from . import primitives as _primitives  # noqa: E402,F401  (registers their lowerings)
 from . import tileconfig as _tileconfig  # noqa: E402,F401  (<tile_config>'s lowerings)
-from . import configregs as _configregs  # noqa: E402,F401  (@get_config, @set_config)
+from . import configregs as _cr, fpexcept as _fx  # noqa: E402,F401  (config registers, FP mask)
 
 
 # -- the language of issue 20 (part 4): run-time DSDs ----------------------------------------------

@@ -17,7 +17,7 @@ import numpy as np
 from numba.core.errors import NumbaError
 
 from . import dispatch, fabric, faults, numba_errors, ops, report, rings, sched, tiers
-from . import configregs
+from . import configregs, fpexcept
 from .state import check_memory, new_state, to_jit
 from .traffic import Traffic
 from . import jit as jitmod
@@ -284,7 +284,10 @@ class Engine(Traffic):
                 if code == sched.STEPPED and not single:
                     continue                     # stepped for a scheduled switch only
             else:
-                code, pe, row, w = sched.next_task(self.stj, t_limit, single, events)
+                try:
+                    code, pe, row, w = sched.next_task(self.stj, t_limit, single, events)
+                except FloatingPointError:     # an async op's unmasked FP exception
+                    raise fpexcept.async_error(self) from None
             if code == sched.RUN:
                 self._run_row(pe, int(row), w)
             elif self.st.counters[fabric.HOST_IO]:
@@ -367,6 +370,8 @@ class Engine(Traffic):
     def _task_error(self, pe: int, task: Task, exc: BaseException, plain: bool) -> TaskError:
         """A task body raised `exc` on `pe`: what failed and the user's line (the statement
         site compiled code recorded; run as plain Python, the traceback's line, the same)."""
+        if fpexcept.pending(self.st):   # an async op's exception, not this task's
+            return fpexcept.async_error(self)
         x, y = self.pe_xy(pe)
         index_fault = self.st.fault[faults.KIND] in (faults.INDEX, faults.DSD)
         what, site = faults.task_failure(self.st.fault, exc, lambda a: self._symbol_at(pe, a))
@@ -434,8 +439,26 @@ class Engine(Traffic):
     def _lift(self, task: Task):
         lifted = self._lifted.get(id(task))
         if lifted is None:
+            if not self._fp_marked:
+                self._mark_fp_checked()
             lifted = self._lifted[id(task)] = jitmod.lift(task)
         return lifted
+
+    _fp_marked = False
+
+    def _mark_fp_checked(self) -> None:
+        """The tasks of a program that calls set_exception_mask anywhere check their scalar
+        float operators (sim/fpexcept.py); other programs' tasks are lowered as ever."""
+        self._fp_marked = True
+        for image in self.images:
+            uses = False
+            for task in image.tasks:
+                try:
+                    uses |= jitmod.lift(task)[0].uses_mask
+                except TaskError:
+                    pass                 # reported when (if) the task runs
+            for task in image.tasks:
+                task.fp_checked = uses
 
     def _bind(self, pe: int, task: Task):
         """The callable and arguments of `task` on `pe` run from Python: compiled under
