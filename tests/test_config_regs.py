@@ -233,3 +233,13 @@ def test_comptime_set_config_says_why():
 
     with pytest.raises(pw.ProgramError, match=r"refuses the routing and switch ranges"):
         Harness(body)
+
+
+def test_builder_set_config_says_why():
+    @pw.program
+    def body(p):
+        p.set_config(0x7F23, 0)
+
+    with pytest.raises(pw.ProgramError, match=r"p.set_config in a program body: CSL's top-level "
+                                              r"comptime form refuses"):
+        Harness(body)

@@ -2600,8 +2600,8 @@ def cfg_comptime(p, *, C=pw.Color(3)):
 
 
 @mistake("The program", "pw.set_config in a program body", pw.ProgramError,
-         r"pw.set_config in a program body: CSL's top-level comptime form refuses the routing "
-         r"and switch ranges",
+         r"pw.set_config in a program body: CSL's top-level comptime form refuses the "
+         r"routing and switch ranges",
          "Route the color with `p.set_local_color_config` (or the layout's `set_color_config`), "
          "or write the register from a task body.")
 def config_at_comptime():

@@ -6,10 +6,10 @@ registers the SDK's own code reads and writes this way (csl-examples spmv-hypers
 allreduce2R1E, through `@bitcast(*u16, addr * 2).*`, the form SDK 1.4 deprecates in favour of
 these builtins); what each bit means is docs/semantics.md, "Configuration registers":
 
-| register | word address | |
-|---|---|---|
-| color config | `COLOR_CONFIG + color` (0x7f20..0x7f37) | base route (position 0), color swap, pop mode, teardown |
-| switch config | `SWITCH_CONFIG + color` (0x7f40..0x7f57) | switch positions 1..3, ring mode, current position |
+* color config, `COLOR_CONFIG + color` (0x7f20..0x7f37): the base route (position 0),
+  color swap, pop mode, teardown;
+* switch config, `SWITCH_CONFIG + color` (0x7f40..0x7f57): switch positions 1..3, ring
+  mode, the current position.
 
 These are WSE-2's addresses (the allreduce's comments). WSE-3's are not published: pywse
 uses the same numbers on both arches (pywse's own), and `<tile_config>`'s
@@ -74,14 +74,16 @@ class ConfigBuiltin(Builtin):
         return _u16_problems(args, ("address", "value"))
 
 
-def _comptime_config(name: str):
+def comptime_config(name: str, shown: str = "pw"):
+    """What `pw.<name>` (`shown` "pw") or `p.<name>` ("p") does in a program body: a
+    ProgramError saying why pywse has no comptime form."""
     def twin(*args, **kwargs):
         raise ProgramError(
-            f"pw.{name} in a program body: CSL's top-level comptime form refuses the routing "
-            "and switch ranges (the compiler owns them), and those are the only configuration "
-            "registers pywse models (each color's color config and switch config); set a "
-            "color's route with p.set_local_color_config / layout.set_color_config, or call "
-            f"pw.{name} in a task body")
+            f"{shown}.{name} in a program body: CSL's top-level comptime form refuses the "
+            "routing and switch ranges (the compiler owns them), and those are the only "
+            "configuration registers pywse models (each color's color config and switch "
+            "config); set a color's route with p.set_local_color_config / "
+            f"layout.set_color_config, or call pw.{name} in a task body")
     twin.__name__ = name
     return twin
 
@@ -98,7 +100,7 @@ for _name, _params, _ret, _doc in (
         ("set_config_unchecked", ("int", "int"), None, _DOC_SET + " (pywse checks it as "
                                                                   "@set_config)")):
     TABLE[_name] = ConfigBuiltin(_name, f"@{_name}", "config", _params, returns=_ret, doc=_doc,
-                                 comptime_twin=_comptime_config(_name))
+                                 comptime_twin=comptime_config(_name))
 
 
 # -- <tile_config>'s exceptions (CSL-LIBRARIES §1.7): the exception mask register ---------------

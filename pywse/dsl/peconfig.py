@@ -10,6 +10,7 @@ from typing import Callable
 
 from ..errors import ProgramError, caller_site, def_site
 from ..types import Color
+from .configspace import comptime_config
 from .image import TEARDOWN_TASK_ID, Task
 
 
@@ -68,6 +69,16 @@ class PEConfig:
                 "so pywse takes one handler function per program: hand the same function "
                 "every color and tell them apart with teardown.get_pending() / is_pending()")
         self._teardown_colors.append(c)
+
+    def set_config(self, addr, value, *ranges) -> None:
+        """CSL's top-level `comptime { @set_config(addr, value); }`: refused with the reason
+        (CSL's comptime form refuses the routing and switch ranges, the only configuration
+        registers pywse models); `pw.set_config` in a task body writes them."""
+        comptime_config("set_config", "p")()
+
+    def get_config(self, addr, *ranges) -> None:
+        """CSL's comptime `@get_config(addr)`: refused as `set_config` is."""
+        comptime_config("get_config", "p")()
 
     def at_end(self, fn: Callable[[], None]) -> None:
         """Run `fn()` once the program body has returned, in the module scope it was
