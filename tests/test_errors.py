@@ -1091,13 +1091,13 @@ def maps(p):
     @p.on_start
     @p.local_task(10)
     def step():
-        a[0] = pw.get_config(0x7F20)
+        a[0] = pw.get_xdsr(1)
 
 
 @mistake("Task bodies", "A CSL builtin pywse does not support yet", pw.TaskError,
-         r"task 'step' \(line \d+\): `@get_config` is not supported yet",
-         "Do without it (pywse models the router's configuration through `<tile_config>`) "
-         "until `@get_config` is supported.")
+         r"task 'step' \(line \d+\): `@get_xdsr` is not supported yet",
+         "Do without it (docs/semantics.md says why it is not modelled) until `@get_xdsr` is "
+         "supported.")
 def builtin_not_yet():
     compile_one(maps)
 
@@ -2443,6 +2443,239 @@ def td_rx_array(p, *, C=pw.Color(5)):
          "Route the color from one side at a time on wse3 (wse2 takes an rx tuple).")
 def reset_routes_rx_array_on_wse3():
     compile_one(td_rx_array, arch="wse3")
+
+
+# -- @get_config / @set_config -------------------------------------------------------------------
+
+@pw.program
+def cfg_literal(p):
+    @p.on_start
+    @p.local_task(10)
+    def go():
+        pw.set_config(0x7E00, 42)
+
+
+@mistake("Task bodies", "A config register address pywse does not model, as a literal",
+         pw.TaskError,
+         r"address 0x7e00 is no configuration register pywse models; the modelled ones are the "
+         r"color config registers 0x7f20..0x7f37 and the switch config registers 0x7f40..0x7f57",
+         "Take the address from `<tile_config>` (`color_config.get_color_config_addr(c)`, "
+         "`switch_config.get_switch_config_addr(c)`); other registers are not modelled.")
+def config_literal_address():
+    compile_one(cfg_literal)
+
+
+@pw.program
+def cfg_runtime(p, *, C=pw.Color(3)):
+    tc = p.import_module("<tile_config>")
+    k = p.var("k", pw.u16, 1, init=0x60)
+
+    @p.on_start
+    @p.local_task(10)
+    def go():
+        addr = tc.color_config.get_color_config_addr(C) + k[0]
+        word = pw.get_config(addr)
+
+
+@mistake("Running", "A config register address computed at run time that pywse does not model",
+         pw.TaskError,
+         r"PE \(0, 0\) task 'go': pw.get_config\(0x7f83\): 0x7f83 is no configuration "
+         r"register pywse models; the modelled ones are the color config registers "
+         r"0x7f20..0x7f37 and the switch config registers 0x7f40..0x7f57(.|\n)*line \d+, in go\n +word = "
+         r"pw.get_config\(addr\)",
+         "Compute addresses inside the two ranges (`get_color_config_addr(c)`, "
+         "`get_switch_config_addr(c)` for c in 0..23).")
+def config_runtime_address():
+    Harness(cfg_runtime, jit=False).run_until_idle(max_cycles=1000)
+
+
+@pw.program
+def cfg_enter_teardown(p, *, C=pw.Color(3)):
+    tc = p.import_module("<tile_config>")
+    p.set_local_color_config(C, rx=pw.RAMP, tx=pw.EAST)
+
+    @p.on_start
+    @p.local_task(10)
+    def go():
+        addr = tc.color_config.get_color_config_addr(C)
+        pw.set_config(addr, pw.get_config(addr) | 0x4000)
+
+
+@mistake("Running", "Setting the teardown bit of a color config register", pw.TaskError,
+         r"PE \(0, 0\) task 'go': pw.set_config\(0x7f23, 0x4202\) writes the color config "
+         r"register of color 3 \(0x7f23\): bit 14 \(teardown\) is set while color 3 is not "
+         r"in teardown on this PE",
+         "Leave bit 14 as read (clearing it leaves teardown, as `teardown.exit`); a color "
+         "enters teardown when a TEARDOWN command reaches it.")
+def config_enter_teardown():
+    Harness(cfg_enter_teardown, jit=False).run_until_idle(max_cycles=1000)
+
+
+@pw.program
+def cfg_switch_order(p, *, C=pw.Color(3)):
+    tc = p.import_module("<tile_config>")
+    p.set_local_color_config(C, rx=pw.RAMP, tx=pw.EAST)
+
+    @p.on_start
+    @p.local_task(10)
+    def go():
+        # position 1 invalid (5), position 2 from the west (0 | select 8)
+        pw.set_config(tc.switch_config.get_switch_config_addr(C), 0x0585)
+
+
+@mistake("Running", "A switch config word with a valid position after an invalid one",
+         pw.TaskError,
+         r"writes the switch config register of color 3 \(0x7f43\): switch position 2 is "
+         r"valid while an earlier one is invalid",
+         "Fill positions from 1 on: a position is used only if every earlier one is valid.")
+def config_switch_order():
+    Harness(cfg_switch_order, jit=False).run_until_idle(max_cycles=1000)
+
+
+@pw.program
+def cfg_switch_cur(p, *, C=pw.Color(3)):
+    tc = p.import_module("<tile_config>")
+    p.set_local_color_config(C, rx=pw.RAMP, tx=pw.EAST)
+
+    @p.on_start
+    @p.local_task(10)
+    def go():
+        pw.set_config(tc.switch_config.get_switch_config_addr(C), 0x2555)
+
+
+@mistake("Running", "A switch config word whose current position is invalid", pw.TaskError,
+         r"writes the switch config register of color 3 \(0x7f43\): the current position "
+         r"\(bits 13-14\) is 1, which is not a valid position of this word",
+         "Set the position valid in the same word, or leave bits 13-14 at 0.")
+def config_switch_current_invalid():
+    Harness(cfg_switch_cur, jit=False).run_until_idle(max_cycles=1000)
+
+
+@pw.program
+def cfg_no_switch(p, *, C=pw.Color(10)):
+    tc = p.import_module("<tile_config>")
+    p.set_local_color_config(C, rx=pw.RAMP, tx=pw.EAST)
+
+    @p.on_start
+    @p.local_task(10)
+    def go():
+        word = pw.get_config(tc.switch_config.get_switch_config_addr(C))
+
+
+@mistake("Running", "The switch config register of a wse3 color without a switch",
+         pw.TaskError,
+         r"PE \(0, 0\) task 'go': pw.get_config\(0x7f4a\): color 10 has no switch on wse3 "
+         r"\(only colors 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 12, 13, 16, 17, 20, 21 do\)",
+         "Use a color with a switch for switched routes on wse3, or route the color with its "
+         "color config register only.")
+def config_switch_without_switch():
+    Harness(cfg_no_switch, jit=False, arch="wse3").run_until_idle(max_cycles=1000)
+
+
+@pw.program
+def cfg_unencodable(p, *, C=pw.Color(3)):
+    tc = p.import_module("<tile_config>")
+    p.set_local_color_config(C, rx=pw.RAMP, tx=pw.EAST, switches=pw.Switches(
+        pos1=pw.SwitchPos(tx=(pw.EAST, pw.RAMP))))
+
+    @p.on_start
+    @p.local_task(10)
+    def go():
+        word = pw.get_config(tc.switch_config.get_switch_config_addr(C))
+
+
+@mistake("Running", "Reading a switch position the switch config register cannot hold",
+         pw.TaskError,
+         r"pw.get_config\(0x7f43\): switch position 1 of color 3 has no register encoding: a "
+         r"switch config register holds one direction per position, on one side",
+         "Give such a position one direction, or change it with `<tile_config>` "
+         "(`set_tx_switch_pos1`, ...) instead of the register.")
+def config_switch_unencodable():
+    Harness(cfg_unencodable, jit=False).run_until_idle(max_cycles=1000)
+
+
+@pw.program
+def cfg_comptime(p, *, C=pw.Color(3)):
+    pw.set_config(0x7F23, 0x0210)
+
+
+@mistake("The program", "pw.set_config in a program body", pw.ProgramError,
+         r"pw.set_config in a program body: CSL's top-level comptime form refuses the "
+         r"routing and switch ranges",
+         "Route the color with `p.set_local_color_config` (or the layout's `set_color_config`), "
+         "or write the register from a task body.")
+def config_at_comptime():
+    compile_one(cfg_comptime)
+
+
+# -- <tile_config>'s exceptions -----------------------------------------------------------------
+
+@pw.program
+def fp_overflow(p):
+    exc = p.import_module("<tile_config>").exceptions
+    a = p.var("a", pw.f32, 2, init=np.array([1.0, 3e38], np.float32))
+
+    @p.on_start
+    @p.local_task(10)
+    def go():
+        exc.set_exception_mask(exc.FP_OVERFLOW)
+        pw.fmuls(pw.mem1d(a), pw.mem1d(a), 10.0)
+
+
+@mistake("Running", "An unmasked floating-point exception in a DSD op", pw.TaskError,
+         r"PE \(0, 0\) task 'go': FP_OVERFLOW in pw.fmuls, element 1 \(3e\+38 \* 10.0\)"
+         r"; an unmasked exception stops the PE(.|\n)*unmasked by this "
+         r"set_exception_mask call:",
+         "Keep the values in range, or mask the exception again "
+         "(`exceptions.set_exception_mask(0xffff)` masks all).")
+def fp_exception_in_dsd_op():
+    Harness(fp_overflow, jit=False).run_until_idle(max_cycles=1000)
+
+
+@pw.program
+def fp_async(p, *, C=pw.Color(4)):
+    exc = p.import_module("<tile_config>").exceptions
+    acc = p.var("acc", pw.f32, 2, init=np.zeros(2, np.float32))
+    inp = pw.fabin(C, extent=2, queue=p.input_queue(3, C))
+
+    @p.on_start
+    @p.local_task(10)
+    def go():
+        exc.set_exception_mask(exc.FP_INVALID)
+        pw.fmuls(pw.mem1d(acc), pw.mem1d(acc), inp, async_=True)
+
+
+def fp_async_run():
+    h = Harness(fp_async, jit=False)
+    h.send(pw.Color(4), np.array([1.0, np.inf], np.float32), direction=pw.WEST)
+    h.run_until_idle(max_cycles=1000)
+
+
+@mistake("Running", "An unmasked floating-point exception in an async DSD op", pw.TaskError,
+         r"PE \(0, 0\): FP_INVALID in pw.fmuls, element 1 \(0.0 \* inf\), an async op on "
+         r"microthread 3; an unmasked exception stops the PE",
+         "As for a sync op; the error quotes the mask call (the op's own line is not known "
+         "once it runs on a microthread).")
+def fp_exception_in_async_op():
+    fp_async_run()
+
+
+@pw.program
+def fp_inexact(p):
+    exc = p.import_module("<tile_config>").exceptions
+
+    @p.on_start
+    @p.local_task(10)
+    def go():
+        exc.set_exception_mask(0xFFDF)
+
+
+@mistake("Task bodies", "Unmasking FP_INEXACT", pw.TaskError,
+         r"set_exception_mask: this mask unmasks FP_INEXACT, which pywse does not model",
+         "Leave FP_INEXACT masked: unmask the others with `&` of their constants "
+         "(`exceptions.FP_OVERFLOW & exceptions.FP_INVALID`).")
+def fp_unmask_inexact():
+    compile_one(fp_inexact)
 
 
 # -- filters, @dfilt, control_transform -------------------------------------------------------------

@@ -133,16 +133,16 @@ def test_a_router_in_teardown_holds_wavelets_back(jit):
 
 def test_not_modelled_submodules_say_so():
     @pw.program
-    def mask(p):
+    def xmask(p):
         tc = p.import_module("<tile_config>")
 
         @p.on_start
         @p.local_task(10)
         def go():
-            tc.exceptions.set_exception_mask(0)
+            tc.control_transform.set_mask(0)
 
-    with pytest.raises(pw.TaskError, match=r"exceptions.set_exception_mask` is not supported"):
-        Harness(mask)
+    with pytest.raises(pw.TaskError, match=r"control_transform.set_mask` is not supported"):
+        Harness(xmask)
 
 
 @pw.program

@@ -50,6 +50,7 @@ class Task:
     queue: int | None = None
     teardown: bool = False     # the color teardown handler (p.set_teardown_handler), id 29
     flushed: tuple[int, ...] = ()   # empty-queue handlers: the queues (queue codes) it serves
+    fp_checked: bool = False   # its program unmasks FP exceptions: check scalar float operators
 
     def __repr__(self) -> str:
         return f"<{self.kind} task {self.name}" + (f" id={self.id}>" if self.id is not None else ">")

@@ -13,6 +13,7 @@ from typing import Callable
 from ..errors import ProgramError, caller_site, def_site
 from ..types import Color
 from .dsd import FABIN
+from .configspace import comptime_config
 from .image import TEARDOWN_TASK_ID, Task
 from .queues import Queue
 
@@ -176,6 +177,16 @@ class PEConfig:
             tid = target.id
             (high.add if level else high.discard)(int(tid))
         return tuple(sorted(high))
+
+    def set_config(self, addr, value, *ranges) -> None:
+        """CSL's top-level `comptime { @set_config(addr, value); }`: refused with the reason
+        (CSL's comptime form refuses the routing and switch ranges, the only configuration
+        registers pywse models); `pw.set_config` in a task body writes them."""
+        comptime_config("set_config", "p")()
+
+    def get_config(self, addr, *ranges) -> None:
+        """CSL's comptime `@get_config(addr)`: refused as `set_config` is."""
+        comptime_config("get_config", "p")()
 
     def at_end(self, fn: Callable[[], None]) -> None:
         """Run `fn()` once the program body has returned, in the module scope it was

@@ -197,8 +197,6 @@ for _name, _params, _doc in (
         ("get_xdsr", ("int",), "an extended data structure register"),
         ("set_fifo_read_length", ("fifo", "int"), "set how many elements a FIFO pops"),
         ("set_fifo_write_length", ("fifo", "int"), "set how many elements a FIFO pushes"),
-        ("get_config", ("int",), "read a config register"),
-        ("set_config", ("int", "int"), "write a config register"),
         ("set_local_color_config", ("color", "config"), "configure a color's route on this PE"),
         ("get_color", ("int",), "a color from its number"),
 ):
@@ -440,3 +438,7 @@ _add(Builtin("ptrcast", "@ptrcast", "ptr", ("type", "array"), options=(("at", 0)
                  "element type: `@ptrcast([*]u32, &a)` is `pw.ptrcast(pw.u32, a)`, "
                  "`@ptrcast([*]f32, &a[i])` is `pw.ptrcast(pw.f32, a, at=i)`; writes through it "
                  "reach the array"))
+
+
+# @get_config / @set_config and <tile_config>'s exception mask register (dsl/configspace.py)
+from . import configspace as _configspace  # noqa: E402,F401

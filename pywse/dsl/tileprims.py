@@ -250,7 +250,6 @@ tc_main_priority = _primitive("tc_main_priority", ("int",),
 object.__setattr__(tc_main_priority, "comptime_twin", _record_main_priority)
 
 NOT_YET_NAMES = {
-    "exceptions": "set_exception_mask",
     "control_transform": "set_mask",
 }
 """Submodules of `<tile_config>` pywse does not model yet: each function is a primitive whose

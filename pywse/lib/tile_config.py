@@ -39,16 +39,25 @@ What pywse has (docs/libraries.md; the router model in docs/semantics.md, "Teard
   `counter_filter_state.PASS / DROP`; on wse3 also `set_counter_and_state(id, value, state)`,
   `set_counter_value` / `get_counter_value`, `set_state` / `get_state`, `set_pass_count` /
   `get_pass_count`, `set_drop_count` / `get_drop_count` (counts in half-wavelets). What they
-  mean for the router: docs/semantics.md, "Filters".
+  mean for the router: docs/semantics.md, "Filters";
+* `exceptions`: `PERF_CNT_0_OVERFLOW`, `PERF_CNT_1_OVERFLOW`, `SW_EXCEPTION`, `FP_UNDERFLOW`,
+  `FP_OVERFLOW`, `FP_INEXACT`, `FP_INVALID`, `FP_DIV_BY_0` and `set_exception_mask(m)`: an
+  unmasked floating-point exception in a DSD op or a scalar operator stops the run with an
+  error (docs/semantics.md, "Floating-point exceptions"; FP_INEXACT cannot be unmasked).
 
-The other submodules (`exceptions`, `control_transform`) are there by name:
-calling one of their functions is a compile-time "not supported yet" naming it.
+The registers behind `color_config` / `switch_config` are also read and written whole with
+`pw.get_config(addr)` / `pw.set_config(addr, word)` (addresses from `get_color_config_addr` /
+`get_switch_config_addr`).
+
+The other submodule, `control_transform`, is there by name: calling its function is a
+compile-time "not supported yet" naming it (docs/semantics.md says why).
 A call's color may be the color or its config address, as in CSL. Each call changes the
 router at once; it costs what its code costs (a helper call and its statements), the router
 change itself nothing.
 """
 from __future__ import annotations
 
+from ..dsl import configspace as cs
 from ..dsl import primitives as prim  # noqa: F401  (the internal builtins' registry)
 from ..dsl import filterprims as fp
 from ..dsl import tileprims as tp
@@ -298,12 +307,15 @@ def tile_config(p) -> dict:
     main_thread_priority = _namespace("main_thread_priority", dict(
         level=_namespace("level", {n: k for k, n in enumerate(MAIN_THREAD_LEVELS)}),
         update_main_thread_priority=tp.tc_main_priority))
+    exceptions = _namespace("exceptions", dict(
+        set_exception_mask=cs.tc_set_exception_mask,
+        **{name: cs.mask_constant(name) for name in cs.EXCEPTIONS}))
     later = {sub: _namespace(sub, {fn: tp.NOT_YET_PRIMS[sub, fn] for fn in names.split()})
              for sub, names in tp.NOT_YET_NAMES.items()}
     return dict(color_config=color_config, switch_config=switch_config, teardown=teardown,
                 queue_flush=queue_flush, task_priority=task_priority,
                 main_thread_priority=main_thread_priority, target_name=p.arch, **status,
-                filters=_namespace("filters", _filters(p.arch)), **later)
+                filters=_namespace("filters", _filters(p.arch)), exceptions=exceptions, **later)
 
 
 library = tile_config

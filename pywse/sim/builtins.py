@@ -540,3 +540,5 @@ from . import scalars as _scalars  # noqa: E402,F401  (@bitcast, @get_int, point
 from . import queueflush as _queueflush  # noqa: E402,F401  (wse3 queue flushes, queue status)
 from . import taskprio as _taskprio  # noqa: E402,F401  (<tile_config> task priority)
 from . import filters as _filters  # noqa: E402,F401  (dfilt, get_filter_id, tile_config.filters)
+from . import configregs as _configregs  # noqa: E402,F401  (@get_config, @set_config)
+from . import fpexcept as _fpexcept  # noqa: E402,F401  (<tile_config> exceptions: the FP mask)

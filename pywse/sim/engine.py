@@ -19,6 +19,7 @@ from numba.core.errors import NumbaError
 from . import dispatch, fabric, faults, numba_errors, ops, report, rings, sched, tiers
 from . import routerfilter
 from .costs import DEFAULT as DEFAULT_COSTS, Costs
+from . import configregs, fpexcept
 from .state import check_memory, new_state, to_jit
 from .traffic import Traffic
 from . import jit as jitmod
@@ -139,7 +140,8 @@ class Engine(Traffic):
         tx, rx, npos = np.zeros((n, 4), np.uint8), np.zeros((n, 4), np.uint8), np.ones(n, np.uint8)
         switched, swapped = np.zeros(n, bool), np.zeros(n, bool)
         torn = np.array([False] + [cfg.teardown for cfg in table.patterns], bool)
-        switch_row, swap_row = (np.zeros((n, 3), np.int64) for _ in range(2))
+        switch_row = np.zeros((n, 4), np.int64)
+        swap_row = np.zeros((n, 3), np.int64)
         for k, cfg in enumerate(table.patterns, 1):
             positions = cfg.positions()
             npos[k] = len(positions)
@@ -149,7 +151,8 @@ class Engine(Traffic):
             if cfg.switches is not None:
                 switched[k] = True
                 switch_row[k] = (cfg.switches.current_switch_pos, cfg.switches.ring_mode,
-                                 POP_MODES.index(cfg.switches.pop_mode))
+                                 POP_MODES.index(cfg.switches.pop_mode),
+                                 configregs.selects(cfg.switches))
             if cfg.color_swap_x or cfg.color_swap_y:
                 swapped[k] = True
                 swap_row[k, :2] = cfg.color_swap_x, cfg.color_swap_y
@@ -158,7 +161,8 @@ class Engine(Traffic):
         st.sw_rx.reshape(-1, 4)[port] = rx[pids]
         st.sw_npos.reshape(-1)[port] = npos[pids]
         # the rest only where a pattern sets it: state untouched stays unmapped
-        for has, row, fields in ((switched, switch_row, (st.sw_cur, st.sw_ring, st.sw_pop)),
+        for has, row, fields in ((switched, switch_row,
+                                  (st.sw_cur, st.sw_ring, st.sw_pop, st.sw_sel)),
                                  (swapped, swap_row, (st.swap_x, st.swap_y))):
             sel = np.flatnonzero(has[pids])
             for j, field in enumerate(fields):
@@ -288,7 +292,10 @@ class Engine(Traffic):
                 if code == sched.STEPPED and not single:
                     continue                     # stepped for a scheduled switch only
             else:
-                code, pe, row, w = sched.next_task(self.stj, t_limit, single, events)
+                try:
+                    code, pe, row, w = sched.next_task(self.stj, t_limit, single, events)
+                except FloatingPointError:     # an async op's unmasked FP exception
+                    raise fpexcept.async_error(self) from None
             if code == sched.RUN:
                 self._run_row(pe, int(row), w)
             elif self.st.counters[fabric.HOST_IO]:
@@ -371,6 +378,8 @@ class Engine(Traffic):
     def _task_error(self, pe: int, task: Task, exc: BaseException, plain: bool) -> TaskError:
         """A task body raised `exc` on `pe`: what failed and the user's line (the statement
         site compiled code recorded; run as plain Python, the traceback's line, the same)."""
+        if fpexcept.pending(self.st):   # an async op's exception, not this task's
+            return fpexcept.async_error(self)
         x, y = self.pe_xy(pe)
         index_fault = self.st.fault[faults.KIND] in (faults.INDEX, faults.DSD)
         what, site = faults.task_failure(self.st.fault, exc, lambda a: self._symbol_at(pe, a))
@@ -438,8 +447,26 @@ class Engine(Traffic):
     def _lift(self, task: Task):
         lifted = self._lifted.get(id(task))
         if lifted is None:
+            if not self._fp_marked:
+                self._mark_fp_checked()
             lifted = self._lifted[id(task)] = jitmod.lift(task)
         return lifted
+
+    _fp_marked = False
+
+    def _mark_fp_checked(self) -> None:
+        """The tasks of a program that calls set_exception_mask anywhere check their scalar
+        float operators (sim/fpexcept.py); other programs' tasks are lowered as ever."""
+        self._fp_marked = True
+        for image in self.images:
+            uses = False
+            for task in image.tasks:
+                try:
+                    uses |= jitmod.lift(task)[0].uses_mask
+                except TaskError:
+                    pass                 # reported when (if) the task runs
+            for task in image.tasks:
+                task.fp_checked = uses
 
     def _bind(self, pe: int, task: Task):
         """The callable and arguments of `task` on `pe` run from Python: compiled under

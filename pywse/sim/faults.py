@@ -38,6 +38,19 @@ def tile_queue(st, what, value):
 RUNNING_Q, NEW_Q = 6, 7
 SITE_BITS = 16
 
+DESCRIBERS: dict = {}
+"""Fault kinds other modules record (filters.py, configregs.py, fpexcept.py): kind ->
+fn(fault) -> the failure in words; `register` files one."""
+
+
+def register(kind: int, describe) -> int:
+    """File `describe(fault) -> str` for fault `kind` (a constant of its module, not one of
+    the kinds above); returns the kind."""
+    if kind <= TILE_QUEUE or DESCRIBERS.get(kind, describe) is not describe:
+        raise AssertionError(f"fault kind {kind} is taken")
+    DESCRIBERS[kind] = describe
+    return kind
+
 SITES: dict[int, tuple[Site, str]] = {}
 """site -> (the user's line, the array an index check is about, or "")."""
 
@@ -162,10 +175,10 @@ def task_failure(fault: np.ndarray, exc: BaseException,
     if fault[KIND] == TILE_QUEUE:
         fault[KIND] = NO_FAULT
         return _tile_queue(int(fault[VALUE]), int(fault[LIMIT])), site
-    if fault[KIND] == FILTER:              # a filter builtin (sim/filters.py)
+    describe = DESCRIBERS.get(int(fault[KIND]))
+    if describe is not None:
         fault[KIND] = NO_FAULT
-        from .filters import fault_message
-        return fault_message(fault), site
+        return describe(fault), site
     if fault[KIND] == INDEX:
         fault[KIND] = NO_FAULT
         i, n = int(fault[VALUE]), int(fault[LIMIT])

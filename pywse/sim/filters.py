@@ -182,3 +182,6 @@ def fault_message(fault: np.ndarray) -> str:
         return (f"{fn}: state {value} is neither counter_filter_state.PASS (0) nor DROP "
                 "(1)")
     return f"{fn}: {value} is out of range 0..{other}"
+
+
+faults.register(faults.FILTER, fault_message)

@@ -40,7 +40,7 @@ from numba.extending import register_jitable
 import numpy as np
 
 from . import builtins as bi
-from . import cslops, faults, mapops, taskcache
+from . import cslops, faults, fpexcept, mapops, taskcache
 from .charges import counts_of, with_charges
 from ..dsl.dsd import DsdVar, FabDesc, Fifo, MemDesc
 from ..dsl.dsr import Dsr
@@ -87,6 +87,7 @@ class CompiledTask:
     source: str                   # its source, for error messages and docs
     chunk: int = 0                # > 0: the lifted values come as tuples of this many
     bits: frozenset = frozenset()  # f16 arrays it only hands to DSD builtins (as bit patterns)
+    uses_mask: bool = False       # it (or a helper) calls set_exception_mask (sim/fpexcept.py)
     _jitted: Any = None
 
     def pack(self, items: list) -> list:
@@ -129,7 +130,8 @@ def lift(task: Task) -> tuple[CompiledTask, list[tuple[str, Any]]]:
 
 def _lower(fn, name: str, task: Task, helper: bool = False) -> CompiledTask:
     # code objects compare equal across files: the file and module keep two copies apart
-    key = (fn.__code__, fn.__code__.co_filename, fn.__module__, _kinds(fn, task), counts_of(fn))
+    key = (fn.__code__, fn.__code__.co_filename, fn.__module__, _kinds(fn, task), counts_of(fn),
+           task.fp_checked)
     compiled = _CACHE.get(key)
     if compiled is None:
         compiled = _CACHE[key] = _rewrite(fn, name, task, _closure(fn, task), helper)
@@ -196,6 +198,7 @@ class _Rewriter(ast.NodeTransformer):
         self.n_sites = 0
         self.n_maps = 0                                # pw.map calls lowered so far
         self.local_names: set[str] = set()             # the function's own names
+        self.uses_mask = False                         # calls set_exception_mask (or a helper)
 
     def visit(self, node):
         if getattr(node, "pywse_charge", False):    # a charge (charges.py) is final as it is
@@ -268,6 +271,7 @@ class _Rewriter(ast.NodeTransformer):
         """`helper(a)` -> `<lowered helper>(__st, __pe, <its lifted values>, a)`."""
         self.generic_visit(node)
         helper = _lower(fn, fn.__name__, self.task, helper=True)
+        self.uses_mask |= helper.uses_mask
         lifted = [self.lift_path(_path(node.func) + p) for p in helper.lifted]
         if helper.chunk:
             lifted = [ast.Tuple(group, ast.Load()) for group in helper.pack(lifted)]
@@ -278,6 +282,7 @@ class _Rewriter(ast.NodeTransformer):
 
     def builtin_call(self, node, b: Builtin):
         low = bi.LOWERINGS[b.name]
+        self.uses_mask |= b.name == "tc_set_exception_mask"
         args = [self.visit(a) for a in node.args]
         given = {kw.arg: self.visit(kw.value) for kw in node.keywords}
         if b.name in POSITIONAL_OPTIONS:        # pw.mem1d(A, M, j, N): options by position
@@ -391,6 +396,10 @@ class _Rewriter(ast.NodeTransformer):
     def visit_BinOp(self, node):
         self.generic_visit(node)
         op = _BINOPS[type(node.op)]
+        if self.task.fp_checked and op in fpexcept.CHECKED:     # its program unmasks
+            return ast.copy_location(self.call(f"fpx_{op}", fpexcept.CHECKED[op], [
+                ast.Name("__st", ast.Load()), ast.Name("__pe", ast.Load()), node.left,
+                node.right]), node)
         return ast.copy_location(self.call(f"csl_{op}", getattr(cslops, op),
                                            [node.left, node.right]), node)
 
@@ -588,7 +597,7 @@ def _rewrite(fn, name: str, task: Task, free: dict, helper: bool) -> CompiledTas
     py_fn.__code__ = py_fn.__code__.replace(co_name=fn.__name__)   # tracebacks say `in step`
     if helper:
         py_fn = register_jitable(py_fn)
-    return CompiledTask(name, lifted, py_fn, body_src, chunk, bits)
+    return CompiledTask(name, lifted, py_fn, body_src, chunk, bits, rw.uses_mask)
 
 
 def _dsd_only_f16(fdef, rw: _Rewriter, free: dict) -> frozenset:

@@ -15,7 +15,7 @@ import numba
 import numpy as np
 from numba.extending import register_jitable
 
-from . import cslops
+from . import cslops, fpflags
 from ..dsl.signatures import TABLE
 
 # operand descriptor fields (an int64 row)
@@ -365,6 +365,10 @@ def run_slot(st, pe, slot, budget):
                 st.fifo_head[pe, q] = (st.fifo_head[pe, q] + 1) % st.fifo_cap[pe, q]
                 st.fifo_count[pe, q] -= 1
         r = element(st, code, a, b, c)
+        if st.fp_info[0] and st.fp_mask[pe, 0]:      # a PE unmasked an FP exception
+            hit = fpflags.dsd_flags(st, code, a, b, c, r) & st.fp_mask[pe, 0]
+            if hit:
+                fpflags.halt(st, pe, slot, slot == MAIN, code, hit, i, a, b)
         if code == ADDC16:
             ops[3, ADDR] = np.int64(r >> 16)
         _write(st, pe, ops[0], i, r, width)

@@ -46,7 +46,7 @@ STATE_FIELDS = (
     "fifo_addr fifo_cap fifo_width fifo_head fifo_count "
     "now busy_until task_start in_task queued next_tid heap_t heap_pe heap_n rpc_pending rpc_row rpc_bits counters "
     "pe_img chan_n chan_id chan_q chan_data loc_row data_row ctl_row fault prng "
-    "tsc tip td_colors qflush qh_row td_todo task_hi mt_prio cost").split()
+    "tsc tip td_colors qflush qh_row td_todo task_hi mt_prio cost sw_sel fp_mask fp_info").split()
 EngineState = namedtuple("EngineState", STATE_FIELDS)
 
 
@@ -214,7 +214,12 @@ def new_state(mem_base: np.ndarray, arena_bytes: int, arch: str, width: int,
         # thread's priority level (recorded only)
         task_hi=z(npe, np.uint32), mt_prio=z(npe, np.uint8),
         # the platform's cost table (costs.py: Costs.array), read by every charge at run time
-        cost=costs.DEFAULT.array())
+        cost=costs.DEFAULT.array(),
+        # which side each switch position overrides (configregs.py: SEL_RX << k-1, SEL_TX
+        # << k+3); per PE the unmasked FP exceptions and the mask call's site, and the run's
+        # FP exception record (fpexcept.py)
+        sw_sel=z((npe, N_COLORS), np.uint8), fp_mask=z((npe, 2), np.int64),
+        fp_info=z(10, np.int64))
 
 
 PRNG_SEED = 0xDEADBEEF

@@ -3,11 +3,11 @@ its own router's color and switch configuration at run time, and leaves teardown
 
 The router model is fabric.py's: `sw_tx/sw_rx[pe, c, pos]` (position 0 is the base route),
 `sw_npos`, `sw_cur`, `sw_ring`, `sw_pop`, and `tip[pe, c]` (in teardown; route set at run
-time, so its rx is enforced). A switch position stores both sides: the side a
-`set_{rx,tx}_switch_posN` call does not give is copied from position 0 when the call is made,
-so a program sets the base route first, then the positions (as the SDK's allreduce does:
-"the pos1 needs to inherit from pos0"). Every change takes effect at once; a PE whose router
-may now move something is put back on the fabric's active list.
+time, so its rx is enforced). A switch position overrides one side, the one its
+`set_{rx,tx}_switch_posN` call gives (`sw_sel`, configregs.py); the other side is position
+0's, and follows it when the base route changes later (`configregs.inherit`), as the switch
+config register holds one side per position. Every change takes effect at once; a PE whose
+router may now move something is put back on the fabric's active list.
 
 A color argument is the color or its config address (`tileprims.CONFIG_BASE + color`).
 """
@@ -18,6 +18,7 @@ from numba.extending import register_jitable
 
 from . import fabric, faults
 from .builtins import LOWERINGS, Lowering, lowers
+from .configregs import EXTRA, SEL_RX, SEL_TX, inherit
 from .precompiled import precompiled
 from ..dsl import tileprims as tp
 from ..types import N_COLORS
@@ -61,6 +62,7 @@ def _reset_routes(st, pe, a, tx, rx):
     c = _color(st, a)
     st.sw_tx[pe, c, 0] = (st.sw_tx[pe, c, 0] & ~np.uint8(31)) | np.uint8(tx)
     st.sw_rx[pe, c, 0] = rx
+    inherit(st, pe, c)
     st.tip[pe, c] |= fabric.TIP_DYNAMIC
     _changed(st, pe)
 
@@ -92,6 +94,7 @@ def _io_direction_core(st, pe, a, io, how):
     else:
         cur = st.sw_rx[pe, c, 0]
         st.sw_rx[pe, c, 0] = cur | bit if how == 0 else (cur ^ bit if how == 1 else cur & ~bit)
+    inherit(st, pe, c)
     st.tip[pe, c] |= fabric.TIP_DYNAMIC
     _changed(st, pe)
 
@@ -168,12 +171,15 @@ def _switch_pos(st, pe, a, bits, pos, rx_side):
         st.fault[faults.VALUE] = c
         st.fault[faults.LIMIT] = 100 + pos
         raise ValueError("switch position after an invalid one")
+    sel = st.sw_sel[pe, c] & ~np.uint8((SEL_RX | SEL_TX) << (pos - 1))
     if rx_side:
         st.sw_rx[pe, c, pos] = bits
         st.sw_tx[pe, c, pos] = st.sw_tx[pe, c, 0]
+        st.sw_sel[pe, c] = sel | np.uint8(SEL_RX << (pos - 1))
     else:
-        st.sw_tx[pe, c, pos] = bits
+        st.sw_tx[pe, c, pos] = bits | (st.sw_tx[pe, c, 0] & EXTRA)
         st.sw_rx[pe, c, pos] = st.sw_rx[pe, c, 0]
+        st.sw_sel[pe, c] = sel | np.uint8(SEL_TX << (pos - 1))
     if st.sw_npos[pe, c] < pos + 1:
         st.sw_npos[pe, c] = pos + 1
     st.tip[pe, c] |= fabric.TIP_DYNAMIC

@@ -12,6 +12,7 @@ _KINDS = [("op", "DSD operations"), ("task", "Tasks"), ("dsd", "Changing a DSD")
           ("memcpy", "memcpy"), ("prng", "Pseudo-random numbers"), ("map", "@map"),
           ("cast", "Casts"), ("ptr", "Pointers"), ("comptime", "Program-body builtins"),
           ("dsr", "DSRs"), ("queue", "Queue flushes (wse3)"), ("filter", "Filters"),
+          ("config", "Configuration registers"),
           ("later", "Other CSL builtins")]
 _ROLES = {"dst": "D", "src": "D", "task": "task", "dsd": "DSD", "int": "integer",
           "type": "type", "array": "array", "operands...": "D or s, ...", "kind": "kind",
