@@ -41,21 +41,18 @@ import numpy as np
 
 from . import builtins as bi
 from . import cslops, faults, fpexcept, mapops, taskcache
+from .captures import captured, is_data, kinds_of, resolve_path
 from .charges import counts_of, with_charges
-from ..dsl.dsd import DsdVar, FabDesc, Fifo, MemDesc
-from ..dsl.dsr import Dsr
+from ..dsl.dsd import DsdVar
 from ..dsl.modules import ModuleInstance
 from ..dsl.image import MemcpyModule, Task
-from ..dsl.queues import Queue
 from ..dsl.signatures import POSITIONAL_OPTIONS, TABLE, Builtin
 from ..dsl.typedops import TypedBuiltin
 from ..dsl.symbols import Var
 from ..dsl.checkbase import comptime_is_value
 from ..dsl.taskcheck import ARRAY_SUBSCRIPTS
-from ..dsl.tasksource import (UNASSIGNED, closure, is_user_function, node_site,
-                               parse_function, returns_value)
-from ..errors import TaskError, def_site
-from ..types import Color, dtype_of
+from ..dsl.tasksource import is_user_function, node_site, parse_function, returns_value
+from ..types import dtype_of
 from .dsdval import dsd_load, dsd_store
 
 _BINOPS = {ast.Add: "add", ast.Sub: "sub", ast.Mult: "mul", ast.Div: "truediv",
@@ -121,7 +118,7 @@ than PACK_ABOVE lifted values and arguments takes its lifted values as tuples of
 def lift(task: Task) -> tuple[CompiledTask, list[tuple[str, Any]]]:
     """Rewrite `task`'s body (cached per code object) and return it with its lifted values."""
     compiled = _lower(task.fn, task.name, task)
-    values = [("__".join(p).replace(".", ""), _resolve(task.fn, p)) for p in compiled.lifted]
+    values = [("__".join(p).replace(".", ""), resolve_path(task.fn, p)) for p in compiled.lifted]
     if compiled.chunk:
         values = [(f"__lifted{k}", tuple(v for _, v in group))
                   for k, group in enumerate(compiled.pack(values))]
@@ -130,59 +127,12 @@ def lift(task: Task) -> tuple[CompiledTask, list[tuple[str, Any]]]:
 
 def _lower(fn, name: str, task: Task, helper: bool = False) -> CompiledTask:
     # code objects compare equal across files: the file and module keep two copies apart
-    key = (fn.__code__, fn.__code__.co_filename, fn.__module__, _kinds(fn, task), counts_of(fn),
+    key = (fn.__code__, fn.__code__.co_filename, fn.__module__, kinds_of(fn, task), counts_of(fn),
            task.fp_checked)
     compiled = _CACHE.get(key)
     if compiled is None:
-        compiled = _CACHE[key] = _rewrite(fn, name, task, _closure(fn, task), helper)
+        compiled = _CACHE[key] = _rewrite(fn, name, task, captured(fn, task), helper)
     return compiled
-
-
-def _kinds(fn, task, depth: int = 0) -> tuple:
-    """What a function's compiled code depends on: the kinds of its free variables."""
-    return tuple((n, _kind(v, task, depth)) for n, v in _closure(fn, task).items())
-
-
-def _closure(fn, task) -> dict:
-    """What the body captured, plus the module-level colors it names (`C = pw.Color(3)` at
-    the top of the file, as CSL's `const` colors): numba cannot type a Color global, so those
-    are lifted like captured ones (module-level numbers stay numba's frozen globals)."""
-    free = closure(fn)
-    for name in fn.__code__.co_names:
-        value = fn.__globals__.get(name)
-        if isinstance(value, Color) and name not in free:
-            free[name] = value
-    for name, v in free.items():
-        if v is UNASSIGNED:
-            raise TaskError(f"task '{task.name}': variable '{name}' is used before it is "
-                            "assigned in the program; declare it above the task"
-                            ).at(def_site(fn))
-    return free
-
-
-def _kind(v, task, depth):
-    if isinstance(v, ModuleInstance) and depth < 8:
-        return ("instance", tuple((k, _kind(m, task, depth + 1)) for k, m in v.members.items()))
-    if isinstance(v, (list, tuple)) and _is_data(v):
-        return ("seq", tuple(_kind(x, task, depth) for x in v))
-    if _is_data(v) or isinstance(v, MemcpyModule):
-        return type(v).__name__
-    if is_user_function(v) and depth < 8:
-        return ("fn", v.__code__, _kinds(v, task, depth + 1))
-    return ("const", id(v))
-
-
-def _resolve(fn, path: tuple[str, ...]):
-    """The value a lifted path names: closure/global names, '.attr' attribute steps."""
-    value = fn
-    for step in path:
-        if step.startswith("."):
-            value = getattr(value, step[1:])
-        else:
-            cells = dict(zip(value.__code__.co_freevars,
-                             (c.cell_contents for c in value.__closure__ or ())))
-            value = cells[step] if step in cells else value.__globals__[step]
-    return value
 
 
 class _Rewriter(ast.NodeTransformer):
@@ -389,7 +339,7 @@ class _Rewriter(ast.NodeTransformer):
         base = self.resolve(node.value) if path is not None else None
         if isinstance(node.ctx, ast.Load) and (
                 isinstance(base, MemcpyModule) or
-                (isinstance(base, ModuleInstance) and _is_data(getattr(base, node.attr, None)))):
+                (isinstance(base, ModuleInstance) and is_data(getattr(base, node.attr, None)))):
             return ast.copy_location(self.lift_path(path), node)
         return self.generic_visit(node)
 
@@ -556,7 +506,7 @@ def _rewrite(fn, name: str, task: Task, free: dict, helper: bool) -> CompiledTas
     fdef.body = loads + body or [ast.Pass()]
     ast.fix_missing_locations(fdef)
     rw.inject["__dsd_load"] = dsd_load
-    lifted = tuple((n,) for n, v in free.items() if _is_data(v) and n in used) \
+    lifted = tuple((n,) for n, v in free.items() if is_data(v) and n in used) \
         + tuple(rw.extra_lifted)
     names = ["__dv_" + p[0] if len(p) == 1 and isinstance(free.get(p[0]), DsdVar)
              else "__".join(p).replace(".", "") for p in lifted]
@@ -588,7 +538,7 @@ def _rewrite(fn, name: str, task: Task, free: dict, helper: bool) -> CompiledTas
     salt = hashlib.sha1(key.encode()).hexdigest()[:10]
     fdef.name = f"{fn.__name__}__task_{salt}"
     namespace = dict(fn.__globals__)
-    namespace.update({n: v for n, v in free.items() if not _is_data(v)})
+    namespace.update({n: v for n, v in free.items() if not is_data(v)})
     namespace.update(rw.inject)
     code = compile(ast.Module([fdef], []), filename, "exec")
     exec(code, namespace)
@@ -615,13 +565,3 @@ def _dsd_only_f16(fdef, rw: _Rewriter, free: dict) -> frozenset:
         if isinstance(node, ast.Name) and node.id in f16 and id(node) not in as_operand:
             f16.discard(node.id)
     return frozenset(f16)
-
-
-def _is_data(value) -> bool:
-    """Lifted to a parameter (per-PE data) rather than injected as a compile-time constant.
-    Lists and tuples of such values are lifted as tuples."""
-    if isinstance(value, (list, tuple)):
-        return len(value) > 0 and all(_is_data(v) for v in value)
-    return isinstance(value, (Var, MemDesc, FabDesc, Fifo, DsdVar, Dsr, Task, Color, Queue,
-                              bool, int, float, np.number, np.bool_))
-
