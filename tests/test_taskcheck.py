@@ -49,9 +49,9 @@ def test_a_builtin_not_supported_yet_says_so_by_its_csl_name(jit):
         @p.on_start
         @p.local_task(10)
         def go():
-            a[0] = pw.get_config(0x7F20)
+            a[0] = pw.get_xdsr(1)
 
-    assert "`@get_config` is not supported yet" in str(refused(prog, jit))
+    assert "`@get_xdsr` is not supported yet" in str(refused(prog, jit))
 
 
 def test_a_misspelt_builtin_gets_a_suggestion_and_a_param_that_does_not_exist_the_params(jit):
