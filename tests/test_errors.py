@@ -3152,7 +3152,7 @@ def cost_unknown_constant():
 
 
 @mistake("Running", "A cost that is not a whole number of cycles", pw.CostError,
-         r"pw.Costs: a cost is a whole number of cycles, at least 1 here; got 0",
+         r"pw.Costs: 'hop' is a whole number of cycles, at least 1; got 0",
          "Give a whole number of cycles (`hop` and `task_switch` at least 1, the others at "
          "least 0).")
 def cost_bad_value():

@@ -27,18 +27,19 @@ from . import ops
 
 
 def _whole(minimum: int):
-    def convert(value):
+    """A validator: a cost is a whole number of cycles, at least `minimum` (the message names
+    the constant)."""
+    def check(_, attribute, value):
         if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, np.integer)) \
                 or value < minimum:
-            raise CostError(f"pw.Costs: a cost is a whole number of cycles, at least {minimum} "
-                            f"here; got {value!r}")
-        return int(value)
-    return convert
+            raise CostError(f"pw.Costs: '{attribute.name}' is a whole number of cycles, at "
+                            f"least {minimum}; got {value!r}")
+    return check
 
 
 def _cost(default: int, source: str, when: str, minimum: int = 0):
     """A constant of the table: its value, where it comes from, what it is charged for."""
-    return attrs.field(default=default, converter=_whole(minimum),
+    return attrs.field(default=default, validator=_whole(minimum),
                        metadata={"source": source, "when": when})
 
 
