@@ -99,43 +99,18 @@ def _ol_check_scalar(st, pe, op, a, b, r):
     return impl
 
 
-@register_jitable
-def fpx_add(st, pe, a, b):
-    r = cslops.add(a, b)
-    _check_scalar(st, pe, fpflags.ADD, a, b, r)
-    return r
+def _checked(op, code):
+    """Scalar operator `op` (cslops: CSL typing) followed by the exception check of `code`."""
+    def checked(st, pe, a, b):
+        r = op(a, b)
+        _check_scalar(st, pe, code, a, b, r)
+        return r
+    return register_jitable(checked)
 
 
-@register_jitable
-def fpx_sub(st, pe, a, b):
-    r = cslops.sub(a, b)
-    _check_scalar(st, pe, fpflags.SUB, a, b, r)
-    return r
-
-
-@register_jitable
-def fpx_mul(st, pe, a, b):
-    r = cslops.mul(a, b)
-    _check_scalar(st, pe, fpflags.MUL, a, b, r)
-    return r
-
-
-@register_jitable
-def fpx_truediv(st, pe, a, b):
-    r = cslops.truediv(a, b)
-    _check_scalar(st, pe, fpflags.DIV, a, b, r)
-    return r
-
-
-@register_jitable
-def fpx_pow(st, pe, a, b):
-    r = cslops.pow(a, b)
-    _check_scalar(st, pe, fpflags.POW, a, b, r)
-    return r
-
-
-CHECKED = {"add": fpx_add, "sub": fpx_sub, "mul": fpx_mul, "truediv": fpx_truediv,
-           "pow": fpx_pow}
+CHECKED = {name: _checked(getattr(cslops, name), code) for name, code in (
+    ("add", fpflags.ADD), ("sub", fpflags.SUB), ("mul", fpflags.MUL),
+    ("truediv", fpflags.DIV), ("pow", fpflags.POW))}
 """The task compiler's operator (cslops name) -> its checked twin, `(st, pe, a, b)`."""
 
 
