@@ -20,6 +20,7 @@ output queues 6 and 7) are neither.
 from __future__ import annotations
 
 import numpy as np
+from numba.extending import register_jitable
 
 from . import faults
 from .builtins import LOWERINGS, Lowering, lowers
@@ -69,30 +70,30 @@ for _arch in ("wse3", "wse2"):     # wse2's are refused by the checker; the same
         LOWERINGS[tp.QF_PRIMS[_arch, _fn].name] = Lowering(_impl)
 
 
-def _iq_status(st, pe):
-    """input_queue_status.get(): bit q empty, bit 8 + q full."""
+@register_jitable
+def _status_word(count, cap, pe):
+    """A queue status word from the queues' fill (`count[pe, q]`) and depths (`cap[q]`): bit q
+    empty, bit 8 + q full; a queue of depth 0 (one the arch does not have) is neither."""
     s = np.uint16(0)
-    for q in range(st.iq_count.shape[1]):
-        n = st.iq_count[pe, q]
+    for q in range(count.shape[1]):
+        if cap[q] == 0:
+            continue
+        n = count[pe, q]
         if n == 0:
             s |= np.uint16(1 << q)
-        if n >= st.iq_cap[q]:
+        if n >= cap[q]:
             s |= np.uint16(1 << (8 + q))
     return s
+
+
+def _iq_status(st, pe):
+    """input_queue_status.get()."""
+    return _status_word(st.iq_count, st.iq_cap, pe)
 
 
 def _oq_status(st, pe):
-    """output_queue_status.get(): bit q empty, bit 8 + q full (queues of the arch only)."""
-    s = np.uint16(0)
-    for q in range(st.oq_count.shape[1]):
-        if st.oq_cap[q] == 0:
-            continue                    # wse2 has output queues 0..5
-        n = st.oq_count[pe, q]
-        if n == 0:
-            s |= np.uint16(1 << q)
-        if n >= st.oq_cap[q]:
-            s |= np.uint16(1 << (8 + q))
-    return s
+    """output_queue_status.get() (wse2 has output queues 0..5 only)."""
+    return _status_word(st.oq_count, st.oq_cap, pe)
 
 
 def _is_empty(st, pe, s, code):
