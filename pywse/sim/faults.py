@@ -39,14 +39,15 @@ RUNNING_Q, NEW_Q = 6, 7
 SITE_BITS = 16
 
 DESCRIBERS: dict = {}
-"""Fault kinds other modules record (filters.py, configregs.py, fpexcept.py): kind ->
-fn(fault) -> the failure in words; `register` files one."""
+"""Fault kinds other than the index, DSD, microthread and router ones: kind -> fn(fault) ->
+the failure in words (queue flushes and priorities here; filters.py, configregs.py,
+fpexcept.py); `register` files one."""
 
 
 def register(kind: int, describe) -> int:
     """File `describe(fault) -> str` for fault `kind` (a constant of its module, not one of
     the kinds above); returns the kind."""
-    if kind <= TILE_QUEUE or DESCRIBERS.get(kind, describe) is not describe:
+    if kind <= TILE_CONFIG or DESCRIBERS.get(kind, describe) is not describe:
         raise AssertionError(f"fault kind {kind} is taken")
     DESCRIBERS[kind] = describe
     return kind
@@ -152,6 +153,9 @@ def _tile_queue(value: int, what: int) -> str:
             "main_thread_priority.level.MEDIUM_LOW, MEDIUM, MEDIUM_HIGH, HIGH (0..3)")
 
 
+register(TILE_QUEUE, lambda fault: _tile_queue(int(fault[VALUE]), int(fault[LIMIT])))
+
+
 def task_failure(fault: np.ndarray, exc: BaseException,
                  symbol_at=lambda addr: "?") -> tuple[str, Site | None]:
     """(what failed, in words; the user's line) for an exception a task body raised: an
@@ -172,9 +176,6 @@ def task_failure(fault: np.ndarray, exc: BaseException,
     if fault[KIND] == TILE_CONFIG:
         fault[KIND] = NO_FAULT
         return _tile_config(int(fault[VALUE]), int(fault[LIMIT])), site
-    if fault[KIND] == TILE_QUEUE:
-        fault[KIND] = NO_FAULT
-        return _tile_queue(int(fault[VALUE]), int(fault[LIMIT])), site
     describe = DESCRIBERS.get(int(fault[KIND]))
     if describe is not None:
         fault[KIND] = NO_FAULT
