@@ -3266,6 +3266,24 @@ def fft_bad_norm():
     runner.launch("csfftExecC2C", np.int16(3), np.int16(0))
 
 
+@mistake("Running", "The cycle account before run()", pw.StatsError,
+         r"stats\(\): nothing has run yet; call it after load\(\) and run\(\)",
+         "Take `runner.stats()` after `run()` and the host commands whose cycles you want "
+         "(or after `stop()`).")
+def stats_before_run():
+    r = pw.SdkRuntime(host_artifacts(), jit=False)
+    r.load()
+    r.stats()
+
+
+@mistake("Running", "A cycle-account metric that does not exist", pw.StatsError,
+         r"stats.metric\('hot'\): no such metric; the metrics are busy, stalled, idle, "
+         r"wavelets, received, tasks",
+         "Use one of the metric names the message lists.")
+def stats_unknown_metric():
+    runtime().stats().metric("hot")
+
+
 @pytest.mark.parametrize("m", CATALOGUE, ids=[m.name for m in CATALOGUE])
 def test_mistake(m):
     got = outcome(m)

@@ -23,8 +23,9 @@ from ..sim import sched
 from ..sim.costs import Costs, resolve as resolve_costs
 from ..sim.engine import Engine
 from ..sim.primitives import CONSOLES
-from ..errors import (DeadlockError, LivelockError, MemcpyError, RoutingWarning, user_boundaries,
-                      warn_at_user)
+from ..sim.stats import Stats
+from ..errors import (DeadlockError, LivelockError, MemcpyError, RoutingWarning, StatsError,
+                      user_boundaries, warn_at_user)
 from ..sim.tiers import jit_mode
 from .memcpy import (CopyD2H, CopyH2D, MemcpyDataType, MemcpyOrder, StreamD2H, StreamH2D,
                      broadcast_source)
@@ -273,6 +274,17 @@ class SdkRuntime:
             self.write_sim_log(os.environ["PYWSE_SIM_LOG"])
         elif lines:
             print("".join(f"@{cycle} {text}\n" for cycle, _, _, text in lines), end="")
+
+    def stats(self) -> Stats:
+        """The cycle account of the run so far (docs/timing.md): per PE busy, stalled and
+        idle cycles, tasks, stalls by queue, wavelets by color and side, the busiest links,
+        memory per symbol, kernel cycles apart from host latency. `print()` it, or read its
+        arrays and tables (`to_dataframes()` with pandas)."""
+        if self.engine is None or not self._running:
+            raise StatsError("stats(): nothing has run yet; call it after load() and run(), "
+                             "once the host commands whose cycles you want have run (or "
+                             "after stop())")
+        return self.engine.stats()
 
     @property
     def cycles(self) -> int:

@@ -54,10 +54,11 @@ class Artifacts:
     jit: bool | str | None = None
     out_dir: str | None = None
     # what only an SdkLayout has (layout/sdkcompile.py): host streams, symbol values set from
-    # the layout, and its code regions
+    # the layout, its code regions, and its flows' names (sdkcompile.FlowInfo)
     streams: list = attrs.Factory(list)
     symbols: list = attrs.Factory(list)
     regions: tuple = ()
+    flows: tuple = ()
     # the layout as the user wrote it, when programs added routes of their own
     # (p.set_local_color_config) to `layout`: what is saved, to compile again
     written: Layout | None = None
@@ -393,7 +394,7 @@ def save(art: Artifacts, out_dir) -> None:
     (out / "out.json").write_text(json.dumps(art.out_json(), indent=2))
     try:
         blob = pickle.dumps((art.written or art.layout, art.params,
-                             (art.streams, art.symbols, art.regions)))
+                             (art.streams, art.symbols, art.regions, art.flows)))
     except Exception as e:
         raise LayoutError(f"cannot save the layout to {out}: {e}. Define programs at module level "
                           "and pass picklable params") from None
@@ -424,7 +425,8 @@ def load(out_dir) -> Artifacts:
         art = compile(layout, arch=meta["arch"], fabric_dims=tuple(meta["fabric_dims"]),
                       fabric_offsets=tuple(meta["fabric_offsets"]), memcpy=meta["memcpy"],
                       channels=meta["channels"], params=params, jit=meta.get("jit"))
-    art.streams, art.symbols, art.regions = extras
+    art.streams, art.symbols, art.regions, *flows = extras    # no flows: saved before them
+    art.flows = tuple(flows[0]) if flows else ()
     art.out_dir = str(out)
     return art
 

@@ -52,6 +52,17 @@ class SymbolInit:
     where: str
 
 
+@attrs.frozen(eq=False)
+class FlowInfo:
+    """A flow after compile: its name (the Colors `connect` joined), its physical color and the
+    PEs (kernel index, y * width + x) whose routers carry it; the cycle account counts a
+    color's wavelets under the flow's name there (another flow may reuse the color elsewhere)."""
+
+    name: str
+    color: int
+    pes: np.ndarray
+
+
 @attrs.frozen
 class RegionInfo:
     name: str
@@ -277,6 +288,7 @@ def compile_sdk(layout: SdkLayout, out_prefix, jit):
                               p.color_of(s.port.color), s.port.name) for s in layout.streams]
     art.symbols = _symbols(p, art)
     art.regions = infos
+    art.flows = _flow_infos(p, w)
     if out_prefix is not None:
         save(art, out_prefix)
     return art
@@ -304,6 +316,23 @@ def _symbols(p: Plan, art) -> list[SymbolInit]:
                 rows.append(tile.astype(var.dtype))
             out.append(SymbolInit(name, tuple(pes), np.stack(rows), r.name))
     return out
+
+
+def _flow_infos(p: Plan, width: int) -> tuple[FlowInfo, ...]:
+    """Each routed flow's name, color and PEs (`width`: the kernel's, PEs numbered row-major)."""
+    pes: dict = defaultdict(list)
+    for (x, y, root) in p.routes:
+        pes[root].append(y * width + x)
+    groups = p.flows.groups()
+    return tuple(FlowInfo(" = ".join(_color_name(c) for c in groups[root]), p.colors[root],
+                          np.array(sorted(set(at)), np.int64))
+                 for root, at in pes.items())
+
+
+def _color_name(c: Color) -> str:
+    if c.name is None:
+        return f"Color({c.id})"
+    return f"{c.scope}.{c.name}" if c.scope else c.name
 
 
 def _tile(values, grid, region, x, y) -> np.ndarray:

@@ -23,7 +23,7 @@ from numba.core import types as nbtypes
 from numba.core.errors import TypingError
 from numba.extending import overload, register_jitable
 
-from . import cslops, fabric, faults, ops
+from . import account, cslops, fabric, faults, ops
 from .dsdval import DsrVal, FabDSD, MemDSD, dsd_in_bounds, dsd_length
 from .precompiled import precompiled
 from ..dsl import dsr as R
@@ -300,7 +300,10 @@ def _start(st, pe, code, async_, activate, unblock, ut_id, rows):
     st.cycles[pe] += (n + simd - 1) // simd + st.cost[C_DSD_START]
     while st.ut_code[pe, ops.MAIN] != 0:
         if ops.run_slot(st, pe, ops.MAIN, n) < 0:
+            why = account.blocker(st, pe, ops.MAIN)      # the cycle account's stall, by queue
+            t0 = st.now[0]
             ops.wait_for_fabric(st, pe)
+            st.q_stall[pe, why] += st.now[0] - t0
 
 
 def _op(st, pe, code, dst, a, b, c, async_, activate, unblock, ut_id):

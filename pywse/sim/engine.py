@@ -16,7 +16,7 @@ import numba
 import numpy as np
 from numba.core.errors import NumbaError
 
-from . import dispatch, fabric, faults, numba_errors, ops, report, rings, sched, tiers
+from . import dispatch, fabric, faults, numba_errors, ops, report, rings, sched, stats, tiers
 from . import routerfilter
 from .costs import DEFAULT as DEFAULT_COSTS, Costs
 from . import configregs, fpexcept
@@ -76,8 +76,10 @@ class Engine(Traffic):
         self._rows_table()
         self.costs = costs               # the platform's cost table, read at run time (st.cost)
         self.st = self.st._replace(row_runs=np.zeros(max(len(self._rows), 1), np.int64),
+                                   row_acct=np.zeros((max(len(self._rows), 1), 2), np.int64),
                                    cost=costs.array())
         self.keep_capture = False    # the harness keeps every captured wavelet; else: counted
+        self.host_wait_cycles = 0    # cycles the idle device waited for a host command (now=)
         self.lost: dict[tuple[int, int, int], int] = {}   # (pe, direction, color) -> wavelets
         self._load_images()
         self._load_routes()
@@ -212,6 +214,9 @@ class Engine(Traffic):
 
     @now.setter
     def now(self, t: int) -> None:
+        """Only the host sets the clock: forward, to when its next command reaches the idle
+        device (the cycle account's host latency)."""
+        self.host_wait_cycles += max(t - self.now, 0)
         self.st.now[0] = t
 
     @property
@@ -520,6 +525,10 @@ class Engine(Traffic):
         looped = self._plan.compiled() if self._plan is not None else []
         return looped + [(c.name, c.compiled_signatures) for c, _ in self._lifted.values()
                          if c.compiled_signatures]
+
+    def stats(self) -> stats.Stats:
+        """The cycle account of the run so far (stats.py)."""
+        return stats.account(self)
 
     # -- what is the device doing (for DeadlockError; the words are in report.py) ----------------
     def describe(self, pe: int, stuck: bool = True) -> str:

@@ -24,7 +24,7 @@ from numba.core.datamodel import models
 from numba.experimental import structref
 from numba.extending import NativeValue, intrinsic, register_model, unbox
 
-from . import costs, fabric, ops, rings, routerfilter
+from . import account, costs, fabric, ops, rings, routerfilter
 from ..dsl.signatures import N_PRNG
 from ..errors import ResourceError
 from ..types import N_COLORS
@@ -46,7 +46,8 @@ STATE_FIELDS = (
     "fifo_addr fifo_cap fifo_width fifo_head fifo_count "
     "now busy_until task_start in_task queued next_tid heap_t heap_pe heap_n rpc_pending rpc_row rpc_bits counters "
     "pe_img chan_n chan_id chan_q chan_data loc_row data_row ctl_row fault prng "
-    "tsc tip td_colors qflush qh_row td_todo task_hi mt_prio cost sw_sel fp_mask fp_info").split()
+    "tsc tip td_colors qflush qh_row td_todo task_hi mt_prio cost sw_sel fp_mask fp_info "
+    "acct row_acct links q_stall ut_wait").split()
 EngineState = namedtuple("EngineState", STATE_FIELDS)
 
 
@@ -219,7 +220,14 @@ def new_state(mem_base: np.ndarray, arena_bytes: int, arch: str, width: int,
         # << k+3); per PE the unmasked FP exceptions and the mask call's site, and the run's
         # FP exception record (fpexcept.py)
         sw_sel=z((npe, N_COLORS), np.uint8), fp_mask=z((npe, 2), np.int64),
-        fp_info=z(10, np.int64))
+        fp_info=z(10, np.int64),
+        # the cycle account (account.py): per PE its A_* counters; per row (image, task) its
+        # cycles and waits (rows: set by the engine, as row_runs); per PE, color and side the
+        # wavelets its router sent (fabric.D_*) and took in (N_DIRS + D_*); per PE the cycles
+        # ops waited on each queue or FIFO; per microthread its open wait
+        acct=z((npe, account.N_ACCT), np.int64), row_acct=z((1, 2), np.int64),
+        links=z((npe, N_COLORS, 2 * fabric.N_DIRS), np.int64),
+        q_stall=z((npe, account.N_STALL), np.int64), ut_wait=z((npe, ops.N_SLOTS, 2), np.int64))
 
 
 PRNG_SEED = 0xDEADBEEF

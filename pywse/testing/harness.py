@@ -31,6 +31,7 @@ from ..layout.compile import compile as compile_layout
 from ..lib.debug import traces_of
 from ..sim import fabric, sched
 from ..sim.costs import Costs
+from ..sim.stats import Stats
 from ..sim.builtins import ACTIVE, BLOCKED
 from ..types import ARCHES, DIRECTIONS, N_COLORS, Direction, color_id
 from .wavelets import (ExpectError, HarnessError, Received, expected_type, from_words,
@@ -390,6 +391,11 @@ class Harness:
     def cycles(self) -> int:
         """Simulated cycles so far."""
         return self.runtime.cycles
+
+    def stats(self) -> Stats:
+        """The cycle account of what ran so far (`SdkRuntime.stats()`, docs/timing.md); grid
+        coordinates, as everywhere in the harness."""
+        return self.runtime.stats()
 
     def run(self, cycles: int) -> None:
         """Run `cycles` cycles (less if everything finishes sooner); no error for work left."""
