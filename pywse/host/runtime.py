@@ -65,6 +65,7 @@ class MemcpyTask:
         self.started = False
         self.ready_at: int | None = None
         self.finished = False
+        self.merged = False     # nonblocking behind a pending command: it comes with that one
 
     def done(self) -> bool:
         return self.finished
@@ -218,6 +219,10 @@ class SdkRuntime:
         self._stream_queues: dict[tuple, deque[MemcpyTask]] = {}   # one per SdkLayout stream
         self._symbols: list[str] = []
         self._progress = Progress()
+        self.host_latency_cycles = 0
+        """Cycles of host latency the commands so far waited before reaching the device (the
+        platform's `host_command_latency` each, merged nonblocking commands none): host time,
+        which the device's clock runs through, kept apart here from what the kernel did."""
 
     # -- lifecycle -------------------------------------------------------------------------------
     def load(self) -> None:
@@ -322,6 +327,13 @@ class SdkRuntime:
                    nonblock=False):
         """Copy a host tensor into symbol `dest` on the region (copy mode), or stream it as
         wavelets on color `dest` (streaming mode)."""
+        return self._h2d(dest, src, px, py, w, h, elem_per_pe, streaming, data_type, order,
+                         nonblock)
+
+    def _h2d(self, dest, src, px, py, w, h, elem_per_pe, streaming, data_type, order,
+             nonblock, broadcast: str = ""):
+        """memcpy_h2d and its broadcasts: `broadcast` ("rows", "cols") says which line of the
+        full tensor `src` crosses the I/O channels in copy mode (memcpy.copy_cycles)."""
         what = "memcpy_h2d"
         self._ready(what)
         if streaming:
@@ -329,7 +341,7 @@ class SdkRuntime:
                             what, copy=nonblock)
             return self._issue(cmd, f"memcpy_h2d(color {int(dest)}, streaming)", nonblock)
         cmd = CopyH2D(self.engine, self._symbol(dest, what), src, px, py, w, h, elem_per_pe,
-                      data_type, order, what, copy=nonblock)
+                      data_type, order, what, copy=nonblock, broadcast=broadcast)
         return self._issue(cmd, f"memcpy_h2d({self._symbol(dest, what)})", nonblock)
 
     def memcpy_d2h(self, dest, src, px, py, w, h, elem_per_pe, streaming=False,
@@ -352,16 +364,16 @@ class SdkRuntime:
                             order=MemcpyOrder.ROW_MAJOR, nonblock=False):
         """Send one column (h x elem_per_pe) to every column of the region."""
         full = broadcast_source(src, px, py, w, h, elem_per_pe, order, True, "memcpy_h2d_rowbcast")
-        return self.memcpy_h2d(dest, full, px, py, w, h, elem_per_pe, streaming, data_type,
-                               order, nonblock)
+        return self._h2d(dest, full, px, py, w, h, elem_per_pe, streaming, data_type, order,
+                         nonblock, broadcast="rows")
 
     def memcpy_h2d_colbcast(self, dest, src, px, py, w, h, elem_per_pe, streaming=False,
                             data_type=MemcpyDataType.MEMCPY_32BIT,
                             order=MemcpyOrder.ROW_MAJOR, nonblock=False):
         """Send one row (w x elem_per_pe) to every row of the region."""
         full = broadcast_source(src, px, py, w, h, elem_per_pe, order, False, "memcpy_h2d_colbcast")
-        return self.memcpy_h2d(dest, full, px, py, w, h, elem_per_pe, streaming, data_type,
-                               order, nonblock)
+        return self._h2d(dest, full, px, py, w, h, elem_per_pe, streaming, data_type, order,
+                         nonblock, broadcast="cols")
 
     def launch(self, name: str, *args, nonblock: bool = False):
         """Call host-callable function `name` on every PE with scalar `args`."""
@@ -436,7 +448,9 @@ class SdkRuntime:
 
     def _issue(self, cmd, label: str, nonblock: bool, queue: deque | None = None):
         handle = MemcpyTask(self, cmd, label)
-        (self._queue if queue is None else queue).append(handle)
+        queue = self._queue if queue is None else queue
+        handle.merged = nonblock and bool(queue)
+        queue.append(handle)
         if nonblock:
             self._pump()
             return handle
@@ -452,7 +466,10 @@ class SdkRuntime:
         returns how many commands started or finished. A command reaches the device the
         platform's `host_command_latency` cycles (costs.py) after it comes to the head of its
         queue: host time, far shorter than the real tens of microseconds, during which
-        wavelets in flight land."""
+        wavelets in flight land. A nonblocking command issued while an earlier one of its
+        queue is pending comes with that one, without a latency of its own: the SDK's runtime
+        merges nonblocking commands into one transfer. `host_latency_cycles` adds up the
+        latencies charged."""
         return sum(self._pump_queue(q) for q in self._queues())
 
     def _pump_queue(self, queue: deque) -> int:
@@ -461,10 +478,11 @@ class SdkRuntime:
             head = queue[0]
             if not head.started:
                 if head.ready_at is None:
-                    latency = self.costs.host_command_latency
-                    head.ready_at = self.engine.now + latency
+                    latency = 0 if head.merged else self.costs.host_command_latency
                     if self._jitter is not None and latency:   # perturbed: the host is late
-                        head.ready_at += int(self._jitter.integers(0, latency))
+                        latency += int(self._jitter.integers(0, latency))
+                    head.ready_at = self.engine.now + latency
+                    self.host_latency_cycles += latency
                 if self.engine.now < head.ready_at:
                     return changed
                 head.started = True
@@ -513,11 +531,9 @@ class SdkRuntime:
             self._pump()
             self._waiting(self._queue[0].label if self._queue else "a host stream command")
             while not until():
-                due = [q[0].ready_at for q in self._queues()
-                       if q and not q[0].started and q[0].ready_at is not None]
-                limit = min(due, default=sched.FOREVER)
+                limit = min(self._due(), default=sched.FOREVER)
                 if not self._advance(limit):
-                    if due and self.engine.now < limit:
+                    if limit != sched.FOREVER and self.engine.now < limit:
                         self.engine.now = limit            # idle until a command arrives
                     changed = self._pump()
                     if until():
@@ -528,6 +544,19 @@ class SdkRuntime:
                     continue
                 self._pump()
             self._progress.close()
+
+    def _due(self) -> list[int]:
+        """The cycles at which a queue's head changes with no device activity: a command
+        reaching the device after its host latency, a copy's transfer time ending."""
+        due = []
+        for q in self._queues():
+            if not q:
+                continue
+            head = q[0]
+            at = head.ready_at if not head.started else getattr(head.command, "until", None)
+            if at is not None:
+                due.append(at)
+        return due
 
     def _livelock_report(self) -> str:
         since, before, what = self._wait
