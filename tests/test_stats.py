@@ -21,7 +21,7 @@ C = pw.Color(3)
 # scalar code costs nothing, so a task costs its switch and its DSD ops only
 COSTS = pw.Costs().without_scalar().evolve(
     task_switch=6, dsd_start=1, dsd_async_start=1, hop=1, host_command_latency=1000,
-    simd={"fadds": (2, 4), "mov32": (2, 4)})
+    rpc_start=50, simd={"fadds": (2, 4), "mov32": (2, 4)})
 
 
 @pw.program
@@ -78,6 +78,7 @@ def reader(p, *, rx: pw.Color, n: int, async_: bool):
 def launched(p, *, memcpy_params):
     """`go` only lets the host's next command run."""
     sys_mod = p.memcpy(memcpy_params)
+    p.var("data", pw.u32, 64, export=True)
 
     @p.export
     def go():
@@ -145,7 +146,7 @@ def test_wavelets_links_tasks_and_a_backed_up_output_queue(jit):
     assert s.received[0, 1, 3].tolist() == [0, 0, 0, 0, n, 0]
     assert sorted(s.wavelets.rows) == sorted([(3, "", "RAMP", n, n), (3, "", "EAST", n, 0),
                                               (3, "", "WEST", 0, n)])
-    assert s.links.rows[0] == ("(0, 0)", "EAST", n, round(n / s.cycles, 3))
+    assert s.links.rows[0] == ("(0, 0)", "EAST", n, round(n / s.cycles, 4))
     # every cycle of the sender's op after its task is a move or a wait on output queue 2;
     # it moved its first 7 words while the task held the CE
     (stall,) = [r for r in s.stalls if r["kind"] == "sender"]
@@ -213,13 +214,18 @@ def test_host_latency_is_kept_apart_from_kernel_cycles():
     runner = pw.SdkRuntime(pw.compile(layout, arch="wse3"), costs=COSTS)
     runner.load()
     runner.run()
+    runner.memcpy_h2d(runner.get_id("data"), np.arange(64, dtype=np.uint32), 0, 0, 1, 1, 64)
+    copied = runner.cycles
     runner.launch("go")
     runner.stop()
     s = runner.stats()
-    # the launch reached the idle device 1000 cycles after it was issued; its task took 6
-    assert (s.cycles, s.host_latency_cycles, s.kernel_cycles) == (1006, 1000, 6)
-    assert s.busy[0, 0] == 6 and s.idle[0, 0] == 1000
-    assert "1,006 cycles = 6 kernel + 1,000 host latency" in str(s)
+    # the copy reached the idle device after 1000 cycles, then moved its words; the launch
+    # another 1000 cycles later, its RPC PE (0, 0) 50 cycles after that; its task took 6
+    assert s.transfer_cycles == copied - 1000 > 0
+    assert (s.host_latency_cycles, s.kernel_cycles) == (2000, 56)
+    assert s.cycles == copied + 1000 + 56
+    assert s.busy[0, 0] == 6 and s.idle[0, 0] == s.cycles - 6
+    assert f"= 56 kernel + 2,000 host latency + {s.transfer_cycles:,} memcpy transfer" in str(s)
 
 
 def test_flows_named_by_sdklayout():

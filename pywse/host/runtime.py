@@ -534,7 +534,7 @@ class SdkRuntime:
                 limit = min(self._due(), default=sched.FOREVER)
                 if not self._advance(limit):
                     if limit != sched.FOREVER and self.engine.now < limit:
-                        self.engine.now = limit            # idle until a command arrives
+                        self._idle_until(limit)            # idle until a command arrives
                     changed = self._pump()
                     if until():
                         break
@@ -544,6 +544,12 @@ class SdkRuntime:
                     continue
                 self._pump()
             self._progress.close()
+
+    def _idle_until(self, t: int) -> None:
+        """Let the idle device's clock run to `t`, booked (for the cycle account) as host
+        latency when a command reaches the device then, else as a copy's transfer time."""
+        latency = any(q and not q[0].started and q[0].ready_at == t for q in self._queues())
+        self.engine.idle_until(t, "latency" if latency else "transfer")
 
     def _due(self) -> list[int]:
         """The cycles at which a queue's head changes with no device activity: a command

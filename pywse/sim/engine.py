@@ -79,7 +79,7 @@ class Engine(Traffic):
                                    row_acct=np.zeros((max(len(self._rows), 1), 2), np.int64),
                                    cost=costs.array())
         self.keep_capture = False    # the harness keeps every captured wavelet; else: counted
-        self.host_wait_cycles = 0    # cycles the idle device waited for a host command (now=)
+        self.host_idle = {"latency": 0, "transfer": 0}    # cycles (idle_until)
         self.lost: dict[tuple[int, int, int], int] = {}   # (pe, direction, color) -> wavelets
         self._load_images()
         self._load_routes()
@@ -214,10 +214,14 @@ class Engine(Traffic):
 
     @now.setter
     def now(self, t: int) -> None:
-        """Only the host sets the clock: forward, to when its next command reaches the idle
-        device (the cycle account's host latency)."""
-        self.host_wait_cycles += max(t - self.now, 0)
         self.st.now[0] = t
+
+    def idle_until(self, t: int, why: str) -> None:
+        """The idle device waits for the host until cycle `t`: `why` is "latency" (a command
+        on its way) or "transfer" (a copy-mode memcpy moving its data); the cycle account
+        keeps both apart from the kernel's own cycles."""
+        self.host_idle[why] += max(t - self.now, 0)
+        self.now = t
 
     @property
     def busy_until(self) -> np.ndarray:

@@ -38,7 +38,9 @@ class Stats:
     - `cycles`: the run's clock (`runner.cycles`); `host_latency_cycles`: the part of it in
       which the whole device was idle, waiting for a host command to reach it (the
       platform's `host_command_latency`, less the device work that overlapped it);
-      `kernel_cycles` = `cycles - host_latency_cycles`.
+      `transfer_cycles`: the part in which the idle device waited for a copy-mode memcpy to
+      move its data (its channel time, less what overlapped device work); `kernel_cycles`:
+      the rest, the clock while the device had work of its own.
     - `busy`, `stalled`, `idle`: per PE (h x w), adding up to `cycles` on every PE. Busy:
       the CE runs a task (its switch and what its body is charged: scalar code, synchronous
       DSD ops), or, the CE free, an async DSD op moves an element. Stalled: a task waits in
@@ -48,12 +50,14 @@ class Stats:
     - tables: `tasks`, `stalls`, `wavelets`, `links`, `memory`, `kinds`, `lines` (or None).
     """
 
-    def __init__(self, *, cycles: int, host_latency_cycles: int, width: int, height: int,
+    def __init__(self, *, cycles: int, host_latency_cycles: int, transfer_cycles: int,
+                 width: int, height: int,
                  per_pe: dict, sent: np.ndarray, received: np.ndarray, kind_of: np.ndarray,
                  tables: dict[str, Table | None]):
         self.cycles = cycles
         self.host_latency_cycles = host_latency_cycles
-        self.kernel_cycles = cycles - host_latency_cycles
+        self.transfer_cycles = transfer_cycles
+        self.kernel_cycles = cycles - host_latency_cycles - transfer_cycles
         self.width, self.height = width, height
         self._per_pe = per_pe
         self.busy, self.stalled, self.idle = (per_pe[k] for k in ("busy", "stalled", "idle"))
@@ -127,8 +131,9 @@ def account(engine, lines: Table | None = None) -> Stats:
               "wavelets": _wavelets(engine), "links": _links(engine, cycles),
               "memory": _memory(engine, labels), "kinds": _kinds(engine, labels),
               "lines": lines}
-    return Stats(cycles=cycles, host_latency_cycles=int(engine.host_wait_cycles), width=w,
-                 height=h, per_pe=per_pe, sent=links[:, :, :N_DIRS].reshape(h, w, N_COLORS, N_DIRS),
+    return Stats(cycles=cycles, host_latency_cycles=engine.host_idle["latency"],
+                 transfer_cycles=engine.host_idle["transfer"], width=w, height=h, per_pe=per_pe,
+                 sent=links[:, :, :N_DIRS].reshape(h, w, N_COLORS, N_DIRS),
                  received=links[:, :, N_DIRS:].reshape(h, w, N_COLORS, N_DIRS),
                  kind_of=np.asarray(engine.pe_image, np.int64).reshape(h, w), tables=tables)
 
@@ -248,7 +253,7 @@ def _links(engine, cycles: int) -> Table:
         pe, d = divmod(i, 4)
         n = int(sent[pe, d])
         rows.append((str(engine.pe_xy(pe)), SIDES[D_NORTH + d], n,
-                     round(n / cycles, 3) if cycles else 0.0))
+                     round(n / cycles, 4) if cycles else 0.0))
     return Table("links", ("PE", "toward", "wavelets", "per cycle"), rows)
 
 
@@ -269,8 +274,8 @@ def summary(s: Stats, shown: int = SHOWN) -> str:
     then the head of each table."""
     n = s.width * s.height
     lines = [f"cycle account: {s.cycles:,} cycles = {s.kernel_cycles:,} kernel + "
-             f"{s.host_latency_cycles:,} host latency; {s.width}x{s.height} PEs "
-             "(kernel coordinates)"]
+             f"{s.host_latency_cycles:,} host latency + {s.transfer_cycles:,} memcpy transfer; "
+             f"{s.width}x{s.height} PEs (kernel coordinates)"]
     pe_rows = []
     for name in ("busy", "stalled", "idle"):
         a = s.metric(name)

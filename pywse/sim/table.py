@@ -61,7 +61,7 @@ class Table:
 
 def _cell(v: Any) -> str:
     if isinstance(v, float):
-        return f"{v:,.2f}"
+        return f"{v:,.2f}" if abs(v) >= 1 or v == 0 else f"{v:.3g}"
     if isinstance(v, int) and not isinstance(v, bool):
         return f"{v:,}"
     return str(v)
