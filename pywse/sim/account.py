@@ -15,8 +15,7 @@ Per PE, `acct[pe, A_*]`:
 - A_UT_WORK: cycles the CE was free (no task, none being switched in) and an async DSD op
   (a microthread) moved an element;
 - A_UT_OPEN: cycles the CE was free and at least one async DSD op was unfinished, moving or
-  not; counted up to A_MARK, which is FOREVER while a task holds the CE;
-- A_ROW: the row (image, task) of the task running or run last, to book its cycles.
+  not; booked up to A_MARK (and never before `busy_until`, when the CE was last freed);
 
 So each cycle of a PE is busy (a task, or a microthread moving while the CE is free),
 stalled (a blocking op waiting, or an unfinished async op not moving while the CE is free),
@@ -34,43 +33,39 @@ from numba.extending import register_jitable
 
 from . import ops
 
-A_BUSY, A_WAIT, A_UT_WORK, A_UT_OPEN, A_MARK, A_ROW = range(6)
-N_ACCT = 6
+A_BUSY, A_WAIT, A_UT_WORK, A_UT_OPEN, A_MARK = range(5)
+N_ACCT = 5
 STALL_IQ, STALL_OQ, STALL_FIFO = 0, 8, 16
 N_STALL = 24
 ROW_CYCLES, ROW_WAIT = range(2)      # row_acct columns: a task's busy cycles, its waits
-FOREVER = np.int64(1) << 62
 ASYNC_SLOTS = (1 << ops.MAIN) - 1     # the microthreads the fabric steps (fabric.ASYNC_SLOTS)
 
 
 @register_jitable
-def task_started(st, pe, row, now):
-    """The CE of `pe` enters a task at cycle `now`: close the free stretch before it."""
+def task_started(st, pe, now):
+    """The CE of `pe` enters a task at cycle `now` (`busy_until` still says when it was
+    freed): book the free stretch before it."""
     settle(st, pe, now)
-    st.acct[pe, A_MARK] = FOREVER
-    st.acct[pe, A_ROW] = row
 
 
 @register_jitable
-def task_finished(st, pe, cycles, wait, free_at):
-    """The task ended: `cycles` of work, `wait` cycles of blocking waits; the CE is free from
-    `free_at`."""
+def task_finished(st, pe, row, cycles, wait):
+    """The task of `row` ended on `pe`: `cycles` of work, `wait` cycles of blocking waits."""
     st.acct[pe, A_BUSY] += cycles
-    st.acct[pe, A_WAIT] += wait
-    row = st.acct[pe, A_ROW]
-    if row >= 0:
-        st.row_acct[row, ROW_CYCLES] += cycles
+    st.row_acct[row, ROW_CYCLES] += cycles
+    if wait:
+        st.acct[pe, A_WAIT] += wait
         st.row_acct[row, ROW_WAIT] += wait
-    st.acct[pe, A_MARK] = free_at
 
 
 @register_jitable
 def settle(st, pe, t):
-    """Book the cycles from A_MARK to `t` in which an async op was unfinished (the CE free)."""
-    mark = st.acct[pe, A_MARK]
-    if t > mark:
+    """Book the cycles up to `t` in which an async op was unfinished and the CE free (from
+    A_MARK or the CE's last release, whichever is later). Not while a task holds the CE."""
+    start = max(st.acct[pe, A_MARK], st.busy_until[pe])
+    if t > start:
         if st.ut_mask[pe] & ASYNC_SLOTS:
-            st.acct[pe, A_UT_OPEN] += t - mark
+            st.acct[pe, A_UT_OPEN] += t - start
         st.acct[pe, A_MARK] = t
 
 
@@ -120,10 +115,10 @@ def thread_stuck(st, pe, slot, t):
 def threads_cycle(st, pe, t, moved):
     """After the fabric stepped `pe`'s async ops at cycle `t`: a move while the CE is free is
     busy time; the last op ending closes the stretch in which ops were unfinished."""
-    if moved and t >= st.busy_until[pe] and not st.in_task[pe]:
+    free = t >= st.busy_until[pe] and not st.in_task[pe]
+    if moved and free:
         st.acct[pe, A_UT_WORK] += 1
-    if not st.ut_mask[pe] & ASYNC_SLOTS:
-        mark = st.acct[pe, A_MARK]
-        if t + 1 > mark:
-            st.acct[pe, A_UT_OPEN] += t + 1 - mark
-            st.acct[pe, A_MARK] = t + 1
+    if free and not st.ut_mask[pe] & ASYNC_SLOTS:
+        start = max(st.acct[pe, A_MARK], st.busy_until[pe])
+        st.acct[pe, A_UT_OPEN] += t + 1 - start
+        st.acct[pe, A_MARK] = t + 1

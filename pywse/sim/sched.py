@@ -277,7 +277,7 @@ def _enter(st, pe, row, tid, w):
     st.in_task[pe] = 1
     st.cycles[pe] = 0
     st.task_start[pe] = st.now[0]
-    account.task_started(st, pe, row, st.now[0])
+    account.task_started(st, pe, st.now[0])
     return RUN, row, w
 
 
@@ -354,6 +354,6 @@ def finish_task(st, pe):
     work = st.cost[C_TASK_SWITCH] + st.cycles[pe]
     waited = max(st.now[0] - st.task_start[pe], 0)
     st.busy_until[pe] = st.task_start[pe] + waited + work
-    account.task_finished(st, pe, work, waited, st.busy_until[pe])
+    account.task_finished(st, pe, st.counters[CUR_ROW], work, waited)
     st.counters[TASKS_RUN] += 1
     wake(st, pe)

@@ -115,9 +115,9 @@ def account(engine, lines: Table | None = None) -> Stats:
     now = int(st.now[0])
     cycles = max(now, int(st.busy_until.max()))
     acct = st.acct
-    mark = acct[:, A.A_MARK]
-    unfinished = (st.ut_mask & A.ASYNC_SLOTS) != 0
-    ut_open = acct[:, A.A_UT_OPEN] + np.where(unfinished & (mark < now), now - mark, 0)
+    start = np.maximum(acct[:, A.A_MARK], st.busy_until)      # account.settle, up to now
+    unfinished = ((st.ut_mask & A.ASYNC_SLOTS) != 0) & (st.in_task == 0) & (start < now)
+    ut_open = acct[:, A.A_UT_OPEN] + np.where(unfinished, now - start, 0)
     busy = acct[:, A.A_BUSY] + acct[:, A.A_UT_WORK]
     stalled = acct[:, A.A_WAIT] + ut_open - acct[:, A.A_UT_WORK]
     links = st.links
