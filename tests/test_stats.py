@@ -85,6 +85,25 @@ def launched(p, *, memcpy_params):
         sys_mod.unblock_cmd_stream()
 
 
+@pw.program
+def lined(p, *, n: int):
+    """Scalar code, a DSD op and a helper, a line each."""
+    a = p.var("a", pw.f32, n)
+    d = pw.mem1d(a)
+
+    def twice(k):
+        return a[k] * 2.0
+
+    @p.on_start
+    @p.local_task(10)
+    def work():
+        for i in range(n):
+            a[i] = a[i] + 1.0
+        pw.fadds(d, d, d)
+        x = twice(1)
+        a[0] = x / 3.0
+
+
 def pair(n: int) -> pw.Layout:
     """sender at (0, 0) -> EAST -> counter at (1, 0), on color C."""
     layout = pw.Layout(2, 1)
@@ -191,6 +210,33 @@ def test_a_wait_still_open_counts_up_to_now():
     assert s.cycles == 30 and s.busy[0, 0] == 7 and s.stalled[0, 0] == 23
     assert s.stalls.rows[0][5] == 30
     check_invariant(s)
+
+
+def test_cycles_per_line_on_request(jit):
+    costs = COSTS.evolve(f32_add=1, f32_mul=1, f32_div=30, load=1, store=1, loop_iter=2,
+                         call=4)
+    h = Harness(lined, n=8, jit=jit, costs=costs, line_cycles=True)
+    h.run_until_idle(max_cycles=1000)
+    s = h.stats()
+    got = {(r["function"], r["code"]): r["cycles"] for r in s.lines}
+    assert got == {("work", "a[0] = x / 3.0"): 31,              # a divide and a store
+                   ("work", "a[i] = a[i] + 1.0"): 8 * 3,         # load, add, store
+                   ("work", "for i in range(n):"): 8 * 2,        # an iteration each
+                   ("work", "x = twice(1)"): 4,                  # the call
+                   ("work", "pw.fadds(d, d, d)"): 3,             # ceil(8 / 4) + 1
+                   ("twice", "return a[k] * 2.0"): 2}            # load, multiply
+    assert sum(got.values()) == s.busy[0, 0] - 6                 # all but the task switch
+    assert s.lines.rows[0][0] == "tests/test_stats.py" or s.lines.rows[0][0].endswith(
+        "test_stats.py")
+    assert "cycles per task-body line" in str(s)
+    assert Harness(lined, n=8, costs=costs).stats().lines is None    # not asked: none
+
+
+def test_cycles_per_line_from_the_environment(monkeypatch):
+    monkeypatch.setenv("PYWSE_LINE_CYCLES", "1")
+    h = Harness(lined, n=4, costs=COSTS)             # the tiered mode, as a script gets it
+    h.run_until_idle(max_cycles=1000)
+    assert {(r["function"], r["cycles"]) for r in h.stats().lines} == {("work", 2)}   # fadds
 
 
 def test_compiled_and_plain_give_the_same_account():

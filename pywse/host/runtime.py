@@ -19,7 +19,7 @@ from typing import Any
 import numpy as np
 
 from ..layout.compile import Artifacts, load as load_artifacts
-from ..sim import sched
+from ..sim import lines, sched
 from ..sim.costs import Costs, resolve as resolve_costs
 from ..sim.engine import Engine
 from ..sim.primitives import CONSOLES
@@ -187,13 +187,15 @@ class SdkRuntime:
     starts plain and switches to compiled code once it is ready (docs/performance.md). None
     takes the compile-time choice, else `PYWSE_JIT` (1, 0 or auto), else "auto".
     `costs`: the platform's cost table (`pw.Costs`, or a dict of overrides); the defaults
-    when None.
+    when None. `line_cycles`: count cycles per task-body line for `stats().lines` (None:
+    `PYWSE_LINE_CYCLES`; docs/timing.md).
     """
 
     def __init__(self, bindir, platform: Any = None, *, cmaddr: str | None = None,
                  memcpy_required: bool = True, jit: bool | str | None = None,
                  max_cycles: int | None = None, perturb: int | None = None,
-                 costs: Costs | dict | None = None, **_sdk_options):
+                 costs: Costs | dict | None = None, line_cycles: bool | None = None,
+                 **_sdk_options):
         if isinstance(bindir, Artifacts):
             self.artifacts = bindir
         elif isinstance(bindir, (str, os.PathLike)):
@@ -209,6 +211,7 @@ class SdkRuntime:
         self.jit = jit_mode(jit if jit is not None else self.artifacts.jit)
         self.max_cycles = cycle_budget(max_cycles)
         self.costs = resolve_costs(costs)
+        self.line_cycles = lines.wanted(line_cycles)
         self.perturb = runcheck.perturb_seed(perturb)
         self._jitter = np.random.default_rng(self.perturb) if self.perturb is not None else None
         self._wait = (0, None, "")        # (cycle, activity counters, what) of the host's wait
@@ -227,7 +230,7 @@ class SdkRuntime:
     # -- lifecycle -------------------------------------------------------------------------------
     def load(self) -> None:
         """Load the program onto the (simulated) device."""
-        self.engine = Engine(self.artifacts, self.jit, self.costs)
+        self.engine = Engine(self.artifacts, self.jit, self.costs, self.line_cycles)
         self.engine.capture_edges(True)   # what leaves the kernel is counted, then reported
         if self.perturb is not None:
             self.engine.perturb(self.perturb)

@@ -16,7 +16,8 @@ import numba
 import numpy as np
 from numba.core.errors import NumbaError
 
-from . import dispatch, fabric, faults, numba_errors, ops, report, rings, sched, stats, tiers
+from . import dispatch, fabric, faults, lines, numba_errors, ops, report, rings, sched, stats
+from . import tiers
 from . import routerfilter
 from .costs import DEFAULT as DEFAULT_COSTS, Costs
 from . import configregs, fpexcept
@@ -42,8 +43,10 @@ _ids = itertools.count(1)
 class Engine(Traffic):
     """Runs the PEs of one compiled program. Built by `SdkRuntime.load()`."""
 
-    def __init__(self, artifacts, jit: bool | str, costs: Costs = DEFAULT_COSTS):
+    def __init__(self, artifacts, jit: bool | str, costs: Costs = DEFAULT_COSTS,
+                 line_cycles: bool = False):
         self.art = artifacts
+        self.line_cycles = line_cycles   # count cycles per task-body line (lines.py)
         self.jit = jit                   # True, False or "auto" (tiers.jit_mode)
         self.compiled = jit is True      # the tier running now
         self.tiers = tiers.Tiers(self) if jit == "auto" else None
@@ -77,7 +80,8 @@ class Engine(Traffic):
         self.costs = costs               # the platform's cost table, read at run time (st.cost)
         self.st = self.st._replace(row_runs=np.zeros(max(len(self._rows), 1), np.int64),
                                    row_acct=np.zeros((max(len(self._rows), 1), 2), np.int64),
-                                   cost=costs.array())
+                                   cost=costs.array(),
+                                   **(lines.arrays(len(self.pe_image)) if line_cycles else {}))
         self.keep_capture = False    # the harness keeps every captured wavelet; else: counted
         self.host_idle = {"latency": 0, "transfer": 0}    # cycles (idle_until)
         self.lost: dict[tuple[int, int, int], int] = {}   # (pe, direction, color) -> wavelets
@@ -458,7 +462,7 @@ class Engine(Traffic):
         if lifted is None:
             if not self._fp_marked:
                 self._mark_fp_checked()
-            lifted = self._lifted[id(task)] = jitmod.lift(task)
+            lifted = self._lifted[id(task)] = jitmod.lift(task, self.line_cycles)
         return lifted
 
     _fp_marked = False
@@ -532,7 +536,7 @@ class Engine(Traffic):
 
     def stats(self) -> stats.Stats:
         """The cycle account of the run so far (stats.py)."""
-        return stats.account(self)
+        return stats.account(self, lines.table(self.st) if self.line_cycles else None)
 
     # -- what is the device doing (for DeadlockError; the words are in report.py) ----------------
     def describe(self, pe: int, stuck: bool = True) -> str:

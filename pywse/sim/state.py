@@ -47,7 +47,7 @@ STATE_FIELDS = (
     "now busy_until task_start in_task queued next_tid heap_t heap_pe heap_n rpc_pending rpc_at rpc_row rpc_bits counters "
     "pe_img chan_n chan_id chan_q chan_data loc_row data_row ctl_row fault prng "
     "tsc tip td_colors qflush qh_row td_todo task_hi mt_prio cost sw_sel fp_mask fp_info "
-    "acct row_acct links q_stall ut_wait").split()
+    "acct row_acct links q_stall ut_wait line_pe line_keys line_cyc").split()
 EngineState = namedtuple("EngineState", STATE_FIELDS)
 
 
@@ -227,7 +227,9 @@ def new_state(mem_base: np.ndarray, arena_bytes: int, arch: str, width: int,
         # ops waited on each queue or FIFO; per microthread its open wait
         acct=z((npe, account.N_ACCT), np.int64), row_acct=z((1, 2), np.int64),
         links=z((npe, N_COLORS, 2 * fabric.N_DIRS), np.int64),
-        q_stall=z((npe, account.N_STALL), np.int64), ut_wait=z((npe, ops.N_SLOTS, 2), np.int64))
+        q_stall=z((npe, account.N_STALL), np.int64), ut_wait=z((npe, ops.N_SLOTS, 2), np.int64),
+        # cycles per task-body line, when a run asks (lines.py: lines.arrays replaces these)
+        line_pe=z((1, 2), np.int64), line_keys=z(1, np.int64), line_cyc=z(1, np.int64))
 
 
 PRNG_SEED = 0xDEADBEEF

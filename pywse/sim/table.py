@@ -44,8 +44,10 @@ class Table:
         shown = self.rows if limit is None else self.rows[:limit]
         cells = [list(self.columns)] + [[_cell(v) for v in r] for r in shown]
         widths = [max(len(row[k]) for row in cells) for k in range(len(self.columns))]
-        lines = [indent + "  ".join(c.rjust(wd) if k else c.ljust(wd)
-                                    for k, (c, wd) in enumerate(zip(row, widths))).rstrip()
+        numeric = [k > 0 and all(isinstance(r[k], (int, float)) or r[k] == "" for r in shown)
+                   for k in range(len(self.columns))]          # numbers right, text left
+        lines = [indent + "  ".join(c.rjust(wd) if num else c.ljust(wd)
+                                    for c, wd, num in zip(row, widths, numeric)).rstrip()
                  for row in cells]
         if len(shown) < len(self.rows):
             lines.append(f"{indent}... and {len(self.rows) - len(shown):,} more rows "

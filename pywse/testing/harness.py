@@ -42,7 +42,7 @@ STEP = {"NORTH": (0, -1), "SOUTH": (0, 1), "EAST": (1, 0), "WEST": (-1, 0)}
 
 RouteSpec = Mapping  # {color: dict(rx=[...], tx=[...])}
 HARNESS_KEYWORDS = {"width", "height", "arch", "jit", "routes", "pe_params", "max_cycles", "params",
-                    "costs"}
+                    "costs", "line_cycles"}
 
 
 class Harness:
@@ -51,14 +51,16 @@ class Harness:
     y)` adds per-PE ones. `routes`: {color: dict(rx=, tx=)} for every PE, or a function
     (x, y) -> such a dict; none: routes for free (module docstring). `max_cycles` bounds
     every run that names no budget of its own; `costs` is the platform's cost table
-    (`pw.Costs`, or a dict of overrides)."""
+    (`pw.Costs`, or a dict of overrides); `line_cycles` counts cycles per task-body line
+    (`h.stats().lines`)."""
 
     def __init__(self, program: Program | Layout, /, *, width: int = 1, height: int = 1,
                  arch: str = "wse3", jit: bool | str | None = None,
                  routes: RouteSpec | Callable[[int, int], RouteSpec] | None = None,
                  pe_params: Callable[[int, int], dict] | None = None,
                  max_cycles: int | None = None, params: dict | None = None,
-                 costs: Costs | dict | None = None, **more_params):
+                 costs: Costs | dict | None = None, line_cycles: bool | None = None,
+                 **more_params):
         if arch not in ARCHES:
             raise HarnessError(f"Harness: unknown arch {arch!r}; use 'wse2' or 'wse3'")
         clash = sorted(set(more_params) & set(params or ()))
@@ -93,7 +95,8 @@ class Harness:
                 layout, arch=arch, memcpy=uses_memcpy,
                 fabric_offsets=(4, 1) if uses_memcpy else (1, 1),
                 fabric_dims=None if uses_memcpy else (layout.width + 2, layout.height + 2))
-        self.runtime = SdkRuntime(self.artifacts, jit=jit, memcpy_required=False, costs=costs)
+        self.runtime = SdkRuntime(self.artifacts, jit=jit, memcpy_required=False, costs=costs,
+                                  line_cycles=line_cycles)
         self.runtime.load()
         self.runtime.run()
         self.engine = self.runtime.engine

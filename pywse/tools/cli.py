@@ -99,7 +99,8 @@ def build_parser() -> argparse.ArgumentParser:
                         "printing them when the runtime stops (PYWSE_SIM_LOG)")
     r.add_argument("--stats", action="store_true",
                    help="print the cycle account of each SdkRuntime when it stops: busy, "
-                        "stalled and idle cycles per PE, tasks, wavelets, links, memory")
+                        "stalled and idle cycles per PE, tasks, wavelets, links, memory "
+                        "(PYWSE_LINE_CYCLES=1 adds cycles per task-body line)")
     r.add_argument("script", help="the host script, e.g. run.py")
     r.add_argument("args", nargs=argparse.REMAINDER, help="the script's own arguments")
     return parser
