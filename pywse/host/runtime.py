@@ -416,9 +416,9 @@ class SdkRuntime:
         blocking = [h for q in self._queues() for h in q if h.blocking]
         if blocking:
             raise MemcpyError(
-                f"{what}: the blocking command {blocking[0].label} did not finish (it stopped "
-                "with an error while it waited) and the host cannot step past it; finish it "
-                "with runner.stop(), or issue it with nonblock=True and step with run_for")
+                f"{what}: the blocking command {blocking[0].label} did not finish (its wait "
+                "ended in an error) and run_for cannot step past it: fix what stopped it and "
+                "run again, or issue such a command with nonblock=True and step with run_for")
         start, target = self.engine.now, self.engine.now + int(cycles)
         with self.numeric_context():
             self._pump()
