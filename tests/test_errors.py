@@ -1630,6 +1630,27 @@ def task_forever():
     r.stop()
 
 
+@mistake("Running", "run_for with a count that is not a whole number of cycles",
+         pw.MemcpyError, r"run_for\(-5\): give a whole number of cycles, 0 or more",
+         "Pass the number of cycles to advance, an int of 0 or more.")
+def run_for_negative():
+    runtime().run_for(-5)
+
+
+@mistake("Running", "run_for past a blocking command whose wait failed", pw.MemcpyError,
+         r"run_for: the blocking command launch\('forget'\) did not finish(.|\n)*"
+         r"nonblock=True and step with run_for",
+         "Fix what stopped the command (the first error says), or issue it with "
+         "`nonblock=True` and step with `run_for`.")
+def run_for_after_a_failed_blocking_command():
+    r = runtime()
+    try:
+        r.launch("forget")             # never unblocks: a DeadlockError ends the wait
+    except pw.DeadlockError:
+        pass
+    r.run_for(100)
+
+
 @mistake("Running", "Wavelets sent off the kernel, where nothing receives them",
          pw.RoutingWarning,
          r"3 wavelet\(s\) left the kernel where nothing receives them and are lost \(PE \(0, 0\) "

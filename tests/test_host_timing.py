@@ -99,3 +99,85 @@ def test_nonblocking_commands_behind_a_pending_one_come_without_latency(artifact
     r.launch("stamp")                     # blocking: each waits for the host
     assert r.host_latency_cycles == 3 * pw.Costs().host_command_latency
     r.stop()
+
+
+# -- runs in steps: runner.run_for(cycles) -------------------------------------------------------
+
+@pw.program
+def counter(p, *, memcpy_params, n: int = 200):
+    """`count` adds one per task run, `n` times in a chain of local tasks after `go`."""
+    sys = p.memcpy(memcpy_params)
+    count = p.var("count", pw.u32, 1, export=True)
+
+    @p.local_task(10)
+    def tick():
+        count[0] += 1
+        if count[0] < n:
+            pw.activate(tick)
+
+    @p.export
+    def go():
+        pw.activate(tick)
+        sys.unblock_cmd_stream()
+
+
+@pytest.fixture(scope="module")
+def counting():
+    layout = pw.Layout(1, 1)
+    layout.set_tile_code(0, 0, counter, memcpy_params=layout.memcpy().get_params(0))
+    return pw.compile(layout, arch="wse3", fabric_dims=(8, 3))
+
+
+def count_now(r) -> int:
+    ox, oy = r.artifacts.fabric_offsets
+    return int(r.read_symbol(ox, oy, "count")[0])
+
+
+def test_run_for_steps_a_nonblocking_launch_and_reads_memory_between_steps(counting, jit):
+    r = started(counting, jit)
+    handle = r.launch("go", nonblock=True)
+    assert r.run_for(800) == 800 and not handle.done()   # the host latency is 1,000 cycles
+    assert count_now(r) == 0 and "launch('go') is on its way" in r.snapshot()
+    seen = []
+    while len(seen) < 4:
+        assert r.run_for(300) == 300
+        seen.append(count_now(r))
+    assert 0 < seen[0] < seen[1] < seen[2] < seen[3] < 200 and handle.done()
+    ran = r.run_for(10**9)                                # returns early once idle
+    assert ran < 10_000 and count_now(r) == 200
+    assert r.run_for(100) == 0 and "no host command is pending" in r.snapshot()
+    r.stop()
+
+
+def test_harness_run_steps_through_the_runtime(counting):
+    from pywse.testing import Harness
+    layout = pw.Layout(1, 1)
+    layout.set_tile_code(0, 0, counter, memcpy_params=layout.memcpy().get_params(0))
+    h = Harness(layout, jit=False)
+    h.runtime.launch("go", nonblock=True)
+    assert h.run(2_000) == 2_000
+    assert 0 < h.peek("count")[0] < 200
+    h.run(10**6)
+    assert h.peek("count")[0] == 200
+
+
+@pytest.mark.parametrize("cycles", [-1, 2.5, "10", True])
+def test_run_for_refuses_a_count_that_is_not_a_whole_number(counting, cycles):
+    r = started(counting, False)
+    with pytest.raises(pw.MemcpyError, match=r"run_for\(.*\): give a whole number of cycles"):
+        r.run_for(cycles)
+    r.stop()
+
+
+def test_run_for_refuses_to_step_past_a_blocking_command_that_failed(counting):
+    r = started(counting, False, max_cycles=1_020)
+    with pytest.raises(pw.CycleLimitError):
+        r.launch("go")                                    # the budget ends it mid-way
+    with pytest.raises(pw.MemcpyError, match=r"blocking command launch\(.go.\) did not finish"):
+        r.run_for(100)
+
+
+def test_run_for_before_run_is_refused(counting):
+    r = pw.SdkRuntime(counting, jit=False)
+    with pytest.raises(pw.MemcpyError, match="run_for: call load"):
+        r.run_for(10)

@@ -11,8 +11,6 @@ from __future__ import annotations
 
 import contextlib
 import os
-import sys
-import time
 from collections import deque
 from typing import Any
 
@@ -30,6 +28,7 @@ from ..sim.tiers import jit_mode
 from .memcpy import (CopyD2H, CopyH2D, MemcpyDataType, MemcpyOrder, StreamD2H, StreamH2D,
                      broadcast_source)
 from . import report, runcheck
+from .progress import Progress
 from .streams import StreamReceive, StreamSend, stream_spec
 from ..types import type_name
 
@@ -66,6 +65,7 @@ class MemcpyTask:
         self.ready_at: int | None = None
         self.finished = False
         self.merged = False     # nonblocking behind a pending command: it comes with that one
+        self.blocking = False   # its call waits for it (pending only if that wait failed)
 
     def done(self) -> bool:
         return self.finished
@@ -130,36 +130,6 @@ def _launch_args(task, args, what) -> tuple:
     return tuple(out)
 
 
-class Progress:
-    """A progress bar (simulated cycles) for host waits longer than `AFTER_SECONDS`: shown
-    only on a terminal and never when `CI` is set, so logs and tests stay clean."""
-
-    AFTER_SECONDS = 2.0
-
-    def __init__(self):
-        self._since: float | None = None
-        self._bar = None
-
-    def update(self, cycles: int) -> None:
-        now = time.perf_counter()
-        if self._since is None:
-            self._since = now
-        if self._bar is None and now - self._since > self.AFTER_SECONDS and self.enabled():
-            from tqdm import tqdm
-            self._bar = tqdm(desc="pywse", unit=" cycles", unit_scale=True, leave=False)
-        if self._bar is not None:
-            self._bar.update(cycles - self._bar.n)
-
-    def close(self) -> None:
-        if self._bar is not None:
-            self._bar.close()
-        self._bar = self._since = None
-
-    @staticmethod
-    def enabled() -> bool:
-        return sys.stderr.isatty() and not os.environ.get("CI")
-
-
 class ChecksPassed(BaseException):
     """Raised by `SdkRuntime(...)` under `pywse check SCRIPT`: the script's program compiled
     and passed every check, and nothing is run (a BaseException, so a script's own `except
@@ -222,6 +192,7 @@ class SdkRuntime:
         self._stream_queues: dict[tuple, deque[MemcpyTask]] = {}   # one per SdkLayout stream
         self._symbols: list[str] = []
         self._progress = Progress()
+        self._stepped = False      # run_for stepped since the last command or wait
         self.host_latency_cycles = 0
         """Cycles of host latency the commands so far waited before reaching the device (the
         platform's `host_command_latency` each, merged nonblocking commands none): host time,
@@ -416,7 +387,9 @@ class SdkRuntime:
         handle.wait()
 
     def read_symbol(self, x: int, y: int, name: str, dtype=None) -> np.ndarray:
-        """A copy of symbol `name` on the PE at fabric coordinates (x, y) (simulator only)."""
+        """A copy of symbol `name` on the PE at fabric coordinates (x, y) (simulator only),
+        once the memcpy commands issued so far are done, or right after a `run_for` step as
+        memory is at that cycle."""
         if self.engine is None:
             raise MemcpyError("read_symbol: call load() first")
         ox, oy = self.artifacts.fabric_offsets
@@ -430,7 +403,8 @@ class SdkRuntime:
             raise MemcpyError(f"read_symbol({x}, {y}): not a kernel PE; read_symbol takes fabric "
                               f"coordinates, and the kernel spans x={ox}..{ox + self.engine.width - 1}, "
                               f"y={oy}..{oy + self.engine.height - 1}")
-        self._drive(lambda: not self._queue)
+        if not self._stepped:            # between run_for steps: memory as it is now
+            self._drive(lambda: not self._queue)
         pe = self.engine.pe_index(kx, ky)
         var = self.engine.image(pe).symbol(name)
         if var is None:
@@ -440,6 +414,51 @@ class SdkRuntime:
             raw = np.concatenate([raw, np.zeros(-len(raw) % 4, np.uint8)])
             return raw.view(np.uint32).copy()
         return raw.view(np.dtype(dtype)).copy()
+
+    # -- running in steps --------------------------------------------------------------------
+    def run_for(self, cycles: int) -> int:
+        """Advance the device `cycles` cycles with the commands issued so far (nonblocking
+        ones: they start, move and finish as their time comes) and return how many it
+        advanced: fewer when the device is idle with no command left to arrive. Between
+        steps, `read_symbol` reads memory as it is at that cycle (it does not finish pending
+        commands first), `snapshot()` says what is where, and `stats()` counts so far; the
+        next command, `wait()` or `stop()` goes on from there (simulator only)."""
+        what = "run_for"
+        self._ready(what)
+        if isinstance(cycles, (bool, np.bool_)) or not isinstance(cycles, (int, np.integer)) \
+                or cycles < 0:
+            raise MemcpyError(f"{what}({cycles!r}): give a whole number of cycles, 0 or more")
+        blocking = [h for q in self._queues() for h in q if h.blocking]
+        if blocking:
+            raise MemcpyError(
+                f"{what}: the blocking command {blocking[0].label} did not finish (its wait "
+                "ended in an error) and run_for cannot step past it: fix what stopped it and "
+                "run again, or issue such a command with nonblock=True and step with run_for")
+        start, target = self.engine.now, self.engine.now + int(cycles)
+        with self.numeric_context():
+            self._pump()
+            self._waiting(what)
+            while self.engine.now < target:
+                limit = min(self._due() + [target])
+                if self._advance(limit, livelock=False):
+                    self._pump()
+                    continue
+                if self._pump():
+                    continue
+                if limit == target and not self._due() and not self.engine.has_work():
+                    break                                  # idle, nothing left to arrive
+                self._idle_until(max(self.engine.now, limit))   # idle until then
+            self._progress.close()
+        self._stepped = True
+        return self.engine.now - start
+
+    def snapshot(self) -> str:
+        """What is where at this cycle: the host commands waiting, and PE by PE the wavelets
+        in routers and queues, running async ops and host streams (text, for a script that
+        steps with run_for)."""
+        if self.engine is None:
+            raise MemcpyError("snapshot(): call load() first")
+        return report.snapshot(self)
 
     # -- the command stream ----------------------------------------------------------------------
     def _ready(self, what: str) -> None:
@@ -451,6 +470,8 @@ class SdkRuntime:
 
     def _issue(self, cmd, label: str, nonblock: bool, queue: deque | None = None):
         handle = MemcpyTask(self, cmd, label)
+        handle.blocking = not nonblock
+        self._stepped = False
         queue = self._queue if queue is None else queue
         handle.merged = nonblock and bool(queue)
         queue.append(handle)
@@ -507,12 +528,14 @@ class SdkRuntime:
         """The host starts waiting for `what`: a livelock is measured from here."""
         self._wait = (self.engine.now, self.engine.activity(), what)
 
-    def _advance(self, limit: int) -> bool:
+    def _advance(self, limit: int, livelock: bool = True) -> bool:
         """Run the device towards cycle `limit`, in slices so the progress bar can move.
-        Past the cycle budget (max_cycles, else runcheck.LIVELOCK_CYCLES of one host wait)
-        with work left, a LivelockError says what waits and what kept running."""
+        Past the cycle budget (max_cycles, else runcheck.LIVELOCK_CYCLES of one host wait,
+        unless `livelock` is False: run_for asked for its cycles) with work left, a
+        LivelockError says what waits and what kept running."""
         since, _, _ = self._wait
-        cap = self.max_cycles if self.max_cycles is not None else since + runcheck.LIVELOCK_CYCLES
+        cap = (self.max_cycles if self.max_cycles is not None
+               else since + runcheck.LIVELOCK_CYCLES if livelock else sched.FOREVER)
         if self.engine.now >= cap and self.engine.has_work():
             self._progress.close()
             raise LivelockError(self._livelock_report())
@@ -530,6 +553,7 @@ class SdkRuntime:
         return progressed
 
     def _drive(self, until) -> None:
+        self._stepped = False
         with self.numeric_context():
             self._pump()
             self._waiting(self._queue[0].label if self._queue else "a host stream command")
@@ -550,9 +574,15 @@ class SdkRuntime:
 
     def _idle_until(self, t: int) -> None:
         """Let the idle device's clock run to `t`, booked (for the cycle account) as host
-        latency when a command reaches the device then, else as a copy's transfer time."""
-        latency = any(q and not q[0].started and q[0].ready_at == t for q in self._queues())
-        self.engine.idle_until(t, "latency" if latency else "transfer")
+        latency when a command reaches the device then, as a copy's transfer time when one
+        ends then (else the device's own idle time, run_for's step ending)."""
+        heads = [q[0] for q in self._queues() if q]
+        if any(not h.started and h.ready_at == t for h in heads):
+            self.engine.idle_until(t, "latency")
+        elif any(h.started and getattr(h.command, "until", None) == t for h in heads):
+            self.engine.idle_until(t, "transfer")
+        else:
+            self.engine.now = t
 
     def _due(self) -> list[int]:
         """The cycles at which a queue's head changes with no device activity: a command

@@ -340,7 +340,7 @@ def next_task(st, t_limit, single, events):
         if not stepped:
             if st.heap_n[0] == 0:
                 return IDLE, -1, -1, np.uint32(0)
-            st.now[0] = st.heap_t[0]
+            st.now[0] = min(st.heap_t[0], t_limit)     # never past the caller's limit
         if single:
             return STEPPED, -1, -1, np.uint32(0)
 

@@ -400,11 +400,13 @@ class Harness:
         coordinates, as everywhere in the harness."""
         return self.runtime.stats()
 
-    def run(self, cycles: int) -> None:
-        """Run `cycles` cycles (less if everything finishes sooner); no error for work left."""
+    def run(self, cycles: int) -> int:
+        """Run `cycles` cycles (less if everything finishes sooner; no error for work left)
+        and return how many ran: the runtime's `run_for`, so nonblocking host commands
+        (`h.memcpy()`) move too; peek, `task_state` and `stats()` then see that cycle."""
         if cycles is None:
             raise HarnessError("Harness.run(cycles): give the number of cycles to run")
-        self._run(self.engine.now + cycle_budget(cycles, "Harness.run: cycles", HarnessError))
+        return self.runtime.run_for(cycle_budget(cycles, "Harness.run: cycles", HarnessError))
 
     def run_until_idle(self, max_cycles: int | None = None) -> None:
         """Run until nothing is left to do. With a budget (`max_cycles`, else the harness's,
