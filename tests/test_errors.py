@@ -1062,6 +1062,16 @@ def runtime_without_memcpy():
     pw.SdkRuntime(pw.compile(idle_layout(1, 1), memcpy=False))
 
 
+@mistake("Host commands", "A misspelled SdkRuntime keyword", pw.MemcpyError,
+         r"SdkRuntime: unknown keyword max_cycle=1000 \(did you mean max_cycles=\?\); its "
+         r"keywords are bindir, platform, cmaddr, memcpy_required, jit, max_cycles, .*and the "
+         r"SDK's suppress_simfab_trace, msg_level, simulator, which pywse accepts and ignores",
+         "Spell it as listed; the SDK's `suppress_simfab_trace`, `msg_level` and `simulator` "
+         "are accepted and do nothing here.")
+def misspelled_runtime_keyword():
+    pw.SdkRuntime(host_artifacts(), jit=False, max_cycle=1000)
+
+
 # -- task bodies (checked by pw.compile, before anything runs) ----------------------------------
 
 @pw.program

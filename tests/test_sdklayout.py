@@ -413,6 +413,19 @@ def test_send_receive_and_read_symbol_mistakes():
         SdkRuntime(rt.artifacts, layout.platform)
 
 
+def test_the_sdks_runtime_options_are_accepted_and_a_misspelled_one_is_not():
+    layout = SdkLayout(platform())
+    layout.create_code_region(store, "s", 1, 1).set_param_all("value", 7)
+    art = layout.compile(out_prefix=None)
+    rt = SdkRuntime(art, layout.platform, memcpy_required=False, cmaddr=None,
+                    suppress_simfab_trace=True, msg_level="DEBUG", simulator=True)
+    rt.load(); rt.run(); rt.stop()
+    assert rt.read_symbol(0, 0, "out", dtype=np.int32)[0] == 7
+    with pytest.raises(pw.MemcpyError, match=r"unknown keyword jitt=False \(did you mean "
+                                             r"jit=\?\); its keywords are bindir, platform"):
+        SdkRuntime(art, layout.platform, memcpy_required=False, jitt=False)
+
+
 def test_two_streams_run_at_once_and_a_chain_of_connections(jit):
     layout = SdkLayout(platform())
     ports = chain(layout, [(f"r{k}", (1 + 3 * k, 1 + (k % 2) * 2)) for k in range(4)], size=6)
