@@ -358,7 +358,7 @@ def test_out_of_colors_names_the_router_and_the_flows():
         r.paint(IntVector(0, 0), Color(f"c{k}"), [pos])
     r.place(3, 3)
     with pytest.raises(pw.RoutingError, match=r"out of colors for flow Color\('c\d+'\) "
-                                              r"\(regions 'r'\).*At PE \(3, 3\)"):
+                                              r"\(regions 'r'\).*At region 'r' PE \(0, 0\)"):
         layout.compile(out_prefix=None)
 
 
