@@ -10,8 +10,6 @@ When nothing can move while a command waits, a `DeadlockError` says who is stuck
 from __future__ import annotations
 
 import contextlib
-import difflib
-import inspect
 import os
 from collections import deque
 from typing import Any
@@ -30,6 +28,7 @@ from .memcpy import (CopyD2H, CopyH2D, MemcpyDataType, MemcpyOrder, StreamD2H, S
                      broadcast_source)
 from . import report, runcheck
 from .progress import Progress
+from .sdkoptions import check_options
 from .streams import StreamReceive, StreamSend, stream_spec
 from ..types import type_name
 
@@ -113,21 +112,6 @@ class Launch:
         return text
 
 
-def _check_options(options: dict) -> None:
-    """Refuse a keyword that is neither SdkRuntime's own (its signature: a new keyword there
-    is valid at once) nor one of the SDK's that pywse ignores, naming the valid ones."""
-    unknown = sorted(set(options) - set(SDK_IGNORED_OPTIONS))
-    if not unknown:
-        return
-    own = [name for name, p in inspect.signature(SdkRuntime.__init__).parameters.items()
-           if name != "self" and p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY)]
-    close = difflib.get_close_matches(unknown[0], own + list(SDK_IGNORED_OPTIONS), n=1)
-    hint = f" (did you mean {close[0]}=?)" if close else ""
-    raise MemcpyError(f"SdkRuntime: unknown keyword {unknown[0]}={options[unknown[0]]!r}{hint}; "
-                      f"its keywords are {', '.join(own)}, and the SDK's "
-                      f"{', '.join(SDK_IGNORED_OPTIONS)}, which pywse accepts and ignores")
-
-
 def _launch_args(task, args, what) -> tuple:
     if len(args) != len(task.arg_types):
         sig = ", ".join(type_name(t) for t in task.arg_types)
@@ -163,17 +147,6 @@ saves its traces there; this layer knows no library)."""
 CHECK_ONLY = {"active": False}
 """Set by `pywse check SCRIPT`: the first SdkRuntime stops the script (ChecksPassed)."""
 
-SDK_IGNORED_OPTIONS = {
-    "suppress_simfab_trace": "the simulator's trace files (pywse writes none)",
-    "msg_level": "the SDK runtime's log level",
-    "simulator": "the appliance client's choice of a simulator (pywse always simulates)",
-}
-"""Keywords of the SDK's SdkRuntime that the csl-examples' run.py files pass (fft-3d and
-row-col-broadcast: `suppress_simfab_trace=True`, the latter `msg_level=` commented out; the
-appliance run.py files: `simulator=`): accepted and ignored, so those scripts run unchanged.
-Any other keyword that is not one of `SdkRuntime.__init__`'s own is refused (`_check_options`):
-a misspelled one would otherwise do nothing, silently."""
-
 
 @user_boundaries
 class SdkRuntime:
@@ -185,14 +158,14 @@ class SdkRuntime:
     takes the compile-time choice, else `PYWSE_JIT` (1, 0 or auto), else "auto".
     `costs`: the platform's cost table (`pw.Costs`, or a dict of overrides); the defaults
     when None. The SDK's `suppress_simfab_trace`, `msg_level` and `simulator` are accepted
-    and ignored (`SDK_IGNORED_OPTIONS`); any other keyword is a `MemcpyError`.
+    and ignored (sdkoptions.py); any other keyword is a `MemcpyError`.
     """
 
     def __init__(self, bindir, platform: Any = None, *, cmaddr: str | None = None,
                  memcpy_required: bool = True, jit: bool | str | None = None,
                  max_cycles: int | None = None, perturb: int | None = None,
                  costs: Costs | dict | None = None, **sdk_options):
-        _check_options(sdk_options)
+        check_options(sdk_options, SdkRuntime.__init__)
         if isinstance(bindir, Artifacts):
             self.artifacts = bindir
         elif isinstance(bindir, (str, os.PathLike)):
