@@ -244,6 +244,9 @@ def test_a_route_only_its_own_pe_uses_at_the_edge_is_quiet():
     # a route from outside to the CE on a color the PE does not read
     assert lints_of(row(idle, width=2, routes=lambda x, y: {4: dict(rx=[pw.NORTH],
                                                                      tx=[pw.RAMP])})) == []
+    # a tx off the edge from the CE on a color the PE never sends on
+    assert lints_of(row(idle, width=2, routes=lambda x, y: {4: dict(rx=[pw.RAMP],
+                                                                     tx=[pw.SOUTH])})) == []
 
 
 def test_an_edge_route_that_reads_or_passes_on_what_nothing_feeds_still_warns():
