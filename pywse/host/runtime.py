@@ -28,6 +28,7 @@ from .memcpy import (CopyD2H, CopyH2D, MemcpyDataType, MemcpyOrder, StreamD2H, S
                      broadcast_source)
 from . import report, runcheck
 from .progress import Progress
+from .sdkoptions import check_options
 from .streams import StreamReceive, StreamSend, stream_spec
 from ..types import type_name
 
@@ -156,13 +157,15 @@ class SdkRuntime:
     starts plain and switches to compiled code once it is ready (docs/performance.md). None
     takes the compile-time choice, else `PYWSE_JIT` (1, 0 or auto), else "auto".
     `costs`: the platform's cost table (`pw.Costs`, or a dict of overrides); the defaults
-    when None.
+    when None. The SDK's `suppress_simfab_trace`, `msg_level` and `simulator` are accepted
+    and ignored (sdkoptions.py); any other keyword is a `MemcpyError`.
     """
 
     def __init__(self, bindir, platform: Any = None, *, cmaddr: str | None = None,
                  memcpy_required: bool = True, jit: bool | str | None = None,
                  max_cycles: int | None = None, perturb: int | None = None,
-                 costs: Costs | dict | None = None, **_sdk_options):
+                 costs: Costs | dict | None = None, **sdk_options):
+        check_options(sdk_options, SdkRuntime.__init__)
         if isinstance(bindir, Artifacts):
             self.artifacts = bindir
         elif isinstance(bindir, (str, os.PathLike)):
