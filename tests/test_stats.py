@@ -165,7 +165,7 @@ def test_wavelets_links_tasks_and_a_backed_up_output_queue(jit):
     assert s.received[0, 1, 3].tolist() == [0, 0, 0, 0, n, 0]
     assert sorted(s.wavelets.rows) == sorted([(3, "", "RAMP", n, n), (3, "", "EAST", n, 0),
                                               (3, "", "WEST", 0, n)])
-    assert s.links.rows[0] == ("(0, 0)", "EAST", n, round(n / s.cycles, 4))
+    assert s.links.rows[0] == (0, 0, "EAST", n, round(n / s.cycles, 4))
     # every cycle of the sender's op after its task is a move or a wait on output queue 2;
     # it moved its first 7 words while the task held the CE
     (stall,) = [r for r in s.stalls if r["kind"] == "sender"]

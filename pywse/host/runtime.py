@@ -29,6 +29,7 @@ from .memcpy import (CopyD2H, CopyH2D, MemcpyDataType, MemcpyOrder, StreamD2H, S
                      broadcast_source)
 from . import report, runcheck
 from .progress import Progress
+from .sdkoptions import check_options
 from .streams import StreamReceive, StreamSend, stream_spec
 from ..types import type_name
 
@@ -158,14 +159,17 @@ class SdkRuntime:
     takes the compile-time choice, else `PYWSE_JIT` (1, 0 or auto), else "auto".
     `costs`: the platform's cost table (`pw.Costs`, or a dict of overrides); the defaults
     when None. `line_cycles`: count cycles per task-body line for `stats().lines` (None:
-    `PYWSE_LINE_CYCLES`; docs/timing.md).
+    `PYWSE_LINE_CYCLES`; docs/timing.md). The SDK's `suppress_simfab_trace`, `msg_level` and
+    `simulator` are accepted and ignored (sdkoptions.py); any other keyword is a
+    `MemcpyError`.
     """
 
     def __init__(self, bindir, platform: Any = None, *, cmaddr: str | None = None,
                  memcpy_required: bool = True, jit: bool | str | None = None,
                  max_cycles: int | None = None, perturb: int | None = None,
                  costs: Costs | dict | None = None, line_cycles: bool | None = None,
-                 **_sdk_options):
+                 **sdk_options):
+        check_options(sdk_options, SdkRuntime.__init__)
         if isinstance(bindir, Artifacts):
             self.artifacts = bindir
         elif isinstance(bindir, (str, os.PathLike)):

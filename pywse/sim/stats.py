@@ -252,9 +252,9 @@ def _links(engine, cycles: int) -> Table:
     for i in top.tolist():
         pe, d = divmod(i, 4)
         n = int(sent[pe, d])
-        rows.append((str(engine.pe_xy(pe)), SIDES[D_NORTH + d], n,
+        rows.append((*engine.pe_xy(pe), SIDES[D_NORTH + d], n,
                      round(n / cycles, 4) if cycles else 0.0))
-    return Table("links", ("PE", "toward", "wavelets", "per cycle"), rows)
+    return Table("links", ("x", "y", "toward", "wavelets", "per cycle"), rows)
 
 
 def _memory(engine, labels) -> Table:
