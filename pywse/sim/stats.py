@@ -281,9 +281,9 @@ def summary(s: Stats, shown: int = SHOWN) -> str:
         a = s.metric(name)
         y, x = np.unravel_index(int(np.argmax(a)), a.shape)
         share = 100 * a.sum() / (s.cycles * n) if s.cycles else 0.0
-        pe_rows.append((name, round(float(a.mean()), 1), f"{share:.1f}%", int(a.max()),
+        pe_rows.append((name, round(float(a.mean()), 1), round(float(share), 1), int(a.max()),
                         f"({x}, {y})"))
-    lines += ["PE time (cycles, per PE):", Table("", ("", "mean", "share", "max", "at"),
+    lines += ["PE time (cycles, per PE):", Table("", ("", "mean", "% of all", "max", "at"),
                                                  pe_rows).text()]
     for name in ("busy", "stalled"):
         a = s.metric(name).ravel()
