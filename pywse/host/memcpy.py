@@ -156,9 +156,10 @@ def copy_cycles(costs, channels: int, w: int, h: int, l: int, order: MemcpyOrder
     The SDK moves a copy through its I/O channels, each about 7 Gbit/s: the region's rows are
     shared among min(channels, io_channels_useful, h) channels, so the busiest channel carries
     ceil(h / that) rows of w * l words, at 32 * clock_mhz / io_channel_mbit_s cycles a word
-    (a ROW_MAJOR tensor whose C and Fortran orders differ: row_major_pct of that), after `memcpy_start` cycles, and the last word
-    then crosses the region (hop * (w + h)). A broadcast carries one line only: `rows`
-    (memcpy_h2d_rowbcast: one column of h x l words, copied along every row by the fabric) or
+    (a ROW_MAJOR tensor whose C and Fortran orders differ: row_major_pct of that), after
+    `memcpy_start` cycles, and the last word then crosses the region (hop * (w + h)). A
+    broadcast carries one line only: `rows` (memcpy_h2d_rowbcast: one column of h x l words,
+    copied along every row by the fabric) or
     `cols` (memcpy_h2d_colbcast: one row of w x l words, through one channel, copied down every
     column). An analytic charge: words do not move through routers (costs.py has each
     constant's source)."""

@@ -345,9 +345,10 @@ def _symbols(p: Plan, art) -> list[SymbolInit]:
                 image = art.images[art.pe_image[y * art.width + x]]
                 var = image.symbol(name)
                 if var is None:
+                    known = ", ".join(v.name for v in image.vars if not v.name.startswith("__"))
                     raise LayoutError(f"region '{r.name}': set_symbol('{name}'): program "
                                       f"'{r.program.name}' declares no symbol '{name}' "
-                                      f"(its symbols: {', '.join(v.name for v in image.vars if not v.name.startswith('__')) or 'none'})")
+                                      f"(its symbols: {known or 'none'})")
                 tile = values.reshape(-1) if grid is None else _tile(values, grid, r, x - o.x, y - o.y)
                 if tile.size != var.size:
                     raise LayoutError(f"region '{r.name}': set_symbol('{name}') gives PE "
