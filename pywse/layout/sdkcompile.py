@@ -203,8 +203,9 @@ def plan(layout: SdkLayout, arch: str) -> Plan:
             try:
                 cells = router.route(root, (o_out.x + sx, o_out.y + sy),
                                      (o_in.x + dx, o_in.y + dy), out_port, in_port, what)
-            except RoutingError as e:
-                raise e.at(site, f"{what} asked for the path here:")
+            except RoutingError as e:                    # the same error, at the user's call
+                e.at(site, f"{what} asked for the path here:")
+                raise
             for (x, y), rx, tx in router.claim(root, cells):
                 routes[(x, y, root)] = ((frozenset({rx}), frozenset({tx})),)
                 made[(x, y, root)] = len(makers) - 1
