@@ -20,11 +20,17 @@ from ..sim import state
 
 
 class MemcpyDataType(enum.Enum):
+    """The element width of a copy-mode memcpy (the SDK's): 32-bit words, or 16-bit values
+    each carried in a 32-bit host element. A streamed wavelet always carries 32 bits."""
+
     MEMCPY_32BIT = 32
     MEMCPY_16BIT = 16
 
 
 class MemcpyOrder(enum.Enum):
+    """How a host tensor `A[h][w][l]` is laid out (the SDK's): ROW_MAJOR is its C order (l
+    fastest), COL_MAJOR its Fortran order (h fastest)."""
+
     ROW_MAJOR = 0
     COL_MAJOR = 1
 

@@ -69,10 +69,12 @@ class Artifacts:
 
     @property
     def width(self) -> int:
+        """The kernel's width in PEs (the layout's rectangle)."""
         return self.layout.width
 
     @property
     def height(self) -> int:
+        """The kernel's height in PEs."""
         return self.layout.height
 
     def out_json(self) -> dict:
