@@ -27,14 +27,14 @@ _BUILTINS = {n: b for n, b in _TABLE.items() if b.supported and b.kind != "inter
 globals().update(_BUILTINS)  # pw.fmovs, pw.activate, pw.increment_dsd_offset, ...
 
 __version__ = "0.1.0"
-__all__ = ["Artifacts", "Color", "CostError", "Costs", "CycleLimitError", "DeadlockError", "EAST", "JitWarning", "Layout", "LayoutError", "LivelockError",
-           "MemcpyDataType", "MemcpyError", "MemcpyWarning", "MemcpyOrder", "MemcpyTask", "Module", "NORTH",
-           "PE_MEMORY_BYTES", "Program", "ProgramError", "PywseError", "RAMP", "ResourceError",
-           "Filter", "RangeFilter",
-           "RoutingError", "RoutingWarning", "SOUTH", "ScriptError", "SdkRuntime", "StatsError", "SwitchPos", "Switches", "TaskError", "WEST",
-           "compile", "control", "f16", "f32", "fabin", "fabout", "i16", "i32", "mem1d", "mem4d",
-           "module",
-           "program", "u16", "u32", *sorted(_BUILTINS)]
+__all__ = ["Artifacts", "Color", "CostError", "Costs", "CycleLimitError", "DeadlockError", "EAST",
+           "Filter", "JitWarning", "Layout", "LayoutError", "LivelockError", "MemcpyDataType",
+           "MemcpyError", "MemcpyOrder", "MemcpyTask", "MemcpyWarning", "Module", "NORTH",
+           "PE_MEMORY_BYTES", "Program", "ProgramError", "PywseError", "RAMP", "RangeFilter",
+           "ResourceError", "RoutingError", "RoutingWarning", "SOUTH", "ScriptError", "SdkRuntime",
+           "StatsError", "SwitchPos", "Switches", "TaskError", "WEST", "compile", "control",
+           "f16", "f32", "fabin", "fabout", "i16", "i32", "mem1d", "mem4d", "module", "program",
+           "u16", "u32", *sorted(_BUILTINS)]
 
 
 def _show_public_paths() -> None:

@@ -134,7 +134,7 @@ def designs(draw, max_width: int = 4, max_height: int = 3, max_flows: int = 3,
         for stage in range(max_stages + 1):       # one segment (one color) per loop
             last = stage == max_stages or not colors
 
-            def ends(pe, came):                   # how a segment may end at pe
+            def ends(pe, came, last=last):        # how a segment may end at pe
                 out = [s for s in _outside_sides(d, *pe) if s != came]
                 return (["exit"] if out else []) + \
                     ([] if pe in stages else ["sink"] if last else ["relay", "fifo", "sink"])

@@ -316,9 +316,11 @@ def hopper(p, *, c: pw.Color, sender: bool):
 def test_the_hop_constant_delays_every_router(jit):
     c = pw.Color(3)
     arrivals = {}
+
+    def routes(x, y):
+        return {c: dict(rx=[pw.RAMP] if x == 0 else [pw.WEST], tx=[pw.EAST])}
+
     for hop in (1, 3):
-        routes = lambda x, y: {c: dict(rx=[pw.RAMP] if x == 0 else [pw.WEST],
-                                       tx=[pw.EAST])}
         h = Harness(hopper, width=4, c=c, routes=routes, jit=jit, costs=pw.Costs(hop=hop),
                     pe_params=lambda x, y: dict(sender=x == 0))
         h.run_until_idle(max_cycles=1000)

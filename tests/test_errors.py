@@ -3462,7 +3462,7 @@ are shown relative to the repository) and the fix. The page is written by
 | `pw.DeadlockError`, `pw.CycleLimitError`, `pw.LivelockError` | a run that cannot finish |
 | `pw.ResourceError` | what this machine's memory cannot hold (the kernel, stream buffers, a host copy); a comptime that never ends |
 | `pywse.testing.HarnessError`, `pywse.testing.ExpectError` | the test harness |
-"""
+"""  # noqa: E501  (a markdown table's rows stay one line each)
 
 
 def markdown() -> str:

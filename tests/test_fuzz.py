@@ -209,7 +209,7 @@ def test_task_arithmetic_is_the_same_compiled_and_as_plain_python(words, k, x):
     for jit in (True, False):
         made = []
 
-        def run():
+        def run(made=made, jit=jit):
             made.append(Harness(fp.calc_t, jit=jit, rx=pw.Color(3), iq=2, k=k, x=x))
             made[0].send(3, np.array(words, np.uint32))
             made[0].run_until_idle(max_cycles=50_000)

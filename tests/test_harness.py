@@ -228,7 +228,8 @@ def test_state_activate_run_until_and_launch(pywse_harness):
         h.run_until(lambda: h.peek("n")[0] > 50, max_cycles=100_000)
     h.poke("n", [0])
     h.activate("tick")
-    with pytest.raises(pw.CycleLimitError, match=r"budget of 30 cycles \(run_until\(max_cycles=...\)\): the condition still does not hold"):
+    with pytest.raises(pw.CycleLimitError, match=r"budget of 30 cycles \(run_until\(max_cycles=...\)\): "
+                                                 r"the condition still does not hold"):
         h.run_until(lambda: h.peek("n")[0] >= 49, max_cycles=30)
 
 

@@ -8,7 +8,8 @@ import pytest
 import pywse as pw
 from pywse import RangeFilter, SwitchPos, Switches
 
-pytestmark = pytest.mark.filterwarnings("ignore::pywse.RoutingWarning")  # route-only layouts: their programs bind no colors
+# route-only layouts: their programs bind no colors
+pytestmark = pytest.mark.filterwarnings("ignore::pywse.RoutingWarning")
 
 
 @pw.program

@@ -70,25 +70,30 @@ class Builder(PEConfig):
     # -- where am I ---------------------------------------------------------------------
     @property
     def arch(self) -> str:
+        """"wse2" or "wse3": the arch compiled for (CSL `@is_arch`)."""
         return self._ctx.arch
 
     @property
     def x(self) -> int:
+        """This PE's column in the program's rectangle (`<layout>`'s `get_x_coord()`)."""
         self.coord_read = True
         return self._ctx.x
 
     @property
     def y(self) -> int:
+        """This PE's row in the program's rectangle (`<layout>`'s `get_y_coord()`)."""
         self.coord_read = True
         return self._ctx.y
 
     @property
     def width(self) -> int:
+        """The rectangle's width: the layout's, or this PE's SdkLayout region's."""
         self.coord_read = True          # an SdkLayout region's size differs from region to region
         return self._ctx.width
 
     @property
     def height(self) -> int:
+        """The rectangle's height: the layout's, or this PE's SdkLayout region's."""
         self.coord_read = True
         return self._ctx.height
 

@@ -69,9 +69,11 @@ class MemcpyTask:
         self.blocking = False   # its call waits for it (pending only if that wait failed)
 
     def done(self) -> bool:
+        """Has the command finished? (does not run the device)"""
         return self.finished
 
     def wait(self) -> None:
+        """Run the device until the command has finished."""
         self._runtime._drive(lambda: self.finished)
 
     def __repr__(self) -> str:
@@ -385,9 +387,13 @@ class SdkRuntime:
         return self._stream_queues.setdefault((spec.kind, spec.index), deque())
 
     def is_task_done(self, handle: MemcpyTask) -> bool:
+        """Has the nonblocking command behind `handle` finished? (the SDK's spelling of
+        `handle.done()`)"""
         return handle.done()
 
     def task_wait(self, handle: MemcpyTask) -> None:
+        """Run the device until the nonblocking command behind `handle` has finished (the
+        SDK's spelling of `handle.wait()`)."""
         handle.wait()
 
     def read_symbol(self, x: int, y: int, name: str, dtype=None) -> np.ndarray:

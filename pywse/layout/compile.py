@@ -70,10 +70,12 @@ class Artifacts:
 
     @property
     def width(self) -> int:
+        """The kernel's width in PEs (the layout's rectangle)."""
         return self.layout.width
 
     @property
     def height(self) -> int:
+        """The kernel's height in PEs."""
         return self.layout.height
 
     def out_json(self) -> dict:
@@ -244,8 +246,9 @@ def _with_program_routes(layout: Layout, images: list[ProgramImage],
                 if pattern is None:
                     try:
                         route = make_route(x, y, c, **cfg)
-                    except RoutingError as e:
-                        raise e.at(site, f"program '{image.program.name}' routes it here:")
+                    except RoutingError as e:            # the same error, at the user's line
+                        e.at(site, f"program '{image.program.name}' routes it here:")
+                        raise
                     pattern = table.pattern_id(route)
                     table.note_site(pattern, site)
                 table.pid[y, x, c] = pattern
@@ -297,8 +300,9 @@ def _instantiate(layout: Layout, arch: str,
             except ProgramError as e:      # also quote where this PE got its program and params
                 e.at(site_of_tb(e.__traceback__))
                 sites = getattr(layout, "tile_sites", ())
-                raise e.also(sites[k - 1] if k <= len(sites) else None,
-                             f"PE ({x}, {y}) got program '{program.name}' and its params here:")
+                e.also(sites[k - 1] if k <= len(sites) else None,
+                       f"PE ({x}, {y}) got program '{program.name}' and its params here:")
+                raise
             n = number.get(id(image))
             if n is None:
                 _check_ids(image, x, y, memcpy)

@@ -214,8 +214,9 @@ def plan(layout: SdkLayout, arch: str) -> Plan:
             try:
                 cells = router.route(root, (o_out.x + sx, o_out.y + sy),
                                      (o_in.x + dx, o_in.y + dy), out_port, in_port, what)
-            except RoutingError as e:
-                raise e.at(site, f"{what} asked for the path here:")
+            except RoutingError as e:                    # the same error, at the user's call
+                e.at(site, f"{what} asked for the path here:")
+                raise
             for (x, y), rx, tx in router.claim(root, cells):
                 routes[(x, y, root)] = ((frozenset({rx}), frozenset({tx})),)
                 made[(x, y, root)] = len(makers) - 1
@@ -357,9 +358,10 @@ def _symbols(p: Plan, art) -> list[SymbolInit]:
                 image = art.images[art.pe_image[y * art.width + x]]
                 var = image.symbol(name)
                 if var is None:
+                    known = ", ".join(v.name for v in image.vars if not v.name.startswith("__"))
                     raise LayoutError(f"region '{r.name}': set_symbol('{name}'): program "
                                       f"'{r.program.name}' declares no symbol '{name}' "
-                                      f"(its symbols: {', '.join(v.name for v in image.vars if not v.name.startswith('__')) or 'none'})")
+                                      f"(its symbols: {known or 'none'})")
                 tile = values.reshape(-1) if grid is None else _tile(values, grid, r, x - o.x, y - o.y)
                 if tile.size != var.size:
                     raise LayoutError(f"region '{r.name}': set_symbol('{name}') gives PE "

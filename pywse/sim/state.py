@@ -35,7 +35,8 @@ MAX_LAUNCH_ARGS = 15    # scalar arguments of a host-launched function (memcpy a
 QUEUE_BUF = 8            # ring size of every input/output queue (capacity is per queue id)
 
 STATE_FIELDS = (
-    "task_state task_words cmd_unblocked n_unblocked cycles config wake wake_list n_wake mem_base arena arena16 arena32 scratch32 scratchf "
+    "task_state task_words cmd_unblocked n_unblocked cycles config wake wake_list n_wake mem_base "
+    "arena arena16 arena32 scratch32 scratchf "
     "iq_buf iq_ctl iq_head iq_count iq_cap oq_buf oq_ctl oq_wcol oq_head oq_count oq_cap ce_iq "
     "ut_code ut_pos ut_len ut_act ut_unb ut_opnd rb_buf rb_ctl rb_time rb_head rb_count "
     "sw_tx sw_rx sw_cur sw_npos sw_ring sw_pop swap_x swap_y flt_on flt link_time active on_list n_active "
@@ -44,7 +45,8 @@ STATE_FIELDS = (
     "ring ring_base ring_mark ring_len ring_req ring_nreq "
     "src_meta src_data src_pending cap_log cap_n pe_prio row_runs pe_runs color_moves "
     "fifo_addr fifo_cap fifo_width fifo_head fifo_count "
-    "now busy_until task_start in_task queued next_tid heap_t heap_pe heap_n rpc_pending rpc_at rpc_row rpc_bits counters "
+    "now busy_until task_start in_task queued next_tid heap_t heap_pe heap_n "
+    "rpc_pending rpc_at rpc_row rpc_bits counters "
     "pe_img chan_n chan_id chan_q chan_data loc_row data_row ctl_row fault prng "
     "tsc tip td_colors qflush qh_row td_todo task_hi mt_prio cost sw_sel fp_mask fp_info "
     "acct row_acct links q_stall ut_wait line_pe line_keys line_cyc").split()
