@@ -22,8 +22,16 @@ import pytest
 import pywse as pw
 from progs import edge_sender, relay
 from pywse import MemcpyDataType as DT
-from pywse.sdkruntime import (Color, Edge, Route, RoutingPosition, SdkLayout, SdkTarget,
-                              SimfabConfig, get_platform)
+from pywse.sdkruntime import (
+    Color,
+    Edge,
+    Route,
+    RoutingPosition,
+    SdkLayout,
+    SdkTarget,
+    SimfabConfig,
+    get_platform,
+)
 from pywse.testing import ExpectError, Harness, HarnessError
 
 ROOT = Path(__file__).resolve().parent.parent

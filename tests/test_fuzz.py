@@ -29,16 +29,32 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from hypothesis import event, given, note, settings, strategies as st
-
-import pywse as pw
-from pywse import MemcpyDataType as DT
-from pywse.testing import Harness
+from hypothesis import event, given, note, settings
+from hypothesis import strategies as st
 
 import fuzz_progs as fp
-from fuzz_grammar import (ARCHES, BODY_PROGRAM, MASK32, SIDES, SPECIAL_BITS, SYMBOL_N, Design,
-                          copy_cases, designs, flat, route_sets, stream_cases, stream_model,
-                          task_bodies, tensor, typed_values, valid)
+import pywse as pw
+from fuzz_grammar import (
+    ARCHES,
+    BODY_PROGRAM,
+    MASK32,
+    SIDES,
+    SPECIAL_BITS,
+    SYMBOL_N,
+    Design,
+    copy_cases,
+    designs,
+    flat,
+    route_sets,
+    stream_cases,
+    stream_model,
+    task_bodies,
+    tensor,
+    typed_values,
+    valid,
+)
+from pywse import MemcpyDataType as DT
+from pywse.testing import Harness
 
 EXAMPLES = settings.default.max_examples        # the profile's (tests/conftest.py)
 

@@ -348,8 +348,15 @@ def _sdk_chain():
     """Two regions of `relay` (progs.py: `size` words in, the same words out), a connection
     between them, an input stream into the first and an output stream out of the second."""
     from progs import relay as sdk_relay
-    from pywse.sdkruntime import (Edge, Route, RoutingPosition, SdkLayout, SdkTarget,
-                                  SimfabConfig, get_platform)
+    from pywse.sdkruntime import (
+        Edge,
+        Route,
+        RoutingPosition,
+        SdkLayout,
+        SdkTarget,
+        SimfabConfig,
+        get_platform,
+    )
     layout = SdkLayout(get_platform(None, SimfabConfig(fabric_dims=(12, 6)), SdkTarget.WSE3))
     ports = []
     for name, x in (("first", 1), ("second", 6)):

@@ -6,7 +6,7 @@ import networkx as nx
 import pytest
 
 import pywse as pw
-from pywse import RangeFilter, SwitchPos, Switches
+from pywse import RangeFilter, Switches, SwitchPos
 
 # route-only layouts: their programs bind no colors
 pytestmark = pytest.mark.filterwarnings("ignore::pywse.RoutingWarning")

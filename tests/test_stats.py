@@ -9,8 +9,16 @@ import pytest
 
 import pywse as pw
 from progs import relay
-from pywse.sdkruntime import Edge, Route, RoutingPosition, SdkLayout, SdkRuntime, SdkTarget
-from pywse.sdkruntime import SimfabConfig, get_platform
+from pywse.sdkruntime import (
+    Edge,
+    Route,
+    RoutingPosition,
+    SdkLayout,
+    SdkRuntime,
+    SdkTarget,
+    SimfabConfig,
+    get_platform,
+)
 from pywse.sim.stats import METRICS
 from pywse.testing import Harness
 from pywse.tools.cli import main as cli_main

@@ -25,8 +25,16 @@ import numpy as np
 
 import pywse as pw
 from pywse.geometry import IntRectangle, IntVector
-from pywse.sdkruntime import (Edge, Route, RoutingPosition, SdkLayout, SdkRuntime, SdkTarget,
-                              SimfabConfig, get_platform)
+from pywse.sdkruntime import (
+    Edge,
+    Route,
+    RoutingPosition,
+    SdkLayout,
+    SdkRuntime,
+    SdkTarget,
+    SimfabConfig,
+    get_platform,
+)
 
 HEAVY_COMPILE = True    # tests/conftest.py: the compiled leg (~30 s of numba cold) runs in the slow tier
 

@@ -18,15 +18,22 @@ from typing import Any, Callable
 import numpy as np
 
 from ..errors import ProgramError, caller_site, site_of_tb, user_boundary
-from ..types import Color, PE_MEMORY_BYTES, dtype_of
+from ..types import PE_MEMORY_BYTES, Color, dtype_of
 from . import modules, queues
 from .dsd import DSD_REG_WORDS, FABIN, FABOUT, DsdVar, FabDesc, Fifo, MemDesc
-from .image import (ALIGN, LOCAL_TASK_IDS, MemcpyModule, MemcpyParams, PEContext,
-                    ProgramImage, Task, task_arg_types)
+from .image import (
+    ALIGN,
+    LOCAL_TASK_IDS,
+    MemcpyModule,
+    MemcpyParams,
+    PEContext,
+    ProgramImage,
+    Task,
+    task_arg_types,
+)
 from .peconfig import PEConfig
 from .queues import Queue
 from .symbols import Var
-
 
 MAX_FIFOS = 8
 

@@ -14,8 +14,8 @@ import enum
 import numba
 import numpy as np
 
-from ..errors import MemcpyError, MemcpyWarning, ResourceError, caller_site, warn_at_user
 from ..dsl.symbols import Var
+from ..errors import MemcpyError, MemcpyWarning, ResourceError, caller_site, warn_at_user
 from ..sim import state
 
 

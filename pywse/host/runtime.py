@@ -16,22 +16,38 @@ from typing import Any
 
 import numpy as np
 
-from ..layout.compile import Artifacts, load as load_artifacts
+from ..errors import (
+    DeadlockError,
+    LivelockError,
+    MemcpyError,
+    RoutingWarning,
+    StatsError,
+    user_boundaries,
+    warn_at_user,
+)
+from ..layout.compile import Artifacts
+from ..layout.compile import load as load_artifacts
 from ..sim import lines, sched
-from ..sim.costs import Costs, resolve as resolve_costs
+from ..sim.costs import Costs
+from ..sim.costs import resolve as resolve_costs
 from ..sim.engine import Engine
 from ..sim.primitives import CONSOLES
 from ..sim.stats import Stats
-from ..errors import (DeadlockError, LivelockError, MemcpyError, RoutingWarning, StatsError,
-                      user_boundaries, warn_at_user)
 from ..sim.tiers import jit_mode
-from .memcpy import (CopyD2H, CopyH2D, MemcpyDataType, MemcpyOrder, StreamD2H, StreamH2D,
-                     broadcast_source)
+from ..types import type_name
 from . import report, runcheck
+from .memcpy import (
+    CopyD2H,
+    CopyH2D,
+    MemcpyDataType,
+    MemcpyOrder,
+    StreamD2H,
+    StreamH2D,
+    broadcast_source,
+)
 from .progress import Progress
 from .sdkoptions import check_options
 from .streams import StreamReceive, StreamSend, stream_spec
-from ..types import type_name
 
 PROGRESS_SLICE_CYCLES = 1 << 16     # the device returns to the host loop at least this often
 

@@ -23,16 +23,23 @@ from typing import Any, Callable
 import attrs
 import numpy as np
 
-from ..errors import (LayoutError, ProgramError, RoutingError, RoutingWarning, def_site,
-                      site_of_tb, user_boundary)
-from .classic import MEMCPY_RESERVED_COLORS, Layout
 from ..dsl.image import TEARDOWN_TASK_ID, ProgramImage
 from ..dsl.taskcheck import check_images
+from ..errors import (
+    LayoutError,
+    ProgramError,
+    RoutingError,
+    RoutingWarning,
+    def_site,
+    site_of_tb,
+    user_boundary,
+)
+from ..types import ARCHES
 from . import lints
+from .classic import MEMCPY_RESERVED_COLORS, Layout
 from .comptime import ComptimeLimit
 from .filters import check_filter_budget, check_filter_ids
 from .routing import check_routes, make_route
-from ..types import ARCHES
 
 MEMCPY_RESERVED_LOCAL_IDS = (27, 28, 30)
 ALWAYS_RESERVED_LOCAL_IDS = (29,)

@@ -20,8 +20,9 @@ from ..errors import LayoutError, RoutingError
 from ..types import Color as PhysicalColor
 from .autoroute import MARGIN, Flows, Router, allocate, direction_of
 from .classic import Layout
-from .compile import compile as compile_layout, save
-from .routing import RouteNames, SwitchPos, Switches, make_route
+from .compile import compile as compile_layout
+from .compile import save
+from .routing import RouteNames, Switches, SwitchPos, make_route
 from .sdklayout import Color, Edge, SdkLayout, where
 from .sdknames import SdkNames, region_pe
 

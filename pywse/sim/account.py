@@ -28,7 +28,6 @@ in `q_stall`), 0 while it moves.
 """
 from __future__ import annotations
 
-import numpy as np
 from numba.extending import register_jitable
 
 from . import ops

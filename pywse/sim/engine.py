@@ -16,24 +16,37 @@ import numba
 import numpy as np
 from numba.core.errors import NumbaError
 
-from . import dispatch, fabric, faults, lines, numba_errors, ops, report, rings, sched, stats
-from . import tiers
-from . import routerfilter
-from .costs import DEFAULT as DEFAULT_COSTS, Costs
-from . import configregs, fpexcept
-from .state import check_memory, new_state, to_jit
-from .traffic import Traffic
-from . import jit as jitmod
-from .builtins import ACTIVE, BLOCKED
 from ..dsl.dsd import DsdVar, FabDesc, Fifo, MemDesc
 from ..dsl.dsr import Dsr
-from .dsdval import DsrVal, lower_fab, lower_fifo, lower_mem
-from ..errors import DeadlockError, PywseError, TaskError, at_failure, site_of_tb
 from ..dsl.image import ProgramImage, Task
 from ..dsl.queues import Queue
 from ..dsl.symbols import Var
+from ..errors import DeadlockError, PywseError, TaskError, at_failure, site_of_tb
 from ..layout.routing import POP_MODES
 from ..types import N_COLORS, Color
+from . import (
+    configregs,
+    dispatch,
+    fabric,
+    faults,
+    fpexcept,
+    lines,
+    numba_errors,
+    ops,
+    report,
+    rings,
+    routerfilter,
+    sched,
+    stats,
+    tiers,
+)
+from . import jit as jitmod
+from .builtins import ACTIVE, BLOCKED
+from .costs import DEFAULT as DEFAULT_COSTS
+from .costs import Costs
+from .dsdval import DsrVal, lower_fab, lower_fifo, lower_mem
+from .state import check_memory, new_state, to_jit
+from .traffic import Traffic
 
 MAX_NESTED_WAITS = 200
 

@@ -39,7 +39,9 @@ from . import account
 from .costs import C_HOP
 from .ops import N_SLOTS, activate, notify, queue_emptied, run_slot
 from .rings import D2H_PORT, N_PORTS
-from .routerfilter import COUNTER, count as _filter_count, passes as _passes_filter
+from .routerfilter import COUNTER
+from .routerfilter import count as _filter_count
+from .routerfilter import passes as _passes_filter
 
 ROUTER_DEPTH = 2       # wavelets buffered per (PE, color) in the router (a platform setting)
 N_DIRS = 6             # RAMP, NORTH, SOUTH, EAST, WEST, HOST (memcpy's edge of the fabric)

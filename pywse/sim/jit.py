@@ -36,25 +36,25 @@ from pathlib import Path
 from typing import Any
 
 import attrs
-from numba.extending import register_jitable
 import numpy as np
+from numba.extending import register_jitable
 
+from ..dsl.checkbase import comptime_is_value
+from ..dsl.dsd import DsdVar
+from ..dsl.image import MemcpyModule, Task
+from ..dsl.modules import ModuleInstance
+from ..dsl.signatures import POSITIONAL_OPTIONS, TABLE, Builtin
+from ..dsl.symbols import Var
+from ..dsl.taskcheck import ARRAY_SUBSCRIPTS
+from ..dsl.tasksource import is_user_function, node_site, parse_function, returns_value
+from ..dsl.typedops import TypedBuiltin
+from ..types import dtype_of
 from . import builtins as bi
 from . import cslops, faults, fpexcept, mapops, taskcache
 from .captures import captured, is_data, kinds_of, resolve_path
 from .charges import counts_of, with_charges
-from .lines import line_end, line_mark, line_start
-from ..dsl.dsd import DsdVar
-from ..dsl.modules import ModuleInstance
-from ..dsl.image import MemcpyModule, Task
-from ..dsl.signatures import POSITIONAL_OPTIONS, TABLE, Builtin
-from ..dsl.typedops import TypedBuiltin
-from ..dsl.symbols import Var
-from ..dsl.checkbase import comptime_is_value
-from ..dsl.taskcheck import ARRAY_SUBSCRIPTS
-from ..dsl.tasksource import is_user_function, node_site, parse_function, returns_value
-from ..types import dtype_of
 from .dsdval import dsd_load, dsd_store
+from .lines import line_end, line_mark, line_start
 
 _BINOPS = {ast.Add: "add", ast.Sub: "sub", ast.Mult: "mul", ast.Div: "truediv",
            ast.FloorDiv: "floordiv", ast.Mod: "mod", ast.Pow: "pow", ast.LShift: "lshift",

@@ -20,11 +20,11 @@ from __future__ import annotations
 import numba
 import numpy as np
 
+from ..dsl.control import NO_ENTRYPOINT
 from . import account, fabric
 from .builtins import ACTIVE, BLOCKED
 from .costs import C_HOP, C_RPC, C_TASK_SWITCH
 from .ops import QF_STATUS, TEARDOWN_TASK, queue_emptied
-from ..dsl.control import NO_ENTRYPOINT
 
 # what next_task found
 RUN, EVENT, IDLE, STEPPED, NO_TASK = range(5)

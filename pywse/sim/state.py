@@ -24,10 +24,10 @@ from numba.core.datamodel import models
 from numba.experimental import structref
 from numba.extending import NativeValue, intrinsic, register_model, unbox
 
-from . import account, costs, fabric, ops, rings, routerfilter
 from ..dsl.signatures import N_PRNG
 from ..errors import ResourceError
 from ..types import N_COLORS
+from . import account, costs, fabric, ops, rings, routerfilter
 
 N_TASK_IDS = 32
 MAX_FIFOS = 8            # FIFOs per PE (p.fifo)

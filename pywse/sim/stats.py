@@ -14,11 +14,11 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..errors import StatsError
+from ..types import N_COLORS, PE_MEMORY_BYTES, type_name
 from . import account as A
 from .fabric import D_NORTH, D_WEST, N_DIRS
 from .table import Table, pandas
-from ..errors import StatsError
-from ..types import N_COLORS, PE_MEMORY_BYTES, type_name
 
 METRICS = ("busy", "stalled", "idle", "wavelets", "received", "tasks")
 """The per-PE metrics (`Stats.metric`): cycles busy, stalled and idle (they add up to the

@@ -35,13 +35,20 @@ from ..layout.sdkcompile import compile_sdk
 from ..layout.sdklayout import SdkLayout
 from ..lib.debug import traces_of
 from ..sim import fabric, sched
+from ..sim.builtins import ACTIVE, BLOCKED
 from ..sim.costs import Costs
 from ..sim.stats import Stats
-from ..sim.builtins import ACTIVE, BLOCKED
 from ..types import ARCHES, DIRECTIONS, N_COLORS, Direction, color_id
 from .sdkparts import SdkParts
-from .wavelets import (ExpectError, HarnessError, Received, expected_type, from_words,
-                       to_words, verdict)
+from .wavelets import (
+    ExpectError,
+    HarnessError,
+    Received,
+    expected_type,
+    from_words,
+    to_words,
+    verdict,
+)
 
 SIDES = {d: i for i, d in enumerate(DIRECTIONS)}        # RAMP 0, NORTH 1, ... (fabric.D_*)
 STEP = {"NORTH": (0, -1), "SOUTH": (0, 1), "EAST": (1, 0), "WEST": (-1, 0)}

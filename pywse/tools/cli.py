@@ -23,10 +23,11 @@ import traceback
 import warnings
 from pathlib import Path
 
-from ..layout.compile import compile as compile_layout, import_file
 from ..errors import PywseError, RoutingWarning
 from ..host.runtime import CHECK_ONLY, STOP_HOOKS, ChecksPassed
 from ..layout.classic import Layout
+from ..layout.compile import compile as compile_layout
+from ..layout.compile import import_file
 from .perturb import sweep as perturb_sweep
 from .run import find_script, run_script
 
