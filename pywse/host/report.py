@@ -20,9 +20,9 @@ def _is_launch(cmd) -> bool:
     return hasattr(cmd, "args_of_image")       # runtime.Launch (which imports this module)
 
 
-def _waiting(head) -> str:
+def _waiting(head, state: str = "still waiting") -> str:
     progress = getattr(head.command, "progress", None)
-    text = f"host command {head.label} is still waiting"
+    text = f"host command {head.label} is {state}"
     return text + (f": {progress()}" if progress is not None and head.started else "")
 
 
@@ -82,10 +82,7 @@ def snapshot(rt) -> str:
     for queue in rt._queues():
         if queue:
             head = queue[0]
-            state = "running" if head.started else "on its way to the device"
-            progress = getattr(head.command, "progress", None)
-            more = f": {progress()}" if progress is not None and head.started else ""
-            lines.append(f"host command {head.label} is {state}{more}")
+            lines.append(_waiting(head, "running" if head.started else "on its way to the device"))
             if len(queue) > 1:
                 lines.append("  queued behind it: " + ", ".join(h.label for h in list(queue)[1:]))
     if len(lines) == 1:
