@@ -295,6 +295,9 @@ def _start(st, pe, code, async_, activate, unblock, ut_id, rows):
         fabric.activate(st, pe)   # the fabric loop now watches this PE's queues
     if slot != ops.MAIN:
         st.cycles[pe] += st.cost[C_DSD_ASYNC_START]
+        # the task body runs at once, at its start; its op moves from where it was issued
+        st.ut_from[pe, slot] = (max(st.task_start[pe], st.now[0]) + st.cost[C_TASK_SWITCH]
+                                + st.cycles[pe])
         return
     simd = st.cost[C_SIMD + 2 * code + (1 if st.config[0] == 3 else 0)]
     st.cycles[pe] += (n + simd - 1) // simd + st.cost[C_DSD_START]
@@ -533,7 +536,7 @@ def _ol_load_row(st, row, d):
 
 from . import primitives as _primitives  # noqa: E402,F401  (the SDK libraries' internal primitives)
 from . import tileconfig as _tileconfig  # noqa: E402,F401  (<tile_config>'s lowerings)
-from .costs import C_DSD_ASYNC_START, C_DSD_START, C_SIMD  # noqa: E402  (_start's charges)
+from .costs import C_DSD_ASYNC_START, C_DSD_START, C_SIMD, C_TASK_SWITCH  # noqa: E402  (_start's charges)
 from . import prng as _prng  # noqa: E402,F401  (@random16, @set_active_prng)
 from . import mapops as _mapops  # noqa: E402,F401  (@map's loop parts)
 from . import scalars as _scalars  # noqa: E402,F401  (@bitcast, @get_int, pointers)
