@@ -17,8 +17,11 @@ The original's run.py asserts nothing numeric (it prints the bandwidth). This po
 what it can: after the run it copies `A` back and compares it exactly with what the host
 sent (zeros with `--d2h`), and checks on every PE that the reference clock is at most the
 start stamp and the start stamp at most the end stamp (the three stamps do not decrease).
-The cycles printed are pywse's engine clock (docs/libraries.md, `## <time>`), not the
-hardware's: the bandwidth it derives is not the machine's.
+The cycles printed are pywse's engine clock (docs/libraries.md, `## <time>`): a copy-mode
+memcpy costs what its words need through the I/O channels at about 7 Gbit/s each
+(docs/semantics.md, "Timing"), so one channel tops out near 875 MB/s for a large copy, and
+`--channels` helps until the rows run out or about 8 channels (`-m 16 -n 2 -k 1024
+--channels 8`). A model of the SDK's documented figures, not a measurement of a machine.
 
 The sync module is a user module (CSL: src/sync/layout.csl and src/sync/pe.csl): `sync_layout`
 is the layout half (its `get_params(px, py)`) and `sync` the PE half, a `@pw.module` the
@@ -39,6 +42,7 @@ the same with --arch wse2):
 compiles into a temporary directory first):
 
     python examples/bandwidth_test.py [--arch wse2|wse3] [--no-jit] [-m 5 -n 5 -k 5] [--d2h]
+        [--channels 1]
 """
 import argparse
 import json
@@ -278,23 +282,27 @@ def read_timestamps(runner, width: int, height: int):
                              time_ref.reshape(height, width, 2))
 
 
-def report_bandwidth(start, end, ref, wvlts: int, loop_count: int) -> None:
+def report_bandwidth(start, end, ref, wvlts: int, loop_count: int) -> tuple[int, float]:
     """run.py's figures: the stamps shifted by the reference clock (less the propagation
-    delay px + py), the cycles from the first start to the last end, the bandwidth."""
+    delay px + py), the cycles from the first start to the last end, the bandwidth; printed
+    as run.py prints them and returned as (cycles_send, MB/s) for tests and sweeps."""
     height, width = ref.shape
     ref = ref - (np.arange(width)[None, :] + np.arange(height)[:, None])  # propagation delay
     cycles_send = (end - ref).max() - (start - ref).min()
     time_send = (cycles_send / 0.85) * 1.0e-3        # us at 850 MHz
     print(f"wvlts = {wvlts}, loop_count = {loop_count}")
     print(f"cycles_send = {cycles_send} cycles")
+    bandwidth = ((wvlts * 4) / time_send) * loop_count if cycles_send > 0 else 0.0
     if cycles_send > 0:
         print(f"time_send = {time_send} us")
-        print(f"bandwidth = {((wvlts * 4) / time_send) * loop_count} MB/S ")
+        print(f"bandwidth = {bandwidth} MB/S ")
+    return int(cycles_send), bandwidth
 
 
-def run(name: str, loop_count: int = 1, d2h: bool = False, jit: bool | None = None) -> None:
+def run(name: str, loop_count: int = 1, d2h: bool = False,
+        jit: bool | None = None) -> tuple[int, float]:
     """The host side, as in the original run.py, on the compile output directory `name`,
-    plus this port's checks (the docstring)."""
+    plus this port's checks (the docstring); returns (cycles_send, MB/s)."""
     with open(Path(name) / "out.json", encoding="utf-8") as json_file:
         params = json.load(json_file)["params"]
     width, height, pe_length = (int(params[k]) for k in ("width", "height", "pe_length"))
@@ -335,11 +343,13 @@ def run(name: str, loop_count: int = 1, d2h: bool = False, jit: bool | None = No
     expected = np.zeros_like(A_1d) if d2h else A_1d
     np.testing.assert_array_equal(E_1d, expected)
     assert (ref <= start).all() and (start <= end).all(), (ref, start, end)
-    report_bandwidth(start, end, ref, height * width * pe_length, loop_count)
+    figures = report_bandwidth(start, end, ref, height * width * pe_length, loop_count)
     print("SUCCESS!")
+    return figures
 
 
-def main(argv=None) -> None:
+def main(argv=None) -> tuple[int, float]:
+    """The command line; returns (cycles_send, MB/s) of the run."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     step = parser.add_mutually_exclusive_group()
     step.add_argument("--name", help="run on this `pywse compile` output directory")
@@ -349,22 +359,23 @@ def main(argv=None) -> None:
     parser.add_argument("-m", type=int, default=5, help="rows (height), without --name")
     parser.add_argument("-n", type=int, default=5, help="columns (width), without --name")
     parser.add_argument("-k", type=int, default=5, help="pe_length, without --name")
+    parser.add_argument("--channels", type=int, default=1,
+                        help="memcpy I/O channels (1..16), without --name")
     parser.add_argument("--loop_count", type=int, default=1, help="back-to-back H2D/D2H")
     parser.add_argument("--d2h", action="store_true", help="measure D2H (default: H2D)")
     args = parser.parse_args(argv)
     jit = False if args.no_jit else None    # None: the compile's choice, then PYWSE_JIT
 
     if args.name:
-        run(args.name, args.loop_count, args.d2h, jit)
-        return
+        return run(args.name, args.loop_count, args.d2h, jit)
     params = dict(width=args.n, height=args.m, pe_length=args.k,
                   C0_ID=0, C1_ID=1, C2_ID=2, C3_ID=3, C4_ID=4)
     with tempfile.TemporaryDirectory(prefix="pywse-bandwidth-") as out:
         # run.py's smallest fabric: 4 columns west of the core (memcpy), 3 east, 1 row each side
         fabric_dims = (4 + args.n + 3, 1 + args.m + 1)
         pw.compile(layout, arch=args.arch, fabric_dims=fabric_dims, fabric_offsets=(4, 1),
-                   memcpy=True, channels=1, params=params, out_dir=out)
-        run(out, args.loop_count, args.d2h, jit)
+                   memcpy=True, channels=args.channels, params=params, out_dir=out)
+        return run(out, args.loop_count, args.d2h, jit)
 
 
 if __name__ == "__main__":

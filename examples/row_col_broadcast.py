@@ -10,7 +10,10 @@ without `--is_row_bcast`: `memcpy_h2d_colbcast`, one row's worth to every row), 
 end (`f_toc`), copies the stamps and every PE's `A` back and checks, as the original does,
 `np.allclose(E, B_ext, 0)`: the region holds the broadcast data, the rest zeros. It prints
 the cycles and bandwidth as bandwidth-test does (pywse's engine clock: docs/libraries.md,
-`## <time>`).
+`## <time>`). A broadcast carries one column (row) through the I/O channels and the fabric
+copies it, so its bandwidth figure, counted over the whole region, exceeds a channel's; a
+column-major `B` (`--use_col_major`) goes faster than a row-major one (docs/semantics.md,
+"Timing").
 
 The SDK's two steps, with the flags of the original's commands_wse3.sh (commands_wse2.sh:
 the same with --arch wse2):
@@ -25,6 +28,7 @@ the same with --arch wse2):
 --loop_count=1`), or both in one run (it compiles into a temporary directory first):
 
     python examples/row_col_broadcast.py [--arch wse2|wse3] [--no-jit] [--is_row_bcast]
+        [--use_col_major] [--channels 2]
 """
 import argparse
 import json
@@ -45,8 +49,9 @@ layout = bw.layout      # src/layout.csl is bandwidth-test's bw_sync_layout.csl
 
 
 def run(name: str, is_row_bcast: bool, roi=(1, 1, 3, 3), use_col_major: bool = False,
-        loop_count: int = 1, jit: bool | None = None) -> None:
-    """The host side, as in the original run.py, on the compile output directory `name`."""
+        loop_count: int = 1, jit: bool | None = None) -> tuple[int, float]:
+    """The host side, as in the original run.py, on the compile output directory `name`;
+    returns (cycles_send, MB/s)."""
     with open(Path(name) / "out.json", encoding="utf-8") as json_file:
         params = json.load(json_file)["params"]
     width, height, pe_length = (int(params[k]) for k in ("width", "height", "pe_length"))
@@ -96,11 +101,13 @@ def run(name: str, is_row_bcast: bool, roi=(1, 1, 3, 3), use_col_major: bool = F
     print("check E_hwl == B_ext")
     assert np.allclose(E_hwl.ravel(), B_ext.ravel(), 0)
     print(f"ROI: pw = {pw_}, ph= {ph}, pe_length={pe_length}")
-    bw.report_bandwidth(start, end, ref, pw_ * ph * pe_length, loop_count)
+    figures = bw.report_bandwidth(start, end, ref, pw_ * ph * pe_length, loop_count)
     print("SUCCESS!")
+    return figures
 
 
-def main(argv=None) -> None:
+def main(argv=None) -> tuple[int, float]:
+    """The command line; returns (cycles_send, MB/s) of the run."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     step = parser.add_mutually_exclusive_group()
     step.add_argument("--name", help="run on this `pywse compile` output directory")
@@ -110,6 +117,8 @@ def main(argv=None) -> None:
     parser.add_argument("-m", type=int, default=5, help="rows (height), without --name")
     parser.add_argument("-n", type=int, default=5, help="columns (width), without --name")
     parser.add_argument("-k", type=int, default=5, help="pe_length, without --name")
+    parser.add_argument("--channels", type=int, default=2,
+                        help="memcpy I/O channels (1..16), without --name")
     for side, default in (("px", 1), ("py", 1), ("w", 3), ("h", 3)):
         parser.add_argument(f"--roi_{side}", type=int, default=default, help="region of interest")
     parser.add_argument("--use_col_major", action="store_true", help="send B column-major")
@@ -123,14 +132,14 @@ def main(argv=None) -> None:
                 loop_count=args.loop_count, jit=jit)
 
     if args.name:
-        run(args.name, **opts)
-        return
+        return run(args.name, **opts)
     params = dict(width=args.n, height=args.m, pe_length=args.k,
                   C0_ID=0, C1_ID=1, C2_ID=2, C3_ID=3, C4_ID=4)
     with tempfile.TemporaryDirectory(prefix="pywse-rowcol-") as out:
         pw.compile(layout, arch=args.arch, fabric_dims=(4 + args.n + 3, 1 + args.m + 1),
-                   fabric_offsets=(4, 1), memcpy=True, channels=2, params=params, out_dir=out)
-        run(out, **opts)
+                   fabric_offsets=(4, 1), memcpy=True, channels=args.channels, params=params,
+                   out_dir=out)
+        return run(out, **opts)
 
 
 if __name__ == "__main__":

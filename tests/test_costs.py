@@ -420,3 +420,23 @@ def test_a_stencil_costs_its_tile_size_in_both_modes():
         per_iter[t] = (runs[True, 4][0] - runs[True, 2][0]) / 2
     # 4x the points: at least 3x the cycles per iteration (the issue's first "done" item)
     assert per_iter[8] >= 3 * per_iter[4], per_iter
+
+
+@pw.program
+def strided(p, *, stride: int):
+    """One fadds over 16 elements whose operands step `stride` elements apart."""
+    a = p.var("a", pw.f32, 16 * 8)
+    d = pw.mem1d(a, extent=16, stride=stride)
+
+    @p.on_start
+    @p.local_task(10)
+    def go():
+        pw.fadds(d, d, d)
+
+
+@pytest.mark.parametrize("stride, width", [(1, 4), (2, 4), (3, 4), (4, 2), (7, 2), (8, 1)])
+def test_a_strided_operand_narrows_the_simd_width_as_the_sdk_says(stride, width, jit):
+    h = Harness(strided, stride=stride, jit=jit)      # wse3: fadds does 4 elements a cycle
+    h.run_until_idle()
+    c = pw.Costs()
+    assert h.cycles == c.task_switch + 16 // width + c.dsd_start

@@ -22,8 +22,8 @@ import pytest
 import pywse as pw
 from progs import edge_sender, relay
 from pywse import MemcpyDataType as DT
-from pywse.sdkruntime import (Edge, Route, RoutingPosition, SdkLayout, SdkTarget, SimfabConfig,
-                              get_platform)
+from pywse.sdkruntime import (Color, Edge, Route, RoutingPosition, SdkLayout, SdkTarget,
+                              SimfabConfig, get_platform)
 from pywse.testing import ExpectError, Harness, HarnessError
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -856,6 +856,81 @@ def connect_without_a_path():
     layout.compile(out_prefix=None)
 
 
+@mistake("SdkLayout", "A port on the edge that faces away from its peer", pw.RoutingError,
+         r"connect\(a.tx, b.rx\): no path from port a.tx's PE \(0, 0\) to port b.rx's PE "
+         r"\(0, 0\): port a.tx is on the LEFT edge of region 'a', which faces away from b.rx "
+         r"\(that lies to the EAST\).* Put the port on the RIGHT edge",
+         "Put the port on the edge that faces its peer (or leave room around its region).")
+def port_facing_away():
+    layout = sdk_layout((12, 5))
+    a = layout.create_code_region(relay, "a", 1, 5)      # the fabric's full height
+    a.set_param_all("size", 4)
+    a.set_param_all(a.color("rx"))
+    a.set_param_all(a.color("tx"))
+    out = a.create_output_port(a.color("tx"), Edge.LEFT,
+                               [RoutingPosition().set_input([Route.RAMP])], 4)
+    a.place(2, 0)
+    b = layout.create_code_region(relay, "b", 1, 5)
+    b.set_param_all("size", 4)
+    b.set_param_all(b.color("rx"))
+    b.set_param_all(b.color("tx"))
+    into = b.create_input_port(b.color("rx"), Edge.LEFT,
+                               [RoutingPosition().set_output([Route.RAMP])], 4)
+    b.place(8, 0)
+    layout.connect(out, into)
+    layout.compile(out_prefix=None)
+
+
+@pw.program
+def sends_c(p, *, c: pw.Color):
+    out = pw.fabout(c, extent=1, queue=p.output_queue(2, c))
+
+    @p.on_start
+    @p.local_task(8)
+    def send():
+        pw.mov32(out, 1)
+
+
+@mistake("SdkLayout", "A painted route into a PE that does not take it", pw.RoutingError,
+         r"region 'a' PE \(0, 0\), Color\('c'\) \(color 0\): output Route.EAST points at "
+         r"region 'a' PE \(1, 0\), which does not receive Color\('c'\) \(color 0\) from "
+         r"Route.WEST; add Route.WEST to its input \(paint it there\)\n  its route was made "
+         r"here, by paint_all of Color\('c'\) on region 'a':",
+         "Paint the neighbour to take the color from that side (`get_edge_routing` gives the "
+         "PEs along an edge their own positions), or drop the side from the output.")
+def paint_into_a_pe_that_does_not_take_it():
+    layout = sdk_layout()
+    r = layout.create_code_region(sends_c, "a", 2, 1)
+    c = Color("c")
+    r.set_param_all(c)
+    r.paint_all(c, [RoutingPosition().set_input([Route.RAMP]).set_output([Route.EAST])])
+    r.place(2, 2)
+    layout.compile(out_prefix=None)
+
+
+@pw.program
+def reads_rx(p, *, rx: pw.Color):
+    @p.data_task(p.input_queue(3, rx))
+    def got(v: pw.u32):
+        pass
+
+
+@mistake("SdkLayout", "A data task on a color nothing routes to its region", pw.RoutingWarning,
+         r"region 'b' PE \(0, 0\), b.color\('rx'\) \(color 0\): data task 'got' reads "
+         r"b.color\('rx'\) \(color 0\), but this PE has no route for it: it never gets a "
+         r"wavelet. Paint it on region 'b': paint\(IntVector\(0, 0\), b.color\('rx'\), "
+         r"\[RoutingPosition\(\).set_input\(\[...\]\).set_output\(\[Route.RAMP\]\)\]\), or give "
+         "the region an input port on it",
+         "Paint the color to the PE's CE, or give the region an input port on it and connect "
+         "it (the warning points at the `set_param` that gave the PE the color).")
+def sdk_data_task_unrouted():
+    layout = sdk_layout()
+    r = layout.create_code_region(reads_rx, "b", 1, 1)
+    r.set_param_all(r.color("rx"))
+    r.place(2, 2)
+    layout.compile(out_prefix=None)
+
+
 @mistake("SdkLayout", "Sending a 16-bit array on a host stream", pw.MemcpyError,
          r"send: the host array must be a numpy array of 4-byte elements",
          "Send 32-bit words (`pywse.sdk_utils.input_array_to_u32` packs 16-bit data).")
@@ -1060,6 +1135,16 @@ def command_after_stop():
          "Pass `memcpy_required=False` (SdkLayout programs talk through streams).")
 def runtime_without_memcpy():
     pw.SdkRuntime(pw.compile(idle_layout(1, 1), memcpy=False))
+
+
+@mistake("Host commands", "A misspelled SdkRuntime keyword", pw.MemcpyError,
+         r"SdkRuntime: unknown keyword max_cycle=1000 \(did you mean max_cycles=\?\); its "
+         r"keywords are bindir, platform, cmaddr, memcpy_required, jit, max_cycles, .*and the "
+         r"SDK's suppress_simfab_trace, msg_level, simulator, which pywse accepts and ignores",
+         "Spell it as listed; the SDK's `suppress_simfab_trace`, `msg_level` and `simulator` "
+         "are accepted and do nothing here.")
+def misspelled_runtime_keyword():
+    pw.SdkRuntime(host_artifacts(), jit=False, max_cycle=1000)
 
 
 # -- task bodies (checked by pw.compile, before anything runs) ----------------------------------
@@ -1628,6 +1713,27 @@ def task_forever():
     r = runtime(max_cycles=5000)
     r.launch("start_spin")
     r.stop()
+
+
+@mistake("Running", "run_for with a count that is not a whole number of cycles",
+         pw.MemcpyError, r"run_for\(-5\): give a whole number of cycles, 0 or more",
+         "Pass the number of cycles to advance, an int of 0 or more.")
+def run_for_negative():
+    runtime().run_for(-5)
+
+
+@mistake("Running", "run_for past a blocking command whose wait failed", pw.MemcpyError,
+         r"run_for: the blocking command launch\('forget'\) did not finish(.|\n)*"
+         r"nonblock=True and step with run_for",
+         "Fix what stopped the command (the first error says), or issue it with "
+         "`nonblock=True` and step with `run_for`.")
+def run_for_after_a_failed_blocking_command():
+    r = runtime()
+    try:
+        r.launch("forget")             # never unblocks: a DeadlockError ends the wait
+    except pw.DeadlockError:
+        pass
+    r.run_for(100)
 
 
 @mistake("Running", "Wavelets sent off the kernel, where nothing receives them",

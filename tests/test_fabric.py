@@ -192,14 +192,16 @@ def test_sentinel_control_task_runs_after_the_data_with_its_16_bits(jit):
 
 def test_cycles_hop_per_router_and_one_wavelet_per_link_per_cycle():
     def arrival(width, n):
-        """Cycles from `start` until the last PE holds all n words."""
+        """The cycle at which the last PE holds all n words, and the cycles from the end of
+        the launch of `start` (it reaches the sender at the same cycle at any width, and ends
+        when the farthest PE has it; the copy of n words before it takes longer for more)."""
         runner, _ = run_chain(width, n, True, release=False, by_dsd=True)
         engine, t0 = runner.engine, runner.engine.now
         while read(runner, width - 1, "count")[0] < n:
             assert engine.step()
-        return engine.now - t0
-    assert arrival(10, 1) - arrival(6, 1) == 4 * pw.Costs().hop     # 4 more routers
-    assert arrival(2, 400) - arrival(2, 200) == 200
+        return engine.now, engine.now - t0
+    assert arrival(10, 1)[0] - arrival(6, 1)[0] == 4 * pw.Costs().hop     # 4 more links
+    assert arrival(2, 400)[1] - arrival(2, 200)[1] == 200
 
 
 def test_a_receiver_that_never_unblocks_is_a_deadlock():

@@ -339,3 +339,70 @@ def test_d2h_colors_are_read_by_the_test(pywse_harness):
     h.send(h.memcpy.MEMCPYH2D_1, [7, 8])
     h.run_until_idle(max_cycles=10_000)
     h.expect(h.memcpy.MEMCPYD2H_1, [8, 9])
+
+
+# -- an SdkLayout ---------------------------------------------------------------------------------
+
+def _sdk_chain():
+    """Two regions of `relay` (progs.py: `size` words in, the same words out), a connection
+    between them, an input stream into the first and an output stream out of the second."""
+    from progs import relay as sdk_relay
+    from pywse.sdkruntime import (Edge, Route, RoutingPosition, SdkLayout, SdkTarget,
+                                  SimfabConfig, get_platform)
+    layout = SdkLayout(get_platform(None, SimfabConfig(fabric_dims=(12, 6)), SdkTarget.WSE3))
+    ports = []
+    for name, x in (("first", 1), ("second", 6)):
+        r = layout.create_code_region(sdk_relay, name, 1, 1)
+        rx, tx = r.color("rx"), r.color("tx")
+        r.set_param_all("size", 3)
+        r.set_param_all(rx)
+        r.set_param_all(tx)
+        r.place(x, 2)
+        ports.append((r.create_input_port(rx, Edge.LEFT, [RoutingPosition().set_output([Route.RAMP])], 3),
+                      r.create_output_port(tx, Edge.RIGHT, [RoutingPosition().set_input([Route.RAMP])], 3)))
+    layout.connect(ports[0][1], ports[1][0])
+    return layout, layout.create_input_stream(ports[0][0]), layout.create_output_stream(ports[1][1])
+
+
+def test_a_harness_from_an_sdklayout_in_its_own_terms(pywse_harness):
+    layout, source, sink = _sdk_chain()
+    h = pywse_harness(layout)
+    h.send(source, [7, 8, 9])                           # in across the port's edge
+    h.run_until_idle(max_cycles=10_000)
+    h.expect(sink, [7, 8, 9])                           # what the host would receive
+    assert h.peek("data", pe=("second", 0, 0)).tolist() == [7, 8, 9]   # region-local
+    assert h.peek("data", pe=(6, 2)).tolist() == [7, 8, 9]             # or fabric
+    first = layout.regions["first"]
+    assert h.task_state("main", pe=(first, 0, 0)).active is False
+    with pytest.raises(ExpectError, match=r"expect region 'second' PE \(0, 0\), "
+                                          r"second.color\('tx'\) \(color \d+\)"):
+        h.expect(sink, [7, 8, 10])
+    with pytest.raises(HarnessError, match=r"PE \(1, 0\) is outside region 'first' \(1x1; "
+                                           r"coordinates are local to it\)"):
+        h.peek("data", pe=("first", 1, 0))
+    with pytest.raises(HarnessError, match="the layout has no region 'third' "
+                                           r"\(its regions: first, second\)"):
+        h.peek("data", pe=("third", 0, 0))
+    with pytest.raises(HarnessError, match="is an output stream; use Harness.expect"):
+        h.send(sink, [1])
+    with pytest.raises(HarnessError, match="a stream's PE and side are its port's"):
+        h.expect(sink, [7, 8, 9], pe=(6, 2))
+    with pytest.raises(HarnessError, match=r"Color\('nope'\) is not a color of this layout"):
+        from pywse.sdkruntime import Color
+        h.send(Color("nope"), [1], direction=pw.WEST)
+
+
+def test_an_sdklayout_harness_feeds_a_color_and_refuses_params():
+    layout, _, sink = _sdk_chain()
+    h = Harness(layout, jit=False)
+    assert h.artifacts.arch == "wse3"          # the platform's
+    second = layout.regions["second"]
+    h.send(second.color("rx"), [4, 5, 6], pe=("second", 0, 0), direction=pw.WEST)
+    h.run_until_idle(max_cycles=10_000)
+    h.expect(sink, [4, 5, 6])
+    h.close()
+    with pytest.raises(HarnessError, match="pass them to set_param_all / paint instead"):
+        Harness(layout, size=3)
+    other = Harness(layout, arch="wse2", jit=False)     # the harness's arch, if given
+    assert other.artifacts.arch == "wse2"
+    other.close()

@@ -1,7 +1,9 @@
 """Route lints: layouts cslc accepts that lose or starve wavelets warn (pw.RoutingWarning);
 strict=True / `pywse check --strict` makes them errors. Clean layouts stay silent."""
+import importlib.util
 import re
 import warnings
+from pathlib import Path
 
 import pytest
 
@@ -188,3 +190,71 @@ def test_an_op_waiting_on_an_unrouted_queue_is_named_at_run_time():
     assert ("mov32 stalled at element 0 of 1: waits for input queue 2 (color 6): 0 of 1 "
             "wavelet(s) arrived, the rest would come but no route takes color 6 to its CE on "
             "this PE") in str(err.value)
+
+
+# -- routes at the kernel's edge -----------------------------------------------------------------
+
+def example(stem):
+    path = Path(__file__).parent.parent / "examples" / f"{stem}.py"
+    spec = importlib.util.spec_from_file_location(f"lint_example_{stem}", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.mark.parametrize("arch", ["wse2", "wse3"])
+def test_cerebras_stencils_edge_routes_do_not_warn(arch):
+    """game-of-life, gemv-08 and gemv-09 give edge PEs their row's or column's routes (tx off
+    the kernel, rx from outside it), as the originals' layout.csl files do, at their sizes."""
+    gemv = dict(kernel_x_dim=4, kernel_y_dim=3, M=6, N=8)
+    for stem, params, dims in (
+            ("game_of_life", dict(x_dim=12, y_dim=12), (19, 14)),
+            ("gemv_08_routes_3", gemv, (11, 5)),
+            ("gemv_09_streaming", dict(gemv, MEMCPYH2D_DATA_1_ID=0, MEMCPYH2D_DATA_2_ID=1,
+                                       MEMCPYD2H_DATA_1_ID=2), (11, 5))):
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            pw.compile(example(stem).layout, arch=arch, fabric_dims=dims, params=params)
+        assert not [str(w.message) for w in caught], stem
+
+
+@pw.program
+def stencil(p, *, memcpy_params, send: pw.Color, recv: pw.Color):
+    """Sends on `send` and reads `recv` with a data task, on every PE (edges included)."""
+    p.memcpy(memcpy_params)
+    out = pw.fabout(send, extent=1, queue=p.output_queue(2, send))
+    n = p.var("n", pw.u32, 1)
+
+    @p.data_task(p.input_queue(3, recv))
+    def got(v: pw.u32):
+        n[0] += v
+        pw.mov32(out, v)
+
+
+def test_a_route_only_its_own_pe_uses_at_the_edge_is_quiet():
+    # the row's route clipped at both ends: x=0 receives from WEST, x=3 sends EAST
+    lay = pw.Layout(4, 1)
+    memcpy = lay.memcpy()
+    for x in range(4):
+        lay.set_tile_code(x, 0, stencil, memcpy_params=memcpy.get_params(x),
+                          send=pw.Color((x + 1) % 2), recv=pw.Color(x % 2))
+        lay.set_color_config(x, 0, x % 2, rx=[pw.WEST], tx=[pw.RAMP])
+        lay.set_color_config(x, 0, (x + 1) % 2, rx=[pw.RAMP], tx=[pw.EAST])
+    assert lints_of(lay) == []
+    # a route from outside to the CE on a color the PE does not read
+    assert lints_of(row(idle, width=2, routes=lambda x, y: {4: dict(rx=[pw.NORTH],
+                                                                     tx=[pw.RAMP])})) == []
+    # a tx off the edge from the CE on a color the PE never sends on
+    assert lints_of(row(idle, width=2, routes=lambda x, y: {4: dict(rx=[pw.RAMP],
+                                                                     tx=[pw.SOUTH])})) == []
+
+
+def test_an_edge_route_that_reads_or_passes_on_what_nothing_feeds_still_warns():
+    # every PE reads color 1 from the SOUTH, which is outside: no PE is fed by that route
+    (text,) = lints_of(row(reader, width=2, c=pw.Color(1),
+                           routes=lambda x, y: {1: dict(rx=[pw.SOUTH], tx=[pw.RAMP])}))
+    assert "PE (0, 0) color 1: rx SOUTH, but the kernel ends there" in text
+    # a column whose top PE has the interior's pass-on route: nothing enters the column
+    (text,) = lints_of(row(reader, width=1, height=3, c=pw.Color(1), routes=lambda x, y: {
+        1: dict(rx=[pw.NORTH], tx=[pw.RAMP] + ([pw.SOUTH] if y < 2 else []))}))
+    assert "PE (0, 0) color 1: rx NORTH, but the kernel ends there" in text

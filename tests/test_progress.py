@@ -1,5 +1,5 @@
 """The progress bar appears only on a terminal without CI, after a couple of seconds."""
-import pywse.host.runtime as rt
+import pywse.host.progress as rt
 
 
 def test_progress_bar_only_for_long_waits_on_a_terminal(monkeypatch, capsys):

@@ -358,7 +358,7 @@ def test_out_of_colors_names_the_router_and_the_flows():
         r.paint(IntVector(0, 0), Color(f"c{k}"), [pos])
     r.place(3, 3)
     with pytest.raises(pw.RoutingError, match=r"out of colors for flow Color\('c\d+'\) "
-                                              r"\(regions 'r'\).*At PE \(3, 3\)"):
+                                              r"\(regions 'r'\).*At region 'r' PE \(0, 0\)"):
         layout.compile(out_prefix=None)
 
 
@@ -373,6 +373,126 @@ def test_a_connection_joining_two_numbered_colors_is_an_error():
     layout.connect(out, inp)
     with pytest.raises(pw.RoutingError, match=r"joins colors \[3, 4\]"):
         layout.compile(out_prefix=None)
+
+
+# -- errors and lints in SdkLayout's terms -------------------------------------------------------
+
+@pw.program
+def sends_on(p, *, c: pw.Color):
+    """Sends one word on `c` at load time."""
+    out = pw.fabout(c, extent=1, queue=p.output_queue(2, c))
+
+    @p.on_start
+    @p.local_task(8)
+    def go():
+        pw.mov32(out, 1)
+
+
+@pw.program
+def reads_on(p, *, rx: pw.Color):
+    n = p.var("n", pw.u32, 1)
+
+    @p.data_task(p.input_queue(3, rx))
+    def got(v: pw.u32):
+        n[0] += v
+
+
+def through(*sides):
+    """A painted position: in from the first side, out to the rest."""
+    return RoutingPosition().set_input([sides[0]]).set_output(list(sides[1:]))
+
+
+def line_of(text: str) -> int:
+    """The line of this file that holds `text` (where an error must point)."""
+    return next(k for k, line in enumerate(Path(__file__).read_text().splitlines(), 1)
+                if text in line)
+
+
+def test_route_errors_name_regions_colors_and_the_call_that_made_the_route():
+    layout = SdkLayout(platform())
+    r = layout.create_code_region(sends_on, "a", 2, 1)
+    c = Color("c")
+    r.set_param_all(c)
+    r.paint_all(c, [through(Route.RAMP, Route.EAST)])   # PE (1, 0) takes nothing from WEST
+    r.place(2, 2)
+    with pytest.raises(pw.RoutingError) as err:
+        layout.compile(out_prefix=None)
+    text = str(err.value)
+    assert text.startswith("region 'a' PE (0, 0), Color('c') (color 0): output Route.EAST "
+                           "points at region 'a' PE (1, 0), which does not receive Color('c') "
+                           "(color 0) from Route.WEST; add Route.WEST to its input")
+    assert "its route was made here, by paint_all of Color('c') on region 'a':" in text
+    assert err.value.line == line_of("r.paint_all(c, [through(Route.RAMP, Route.EAST)])")
+    assert "set_color_config" not in text and "PE (2, 2)" not in text
+
+    layout = SdkLayout(platform())
+    b = layout.create_code_region(reads_on, "b", 1, 1)
+    rx = b.color("rx")
+    b.set_param_all(rx)
+    b.paint(IntVector(0, 0), rx, [through(Route.WEST, Route.RAMP)])   # nothing to the west
+    b.place(2, 2)
+    with pytest.raises(pw.RoutingError, match=(
+            r"region 'b' PE \(0, 0\), b.color\('rx'\) \(color 0\): input Route.WEST but PE "
+            r"\(1, 2\) of the fabric \(outside every region\) sends nothing on b.color\('rx'\) "
+            r"\(color 0\) toward it; no region is there to send it: take it in through an input "
+            r"port and connect it")) as err:
+        layout.compile(out_prefix=None)
+    assert err.value.line == line_of("b.paint(IntVector(0, 0), rx, [through(Route.WEST")
+
+
+def test_merges_and_cycles_are_named_in_regions():
+    layout = SdkLayout(platform())
+    r = layout.create_code_region(reads_on, "r", 3, 1)
+    c = Color("c")
+    r.set_param_all("rx", Color("other"))
+    r.paint(IntVector(0, 0), c, [through(Route.RAMP, Route.EAST)])
+    r.paint(IntVector(2, 0), c, [through(Route.RAMP, Route.WEST)])
+    r.paint(IntVector(1, 0), c,
+            [RoutingPosition().set_input([Route.WEST, Route.EAST]).set_output([Route.RAMP])])
+    with pytest.raises(pw.RoutingError, match=r"region 'r' PE \(1, 0\), Color\('c'\) "
+                                              r"\(color \d+\): flows from region 'r' PE \(0, 0\), "
+                                              r"region 'r' PE \(2, 0\) merge here without a "
+                                              "switch"):
+        layout.compile(out_prefix=None)
+    layout = SdkLayout(platform())
+    ring = layout.create_code_region(reads_on, "ring", 2, 2)
+    ring.set_param_all("rx", Color("other"))
+    for (x, y), (a, b) in {(0, 0): (Route.SOUTH, Route.EAST), (1, 0): (Route.WEST, Route.SOUTH),
+                           (1, 1): (Route.NORTH, Route.WEST), (0, 1): (Route.EAST, Route.NORTH)
+                           }.items():
+        ring.paint(IntVector(x, y), Color("loop"), [through(a, b)])
+    with pytest.raises(pw.RoutingError, match=r"Color\('loop'\) \(color \d+\) routes in a "
+                                              r"cycle \(region 'ring' PE \(\d, \d\) -> "):
+        layout.compile(out_prefix=None)
+
+
+def test_lints_warn_at_the_call_that_made_the_route_in_its_terms(jit):
+    layout = SdkLayout(platform())
+    r = layout.create_code_region(sends_on, "a", 2, 1)
+    c = Color("c")
+    r.set_param_all(c)
+    r.paint(IntVector(1, 0), c, [through(Route.RAMP, Route.EAST)])   # off the layout's area
+    r.place(2, 2)
+    b = layout.create_code_region(reads_on, "b", 1, 1)
+    b.set_param_all(b.color("rx"))                                    # no route to it
+    b.place(2, 4)
+    with pytest.warns(pw.RoutingWarning) as caught:
+        art = layout.compile(out_prefix=None)
+    leaves, starved = (w for w in caught if issubclass(w.category, pw.RoutingWarning))
+    assert str(leaves.message).startswith(
+        "region 'a' PE (1, 0), Color('c') (color 0): output Route.EAST leaves the layout's "
+        "area, where nothing receives Color('c') (color 0)")
+    assert f"[route made by paint of Color('c') on region 'a', {__file__}:" in str(leaves.message)
+    assert leaves.lineno == line_of("r.paint(IntVector(1, 0), c, [through(Route.RAMP")
+    assert "Paint it on region 'b': paint(IntVector(0, 0), b.color('rx'), " \
+           "[RoutingPosition().set_input([...]).set_output([Route.RAMP])])" in str(starved.message)
+    assert starved.lineno == line_of("b.set_param_all(b.color(\"rx\"))")
+    rt = SdkRuntime(art, layout.platform, memcpy_required=False, jit=jit)
+    rt.load(); rt.run()
+    with pytest.warns(pw.RoutingWarning, match=r"1 wavelet\(s\) left the layout's area where "
+                                               r"nothing receives them and are lost \(region 'a' "
+                                               r"PE \(1, 0\) toward Route.EAST on Color\('c'\)"):
+        rt.stop()
 
 
 # -- streams and the runtime ---------------------------------------------------------------------
@@ -411,6 +531,19 @@ def test_send_receive_and_read_symbol_mistakes():
         rt.read_symbol(2, 2, "nope")
     with pytest.raises(pw.MemcpyError, match="memcpy_required=False"):
         SdkRuntime(rt.artifacts, layout.platform)
+
+
+def test_the_sdks_runtime_options_are_accepted_and_a_misspelled_one_is_not():
+    layout = SdkLayout(platform())
+    layout.create_code_region(store, "s", 1, 1).set_param_all("value", 7)
+    art = layout.compile(out_prefix=None)
+    rt = SdkRuntime(art, layout.platform, memcpy_required=False, cmaddr=None,
+                    suppress_simfab_trace=True, msg_level="DEBUG", simulator=True)
+    rt.load(); rt.run(); rt.stop()
+    assert rt.read_symbol(0, 0, "out", dtype=np.int32)[0] == 7
+    with pytest.raises(pw.MemcpyError, match=r"unknown keyword jitt=False \(did you mean "
+                                             r"jit=\?\); its keywords are bindir, platform"):
+        SdkRuntime(art, layout.platform, memcpy_required=False, jitt=False)
 
 
 def test_two_streams_run_at_once_and_a_chain_of_connections(jit):

@@ -149,16 +149,60 @@ def _gather(out, word_addr, src, tiled):
                     out[i, j, k] = src[base + k]
 
 
-class CopyH2D:
+def copy_cycles(costs, channels: int, w: int, h: int, l: int, order: MemcpyOrder,
+                broadcast: str = "") -> int:
+    """Device cycles of a copy-mode memcpy of `l` words per PE over a `w` x `h` region.
+
+    The SDK moves a copy through its I/O channels, each about 7 Gbit/s: the region's rows are
+    shared among min(channels, io_channels_useful, h) channels, so the busiest channel carries
+    ceil(h / that) rows of w * l words, at 32 * clock_mhz / io_channel_mbit_s cycles a word
+    (a ROW_MAJOR tensor whose C and Fortran orders differ: row_major_pct of that), after `memcpy_start` cycles, and the last word
+    then crosses the region (hop * (w + h)). A broadcast carries one line only: `rows`
+    (memcpy_h2d_rowbcast: one column of h x l words, copied along every row by the fabric) or
+    `cols` (memcpy_h2d_colbcast: one row of w x l words, through one channel, copied down every
+    column). An analytic charge: words do not move through routers (costs.py has each
+    constant's source)."""
+    shared = max(1, min(channels, costs.io_channels_useful, h))
+    if broadcast == "rows":
+        words = -(-h // shared) * l
+    elif broadcast == "cols":
+        words = w * l
+    else:
+        words = -(-h // shared) * w * l
+    reordered = order is MemcpyOrder.ROW_MAJOR and sorted((w, h, l))[1] > 1   # not also F order
+    pct = costs.row_major_pct if reordered else 100
+    per_word = 32 * costs.clock_mhz * pct
+    channel = -(-words * per_word // (costs.io_channel_mbit_s * 100))
+    return costs.memcpy_start + channel + costs.hop * (w + h)
+
+
+class TimedCopy:
+    """A copy-mode command: its data moves when it starts (pywse copies memory at once) and
+    it is done once its transfer time (`copy_cycles`) has passed on the device's clock;
+    `until` tells the runtime when, so an idle device waits for it."""
+
+    cycles = 0
+    until: int | None = None
+
+    def start(self) -> None:
+        self.move()
+        self.until = self.engine.now + self.cycles
+
+    def done(self) -> bool:
+        return self.until is not None and self.engine.now >= self.until
+
+
+class CopyH2D(TimedCopy):
     """`memcpy_h2d` in copy mode, validated at issue time, applied when its turn comes.
     A nonblocking call keeps a copy of the host tensor, so the caller may reuse its array."""
 
     def __init__(self, engine, name, src, px, py, w, h, l, data_type, order, what,
-                 copy: bool = False):
+                 copy: bool = False, broadcast: str = ""):
         _check_enums(data_type, order, what)
         pes = check_region(engine, px, py, w, h, what)
         addr, self.width = symbol_addresses(engine, name, pes, l, data_type, what)
         self.word_addr = addr // self.width
+        self.cycles = copy_cycles(engine.costs, engine.art.channels, w, h, l, order, broadcast)
         words = _tensor(_host_words(src, w * h * l, data_type, what, out=False), h, w, l, order)
         self.data = words.copy(order="K") if copy else words
         self.engine = engine
@@ -166,7 +210,7 @@ class CopyH2D:
         self.host_dtype = src.dtype                     # checked above: 4-byte elements
         self.site = caller_site() if self.width == 2 else None    # the user's memcpy_h2d
 
-    def start(self) -> None:
+    def move(self) -> None:
         st = self.engine.st
         tiled = not self.data.flags.c_contiguous
         if self.width == 2:
@@ -196,11 +240,8 @@ class CopyH2D:
                 "(pywse.sdk_utils.input_array_to_u32 packs 16-bit data), or use a 32-bit "
                 "symbol and MEMCPY_32BIT")
 
-    def done(self) -> bool:
-        return True
 
-
-class CopyD2H:
+class CopyD2H(TimedCopy):
     """`memcpy_d2h` in copy mode: reads when its turn comes, into the caller's array."""
 
     def __init__(self, engine, dest, name, px, py, w, h, l, data_type, order, what):
@@ -209,15 +250,13 @@ class CopyD2H:
         addr, self.width = symbol_addresses(engine, name, pes, l, data_type, what)
         self.word_addr = addr // self.width
         self.out = _tensor(_host_words(dest, w * h * l, data_type, what, out=True), h, w, l, order)
+        self.cycles = copy_cycles(engine.costs, engine.art.channels, w, h, l, order)
         self.engine = engine
 
-    def start(self) -> None:
+    def move(self) -> None:
         st = self.engine.st
         _gather(self.out, self.word_addr, st.arena16 if self.width == 2 else st.arena32,
                 not self.out.flags.c_contiguous)
-
-    def done(self) -> bool:
-        return True
 
 
 def stream_channel(engine, color, direction: str, what: str) -> int:

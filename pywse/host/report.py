@@ -74,6 +74,31 @@ def build(rt, first: str, more=(), sync_pe: int = -1, hint: bool = True) -> str:
     return "\n".join(lines)
 
 
+def snapshot(rt) -> str:
+    """`runner.snapshot()`: the cycle, each queue's waiting command and how far it got, the
+    PEs that owe an unblock_cmd_stream(), and what is on the fabric PE by PE."""
+    eng = rt.engine
+    lines = [f"at cycle {eng.now:,} (runner.cycles {rt.cycles:,})"]
+    for queue in rt._queues():
+        if queue:
+            head = queue[0]
+            state = "running" if head.started else "on its way to the device"
+            progress = getattr(head.command, "progress", None)
+            more = f": {progress()}" if progress is not None and head.started else ""
+            lines.append(f"host command {head.label} is {state}{more}")
+            if len(queue) > 1:
+                lines.append("  queued behind it: " + ", ".join(h.label for h in list(queue)[1:]))
+    if len(lines) == 1:
+        lines.append("no host command is pending")
+    owing = np.flatnonzero(eng.st.cmd_unblocked == 0)
+    if rt._queue and _is_launch(rt._queue[0].command) and len(owing):
+        lines.append(f"{len(owing)} PE(s) have not called sys.unblock_cmd_stream() yet")
+    fabric = eng.describe_fabric()
+    lines.append("on the fabric:\n" + fabric if fabric else
+                 "nothing on the fabric (no wavelet in a router or queue, no async op running)")
+    return "\n".join(lines)
+
+
 def deadlock(rt, sync=None) -> str:
     """Nothing can move while a host command waits (`sync`: (pe, task) of a blocking op that
     can never finish, whose own first line leads)."""

@@ -56,18 +56,23 @@ def _own_loop(engine, pe: int) -> int | None:
 
 
 def lost_report(engine) -> str | None:
-    """The wavelets that left the kernel where nothing receives them, or None."""
+    """The wavelets that left the kernel where nothing receives them, or None. PEs, sides
+    and colors are named as the layout's route errors name them (an SdkLayout's: regions,
+    `Route.*`, its Colors)."""
     lost = engine.count_lost()
     if not lost:
         return None
+    names = engine.art.layout.route_names()
     total = sum(lost.values())
     places = sorted(lost.items(), key=lambda kv: (-kv[1], kv[0]))
-    shown = ", ".join(f"PE {engine.pe_xy(pe)} toward {SIDES[d]} on color {c}: {n}"
+    shown = ", ".join(f"{names.pe(*engine.pe_xy(pe))} toward {names.side(SIDES[d])} on "
+                      f"{names.color(c, *engine.pe_xy(pe))}: {n}"
                       for (pe, d, c), n in places[:SHOWN])
     more = f", and {len(places) - SHOWN} more places" if len(places) > SHOWN else ""
-    return (f"{total:,} wavelet(s) left the kernel where nothing receives them and are lost "
-            f"({shown}{more}); compile with strict=True (or `pywse check --strict`) to see "
-            "such routes before running")
+    return (f"{total:,} wavelet(s) left {names.kernel} where nothing receives them and are "
+            f"lost ({shown}{more}); compile with strict=True (or `pywse check --strict`) to "
+            "see such routes before running (all but a PE's own sends on a route its row or "
+            "column uses inside, which the lints take for unused at the edge)")
 
 
 RECORDER: list | None = None

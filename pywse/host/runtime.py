@@ -11,8 +11,6 @@ from __future__ import annotations
 
 import contextlib
 import os
-import sys
-import time
 from collections import deque
 from typing import Any
 
@@ -29,6 +27,8 @@ from ..sim.tiers import jit_mode
 from .memcpy import (CopyD2H, CopyH2D, MemcpyDataType, MemcpyOrder, StreamD2H, StreamH2D,
                      broadcast_source)
 from . import report, runcheck
+from .progress import Progress
+from .sdkoptions import check_options
 from .streams import StreamReceive, StreamSend, stream_spec
 from ..types import type_name
 
@@ -64,6 +64,8 @@ class MemcpyTask:
         self.started = False
         self.ready_at: int | None = None
         self.finished = False
+        self.merged = False     # nonblocking behind a pending command: it comes with that one
+        self.blocking = False   # its call waits for it (pending only if that wait failed)
 
     def done(self) -> bool:
         return self.finished
@@ -128,36 +130,6 @@ def _launch_args(task, args, what) -> tuple:
     return tuple(out)
 
 
-class Progress:
-    """A progress bar (simulated cycles) for host waits longer than `AFTER_SECONDS`: shown
-    only on a terminal and never when `CI` is set, so logs and tests stay clean."""
-
-    AFTER_SECONDS = 2.0
-
-    def __init__(self):
-        self._since: float | None = None
-        self._bar = None
-
-    def update(self, cycles: int) -> None:
-        now = time.perf_counter()
-        if self._since is None:
-            self._since = now
-        if self._bar is None and now - self._since > self.AFTER_SECONDS and self.enabled():
-            from tqdm import tqdm
-            self._bar = tqdm(desc="pywse", unit=" cycles", unit_scale=True, leave=False)
-        if self._bar is not None:
-            self._bar.update(cycles - self._bar.n)
-
-    def close(self) -> None:
-        if self._bar is not None:
-            self._bar.close()
-        self._bar = self._since = None
-
-    @staticmethod
-    def enabled() -> bool:
-        return sys.stderr.isatty() and not os.environ.get("CI")
-
-
 class ChecksPassed(BaseException):
     """Raised by `SdkRuntime(...)` under `pywse check SCRIPT`: the script's program compiled
     and passed every check, and nothing is run (a BaseException, so a script's own `except
@@ -185,13 +157,15 @@ class SdkRuntime:
     starts plain and switches to compiled code once it is ready (docs/performance.md). None
     takes the compile-time choice, else `PYWSE_JIT` (1, 0 or auto), else "auto".
     `costs`: the platform's cost table (`pw.Costs`, or a dict of overrides); the defaults
-    when None.
+    when None. The SDK's `suppress_simfab_trace`, `msg_level` and `simulator` are accepted
+    and ignored (sdkoptions.py); any other keyword is a `MemcpyError`.
     """
 
     def __init__(self, bindir, platform: Any = None, *, cmaddr: str | None = None,
                  memcpy_required: bool = True, jit: bool | str | None = None,
                  max_cycles: int | None = None, perturb: int | None = None,
-                 costs: Costs | dict | None = None, **_sdk_options):
+                 costs: Costs | dict | None = None, **sdk_options):
+        check_options(sdk_options, SdkRuntime.__init__)
         if isinstance(bindir, Artifacts):
             self.artifacts = bindir
         elif isinstance(bindir, (str, os.PathLike)):
@@ -217,6 +191,11 @@ class SdkRuntime:
         self._stream_queues: dict[tuple, deque[MemcpyTask]] = {}   # one per SdkLayout stream
         self._symbols: list[str] = []
         self._progress = Progress()
+        self._stepped = False      # run_for stepped since the last command or wait
+        self.host_latency_cycles = 0
+        """Cycles of host latency the commands so far waited before reaching the device (the
+        platform's `host_command_latency` each, merged nonblocking commands none): host time,
+        which the device's clock runs through, kept apart here from what the kernel did."""
 
     # -- lifecycle -------------------------------------------------------------------------------
     def load(self) -> None:
@@ -310,6 +289,13 @@ class SdkRuntime:
                    nonblock=False):
         """Copy a host tensor into symbol `dest` on the region (copy mode), or stream it as
         wavelets on color `dest` (streaming mode)."""
+        return self._h2d(dest, src, px, py, w, h, elem_per_pe, streaming, data_type, order,
+                         nonblock)
+
+    def _h2d(self, dest, src, px, py, w, h, elem_per_pe, streaming, data_type, order,
+             nonblock, broadcast: str = ""):
+        """memcpy_h2d and its broadcasts: `broadcast` ("rows", "cols") says which line of the
+        full tensor `src` crosses the I/O channels in copy mode (memcpy.copy_cycles)."""
         what = "memcpy_h2d"
         self._ready(what)
         if streaming:
@@ -317,7 +303,7 @@ class SdkRuntime:
                             what, copy=nonblock)
             return self._issue(cmd, f"memcpy_h2d(color {int(dest)}, streaming)", nonblock)
         cmd = CopyH2D(self.engine, self._symbol(dest, what), src, px, py, w, h, elem_per_pe,
-                      data_type, order, what, copy=nonblock)
+                      data_type, order, what, copy=nonblock, broadcast=broadcast)
         return self._issue(cmd, f"memcpy_h2d({self._symbol(dest, what)})", nonblock)
 
     def memcpy_d2h(self, dest, src, px, py, w, h, elem_per_pe, streaming=False,
@@ -340,16 +326,16 @@ class SdkRuntime:
                             order=MemcpyOrder.ROW_MAJOR, nonblock=False):
         """Send one column (h x elem_per_pe) to every column of the region."""
         full = broadcast_source(src, px, py, w, h, elem_per_pe, order, True, "memcpy_h2d_rowbcast")
-        return self.memcpy_h2d(dest, full, px, py, w, h, elem_per_pe, streaming, data_type,
-                               order, nonblock)
+        return self._h2d(dest, full, px, py, w, h, elem_per_pe, streaming, data_type, order,
+                         nonblock, broadcast="rows")
 
     def memcpy_h2d_colbcast(self, dest, src, px, py, w, h, elem_per_pe, streaming=False,
                             data_type=MemcpyDataType.MEMCPY_32BIT,
                             order=MemcpyOrder.ROW_MAJOR, nonblock=False):
         """Send one row (w x elem_per_pe) to every row of the region."""
         full = broadcast_source(src, px, py, w, h, elem_per_pe, order, False, "memcpy_h2d_colbcast")
-        return self.memcpy_h2d(dest, full, px, py, w, h, elem_per_pe, streaming, data_type,
-                               order, nonblock)
+        return self._h2d(dest, full, px, py, w, h, elem_per_pe, streaming, data_type, order,
+                         nonblock, broadcast="cols")
 
     def launch(self, name: str, *args, nonblock: bool = False):
         """Call host-callable function `name` on every PE with scalar `args`."""
@@ -389,7 +375,9 @@ class SdkRuntime:
         handle.wait()
 
     def read_symbol(self, x: int, y: int, name: str, dtype=None) -> np.ndarray:
-        """A copy of symbol `name` on the PE at fabric coordinates (x, y) (simulator only)."""
+        """A copy of symbol `name` on the PE at fabric coordinates (x, y) (simulator only),
+        once the memcpy commands issued so far are done, or right after a `run_for` step as
+        memory is at that cycle."""
         if self.engine is None:
             raise MemcpyError("read_symbol: call load() first")
         ox, oy = self.artifacts.fabric_offsets
@@ -403,7 +391,8 @@ class SdkRuntime:
             raise MemcpyError(f"read_symbol({x}, {y}): not a kernel PE; read_symbol takes fabric "
                               f"coordinates, and the kernel spans x={ox}..{ox + self.engine.width - 1}, "
                               f"y={oy}..{oy + self.engine.height - 1}")
-        self._drive(lambda: not self._queue)
+        if not self._stepped:            # between run_for steps: memory as it is now
+            self._drive(lambda: not self._queue)
         pe = self.engine.pe_index(kx, ky)
         var = self.engine.image(pe).symbol(name)
         if var is None:
@@ -413,6 +402,51 @@ class SdkRuntime:
             raw = np.concatenate([raw, np.zeros(-len(raw) % 4, np.uint8)])
             return raw.view(np.uint32).copy()
         return raw.view(np.dtype(dtype)).copy()
+
+    # -- running in steps --------------------------------------------------------------------
+    def run_for(self, cycles: int) -> int:
+        """Advance the device `cycles` cycles with the commands issued so far (nonblocking
+        ones: they start, move and finish as their time comes) and return how many it
+        advanced: fewer when the device is idle with no command left to arrive. Between
+        steps, `read_symbol` reads memory as it is at that cycle (it does not finish pending
+        commands first), `snapshot()` says what is where, and `stats()` counts so far; the
+        next command, `wait()` or `stop()` goes on from there (simulator only)."""
+        what = "run_for"
+        self._ready(what)
+        if isinstance(cycles, (bool, np.bool_)) or not isinstance(cycles, (int, np.integer)) \
+                or cycles < 0:
+            raise MemcpyError(f"{what}({cycles!r}): give a whole number of cycles, 0 or more")
+        blocking = [h for q in self._queues() for h in q if h.blocking]
+        if blocking:
+            raise MemcpyError(
+                f"{what}: the blocking command {blocking[0].label} did not finish (its wait "
+                "ended in an error) and run_for cannot step past it: fix what stopped it and "
+                "run again, or issue such a command with nonblock=True and step with run_for")
+        start, target = self.engine.now, self.engine.now + int(cycles)
+        with self.numeric_context():
+            self._pump()
+            self._waiting(what)
+            while self.engine.now < target:
+                limit = min(self._due() + [target])
+                if self._advance(limit, livelock=False):
+                    self._pump()
+                    continue
+                if self._pump():
+                    continue
+                if limit == target and not self._due() and not self.engine.has_work():
+                    break                                  # idle, nothing left to arrive
+                self.engine.now = max(self.engine.now, limit)   # idle until then
+            self._progress.close()
+        self._stepped = True
+        return self.engine.now - start
+
+    def snapshot(self) -> str:
+        """What is where at this cycle: the host commands waiting, and PE by PE the wavelets
+        in routers and queues, running async ops and host streams (text, for a script that
+        steps with run_for)."""
+        if self.engine is None:
+            raise MemcpyError("snapshot(): call load() first")
+        return report.snapshot(self)
 
     # -- the command stream ----------------------------------------------------------------------
     def _ready(self, what: str) -> None:
@@ -424,7 +458,11 @@ class SdkRuntime:
 
     def _issue(self, cmd, label: str, nonblock: bool, queue: deque | None = None):
         handle = MemcpyTask(self, cmd, label)
-        (self._queue if queue is None else queue).append(handle)
+        handle.blocking = not nonblock
+        self._stepped = False
+        queue = self._queue if queue is None else queue
+        handle.merged = nonblock and bool(queue)
+        queue.append(handle)
         if nonblock:
             self._pump()
             return handle
@@ -440,7 +478,10 @@ class SdkRuntime:
         returns how many commands started or finished. A command reaches the device the
         platform's `host_command_latency` cycles (costs.py) after it comes to the head of its
         queue: host time, far shorter than the real tens of microseconds, during which
-        wavelets in flight land."""
+        wavelets in flight land. A nonblocking command issued while an earlier one of its
+        queue is pending comes with that one, without a latency of its own: the SDK's runtime
+        merges nonblocking commands into one transfer. `host_latency_cycles` adds up the
+        latencies charged."""
         return sum(self._pump_queue(q) for q in self._queues())
 
     def _pump_queue(self, queue: deque) -> int:
@@ -449,10 +490,11 @@ class SdkRuntime:
             head = queue[0]
             if not head.started:
                 if head.ready_at is None:
-                    latency = self.costs.host_command_latency
-                    head.ready_at = self.engine.now + latency
+                    latency = 0 if head.merged else self.costs.host_command_latency
                     if self._jitter is not None and latency:   # perturbed: the host is late
-                        head.ready_at += int(self._jitter.integers(0, latency))
+                        latency += int(self._jitter.integers(0, latency))
+                    head.ready_at = self.engine.now + latency
+                    self.host_latency_cycles += latency
                 if self.engine.now < head.ready_at:
                     return changed
                 head.started = True
@@ -474,12 +516,14 @@ class SdkRuntime:
         """The host starts waiting for `what`: a livelock is measured from here."""
         self._wait = (self.engine.now, self.engine.activity(), what)
 
-    def _advance(self, limit: int) -> bool:
+    def _advance(self, limit: int, livelock: bool = True) -> bool:
         """Run the device towards cycle `limit`, in slices so the progress bar can move.
-        Past the cycle budget (max_cycles, else runcheck.LIVELOCK_CYCLES of one host wait)
-        with work left, a LivelockError says what waits and what kept running."""
+        Past the cycle budget (max_cycles, else runcheck.LIVELOCK_CYCLES of one host wait,
+        unless `livelock` is False: run_for asked for its cycles) with work left, a
+        LivelockError says what waits and what kept running."""
         since, _, _ = self._wait
-        cap = self.max_cycles if self.max_cycles is not None else since + runcheck.LIVELOCK_CYCLES
+        cap = (self.max_cycles if self.max_cycles is not None
+               else since + runcheck.LIVELOCK_CYCLES if livelock else sched.FOREVER)
         if self.engine.now >= cap and self.engine.has_work():
             self._progress.close()
             raise LivelockError(self._livelock_report())
@@ -497,15 +541,14 @@ class SdkRuntime:
         return progressed
 
     def _drive(self, until) -> None:
+        self._stepped = False
         with self.numeric_context():
             self._pump()
             self._waiting(self._queue[0].label if self._queue else "a host stream command")
             while not until():
-                due = [q[0].ready_at for q in self._queues()
-                       if q and not q[0].started and q[0].ready_at is not None]
-                limit = min(due, default=sched.FOREVER)
+                limit = min(self._due(), default=sched.FOREVER)
                 if not self._advance(limit):
-                    if due and self.engine.now < limit:
+                    if limit != sched.FOREVER and self.engine.now < limit:
                         self.engine.now = limit            # idle until a command arrives
                     changed = self._pump()
                     if until():
@@ -516,6 +559,19 @@ class SdkRuntime:
                     continue
                 self._pump()
             self._progress.close()
+
+    def _due(self) -> list[int]:
+        """The cycles at which a queue's head changes with no device activity: a command
+        reaching the device after its host latency, a copy's transfer time ending."""
+        due = []
+        for q in self._queues():
+            if not q:
+                continue
+            head = q[0]
+            at = head.ready_at if not head.started else getattr(head.command, "until", None)
+            if at is not None:
+                due.append(at)
+        return due
 
     def _livelock_report(self) -> str:
         since, before, what = self._wait

@@ -103,9 +103,9 @@ class Router:
         x, y = pe[0] + STEP[d][0], pe[1] + STEP[d][1]
         fx, fy = self.fabric_dims
         if not (0 <= x < fx and 0 <= y < fy):
-            raise RoutingError(f"{what}: port {port.name}'s PE {pe} faces the edge of the "
-                               f"{fx}x{fy} fabric across its {port.edge.name} edge: no room "
-                               "for a path; move the region")
+            raise RoutingError(f"{what}: port {port.name}'s PE {_local(port, pe)} faces the edge "
+                               f"of the {fx}x{fy} fabric across its {port.edge.name} edge: no "
+                               "room for a path; move the region")
         return x, y
 
     def route(self, flow, src, dst, out_port, in_port, what: str) -> list[tuple[int, int]]:
@@ -119,17 +119,22 @@ class Router:
                                    f"{in_port.name}'s region, but not across its "
                                    f"{in_port.edge.name} edge; move a region apart")
             return [src, dst]
-        for cell, port in ((first, out_port), (last, in_port)):
+        for cell, port, pe in ((first, out_port, src), (last, in_port, dst)):
             other = self.occupied(*cell)
             if other is not None:
-                raise RoutingError(f"{what}: port {port.name} at PE {src if port is out_port else dst} "
-                                   f"faces region '{other.name}' across its {port.edge.name} "
-                                   "edge: no room for a path; move a region")
+                raise RoutingError(f"{what}: port {port.name}'s PE {_local(port, pe)} faces "
+                                   f"region '{other.name}' across its {port.edge.name} edge: "
+                                   "no room for a path; move a region")
         try:
             middle = nx.astar_path(self.graph, first, last, _toward, weight=self._weight(flow))
         except (nx.NetworkXNoPath, nx.NodeNotFound):
-            raise RoutingError(f"{what}: no path from {first} to {last}: "
-                               f"{self._blockers(first, last, out_port.region, in_port.region)}") from None
+            away = [_away(out_port, in_port, dst[0] - src[0], dst[1] - src[1]),
+                    _away(in_port, out_port, src[0] - dst[0], src[1] - dst[1])]
+            why = " ".join(a for a in away if a) or \
+                self._blockers(first, last, out_port.region, in_port.region)
+            raise RoutingError(f"{what}: no path from port {out_port.name}'s PE "
+                               f"{_local(out_port, src)} to port {in_port.name}'s PE "
+                               f"{_local(in_port, dst)}: {why}") from None
         return [src] + middle + [dst]
 
     def _blockers(self, a, b, *ends) -> str:
@@ -158,6 +163,27 @@ class Router:
         return hops
 
 
+def _local(port, pe) -> tuple[int, int]:
+    """A port PE's fabric coordinates as coordinates in its region."""
+    o = port.region.rect.ul
+    return pe[0] - o.x, pe[1] - o.y
+
+
+def _away(port, other, dx: int, dy: int) -> str:
+    """If `port`'s edge faces away from `other` (at (dx, dy) from it), say so and which edge
+    faces it: a path must then go around the port's own region."""
+    sx, sy = STEP[port.edge.direction]
+    if sx * dx + sy * dy >= 0:
+        return ""
+    facing = max(type(port.edge), key=lambda e: STEP[e.direction][0] * dx + STEP[e.direction][1] * dy)
+    toward = " and ".join(d for d, v in (("EAST", dx), ("WEST", -dx), ("SOUTH", dy), ("NORTH", -dy))
+                          if v > 0)
+    return (f"port {port.name} is on the {port.edge.name} edge of region '{port.region.name}', "
+            f"which faces away from {other.name} (that lies to the {toward}): the path would "
+            f"have to go around region '{port.region.name}' and finds no way. Put the port on "
+            f"the {facing.name} edge, which faces {other.name}.")
+
+
 def _toward(a, b) -> float:
     """The Manhattan distance, a hair inflated so that among equally short partial paths A*
     extends the one nearest the goal first (it would otherwise widen every tie)."""
@@ -170,10 +196,10 @@ def direction_of(a, b) -> str:
 
 
 def allocate(flows: Flows, routers: dict, apart: list[list], switched: set, arch: str,
-             where_of) -> dict:
+             where_of, pe_name) -> dict:
     """A physical color per flow root. `routers`: PE -> set of flow roots there; `apart`:
     groups of roots that must all differ; `switched`: roots with switch positions;
-    `where_of(root)` names a flow for errors."""
+    `where_of(root)` names a flow and `pe_name(x, y)` a PE for errors."""
     neighbours: dict = defaultdict(set)
     for roots in {frozenset(r) for r in routers.values() if len(r) > 1}:
         for r in roots:
@@ -202,7 +228,7 @@ def allocate(flows: Flows, routers: dict, apart: list[list], switched: set, arch
         if not free:
             candidates = [c for c in ASSIGNABLE if c in allowed]
             raise RoutingError(_out_of_colors(flows, routers, best, neighbours, where_of,
-                                              candidates))
+                                              candidates, pe_name))
         color[best] = free[0]
         for n in neighbours[best]:
             taken[n].add(free[0])
@@ -210,11 +236,12 @@ def allocate(flows: Flows, routers: dict, apart: list[list], switched: set, arch
     return color
 
 
-def _out_of_colors(flows, routers, root, neighbours, where_of, candidates) -> str:
+def _out_of_colors(flows, routers, root, neighbours, where_of, candidates, pe_name) -> str:
     busiest = max((pe for pe, roots in routers.items() if root in roots),
                   key=lambda pe: len(routers[pe]), default=None)
     meet = sorted({flows.name(n) for n in neighbours[root]})
-    at = f" At PE {busiest} it meets {len(routers[busiest]) - 1} other flows." if busiest else ""
+    at = (f" At {pe_name(*busiest)} it meets {len(routers[busiest]) - 1} other flows."
+          if busiest else "")
     shown = ", ".join(meet[:8]) + (f" and {len(meet) - 8} more" if len(meet) > 8 else "")
     return (f"out of colors for flow {flows.name(root)} ({where_of(root)}): the "
             f"{len(candidates)} colors the compiler may use ({candidates[0]}..{candidates[-1]}) "

@@ -19,7 +19,7 @@ from ..errors import LayoutError, PywseError, RoutingError, caller_site, surface
 from ..dsl.image import MEMCPY_COLOR_NAMES, MemcpyParams, PEContext
 from ..dsl.program import Program
 from . import imports
-from .routing import Filter, RouteTable, Switches, make_route, routing_graph
+from .routing import Filter, RouteNames, RouteTable, Switches, make_route, routing_graph
 from ..types import N_COLORS, Color, Direction, color_id
 
 MEMCPY_RESERVED_COLORS = (21, 22, 23)
@@ -198,6 +198,10 @@ class Layout:
     def pe_context(self, x: int, y: int, arch: str, memcpy: bool) -> PEContext:
         """What the program on PE (x, y) sees at comptime: its place in the rectangle."""
         return PEContext(arch, x, y, self.width, self.height, memcpy)
+
+    def route_names(self) -> RouteNames:
+        """How route errors and lints word this layout's PEs, colors and calls."""
+        return RouteNames(self.routes)
 
     def routing_graph(self) -> nx.DiGraph:
         """The routing graph: nodes (x, y, color), an edge per possible hop (networkx).

@@ -161,7 +161,8 @@ def compile(layout: Layout | Callable[..., Layout], *, arch: str = "wse2",
     if memcpy:
         exempt = set(MEMCPY_RESERVED_COLORS) | set(
             layout.memcpy_info.colors.values() if layout.memcpy_info is not None else ())
-    lints.report(lints.route_lints(layout.routes, images, pe_image, exempt), strict)
+    lints.report(lints.route_lints(layout.routes, images, pe_image, exempt,
+                                   layout.route_names()), strict)
     art = Artifacts(layout, arch, (fx, fy), (ox, oy), bool(memcpy), int(channels), params,
                     images, pe_image, jit, written=written if written is not layout else None)
     if out_dir is not None:
@@ -198,15 +199,16 @@ def _check_teardown_colors(layout: Layout, images: list[ProgramImage],
     """A teardown handler for a color its PE does not route could never run: no TEARDOWN
     command reaches a router that has no route for the color."""
     pid = layout.routes.pid.reshape(-1, layout.routes.pid.shape[-1])   # [pe, color]
+    names = layout.route_names()
     for n, image in enumerate(images):
         for c in image.teardown_colors:
             unrouted = np.flatnonzero((pe_image == n) & (pid[:, c] == 0))
             if len(unrouted):
                 y, x = divmod(int(unrouted[0]), layout.width)
                 raise LayoutError(
-                    f"PE ({x}, {y}): program '{image.program.name}' sets a teardown handler "
-                    f"for color {c}, which this PE does not route: no TEARDOWN command can "
-                    f"reach it. Route color {c} on the PE (set_color_config or "
+                    f"{names.pe(x, y)}: program '{image.program.name}' sets a teardown handler "
+                    f"for {names.color(c, x, y)}, which this PE does not route: no TEARDOWN "
+                    f"command can reach it. Route it on the PE ({names.routed_by}, or "
                     "p.set_local_color_config, with teardown=True if it starts torn down), "
                     "or drop the handler").at(image.teardown_site)
 
@@ -224,6 +226,7 @@ def _with_program_routes(layout: Layout, images: list[ProgramImage],
     merged.routes = copy.deepcopy(layout.routes)
     merged._route_keys = {}
     table = merged.routes
+    names = layout.route_names()
     for n in routed:
         image = images[n]
         ys, xs = np.divmod(np.flatnonzero(pe_image == n), layout.width)
@@ -232,11 +235,11 @@ def _with_program_routes(layout: Layout, images: list[ProgramImage],
             for x, y in zip(xs.tolist(), ys.tolist()):
                 if table.pid[y, x, c]:
                     raise RoutingError(
-                        f"PE ({x}, {y}) color {c} is routed twice: by the layout "
-                        f"(set_color_config) and by its program '{image.program.name}' "
+                        f"{names.at(x, y, c)} is routed twice: by the layout "
+                        f"({names.routed_by}) and by its program '{image.program.name}' "
                         "(p.set_local_color_config); route it in one place"
-                    ).at(site, "the program's route:").also(
-                        layout.routes.site(x, y, c), "the layout's route:")
+                    ).at(site, "the program's route:").also(names.made(x, y, c)[0],
+                                                            "the layout's route:")
                 if pattern is None:
                     try:
                         route = make_route(x, y, c, **cfg)
@@ -251,6 +254,7 @@ def _with_program_routes(layout: Layout, images: list[ProgramImage],
 def _check_reserved(layout: Layout, images: list[ProgramImage], pe_image: np.ndarray) -> None:
     """A color a library keeps for itself on a PE (`ProgramImage.reserved_colors`, e.g.
     `<message_passing>`'s 14..18) must have no route of the layout's there."""
+    names = layout.route_names()
     for n, image in enumerate(images):
         if not image.reserved_colors:
             continue
@@ -260,10 +264,10 @@ def _check_reserved(layout: Layout, images: list[ProgramImage], pe_image: np.nda
             if len(hit):
                 x, y = int(xs[hit[0]]), int(ys[hit[0]])
                 raise RoutingError(
-                    f"PE ({x}, {y}) color {c}: the layout routes it, but {owner} on that PE "
+                    f"{names.at(x, y, c)}: the layout routes it, but {owner} on that PE "
                     f"keeps colors {', '.join(map(str, sorted(image.reserved_colors)))} for "
-                    "itself; give your route another color").at(
-                        layout.routes.site(x, y, c), "the layout's route:")
+                    "itself; give your route another color").at(names.made(x, y, c)[0],
+                                                                 "the layout's route:")
 
 
 def _instantiate(layout: Layout, arch: str,
@@ -348,6 +352,7 @@ def check_layout_routes(layout: Layout, arch: str, memcpy: bool, fabric_dims=Non
     """Arch rules for routes (per pattern, then where it is used), then the routing-graph
     checks (routing.py)."""
     table = layout.routes
+    names = layout.route_names()
     if arch == "wse3" and table.patterns:
         ys, xs, cs, pids = table.entries()
         swap = np.array([False] + [cfg.color_swap_x or cfg.color_swap_y
@@ -359,9 +364,9 @@ def check_layout_routes(layout: Layout, arch: str, memcpy: bool, fabric_dims=Non
             e = bad[0]
             x, y, c = int(xs[e]), int(ys[e]), int(cs[e])
             if swap[e]:
-                raise table.error(f"PE ({x}, {y}) color {c}: color swap does not exist on wse3; "
+                raise names.error(f"{names.at(x, y, c)}: color swap does not exist on wse3; "
                                   "route without it, or compile for wse2", x, y, c)
-            raise table.error(f"PE ({x}, {y}) color {c}: on wse3 only colors "
+            raise names.error(f"{names.at(x, y, c)}: on wse3 only colors "
                               f"{', '.join(map(str, WSE3_SWITCH_COLORS))} have switches", x, y, c)
     reserved = {}
     if memcpy:
@@ -369,7 +374,7 @@ def check_layout_routes(layout: Layout, arch: str, memcpy: bool, fabric_dims=Non
         if layout.memcpy_info is not None:
             for name in sorted(layout.memcpy_info.reserved_streams()):
                 reserved[layout.memcpy_info.colors[name]] = f"memcpy's {name} streaming color"
-    check_routes(table, reserved, fabric_dims, offsets)
+    check_routes(table, reserved, fabric_dims, offsets, names)
     check_filter_budget(table, arch, memcpy)
 
 

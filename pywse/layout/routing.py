@@ -13,7 +13,9 @@ objects; networkx is kept for what it is good at: naming a cycle once one is kno
 and `Layout.routing_graph()`, built when asked.
 
 Each pattern remembers where the user first set it (`RouteTable.sites`), so that an error
-about a (PE, color) quotes the set_color_config call that made its route.
+about a (PE, color) quotes the set_color_config call that made its route. The checks and the
+lints word their messages through a `RouteNames` (the layout's `route_names()`): the classic
+layout's words here, SdkLayout's own in sdknames.py.
 """
 from __future__ import annotations
 
@@ -193,6 +195,65 @@ class RouteTable(Mapping):
         self.sites = dict(state[5]) if len(state) > 5 else {}
 
 
+class RouteNames:
+    """How route errors and lints name a PE, a color, a router side and the call that made a
+    route, and how they advise a fix: the classic Layout's words (kernel coordinates, color
+    numbers, rx / tx, set_color_config). SdkLayout's are in sdknames.py."""
+
+    rx, tx = "rx", "tx"
+    kernel = "the kernel"
+    routed_by = "set_color_config"
+
+    def __init__(self, table: RouteTable):
+        self.table = table
+
+    def pe(self, x: int, y: int) -> str:
+        return f"PE ({x}, {y})"
+
+    def color(self, c: int, x: int | None = None, y: int | None = None) -> str:
+        """Color `c`, as the flow on it at PE (x, y) is called (when known)."""
+        return f"color {c}"
+
+    def at(self, x: int, y: int, c: int) -> str:
+        return f"{self.pe(x, y)} {self.color(c, x, y)}"
+
+    def side(self, d: str) -> str:
+        return str(d)
+
+    def sides(self, bits: int) -> str:
+        """Router sides from DIR_BITS bits, as `side` names them."""
+        return ", ".join(self.side(d) for d, b in DIR_BITS.items() if int(bits) & b)
+
+    def made(self, x: int, y: int, c: int) -> tuple[Site | None, str]:
+        """(the user's call that made the route of (PE, color), the label quoting it)."""
+        return self.table.site(x, y, c), ROUTE_SET_HERE
+
+    def error(self, message: str, x: int, y: int, c: int) -> RoutingError:
+        """A RoutingError about (PE (x, y), color c), quoting the call that made its route."""
+        return RoutingError(message).at(*self.made(x, y, c))
+
+    def lint_site(self, x: int, y: int, c: int) -> Site | None:
+        """Where a lint about (PE, color) points (None: at the compile call)."""
+        return None
+
+    def lint_note(self, x: int, y: int, c: int) -> str:
+        """What a lint line adds about the route's origin (nothing: pw.compile's caller wrote
+        every route)."""
+        return ""
+
+    def route_hint(self, x: int, y: int, c: int) -> str:
+        """How to give (PE, color) a route that delivers to the CE."""
+        return f"Add set_color_config({x}, {y}, {c}, rx=[...], tx=[RAMP])"
+
+    def fix_unreceived(self, d: str, nx: int, ny: int) -> str:
+        """The fix when a tx toward `d` reaches PE (nx, ny), which does not take it."""
+        return f"add {OPPOSITE[d]} to its rx"
+
+    def fix_unfed(self, d: str, nx: int, ny: int) -> str:
+        """The fix when an rx from `d` expects what PE (nx, ny) does not send."""
+        return f"add {OPPOSITE[d]} to that PE's tx, or drop {d} from this rx"
+
+
 def routing_graph(table: RouteTable) -> nx.DiGraph:
     """The graph of router hops: nodes (x, y, color), edges for every tx that some rx takes."""
     g = nx.DiGraph()
@@ -222,13 +283,15 @@ def pattern_bits(patterns: list[RouteConfig]) -> tuple[np.ndarray, ...]:
 
 def check_routes(table: RouteTable, reserved: dict[int, str],
                  fabric_dims: tuple[int, int] | None = None,
-                 offsets: tuple[int, int] = (0, 0)) -> None:
-    """Run every routing check. `reserved` maps color -> who reserves it.
+                 offsets: tuple[int, int] = (0, 0), names: RouteNames | None = None) -> None:
+    """Run every routing check. `reserved` maps color -> who reserves it; `names` words the
+    errors (default: the classic layout's).
 
     A tx may leave the kernel into the rest of the fabric (cslc allows it; wavelets sent
     there are reported as stuck at run time) but not the fabric itself. Every check visits
     each configured (PE, color) once, as arrays over the table's entries; where several
     break a rule, the first in row-major order (y, x, color) is reported."""
+    names = names or RouteNames(table)
     w, h = table.width, table.height
     fx, fy = fabric_dims or (w, h)
     ox, oy = offsets
@@ -237,8 +300,8 @@ def check_routes(table: RouteTable, reserved: dict[int, str],
     bad = np.flatnonzero(np.isin(cs, list(reserved)))
     if len(bad):
         x, y, c = int(xs[bad[0]]), int(ys[bad[0]]), int(cs[bad[0]])
-        raise table.error(f"PE ({x}, {y}): color {c} is {reserved[c]}; user routes on it "
-                          "are not allowed (memcpy routes its own colors)", x, y, c)
+        raise names.error(f"{names.pe(x, y)}: {names.color(c, x, y)} is {reserved[c]}; user "
+                          "routes on it are not allowed (memcpy routes its own colors)", x, y, c)
     # a color that starts in teardown carries nothing until its program reconfigures it at
     # run time (<tile_config>): its comptime route is a placeholder, not a path to check
     torn = np.array([False] + [cfg.teardown for cfg in table.patterns], bool)[pids]
@@ -266,19 +329,21 @@ def check_routes(table: RouteTable, reserved: dict[int, str],
         if len(wrong) and (first_bad is None or src[wrong[0]] < first_bad[0]):
             i = wrong[0]
             x, y, c = int(xs[src[i]]), int(ys[src[i]]), int(cs[src[i]])
-            first_bad = (src[i], f"PE ({x}, {y}) color {c}: tx {d} leaves the {fx}x{fy} fabric; "
-                                 "nothing is there to receive it" if not in_fabric[i] else
-                         f"PE ({x}, {y}) color {c}: tx {d} points at PE ({nx_[i]}, {ny[i]}), "
-                         f"which does not receive color {nc[i]} from {OPPOSITE[d]}; add "
-                         f"{OPPOSITE[d]} to its rx", (x, y, c))
+            tx_d = f"{names.at(x, y, c)}: {names.tx} {names.side(d)}"
+            first_bad = (src[i], f"{tx_d} leaves the {fx}x{fy} fabric; nothing is there to "
+                                 "receive it" if not in_fabric[i] else
+                         f"{tx_d} points at {names.pe(int(nx_[i]), int(ny[i]))}, which does not "
+                         f"receive {names.color(int(nc[i]), x, y)} from "
+                         f"{names.side(OPPOSITE[d])}; "
+                         f"{names.fix_unreceived(d, int(nx_[i]), int(ny[i]))}", (x, y, c))
         hops.append((src[takes], dst[takes]))
     if first_bad is not None:
-        raise table.error(first_bad[1], *first_bad[2])
-    _check_feeds(table, xs, ys, cs, rx, switched, hops)
-    _check_cycles(table, xs, ys, cs, switched, hops)
+        raise names.error(first_bad[1], *first_bad[2])
+    _check_feeds(table, names, xs, ys, cs, rx, switched, hops)
+    _check_cycles(names, xs, ys, cs, switched, hops)
 
 
-def _check_feeds(table, xs, ys, cs, rx, switched, hops) -> None:
+def _check_feeds(table, names, xs, ys, cs, rx, switched, hops) -> None:
     """Every rx from a neighbour in the kernel is fed by it; two feeders need a switch."""
     n = len(xs)
     arrived = np.zeros((len(NEIGHBOURS), n), bool)    # [side, entry]: a hop comes in that side
@@ -300,16 +365,17 @@ def _check_feeds(table, xs, ys, cs, rx, switched, hops) -> None:
     if unfed[:, e].any():
         d = NEIGHBOURS[int(np.argmax(unfed[:, e]))]
         dx, dy = STEP[d]
-        raise table.error(f"PE ({x}, {y}) color {c}: rx {d} but PE ({x + dx}, {y + dy}) sends "
-                          f"nothing on color {c} toward it; add {OPPOSITE[d]} to that PE's tx, "
-                          f"or drop {d} from this rx", x, y, c)
+        raise names.error(f"{names.at(x, y, c)}: {names.rx} {names.side(d)} but "
+                          f"{names.pe(x + dx, y + dy)} sends nothing on "
+                          f"{names.color(c, x, y)} toward it; "
+                          f"{names.fix_unfed(d, x + dx, y + dy)}", x, y, c)
     sources = sorted(int(s) for src, dst in hops for s in src[dst == e])
-    raise table.error(f"PE ({x}, {y}) color {c}: flows from "
-                      f"{', '.join(f'PE ({xs[s]}, {ys[s]})' for s in sources)} merge here "
-                      "without a switch; use separate colors or switches", x, y, c)
+    raise names.error(f"{names.at(x, y, c)}: flows from "
+                      f"{', '.join(names.pe(int(xs[s]), int(ys[s])) for s in sources)} merge "
+                      "here without a switch; use separate colors or switches", x, y, c)
 
 
-def _check_cycles(table, xs, ys, cs, switched, hops) -> None:
+def _check_cycles(names, xs, ys, cs, switched, hops) -> None:
     """No cycle of hops between ports without switches (a switch can break a ring).
 
     Kahn's algorithm on arrays decides whether one exists; networkx then names it, on the
@@ -326,9 +392,10 @@ def _check_cycles(table, xs, ys, cs, switched, hops) -> None:
     node = list(zip(xs.tolist(), ys.tolist(), cs.tolist()))
     cycle = nx.find_cycle(nx.DiGraph([(node[s], node[t]) for s, t in
                                       zip(src[keep].tolist(), dst[keep].tolist())]))
-    path = " -> ".join(f"PE ({x}, {y})" for (x, y, _), _ in cycle)
-    raise table.error(f"color {cycle[0][0][2]} routes in a cycle ({path}); wavelets would "
-                      "circle forever — break it, or use switches", *cycle[0][0])
+    path = " -> ".join(names.pe(x, y) for (x, y, _), _ in cycle)
+    x, y, c = cycle[0][0]
+    raise names.error(f"{names.color(c, x, y)} routes in a cycle ({path}); wavelets would "
+                      "circle forever — break it, or use switches", x, y, c)
 
 
 def _peel(src: np.ndarray, dst: np.ndarray, n: int) -> np.ndarray:

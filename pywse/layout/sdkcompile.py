@@ -16,13 +16,14 @@ import numpy as np
 
 from ..dsl.image import PEContext
 from ..dsl.program import program
-from ..errors import LayoutError
+from ..errors import LayoutError, RoutingError
 from ..types import Color as PhysicalColor
 from .autoroute import MARGIN, Flows, Router, allocate, direction_of
 from .classic import Layout
 from .compile import compile as compile_layout, save
-from .routing import SwitchPos, Switches
-from .sdklayout import Color, Edge, SdkLayout
+from .routing import RouteNames, SwitchPos, Switches, make_route
+from .sdklayout import Color, Edge, SdkLayout, where
+from .sdknames import SdkNames, region_pe
 
 
 @program
@@ -64,14 +65,45 @@ class RegionInfo:
 
 class RegionLayout(Layout):
     """The classic layout an SdkLayout lowers to: PEs are numbered in fabric coordinates and
-    a region's program sees its coordinates within the region (`p.x`, `p.width`, ...)."""
+    a region's program sees its coordinates within the region (`p.x`, `p.width`, ...).
+    Its routes carry no call sites; `plan`, the compile's plan (not saved), lets route
+    errors and lints speak of regions, the user's colors and the calls that made a route."""
 
-    def __init__(self, width: int, height: int, regions: tuple[RegionInfo, ...]):
+    def __init__(self, width: int, height: int, regions: tuple[RegionInfo, ...],
+                 plan: "Plan | None" = None):
         super().__init__(width, height)
         self.regions = regions
+        self.plan = plan
         self.owner = np.full((height, width), -1, np.int32)
         for k, r in enumerate(regions):
             self.owner[r.y:r.y + r.height, r.x:r.x + r.width] = k
+        self._patterns: dict = {}           # switch positions -> route pattern
+
+    def __getstate__(self):
+        state = super().__getstate__()
+        state.pop("_patterns", None)
+        state["plan"] = None
+        return state
+
+    def __setstate__(self, state):
+        super().__setstate__(state)
+        self._patterns = {}
+
+    def route_names(self) -> RouteNames:
+        if getattr(self, "plan", None) is None:      # loaded from disk: no plan
+            return super().route_names()
+        return SdkNames(self.routes, self.plan)
+
+    def set_route(self, x: int, y: int, color: int, positions: tuple) -> None:
+        """Route `color` at PE (x, y) through `positions` (switch positions 0, 1, ...: (rx,
+        tx) each), as the plan says; the plan, not a call site, says where it came from."""
+        pattern = self._patterns.get(positions)
+        if pattern is None:
+            (rx, tx), more = positions[0], positions[1:]
+            switches = Switches(*(SwitchPos(rx=i, tx=o) for i, o in more)) if more else None
+            pattern = self._patterns[positions] = self.routes.pattern_id(
+                make_route(x, y, color, rx, tx, switches))
+        self.routes.pid[y, x, color] = pattern
 
     def region_at(self, x: int, y: int) -> RegionInfo | None:
         if 0 <= x < self.width and 0 <= y < self.height and self.owner[y, x] >= 0:
@@ -88,6 +120,7 @@ class RegionLayout(Layout):
 @attrs.define(eq=False)
 class Plan:
     layout: SdkLayout
+    arch: str
     regions: list                         # (CodeRegion, origin IntVector) in creation order
     owner: np.ndarray                     # region index per PE of the box [y, x], -1 = free
     flows: Flows
@@ -96,12 +129,18 @@ class Plan:
     colors: dict                          # flow root -> physical color
     param_groups: list                    # (region, [(x, y) local], params with Colors)
     size: tuple[int, int]                 # the box of PEs the program occupies
+    makers: list                          # (site, what): the calls that made routes
+    made: dict                            # (x, y, flow root) -> index in makers
+    routers: dict                         # (x, y) -> flow roots there (routes and params)
 
     def color_of(self, c: Color) -> int:
+        if self.flows.find(c) not in self.colors:
+            raise LayoutError(f"{c!r} is not a color of this layout: no paint, port or "
+                              "set_param of it")
         return self.colors[self.flows.find(c)]
 
 
-def plan(layout: SdkLayout) -> Plan:
+def plan(layout: SdkLayout, arch: str) -> Plan:
     if not layout.regions:
         raise LayoutError("SdkLayout.compile: the layout has no code region "
                           "(create_code_region first)")
@@ -134,16 +173,18 @@ def plan(layout: SdkLayout) -> Plan:
             flows.add(c)
         for port in r.ports:
             flows.add(port.color)
-        for _, _, value in r.params:
+        for _, _, value, _ in r.params:
             if isinstance(value, Color):
                 flows.add(value)
     for out_port, in_port, _ in layout.connections:
         flows.union(out_port.color, in_port.color)
 
     routes: dict = {}
+    makers: list = []
+    made: dict = {}
     for r, o in regions:
-        _paint_routes(r, o, flows, routes)
-        _port_routes(r, o, flows, routes)
+        _paint_routes(r, o, flows, routes, makers, made)
+        _port_routes(r, o, flows, routes, makers, made)
     x0 = max(0, min(o.x for _, o in regions) - MARGIN)
     y0 = max(0, min(o.y for _, o in regions) - MARGIN)
     free = np.ones((min(fy, h + MARGIN) - y0, min(fx, w + MARGIN) - x0), bool)
@@ -152,16 +193,21 @@ def plan(layout: SdkLayout) -> Plan:
     for (x, y, root) in routes:          # painted routes and ports hold their routers
         router.flows_at[(x, y)].add(root)
     paths = []
-    for out_port, in_port, where in layout.connections:
+    for out_port, in_port, site in layout.connections:
         root = flows.find(out_port.color)
-        what = f"connect({out_port.name}, {in_port.name}) at {where}"
+        what = f"connect({out_port.name}, {in_port.name})"
+        makers.append((site, what))
         o_out, o_in = out_port.region.rect.ul, in_port.region.rect.ul
         cells_per_pair = []
         for (sx, sy), (dx, dy) in zip(out_port.pes(), in_port.pes()):
-            cells = router.route(root, (o_out.x + sx, o_out.y + sy), (o_in.x + dx, o_in.y + dy),
-                                 out_port, in_port, what)
+            try:
+                cells = router.route(root, (o_out.x + sx, o_out.y + sy),
+                                     (o_in.x + dx, o_in.y + dy), out_port, in_port, what)
+            except RoutingError as e:
+                raise e.at(site, f"{what} asked for the path here:")
             for (x, y), rx, tx in router.claim(root, cells):
                 routes[(x, y, root)] = ((frozenset({rx}), frozenset({tx})),)
+                made[(x, y, root)] = len(makers) - 1
             cells_per_pair.append(cells)
         paths.append((out_port, in_port, cells_per_pair))
 
@@ -178,20 +224,22 @@ def plan(layout: SdkLayout) -> Plan:
     apart = [[flows.find(s.port.color) for s in layout.streams if s.kind == kind]
              for kind in ("input", "output")]
     switched = {root for (_, _, root), positions in routes.items() if len(positions) > 1}
-    colors = allocate(flows, routers, apart, switched, layout.arch,
-                      lambda root: _flow_regions(flows, root, regions))
+    colors = allocate(flows, routers, apart, switched, arch,
+                      lambda root: _flow_regions(flows, root, regions),
+                      lambda x, y: region_pe(regions, owner, x, y))
     used = [xy for cells in (c for _, _, cs in paths for c in cs) for xy in cells]
     size = (max([w] + [x + 1 for x, _ in used]), max([h] + [y + 1 for _, y in used]))
-    return Plan(layout, regions, owner, flows, routes, paths, colors, param_groups, size)
+    return Plan(layout, arch, regions, owner, flows, routes, paths, colors, param_groups, size,
+                makers, made, dict(routers))
 
 
-def _paint_routes(region, origin, flows, routes) -> None:
+def _paint_routes(region, origin, flows, routes, makers, made) -> None:
     on_edge = {Edge.TOP: lambda x, y: y == 0, Edge.BOTTOM: lambda x, y: y == region.height - 1,
                Edge.LEFT: lambda x, y: x == 0, Edge.RIGHT: lambda x, y: x == region.width - 1}
     for color, ops in region.paints.items():
         root = flows.find(color)
-        painted_at: dict = {}
-        for rect, positions, edges, where in ops:
+        for rect, positions, edges, call, site in ops:
+            makers.append((site, f"{call} of {color!r} on region '{region.name}'"))
             for v in rect:
                 chosen = positions
                 for e in edges:
@@ -199,18 +247,22 @@ def _paint_routes(region, origin, flows, routes) -> None:
                         chosen = e.positions
                 key = (origin.x + v.x, origin.y + v.y, root)
                 if key in routes:
-                    raise LayoutError(f"region '{region.name}': PE {tuple(v)} (local) is painted "
-                                      f"twice with {color!r}, at {painted_at[key]} and at {where}; "
-                                      "paint each PE and color once")
+                    first = makers[made[key]][0]
+                    raise LayoutError(
+                        f"region '{region.name}': PE {tuple(v)} (local) is painted twice with "
+                        f"{color!r}, at {where(first)} and at {where(site)}; paint each PE and "
+                        "color once").at(site, "painted again here:").also(
+                            first, "painted first here:")
                 routes[key] = chosen
-                painted_at[key] = where
+                made[key] = len(makers) - 1
 
 
-def _port_routes(region, origin, flows, routes) -> None:
+def _port_routes(region, origin, flows, routes, makers, made) -> None:
     """A port's PEs route its color as its positions say; the compiler adds the edge side
     (a stream's side is the host's, not a neighbour's). A port replaces paint there."""
     for port in region.ports:
         root = flows.find(port.color)
+        makers.append((port.where, f"create_{port.kind}_port of port {port.name}"))
         outside = frozenset() if port.stream is not None else frozenset({port.edge.direction})
         for x, y in port.pes():
             if port.kind == "input":
@@ -218,16 +270,17 @@ def _port_routes(region, origin, flows, routes) -> None:
             else:
                 positions = tuple((inputs, outside) for inputs, _ in port.positions)
             routes[(origin.x + x, origin.y + y, root)] = positions
+            made[(origin.x + x, origin.y + y, root)] = len(makers) - 1
 
 
 def _param_groups(region) -> list[tuple[list, dict]]:
     """PEs of `region` that get the same params, with those params (set_param* in order)."""
-    names = sorted({name for _, name, _ in region.params})
+    names = sorted({name for _, name, _, _ in region.params})
     n_pes = region.width * region.height
     if not names:
         return [([(i % region.width, i // region.width) for i in range(n_pes)], {})]
     index = np.full((len(names), region.height, region.width), -1, np.int64)
-    for k, (rect, name, _) in enumerate(region.params):
+    for k, (rect, name, _, _) in enumerate(region.params):
         index[names.index(name), rect.ul.y:rect.lr.y, rect.ul.x:rect.lr.x] = k
     keys, inverse = np.unique(index.reshape(len(names), n_pes).T, axis=0, return_inverse=True)
     groups = []
@@ -245,12 +298,13 @@ def _flow_regions(flows, root, regions) -> str:
     return "regions " + ", ".join(repr(n) for n in names) if names else "no region"
 
 
-def compile_sdk(layout: SdkLayout, out_prefix, jit):
-    p = layout.plan()
+def compile_sdk(layout: SdkLayout, out_prefix, jit, arch: str | None = None):
+    """Compile `layout` for `arch` (default: its platform's)."""
+    p = layout.plan(arch)
     w, h = p.size
     infos = tuple(RegionInfo(r.name, r.program.name, o.x, o.y, r.width, r.height)
                   for r, o in p.regions)
-    kernel = RegionLayout(w, h, infos)
+    kernel = RegionLayout(w, h, infos, p)
     for r, pes, params in p.param_groups:
         resolved = {k: PhysicalColor(p.color_of(v)) if isinstance(v, Color) else v
                     for k, v in params.items()}
@@ -267,10 +321,8 @@ def compile_sdk(layout: SdkLayout, out_prefix, jit):
             if kernel.owner[y, x] < 0:
                 kernel.set_tile_code(x, y, router_only)
     for (x, y, root), positions in p.routes.items():
-        (rx, tx), more = positions[0], positions[1:]
-        switches = Switches(*(SwitchPos(rx=i, tx=o) for i, o in more)) if more else None
-        kernel.set_color_config(x, y, p.colors[root], rx=rx, tx=tx, switches=switches)
-    art = compile_layout(kernel, arch=layout.arch, fabric_dims=layout.platform.fabric_dims,
+        kernel.set_route(x, y, p.colors[root], positions)
+    art = compile_layout(kernel, arch=p.arch, fabric_dims=layout.platform.fabric_dims,
                          fabric_offsets=(0, 0), memcpy=False, jit=jit)
     art.streams = [StreamSpec(s.kind, s.index, s.port.region.rect.ul.x + s.port.pes()[0][0],
                               s.port.region.rect.ul.y + s.port.pes()[0][1],

@@ -20,7 +20,7 @@ import attrs
 import numpy as np
 
 from ..dsl.program import Program
-from ..errors import LayoutError, user_boundaries
+from ..errors import LayoutError, Site, caller_site, user_boundaries
 from ..types import EAST, NORTH, RAMP, SOUTH, WEST, Color as PhysicalColor, Direction
 from . import imports
 from .geometry import IntRectangle, IntVector, as_vector
@@ -176,13 +176,15 @@ def as_color(value, what: str) -> Color:
                       f"color number), got {value!r}")
 
 
-def caller() -> str:
-    """'file:line' of the user's code that called into the layout API (for later errors)."""
-    frame = sys._getframe(1)
-    here = __file__.rsplit("/", 2)[0]
-    while frame is not None and frame.f_code.co_filename.startswith(here):
-        frame = frame.f_back
-    return f"{frame.f_code.co_filename}:{frame.f_lineno}" if frame else "?"
+def caller() -> Site | None:
+    """The user's line that called into the layout API: compile's errors and lints about
+    what the call made (a route, a port, a path) point at it."""
+    return caller_site(sys._getframe(1))
+
+
+def where(site: Site | None) -> str:
+    """A call's place as 'file:line', for messages that name two of them."""
+    return f"{site.file}:{site.line}" if site is not None else "?"
 
 
 _UNSET = object()
@@ -199,7 +201,7 @@ class Port:
     positions: tuple
     size: int
     suffix: str
-    where: str
+    where: Site | None               # the create_*_port call
     peer: "Port | None" = None
     stream: "Stream | None" = None
 
@@ -241,8 +243,8 @@ class CodeRegion:
         self.layout, self.program, self.name = layout, program, name
         self.width, self.height = width, height
         self.origin: IntVector | None = None
-        self.params: list[tuple[IntRectangle, str, Any]] = []
-        self.paints: dict[Color, list] = {}
+        self.params: list[tuple[IntRectangle, str, Any, Site | None]] = []
+        self.paints: dict[Color, list] = {}     # color -> [(rect, positions, edges, call, site)]
         self.symbols: list[tuple[IntRectangle, str, np.ndarray, tuple | None]] = []
         self.ports: list[Port] = []
 
@@ -290,7 +292,7 @@ class CodeRegion:
             known = ", ".join(sorted(self.program.param_names)) or "none"
             raise LayoutError(f"region '{self.name}': {what}: program '{self.program.name}' has "
                               f"no param {name!r} (its params: {known})")
-        self.params.append((rect, name, value))
+        self.params.append((rect, name, value, caller()))
         self.layout.changed()
 
     def set_param(self, pe, name, value=_UNSET) -> None:
@@ -343,7 +345,7 @@ class CodeRegion:
                 raise LayoutError(f"region '{self.name}': {what} on {color!r}: a painted "
                                   "RoutingPosition needs both set_input and set_output (only "
                                   "ports leave one side to the compiler)")
-        self.paints.setdefault(color, []).append((rect, frozen, tuple(edges), caller()))
+        self.paints.setdefault(color, []).append((rect, frozen, tuple(edges), what, caller()))
         self.layout.changed()
 
     def paint(self, pe, color, positions) -> None:
@@ -438,9 +440,9 @@ class SdkLayout:
                               f"{platform!r}")
         self.platform = platform
         self.regions: dict[str, CodeRegion] = {}
-        self.connections: list[tuple[Port, Port, str]] = []
+        self.connections: list[tuple[Port, Port, Site | None]] = []
         self.streams: list[Stream] = []
-        self._plan = None
+        self._plans: dict = {}               # arch -> Plan
 
     @property
     def arch(self) -> str:
@@ -535,15 +537,17 @@ class SdkLayout:
         return self._stream(port, "output")
 
     def changed(self) -> None:
-        """Forget the plan: a region, port, connection or stream changed."""
-        self._plan = None
+        """Forget the plans: a region, port, connection or stream changed."""
+        self._plans = {}
 
-    def plan(self):
-        """Placement, paths and colors (cached until the layout changes)."""
-        if self._plan is None:
+    def plan(self, arch: str | None = None):
+        """Placement, paths and colors for `arch` (default: the platform's; the colors a
+        switched flow may take depend on it), cached until the layout changes."""
+        arch = arch or self.arch
+        if arch not in self._plans:
             from .sdkcompile import plan
-            self._plan = plan(self)
-        return self._plan
+            self._plans[arch] = plan(self, arch)
+        return self._plans[arch]
 
     def compile(self, out_prefix: str | None = "out", jit: bool | str | None = None):
         """Route, allocate colors, compile every region's program; write `out_prefix/`

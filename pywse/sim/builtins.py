@@ -300,6 +300,8 @@ def _start(st, pe, code, async_, activate, unblock, ut_id, rows):
                                 + st.cycles[pe])
         return
     simd = st.cost[C_SIMD + 2 * code + (1 if st.config[0] == 3 else 0)]
+    for k in range(4):                   # strided memory operands narrow it (ops.stride_width)
+        simd = ops.stride_width(rows[k], simd)
     st.cycles[pe] += (n + simd - 1) // simd + st.cost[C_DSD_START]
     while st.ut_code[pe, ops.MAIN] != 0:
         if ops.run_slot(st, pe, ops.MAIN, n) < 0:

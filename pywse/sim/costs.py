@@ -105,6 +105,24 @@ class Costs:
         "source": "documented: CSL-LIBRARIES §3 (SDK Appendix); 1 where it is silent "
                   "(fmuls, fmacs, clz, ctz, popcnt)",
         "when": "a DSD op: elements per cycle, (wse2, wse3)"})
+    # -- the memcpy infrastructure: copy mode and launch (host/memcpy.py, sim/sched.py) ------
+    clock_mhz: int = _cost(850, "convention: the csl-examples convert cycles to time at 850 MHz "
+                                "(TIMING §2)", "turns the I/O channels' bit rate into cycles", 1)
+    io_channel_mbit_s: int = _cost(7000, "documented: about 7 Gbit/s per I/O channel at most "
+                                         "(bandwidth-test's run.py)",
+                                   "a copy-mode memcpy: 32 * clock_mhz / io_channel_mbit_s "
+                                   "cycles per word through one channel (3.9 by default)", 1)
+    io_channels_useful: int = _cost(8, "documented: memcpy bandwidth stops growing at about 8 "
+                                       "channels (release notes 0.7.0-1.4.0, known issues)",
+                                    "the most of --channels that share a copy's PE rows", 1)
+    row_major_pct: int = _cost(130, "assumed: column-major order 'delivers better bandwidth' "
+                                    "(SDK, tensor streaming), no figure given",
+                               "a ROW_MAJOR copy's channel time, in percent of a COL_MAJOR "
+                               "one's", 100)
+    memcpy_start: int = _cost(100, "assumed", "a copy-mode memcpy: the command reaching the "
+                                              "region before its first word moves")
+    rpc_start: int = _cost(50, "assumed", "a launch: the RPC reaching the kernel's PE (0, 0); "
+                                          "PE (x, y) gets it hop * (x + y) cycles later")
     # -- scalar code in task bodies, per operation (dsl/opclasses.py) ------------------------
     int_alu: int = _cost(1, ONE, "an integer add, subtract, bitwise op, shift, compare, "
                                  "negate or not")
@@ -175,8 +193,8 @@ NAMES = tuple(f.name for f in attrs.fields(Costs))
 """Every constant a user may override."""
 
 FIXED = ("task_switch", "dsd_start", "dsd_async_start", "hop", "simprint",
-         "host_command_latency")
-C_TASK_SWITCH, C_DSD_START, C_DSD_ASYNC_START, C_HOP, C_SIMPRINT, C_HOST = range(
+         "host_command_latency", "rpc_start")
+C_TASK_SWITCH, C_DSD_START, C_DSD_ASYNC_START, C_HOP, C_SIMPRINT, C_HOST, C_RPC = range(
     len(CLASSES), len(CLASSES) + len(FIXED))
 C_SIMD = len(CLASSES) + len(FIXED)
 """Positions in the engine's cost array (`st.cost`)."""

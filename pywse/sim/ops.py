@@ -237,6 +237,20 @@ def operand_length(o):
 
 
 @register_jitable
+def stride_width(o, simd):
+    """The SIMD width a memory operand allows an op of width `simd`: its innermost stride
+    (in elements) decides which banks its elements sit in (the SDK's appendix): 0, 1 and
+    strides of 2, 3, 5 or 6 mod 8 keep the full width; 1 or 7 mod 8 (not 1 itself) and 4 mod
+    8 give 2 (the appendix gives 2 and 4 for the latter: pywse takes 2); 0 mod 8 gives 1."""
+    if o[KIND] != K_MEM or o[E0] < 2:
+        return simd
+    s = abs(o[S0]) % 8
+    if o[S0] == 0 or abs(o[S0]) == 1 or s == 2 or s == 3 or s == 5 or s == 6:
+        return simd
+    return min(simd, 1 if s == 0 else 2)
+
+
+@register_jitable
 def _mem_index(o, i):
     if o[E1] == 1 and o[E2] == 1 and o[E3] == 1:
         return o[OFF] + i * o[S0]

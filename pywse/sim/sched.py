@@ -22,7 +22,7 @@ import numpy as np
 
 from . import fabric
 from .builtins import ACTIVE, BLOCKED
-from .costs import C_TASK_SWITCH
+from .costs import C_HOP, C_RPC, C_TASK_SWITCH
 from .ops import QF_STATUS, TEARDOWN_TASK, queue_emptied
 from ..dsl.control import NO_ENTRYPOINT
 
@@ -233,12 +233,15 @@ def _start(st, pe):
     w = np.uint32(0)
     if st.td_todo[pe]:                 # the teardown task's next handler, before anything
         return _next_handler(st, pe)
-    if st.rpc_pending[pe]:             # the host-launched function (memcpy's RPC) first
+    if st.rpc_pending[pe] and st.rpc_at[pe] <= st.now[0]:   # a launch that has arrived first
         st.rpc_pending[pe] = 0
         st.counters[RPC_LEFT] -= 1
         return _enter(st, pe, st.rpc_row[img], -1, w)
     kind, tid, q = pick(st, pe)
     if kind < 0:
+        if st.rpc_pending[pe] and not st.queued[pe]:    # look again when the launch arrives
+            st.queued[pe] = 1
+            _push(st, st.rpc_at[pe], pe)
         return NO_TASK, -1, w
     st.next_tid[pe] = (tid + 1) % st.task_state.shape[1]
     if kind == KIND_LOCAL:
@@ -279,21 +282,25 @@ def _enter(st, pe, row, tid, w):
 
 @numba.njit(cache=True)
 def launch(st):
-    """Every PE runs the launched function next (rows and arguments are set) and owes the
-    host an unblock_cmd_stream()."""
+    """Every PE runs the launched function (rows and arguments are set) once memcpy's RPC
+    reaches it, and then owes the host an unblock_cmd_stream(). The RPC spreads from the
+    kernel's north-west PE: PE (x, y) gets it `rpc_start + hop * (x + y)` cycles from now
+    (costs.py), and runs it before any other task from then on."""
     n = st.rpc_pending.shape[0]
     st.rpc_pending[:] = 1
     st.counters[RPC_LEFT] = n
     st.cmd_unblocked[:] = 0
     st.n_unblocked[0] = 0
+    width = st.config[1]
     seed = st.config[fabric.CFG_PERTURB]
     for pe in range(n):
-        if seed and not st.queued[pe]:   # perturbed: the launch reaches PEs at different times
+        at = st.now[0] + st.cost[C_RPC] + st.cost[C_HOP] * (pe % width + pe // width)
+        if seed:                         # perturbed: the launch reaches PEs at other times
+            at += (((pe + 1) * 0x2545F491 ^ seed) >> 9) % LAUNCH_SKEW_CYCLES
+        st.rpc_at[pe] = at
+        if not st.queued[pe]:            # else _start looks again at `at` if it is early
             st.queued[pe] = 1
-            skew = (((pe + 1) * 0x2545F491 ^ seed) >> 9) % LAUNCH_SKEW_CYCLES
-            _push(st, max(st.busy_until[pe], st.now[0]) + skew, pe)
-        else:
-            wake(st, pe)
+            _push(st, max(st.busy_until[pe], at), pe)
 
 
 @numba.njit(cache=True)
@@ -332,7 +339,7 @@ def next_task(st, t_limit, single, events):
         if not stepped:
             if st.heap_n[0] == 0:
                 return IDLE, -1, -1, np.uint32(0)
-            st.now[0] = st.heap_t[0]
+            st.now[0] = min(st.heap_t[0], t_limit)     # never past the caller's limit
         if single:
             return STEPPED, -1, -1, np.uint32(0)
 

@@ -44,7 +44,7 @@ STATE_FIELDS = (
     "ring ring_base ring_mark ring_len ring_req ring_nreq "
     "src_meta src_data src_pending cap_log cap_n pe_prio row_runs pe_runs color_moves "
     "fifo_addr fifo_cap fifo_width fifo_head fifo_count "
-    "now busy_until task_start in_task queued next_tid heap_t heap_pe heap_n rpc_pending rpc_row rpc_bits counters "
+    "now busy_until task_start in_task queued next_tid heap_t heap_pe heap_n rpc_pending rpc_at rpc_row rpc_bits counters "
     "pe_img chan_n chan_id chan_q chan_data loc_row data_row ctl_row fault prng "
     "tsc tip td_colors qflush qh_row td_todo task_hi mt_prio cost sw_sel fp_mask fp_info").split()
 EngineState = namedtuple("EngineState", STATE_FIELDS)
@@ -188,7 +188,7 @@ def new_state(mem_base: np.ndarray, arena_bytes: int, arch: str, width: int,
         # the scheduler (sched.py)
         now=z(1, np.int64), busy_until=z(npe, np.int64), task_start=z(npe, np.int64),
         in_task=z(npe, np.uint8), queued=z(npe, np.uint8), next_tid=z(npe, np.uint8), heap_t=z(npe, np.int64),
-        heap_pe=z(npe, np.int64), heap_n=z(1, np.int64), rpc_pending=z(npe, np.uint8),
+        heap_pe=z(npe, np.int64), heap_n=z(1, np.int64), rpc_pending=z(npe, np.uint8), rpc_at=z(npe, np.int64),
         rpc_row=np.full(n_images, -1, np.int64), rpc_bits=z((n_images, MAX_LAUNCH_ARGS), np.uint32),
         counters=z(8, np.int64), pe_img=pe_img.astype(np.int64), chan_n=z(n_images, np.int64),
         chan_id=z((n_images, nq), np.int64), chan_q=z((n_images, nq), np.int64),

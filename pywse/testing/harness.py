@@ -1,5 +1,5 @@
-"""A harness for unit-testing task logic: a program (or a whole layout) on a small grid, fed
-wavelets by the test and read back by what leaves it.
+"""A harness for unit-testing task logic: a program (or a whole layout, classic or SdkLayout)
+on a small grid, fed wavelets by the test and read back by what leaves it.
 
     h = Harness(acc_program, n=4, rx=pw.Color(3), tx=pw.Color(4))   # the program's params
     h.send(pw.Color(3), np.array([1, 2, 3, 4], np.uint16), direction=pw.WEST)
@@ -13,6 +13,9 @@ queues) goes RAMP -> the test, and `expect` / `sent` read it whatever direction 
 With `routes=` (or a `pw.Layout`) routes are exact, and what leaves the grid's edges is
 recorded per (PE, direction, color) instead of being stuck there.
 `memcpy_params` is supplied automatically when the program takes it.
+
+An SdkLayout speaks its own terms (sdkparts.py): its `Color`s, PEs as `(region, x, y)`,
+and its host streams, which the test feeds and reads as it would any color.
 """
 from __future__ import annotations
 
@@ -28,11 +31,14 @@ from ..errors import CycleLimitError, DeadlockError, RoutingWarning
 from ..host.runtime import SdkRuntime, cycle_budget
 from ..layout.classic import Layout
 from ..layout.compile import compile as compile_layout
+from ..layout.sdkcompile import compile_sdk
+from ..layout.sdklayout import SdkLayout
 from ..lib.debug import traces_of
 from ..sim import fabric, sched
 from ..sim.costs import Costs
 from ..sim.builtins import ACTIVE, BLOCKED
 from ..types import ARCHES, DIRECTIONS, N_COLORS, Direction, color_id
+from .sdkparts import SdkParts
 from .wavelets import (ExpectError, HarnessError, Received, expected_type, from_words,
                        to_words, verdict)
 
@@ -45,20 +51,21 @@ HARNESS_KEYWORDS = {"width", "height", "arch", "jit", "routes", "pe_params", "ma
 
 
 class Harness:
-    """`program` on a `width` x `height` grid, or a whole `pw.Layout`. The program's params
-    come as keywords (in `params=` when one is named like a harness keyword); `pe_params(x,
-    y)` adds per-PE ones. `routes`: {color: dict(rx=, tx=)} for every PE, or a function
-    (x, y) -> such a dict; none: routes for free (module docstring). `max_cycles` bounds
-    every run that names no budget of its own; `costs` is the platform's cost table
-    (`pw.Costs`, or a dict of overrides)."""
+    """`program` on a `width` x `height` grid, or a whole `pw.Layout` or `SdkLayout`. The
+    program's params come as keywords (in `params=` when one is named like a harness
+    keyword); `pe_params(x, y)` adds per-PE ones. `routes`: {color: dict(rx=, tx=)} for
+    every PE, or a function (x, y) -> such a dict; none: routes for free (module docstring).
+    `arch`: wse3 unless given (an SdkLayout: its platform's). `max_cycles` bounds every run
+    that names no budget of its own; `costs` is the platform's cost table (`pw.Costs`, or a
+    dict of overrides)."""
 
-    def __init__(self, program: Program | Layout, /, *, width: int = 1, height: int = 1,
-                 arch: str = "wse3", jit: bool | str | None = None,
+    def __init__(self, program: Program | Layout | SdkLayout, /, *, width: int = 1,
+                 height: int = 1, arch: str | None = None, jit: bool | str | None = None,
                  routes: RouteSpec | Callable[[int, int], RouteSpec] | None = None,
                  pe_params: Callable[[int, int], dict] | None = None,
                  max_cycles: int | None = None, params: dict | None = None,
                  costs: Costs | dict | None = None, **more_params):
-        if arch not in ARCHES:
+        if arch is not None and arch not in ARCHES:
             raise HarnessError(f"Harness: unknown arch {arch!r}; use 'wse2' or 'wse3'")
         clash = sorted(set(more_params) & set(params or ()))
         if clash:
@@ -71,33 +78,34 @@ class Harness:
                 raise HarnessError(f"Harness: program '{program.name}' takes param "
                                    f"{', '.join(hidden)}, also a harness keyword (the grid's); "
                                    f"pass it as params={{{hidden[0]!r}: ...}}")
-        if isinstance(program, Layout):
+        if isinstance(program, (Layout, SdkLayout)):
             if params or routes is not None or pe_params is not None:
+                how = ("set_param_all / paint" if isinstance(program, SdkLayout) else
+                       "set_tile_code / set_color_config")
                 raise HarnessError("Harness(layout): the layout already holds params and routes; "
-                                   "pass them to set_tile_code / set_color_config instead")
-            layout, self.free_routes = program, False
+                                   f"pass them to {how} instead")
+            self.free_routes = False
         elif isinstance(program, Program):
-            layout = _grid_layout(program, width, height, params, pe_params, routes)
+            program = _grid_layout(program, width, height, params, pe_params, routes)
             self.free_routes = routes is None
         else:
-            raise HarnessError(f"Harness: expected a @pw.program or a pw.Layout, got {program!r}")
+            raise HarnessError(f"Harness: expected a @pw.program, a pw.Layout or an SdkLayout, "
+                               f"got {program!r}")
         self.max_cycles = None if max_cycles is None else \
             cycle_budget(max_cycles, "Harness: max_cycles", HarnessError)
-        uses_memcpy = layout.memcpy_info is not None
-        # one free row or column of fabric around the grid: a tx may leave it, to the test;
         # no route lints: the test feeds and reads the grid's edges, and adds free routes
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", RoutingWarning)
-            self.artifacts = compile_layout(
-                layout, arch=arch, memcpy=uses_memcpy,
-                fabric_offsets=(4, 1) if uses_memcpy else (1, 1),
-                fabric_dims=None if uses_memcpy else (layout.width + 2, layout.height + 2))
+            self.artifacts = _compile(program, arch)
         self.runtime = SdkRuntime(self.artifacts, jit=jit, memcpy_required=False, costs=costs)
         self.runtime.load()
         self.runtime.run()
         self.engine = self.runtime.engine
         self.engine.keep_capture = True
-        self.width, self.height = layout.width, layout.height
+        self.width, self.height = self.artifacts.width, self.artifacts.height
+        self._words = self.artifacts.layout.route_names()      # how PEs and colors are named
+        self._sdk = SdkParts(program, self.engine, self.artifacts.arch) \
+            if isinstance(program, SdkLayout) else None
         self._sends: list[tuple[int, str]] = []      # (source row, what) of every send
         self._d2h_to_test()
         if self.free_routes:
@@ -123,6 +131,10 @@ class Harness:
 
     # -- where ----------------------------------------------------------------------------------
     def _pe(self, pe, what: str) -> int:
+        if pe is None:
+            pe = (0, 0)
+        elif self._sdk is not None:
+            pe = self._sdk.fabric_pe(pe, what)
         try:
             x, y = (int(v) for v in pe)
         except (TypeError, ValueError):
@@ -133,6 +145,8 @@ class Harness:
         return self.engine.pe_index(x, y)
 
     def _color(self, color, what: str) -> int:
+        if self._sdk is not None:
+            color = self._sdk.physical(color, what)
         try:
             return color_id(color)
         except (TypeError, ValueError):
@@ -149,7 +163,7 @@ class Harness:
 
     def _where(self, pe: int, c: int, direction: str | None = None) -> str:
         x, y = self.engine.pe_xy(pe)
-        return f"PE ({x}, {y}) color {c}" + (f" toward {direction}" if direction else "")
+        return self._words.at(x, y, c) + (f" toward {direction}" if direction else "")
 
     def _routes_at(self, pe: int, c: int) -> tuple[int, int]:
         """(rx bits, tx bits) of (pe, c) over all switch positions."""
@@ -159,18 +173,19 @@ class Harness:
             int(np.bitwise_or.reduce(st.sw_tx[pe, c, :n]))
 
     # -- wavelets in ----------------------------------------------------------------------------
-    def send(self, color, values, *, pe=(0, 0), direction: Direction | None = None,
+    def send(self, color, values, *, pe=None, direction: Direction | None = None,
              dtype=None, control: bool = False, start: int | None = None,
              interval: int = 1) -> None:
-        """Feed `values` to PE `pe` on `color`: entering its router from `direction` as if
-        that neighbour (or pw.RAMP: its own CE) sent them, or, without a direction, straight
-        into the input queue bound to the color as memcpy does. A full target makes the
-        wavelets wait, never drops them. `control=True` sends control wavelets (payloads from
-        pw.control); the first wavelet is offered at cycle `start` (default: now), each next
-        one `interval` cycles after the one before. 16-bit values travel in the low half."""
+        """Feed `values` to PE `pe` (default (0, 0)) on `color`: entering its router from
+        `direction` as if that neighbour (or pw.RAMP: its own CE) sent them, or, without a
+        direction, straight into the input queue bound to the color as memcpy does. A full
+        target makes the wavelets wait, never drops them. `control=True` sends control
+        wavelets (payloads from pw.control); the first wavelet is offered at cycle `start`
+        (default: now), each next one `interval` cycles after the one before. 16-bit values
+        travel in the low half. An SdkLayout's input stream in place of `color` feeds its
+        port (with no `pe` or `direction`: the port's)."""
         what = "Harness.send"
-        p, c = self._pe(pe, what), self._color(color, what)
-        d = self._direction(direction, what)
+        p, c, d = self._target(color, pe, direction, "input", what)
         words = to_words(values, np.uint32 if control and dtype is None else dtype,
                          f"{what} on {self._where(p, c)}")
         now = self.engine.now
@@ -219,26 +234,36 @@ class Harness:
                            f"rx: {takes}); send from a direction the route lists, or add {d} "
                            "to the route's rx")
 
+    def _target(self, color, pe, direction, kind: str, what: str) -> tuple[int, int, str | None]:
+        """(PE index, color, direction) that a call names: a color at a PE and side, or an
+        SdkLayout host stream of `kind` (its port's PE and color; an input stream's words
+        come across the port's edge, an output stream's are read as they leave)."""
+        if self._sdk is not None:
+            end = self._sdk.stream_end(color, kind, pe, direction, what)
+            if end is not None:
+                return end
+        return self._pe(pe, what), self._color(color, what), self._direction(direction, what)
+
     # -- wavelets out ---------------------------------------------------------------------------
-    def sent(self, color, *, pe=(0, 0), direction: Direction | None = None,
+    def sent(self, color, *, pe=None, direction: Direction | None = None,
              dtype=np.uint32) -> Received:
-        """The wavelets PE `pe` sent on `color` that left the grid (toward `direction`), in
-        order, as `dtype` values with the cycle each left."""
-        p, c = self._pe(pe, "Harness.sent"), self._color(color, "Harness.sent")
-        d = self._direction(direction, "Harness.sent")
+        """The wavelets PE `pe` (default (0, 0)) sent on `color` that left the grid (toward
+        `direction`), in order, as `dtype` values with the cycle each left; or what an
+        SdkLayout's output stream (in place of `color`) sent out."""
+        p, c, d = self._target(color, pe, direction, "output", "Harness.sent")
         rows = self._captured(p, c, d, "Harness.sent")
         return Received(from_words(rows[:, fabric.CAP_WORD], dtype),
                         rows[:, fabric.CAP_CYCLE].copy(), rows[:, fabric.CAP_CTL].astype(bool))
 
-    def expect(self, color, values, *, pe=(0, 0), direction: Direction | None = None,
+    def expect(self, color, values, *, pe=None, direction: Direction | None = None,
                dtype=None, arrival=None, rtol: float = 0.0, atol: float = 0.0) -> None:
-        """Assert that exactly `values` left PE `pe` on `color` (toward `direction`), in order
-        (16-bit types compare the low half; `dtype` says how to read them); `arrival`: a cycle
-        (or one per wavelet) each must have left by. Fails with a pw.ExpectError showing the
-        index, expected and received values and cycles."""
+        """Assert that exactly `values` left PE `pe` (default (0, 0)) on `color` (toward
+        `direction`), or an SdkLayout's output stream, in order (16-bit types compare the low
+        half; `dtype` says how to read them); `arrival`: a cycle (or one per wavelet) each
+        must have left by. Fails with a pw.ExpectError showing the index, expected and
+        received values and cycles."""
         what = "Harness.expect"
-        p, c = self._pe(pe, what), self._color(color, what)
-        d = self._direction(direction, what)
+        p, c, d = self._target(color, pe, direction, "output", what)
         read = expected_type(values, dtype)
         got = self.sent(color, pe=pe, direction=direction, dtype=read)
         exp = np.asarray(values).reshape(-1)
@@ -304,14 +329,14 @@ class Harness:
                                f"(its symbols: {names})")
         return p, var
 
-    def poke(self, name: str, values, *, pe=(0, 0)) -> None:
+    def poke(self, name: str, values, *, pe=None) -> None:
         """Write `values` into symbol `name` on PE `pe`."""
         p, var = self._var(name, pe, "Harness.poke")
         start = self.engine.mem_base[p] + var.offset
         data = np.broadcast_to(np.asarray(values, var.dtype), var.shape)
         self.engine.st.arena[start:start + var.nbytes] = np.ascontiguousarray(data).view(np.uint8).ravel()
 
-    def peek(self, name: str, *, pe=(0, 0)) -> np.ndarray:
+    def peek(self, name: str, *, pe=None) -> np.ndarray:
         """A copy of symbol `name` on PE `pe`, in its declared type and shape."""
         p, var = self._var(name, pe, "Harness.peek")
         start = self.engine.mem_base[p] + var.offset
@@ -322,7 +347,7 @@ class Harness:
         """The lines `<simprint>` wrote so far: (cycle, x, y, text), ordered by cycle."""
         return self.runtime.simprint_lines()
 
-    def read_trace(self, key: str, *, pe=(0, 0)) -> list:
+    def read_trace(self, key: str, *, pe=None) -> list:
         """What the `<debug>` import with `key` recorded on PE `pe` so far, in order."""
         p = self._pe(pe, "Harness.read_trace")
         x, y = self.engine.pe_xy(p)
@@ -342,7 +367,7 @@ class Harness:
         raise HarnessError(f"{what}: PE {self.engine.pe_xy(p)} has no task '{name}' "
                            f"(its tasks: {names})")
 
-    def task_state(self, name: str, *, pe=(0, 0)) -> "TaskState":
+    def task_state(self, name: str, *, pe=None) -> "TaskState":
         """Is task `name` active, blocked, and how many wavelets wait for it (data tasks)?"""
         p, t = self._task(name, pe, "Harness.task_state")
         flags = int(self.engine.st.task_state[p, t.id]) if t.kind != "control" else 0
@@ -351,7 +376,7 @@ class Harness:
             pending = int(self.engine.st.iq_count[p, t.queue])
         return TaskState(t.name, t.kind, bool(flags & ACTIVE), bool(flags & BLOCKED), pending)
 
-    def activate(self, task: str, *, pe=(0, 0)) -> None:
+    def activate(self, task: str, *, pe=None) -> None:
         """Activate local task `task` on PE `pe`, as `pw.activate` would."""
         p, t = self._task(task, pe, "Harness.activate")
         if t.kind != "local":
@@ -363,12 +388,12 @@ class Harness:
                                f"one; {how}")
         self._flag(p, t, ACTIVE, True)
 
-    def block(self, task: str, *, pe=(0, 0)) -> None:
+    def block(self, task: str, *, pe=None) -> None:
         """Block task `task` on PE `pe` (`pw.block`): it will not run until unblocked."""
         p, t = self._task(task, pe, "Harness.block")
         self._flag(p, t, BLOCKED, True)
 
-    def unblock(self, task: str, *, pe=(0, 0)) -> None:
+    def unblock(self, task: str, *, pe=None) -> None:
         """Unblock task `task` on PE `pe` (`pw.unblock`)."""
         p, t = self._task(task, pe, "Harness.unblock")
         self._flag(p, t, BLOCKED, False)
@@ -391,11 +416,13 @@ class Harness:
         """Simulated cycles so far."""
         return self.runtime.cycles
 
-    def run(self, cycles: int) -> None:
-        """Run `cycles` cycles (less if everything finishes sooner); no error for work left."""
+    def run(self, cycles: int) -> int:
+        """Run `cycles` cycles (less if everything finishes sooner; no error for work left)
+        and return how many ran: the runtime's `run_for`, so nonblocking host commands
+        (`h.memcpy()`) move too; peek, `task_state` and `stats()` then see that cycle."""
         if cycles is None:
             raise HarnessError("Harness.run(cycles): give the number of cycles to run")
-        self._run(self.engine.now + cycle_budget(cycles, "Harness.run: cycles", HarnessError))
+        return self.runtime.run_for(cycle_budget(cycles, "Harness.run: cycles", HarnessError))
 
     def run_until_idle(self, max_cycles: int | None = None) -> None:
         """Run until nothing is left to do. With a budget (`max_cycles`, else the harness's,
@@ -478,6 +505,18 @@ class TaskState:
 
 def _names(bits: int) -> str:
     return ", ".join(d for d, i in SIDES.items() if bits >> i & 1)
+
+
+def _compile(layout: Layout | SdkLayout, arch: str | None):
+    """An SdkLayout compiles as it does on its own (for `arch`, else its platform's); a
+    classic layout gets one free row or column of fabric around it (a tx may leave it, to
+    the test), or memcpy's frame when its programs take memcpy_params."""
+    if isinstance(layout, SdkLayout):
+        return compile_sdk(layout, None, None, arch)
+    memcpy = layout.memcpy_info is not None
+    return compile_layout(layout, arch=arch or "wse3", memcpy=memcpy,
+                          fabric_offsets=(4, 1) if memcpy else (1, 1),
+                          fabric_dims=None if memcpy else (layout.width + 2, layout.height + 2))
 
 
 def _grid_layout(program: Program, width: int, height: int, params: dict,

@@ -1,8 +1,9 @@
 """The pytest plugin (entry point `pytest11`, loaded wherever pywse is installed).
 
 Fixture `pywse_harness`: a factory `pywse_harness(program_or_layout, **keywords)` making
-`Harness`es (keywords: `width`, `height`, `arch`, `jit`, `routes`, `pe_params`, `max_cycles`,
-`costs` and the program's params), let go after the test. Options:
+`Harness`es of a @pw.program, a pw.Layout or an SdkLayout (keywords: `width`, `height`,
+`arch`, `jit`, `routes`, `pe_params`, `max_cycles`, `costs` and the program's params), let go
+after the test. Options:
 
   --pywse-jit=both|on|off       run each harness test compiled (from the first task), as
                                 plain Python, or both (default: PYWSE_JIT, else tiered)
