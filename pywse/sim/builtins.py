@@ -294,10 +294,12 @@ def _start(st, pe, code, async_, activate, unblock, ut_id, rows):
     if streaming:
         fabric.activate(st, pe)   # the fabric loop now watches this PE's queues
     if slot != ops.MAIN:
-        st.cycles[pe] += st.cost[C_DSD_ASYNC_START]
-        # the task body runs at once, at its start; its op moves from where it was issued
+        # the task body runs at once, at its start; its op moves from the cycle the body
+        # reached it (so before the task's last cycle: the PE's next task, whose body also
+        # runs at once, comes after its first element)
         st.ut_from[pe, slot] = (max(st.task_start[pe], st.now[0]) + st.cost[C_TASK_SWITCH]
                                 + st.cycles[pe])
+        st.cycles[pe] += st.cost[C_DSD_ASYNC_START]
         return
     simd = st.cost[C_SIMD + 2 * code + (1 if st.config[0] == 3 else 0)]
     for k in range(4):                   # strided memory operands narrow it (ops.stride_width)
