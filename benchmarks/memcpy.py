@@ -73,7 +73,7 @@ def _measure(grid: int, per_pe: int, dtype16: bool, repeats: int, copy_rate: flo
     rows, ratios = [], []
     for order in (MemcpyOrder.ROW_MAJOR, MemcpyOrder.COL_MAJOR):
         _round(runner, grid, words, dtype16, order, 0)               # warm up
-        m = best_of(repeats, lambda: _round(runner, grid, words, dtype16, order, 1))
+        m = best_of(repeats, lambda order=order: _round(runner, grid, words, dtype16, order, 1))
         for direction, secs, k in (("h2d", m["h2d_s"], 1), ("d2h", m["d2h_s"], 1),
                                    ("h2d+d2h", m["s"], 2)):
             rate = k * nbytes / secs

@@ -19,8 +19,15 @@ import math
 import time
 
 import pywse as pw
-from pywse.sdkruntime import (Edge, Route, RoutingPosition, SdkLayout, SdkTarget, SimfabConfig,
-                              get_platform)
+from pywse.sdkruntime import (
+    Edge,
+    Route,
+    RoutingPosition,
+    SdkLayout,
+    SdkTarget,
+    SimfabConfig,
+    get_platform,
+)
 
 from .common import ratio, run_child
 

@@ -70,8 +70,8 @@ def run(quick: bool) -> dict:
             t0 = time.perf_counter()
             fn(8, jit)
             warmup[f"{name} {'jit' if jit else 'jit=False'}"] = time.perf_counter() - t0
-        jit_run = best_of(s["repeats"], lambda: fn(s["n"], True))
-        nojit_run = best_of(s["repeats"], lambda: fn(s["n_nojit"], False))
+        jit_run = best_of(s["repeats"], lambda fn=fn: fn(s["n"], True))
+        nojit_run = best_of(s["repeats"], lambda fn=fn: fn(s["n_nojit"], False))
         for run_name, k, m in (("pywse jit", s["n"], jit_run), ("pywse jit=False", s["n_nojit"], nojit_run)):
             rows.append({"task": name, "run": run_name, "invocations": k, "seconds": m["s"],
                          "sim cycles": m["cycles"], "invocations/s": m["rate"]})

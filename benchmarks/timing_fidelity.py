@@ -58,8 +58,10 @@ def run_example(stem: str, *argv: str) -> dict:
     """Run examples/<stem>.py's main(argv) (stdout captured) and keep what its runner had at
     stop(): {"cycles": runner.cycles, "lines": runner.simprint_lines()}."""
     seen = []
-    hook = lambda runner: seen.append({"cycles": runner.cycles,
-                                       "lines": runner.simprint_lines()})
+
+    def hook(runner):
+        seen.append({"cycles": runner.cycles, "lines": runner.simprint_lines()})
+
     runtime.STOP_HOOKS.append(hook)
     try:
         with contextlib.redirect_stdout(io.StringIO()) as out:

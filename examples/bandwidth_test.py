@@ -55,7 +55,6 @@ import pywse as pw
 from pywse import MemcpyDataType, MemcpyOrder, SdkRuntime
 from pywse.lib.time import make_u48
 
-
 # -- the sync module: src/sync/layout.csl --------------------------------------------------------
 
 def sync_layout(colors, entrypoints, width: int, height: int):

@@ -30,8 +30,6 @@ FP 0: the default, then --inverse), each compile into a temporary directory:
 
     python examples/fft_3d.py [--no-jit] [--size N,T]        # the original's size: 16,4
 """
-HEAVY_COMPILE = True    # tests/conftest.py: the compiled leg (~80 s of numba, cold) is in the slow tier
-
 import argparse
 import json
 import tempfile
@@ -41,6 +39,8 @@ import numpy as np
 import pywse as pw
 from pywse import MemcpyDataType, MemcpyOrder, SdkRuntime, sdk_utils
 from pywse.lib.time import make_u48
+
+HEAVY_COMPILE = True    # tests/conftest.py: the compiled leg (~80 s of numba, cold) is in the slow tier
 
 ARCHES = ("wse3",)     # tests/conftest.py: the original runs on wse3 only
 

@@ -24,8 +24,6 @@ original's is `--size 4,14,14,14`, run by the slow tier):
 
     python examples/gemm_collectives_2d.py [--arch wse2|wse3] [--no-jit] [--size P,Mt,Kt,Nt]
 """
-HEAVY_COMPILE = True    # tests/conftest.py: the compiled leg (~30 s of numba cold) runs in the slow tier
-
 import argparse
 import json
 import tempfile
@@ -34,6 +32,8 @@ import numpy as np
 
 import pywse as pw
 from pywse import MemcpyDataType, MemcpyOrder, SdkRuntime
+
+HEAVY_COMPILE = True    # tests/conftest.py: the compiled leg (~30 s of numba cold) runs in the slow tier
 
 # local task ids, as in the original: the library's entrypoints 8-11 (layout), these 12-15
 EXIT, COMPUTE, X_DONE, Y_DONE = 12, 13, 14, 15

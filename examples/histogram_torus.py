@@ -46,7 +46,7 @@ import numpy as np
 
 import pywse as pw
 from pywse import MemcpyDataType, MemcpyOrder, SdkRuntime
-from pywse.lib import directions        # routes.csl: @import_module("<directions>")
+from pywse.lib import directions  # routes.csl: @import_module("<directions>")
 
 ARCHES = ("wse2",)     # tests/conftest.py: the original runs on wse2 only
 

@@ -25,6 +25,7 @@ import numpy as np
 import pywse as pw
 from pywse import MemcpyDataType, MemcpyOrder, SdkRuntime
 
+
 @pw.program
 def send(p, *, memcpy_params, tx_color: pw.Color):
     sys_mod = p.memcpy(memcpy_params)

@@ -118,6 +118,11 @@ class ScriptError(PywseError):
     """`pywse run` cannot start the host script it was given (missing file, a directory)."""
 
 
+class StatsError(PywseError):
+    """The cycle account (`runner.stats()`, `h.stats()`) was asked for what it cannot give:
+    an account before anything ran, a metric it does not have, a DataFrame without pandas."""
+
+
 def pe_name(x: int, y: int) -> str:
     return f"PE ({x}, {y})"
 

@@ -11,8 +11,18 @@ color), `Color(3)` physical. Classic programs keep using `pw.Color(n)`.
 """
 from . import MemcpyDataType, MemcpyOrder, MemcpyTask, SdkRuntime
 from .layout.platform import Platform, SdkTarget, SimfabConfig, get_platform
-from .layout.sdklayout import (CodeRegion, Color, Edge, EdgeRouting, Port, Route, RoutingPosition,
-                               SdkLayout, Stream, get_edge_routing)
+from .layout.sdklayout import (
+    CodeRegion,
+    Color,
+    Edge,
+    EdgeRouting,
+    Port,
+    Route,
+    RoutingPosition,
+    SdkLayout,
+    Stream,
+    get_edge_routing,
+)
 
 __all__ = ["CodeRegion", "Color", "Edge", "EdgeRouting", "MemcpyDataType", "MemcpyOrder",
            "MemcpyTask", "Platform", "Port", "Route", "RoutingPosition", "SdkLayout",

@@ -7,12 +7,13 @@ from __future__ import annotations
 
 import attrs
 import numpy as np
-from hypothesis import reject, strategies as st
-
-import pywse as pw
-from pywse import MemcpyDataType as DT, MemcpyOrder as ORD
+from hypothesis import reject
+from hypothesis import strategies as st
 
 import fuzz_progs as fp
+import pywse as pw
+from pywse import MemcpyDataType as DT
+from pywse import MemcpyOrder as ORD
 
 SIDES = {"NORTH": (0, -1), "SOUTH": (0, 1), "EAST": (1, 0), "WEST": (-1, 0)}
 OPPOSITE = {"NORTH": "SOUTH", "SOUTH": "NORTH", "EAST": "WEST", "WEST": "EAST"}
@@ -134,7 +135,7 @@ def designs(draw, max_width: int = 4, max_height: int = 3, max_flows: int = 3,
         for stage in range(max_stages + 1):       # one segment (one color) per loop
             last = stage == max_stages or not colors
 
-            def ends(pe, came):                   # how a segment may end at pe
+            def ends(pe, came, last=last):        # how a segment may end at pe
                 out = [s for s in _outside_sides(d, *pe) if s != came]
                 return (["exit"] if out else []) + \
                     ([] if pe in stages else ["sink"] if last else ["relay", "fifo", "sink"])
@@ -455,7 +456,7 @@ def statements(draw) -> str:
         f"pw.fmacs(df, df, df, {c})",
         f"pw.add16(dh, dh, {draw(st.integers(-50, 50))})",
         f"pw.mov32(du, {draw(st.integers(0, 1000))})",
-        f"pw.fnegs(df, df)",
+        "pw.fnegs(df, df)",
         f"d2 = pw.set_dsd_length(df, {draw(st.integers(1, 4))})\npw.fmovs(d2, {c})",
         f"m = int(h[{j}])\nu[{i}] = u[{i}] + m",
     ]))

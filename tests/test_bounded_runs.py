@@ -4,7 +4,8 @@ import pytest
 import pywse as pw
 from pywse.testing import Harness
 
-pytestmark = pytest.mark.filterwarnings("ignore::pywse.RoutingWarning")  # a route into a PE that reads nothing, on purpose
+# a route into a PE that reads nothing, on purpose
+pytestmark = pytest.mark.filterwarnings("ignore::pywse.RoutingWarning")
 
 
 @pw.program

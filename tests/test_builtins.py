@@ -103,7 +103,7 @@ def dsd_prog(p, *, memcpy_params):
     def go():
         pw.fmovs(d_col, A_col)
         row = A_row
-        for i in range(3):                                      # sum rows of A
+        for _ in range(3):                                      # sum rows of A
             pw.fadds(d_acc, d_acc, row)
             row = pw.increment_dsd_offset(row, 4, pw.f32)
         pw.fmovs(d_grid, box)

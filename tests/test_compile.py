@@ -9,9 +9,8 @@ import numpy as np
 import pytest
 
 import pywse as pw
-from pywse.tools.cli import main as cli_main
-
 from progs import scale_prog
+from pywse.tools.cli import main as cli_main
 
 ROOT = Path(__file__).resolve().parent.parent   # the child process imports this checkout
 

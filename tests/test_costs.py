@@ -319,7 +319,10 @@ def hopper(p, *, c: pw.Color, sender: bool, n: int = 1, divides: int = 0):
 def _chain_cycles(jit, costs, n=1, divides=0):
     """The cycles at which PE (0, 0)'s n wavelets leave PE (3, 0) eastward, off the grid."""
     c = pw.Color(3)
-    routes = lambda x, y: {c: dict(rx=[pw.RAMP] if x == 0 else [pw.WEST], tx=[pw.EAST])}
+
+    def routes(x, y):
+        return {c: dict(rx=[pw.RAMP] if x == 0 else [pw.WEST], tx=[pw.EAST])}
+
     h = Harness(hopper, width=4, c=c, routes=routes, jit=jit, costs=costs,
                 pe_params=lambda x, y: dict(sender=x == 0, n=n, divides=divides))
     h.run_until_idle(max_cycles=1000)

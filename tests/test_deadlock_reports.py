@@ -6,8 +6,15 @@ import pytest
 
 import pywse as pw
 from progs import echo, relay
-from pywse.sdkruntime import Edge, Route, RoutingPosition, SdkLayout, SdkTarget, SimfabConfig, \
-    get_platform
+from pywse.sdkruntime import (
+    Edge,
+    Route,
+    RoutingPosition,
+    SdkLayout,
+    SdkTarget,
+    SimfabConfig,
+    get_platform,
+)
 
 pytestmark = pytest.mark.filterwarnings("ignore::pywse.RoutingWarning")  # broken layouts on purpose
 

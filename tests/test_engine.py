@@ -3,9 +3,8 @@ import numpy as np
 import pytest
 
 import pywse as pw
-from pywse.testing import Harness
-
 from progs import fair_prog, order_prog, scale_prog, stuck_prog
+from pywse.testing import Harness
 
 
 def test_lowest_id_first_blocked_waits_activation_is_a_flag(jit):

@@ -22,8 +22,16 @@ import pytest
 import pywse as pw
 from progs import edge_sender, relay
 from pywse import MemcpyDataType as DT
-from pywse.sdkruntime import (Color, Edge, Route, RoutingPosition, SdkLayout, SdkTarget,
-                              SimfabConfig, get_platform)
+from pywse.sdkruntime import (
+    Color,
+    Edge,
+    Route,
+    RoutingPosition,
+    SdkLayout,
+    SdkTarget,
+    SimfabConfig,
+    get_platform,
+)
 from pywse.testing import ExpectError, Harness, HarnessError
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -3372,6 +3380,24 @@ def fft_bad_norm():
     runner.launch("csfftExecC2C", np.int16(3), np.int16(0))
 
 
+@mistake("Running", "The cycle account before run()", pw.StatsError,
+         r"stats\(\): nothing has run yet; call it after load\(\) and run\(\)",
+         "Take `runner.stats()` after `run()` and the host commands whose cycles you want "
+         "(or after `stop()`).")
+def stats_before_run():
+    r = pw.SdkRuntime(host_artifacts(), jit=False)
+    r.load()
+    r.stats()
+
+
+@mistake("Running", "A cycle-account metric that does not exist", pw.StatsError,
+         r"stats.metric\('hot'\): no such metric; the metrics are busy, stalled, idle, "
+         r"wavelets, received, tasks",
+         "Use one of the metric names the message lists.")
+def stats_unknown_metric():
+    runtime().stats().metric("hot")
+
+
 @pytest.mark.parametrize("m", CATALOGUE, ids=[m.name for m in CATALOGUE])
 def test_mistake(m):
     got = outcome(m)
@@ -3444,7 +3470,7 @@ are shown relative to the repository) and the fix. The page is written by
 | `pw.DeadlockError`, `pw.CycleLimitError`, `pw.LivelockError` | a run that cannot finish |
 | `pw.ResourceError` | what this machine's memory cannot hold (the kernel, stream buffers, a host copy); a comptime that never ends |
 | `pywse.testing.HarnessError`, `pywse.testing.ExpectError` | the test harness |
-"""
+"""  # noqa: E501  (a markdown table's rows stay one line each)
 
 
 def markdown() -> str:

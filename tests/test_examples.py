@@ -6,14 +6,12 @@ import sys
 import warnings
 from pathlib import Path
 
+import numpy as np
 import pytest
 
-import numpy as np
-
 import pywse as pw
-from pywse.host import runcheck
-
 from conftest import arch_legs, heavy_compile
+from pywse.host import runcheck
 
 EXAMPLES = sorted((Path(__file__).parent.parent / "examples").glob("*.py"))
 

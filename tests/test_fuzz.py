@@ -29,16 +29,32 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from hypothesis import event, given, note, settings, strategies as st
-
-import pywse as pw
-from pywse import MemcpyDataType as DT
-from pywse.testing import Harness
+from hypothesis import event, given, note, settings
+from hypothesis import strategies as st
 
 import fuzz_progs as fp
-from fuzz_grammar import (ARCHES, BODY_PROGRAM, MASK32, SIDES, SPECIAL_BITS, SYMBOL_N, Design,
-                          copy_cases, designs, flat, route_sets, stream_cases, stream_model,
-                          task_bodies, tensor, typed_values, valid)
+import pywse as pw
+from fuzz_grammar import (
+    ARCHES,
+    BODY_PROGRAM,
+    MASK32,
+    SIDES,
+    SPECIAL_BITS,
+    SYMBOL_N,
+    Design,
+    copy_cases,
+    designs,
+    flat,
+    route_sets,
+    stream_cases,
+    stream_model,
+    task_bodies,
+    tensor,
+    typed_values,
+    valid,
+)
+from pywse import MemcpyDataType as DT
+from pywse.testing import Harness
 
 EXAMPLES = settings.default.max_examples        # the profile's (tests/conftest.py)
 
@@ -209,7 +225,7 @@ def test_task_arithmetic_is_the_same_compiled_and_as_plain_python(words, k, x):
     for jit in (True, False):
         made = []
 
-        def run():
+        def run(made=made, jit=jit):
             made.append(Harness(fp.calc_t, jit=jit, rx=pw.Color(3), iq=2, k=k, x=x))
             made[0].send(3, np.array(words, np.uint32))
             made[0].run_until_idle(max_cycles=50_000)

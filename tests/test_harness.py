@@ -228,7 +228,8 @@ def test_state_activate_run_until_and_launch(pywse_harness):
         h.run_until(lambda: h.peek("n")[0] > 50, max_cycles=100_000)
     h.poke("n", [0])
     h.activate("tick")
-    with pytest.raises(pw.CycleLimitError, match=r"budget of 30 cycles \(run_until\(max_cycles=...\)\): the condition still does not hold"):
+    with pytest.raises(pw.CycleLimitError, match=r"budget of 30 cycles \(run_until\(max_cycles=...\)\): "
+                                                 r"the condition still does not hold"):
         h.run_until(lambda: h.peek("n")[0] >= 49, max_cycles=30)
 
 
@@ -347,8 +348,15 @@ def _sdk_chain():
     """Two regions of `relay` (progs.py: `size` words in, the same words out), a connection
     between them, an input stream into the first and an output stream out of the second."""
     from progs import relay as sdk_relay
-    from pywse.sdkruntime import (Edge, Route, RoutingPosition, SdkLayout, SdkTarget,
-                                  SimfabConfig, get_platform)
+    from pywse.sdkruntime import (
+        Edge,
+        Route,
+        RoutingPosition,
+        SdkLayout,
+        SdkTarget,
+        SimfabConfig,
+        get_platform,
+    )
     layout = SdkLayout(get_platform(None, SimfabConfig(fabric_dims=(12, 6)), SdkTarget.WSE3))
     ports = []
     for name, x in (("first", 1), ("second", 6)):

@@ -6,7 +6,8 @@ import numpy as np
 import pytest
 
 import pywse as pw
-from pywse import MemcpyDataType as DT, MemcpyOrder as ORD
+from pywse import MemcpyDataType as DT
+from pywse import MemcpyOrder as ORD
 from pywse.host.memcpy import copy_cycles
 from pywse.lib.time import make_u48
 

@@ -5,9 +5,8 @@ import numpy as np
 import pytest
 
 import pywse as pw
-from pywse.testing import Harness
-
 from progs import typing_prog
+from pywse.testing import Harness
 
 
 def test_scalar_typing_matches_numpy_bit_for_bit(jit):

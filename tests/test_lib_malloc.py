@@ -5,7 +5,6 @@ import numpy as np
 import pytest
 
 import pywse as pw
-from pywse.lib import malloc as malloc_lib
 from pywse.testing import Harness
 
 pytestmark = pytest.mark.compile_heavy    # its compiled leg: slow tier (tests/conftest.py)

@@ -1,6 +1,5 @@
 """`<timer>`: numbered timers on the PE's timestamp counter: an elapsed time is exactly the
 cycles pywse charged between start and stop, compiled and plain alike."""
-import numpy as np
 
 import pywse as pw
 from pywse.lib import timer as timer_lib

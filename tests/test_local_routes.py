@@ -1,6 +1,5 @@
 """Routes a program sets on its own PE (CSL `@set_local_color_config`): applied by
 pw.compile to every PE running the program, checked with the layout's routes."""
-import numpy as np
 import pytest
 
 import pywse as pw

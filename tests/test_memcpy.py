@@ -3,10 +3,10 @@ import numpy as np
 import pytest
 
 import pywse as pw
-from pywse import MemcpyDataType as DT, MemcpyOrder as ORD
-from pywse.sdk_utils import input_array_to_u32, memcpy_view
-
 from progs import memory_prog
+from pywse import MemcpyDataType as DT
+from pywse import MemcpyOrder as ORD
+from pywse.sdk_utils import input_array_to_u32, memcpy_view
 
 W, H = 4, 3
 

@@ -1,6 +1,5 @@
 """A 16-bit DSD op over 32-bit memory, which cslc accepts (csl-examples topic-14 sends a u32
 buffer with @mov16): it reads and writes the low half of each 32-bit element."""
-import numpy as np
 import pytest
 
 import pywse as pw

@@ -6,9 +6,10 @@ import networkx as nx
 import pytest
 
 import pywse as pw
-from pywse import RangeFilter, SwitchPos, Switches
+from pywse import RangeFilter, Switches, SwitchPos
 
-pytestmark = pytest.mark.filterwarnings("ignore::pywse.RoutingWarning")  # route-only layouts: their programs bind no colors
+# route-only layouts: their programs bind no colors
+pytestmark = pytest.mark.filterwarnings("ignore::pywse.RoutingWarning")
 
 
 @pw.program

@@ -10,8 +10,18 @@ import pywse as pw
 from conftest import arch_legs
 from progs import relay
 from pywse.geometry import IntRectangle, IntVector
-from pywse.sdkruntime import (Color, Edge, Route, RoutingPosition, SdkLayout, SdkRuntime,
-                              SdkTarget, SimfabConfig, get_edge_routing, get_platform)
+from pywse.sdkruntime import (
+    Color,
+    Edge,
+    Route,
+    RoutingPosition,
+    SdkLayout,
+    SdkRuntime,
+    SdkTarget,
+    SimfabConfig,
+    get_edge_routing,
+    get_platform,
+)
 
 SDK_EXAMPLES = Path(__file__).parent.parent / "examples" / "sdklayout"
 

@@ -6,7 +6,6 @@ through one queue (csl-examples' stencil_3d_7pts sends on four colors through on
 wavelet keeps its DSD's color in the queue. wse3 binds a queue to one color
 (`@initialize_queue`), and an input queue takes one color on either arch: both are refused.
 """
-import numpy as np
 import pytest
 
 import pywse as pw

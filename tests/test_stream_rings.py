@@ -12,8 +12,16 @@ import pytest
 import pywse as pw
 from progs import relay
 from pywse.host import runcheck
-from pywse.sdkruntime import (Edge, Route, RoutingPosition, SdkLayout, SdkRuntime, SdkTarget,
-                              SimfabConfig, get_platform)
+from pywse.sdkruntime import (
+    Edge,
+    Route,
+    RoutingPosition,
+    SdkLayout,
+    SdkRuntime,
+    SdkTarget,
+    SimfabConfig,
+    get_platform,
+)
 from pywse.sim import rings
 
 EXAMPLES = Path(__file__).parent.parent / "examples"

@@ -3,9 +3,9 @@ import numpy as np
 import pytest
 
 import pywse as pw
-from pywse import MemcpyDataType as DT, MemcpyOrder as ORD
-
 from progs import echo
+from pywse import MemcpyDataType as DT
+from pywse import MemcpyOrder as ORD
 
 W, H, L = 3, 2, 4
 

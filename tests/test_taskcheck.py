@@ -334,6 +334,7 @@ def test_a_numba_failure_on_an_accepted_body_is_reported_in_words(monkeypatch):
 
 def test_docs_builtins_is_the_table_pw_compile_checks_against():
     from pathlib import Path
+
     from pywse.tools.builtins_doc import markdown
     page = Path(__file__).resolve().parents[1] / "docs" / "builtins.md"
     assert page.read_text() == markdown(), \

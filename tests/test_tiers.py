@@ -22,11 +22,10 @@ import numpy as np
 import pytest
 
 import pywse as pw
+from progs import scale_prog
 from pywse.host import runcheck
 from pywse.sim import dispatch, tiers
 from pywse.testing import Harness
-
-from progs import scale_prog
 
 ROOT = Path(__file__).parent.parent
 EXAMPLES = ROOT / "examples"

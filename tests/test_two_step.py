@@ -119,7 +119,7 @@ runner.stop()
 np.testing.assert_allclose(memcpy_view(y_words, np.dtype(np.float32)),
                            A.reshape(M, N)@x + b, atol=0.01, rtol=0)
 print("SUCCESS!")
-'''
+'''  # noqa: E501  (the SDK's run.py as it is)
 
 
 @pytest.fixture(scope="module")

@@ -40,7 +40,6 @@ import numpy as np
 
 import pywse as pw
 
-
 # -- layout.csl ---------------------------------------------------------------------------------
 
 def stencil_layout(colors, entrypoints, width: int, height: int):

@@ -19,16 +19,24 @@ colors (a checkerboard) where a PE both receives and sends in one direction.
     python examples/sdklayout/allreduce.py [--arch wse2|wse3] [--no-jit] [--width W] [--height H]
         [--input streamed|preloaded|both] [--describe]
 """
-HEAVY_COMPILE = True    # tests/conftest.py: the compiled leg (~30 s of numba cold) runs in the slow tier
-
 import argparse
 
 import numpy as np
 
 import pywse as pw
 from pywse.geometry import IntRectangle, IntVector
-from pywse.sdkruntime import (Edge, Route, RoutingPosition, SdkLayout, SdkRuntime, SdkTarget,
-                              SimfabConfig, get_platform)
+from pywse.sdkruntime import (
+    Edge,
+    Route,
+    RoutingPosition,
+    SdkLayout,
+    SdkRuntime,
+    SdkTarget,
+    SimfabConfig,
+    get_platform,
+)
+
+HEAVY_COMPILE = True    # tests/conftest.py: the compiled leg (~30 s of numba cold) runs in the slow tier
 
 N = 16                     # f32 values per PE
 MAX_EXTENT = 0x7FFF        # wavelets one fabric DSD moves

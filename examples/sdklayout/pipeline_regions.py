@@ -14,8 +14,16 @@ import argparse
 import numpy as np
 
 import pywse as pw
-from pywse.sdkruntime import (Edge, Route, RoutingPosition, SdkLayout, SdkRuntime,
-                              SdkTarget, SimfabConfig, get_platform)
+from pywse.sdkruntime import (
+    Edge,
+    Route,
+    RoutingPosition,
+    SdkLayout,
+    SdkRuntime,
+    SdkTarget,
+    SimfabConfig,
+    get_platform,
+)
 
 OPS = ("pass", "scale", "shift", "square", "running_sum")
 

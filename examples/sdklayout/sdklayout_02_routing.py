@@ -13,8 +13,16 @@ import numpy as np
 
 import pywse as pw
 from pywse.geometry import IntVector
-from pywse.sdkruntime import (Color, Route, RoutingPosition, SdkLayout, SdkRuntime, SdkTarget,
-                              SimfabConfig, get_platform)
+from pywse.sdkruntime import (
+    Color,
+    Route,
+    RoutingPosition,
+    SdkLayout,
+    SdkRuntime,
+    SdkTarget,
+    SimfabConfig,
+    get_platform,
+)
 
 SIZE = 5
 

@@ -14,8 +14,17 @@ import argparse
 import numpy as np
 
 import pywse as pw
-from pywse.sdkruntime import (Color, Edge, Route, RoutingPosition, SdkLayout, SdkRuntime,
-                              SdkTarget, SimfabConfig, get_platform)
+from pywse.sdkruntime import (
+    Color,
+    Edge,
+    Route,
+    RoutingPosition,
+    SdkLayout,
+    SdkRuntime,
+    SdkTarget,
+    SimfabConfig,
+    get_platform,
+)
 
 
 @pw.program

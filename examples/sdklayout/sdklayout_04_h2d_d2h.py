@@ -11,9 +11,18 @@ import argparse
 
 import numpy as np
 
-from pywse.sdkruntime import (Color, Edge, Route, RoutingPosition, SdkLayout, SdkRuntime,
-                              SdkTarget, SimfabConfig, get_platform)
-from sdklayout_03_ports_and_connections import add2vec   # the same program as sdklayout-03
+from pywse.sdkruntime import (
+    Color,
+    Edge,
+    Route,
+    RoutingPosition,
+    SdkLayout,
+    SdkRuntime,
+    SdkTarget,
+    SimfabConfig,
+    get_platform,
+)
+from sdklayout_03_ports_and_connections import add2vec  # the same program as sdklayout-03
 
 
 def main(argv=None) -> None:

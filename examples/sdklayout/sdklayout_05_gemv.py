@@ -18,8 +18,18 @@ import numpy as np
 
 import pywse as pw
 from pywse.geometry import IntRectangle, IntVector
-from pywse.sdkruntime import (Color, Edge, Route, RoutingPosition, SdkLayout, SdkRuntime,
-                              SdkTarget, SimfabConfig, get_edge_routing, get_platform)
+from pywse.sdkruntime import (
+    Color,
+    Edge,
+    Route,
+    RoutingPosition,
+    SdkLayout,
+    SdkRuntime,
+    SdkTarget,
+    SimfabConfig,
+    get_edge_routing,
+    get_platform,
+)
 
 ADVANCE = pw.control.encode_single_payload(pw.control.SWITCH_ADV, True, None, 0)
 """A control wavelet that moves each router it passes to its next switch position, and is

@@ -9,8 +9,7 @@ import ast
 import attrs
 import numpy as np
 
-from .checkbase import (CHECKED, LOCAL, element_type, free_key, map_operand, returned_kind,
-                        type_text)
+from .checkbase import CHECKED, LOCAL, element_type, free_key, map_operand, returned_kind, type_text
 from .kinds import BOOL, NONE, UNKNOWN, WEAK_FLOAT, WEAK_INT, Kind, kind_of, promote
 from .opclasses import merge_tables
 from .signatures import LATER_OPTIONS, POSITIONAL_OPTIONS, TABLE

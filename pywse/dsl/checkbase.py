@@ -13,7 +13,6 @@ from . import dsd as _dsd
 from .kinds import NONE, Kind, kind_of
 from .tasksource import UNASSIGNED
 
-
 CHECKED: dict = {}
 """(code, captured kinds, ...) -> what checking a body or helper found, so each is checked once."""
 

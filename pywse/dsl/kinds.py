@@ -18,14 +18,14 @@ import numpy as np
 from ..types import Color, Direction, dtype_of
 from .dsd import FABIN, DsdVar, FabDesc, Fifo, MemDesc
 from .dsr import Dsr
-from .modules import ModuleInstance
 from .image import MemcpyModule, Task
+from .modules import ModuleInstance
 from .queues import Queue
 from .signatures import Builtin
 from .symbols import Var
+from .tasksource import is_user_function
 from .twins import UtId
 from .typedops import TypedBuiltin
-from .tasksource import is_user_function
 
 
 @attrs.frozen

@@ -8,8 +8,7 @@ import ast
 
 import numpy as np
 
-from .checkbase import (FORM_LEGEND, LOCAL, LOCAL_NOT_MEMORY, element_type, forms_of,
-                        type_text)
+from .checkbase import FORM_LEGEND, LOCAL, LOCAL_NOT_MEMORY, element_type, forms_of, type_text
 from .kinds import NONE, UNKNOWN, Kind
 
 

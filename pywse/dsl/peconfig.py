@@ -12,8 +12,8 @@ from typing import Callable
 
 from ..errors import ProgramError, caller_site, def_site
 from ..types import Color
-from .dsd import FABIN
 from .configspace import comptime_config
+from .dsd import FABIN
 from .image import TEARDOWN_TASK_ID, Task
 from .queues import Queue
 

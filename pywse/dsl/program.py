@@ -18,15 +18,22 @@ from typing import Any, Callable
 import numpy as np
 
 from ..errors import ProgramError, caller_site, site_of_tb, user_boundary
-from ..types import Color, PE_MEMORY_BYTES, dtype_of
+from ..types import PE_MEMORY_BYTES, Color, dtype_of
 from . import modules, queues
 from .dsd import DSD_REG_WORDS, FABIN, FABOUT, DsdVar, FabDesc, Fifo, MemDesc
-from .image import (ALIGN, LOCAL_TASK_IDS, MemcpyModule, MemcpyParams, PEContext,
-                    ProgramImage, Task, task_arg_types)
+from .image import (
+    ALIGN,
+    LOCAL_TASK_IDS,
+    MemcpyModule,
+    MemcpyParams,
+    PEContext,
+    ProgramImage,
+    Task,
+    task_arg_types,
+)
 from .peconfig import PEConfig
 from .queues import Queue
 from .symbols import Var
-
 
 MAX_FIFOS = 8
 
@@ -70,25 +77,30 @@ class Builder(PEConfig):
     # -- where am I ---------------------------------------------------------------------
     @property
     def arch(self) -> str:
+        """"wse2" or "wse3": the arch compiled for (CSL `@is_arch`)."""
         return self._ctx.arch
 
     @property
     def x(self) -> int:
+        """This PE's column in the program's rectangle (`<layout>`'s `get_x_coord()`)."""
         self.coord_read = True
         return self._ctx.x
 
     @property
     def y(self) -> int:
+        """This PE's row in the program's rectangle (`<layout>`'s `get_y_coord()`)."""
         self.coord_read = True
         return self._ctx.y
 
     @property
     def width(self) -> int:
+        """The rectangle's width: the layout's, or this PE's SdkLayout region's."""
         self.coord_read = True          # an SdkLayout region's size differs from region to region
         return self._ctx.width
 
     @property
     def height(self) -> int:
+        """The rectangle's height: the layout's, or this PE's SdkLayout region's."""
         self.coord_read = True
         return self._ctx.height
 

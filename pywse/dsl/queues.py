@@ -131,7 +131,7 @@ def bind_queues(image, *, where: str, arch: str, memcpy: bool, tasks, data_tasks
             if first != color:
                 _share(image, kind, q, first, color, arch, (kind, q) in explicit, where, site)
             image.auto_queue.setdefault((kind, color), q)
-    for kind, color, q, _ in wanted:
+    for kind, color, _, _ in wanted:
         if (kind, color) in image.auto_queue:
             continue
         have = [qq for (k, qq), c in bound.items() if k == kind and c == color]

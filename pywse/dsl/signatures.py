@@ -23,9 +23,9 @@ import attrs
 
 from ..errors import ProgramError
 from . import dsd as _dsd
-from .modules import LIBRARIES
 from . import dsr as _dsr
 from . import twins as _twins
+from .modules import LIBRARIES
 
 SUPPORTED, NOT_YET = "supported", "not supported yet"
 

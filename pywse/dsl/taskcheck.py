@@ -24,15 +24,22 @@ import numpy as np
 from ..errors import TaskError
 from . import dsd as _dsd
 from .callcheck import CallChecks
-from .checkbase import (CHECKED, DSD_KINDS, REFUSED, capture_message, captured_kind,
-                        comptime_is_value, free_key, position)
+from .checkbase import (
+    CHECKED,
+    DSD_KINDS,
+    REFUSED,
+    capture_message,
+    captured_kind,
+    comptime_is_value,
+    free_key,
+    position,
+)
 from .kinds import BOOL, UNKNOWN, WEAK_INT, Kind, kind_of, literal, promote
 from .opclasses import OpCounts, arith_class, record, wider
 from .operandcheck import OperandChecks
 from .signatures import TABLE, explain_unknown
 from .stmtcheck import StatementChecks
 from .tasksource import closure, node_site, parse_function
-
 
 PY_FUNCTIONS = {"range", "len", "min", "max", "abs", "int", "float", "bool", "round", "print",
                 "enumerate", "zip", "divmod"}

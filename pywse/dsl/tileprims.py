@@ -14,12 +14,12 @@ A color argument may be the color or its color-config address
 """
 from __future__ import annotations
 
+from ..types import DIRECTIONS
 from .dsd import FABIN, FABOUT
 from .kinds import Kind
 from .primitives import _primitive
 from .queues import kind_name
 from .signatures import NOT_YET, TABLE
-from ..types import DIRECTIONS
 
 CONFIG_BASE = 0x7F20
 """`get_color_config_addr(c)` is CONFIG_BASE + c (the WSE-2 word address of the color

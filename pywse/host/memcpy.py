@@ -14,17 +14,23 @@ import enum
 import numba
 import numpy as np
 
-from ..errors import MemcpyError, MemcpyWarning, ResourceError, caller_site, warn_at_user
 from ..dsl.symbols import Var
+from ..errors import MemcpyError, MemcpyWarning, ResourceError, caller_site, warn_at_user
 from ..sim import state
 
 
 class MemcpyDataType(enum.Enum):
+    """The element width of a copy-mode memcpy (the SDK's): 32-bit words, or 16-bit values
+    each carried in a 32-bit host element. A streamed wavelet always carries 32 bits."""
+
     MEMCPY_32BIT = 32
     MEMCPY_16BIT = 16
 
 
 class MemcpyOrder(enum.Enum):
+    """How a host tensor `A[h][w][l]` is laid out (the SDK's): ROW_MAJOR is its C order (l
+    fastest), COL_MAJOR its Fortran order (h fastest)."""
+
     ROW_MAJOR = 0
     COL_MAJOR = 1
 
@@ -156,9 +162,10 @@ def copy_cycles(costs, channels: int, w: int, h: int, l: int, order: MemcpyOrder
     The SDK moves a copy through its I/O channels, each about 7 Gbit/s: the region's rows are
     shared among min(channels, io_channels_useful, h) channels, so the busiest channel carries
     ceil(h / that) rows of w * l words, at 32 * clock_mhz / io_channel_mbit_s cycles a word
-    (a ROW_MAJOR tensor whose C and Fortran orders differ: row_major_pct of that), after `memcpy_start` cycles, and the last word
-    then crosses the region (hop * (w + h)). A broadcast carries one line only: `rows`
-    (memcpy_h2d_rowbcast: one column of h x l words, copied along every row by the fabric) or
+    (a ROW_MAJOR tensor whose C and Fortran orders differ: row_major_pct of that), after
+    `memcpy_start` cycles, and the last word then crosses the region (hop * (w + h)). A
+    broadcast carries one line only: `rows` (memcpy_h2d_rowbcast: one column of h x l words,
+    copied along every row by the fabric) or
     `cols` (memcpy_h2d_colbcast: one row of w x l words, through one channel, copied down every
     column). An analytic charge: words do not move through routers (costs.py has each
     constant's source)."""

@@ -8,7 +8,6 @@ import os
 import numpy as np
 
 from ..errors import MemcpyError
-
 from ..sim import fabric
 
 LIVELOCK_CYCLES = 10_000_000

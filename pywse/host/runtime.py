@@ -16,21 +16,38 @@ from typing import Any
 
 import numpy as np
 
-from ..layout.compile import Artifacts, load as load_artifacts
-from ..sim import sched
-from ..sim.costs import Costs, resolve as resolve_costs
+from ..errors import (
+    DeadlockError,
+    LivelockError,
+    MemcpyError,
+    RoutingWarning,
+    StatsError,
+    user_boundaries,
+    warn_at_user,
+)
+from ..layout.compile import Artifacts
+from ..layout.compile import load as load_artifacts
+from ..sim import lines, sched
+from ..sim.costs import Costs
+from ..sim.costs import resolve as resolve_costs
 from ..sim.engine import Engine
 from ..sim.primitives import CONSOLES
-from ..errors import (DeadlockError, LivelockError, MemcpyError, RoutingWarning, user_boundaries,
-                      warn_at_user)
+from ..sim.stats import Stats
 from ..sim.tiers import jit_mode
-from .memcpy import (CopyD2H, CopyH2D, MemcpyDataType, MemcpyOrder, StreamD2H, StreamH2D,
-                     broadcast_source)
+from ..types import type_name
 from . import report, runcheck
+from .memcpy import (
+    CopyD2H,
+    CopyH2D,
+    MemcpyDataType,
+    MemcpyOrder,
+    StreamD2H,
+    StreamH2D,
+    broadcast_source,
+)
 from .progress import Progress
 from .sdkoptions import check_options
 from .streams import StreamReceive, StreamSend, stream_spec
-from ..types import type_name
 
 PROGRESS_SLICE_CYCLES = 1 << 16     # the device returns to the host loop at least this often
 
@@ -68,9 +85,11 @@ class MemcpyTask:
         self.blocking = False   # its call waits for it (pending only if that wait failed)
 
     def done(self) -> bool:
+        """Has the command finished? (does not run the device)"""
         return self.finished
 
     def wait(self) -> None:
+        """Run the device until the command has finished."""
         self._runtime._drive(lambda: self.finished)
 
     def __repr__(self) -> str:
@@ -157,14 +176,17 @@ class SdkRuntime:
     starts plain and switches to compiled code once it is ready (docs/performance.md). None
     takes the compile-time choice, else `PYWSE_JIT` (1, 0 or auto), else "auto".
     `costs`: the platform's cost table (`pw.Costs`, or a dict of overrides); the defaults
-    when None. The SDK's `suppress_simfab_trace`, `msg_level` and `simulator` are accepted
-    and ignored (sdkoptions.py); any other keyword is a `MemcpyError`.
+    when None. `line_cycles`: count cycles per task-body line for `stats().lines` (None:
+    `PYWSE_LINE_CYCLES`; docs/timing.md). The SDK's `suppress_simfab_trace`, `msg_level` and
+    `simulator` are accepted and ignored (sdkoptions.py); any other keyword is a
+    `MemcpyError`.
     """
 
     def __init__(self, bindir, platform: Any = None, *, cmaddr: str | None = None,
                  memcpy_required: bool = True, jit: bool | str | None = None,
                  max_cycles: int | None = None, perturb: int | None = None,
-                 costs: Costs | dict | None = None, **sdk_options):
+                 costs: Costs | dict | None = None, line_cycles: bool | None = None,
+                 **sdk_options):
         check_options(sdk_options, SdkRuntime.__init__)
         if isinstance(bindir, Artifacts):
             self.artifacts = bindir
@@ -181,6 +203,7 @@ class SdkRuntime:
         self.jit = jit_mode(jit if jit is not None else self.artifacts.jit)
         self.max_cycles = cycle_budget(max_cycles)
         self.costs = resolve_costs(costs)
+        self.line_cycles = lines.wanted(line_cycles)
         self.perturb = runcheck.perturb_seed(perturb)
         self._jitter = np.random.default_rng(self.perturb) if self.perturb is not None else None
         self._wait = (0, None, "")        # (cycle, activity counters, what) of the host's wait
@@ -200,7 +223,7 @@ class SdkRuntime:
     # -- lifecycle -------------------------------------------------------------------------------
     def load(self) -> None:
         """Load the program onto the (simulated) device."""
-        self.engine = Engine(self.artifacts, self.jit, self.costs)
+        self.engine = Engine(self.artifacts, self.jit, self.costs, self.line_cycles)
         self.engine.capture_edges(True)   # what leaves the kernel is counted, then reported
         if self.perturb is not None:
             self.engine.perturb(self.perturb)
@@ -252,6 +275,17 @@ class SdkRuntime:
             self.write_sim_log(os.environ["PYWSE_SIM_LOG"])
         elif lines:
             print("".join(f"@{cycle} {text}\n" for cycle, _, _, text in lines), end="")
+
+    def stats(self) -> Stats:
+        """The cycle account of the run so far (docs/timing.md): per PE busy, stalled and
+        idle cycles, tasks, stalls by queue, wavelets by color and side, the busiest links,
+        memory per symbol, kernel cycles apart from host latency. `print()` it, or read its
+        arrays and tables (`to_dataframes()` with pandas)."""
+        if self.engine is None or not self._running:
+            raise StatsError("stats(): nothing has run yet; call it after load() and run(), "
+                             "once the host commands whose cycles you want have run (or "
+                             "after stop())")
+        return self.engine.stats()
 
     @property
     def cycles(self) -> int:
@@ -369,9 +403,13 @@ class SdkRuntime:
         return self._stream_queues.setdefault((spec.kind, spec.index), deque())
 
     def is_task_done(self, handle: MemcpyTask) -> bool:
+        """Has the nonblocking command behind `handle` finished? (the SDK's spelling of
+        `handle.done()`)"""
         return handle.done()
 
     def task_wait(self, handle: MemcpyTask) -> None:
+        """Run the device until the nonblocking command behind `handle` has finished (the
+        SDK's spelling of `handle.wait()`)."""
         handle.wait()
 
     def read_symbol(self, x: int, y: int, name: str, dtype=None) -> np.ndarray:
@@ -435,7 +473,7 @@ class SdkRuntime:
                     continue
                 if limit == target and not self._due() and not self.engine.has_work():
                     break                                  # idle, nothing left to arrive
-                self.engine.now = max(self.engine.now, limit)   # idle until then
+                self._idle_until(max(self.engine.now, limit))   # idle until then
             self._progress.close()
         self._stepped = True
         return self.engine.now - start
@@ -549,7 +587,7 @@ class SdkRuntime:
                 limit = min(self._due(), default=sched.FOREVER)
                 if not self._advance(limit):
                     if limit != sched.FOREVER and self.engine.now < limit:
-                        self.engine.now = limit            # idle until a command arrives
+                        self._idle_until(limit)            # idle until a command arrives
                     changed = self._pump()
                     if until():
                         break
@@ -559,6 +597,18 @@ class SdkRuntime:
                     continue
                 self._pump()
             self._progress.close()
+
+    def _idle_until(self, t: int) -> None:
+        """Let the idle device's clock run to `t`, booked (for the cycle account) as host
+        latency when a command reaches the device then, as a copy's transfer time when one
+        ends then (else the device's own idle time, run_for's step ending)."""
+        heads = [q[0] for q in self._queues() if q]
+        if any(not h.started and h.ready_at == t for h in heads):
+            self.engine.idle_until(t, "latency")
+        elif any(h.started and getattr(h.command, "until", None) == t for h in heads):
+            self.engine.idle_until(t, "transfer")
+        else:
+            self.engine.now = t
 
     def _due(self) -> list[int]:
         """The cycles at which a queue's head changes with no device activity: a command

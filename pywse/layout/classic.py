@@ -15,12 +15,12 @@ from typing import Any, Iterable
 import networkx as nx
 import numpy as np
 
-from ..errors import LayoutError, PywseError, RoutingError, caller_site, surface, user_boundary
 from ..dsl.image import MEMCPY_COLOR_NAMES, MemcpyParams, PEContext
 from ..dsl.program import Program
+from ..errors import LayoutError, PywseError, RoutingError, caller_site, surface, user_boundary
+from ..types import N_COLORS, Color, Direction, color_id
 from . import imports
 from .routing import Filter, RouteNames, RouteTable, Switches, make_route, routing_graph
-from ..types import N_COLORS, Color, Direction, color_id
 
 MEMCPY_RESERVED_COLORS = (21, 22, 23)
 

@@ -23,16 +23,23 @@ from typing import Any, Callable
 import attrs
 import numpy as np
 
-from ..errors import (LayoutError, ProgramError, RoutingError, RoutingWarning, def_site,
-                      site_of_tb, user_boundary)
-from .classic import MEMCPY_RESERVED_COLORS, Layout
 from ..dsl.image import TEARDOWN_TASK_ID, ProgramImage
 from ..dsl.taskcheck import check_images
+from ..errors import (
+    LayoutError,
+    ProgramError,
+    RoutingError,
+    RoutingWarning,
+    def_site,
+    site_of_tb,
+    user_boundary,
+)
+from ..types import ARCHES
 from . import lints
+from .classic import MEMCPY_RESERVED_COLORS, Layout
 from .comptime import ComptimeLimit
 from .filters import check_filter_budget, check_filter_ids
 from .routing import check_routes, make_route
-from ..types import ARCHES
 
 MEMCPY_RESERVED_LOCAL_IDS = (27, 28, 30)
 ALWAYS_RESERVED_LOCAL_IDS = (29,)
@@ -54,10 +61,11 @@ class Artifacts:
     jit: bool | str | None = None
     out_dir: str | None = None
     # what only an SdkLayout has (layout/sdkcompile.py): host streams, symbol values set from
-    # the layout, and its code regions
+    # the layout, its code regions, and its flows' names (sdkcompile.FlowInfo)
     streams: list = attrs.Factory(list)
     symbols: list = attrs.Factory(list)
     regions: tuple = ()
+    flows: tuple = ()
     # the layout as the user wrote it, when programs added routes of their own
     # (p.set_local_color_config) to `layout`: what is saved, to compile again
     written: Layout | None = None
@@ -69,10 +77,12 @@ class Artifacts:
 
     @property
     def width(self) -> int:
+        """The kernel's width in PEs (the layout's rectangle)."""
         return self.layout.width
 
     @property
     def height(self) -> int:
+        """The kernel's height in PEs."""
         return self.layout.height
 
     def out_json(self) -> dict:
@@ -243,8 +253,9 @@ def _with_program_routes(layout: Layout, images: list[ProgramImage],
                 if pattern is None:
                     try:
                         route = make_route(x, y, c, **cfg)
-                    except RoutingError as e:
-                        raise e.at(site, f"program '{image.program.name}' routes it here:")
+                    except RoutingError as e:            # the same error, at the user's line
+                        e.at(site, f"program '{image.program.name}' routes it here:")
+                        raise
                     pattern = table.pattern_id(route)
                     table.note_site(pattern, site)
                 table.pid[y, x, c] = pattern
@@ -296,8 +307,9 @@ def _instantiate(layout: Layout, arch: str,
             except ProgramError as e:      # also quote where this PE got its program and params
                 e.at(site_of_tb(e.__traceback__))
                 sites = getattr(layout, "tile_sites", ())
-                raise e.also(sites[k - 1] if k <= len(sites) else None,
-                             f"PE ({x}, {y}) got program '{program.name}' and its params here:")
+                e.also(sites[k - 1] if k <= len(sites) else None,
+                       f"PE ({x}, {y}) got program '{program.name}' and its params here:")
+                raise
             n = number.get(id(image))
             if n is None:
                 _check_ids(image, x, y, memcpy)
@@ -398,7 +410,7 @@ def save(art: Artifacts, out_dir) -> None:
     (out / "out.json").write_text(json.dumps(art.out_json(), indent=2))
     try:
         blob = pickle.dumps((art.written or art.layout, art.params,
-                             (art.streams, art.symbols, art.regions)))
+                             (art.streams, art.symbols, art.regions, art.flows)))
     except Exception as e:
         raise LayoutError(f"cannot save the layout to {out}: {e}. Define programs at module level "
                           "and pass picklable params") from None
@@ -429,7 +441,8 @@ def load(out_dir) -> Artifacts:
         art = compile(layout, arch=meta["arch"], fabric_dims=tuple(meta["fabric_dims"]),
                       fabric_offsets=tuple(meta["fabric_offsets"]), memcpy=meta["memcpy"],
                       channels=meta["channels"], params=params, jit=meta.get("jit"))
-    art.streams, art.symbols, art.regions = extras
+    art.streams, art.symbols, art.regions, *flows = extras    # no flows: saved before them
+    art.flows = tuple(flows[0]) if flows else ()
     art.out_dir = str(out)
     return art
 

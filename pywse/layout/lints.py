@@ -24,8 +24,8 @@ import attrs
 import numpy as np
 
 from ..errors import RoutingError, RoutingWarning, Site, warn_at_user
-from .routing import DIR_BITS, NEIGHBOURS, STEP, RouteNames, RouteTable, pattern_bits
 from ..types import N_COLORS, RAMP
+from .routing import DIR_BITS, NEIGHBOURS, STEP, RouteNames, RouteTable, pattern_bits
 
 SHOWN = 3     # places named per lint kind; the rest are counted
 

@@ -20,8 +20,9 @@ from ..errors import LayoutError, RoutingError
 from ..types import Color as PhysicalColor
 from .autoroute import MARGIN, Flows, Router, allocate, direction_of
 from .classic import Layout
-from .compile import compile as compile_layout, save
-from .routing import RouteNames, SwitchPos, Switches, make_route
+from .compile import compile as compile_layout
+from .compile import save
+from .routing import RouteNames, Switches, SwitchPos, make_route
 from .sdklayout import Color, Edge, SdkLayout, where
 from .sdknames import SdkNames, region_pe
 
@@ -51,6 +52,17 @@ class SymbolInit:
     pes: tuple
     values: np.ndarray
     where: str
+
+
+@attrs.frozen(eq=False)
+class FlowInfo:
+    """A flow after compile: its name (the Colors `connect` joined), its physical color and the
+    PEs (kernel index, y * width + x) whose routers carry it; the cycle account counts a
+    color's wavelets under the flow's name there (another flow may reuse the color elsewhere)."""
+
+    name: str
+    color: int
+    pes: np.ndarray
 
 
 @attrs.frozen
@@ -203,8 +215,9 @@ def plan(layout: SdkLayout, arch: str) -> Plan:
             try:
                 cells = router.route(root, (o_out.x + sx, o_out.y + sy),
                                      (o_in.x + dx, o_in.y + dy), out_port, in_port, what)
-            except RoutingError as e:
-                raise e.at(site, f"{what} asked for the path here:")
+            except RoutingError as e:                    # the same error, at the user's call
+                e.at(site, f"{what} asked for the path here:")
+                raise
             for (x, y), rx, tx in router.claim(root, cells):
                 routes[(x, y, root)] = ((frozenset({rx}), frozenset({tx})),)
                 made[(x, y, root)] = len(makers) - 1
@@ -329,6 +342,7 @@ def compile_sdk(layout: SdkLayout, out_prefix, jit, arch: str | None = None):
                               p.color_of(s.port.color), s.port.name) for s in layout.streams]
     art.symbols = _symbols(p, art)
     art.regions = infos
+    art.flows = _flow_infos(p, w)
     if out_prefix is not None:
         save(art, out_prefix)
     return art
@@ -345,9 +359,10 @@ def _symbols(p: Plan, art) -> list[SymbolInit]:
                 image = art.images[art.pe_image[y * art.width + x]]
                 var = image.symbol(name)
                 if var is None:
+                    known = ", ".join(v.name for v in image.vars if not v.name.startswith("__"))
                     raise LayoutError(f"region '{r.name}': set_symbol('{name}'): program "
                                       f"'{r.program.name}' declares no symbol '{name}' "
-                                      f"(its symbols: {', '.join(v.name for v in image.vars if not v.name.startswith('__')) or 'none'})")
+                                      f"(its symbols: {known or 'none'})")
                 tile = values.reshape(-1) if grid is None else _tile(values, grid, r, x - o.x, y - o.y)
                 if tile.size != var.size:
                     raise LayoutError(f"region '{r.name}': set_symbol('{name}') gives PE "
@@ -356,6 +371,23 @@ def _symbols(p: Plan, art) -> list[SymbolInit]:
                 rows.append(tile.astype(var.dtype))
             out.append(SymbolInit(name, tuple(pes), np.stack(rows), r.name))
     return out
+
+
+def _flow_infos(p: Plan, width: int) -> tuple[FlowInfo, ...]:
+    """Each routed flow's name, color and PEs (`width`: the kernel's, PEs numbered row-major)."""
+    pes: dict = defaultdict(list)
+    for (x, y, root) in p.routes:
+        pes[root].append(y * width + x)
+    groups = p.flows.groups()
+    return tuple(FlowInfo(" = ".join(_color_name(c) for c in groups[root]), p.colors[root],
+                          np.array(sorted(set(at)), np.int64))
+                 for root, at in pes.items())
+
+
+def _color_name(c: Color) -> str:
+    if c.name is None:
+        return f"Color({c.id})"
+    return f"{c.scope}.{c.name}" if c.scope else c.name
 
 
 def _tile(values, grid, region, x, y) -> np.ndarray:

@@ -21,7 +21,8 @@ import numpy as np
 
 from ..dsl.program import Program
 from ..errors import LayoutError, Site, caller_site, user_boundaries
-from ..types import EAST, NORTH, RAMP, SOUTH, WEST, Color as PhysicalColor, Direction
+from ..types import EAST, NORTH, RAMP, SOUTH, WEST, Direction
+from ..types import Color as PhysicalColor
 from . import imports
 from .geometry import IntRectangle, IntVector, as_vector
 from .platform import Platform

@@ -47,12 +47,12 @@ import attrs
 
 from ..dsl.control import SWITCH_ADV, encode_single_payload
 from ..dsl.dsd import fabin, fabout, mem1d
-from ..dsl.modules import layout_library, library
 from ..dsl.image import LOCAL_TASK_IDS
+from ..dsl.modules import layout_library, library
 from ..dsl.signatures import TABLE
 from ..errors import LayoutError, ProgramError
 from ..layout.classic import Layout
-from ..layout.routing import SwitchPos, Switches
+from ..layout.routing import Switches, SwitchPos
 from ..types import EAST, NORTH, RAMP, SOUTH, WEST, color_id, u32
 
 # the builtins task bodies below call (pw.mov32 and friends; lib/ may not import `pywse`)

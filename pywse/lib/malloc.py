@@ -34,11 +34,10 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..dsl.kinds import Kind
 from ..dsl.modules import library
 from ..errors import ProgramError
-from ..dsl.kinds import Kind
 from ..types import PE_MEMORY_BYTES, f32, i16, i32, u16, u32
-
 
 
 def _words(top, T):

@@ -57,10 +57,10 @@ from typing import Any
 
 from ..dsl import primitives as prim
 from ..dsl.dsd import FABIN, FABOUT, fabout, mem1d
-from ..dsl.kinds import Kind
-from ..dsl.queues import fabric_descs
-from ..dsl.modules import library
 from ..dsl.image import LOCAL_TASK_IDS
+from ..dsl.kinds import Kind
+from ..dsl.modules import library
+from ..dsl.queues import fabric_descs
 from ..dsl.signatures import TABLE
 from ..errors import ProgramError
 from ..types import EAST, NORTH, RAMP, SOUTH, WEST, u16, u32

@@ -58,16 +58,16 @@ change itself nothing.
 from __future__ import annotations
 
 from ..dsl import configspace as cs
-from ..dsl import primitives as prim  # noqa: F401  (the internal builtins' registry)
 from ..dsl import filterprims as fp
+from ..dsl import primitives as prim  # noqa: F401  (the internal builtins' registry)
 from ..dsl import tileprims as tp
 from ..dsl.dsd import FABIN, FABOUT
 from ..dsl.kinds import WEAK_INT
 from ..dsl.modules import ModuleInstance, library
 from ..dsl.peconfig import MAIN_THREAD_LEVELS, TASK_PRIORITY_LEVELS
 from ..dsl.signatures import TABLE
-from .argrules import rule
 from ..layout.filters import FILTERS_PER_PE
+from .argrules import rule
 
 _get_int = TABLE["get_int"]      # pw.get_int: the number behind a color (CSL @get_int)
 

@@ -23,12 +23,12 @@ from numba.core import types as nbtypes
 from numba.core.errors import TypingError
 from numba.extending import overload, register_jitable
 
-from . import cslops, fabric, faults, ops
-from .dsdval import DsrVal, FabDSD, MemDSD, dsd_in_bounds, dsd_length
-from .precompiled import precompiled
 from ..dsl import dsr as R
 from ..dsl.signatures import TABLE
 from ..types import dtype_of
+from . import account, cslops, fabric, faults, ops
+from .dsdval import DsrVal, FabDSD, MemDSD, dsd_in_bounds, dsd_length
+from .precompiled import precompiled
 
 ACTIVE = np.uint8(1)
 BLOCKED = np.uint8(2)
@@ -307,7 +307,10 @@ def _start(st, pe, code, async_, activate, unblock, ut_id, rows):
     st.cycles[pe] += (n + simd - 1) // simd + st.cost[C_DSD_START]
     while st.ut_code[pe, ops.MAIN] != 0:
         if ops.run_slot(st, pe, ops.MAIN, n) < 0:
+            why = account.blocker(st, pe, ops.MAIN)      # the cycle account's stall, by queue
+            t0 = st.now[0]
             ops.wait_for_fabric(st, pe)
+            st.q_stall[pe, why] += st.now[0] - t0
 
 
 def _op(st, pe, code, dst, a, b, c, async_, activate, unblock, ut_id):
@@ -538,14 +541,14 @@ def _ol_load_row(st, row, d):
 
 # -- lowerings in their own modules (each imports `lowers` from here) ----------------------------
 
+from . import configregs as _configregs  # noqa: E402,F401  (@get_config, @set_config)
+from . import filters as _filters  # noqa: E402,F401  (dfilt, get_filter_id, tile_config.filters)
+from . import fpexcept as _fpexcept  # noqa: E402,F401  (<tile_config> exceptions: the FP mask)
+from . import mapops as _mapops  # noqa: E402,F401  (@map's loop parts)
 from . import primitives as _primitives  # noqa: E402,F401  (the SDK libraries' internal primitives)
+from . import prng as _prng  # noqa: E402,F401  (@random16, @set_active_prng)
+from . import queueflush as _queueflush  # noqa: E402,F401  (wse3 queue flushes, queue status)
+from . import scalars as _scalars  # noqa: E402,F401  (@bitcast, @get_int, pointers)
+from . import taskprio as _taskprio  # noqa: E402,F401  (<tile_config> task priority)
 from . import tileconfig as _tileconfig  # noqa: E402,F401  (<tile_config>'s lowerings)
 from .costs import C_DSD_ASYNC_START, C_DSD_START, C_SIMD, C_TASK_SWITCH  # noqa: E402  (_start's charges)
-from . import prng as _prng  # noqa: E402,F401  (@random16, @set_active_prng)
-from . import mapops as _mapops  # noqa: E402,F401  (@map's loop parts)
-from . import scalars as _scalars  # noqa: E402,F401  (@bitcast, @get_int, pointers)
-from . import queueflush as _queueflush  # noqa: E402,F401  (wse3 queue flushes, queue status)
-from . import taskprio as _taskprio  # noqa: E402,F401  (<tile_config> task priority)
-from . import filters as _filters  # noqa: E402,F401  (dfilt, get_filter_id, tile_config.filters)
-from . import configregs as _configregs  # noqa: E402,F401  (@get_config, @set_config)
-from . import fpexcept as _fpexcept  # noqa: E402,F401  (<tile_config> exceptions: the FP mask)

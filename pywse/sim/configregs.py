@@ -29,13 +29,13 @@ from __future__ import annotations
 import numpy as np
 from numba.extending import register_jitable
 
-from . import fabric, faults
-from .builtins import lowers
-from .precompiled import precompiled
 from ..dsl import configspace as cs
 from ..dsl import tileprims as tp
 from ..layout.compile import WSE3_SWITCH_COLORS
 from ..types import N_COLORS
+from . import fabric, faults
+from .builtins import lowers
+from .precompiled import precompiled
 
 assert (tp.CONFIG_BASE, tp.SWITCH_BASE) == (cs.COLOR_CONFIG, cs.SWITCH_CONFIG)
 

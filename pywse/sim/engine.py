@@ -16,23 +16,37 @@ import numba
 import numpy as np
 from numba.core.errors import NumbaError
 
-from . import dispatch, fabric, faults, numba_errors, ops, report, rings, sched, tiers
-from . import routerfilter
-from .costs import DEFAULT as DEFAULT_COSTS, Costs
-from . import configregs, fpexcept
-from .state import check_memory, new_state, to_jit
-from .traffic import Traffic
-from . import jit as jitmod
-from .builtins import ACTIVE, BLOCKED
 from ..dsl.dsd import DsdVar, FabDesc, Fifo, MemDesc
 from ..dsl.dsr import Dsr
-from .dsdval import DsrVal, lower_fab, lower_fifo, lower_mem
-from ..errors import DeadlockError, PywseError, TaskError, at_failure, site_of_tb
 from ..dsl.image import ProgramImage, Task
 from ..dsl.queues import Queue
 from ..dsl.symbols import Var
+from ..errors import DeadlockError, PywseError, TaskError, at_failure, site_of_tb
 from ..layout.routing import POP_MODES
 from ..types import N_COLORS, Color
+from . import (
+    configregs,
+    dispatch,
+    fabric,
+    faults,
+    fpexcept,
+    lines,
+    numba_errors,
+    ops,
+    report,
+    rings,
+    routerfilter,
+    sched,
+    stats,
+    tiers,
+)
+from . import jit as jitmod
+from .builtins import ACTIVE, BLOCKED
+from .costs import DEFAULT as DEFAULT_COSTS
+from .costs import Costs
+from .dsdval import DsrVal, lower_fab, lower_fifo, lower_mem
+from .state import check_memory, new_state, to_jit
+from .traffic import Traffic
 
 MAX_NESTED_WAITS = 200
 
@@ -42,8 +56,10 @@ _ids = itertools.count(1)
 class Engine(Traffic):
     """Runs the PEs of one compiled program. Built by `SdkRuntime.load()`."""
 
-    def __init__(self, artifacts, jit: bool | str, costs: Costs = DEFAULT_COSTS):
+    def __init__(self, artifacts, jit: bool | str, costs: Costs = DEFAULT_COSTS,
+                 line_cycles: bool = False):
         self.art = artifacts
+        self.line_cycles = line_cycles   # count cycles per task-body line (lines.py)
         self.jit = jit                   # True, False or "auto" (tiers.jit_mode)
         self.compiled = jit is True      # the tier running now
         self.tiers = tiers.Tiers(self) if jit == "auto" else None
@@ -77,8 +93,11 @@ class Engine(Traffic):
         self._rows_table()
         self.costs = costs               # the platform's cost table, read at run time (st.cost)
         self.st = self.st._replace(row_runs=np.zeros(max(len(self._rows), 1), np.int64),
-                                   cost=costs.array())
+                                   row_acct=np.zeros((max(len(self._rows), 1), 2), np.int64),
+                                   cost=costs.array(),
+                                   **(lines.arrays(len(self.pe_image)) if line_cycles else {}))
         self.keep_capture = False    # the harness keeps every captured wavelet; else: counted
+        self.host_idle = {"latency": 0, "transfer": 0}    # cycles (idle_until)
         self.lost: dict[tuple[int, int, int], int] = {}   # (pe, direction, color) -> wavelets
         self._load_images()
         self._load_routes()
@@ -214,6 +233,13 @@ class Engine(Traffic):
     @now.setter
     def now(self, t: int) -> None:
         self.st.now[0] = t
+
+    def idle_until(self, t: int, why: str) -> None:
+        """The idle device waits for the host until cycle `t`: `why` is "latency" (a command
+        on its way) or "transfer" (a copy-mode memcpy moving its data); the cycle account
+        keeps both apart from the kernel's own cycles."""
+        self.host_idle[why] += max(t - self.now, 0)
+        self.now = t
 
     @property
     def busy_until(self) -> np.ndarray:
@@ -450,7 +476,7 @@ class Engine(Traffic):
         if lifted is None:
             if not self._fp_marked:
                 self._mark_fp_checked()
-            lifted = self._lifted[id(task)] = jitmod.lift(task)
+            lifted = self._lifted[id(task)] = jitmod.lift(task, self.line_cycles)
         return lifted
 
     _fp_marked = False
@@ -521,6 +547,10 @@ class Engine(Traffic):
         looped = self._plan.compiled() if self._plan is not None else []
         return looped + [(c.name, c.compiled_signatures) for c, _ in self._lifted.values()
                          if c.compiled_signatures]
+
+    def stats(self) -> stats.Stats:
+        """The cycle account of the run so far (stats.py)."""
+        return stats.account(self, lines.table(self.st) if self.line_cycles else None)
 
     # -- what is the device doing (for DeadlockError; the words are in report.py) ----------------
     def describe(self, pe: int, stuck: bool = True) -> str:

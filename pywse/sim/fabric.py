@@ -44,10 +44,13 @@ import numpy as np
 from numba.extending import register_jitable
 
 from ..dsl.control import CE_IGNORE_BITS, CMD_BITS
+from . import account
 from .costs import C_HOP
 from .ops import N_SLOTS, activate, notify, queue_emptied, run_slot
 from .rings import D2H_PORT, N_PORTS
-from .routerfilter import COUNTER, count as _filter_count, passes as _passes_filter
+from .routerfilter import COUNTER
+from .routerfilter import count as _filter_count
+from .routerfilter import passes as _passes_filter
 
 ROUTER_DEPTH = 2       # wavelets buffered per (PE, color) in the router (a platform setting)
 N_DIRS = 6             # RAMP, NORTH, SOUTH, EAST, WEST, HOST (memcpy's edge of the fabric)
@@ -246,15 +249,19 @@ def _route_pe(st, pe, t):
             if txm & (1 << d):
                 npe, nc = _neighbour(st, pe, c, d, x, width)
                 st.link_time[pe, d] = t + 1
+                st.links[pe, c, d] += 1
                 if npe < 0:
                     _capture(st, pe, d, c, fwd, ctl, t)
                 else:          # the link's hop - 1 cycles, then the next router's one
                     _push_rb(st, npe, nc, fwd, ctl, t + st.cost[C_HOP] - 1)
+                    st.links[npe, nc, N_DIRS + OPPOSITE[d]] += 1
         if txm & CAPTURE_BIT:
             _capture(st, pe, D_RAMP, c, fwd, ctl, t)
+            st.links[pe, c, D_HOST] += 1
         if txm & 1 and _passes_filter(st, pe, c, w, ctl) and not (ctl and (w >> 24) & 1):
             q = st.ce_iq[pe, c]
             _push_iq(st, pe, q, w, ctl)
+            st.links[pe, c, D_RAMP] += 1
         if st.flt_on[pe, c] >= COUNTER:      # a counter filter counts what passed the router
             _filter_count(st, pe, c, ctl)
         if txm & HOST_BIT and not ctl:
@@ -264,6 +271,7 @@ def _route_pe(st, pe, t):
             st.ring[st.ring_base[pe, port] + i % st.ring_len[port]] = w
             st.d2h_done[pe, k] = i + 1
             st.d2h_left[pe, k] -= 1
+            st.links[pe, c, D_HOST] += 1
             if st.d2h_left[pe, k] == 0:
                 st.counters[0] += 1     # sched.EVENTS: a host command may be done
             else:
@@ -292,6 +300,7 @@ def _route_pe(st, pe, t):
             continue
         st.link_time[pe, 0] = t + 1
         _push_rb(st, pe, c, st.oq_buf[pe, q, h], st.oq_ctl[pe, q, h], t)
+        st.links[pe, c, N_DIRS + D_RAMP] += 1
         st.oq_head[pe, q] = (h + 1) % st.oq_buf.shape[2]
         st.oq_count[pe, q] -= 1
         if st.oq_count[pe, q] == 0:
@@ -425,6 +434,7 @@ def _h2d(st, pe, t):
             if q < 0 or st.iq_count[pe, q] >= st.iq_cap[q]:
                 continue
             _push_iq(st, pe, q, w, 0)
+        st.links[pe, c, N_DIRS + D_HOST] += 1      # from the host: into the router or queue
         st.h2d_pos[pe, k] = i + 1
         st.h2d_left[pe, k] -= 1
         if st.h2d_left[pe, k] == 0:
@@ -465,6 +475,7 @@ def _inject(st, pe, t):
             if st.rb_count[pe, c] >= ROUTER_DEPTH or not _accepts(st, pe, c, m[SRC_SIDE]):
                 continue
             _push_rb(st, pe, c, w, ctl, t)
+        st.links[pe, c, N_DIRS + (D_HOST if m[SRC_SIDE] == SIDE_QUEUE else m[SRC_SIDE])] += 1
         m[SRC_POS] += 1
         m[SRC_NEXT] = t + max(m[SRC_INTERVAL], 1)
         if m[SRC_POS] == m[SRC_LEN]:
@@ -495,15 +506,8 @@ def advance(st, t0, max_cycles):
             if st.rb_mask[pe] or st.oq_mask[pe]:
                 here += _route_pe(st, pe, t)
             threads = st.ut_mask[pe] & ASYNC_SLOTS
-            s = -1
-            while threads:
-                s += 1
-                if threads & (1 << s):
-                    threads &= ~(1 << s)
-                    if t < st.ut_from[pe, s]:
-                        here += 1    # issued later in its task's body: the clock runs on to it
-                    elif run_slot(st, pe, s, 1) > 0:
-                        here += 1
+            if threads:
+                here += _step_threads(st, pe, t, threads)
             if here:
                 st.poked[pe] = 1
                 moved += here
@@ -515,6 +519,31 @@ def advance(st, t0, max_cycles):
         if st.n_wake[0] or st.counters[HOST_IO]:
             return t - t0, any_move
     return t - t0, any_move
+
+
+@numba.njit(cache=True)
+def _step_threads(st, pe, t, threads):
+    """Advance PE `pe`'s async ops (microthreads) by an element each at cycle `t`, keeping
+    the cycle account (account.py): the waits of ops that cannot move, and the PE's time.
+    Returns the number of ops that moved or wait for the cycle their task issued them at."""
+    moved = 0
+    issued = 0     # ops whose task body has not reached them yet at cycle t (`ut_from`)
+    s = -1
+    while threads:
+        s += 1
+        if threads & (1 << s):
+            threads &= ~(1 << s)
+            if t < st.ut_from[pe, s]:
+                issued += 1          # neither moving nor stalled: the clock runs on to it
+                continue
+            done = run_slot(st, pe, s, 1)
+            if done > 0:
+                moved += 1
+                account.thread_moved(st, pe, s, t)
+            elif done < 0:
+                account.thread_stuck(st, pe, s, t)
+    account.threads_cycle(st, pe, t, moved)
+    return moved + issued
 
 
 @numba.njit(cache=True)

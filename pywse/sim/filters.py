@@ -22,13 +22,13 @@ from __future__ import annotations
 import numpy as np
 from numba.extending import register_jitable
 
+from ..dsl import filterprims as fp
+from ..types import N_COLORS
 from . import faults
 from . import routerfilter as rf
 from .builtins import LOWERINGS, Lowering, _op, lowers
 from .ops import DFILT
 from .precompiled import precompiled
-from ..dsl import filterprims as fp
-from ..types import N_COLORS
 
 # fault[LIMIT]: what went wrong (fault[OPERAND]: the function code, fault[VALUE] / [ADDR]: values)
 NOT_AN_ID, RANGE_FILTER, NO_FILTER, ODD_HALVES, OUT_OF_RANGE, BAD_STATE = range(1, 7)

@@ -25,12 +25,12 @@ import numpy as np
 from numba.core import types as nbtypes
 from numba.extending import overload, register_jitable
 
+from ..dsl import configspace as cs
+from ..errors import TaskError
 from . import cslops, faults, fpflags
 from .builtins import lowers
 from .ops import OP_NAMES
 from .precompiled import precompiled
-from ..dsl import configspace as cs
-from ..errors import TaskError
 
 MASK_FAULT = 10
 """Fault kind: a mask `set_exception_mask` refuses (VALUE the mask, LIMIT 0 it unmasks

@@ -27,8 +27,8 @@ import math
 import numpy as np
 from numba.extending import register_jitable
 
-from . import cslops, faults
 from ..dsl import configspace as cs
+from . import cslops, faults
 
 UNDERFLOW = cs.EXCEPTION_BIT["FP_UNDERFLOW"]
 OVERFLOW = cs.EXCEPTION_BIT["FP_OVERFLOW"]

@@ -36,24 +36,25 @@ from pathlib import Path
 from typing import Any
 
 import attrs
-from numba.extending import register_jitable
 import numpy as np
+from numba.extending import register_jitable
 
+from ..dsl.checkbase import comptime_is_value
+from ..dsl.dsd import DsdVar
+from ..dsl.image import MemcpyModule, Task
+from ..dsl.modules import ModuleInstance
+from ..dsl.signatures import POSITIONAL_OPTIONS, TABLE, Builtin
+from ..dsl.symbols import Var
+from ..dsl.taskcheck import ARRAY_SUBSCRIPTS
+from ..dsl.tasksource import is_user_function, node_site, parse_function, returns_value
+from ..dsl.typedops import TypedBuiltin
+from ..types import dtype_of
 from . import builtins as bi
 from . import cslops, faults, fpexcept, mapops, taskcache
 from .captures import captured, is_data, kinds_of, resolve_path
 from .charges import counts_of, with_charges
-from ..dsl.dsd import DsdVar
-from ..dsl.modules import ModuleInstance
-from ..dsl.image import MemcpyModule, Task
-from ..dsl.signatures import POSITIONAL_OPTIONS, TABLE, Builtin
-from ..dsl.typedops import TypedBuiltin
-from ..dsl.symbols import Var
-from ..dsl.checkbase import comptime_is_value
-from ..dsl.taskcheck import ARRAY_SUBSCRIPTS
-from ..dsl.tasksource import is_user_function, node_site, parse_function, returns_value
-from ..types import dtype_of
 from .dsdval import dsd_load, dsd_store
+from .lines import line_end, line_mark, line_start
 
 _BINOPS = {ast.Add: "add", ast.Sub: "sub", ast.Mult: "mul", ast.Div: "truediv",
            ast.FloorDiv: "floordiv", ast.Mod: "mod", ast.Pow: "pow", ast.LShift: "lshift",
@@ -115,9 +116,10 @@ cannot inline (the dispatch loop inlines every task): a task or helper that woul
 than PACK_ABOVE lifted values and arguments takes its lifted values as tuples of LIFT_CHUNK."""
 
 
-def lift(task: Task) -> tuple[CompiledTask, list[tuple[str, Any]]]:
-    """Rewrite `task`'s body (cached per code object) and return it with its lifted values."""
-    compiled = _lower(task.fn, task.name, task)
+def lift(task: Task, lines: bool = False) -> tuple[CompiledTask, list[tuple[str, Any]]]:
+    """Rewrite `task`'s body (cached per code object) and return it with its lifted values;
+    `lines`: with the marks that count cycles per line (lines.py)."""
+    compiled = _lower(task.fn, task.name, task, lines=lines)
     values = [("__".join(p).replace(".", ""), resolve_path(task.fn, p)) for p in compiled.lifted]
     if compiled.chunk:
         values = [(f"__lifted{k}", tuple(v for _, v in group))
@@ -125,19 +127,20 @@ def lift(task: Task) -> tuple[CompiledTask, list[tuple[str, Any]]]:
     return compiled, values
 
 
-def _lower(fn, name: str, task: Task, helper: bool = False) -> CompiledTask:
+def _lower(fn, name: str, task: Task, helper: bool = False, lines: bool = False) -> CompiledTask:
     # code objects compare equal across files: the file and module keep two copies apart
     key = (fn.__code__, fn.__code__.co_filename, fn.__module__, kinds_of(fn, task), counts_of(fn),
-           task.fp_checked)
+           task.fp_checked, lines)
     compiled = _CACHE.get(key)
     if compiled is None:
-        compiled = _CACHE[key] = _rewrite(fn, name, task, captured(fn, task), helper)
+        compiled = _CACHE[key] = _rewrite(fn, name, task, captured(fn, task), helper, lines)
     return compiled
 
 
 class _Rewriter(ast.NodeTransformer):
-    def __init__(self, task: Task, fn, free: dict, filename: str):
+    def __init__(self, task: Task, fn, free: dict, filename: str, lines: bool = False):
         self.task, self.fn, self.free = task, fn, free
+        self.lines = lines                             # mark statements for lines.py
         self.globals = fn.__globals__
         self.filename = filename
         self.extra_lifted: list[tuple[str, ...]] = []   # paths beyond the plain free names
@@ -220,7 +223,7 @@ class _Rewriter(ast.NodeTransformer):
     def helper_call(self, node, fn):
         """`helper(a)` -> `<lowered helper>(__st, __pe, <its lifted values>, a)`."""
         self.generic_visit(node)
-        helper = _lower(fn, fn.__name__, self.task, helper=True)
+        helper = _lower(fn, fn.__name__, self.task, helper=True, lines=self.lines)
         self.uses_mask |= helper.uses_mask
         lifted = [self.lift_path(_path(node.func) + p) for p in helper.lifted]
         if helper.chunk:
@@ -432,10 +435,17 @@ class _Rewriter(ast.NodeTransformer):
                 out.extend(self._return(s))
                 continue
             if getattr(s, "pywse_charge", False):
+                if self.lines:                  # its cycles are its statement's line's
+                    out.append(_call("__line_mark", s, self.site(s)))
                 out.append(s)
                 continue
             if not isinstance(s, _QUIET) and not _docstring(s):
-                out.append(_mark(s, self.site(s)))
+                where = self.site(s)
+                if self.lines:
+                    out.append(_call("__line_mark", s, where))
+                out.append(_mark(s, where))
+            if self.lines and not helper and isinstance(s, ast.Return):
+                out.append(_call("__line_end", s))
             out.append(s)
         return out
 
@@ -464,6 +474,12 @@ def _mark(s, where: int) -> ast.stmt:
         ast.Assign([target], ast.Constant(where)), s))
 
 
+def _call(name: str, s, *args: int) -> ast.stmt:
+    """`name(__st, __pe, *args)` at `s`'s line (the line marks of lines.py)."""
+    call = ast.parse(f"{name}(__st, __pe{''.join(f', {a}' for a in args)})").body[0]
+    return ast.fix_missing_locations(ast.copy_location(call, s))
+
+
 def _restore(s) -> ast.stmt:
     target = ast.Subscript(ast.Attribute(ast.Name("__st", ast.Load()), "fault", ast.Load()),
                            ast.Constant(faults.WHERE), ast.Store())
@@ -482,10 +498,10 @@ def _load(target):
     return ast.fix_missing_locations(load)
 
 
-def _rewrite(fn, name: str, task: Task, free: dict, helper: bool) -> CompiledTask:
+def _rewrite(fn, name: str, task: Task, free: dict, helper: bool, lines: bool) -> CompiledTask:
     fdef, filename = parse_function(fn, task.name)
     fdef.body = with_charges(fdef.body, dict(counts_of(fn)))
-    rw = _Rewriter(task, fn, free, filename)
+    rw = _Rewriter(task, fn, free, filename, lines)
     rw.local_names = {n.id for n in ast.walk(fdef) if isinstance(n, ast.Name) and
                       isinstance(n.ctx, ast.Store)} | {a.arg for a in fdef.args.args}
     bits = _dsd_only_f16(fdef, rw, free)
@@ -495,6 +511,10 @@ def _rewrite(fn, name: str, task: Task, free: dict, helper: bool) -> CompiledTas
         out = rw.visit(stmt)
         body.extend(out if isinstance(out, list) else [out] if out is not None else [])
     body = rw.instrument(body, helper)
+    if lines:
+        rw.inject.update(__line_mark=line_mark, __line_start=line_start, __line_end=line_end)
+        if not helper:
+            body = [_call("__line_start", fdef)] + body + [_call("__line_end", fdef)]
     if helper:
         save = ast.parse(f"__caller_site = __st.fault[{faults.WHERE}]").body[0]
         body = [ast.copy_location(save, fdef)] + body + [_restore(fdef)]

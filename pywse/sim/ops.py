@@ -15,8 +15,8 @@ import numba
 import numpy as np
 from numba.extending import register_jitable
 
-from . import cslops, fpflags
 from ..dsl.signatures import TABLE
+from . import cslops, fpflags
 
 # operand descriptor fields (an int64 row)
 KIND, ADDR, OFF, E0, S0, E1, S1, E2, S2, E3, S3, WIDTH, QUEUE, CTRL = range(14)

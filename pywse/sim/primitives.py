@@ -27,10 +27,10 @@ from numba.core.errors import TypingError
 from numba.extending import overload, register_jitable
 from numba.np.numpy_support import as_dtype
 
+from ..dsl import primitives as prim
 from . import cslops, ops
 from .builtins import lowers
 from .costs import C_SIMPRINT, C_TASK_SWITCH
-from ..dsl import primitives as prim
 
 RUNNING, VALUE = 0, 1
 

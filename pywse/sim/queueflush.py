@@ -22,11 +22,11 @@ from __future__ import annotations
 import numpy as np
 from numba.extending import register_jitable
 
+from ..dsl import tileprims as tp
+from ..dsl.dsd import FABIN, FABOUT
 from . import faults
 from .builtins import LOWERINGS, Lowering, lowers
 from .ops import QF_ARMED, QF_STATUS, queue_emptied
-from ..dsl import tileprims as tp
-from ..dsl.dsd import FABIN, FABOUT
 
 
 @lowers("queue_flush")

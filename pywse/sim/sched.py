@@ -20,11 +20,11 @@ from __future__ import annotations
 import numba
 import numpy as np
 
-from . import fabric
+from ..dsl.control import NO_ENTRYPOINT
+from . import account, fabric
 from .builtins import ACTIVE, BLOCKED
 from .costs import C_HOP, C_RPC, C_TASK_SWITCH
 from .ops import QF_STATUS, TEARDOWN_TASK, queue_emptied
-from ..dsl.control import NO_ENTRYPOINT
 
 # what next_task found
 RUN, EVENT, IDLE, STEPPED, NO_TASK = range(5)
@@ -277,6 +277,7 @@ def _enter(st, pe, row, tid, w):
     st.in_task[pe] = 1
     st.cycles[pe] = 0
     st.task_start[pe] = st.now[0]
+    account.task_started(st, pe, st.now[0])
     return RUN, row, w
 
 
@@ -347,8 +348,12 @@ def next_task(st, t_limit, single, events):
 @numba.njit(cache=True)
 def finish_task(st, pe):
     """A task ended on `pe`: its CE is busy for the task switch (the platform's `task_switch`,
-    costs.py) and the task's cycles, then looks again."""
+    costs.py) and the task's cycles, then looks again. (The clock ran on past the task's
+    start only while a blocking op in it waited: the cycle account's stall.)"""
     st.in_task[pe] = 0
-    st.busy_until[pe] = max(st.task_start[pe], st.now[0]) + st.cost[C_TASK_SWITCH] + st.cycles[pe]
+    work = st.cost[C_TASK_SWITCH] + st.cycles[pe]
+    waited = max(st.now[0] - st.task_start[pe], 0)
+    st.busy_until[pe] = st.task_start[pe] + waited + work
+    account.task_finished(st, pe, st.counters[CUR_ROW], work, waited)
     st.counters[TASKS_RUN] += 1
     wake(st, pe)

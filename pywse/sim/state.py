@@ -24,10 +24,10 @@ from numba.core.datamodel import models
 from numba.experimental import structref
 from numba.extending import NativeValue, intrinsic, register_model, unbox
 
-from . import costs, fabric, ops, rings, routerfilter
 from ..dsl.signatures import N_PRNG
 from ..errors import ResourceError
 from ..types import N_COLORS
+from . import account, costs, fabric, ops, rings, routerfilter
 
 N_TASK_IDS = 32
 MAX_FIFOS = 8            # FIFOs per PE (p.fifo)
@@ -35,7 +35,8 @@ MAX_LAUNCH_ARGS = 15    # scalar arguments of a host-launched function (memcpy a
 QUEUE_BUF = 8            # ring size of every input/output queue (capacity is per queue id)
 
 STATE_FIELDS = (
-    "task_state task_words cmd_unblocked n_unblocked cycles config wake wake_list n_wake mem_base arena arena16 arena32 scratch32 scratchf "
+    "task_state task_words cmd_unblocked n_unblocked cycles config wake wake_list n_wake mem_base "
+    "arena arena16 arena32 scratch32 scratchf "
     "iq_buf iq_ctl iq_head iq_count iq_cap oq_buf oq_ctl oq_wcol oq_head oq_count oq_cap ce_iq "
     "ut_code ut_pos ut_len ut_act ut_unb ut_opnd ut_from rb_buf rb_ctl rb_time rb_head rb_count "
     "sw_tx sw_rx sw_cur sw_npos sw_ring sw_pop swap_x swap_y flt_on flt link_time active on_list n_active "
@@ -44,9 +45,11 @@ STATE_FIELDS = (
     "ring ring_base ring_mark ring_len ring_req ring_nreq "
     "src_meta src_data src_pending cap_log cap_n pe_prio row_runs pe_runs color_moves "
     "fifo_addr fifo_cap fifo_width fifo_head fifo_count "
-    "now busy_until task_start in_task queued next_tid heap_t heap_pe heap_n rpc_pending rpc_at rpc_row rpc_bits counters "
+    "now busy_until task_start in_task queued next_tid heap_t heap_pe heap_n "
+    "rpc_pending rpc_at rpc_row rpc_bits counters "
     "pe_img chan_n chan_id chan_q chan_data loc_row data_row ctl_row fault prng "
-    "tsc tip td_colors qflush qh_row td_todo task_hi mt_prio cost sw_sel fp_mask fp_info").split()
+    "tsc tip td_colors qflush qh_row td_todo task_hi mt_prio cost sw_sel fp_mask fp_info "
+    "acct row_acct links q_stall ut_wait line_pe line_keys line_cyc").split()
 EngineState = namedtuple("EngineState", STATE_FIELDS)
 
 
@@ -221,7 +224,16 @@ def new_state(mem_base: np.ndarray, arena_bytes: int, arch: str, width: int,
         # << k+3); per PE the unmasked FP exceptions and the mask call's site, and the run's
         # FP exception record (fpexcept.py)
         sw_sel=z((npe, N_COLORS), np.uint8), fp_mask=z((npe, 2), np.int64),
-        fp_info=z(10, np.int64))
+        fp_info=z(10, np.int64),
+        # the cycle account (account.py): per PE its A_* counters; per row (image, task) its
+        # cycles and waits (rows: set by the engine, as row_runs); per PE, color and side the
+        # wavelets its router sent (fabric.D_*) and took in (N_DIRS + D_*); per PE the cycles
+        # ops waited on each queue or FIFO; per microthread its open wait
+        acct=z((npe, account.N_ACCT), np.int64), row_acct=z((1, 2), np.int64),
+        links=z((npe, N_COLORS, 2 * fabric.N_DIRS), np.int64),
+        q_stall=z((npe, account.N_STALL), np.int64), ut_wait=z((npe, ops.N_SLOTS, 2), np.int64),
+        # cycles per task-body line, when a run asks (lines.py: lines.arrays replaces these)
+        line_pe=z((1, 2), np.int64), line_keys=z(1, np.int64), line_cyc=z(1, np.int64))
 
 
 PRNG_SEED = 0xDEADBEEF

@@ -13,9 +13,9 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..dsl import tileprims as tp
 from . import faults
 from .builtins import LOWERINGS, Lowering, lowers
-from ..dsl import tileprims as tp
 
 
 def _task_priority(st, pe, tid, level):

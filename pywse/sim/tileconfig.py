@@ -16,12 +16,12 @@ from __future__ import annotations
 import numpy as np
 from numba.extending import register_jitable
 
+from ..dsl import tileprims as tp
+from ..types import N_COLORS
 from . import fabric, faults
 from .builtins import LOWERINGS, Lowering, lowers
 from .configregs import EXTRA, SEL_RX, SEL_TX, inherit
 from .precompiled import precompiled
-from ..dsl import tileprims as tp
-from ..types import N_COLORS
 
 # color_config.fabric_io: bits 0-4 tx W, E, S, N, RAMP; 5-9 rx W, E, S, N, RAMP (the
 # register's order, CSL-LIBRARIES §1.7), as pywse's route bits (RAMP 1, N 2, S 4, E 8, W 16)

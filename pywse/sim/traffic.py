@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from . import fabric, rings, state
 from ..errors import ResourceError
+from . import fabric, rings, state
 
 
 class Traffic:

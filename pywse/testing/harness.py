@@ -35,19 +35,27 @@ from ..layout.sdkcompile import compile_sdk
 from ..layout.sdklayout import SdkLayout
 from ..lib.debug import traces_of
 from ..sim import fabric, sched
-from ..sim.costs import Costs
 from ..sim.builtins import ACTIVE, BLOCKED
+from ..sim.costs import Costs
+from ..sim.stats import Stats
 from ..types import ARCHES, DIRECTIONS, N_COLORS, Direction, color_id
 from .sdkparts import SdkParts
-from .wavelets import (ExpectError, HarnessError, Received, expected_type, from_words,
-                       to_words, verdict)
+from .wavelets import (
+    ExpectError,
+    HarnessError,
+    Received,
+    expected_type,
+    from_words,
+    to_words,
+    verdict,
+)
 
 SIDES = {d: i for i, d in enumerate(DIRECTIONS)}        # RAMP 0, NORTH 1, ... (fabric.D_*)
 STEP = {"NORTH": (0, -1), "SOUTH": (0, 1), "EAST": (1, 0), "WEST": (-1, 0)}
 
 RouteSpec = Mapping  # {color: dict(rx=[...], tx=[...])}
 HARNESS_KEYWORDS = {"width", "height", "arch", "jit", "routes", "pe_params", "max_cycles", "params",
-                    "costs"}
+                    "costs", "line_cycles"}
 
 
 class Harness:
@@ -57,14 +65,15 @@ class Harness:
     every PE, or a function (x, y) -> such a dict; none: routes for free (module docstring).
     `arch`: wse3 unless given (an SdkLayout: its platform's). `max_cycles` bounds every run
     that names no budget of its own; `costs` is the platform's cost table (`pw.Costs`, or a
-    dict of overrides)."""
+    dict of overrides); `line_cycles` counts cycles per task-body line (`h.stats().lines`)."""
 
     def __init__(self, program: Program | Layout | SdkLayout, /, *, width: int = 1,
                  height: int = 1, arch: str | None = None, jit: bool | str | None = None,
                  routes: RouteSpec | Callable[[int, int], RouteSpec] | None = None,
                  pe_params: Callable[[int, int], dict] | None = None,
                  max_cycles: int | None = None, params: dict | None = None,
-                 costs: Costs | dict | None = None, **more_params):
+                 costs: Costs | dict | None = None, line_cycles: bool | None = None,
+                 **more_params):
         if arch is not None and arch not in ARCHES:
             raise HarnessError(f"Harness: unknown arch {arch!r}; use 'wse2' or 'wse3'")
         clash = sorted(set(more_params) & set(params or ()))
@@ -97,7 +106,8 @@ class Harness:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", RoutingWarning)
             self.artifacts = _compile(program, arch)
-        self.runtime = SdkRuntime(self.artifacts, jit=jit, memcpy_required=False, costs=costs)
+        self.runtime = SdkRuntime(self.artifacts, jit=jit, memcpy_required=False, costs=costs,
+                                  line_cycles=line_cycles)
         self.runtime.load()
         self.runtime.run()
         self.engine = self.runtime.engine
@@ -415,6 +425,11 @@ class Harness:
     def cycles(self) -> int:
         """Simulated cycles so far."""
         return self.runtime.cycles
+
+    def stats(self) -> Stats:
+        """The cycle account of what ran so far (`SdkRuntime.stats()`, docs/timing.md); grid
+        coordinates, as everywhere in the harness."""
+        return self.runtime.stats()
 
     def run(self, cycles: int) -> int:
         """Run `cycles` cycles (less if everything finishes sooner; no error for work left)

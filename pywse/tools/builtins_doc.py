@@ -56,7 +56,8 @@ def markdown() -> str:
         "`python -m pywse.tools.builtins_doc > docs/builtins.md`).",
         "",
         "Operand forms, destination first: **D** a DSD (memory `pw.mem1d`/`pw.mem4d`, fabric "
-        "`pw.fabin`/`pw.fabout`, a FIFO, or a DSR from `pw.get_dsr`), **s** a scalar source (a number, or a one-element "
+        "`pw.fabin`/`pw.fabout`, a FIFO, or a DSR from `pw.get_dsr`), **s** a scalar source "
+        "(a number, or a one-element "
         "var read as a scalar), **p** a one-element var as destination (CSL's `&x`). A fabin "
         "is a source only, a fabout a destination only.",
         "",

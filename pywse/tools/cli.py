@@ -8,7 +8,8 @@
   by then its program has been compiled and checked, and nothing runs.
 - `pywse run`: the `cs_python` twin; runs a host script unchanged (tools/run.py);
   `--perturb N` reruns it under N perturbation seeds and reports results that change;
-  `--sim-log PATH` writes `<simprint>`'s lines to PATH (the simulator's sim.log).
+  `--sim-log PATH` writes `<simprint>`'s lines to PATH (the simulator's sim.log); `--stats`
+  prints the cycle account of each SdkRuntime the script stops (docs/timing.md).
 """
 from __future__ import annotations
 
@@ -22,10 +23,11 @@ import traceback
 import warnings
 from pathlib import Path
 
-from ..layout.compile import compile as compile_layout, import_file
 from ..errors import PywseError, RoutingWarning
-from ..host.runtime import CHECK_ONLY, ChecksPassed
+from ..host.runtime import CHECK_ONLY, STOP_HOOKS, ChecksPassed
 from ..layout.classic import Layout
+from ..layout.compile import compile as compile_layout
+from ..layout.compile import import_file
 from .perturb import sweep as perturb_sweep
 from .run import find_script, run_script
 
@@ -96,6 +98,10 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--sim-log", default=None, metavar="PATH",
                    help="write <simprint>'s lines to PATH as sim.log has them, instead of "
                         "printing them when the runtime stops (PYWSE_SIM_LOG)")
+    r.add_argument("--stats", action="store_true",
+                   help="print the cycle account of each SdkRuntime when it stops: busy, "
+                        "stalled and idle cycles per PE, tasks, wavelets, links, memory "
+                        "(PYWSE_LINE_CYCLES=1 adds cycles per task-body line)")
     r.add_argument("script", help="the host script, e.g. run.py")
     r.add_argument("args", nargs=argparse.REMAINDER, help="the script's own arguments")
     return parser
@@ -104,7 +110,7 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     if args.command == "run":
-        with _sim_log(args.sim_log):
+        with _sim_log(args.sim_log), _stats(args.stats):
             if args.perturb is not None:
                 return perturb_sweep(args.script, args.args, args.perturb)
             return run(args.script, args.args)
@@ -124,6 +130,24 @@ def _sim_log(path: str | None):
             os.environ.pop("PYWSE_SIM_LOG", None)
         else:
             os.environ["PYWSE_SIM_LOG"] = saved
+
+
+@contextlib.contextmanager
+def _stats(on: bool):
+    """`--stats`: print each SdkRuntime's cycle account when it stops, for this run only."""
+    shown = [0]
+
+    def show(runtime) -> None:
+        shown[0] += 1
+        print(f"\n== pywse run --stats: SdkRuntime #{shown[0]} ==\n{runtime.stats()}",
+              flush=True)
+    if on:
+        STOP_HOOKS.append(show)
+    try:
+        yield
+    finally:
+        if on:
+            STOP_HOOKS.remove(show)
 
 
 def compile_command(args: argparse.Namespace) -> int:

@@ -50,8 +50,8 @@ from typing import Any, Sequence
 import attrs
 
 from ...dsl.dsd import fabout, mem1d
-from ...dsl.modules import layout_library, library
 from ...dsl.image import LOCAL_TASK_IDS
+from ...dsl.modules import layout_library, library
 from ...dsl.signatures import TABLE
 from ...errors import LayoutError, ProgramError
 from ...layout.classic import Layout
