@@ -27,10 +27,11 @@ FIGURES = {   # case -> keys every table row must have, as positive numbers
     "task_compile": ("first s", "cached s", "first / cached"),
     "edit_loop": ("first s", "no-jit s"),
     "examples": ("jit first s", "jit best s", "nojit first s", "nojit best s", "speedup"),
+    "timing_fidelity": ("ref cycles",),
 }
 RATIOS = {"wavelet_hops": 4, "task_dispatch": 4, "memcpy": 5, "idle_scaling": 2,
           "footprint": 1, "stream_footprint": 1, "compile_scaling": 5, "sdklayout_compile": 3,
-          "task_compile": 1, "edit_loop": 1, "examples": 2}
+          "task_compile": 1, "edit_loop": 1, "examples": 2, "timing_fidelity": 6}
 
 
 def positive(v) -> bool:
@@ -59,3 +60,28 @@ def test_quick_run_records_every_figure(tmp_path):
             assert positive(r["value"]), (name, r)
     assert len(doc["summary"]) == sum(RATIOS.values())
     assert all(r["status"] in ("met", "missed", "(no target)") for r in doc["summary"])
+
+
+
+def test_timing_fidelity_meets_its_targets_on_the_check_set(tmp_path):
+    """Every check row with a confirmed reference is within 25 % of it (docs/semantics.md,
+    "Calibration"); the table has fit, check and advisory rows; a row without pywse's figure
+    says why in the notes."""
+    out = tmp_path / "r.json"
+    res = subprocess.run([sys.executable, "-m", "benchmarks", "--quick", "--only",
+                          "timing_fidelity", "--out", str(out)],
+                         cwd=REPO, capture_output=True, text=True, timeout=240)
+    assert res.returncode == 0, res.stdout[-3000:] + res.stderr[-3000:]
+    case = json.loads(out.read_text())["cases"]["timing_fidelity"]
+    rows = case["rows"]
+    assert {row["set"] for row in rows} == {"fit", "check", "advisory"}
+    checked = [row for row in rows if row["set"] == "check" and row["status"] == "confirmed"
+               and row["pywse cycles"] != "-"]
+    assert len(checked) >= 3
+    for row in checked:
+        assert abs(row["pywse cycles"] / row["ref cycles"] - 1) <= 0.25, row
+    assert all(row["pywse cycles"] != "-" for row in rows if row["set"] == "fit")
+    for row in rows:
+        if row["pywse cycles"] == "-":
+            note = next(n for n in case["notes"] if row["reference"] in n)
+            assert len(note) > len(row["reference"]) + 20, note

@@ -301,33 +301,52 @@ def test_the_timing_page_lists_every_constant_with_its_value():
 
 
 @pw.program
-def hopper(p, *, c: pw.Color, sender: bool):
-    out = pw.fabout(c, extent=1)
-    x = p.var("x", pw.u32, 1, init=[5])
+def hopper(p, *, c: pw.Color, sender: bool, n: int = 1, divides: int = 0):
+    out = pw.fabout(c, extent=n)
+    x = pw.mem1d(p.var("x", pw.u32, n, init=np.arange(5, 5 + n, dtype=np.uint32)))
+    f = p.var("f", pw.f32, 1, init=[3.0])
 
     @p.local_task(10)
     def send():
-        pw.mov32(out, x)
+        for _ in range(divides):        # work before the send: it leaves after it
+            f[0] = f[0] / 3.0
+        pw.mov32(out, x, async_=True)
 
     if sender:
         p.on_start(send)
 
 
-def test_the_hop_constant_delays_every_router(jit):
+def _chain_cycles(jit, costs, n=1, divides=0):
+    """The cycles at which PE (0, 0)'s n wavelets leave PE (3, 0) eastward, off the grid."""
     c = pw.Color(3)
-    arrivals = {}
 
     def routes(x, y):
         return {c: dict(rx=[pw.RAMP] if x == 0 else [pw.WEST], tx=[pw.EAST])}
 
-    for hop in (1, 3):
-        h = Harness(hopper, width=4, c=c, routes=routes, jit=jit, costs=pw.Costs(hop=hop),
-                    pe_params=lambda x, y: dict(sender=x == 0))
-        h.run_until_idle(max_cycles=1000)
-        got = h.sent(c, direction=pw.EAST, pe=(3, 0))
-        assert list(got.values) == [5]
-        arrivals[hop] = int(got.cycles[0])
-    assert arrivals[3] - arrivals[1] == 2 * 4       # four routers on the way, 2 cycles more each
+    h = Harness(hopper, width=4, c=c, routes=routes, jit=jit, costs=costs,
+                pe_params=lambda x, y: dict(sender=x == 0, n=n, divides=divides))
+    h.run_until_idle(max_cycles=1000)
+    got = h.sent(c, direction=pw.EAST, pe=(3, 0))
+    assert list(got.values) == list(range(5, 5 + n))
+    return [int(t) for t in got.cycles]
+
+
+def test_the_hop_constant_delays_every_link(jit):
+    one, three = (_chain_cycles(jit, pw.Costs(hop=hop))[0] for hop in (1, 3))
+    assert three - one == 2 * 3       # three links between four routers, 2 cycles more each
+
+
+def test_a_link_is_a_pipeline_so_a_stream_keeps_one_wavelet_a_cycle(jit):
+    for hop in (1, 2, 5):
+        cycles = _chain_cycles(jit, pw.Costs(hop=hop), n=40)
+        assert np.diff(cycles).tolist() == [1] * 39, hop
+
+
+def test_an_async_op_moves_from_where_its_task_issued_it(jit):
+    """A task body runs at once, at its start; its async op's wavelets leave only after the
+    work before the op (here divides at 30 and 50 cycles each)."""
+    cheap, dear = (_chain_cycles(jit, pw.Costs(f32_div=k), divides=3)[0] for k in (30, 50))
+    assert dear - cheap == 3 * 20
 
 
 @pw.program

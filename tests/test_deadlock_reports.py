@@ -249,9 +249,11 @@ def test_a_sync_op_into_a_queue_nobody_drains(jit):
             "is full and nothing reads it: no data task, no fabin op running") in text
     assert ("PE (0, 0) [sender]: color 3: 2 wavelet(s) in the router (next hop full), going to "
             "the EAST neighbour PE (1, 0), whose router for color 3 is full") in text
-    assert ("blocking (sync) mov32 in task 'start' stalled at element 16 of 40: output queue 2 "
-            "(color 3) is full (8 of 8), 16 of 40 sent") in text
-    assert ("PE (1, 0) [deaf]: color 3: 2 wavelet(s) in the router (next hop full), going to "
+    # 17 sent: 8 in the output queue, 2 in the sender's router, 3 in the receiver's (2 and
+    # the link's 1 of a 2-cycle hop), 4 in its input queue
+    assert ("blocking (sync) mov32 in task 'start' stalled at element 17 of 40: output queue 2 "
+            "(color 3) is full (8 of 8), 17 of 40 sent") in text
+    assert ("PE (1, 0) [deaf]: color 3: 3 wavelet(s) in the router (next hop full), going to "
             "its own CE: input queue 2 is full (4 of 4)") in text
 
 
@@ -264,9 +266,9 @@ def test_wavelets_routed_to_a_pe_that_binds_no_queue(jit):
     assert "host command launch('start') is still waiting: 1 of 2 PE(s)" in text
     assert ("hint: color 3 is routed to the CE of PE (1, 0) (RAMP), but no input queue there is "
             "bound to color 3") in text
-    assert ("PE (1, 0) [bystander]: color 3: 2 wavelet(s) in the router (no input queue reads "
+    assert ("PE (1, 0) [bystander]: color 3: 3 wavelet(s) in the router (no input queue reads "
             "it), going to its own CE: no input queue is bound to color 3 here") in text
-    assert "microthread 2: mov32 stalled at element 12 of 40" in text
+    assert "microthread 2: mov32 stalled at element 13 of 40" in text     # 8 + 2 + 3
 
 
 def test_a_streaming_h2d_into_pes_that_bind_no_queue(jit):

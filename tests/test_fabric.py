@@ -190,7 +190,7 @@ def test_sentinel_control_task_runs_after_the_data_with_its_16_bits(jit):
     assert read(runner, 2, "ctl_data")[0] == 10 * 1000 + 77
 
 
-def test_cycles_one_per_hop_and_one_wavelet_per_link_per_cycle():
+def test_cycles_hop_per_router_and_one_wavelet_per_link_per_cycle():
     def arrival(width, n):
         """The cycle at which the last PE holds all n words, and the cycles from the end of
         the launch of `start` (it reaches the sender at the same cycle at any width, and ends
@@ -200,7 +200,7 @@ def test_cycles_one_per_hop_and_one_wavelet_per_link_per_cycle():
         while read(runner, width - 1, "count")[0] < n:
             assert engine.step()
         return engine.now, engine.now - t0
-    assert arrival(10, 1)[0] - arrival(6, 1)[0] == 4
+    assert arrival(10, 1)[0] - arrival(6, 1)[0] == 4 * pw.Costs().hop     # 4 more links
     assert arrival(2, 400)[1] - arrival(2, 200)[1] == 200
 
 

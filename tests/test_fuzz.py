@@ -440,8 +440,10 @@ def test_streaming_compiled_and_plain_python_agree(case):
 
 def test_a_quiet_fabric_cycle_is_not_counted_so_a_cut_run_is_the_same_run():
     """Found by test_a_run_cut_in_pieces_is_the_same_run: one wavelet fed at cycle 1 through
-    two PEs ends in cycle 3; one run_until_idle ended at cycle 5 (fabric.advance counted the
-    cycle in which nothing moved), but run(4) then run_until_idle at cycle 4."""
+    two PEs ends in cycle 3 (with `hop` 1 then; 2 + hop: a cycle in the first router, `hop` to
+    the next); one run_until_idle ended at cycle 5 (fabric.advance counted the cycle in which
+    nothing moved), but run(4) then run_until_idle at cycle 4."""
+    hop = pw.Costs().hop
     def harness():
         layout = pw.Layout(1, 2)
         for y in range(2):
@@ -453,11 +455,11 @@ def test_a_quiet_fabric_cycle_is_not_counted_so_a_cut_run_is_the_same_run():
 
     whole, cut = harness(), harness()
     whole.run_until_idle(max_cycles=1_000)
-    cut.run(4)
+    cut.run(3 + hop)                   # the cycle after the last move
     cut.run_until_idle(max_cycles=1_000)
     last = max(int(whole.sent(20, pe=pe, direction=side).cycles[-1])   # the last one left
                for pe, side in [((0, 0), pw.EAST), ((0, 1), pw.EAST), ((0, 1), pw.SOUTH)])
-    assert last == 3 and whole.cycles == cut.cycles == last + 1
+    assert last == 2 + hop and whole.cycles == cut.cycles == last + 1
 
 
 @pw.program

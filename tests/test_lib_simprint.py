@@ -50,7 +50,8 @@ def printer(p, *, enable: bool = True):
 
 
 def test_lines_formats_and_stamps(jit):
-    costs = pw.Costs().without_scalar()   # the print calls' own cycles: test_costs.py
+    # the print calls' own cycles: test_costs.py; the prints': below
+    costs = pw.Costs().without_scalar().evolve(simprint=0)
     h = Harness(printer, width=2, jit=jit, costs=costs)
     h.run_until_idle()
     start = costs.task_switch                              # the task starts at cycle 0
@@ -68,6 +69,32 @@ def test_lines_formats_and_stamps(jit):
     first = [line for line in h.printed() if line[1:3] == (0, 0)]
     assert [text for *_, text in first[:-1]] == [text for *_, text in lines[:-1]]
     assert first[-1][3] == "PE(0,0): at 1"
+
+
+@pw.program
+def three_lines(p, *, enable: bool = True):
+    prt = p.import_module("<simprint>", enable=enable)
+
+    @p.on_start
+    @p.local_task(10)
+    def go():
+        prt.print_string("a")
+        prt.print_string("b\n")        # stamped before its own cost: after one print's
+        prt.fmt_no_nl("c", ())
+        prt.print_u16_decimal(4)
+        prt.print_string("\n")
+
+
+def test_each_print_costs_the_simprint_constant(jit):
+    costs = pw.Costs().without_scalar().evolve(simprint=7)   # helper calls cost nothing
+    h = Harness(three_lines, jit=jit, costs=costs)
+    h.run_until_idle()
+    t = costs.task_switch                                  # the task starts at cycle 0
+    assert [(c, text) for c, _, _, text in h.printed()] == [(t + 7, "ab"), (t + 28, "c4")]
+    assert h.cycles == t + 5 * 7
+    off = Harness(three_lines, enable=False, jit=jit, costs=costs)
+    off.run_until_idle()
+    assert off.cycles == t                                 # a disabled instance: no cost
 
 
 def test_disabled_instances_print_nothing(jit):

@@ -48,11 +48,14 @@ def self_feeding_scan():
     return lay
 
 
-def run_scan(jit, **runtime):
+def run_scan(jit, hop=1, **runtime):
+    """The scan keeps the fabric moving forever with the 1-cycle hop it was found with; with
+    2-cycle hops the links' extra slots let every queue on its way fill, and it deadlocks
+    instead (test_with_two_cycle_hops_the_scan_deadlocks_and_says_so)."""
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", pw.RoutingWarning)
         art = pw.compile(self_feeding_scan(), arch="wse3")
-    rt = pw.SdkRuntime(art, jit=jit, **runtime)
+    rt = pw.SdkRuntime(art, jit=jit, costs={"hop": hop}, **runtime)
     rt.load(); rt.run()
     rt.memcpy_h2d(rt.get_id("acc"), np.arange(1, 5, dtype=np.uint32), 0, 0, 4, 1, 1, **U32)
     rt.launch("go", nonblock=False)
@@ -99,6 +102,14 @@ def test_an_explicit_budget_names_the_wait_too(jit):
     text = str(info.value)
     assert "the run reached its budget of 50000 cycles (max_cycles / PYWSE_MAX_CYCLES)" in text
     assert "the host was waiting for" in text and "tasks: 'got' ran" in text
+
+
+def test_with_two_cycle_hops_the_scan_deadlocks_and_says_so(jit):
+    with pytest.raises(pw.DeadlockError) as info:
+        run_scan(jit, hop=2)
+    text = str(info.value)
+    assert "a blocking (sync) fabric op in task 'got' waits forever" in text
+    assert "make the op async (async_=True)" in text
 
 
 def test_wavelets_sent_off_the_kernel_are_counted_and_reported(jit):

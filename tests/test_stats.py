@@ -175,12 +175,13 @@ def test_wavelets_links_tasks_and_a_backed_up_output_queue(jit):
                                               (3, "", "WEST", 0, n)])
     assert s.links.rows[0] == (0, 0, "EAST", n, round(n / s.cycles, 4))
     # every cycle of the sender's op after its task is a move or a wait on output queue 2;
-    # it moved its first 7 words while the task held the CE
+    # it moved its first word while the task held the CE (the op is issued at the task's
+    # last cycle, 6: it moves from there)
     (stall,) = [r for r in s.stalls if r["kind"] == "sender"]
     assert stall["queue"] == "output queue 2" and stall["cause"] == "output full"
     assert stall["color"] == "3" and stall["at"] == "(0, 0)"
     assert stall["cycles"] == s.stalled[0, 0] > 0
-    assert s.busy[0, 0] == 7 + (n - 7)
+    assert s.busy[0, 0] == 7 + (n - 1)
 
 
 def test_a_blocking_read_stalls_the_task(jit):
@@ -199,14 +200,14 @@ def test_a_blocking_read_stalls_the_task(jit):
 
 
 def test_an_async_read_stalls_the_pe_while_its_ce_is_free(jit):
-    # the task (6 + 1) frees the CE at 7; the op waits from cycle 0 and moves a word at
-    # each of 51..54: busy 7 + 4, stalled 7..50 (44 cycles), the op's wait 0..50 (51)
+    # the task (6 + 1) frees the CE at 7; the op, issued at 6, waits from there and moves a
+    # word at each of 51..54: busy 7 + 4, stalled 7..50 (44 cycles), the op's wait 6..50 (45)
     h = Harness(reader, rx=C, n=4, async_=True, jit=jit, costs=COSTS)
     h.send(C, np.arange(4, dtype=np.uint32), direction=pw.WEST, start=50)
     h.run_until_idle(max_cycles=1000)
     s = h.stats()
     assert (s.cycles, s.busy[0, 0], s.stalled[0, 0], s.idle[0, 0]) == (55, 11, 44, 0)
-    assert s.stalls.rows[0][5] == 51
+    assert s.stalls.rows[0][5] == 45
     assert h.peek("got").tolist() == [0, 1, 2, 3]
 
 
@@ -216,7 +217,7 @@ def test_a_wait_still_open_counts_up_to_now():
     h.run(30)
     s = h.stats()
     assert s.cycles == 30 and s.busy[0, 0] == 7 and s.stalled[0, 0] == 23
-    assert s.stalls.rows[0][5] == 30
+    assert s.stalls.rows[0][5] == 24        # the op's wait: from its issue at 6
     check_invariant(s)
 
 

@@ -25,9 +25,10 @@ zero-padded (16 / 32 digits); floats in numpy's shortest form of their type (`1.
 brace. The format must be a string literal: a placeholder simprint does not have, or values
 that do not fit the placeholders, is an error when the program is compiled, at the call.
 
-`enable=False` (CSL `.enable = false`) makes every function a no-op. A print costs what its
-call costs (a helper call and its statements); the text itself nothing (the SDK's simulator
-charges more, topic-13's log shows it; not calibrated yet).
+`enable=False` (CSL `.enable = false`) makes every function a no-op. A print costs its call
+plus the platform's `simprint` cycles, whatever its text: the SDK's simulator charges a print
+far more than an instruction, and topic-13's log is where pywse's figure is fitted
+(sim/costs.py).
 """
 from __future__ import annotations
 

@@ -294,6 +294,11 @@ def _start(st, pe, code, async_, activate, unblock, ut_id, rows):
     if streaming:
         fabric.activate(st, pe)   # the fabric loop now watches this PE's queues
     if slot != ops.MAIN:
+        # the task body runs at once, at its start; its op moves from the cycle the body
+        # reached it (so before the task's last cycle: the PE's next task, whose body also
+        # runs at once, comes after its first element)
+        st.ut_from[pe, slot] = (max(st.task_start[pe], st.now[0]) + st.cost[C_TASK_SWITCH]
+                                + st.cycles[pe])
         st.cycles[pe] += st.cost[C_DSD_ASYNC_START]
         return
     simd = st.cost[C_SIMD + 2 * code + (1 if st.config[0] == 3 else 0)]
@@ -546,4 +551,4 @@ from . import queueflush as _queueflush  # noqa: E402,F401  (wse3 queue flushes,
 from . import scalars as _scalars  # noqa: E402,F401  (@bitcast, @get_int, pointers)
 from . import taskprio as _taskprio  # noqa: E402,F401  (<tile_config> task priority)
 from . import tileconfig as _tileconfig  # noqa: E402,F401  (<tile_config>'s lowerings)
-from .costs import C_DSD_ASYNC_START, C_DSD_START, C_SIMD  # noqa: E402  (_start's charges)
+from .costs import C_DSD_ASYNC_START, C_DSD_START, C_SIMD, C_TASK_SWITCH  # noqa: E402  (_start's charges)

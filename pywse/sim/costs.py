@@ -70,7 +70,7 @@ ONE = "assumed: one instruction"
 class Costs:
     """The platform's cost table: what the simulated clock charges, in cycles.
 
-        costs = pw.Costs().evolve(f32_div=40, hop=2)     # a changed copy
+        costs = pw.Costs().evolve(f32_div=40, hop=1)     # a changed copy
         runner = pw.SdkRuntime(artifacts, costs=costs)   # or Harness(..., costs=costs)
 
     `describe()` lists every constant with its value, source and when it is charged
@@ -86,9 +86,16 @@ class Costs:
                            "a synchronous DSD op or pw.map, on top of ceil(elements / SIMD)")
     dsd_async_start: int = _cost(1, "assumed", "starting an async DSD op (its elements then "
                                                "move one per cycle on the fabric's clock)")
-    hop: int = _cost(1, "inferred: the csl-examples benchmarks' skew correction counts 1 cycle "
-                        "per hop (TIMING §2); the simulator log of topic-13 suggests 2 "
-                        "(TIMING §1.1)", "each router a wavelet passes, entering to leaving", 1)
+    hop: int = _cost(2, "calibrated on topic-13's sim.log (TIMING §1.1): chained receivers "
+                        "print 2 cycles apart, on all 5 wavelets, so a hop costs 2; the "
+                        "csl-examples benchmarks' 1 cycle per hop (TIMING §2) is their authors' "
+                        "skew correction, not a measurement (docs/semantics.md, Calibration)",
+                     "from one router to the next: 1 in the router, hop - 1 on the link "
+                     "(pipelined: a link still carries a wavelet per cycle)", 1)
+    simprint: int = _cost(12, "fitted on topic-13's cadence (TIMING §1.1: 182 cycles per "
+                              "wavelet for a data task with 10 <simprint> calls)",
+                          "each <simprint> call that prints (print_*, fmt*), on top of its "
+                          "helper call; its line is stamped before it")
     host_command_latency: int = _cost(1000, "assumed (real: tens of microseconds, TIMING §2); "
                                             "host time, not device cycles",
                                       "each host command, from the head of its queue to the "
@@ -185,9 +192,9 @@ class Costs:
 NAMES = tuple(f.name for f in attrs.fields(Costs))
 """Every constant a user may override."""
 
-FIXED = ("task_switch", "dsd_start", "dsd_async_start", "hop", "host_command_latency",
-         "rpc_start")
-C_TASK_SWITCH, C_DSD_START, C_DSD_ASYNC_START, C_HOP, C_HOST, C_RPC = range(
+FIXED = ("task_switch", "dsd_start", "dsd_async_start", "hop", "simprint",
+         "host_command_latency", "rpc_start")
+C_TASK_SWITCH, C_DSD_START, C_DSD_ASYNC_START, C_HOP, C_SIMPRINT, C_HOST, C_RPC = range(
     len(CLASSES), len(CLASSES) + len(FIXED))
 C_SIMD = len(CLASSES) + len(FIXED)
 """Positions in the engine's cost array (`st.cost`)."""

@@ -74,10 +74,11 @@ class Engine(Traffic):
         self.mem_base = np.concatenate([[0], np.cumsum(sizes)[:-1]]).astype(np.int64)
         self.id = next(_ids)
         ops.WAITERS[self.id] = self.wait
+        rb_slots = fabric.router_slots(costs.hop)      # a link's pipeline is in its router's FIFO
         check_memory(len(self.pe_image), int(sizes.sum()), artifacts.arch, len(self.images),
-                     self.width)
+                     self.width, rb_slots)
         self.st = new_state(self.mem_base, int(sizes.sum()), artifacts.arch, self.width, self.id,
-                            self.pe_image, len(self.images))
+                            self.pe_image, len(self.images), rb_slots)
         self.st_jit = None
         self._bound: dict[tuple[int, int], tuple] = {}
         self._lifted: dict[int, tuple] = {}

@@ -1,13 +1,22 @@
 """The fabric: routers, queues and microthreads, stepped one cycle at a time (numba).
 
 Per PE and color a router holds a small FIFO (`ROUTER_DEPTH` wavelets). Each cycle, a
-wavelet that arrived at least the platform's `hop` cycles ago (costs.py; 1: before this
-cycle) leaves when every tx target of the current switch position can take it (multicast
-moves all-or-nothing; a full target stalls the sender, never drops): a neighbour's router
-FIFO, the PE's input queue bound to the color (RAMP), or the host (memcpy D2H). Each
-physical link carries one wavelet per cycle. Output queues feed their color's router FIFO,
-one wavelet per cycle; microthreads (async DSD ops) advance one element per cycle. Only PEs
-on the active list are visited.
+wavelet that reached the router before this cycle leaves when every tx target of the current
+switch position can take it (multicast moves all-or-nothing; a full target stalls the sender,
+never drops): a neighbour's router FIFO, the PE's input queue bound to the color (RAMP), or
+the host (memcpy D2H). Each physical link carries one wavelet per cycle.
+
+From one router to the next takes the platform's `hop` cycles (costs.py): 1 in the router,
+`hop - 1` on the link. A link is a pipeline: per color it holds one wavelet for each of its
+cycles, kept in extra slots of the next router's FIFO (`router_slots`, stamped with the cycle
+the wavelet gets there), so a stream still moves one wavelet per cycle whatever `hop` is.
+What enters a router from its own RAMP, the host or a test source takes `ROUTER_DEPTH` slots
+at most, so the buffering between a PE and the host does not depend on `hop`.
+
+Output queues feed their color's router FIFO, one wavelet per cycle; microthreads (async DSD
+ops) advance one element per cycle, from the cycle their op was issued at in its task's body
+(`ut_from`: the body itself runs at once, at the task's start). Only PEs on the active list
+are visited.
 
 A color's filter (routerfilter.py) decides whether a wavelet sent down RAMP reaches the CE;
 a counter filter counts each wavelet its router moves. Forwarding never looks at it.
@@ -65,6 +74,12 @@ ASYNC_SLOTS = (1 << (N_SLOTS - 1)) - 1   # microthreads the fabric steps (not th
 OQ_DEPTH = {"wse2": (2, 2, 6, 6, 2, 2, 0, 0), "wse3": (8, 8, 8, 8, 8, 8, 8, 8)}
 
 
+def router_slots(hop: int) -> int:
+    """Slots per (PE, color) of the router FIFOs (`rb_buf`): its own `ROUTER_DEPTH` and the
+    `hop - 1` of the link in front of it."""
+    return ROUTER_DEPTH + hop - 1
+
+
 @numba.njit(cache=True)
 def _deliver_ok(st, pe, c, txm, t, w, ctl):
     """Can every tx target of this wavelet take it this cycle?"""
@@ -79,8 +94,9 @@ def _deliver_ok(st, pe, c, txm, t, w, ctl):
                 if not (st.config[CFG_CAPTURE_EDGES] and _log_room(st)):
                     return False
                 continue
-            if st.rb_count[npe, nc] >= ROUTER_DEPTH or not _accepts(st, npe, nc, OPPOSITE[d]):
-                return False
+            if st.rb_count[npe, nc] >= st.rb_buf.shape[2] or \
+                    not _accepts(st, npe, nc, OPPOSITE[d]):
+                return False     # its FIFO and the link's slots in front of it are full
     if txm & CAPTURE_BIT and not _log_room(st):
         return False
     if txm & 1:
@@ -132,7 +148,7 @@ def _accepts(st, pe, c, side):
         # (or TEARDOWN) waits in it, nothing else gets in, so what comes in after it is
         # admitted by the position in force once it has left (docs/semantics.md, Teardown)
         for k in range(st.rb_count[pe, c]):
-            slot = (st.rb_head[pe, c] + k) % ROUTER_DEPTH
+            slot = (st.rb_head[pe, c] + k) % st.rb_buf.shape[2]
             if st.rb_ctl[pe, c, slot] and (st.rb_buf[pe, c, slot] >> 22) & 3:
                 return False
     return (st.sw_rx[pe, c, st.sw_cur[pe, c]] >> side) & 1 == 1
@@ -170,7 +186,8 @@ def _neighbour(st, pe, c, d, x, width):
 
 @numba.njit(cache=True)
 def _push_rb(st, pe, c, w, ctl, t):
-    slot = (st.rb_head[pe, c] + st.rb_count[pe, c]) % ROUTER_DEPTH
+    """Put a wavelet in router `pe`'s FIFO of color `c`; it may leave after cycle `t`."""
+    slot = (st.rb_head[pe, c] + st.rb_count[pe, c]) % st.rb_buf.shape[2]
     st.rb_buf[pe, c, slot] = w
     st.rb_ctl[pe, c, slot] = ctl
     st.rb_time[pe, c, slot] = t
@@ -218,11 +235,10 @@ def _route_pe(st, pe, t):
             continue
         pending &= ~bit
         h = st.rb_head[pe, c]
-        due = st.rb_time[pe, c, h] + st.cost[C_HOP]     # a hop: the platform's `hop` cycles
-        if due > t or st.tip[pe, c] & TIP_ON:
-            if st.rb_time[pe, c, h] < t < due:
-                moved += 1  # on its way through (hop > 1): the clock runs on to it
-            continue        # arrived this cycle, or the color is in teardown here
+        if st.rb_time[pe, c, h] >= t or st.tip[pe, c] & TIP_ON:
+            if st.rb_time[pe, c, h] >= t:
+                moved += 1  # arrived this cycle, or still on the link: the clock runs on
+            continue        # ... or the color is in teardown here
         w = st.rb_buf[pe, c, h]
         ctl = st.rb_ctl[pe, c, h]
         txm = st.sw_tx[pe, c, st.sw_cur[pe, c]]
@@ -236,8 +252,8 @@ def _route_pe(st, pe, t):
                 st.links[pe, c, d] += 1
                 if npe < 0:
                     _capture(st, pe, d, c, fwd, ctl, t)
-                else:
-                    _push_rb(st, npe, nc, fwd, ctl, t)
+                else:          # the link's hop - 1 cycles, then the next router's one
+                    _push_rb(st, npe, nc, fwd, ctl, t + st.cost[C_HOP] - 1)
                     st.links[npe, nc, N_DIRS + OPPOSITE[d]] += 1
         if txm & CAPTURE_BIT:
             _capture(st, pe, D_RAMP, c, fwd, ctl, t)
@@ -261,7 +277,7 @@ def _route_pe(st, pe, t):
             else:
                 ring_moved(st, pe, port, i + 1 - st.ring_mark[pe, port])
         st.color_moves[c] += 1
-        st.rb_head[pe, c] = (h + 1) % ROUTER_DEPTH
+        st.rb_head[pe, c] = (h + 1) % st.rb_buf.shape[2]
         st.rb_count[pe, c] -= 1
         if st.rb_count[pe, c] == 0:
             st.rb_mask[pe] &= ~bit
@@ -509,13 +525,17 @@ def advance(st, t0, max_cycles):
 def _step_threads(st, pe, t, threads):
     """Advance PE `pe`'s async ops (microthreads) by an element each at cycle `t`, keeping
     the cycle account (account.py): the waits of ops that cannot move, and the PE's time.
-    Returns the number of ops that moved."""
+    Returns the number of ops that moved or wait for the cycle their task issued them at."""
     moved = 0
+    issued = 0     # ops whose task body has not reached them yet at cycle t (`ut_from`)
     s = -1
     while threads:
         s += 1
         if threads & (1 << s):
             threads &= ~(1 << s)
+            if t < st.ut_from[pe, s]:
+                issued += 1          # neither moving nor stalled: the clock runs on to it
+                continue
             done = run_slot(st, pe, s, 1)
             if done > 0:
                 moved += 1
@@ -523,7 +543,7 @@ def _step_threads(st, pe, t, threads):
             elif done < 0:
                 account.thread_stuck(st, pe, s, t)
     account.threads_cycle(st, pe, t, moved)
-    return moved
+    return moved + issued
 
 
 @numba.njit(cache=True)

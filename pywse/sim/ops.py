@@ -429,8 +429,13 @@ def _dfilt_run(st, pe, slot, budget):
         h = st.iq_head[pe, q]
         mark = st.iq_ctl[pe, q, h]
         if mark == 0:                  # a data wavelet: dropped
-            st.iq_head[pe, q] = (h + 1) % cap
+            h = (h + 1) % cap
+            st.iq_head[pe, q] = h
             st.iq_count[pe, q] -= 1
+            mark = st.iq_ctl[pe, q, h] if st.iq_count[pe, q] > 0 else np.uint8(0)
+            if mark != 0 and not mark & COUNTED:   # a control wavelet it uncovered has
+                st.iq_ctl[pe, q, h] = mark | COUNTED   # reached the head: counted now,
+                st.ut_pos[pe, slot] += 1               # before the CE may take it
         elif mark & COUNTED:           # counted already: the CE has not taken it yet
             break
         else:

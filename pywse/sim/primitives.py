@@ -14,7 +14,9 @@ from the start of the run until a program stops it.
 
 The print log (`<simprint>`) is the simulator's, not the PE's: text goes, through numba's
 object mode, to a `Console` per engine (this module's `CONSOLES`, by engine id), which ends a
-line at each "\\n" and stamps it with the PE and the cycle of the call that ended it.
+line at each "\\n" and stamps it with the PE and the cycle of the call that ended it. Each
+print costs the platform's `simprint` cycles after its stamp: topic-13's sim.log shows the
+SDK's simulator charging a print far more than an instruction (docs/semantics.md, Timing).
 """
 from __future__ import annotations
 
@@ -28,7 +30,7 @@ from numba.np.numpy_support import as_dtype
 from ..dsl import primitives as prim
 from . import cslops, ops
 from .builtins import lowers
-from .costs import C_TASK_SWITCH
+from .costs import C_SIMPRINT, C_TASK_SWITCH
 
 RUNNING, VALUE = 0, 1
 
@@ -211,23 +213,32 @@ def _lower_string_id(st, pe, s):
     return k
 
 
+@register_jitable
+def _stamp(st, pe):
+    """The cycle a print is stamped with, the cycle it is reached; then its cost (the
+    platform's `simprint`, fitted on topic-13's sim.log: costs.py) is charged."""
+    t = cycle_now(st, pe)
+    st.cycles[pe] += st.cost[C_SIMPRINT]
+    return t
+
+
 @lowers("console_text")
 def _console_text(st, pe, s):
-    eid, t = st.config[2], cycle_now(st, pe)
+    eid, t = st.config[2], _stamp(st, pe)
     with numba.objmode():
         _put_text(eid, pe, t, s)
 
 
 @lowers("console_value")
 def _console_value(st, pe, kind, x):
-    eid, t = st.config[2], cycle_now(st, pe)
+    eid, t = st.config[2], _stamp(st, pe)
     with numba.objmode():
         _put_value(eid, pe, t, kind, x)
 
 
 @register_jitable
 def _fmt(st, pe, mode, fstr, values):
-    eid, width, t = st.config[2], st.config[1], cycle_now(st, pe)
+    eid, width, t = st.config[2], st.config[1], _stamp(st, pe)
     with numba.objmode():
         _put_format(eid, width, pe, t, mode, fstr, values)
 

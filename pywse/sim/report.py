@@ -124,7 +124,7 @@ def _blocked_target(engine, pe: int, c: int, d: int) -> str:
     if st.tip[npe, nc] & fabric.TIP_ON:
         return (f"{there}, where color {nc} is in teardown (its program leaves it with "
                 "<tile_config>'s teardown.exit, from a teardown handler)")
-    if st.rb_count[npe, nc] >= fabric.ROUTER_DEPTH:
+    if st.rb_count[npe, nc] >= st.rb_buf.shape[2]:      # its FIFO and the link's slots
         return f"{there}, whose router for color {nc} is full"
     if st.sw_npos[npe, nc] > 1:
         pos = st.sw_cur[npe, nc]

@@ -38,7 +38,7 @@ STATE_FIELDS = (
     "task_state task_words cmd_unblocked n_unblocked cycles config wake wake_list n_wake mem_base "
     "arena arena16 arena32 scratch32 scratchf "
     "iq_buf iq_ctl iq_head iq_count iq_cap oq_buf oq_ctl oq_wcol oq_head oq_count oq_cap ce_iq "
-    "ut_code ut_pos ut_len ut_act ut_unb ut_opnd rb_buf rb_ctl rb_time rb_head rb_count "
+    "ut_code ut_pos ut_len ut_act ut_unb ut_opnd ut_from rb_buf rb_ctl rb_time rb_head rb_count "
     "sw_tx sw_rx sw_cur sw_npos sw_ring sw_pop swap_x swap_y flt_on flt link_time active on_list n_active "
     "rb_mask oq_mask ut_mask h2d_mask poked "
     "h2d_color h2d_entry h2d_left h2d_pos d2h_color d2h_left d2h_done "
@@ -123,7 +123,8 @@ def to_jit(st: EngineState) -> JitState:
 
 
 def new_state(mem_base: np.ndarray, arena_bytes: int, arch: str, width: int,
-              engine_id: int, pe_img: np.ndarray, n_images: int) -> EngineState:
+              engine_id: int, pe_img: np.ndarray, n_images: int,
+              rb_slots: int = fabric.ROUTER_DEPTH) -> EngineState:
     npe = len(mem_base)
     arena = np.zeros(max(arena_bytes, 8), np.uint8)
     scratch = np.zeros(4, np.uint32)
@@ -150,9 +151,10 @@ def new_state(mem_base: np.ndarray, arena_bytes: int, arch: str, width: int,
         ut_len=z((npe, ops.N_SLOTS), np.int64), ut_act=np.full((npe, ops.N_SLOTS), -1, np.int8),
         ut_unb=np.full((npe, ops.N_SLOTS), -1, np.int8),
         ut_opnd=z((npe, ops.N_SLOTS, 4, ops.NF), np.int64),
-        rb_buf=z((npe, N_COLORS, fabric.ROUTER_DEPTH), np.uint32),
-        rb_ctl=z((npe, N_COLORS, fabric.ROUTER_DEPTH), np.uint8),
-        rb_time=z((npe, N_COLORS, fabric.ROUTER_DEPTH), np.int64),
+        ut_from=z((npe, ops.N_SLOTS), np.int64),   # the cycle an async op was issued at
+        rb_buf=z((npe, N_COLORS, rb_slots), np.uint32),
+        rb_ctl=z((npe, N_COLORS, rb_slots), np.uint8),
+        rb_time=z((npe, N_COLORS, rb_slots), np.int64),
         rb_head=z((npe, N_COLORS), np.int64), rb_count=z((npe, N_COLORS), np.int64),
         sw_tx=z((npe, N_COLORS, 4), np.uint8), sw_rx=z((npe, N_COLORS, 4), np.uint8),
         sw_cur=z((npe, N_COLORS), np.uint8),
@@ -244,11 +246,13 @@ def new_prng(npe: int) -> np.ndarray:
     return prng
 
 
-def state_bytes(npe: int, arena_bytes: int, arch: str, n_images: int) -> int:
+def state_bytes(npe: int, arena_bytes: int, arch: str, n_images: int,
+                rb_slots: int = fabric.ROUTER_DEPTH) -> int:
     """Bytes the engine state of `npe` PEs takes: their memories plus per-PE arrays (measured
     on a state of one and two PEs: what grows with the PE count)."""
     def total(n):
-        st = new_state(np.zeros(n, np.int64), 8, arch, 1, 0, np.zeros(n, np.int64), n_images)
+        st = new_state(np.zeros(n, np.int64), 8, arch, 1, 0, np.zeros(n, np.int64), n_images,
+                       rb_slots)
         return sum(a.nbytes for a in st if isinstance(a, np.ndarray) and a.base is None)
     one = total(1)
     return arena_bytes + one + (total(2) - one) * (npe - 1)
@@ -274,9 +278,10 @@ def size_text(n: int) -> str:
     return f"{n / (1 << 30):.1f} GiB" if n >= 1 << 30 else f"{n / (1 << 20):.1f} MiB"
 
 
-def check_memory(npe: int, arena_bytes: int, arch: str, n_images: int, width: int) -> None:
+def check_memory(npe: int, arena_bytes: int, arch: str, n_images: int, width: int,
+                 rb_slots: int = fabric.ROUTER_DEPTH) -> None:
     """Refuse, before allocating, a state that would not fit in this machine's memory."""
-    need = state_bytes(npe, arena_bytes, arch, n_images)
+    need = state_bytes(npe, arena_bytes, arch, n_images, rb_slots)
     have = available_bytes()
     if have is not None and need > have:
         gib = 1 << 30
