@@ -11,7 +11,7 @@ from .dsl.program import Program, program
 from .errors import (CostError, CycleLimitError, DeadlockError, JitWarning, LayoutError,
                      LivelockError, MemcpyError,
                      MemcpyWarning, ProgramError, PywseError, ResourceError, RoutingError,
-                     RoutingWarning, ScriptError, TaskError)
+                     RoutingWarning, ScriptError, TaskError, UnreachableTaskWarning)
 from .host.memcpy import MemcpyDataType, MemcpyOrder
 from .host.runtime import MemcpyTask, SdkRuntime
 from .layout.classic import Layout
@@ -31,7 +31,8 @@ __all__ = ["Artifacts", "Color", "CostError", "Costs", "CycleLimitError", "Deadl
            "MemcpyDataType", "MemcpyError", "MemcpyWarning", "MemcpyOrder", "MemcpyTask", "Module", "NORTH",
            "PE_MEMORY_BYTES", "Program", "ProgramError", "PywseError", "RAMP", "ResourceError",
            "Filter", "RangeFilter",
-           "RoutingError", "RoutingWarning", "SOUTH", "ScriptError", "SdkRuntime", "SwitchPos", "Switches", "TaskError", "WEST",
+           "RoutingError", "RoutingWarning", "SOUTH", "ScriptError", "SdkRuntime", "SwitchPos", "Switches", "TaskError",
+           "UnreachableTaskWarning", "WEST",
            "compile", "control", "f16", "f32", "fabin", "fabout", "i16", "i32", "mem1d", "mem4d",
            "module",
            "program", "u16", "u32", *sorted(_BUILTINS)]
