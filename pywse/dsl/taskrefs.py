@@ -211,7 +211,9 @@ class _Reader:
         """`pw.activate(v)` / `activate=v` (role "activate"), `pw.unblock(v)` / `unblock=v`,
         `pw.block(v)`."""
         if isinstance(v, Task):
-            if role == "activate":
+            if role == "activate" and library:     # a library's, for its caller: a callback
+                self.fx.refers.setdefault(v.name, line)
+            elif role == "activate":
                 self.fx.activates.setdefault(v.name, line)
             elif role == "unblock":
                 self.fx.unblocks.add(v.name)
@@ -268,19 +270,19 @@ def effects(image) -> dict[str, Effects]:
 
 
 def activators(image, name: str) -> dict[str, int]:
-    """The tasks of `image` that may activate task `name`: task name -> the line (0: a
-    library's task that runs the callbacks it was handed, or an activation computed at run
-    time)."""
+    """The tasks of `image` that may activate task `name`: task name -> the line of its
+    own activation (0: one a library does for it, by the id it was handed, or one computed
+    at run time)."""
     table = effects(image)
     task = next((t for t in image.tasks if t.name == name), None)
     handed = any(name in fx.refers for fx in table.values()) or (
         task is not None and in_sdk_library(task.fn))     # a library's task: its own ids
     found = {}
     for other, fx in table.items():
-        line = fx.activates.get(name, fx.refers.get(name))
-        if line is not None:
-            found[other] = line
-        elif fx.any_activate or (handed and fx.callbacks):
+        if name in fx.activates or name in fx.refers:
+            found[other] = fx.activates.get(name, 0)     # a callback's: when it is done
+        elif fx.any_activate or (handed and fx.callbacks) or (
+                task is not None and task.kind == "local" and task.id in fx.ids):
             found[other] = 0
     return found
 

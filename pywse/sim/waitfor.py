@@ -116,7 +116,15 @@ class Graph:
         if task.kind == "data":
             self._data(node, pe, task, image)
             return
-        if task.kind != "local":         # launched by the host, or a control wavelet's
+        if task.kind == "control":      # runs when a control wavelet naming it arrives
+            for q, c in sorted(image.iq_color.items()):
+                if not self.st.iq_count[pe, q]:      # (a queue with data has not got it)
+                    self.wait(node, ("in", pe, int(c), 1))
+            self.g.nodes[node]["fallback"] = None if role == "activator" else (
+                f"{{pe}} [{image.program.name}]: control task '{task.name}' (id {task.id}) "
+                "waits for a control wavelet that names it, and none is coming")
+            return
+        if task.kind != "local":         # launched by the host
             self.moving(node)
             return
         flags = int(self.st.task_state[pe, task.id])
@@ -140,7 +148,7 @@ class Graph:
         kinds = {t.name: t for t in image.tasks}
         if not live and self.runs(pe, task.name) == 0:
             ran_by = [a for a in by if a != task.name and self.runs(pe, a)]
-            ran = [a for a in ran_by if kinds[a].kind in ("local", "export")]
+            ran = [a for a in ran_by if kinds[a].kind in ("local", "export") and by[a]]
             text = _never_activated(image, task, {a: by[a] for a in ran_by}, kinds,
                                     skipped=True)
             if any(kinds[a].kind == "export" for a in ran):
@@ -255,8 +263,11 @@ class Graph:
         st = self.st
         if bit == 1:
             q = int(st.ce_iq[pe, c])
-            if (q >= 0 and st.iq_count[pe, q]) or st.rb_count[pe, c]:
+            if q >= 0 and st.iq_count[pe, q]:
                 self.moving(node)
+                return
+            if st.rb_count[pe, c]:        # on its way in, unless held in the router
+                self.wait(node, ("fwd", pe, c))
                 return
         host = self._from_host(node, pe, c) if bit == 1 else None
         if host is not None:
@@ -267,9 +278,10 @@ class Graph:
             if (at, want) in seen:
                 continue
             seen.add((at, want))
-            if at != pe and st.rb_count[at, c]:
-                self.moving(node)
-                return
+            if at != pe and st.rb_count[at, c]:   # on their way, unless held there
+                self.wait(node, ("fwd", at, c), color=c)
+                found = True
+                continue
             sides = 0
             for pos in range(st.sw_npos[at, c]):
                 if st.sw_tx[at, c, pos] & want:
@@ -398,7 +410,7 @@ class Graph:
             if t.kind == "data" and t.queue == q:
                 self.wait(node, ("run", pe, t.name, "need"))
                 live = True
-            elif t.kind == "local" and c in fx[t.name].reads:
+            elif t.kind in ("local", "control") and c in fx[t.name].reads:
                 self.wait(node, ("run", pe, t.name, "activator"))
                 readers.append(t.name)
         self.g.nodes[node]["fallback"] = "live" if live else (
@@ -428,15 +440,25 @@ class Graph:
             if not tx & (1 << d):
                 continue
             npe = _neighbour(self.eng, pe, d)
+            side = fabric.OPPOSITE[d]
+            pos = int(st.sw_cur[npe, c]) if npe >= 0 else 0
             if npe < 0:
                 self.root(node, f"color {c} on {{pe}} is routed {SIDES[d]}, off the kernel's "
                                 "edge, where nothing takes it: fix its route")
             elif st.rb_count[npe, c] >= fabric.ROUTER_DEPTH:
                 self.wait(node, ("fwd", npe, c), color=c)
+            elif st.sw_npos[npe, c] > 1 and not (st.sw_rx[npe, c, pos] >> side) & 1:
+                self.root(node, f"wavelets of color {c} wait on {{pe}} for the switch of "
+                                f"{pe_name(self.eng, npe)}, at position {pos}, which does not "
+                                f"take them from the {SIDES[side]}: the control wavelet that "
+                                "would move it on (SWITCH_ADV) has not come")
+            else:
+                self.moving(node)
 
     def _to_host(self, node, pe, c) -> None:
         st = self.st
         if any(st.d2h_color[k] == c and st.d2h_left[pe, k] > 0 for k in range(len(st.d2h_color))):
+            self.moving(node)
             return
         for label, (kind, color, pes) in self.pending.items():
             if kind == "d2h" and color == c and (pes is None or pe in pes):
@@ -512,13 +534,14 @@ class Graph:
         which wait for A's): in each such cycle that waits on nothing else, the break is a
         task that never ran on its program's PEs though a task that activates it did (a
         dropped activation), else one whose data tasks ran without activating it, else a
-        needed task that never ran. False if none is found."""
+        needed task that never ran; a cycle with none of these is done (its waits wait only
+        on each other). False if there is no such cycle."""
         g = self.g
         open_ = g.subgraph([n for n in g if n not in status])
+        closed = [scc for scc in nx.strongly_connected_components(open_) if len(scc) > 1
+                  and all(s in scc for n in scc for s in open_.successors(n))]
         found = False
-        for scc in nx.strongly_connected_components(open_):
-            if len(scc) < 2 or any(s not in scc for n in scc for s in open_.successors(n)):
-                continue
+        for scc in closed:
             runs = [n for n in scc if n[0] == "run"]
             chosen = [(n, g.nodes[n]["skip"][0]) for n in runs if "skip" in g.nodes[n]] or \
                 [(n, g.nodes[n]["ran_by"]) for n in runs if "ran_by" in g.nodes[n]] or \
@@ -528,11 +551,32 @@ class Graph:
                 status[n] = "root"
                 g.nodes[n]["root"] = text
                 found = True
-            if not chosen and all(n[0] == "run" for n in scc):
-                for n in scc:             # tasks that only activate each other: none starts
-                    status[n] = "done"
+        if not found:
+            for scc in closed:            # waits only on each other, and none is a cause
+                if not self._never_started(scc, status):
+                    status.update(dict.fromkeys(scc, "done"))
                 found = True
         return found
+
+    def _never_started(self, scc, status: dict) -> bool:
+        """A cycle of tasks that activate only each other (through wavelets too) where none
+        ever ran: nothing started it. The root cause, on each PE, is the first of them."""
+        by_pe: dict = {}
+        for n in scc:
+            if n[0] == "run":
+                by_pe.setdefault(n[1], set()).add(n[2])
+        if not by_pe or any(n[0] == "run" and self.runs(n[1], n[2]) for n in scc):
+            return False
+        for pe, names in by_pe.items():
+            image = self.eng.image(pe)
+            first = min(names)
+            n = next(n for n in scc if n[0] == "run" and n[1] == pe and n[2] == first)
+            status[n] = "root"
+            self.g.nodes[n]["root"] = (
+                f"{{pe}} [{image.program.name}]: tasks {_quoted(sorted(names))} activate only "
+                "each other (through their wavelets too), and none of them ever ran: start "
+                "one of them (pw.activate in the launched function, @p.on_start)")
+        return True
 
     def roots(self, sources) -> list:
         """The root-cause nodes the waits `sources` lead to through stuck waits and other
