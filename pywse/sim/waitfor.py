@@ -144,9 +144,12 @@ class Graph:
             if self.st.ut_code[pe, s] and self.st.ut_act[pe, s] == task.id:
                 self.wait(node, ("op", pe, s))
                 live = True
+        if live:                          # an op running will: it is what to wait for
+            self.g.nodes[node]["fallback"] = "live"
+            return
         by = activators(image, task.name)
         kinds = {t.name: t for t in image.tasks}
-        if not live and self.runs(pe, task.name) == 0:
+        if self.runs(pe, task.name) == 0:
             ran_by = [a for a in by if a != task.name and self.runs(pe, a)]
             ran = [a for a in ran_by if kinds[a].kind in ("local", "export") and by[a]]
             text = _never_activated(image, task, {a: by[a] for a in ran_by}, kinds,
@@ -158,7 +161,7 @@ class Graph:
                 self.g.nodes[node]["skip"] = (text, [("run", pe, a, "activator") for a in ran])
             elif ran_by:  # data tasks ran and did not (yet: their count may be short)
                 self.g.nodes[node]["ran_by"] = text
-        if not live and not set(by) - {task.name} and self.runs(pe, task.name) == 0:
+        if not set(by) - {task.name} and self.runs(pe, task.name) == 0:
             self.root(node, _never_activated(image, task, {}, kinds))   # nothing can
             return
         for other in by:
@@ -166,8 +169,8 @@ class Graph:
                 self.wait(node, ("run", pe, other, "activator"))
         # decided once the activators are (`settle`): if none of them can still run, a
         # needed task is where the chain broke; a possible activator is only a way that ended
-        self.g.nodes[node]["fallback"] = "live" if live else None if role == "activator" \
-            else _never_activated(image, task, by, kinds, ran=self.runs(pe, task.name) > 0)
+        self.g.nodes[node]["fallback"] = None if role == "activator" else \
+            _never_activated(image, task, by, kinds, ran=self.runs(pe, task.name) > 0)
 
     def runs(self, pe, name) -> int:
         """How often task `name` ran on the PEs of `pe`'s program image (the engine counts
@@ -369,7 +372,14 @@ class Graph:
                 f"of its program writes color {c} (a fabout DSD): send them from there, or "
                 f"route color {c} from a PE that does")
             return
-        if not live:
+        unlaunched = [n for n in senders if kinds[n] == "export" and not self.runs(pe, n)]
+        if unlaunched and not live:
+            self.g.nodes[node]["spent"] = (
+                f"{{pe}} [{image.program.name}] sends nothing on color {c}: the launched "
+                f"function {_quoted(unlaunched)}, which would, has not been launched (host "
+                "commands run in issue order: launch it before the command that waits for "
+                "its wavelets)")
+        elif not live:
             self.g.nodes[node]["spent"] = (
                 f"{{pe}} [{image.program.name}] sends nothing more on color {c}: "
                 f"{_quoted(senders)}, which would, will not run again; something must send "
@@ -520,14 +530,29 @@ class Graph:
                         data["root"] = fallback
                     else:
                         status[n] = "never"
-                        data["never"] = next((g.nodes[s]["never"] for s, t in zip(succ, told)
-                                              if t == "never"), "")
+                        data["never"] = self._inherit(n, next(
+                            (s for s, t in zip(succ, told) if t == "never"), None))
                 else:
                     continue
                 changed = True
             if not changed:
                 changed = self._break_cycles(status)
         self.status = status
+
+    def _inherit(self, n, child) -> str:
+        """The words of a wait that can never end because `child` cannot: the child's, said
+        at its PE (and, for wavelets a PE waits for, how many)."""
+        if child is None:
+            return ""
+        text = self.g.nodes[child]["never"]
+        if child[1] != n[1]:
+            text = text.replace("{pe}", pe_name(self.eng, child[1]))
+        if n[0] == "in" and child[1] != n[1]:
+            need = max((self.g.nodes[p].get("need", 0) for p in self.g.predecessors(n)),
+                       default=0)
+            text = (f"{{pe}} waits for {f'{need} more ' if need else ''}wavelet(s) of color "
+                    f"{n[2]}, and " + text)
+        return text
 
     def _break_cycles(self, status: dict) -> bool:
         """Waits that wait on each other all round (PE A's task waits for PE B's wavelets,
@@ -541,6 +566,10 @@ class Graph:
         closed = [scc for scc in nx.strongly_connected_components(open_) if len(scc) > 1
                   and all(s in scc for n in scc for s in open_.successors(n))]
         found = False
+        for scc in [c for c in closed if any(n[0] == "host" for n in c)]:
+            status.update(dict.fromkeys(scc, "done"))   # host commands in order: serial_hint
+            closed.remove(scc)
+            found = True
         for scc in closed:
             runs = [n for n in scc if n[0] == "run"]
             chosen = [(n, g.nodes[n]["skip"][0]) for n in runs if "skip" in g.nodes[n]] or \
