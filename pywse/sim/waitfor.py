@@ -98,6 +98,18 @@ class Graph:
             return
         fx = effects(image)
         calls = [t for t in image.tasks if fx[t.name].cmd_stream and t.kind != "export"]
+        launched = [t.name for t in image.tasks if t.kind == "export" and self.runs(pe, t.name)
+                    and not fx[t.name].cmd_stream]
+        if launched and not _starts(image, fx, launched) & {t.name for t in calls}:
+            others = (f" ({_quoted(t.name for t in calls)} call{'s' if len(calls) == 1 else ''}"
+                      f" it: nothing activates {'it' if len(calls) == 1 else 'them'})"
+                      if calls else "")
+            self.root(node, f"{{pe}} [{image.program.name}] never calls "
+                            f"sys.unblock_cmd_stream(): the launched function "
+                            f"{_quoted(launched)} ran, and neither calls it nor activates a "
+                            f"task that does{others}; call it at the end of the launched "
+                            "function (or of the last task it starts), on every PE")
+            return
         for t in calls:
             self.wait(node, ("run", pe, t.name, "need"))
         if not calls:
@@ -624,6 +636,24 @@ class Graph:
             todo += list(self.g.successors(n))    # below a root too: a deeper one may be it
         self.reached = seen
         return [n for n in seen if status.get(n) == "root"]
+
+
+def _starts(image, fx: dict, names) -> set:
+    """The tasks that the tasks `names` start, directly or through the tasks they start
+    (data tasks, which their wavelets start, included: a launch may send them)."""
+    by_id = {t.id: t.name for t in image.tasks if t.kind == "local"}
+    seen, todo = set(), list(names)
+    while todo:
+        f = fx[todo.pop()]
+        if f.any_activate:
+            return set(fx)
+        named = set(f.activates) | set(f.refers) | {by_id[i] for i in f.ids if i in by_id}
+        if f.callbacks:
+            named |= set(fx)
+        for n in named - seen:
+            seen.add(n)
+            todo.append(n)
+    return seen | {t.name for t in image.tasks if t.kind in ("data", "control")}
 
 
 def _quoted(names) -> str:
