@@ -231,9 +231,9 @@ def test_a_launched_function_that_never_unblocks(jit):
     assert "queued behind it: memcpy_d2h(x)" in text
     assert text.splitlines()[1] == (
         "root cause: PE (0, 0) and 11 more PE(s) alike (PE (1, 0), PE (2, 0), PE (3, 0), ...) "
-        "[forgets] never calls sys.unblock_cmd_stream(): no task of its program calls it; the "
-        "launch is done only when every PE calls it (at the end of the launched function, or "
-        "of the last task it starts)")
+        "[forgets] never calls sys.unblock_cmd_stream(): the launched function 'go' ran, and "
+        "neither calls it nor activates a task that does; call it at the end of the launched "
+        "function (or of the last task it starts), on every PE")
     assert "  PE (3, 1) [forgets]; has not called unblock_cmd_stream(); nothing left to run" in text
     assert "  ... and 4 more" in text and "PE (0, 2)" not in text.split("queued behind")[1]
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..sim import fabric, ops, report as device, waitfor
+from ..sim import fabric, ops, report as device, rootcause, waitfor
 from ..sim.builtins import ACTIVE
 from .memcpy import CopyH2D, StreamD2H, StreamH2D
 from .streams import StreamReceive, StreamSend
@@ -185,14 +185,14 @@ def causes(rt, sync_pe: int = -1) -> tuple[list[str], list[int]]:
             graph.g.add_edge(("host", h.label), node)
         cmd = head.command
         if _is_launch(cmd):
-            for pe in np.flatnonzero(st.cmd_unblocked == 0).tolist():
+            for pe in _some(np.flatnonzero(st.cmd_unblocked == 0)):
                 graph.add_wait(("owe", pe), via=node)
             continue
         need = _demand(cmd)
         if need is None:
             continue
         kind, c, pes = need
-        for pe in pes.tolist():
+        for pe in _some(pes):
             if kind == "h2d":
                 k = next((k for k in range(len(st.h2d_color)) if st.h2d_color[k] == c), -1)
                 if k >= 0 and st.h2d_left[pe, k] > 0:
@@ -204,8 +204,19 @@ def causes(rt, sync_pe: int = -1) -> tuple[list[str], list[int]]:
     if sync_pe >= 0:
         graph.add_wait(("op", sync_pe, ops.MAIN))
         sources.append(("op", sync_pe, ops.MAIN))
-    lines = waitfor.explain(graph, sources, waitfor.device_waits(graph))
-    return lines, waitfor.root_pes(graph)
+    lines = rootcause.explain(graph, sources, rootcause.device_waits(graph))
+    return lines, rootcause.root_pes(graph)
+
+
+WALKED_PES = 4096      # waiting PEs a report walks from (evenly spread over the rest)
+
+
+def _some(pes: np.ndarray) -> list[int]:
+    """At most WALKED_PES of `pes`, evenly spread (a root cause is reached from any PE
+    that waits for it, so a sample finds it on a kernel of a million PEs too)."""
+    if len(pes) > WALKED_PES:
+        pes = pes[np.linspace(0, len(pes) - 1, WALKED_PES).astype(np.int64)]
+    return pes.tolist()
 
 
 def serial_hint(rt) -> str | None:
