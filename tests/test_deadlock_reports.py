@@ -413,3 +413,45 @@ def test_the_pe_where_the_chain_broke_leads_the_report(jit):
                         "PE (4, 0), PE (5, 0), PE (6, 0) and 3 more")
     listed = text.split("since the launch:\n")[1].splitlines()
     assert listed[0].startswith("  PE (3, 0) [chain]")        # its PE first, then the others
+
+
+@pw.program
+def spins_or_waits(p, *, memcpy_params, spins: bool):
+    """One PE keeps a task re-activating itself (work left: no deadlock); the other waits for
+    `done`, which nothing activates."""
+    sys = p.memcpy(memcpy_params)
+
+    @p.local_task(10)
+    def spin():
+        pw.activate(spin)
+
+    @p.local_task(11)
+    def done():
+        sys.unblock_cmd_stream()
+
+    @p.export
+    def start():
+        if spins:
+            pw.activate(spin)
+            sys.unblock_cmd_stream()
+
+
+@pytest.mark.filterwarnings("ignore::pywse.UnreachableTaskWarning")
+def test_a_cycle_limit_leads_with_what_can_never_move(jit):
+    layout = pw.Layout(2, 1)
+    mc = layout.memcpy()
+    for x in range(2):
+        layout.set_tile_code(x, 0, spins_or_waits, memcpy_params=mc.get_params(x), spins=x == 0)
+    rt = pw.SdkRuntime(pw.compile(layout, arch="wse3"), jit=jit, max_cycles=20_000)
+    rt.load()
+    rt.run()
+    with pytest.raises(pw.CycleLimitError) as err:
+        rt.launch("start")
+    lines = str(err.value).splitlines()
+    assert lines[0].startswith("the run reached its budget of 20000 cycles")
+    assert lines[1] == (
+        "root cause: PE (1, 0) [spins_or_waits]: task 'done' never ran: nothing in program "
+        "'spins_or_waits' activates it (no pw.activate(done), no op with activate=done, not "
+        "@p.on_start); activate it where its work should start")
+    assert "  PE (0, 0) [spins_or_waits]; unblocked the command stream; activated, to run: spin" \
+        in lines

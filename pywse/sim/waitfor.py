@@ -102,7 +102,8 @@ class Graph:
         calls = [t for t in image.tasks if fx[t.name].cmd_stream and t.kind != "export"]
         launched = [t.name for t in image.tasks if t.kind == "export" and self.runs(pe, t.name)
                     and not fx[t.name].cmd_stream]
-        if launched and not _starts(image, fx, launched) & {t.name for t in calls}:
+        if launched and not _starts(image, fx, launched) & {t.name for t in calls} and \
+                not any(set(activators(image, t.name)) - {t.name} for t in calls):
             others = (f" ({_quoted(t.name for t in calls)} call{'s' if len(calls) == 1 else ''}"
                       f" it: nothing activates {'it' if len(calls) == 1 else 'them'})"
                       if calls else "")
@@ -496,7 +497,8 @@ def _starts(image, fx: dict, names) -> set:
     """The tasks that the tasks `names` start, directly or through the tasks they start
     (data tasks, which their wavelets start, included: a launch may send them)."""
     by_id = {t.id: t.name for t in image.tasks if t.kind == "local"}
-    seen, todo = set(), list(names)
+    seen = {t.name for t in image.tasks if t.kind in ("data", "control")}
+    todo = list(names) + list(seen)
     while todo:
         f = fx[todo.pop()]
         if f.any_activate:
@@ -507,7 +509,7 @@ def _starts(image, fx: dict, names) -> set:
         for n in named - seen:
             seen.add(n)
             todo.append(n)
-    return seen | {t.name for t in image.tasks if t.kind in ("data", "control")}
+    return seen
 
 
 def _quoted(names) -> str:
