@@ -23,7 +23,7 @@ def settle(graph: Graph) -> None:
     cause), or stuck (it waits for a stuck wait). An either-or wait moves if any way out
     moves; one whose ways out are all done or never is a root cause with its own words
     (`fallback`: a task nothing left activates), done (an activator that ran) or never
-    itgraph. A wait that needs all it waits for (an op, a multicast, a host command)
+    itself. A wait that needs all it waits for (an op, a multicast, a host command)
     makes a never-wait of its own a root cause."""
     g = graph.g
     status = {}
@@ -52,13 +52,16 @@ def settle(graph: Graph) -> None:
                 continue
             if "moving" in told:
                 status[n] = "moving"
-            elif "skip" in data and all(status.get(a) in ("done", "never")
-                                        for a in data["skip"][1]):
+            elif "skip" in data and data["skip"][1] and all(
+                    status.get(a) in ("done", "never") for a in data["skip"][1]):
                 status[n] = "root"            # what activates it ran, and is done
                 data["root"] = data["skip"][0]
             elif all(t in ("done", "never") for t in told):
                 fallback = data.get("fallback")
-                if n[0] == "run" and n[3] == "activator":
+                if "skip" in data:            # the launch ran; nothing else will
+                    status[n] = "root"
+                    data["root"] = data["skip"][0]
+                elif n[0] == "run" and n[3] == "activator":
                     status[n] = "done"        # a way that ended: not where it broke
                 elif "spent" in data:
                     status[n] = "never"       # nothing more comes from there
@@ -77,6 +80,7 @@ def settle(graph: Graph) -> None:
             changed = _break_cycles(graph, status)
     graph.status = status
 
+
 def _inherit(graph: Graph, n, child) -> str:
     """The words of a wait that can never end because `child` cannot: the child's, said
     at its PE (and, for wavelets a PE waits for, how many)."""
@@ -91,6 +95,7 @@ def _inherit(graph: Graph, n, child) -> str:
         text = (f"{{pe}} waits for {f'{need} more ' if need else ''}wavelet(s) of color "
                 f"{n[2]}, and " + text)
     return text
+
 
 def _break_cycles(graph: Graph, status: dict) -> bool:
     """Waits that wait on each other all round (PE A's task waits for PE B's wavelets,
@@ -125,6 +130,7 @@ def _break_cycles(graph: Graph, status: dict) -> bool:
             found = True
     return found
 
+
 def _never_started(graph: Graph, scc, status: dict) -> bool:
     """A cycle of tasks that activate only each other (through wavelets too) where none
     ever ran: nothing started it. The root cause, on each PE, is the first of them."""
@@ -144,6 +150,7 @@ def _never_started(graph: Graph, scc, status: dict) -> bool:
             "each other (through their wavelets too), and none of them ever ran: start "
             "one of them (pw.activate in the launched function, @p.on_start)")
     return True
+
 
 def roots(graph: Graph, sources) -> list:
     """The root-cause nodes the waits `sources` lead to through stuck waits and other
@@ -166,7 +173,9 @@ def roots(graph: Graph, sources) -> list:
 
 # -- in words -------------------------------------------------------------------------------------
 
+
 SHOWN_ROOTS = 3       # root causes a report names (the rest are counted)
+
 SHOWN_PES = 3         # PEs a line names (the rest are counted)
 
 

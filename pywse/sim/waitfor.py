@@ -169,10 +169,16 @@ class Graph:
             ran = [a for a in ran_by if kinds[a].kind in ("local", "export") and by[a]]
             text = _never_activated(image, task, {a: by[a] for a in ran_by}, kinds,
                                     skipped=True)
-            if any(kinds[a].kind == "export" for a in ran):
+            unran = [a for a in by if a != task.name and kinds[a].kind == "local"
+                     and not self.runs(pe, a)]
+            launched = any(kinds[a].kind == "export" for a in ran)
+            if launched and not unran:
                 self.root(node, text)    # the launch ran and did not activate it
                 return
-            if ran:       # an activator ran and it did not: skipped, once that one is done
+            if launched:  # unless a task that never ran was to activate it here
+                by = {a: by[a] for a in unran}
+                self.g.nodes[node]["skip"] = (text, [])
+            elif ran:     # an activator ran and it did not: skipped, once that one is done
                 self.g.nodes[node]["skip"] = (text, [("run", pe, a, "activator") for a in ran])
             elif ran_by:  # data tasks ran and did not (yet: their count may be short)
                 self.g.nodes[node]["ran_by"] = text
