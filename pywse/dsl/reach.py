@@ -73,10 +73,23 @@ def _names(names) -> str:
     return quoted[0] if len(quoted) == 1 else ", ".join(quoted[:-1]) + " and " + quoted[-1]
 
 
+def _shape(image) -> tuple:
+    """What reachability depends on besides the bodies' captures: images of one program with
+    the same tasks and starts are checked once (a warning only ever comes from an image
+    that was checked, so this can miss one, never invent one)."""
+    return (id(image.program), tuple((t.name, t.kind, t.id, t.fn.__code__, t.teardown,
+                                      t.flushed) for t in image.tasks),
+            tuple(image.on_start), tuple(image.start_blocked))
+
+
 def warn_unreachable(images) -> None:
     """One UnreachableTaskWarning per program and task that can never run, at its `def`."""
-    seen = set()
+    seen, shapes = set(), set()
     for image in images:
+        shape = _shape(image)
+        if shape in shapes:
+            continue
+        shapes.add(shape)
         for task, why in unreachable(image):
             key = (image.program.name, task.name, task.fn.__code__)
             if key in seen:
