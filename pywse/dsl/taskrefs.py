@@ -27,7 +27,7 @@ import weakref
 import attrs
 
 from ..errors import TaskError
-from .dsd import FABIN, FABOUT, DsdVar, FabDesc
+from .dsd import FABOUT, DsdVar, FabDesc
 from .image import Task
 from .signatures import Builtin
 from .tasksource import closure, in_sdk_library, is_user_function, parse_function
