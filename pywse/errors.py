@@ -76,6 +76,11 @@ class RoutingWarning(UserWarning):
     `pw.compile(..., strict=True)`."""
 
 
+class UnreachableTaskWarning(UserWarning):
+    """A local task that nothing can ever activate (or that starts blocked and nothing
+    unblocks): `pw.compile` warns at its `def` (dsl/reach.py)."""
+
+
 class JitWarning(UserWarning):
     """Under the tiered mode (jit "auto", the default), a task body could not be compiled
     in the background, or its compiled code could not be read back from numba's cache: the

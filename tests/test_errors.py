@@ -136,7 +136,9 @@ def host_artifacts():
     memcpy = layout.memcpy()
     for x in range(2):
         layout.set_tile_code(x, 0, host_prog, memcpy_params=memcpy.get_params(x))
-    return pw.compile(layout, arch="wse3")
+    with warnings.catch_warnings():     # 'helper' is there to be launched by mistake
+        warnings.simplefilter("ignore", pw.UnreachableTaskWarning)
+        return pw.compile(layout, arch="wse3")
 
 
 @contextlib.contextmanager
@@ -1705,7 +1707,7 @@ def index_out_of_range():
          pw.DeadlockError,
          r"no PE can make progress \(after \d+ simulated cycles\), but host command "
          r"launch\('forget'\) is still waiting: 0 of 2 PE\(s\) called sys.unblock_cmd_stream\(\)"
-         r"(.|\n)*never called sys.unblock_cmd_stream\(\)",
+         r"\nroot cause: (.|\n)*'forget' ran, and neither calls it nor activates a task that does",
          "Call `sys.unblock_cmd_stream()` at the end of the launched function, or of the last "
          "task it starts, on every PE.")
 def launch_never_unblocks():
@@ -3396,6 +3398,119 @@ def stats_before_run():
          "Use one of the metric names the message lists.")
 def stats_unknown_metric():
     runtime().stats().metric("hot")
+
+
+# -- root causes and tasks nothing starts --------------------------------------------------
+
+@pw.program
+def never_started(p):
+    @p.local_task(10)
+    def orphan():
+        pass
+
+
+@mistake("Task bodies", "A local task nothing can ever activate", pw.UnreachableTaskWarning,
+         r"program 'never_started': local task 'orphan' \(id 10, line \d+\): nothing can ever "
+         r"activate it: no task body or helper activates it \(pw.activate, an op's activate=\), "
+         r"it is not started by @p.on_start, and no library is handed it",
+         "Activate it where its work should start (`pw.activate`, an op's `activate=`, "
+         "`@p.on_start`), or remove it.")
+def task_nothing_activates():
+    compile_one(never_started)
+
+
+@pw.program
+def blocked_for_good(p):
+    @p.on_start
+    @p.local_task(10)
+    def waits():
+        pass
+
+    p.block(waits)
+
+
+@mistake("Task bodies", "A local task that starts blocked and nothing unblocks",
+         pw.UnreachableTaskWarning,
+         r"program 'blocked_for_good': local task 'waits' \(id 10, line \d+\): it starts blocked "
+         r"\(p.block\) and nothing unblocks it",
+         "Unblock it where it may start (`pw.unblock`, an op's `unblock=`), or do not block it.")
+def task_blocked_for_good():
+    compile_one(blocked_for_good)
+
+
+@pw.program
+def forgets_to_activate(p, *, memcpy_params, n: int = 4):
+    """`collect` takes n words and should activate `done`, which unblocks the command stream;
+    it was never told to (no activate=)."""
+    sys = p.memcpy(memcpy_params)
+    got = pw.mem1d(p.var("got", pw.u32, n))
+    fin = pw.fabin(sys.MEMCPYH2D_1, n, queue=p.input_queue(2, sys.MEMCPYH2D_1))
+
+    @p.local_task(10)
+    def done():
+        sys.unblock_cmd_stream()
+
+    @p.export
+    def collect():
+        pw.mov32(got, fin, async_=True)
+
+
+def runtime_of(program, width=2, **options) -> pw.SdkRuntime:
+    """`program` on width x 1 PEs with memcpy (MEMCPYH2D_1 = color 2), plain Python."""
+    layout = pw.Layout(width, 1)
+    memcpy = layout.memcpy(MEMCPYH2D_1=2)
+    for x in range(width):
+        layout.set_tile_code(x, 0, program, memcpy_params=memcpy.get_params(x))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", pw.UnreachableTaskWarning)
+        r = pw.SdkRuntime(pw.compile(layout), jit=False, **options)
+    r.load()
+    r.run()
+    return r
+
+
+@mistake("Running", "A task that nothing activates (the run stalls on it)", pw.DeadlockError,
+         r"no PE can make progress(.|\n)*\nroot cause: PE \(0, 0\) and 1 more PE\(s\) alike "
+         r"\(PE \(1, 0\)\) \[forgets_to_activate\] never calls sys.unblock_cmd_stream\(\): the "
+         r"launched function 'collect' ran, and neither calls it nor activates a task that does "
+         r"\('done' calls it: nothing activates it\)",
+         "Activate the task where its work should start (`pw.activate(done)`, an op's "
+         "`activate=done`); the report's first lines name the root cause (docs/testing.md, "
+         "\"Reading a stuck run's report\"), and `pw.compile` warned already.")
+def task_never_activated():
+    r = runtime_of(forgets_to_activate)
+    r.memcpy_h2d(2, np.arange(8, dtype=np.uint32), 0, 0, 2, 1, 4, streaming=True,
+                 nonblock=True)
+    r.launch("collect")
+
+
+@mistake("Running", "A streaming memcpy_h2d a row short", pw.DeadlockError,
+         r"no PE can make progress(.|\n)*\nroot cause: PE \(1, 0\) waits for 4 more wavelet\(s\) "
+         r"of color 2 from the host \(memcpy_h2d \(streaming, MEMCPYH2D_1\)\), and no host "
+         r"command streams them now: the last one, memcpy_h2d\(color 2, streaming\), did not "
+         r"cover it",
+         "Stream every word the PEs wait for (the rectangle and `elem_per_pe` of the "
+         "memcpy_h2d), or make the kernel expect fewer.")
+def stream_a_row_short():
+    r = runtime_of(waits_for_stream)
+    r.memcpy_h2d(2, np.arange(4, dtype=np.uint32), 0, 0, 1, 1, 4, streaming=True)  # (1, 0)?
+    r.launch("collect")
+
+
+@pw.program
+def waits_for_stream(p, *, memcpy_params, n: int = 4):
+    """`collect` takes n streamed words; `done` then unblocks the command stream."""
+    sys = p.memcpy(memcpy_params)
+    got = p.var("got", pw.u32, n, export=True)
+    fin = pw.fabin(sys.MEMCPYH2D_1, n, queue=p.input_queue(2, sys.MEMCPYH2D_1))
+
+    @p.local_task(10)
+    def done():
+        sys.unblock_cmd_stream()
+
+    @p.export
+    def collect():
+        pw.mov32(pw.mem1d(got), fin, async_=True, activate=done)
 
 
 @pytest.mark.parametrize("m", CATALOGUE, ids=[m.name for m in CATALOGUE])

@@ -37,6 +37,7 @@ from .checkbase import (
 from .kinds import BOOL, UNKNOWN, WEAK_INT, Kind, kind_of, literal, promote
 from .opclasses import OpCounts, arith_class, record, wider
 from .operandcheck import OperandChecks
+from .reach import warn_unreachable
 from .signatures import TABLE, explain_unknown
 from .stmtcheck import StatementChecks
 from .tasksource import closure, node_site, parse_function
@@ -82,7 +83,8 @@ class Context:
 
 
 def check_images(images) -> None:
-    """Check every task body of these program images; one TaskError lists every mistake."""
+    """Check every task body of these program images; one TaskError lists every mistake.
+    Then warn about local tasks nothing can ever run (reach.py)."""
     found: list[TaskError] = []
     seen: set = set()
     for image in images:
@@ -97,6 +99,7 @@ def check_images(images) -> None:
                     found.append(err)
     if found:
         raise combine(found)
+    warn_unreachable(images)
 
 
 def combine(found: list[TaskError]) -> TaskError:

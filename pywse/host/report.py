@@ -1,16 +1,23 @@
 """DeadlockError and CycleLimitError reports: the host commands' side, then the device's.
 
-A report names the waiting host command and how far it got, the commands queued behind it,
-a one-line hint at the likely cause, the PEs that owe the host an unblock_cmd_stream(), and
-what is stuck on the fabric PE by PE (sim/report.py: what each waits for and from where).
+A report leads with its root causes: the wait-for graph (sim/waitfor.py) from what the host
+waits for (the PEs a launch needs an unblock_cmd_stream() from, the words a stream has yet
+to hand over or collect) back to what never happened (a task nothing activates, a stream
+that ended short, wavelets nothing takes), with the PEs that merely wait downstream of each
+counted under it; host commands that wait on each other come first. Then the waiting host
+command and how far it got, the commands queued behind it, the PEs that owe the host an
+unblock_cmd_stream() and what is stuck on the fabric PE by PE (sim/report.py: what each
+waits for and from where), the root causes' PEs first.
 """
 from __future__ import annotations
 
 import numpy as np
 
+from ..sim import fabric, ops, rootcause, waitfor
 from ..sim import report as device
 from ..sim.builtins import ACTIVE
 from .memcpy import CopyH2D, StreamD2H, StreamH2D
+from .streams import StreamReceive, StreamSend
 
 SERIAL = "host commands run one at a time, in issue order"
 SIMPRINT_SHOWN = 10     # the last <simprint> lines a report quotes
@@ -27,16 +34,20 @@ def _waiting(head, state: str = "still waiting") -> str:
 
 
 def build(rt, first: str, more=(), sync_pe: int = -1, hint: bool = True) -> str:
-    """`first`, then the waiting host commands, the hint, `more`, and what is stuck."""
+    """`first`, the root causes, then the waiting host commands, the hint (when no root
+    cause is found), `more`, and what is stuck."""
     eng = rt.engine
     st = eng.st
     lines = [first]
     head = rt._queue[0] if rt._queue else None
+    if head is not None and sync_pe < 0:
+        lines[0] += ", but " + _waiting(head)
+    serial = serial_hint(rt) if hint else None
+    roots, root_pes = causes(rt, sync_pe)
+    lines += (["root cause: " + serial] if serial else []) + roots
     if head is not None:
         if sync_pe >= 0:
             lines.append(_waiting(head))
-        else:
-            lines[0] += ", but " + _waiting(head)
         later = [h.label for h in list(rt._queue)[1:]]
         if later:
             lines.append("queued behind it: " + ", ".join(later))
@@ -46,7 +57,7 @@ def build(rt, first: str, more=(), sync_pe: int = -1, hint: bool = True) -> str:
                          f"{queue[0].command.progress()}")
             if len(queue) > 1:
                 lines.append("  queued behind it: " + ", ".join(h.label for h in list(queue)[1:]))
-    if hint:
+    if hint and not serial and not roots:
         found = [h for h in (host_hint(rt),) if h] + device.hints(eng, sync_pe)
         if found:
             lines.append("hint: " + found[0])
@@ -57,6 +68,7 @@ def build(rt, first: str, more=(), sync_pe: int = -1, hint: bool = True) -> str:
             lines.append(f"{len(waiting)} PE(s) have not called sys.unblock_cmd_stream() "
                          "since the launch:")
         idle_pes = device.idle_mask(eng)
+        waiting = device.first(waiting, root_pes)
         for pe in waiting[:device.MAX_LISTED_PES].tolist():
             idle = "; nothing left to run" if idle_pes[pe] else ""
             lines.append("  " + eng.describe(pe) + idle)
@@ -64,7 +76,7 @@ def build(rt, first: str, more=(), sync_pe: int = -1, hint: bool = True) -> str:
         if len(waiting) > device.MAX_LISTED_PES:
             lines.append(f"  ... and {len(waiting) - device.MAX_LISTED_PES} more")
     lines += more
-    stuck = eng.describe_fabric(tasks_shown=shown)
+    stuck = eng.describe_fabric(tasks_shown=shown, lead=root_pes)
     if stuck:
         lines.append("stuck on the fabric:\n" + stuck)
     printed = rt.simprint_lines()
@@ -121,6 +133,95 @@ def limit(rt, budget: str = "") -> str:
                  "forever never ends")
     return build(rt, f"the run reached its budget of {budget} at cycle {rt.cycles} with work "
                  "left", lines, hint=False)
+
+
+def finished(rt, head) -> None:
+    """A host command is done: remember the last stream into each color (label, PEs, words
+    per PE), so a stuck run's report can say what it sent to a PE that waits for more."""
+    cmd = head.command
+    if isinstance(cmd, StreamH2D):
+        rt.streamed[cmd.color] = (head.label, cmd.pes, int(cmd.words.shape[2]))
+    elif isinstance(cmd, StreamSend):
+        rt.streamed[int(cmd.spec.color)] = (head.label, cmd.pes, int(cmd.words.size))
+
+
+def _demand(cmd):
+    """What a host command needs of the device: (kind, color, its PEs), kind "h2d" or
+    "d2h" (other commands: None)."""
+    if isinstance(cmd, StreamH2D):
+        return "h2d", cmd.color, cmd.pes
+    if isinstance(cmd, StreamSend):
+        return "h2d", int(cmd.spec.color), cmd.pes
+    if isinstance(cmd, StreamD2H):
+        return "d2h", cmd.color, cmd.pes
+    if isinstance(cmd, StreamReceive):
+        return "d2h", int(cmd.spec.color), cmd.pes
+    return None
+
+
+def causes(rt, sync_pe: int = -1) -> tuple[list[str], list[int]]:
+    """The root-cause lines (sim/waitfor.py) from what the waiting host commands (and a
+    blocking op on `sync_pe`) need, and the root causes' PEs."""
+    eng = rt.engine
+    st = eng.st
+    pending = {}
+    for queue in rt._queues():
+        for h in list(queue)[1:]:
+            need = _demand(h.command)
+            if need is not None:
+                pending[h.label] = need
+    graph = waitfor.Graph(eng, pending, rt.streamed)
+    sources = []
+    for queue in rt._queues():
+        if not queue or not queue[0].started:
+            continue
+        head = queue[0]
+        node = ("host", head.label)
+        graph.g.add_node(node)
+        sources.append(node)
+        for h in list(queue)[1:]:            # one at a time: what is queued waits for the head
+            graph.g.add_edge(("host", h.label), node)
+        cmd = head.command
+        if _is_launch(cmd):
+            for pe in _some(np.flatnonzero(st.cmd_unblocked == 0)):
+                graph.add_wait(("owe", pe), via=node)
+            continue
+        need = _demand(cmd)
+        if need is None:
+            continue
+        kind, c, pes = need
+        for pe in _some(pes):
+            if kind == "h2d":
+                k = next((k for k in range(len(st.h2d_color)) if st.h2d_color[k] == c), -1)
+                if k >= 0 and st.h2d_left[pe, k] > 0:
+                    graph.add_wait(("fwd", pe, c) if st.h2d_entry[k] else ("take", pe, c),
+                                   via=node)
+            elif any(st.d2h_color[k] == c and st.d2h_left[pe, k] > 0
+                     for k in range(len(st.d2h_color))):
+                graph.add_wait(("in", pe, c, fabric.HOST_BIT), via=node)
+    if sync_pe >= 0:
+        graph.add_wait(("op", sync_pe, ops.MAIN))
+        sources.append(("op", sync_pe, ops.MAIN))
+    lines = rootcause.explain(graph, sources, rootcause.device_waits(graph))
+    return lines, rootcause.root_pes(graph)
+
+
+WALKED_PES = 4096      # waiting PEs a report walks from (evenly spread over the rest)
+
+
+def _some(pes: np.ndarray) -> list[int]:
+    """At most WALKED_PES of `pes`, evenly spread (a root cause is reached from any PE
+    that waits for it, so a sample finds it on a kernel of a million PEs too)."""
+    if len(pes) > WALKED_PES:
+        pes = pes[np.linspace(0, len(pes) - 1, WALKED_PES).astype(np.int64)]
+    return pes.tolist()
+
+
+def serial_hint(rt) -> str | None:
+    """The cause when it lies in the order of host commands (a command waits for the device,
+    which waits for a command queued behind it), or None."""
+    text = host_hint(rt)
+    return text if text is not None and text.startswith(SERIAL) else None
 
 
 def host_hint(rt) -> str | None:

@@ -212,6 +212,7 @@ class SdkRuntime:
         self._stopped = False
         self._queue: deque[MemcpyTask] = deque()            # the memcpy command stream
         self._stream_queues: dict[tuple, deque[MemcpyTask]] = {}   # one per SdkLayout stream
+        self.streamed: dict = {}   # color -> the last host stream into it (report.finished)
         self._symbols: list[str] = []
         self._progress = Progress()
         self._stepped = False      # run_for stepped since the last command or wait
@@ -541,6 +542,7 @@ class SdkRuntime:
             if not head.command.done():
                 return changed
             head.finished = True
+            report.finished(self, head)
             runcheck.record(head.label, getattr(head.command, "out", None))
             queue.popleft()
             changed += 1

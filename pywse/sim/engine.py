@@ -557,10 +557,11 @@ class Engine(Traffic):
         """One line on a PE's tasks: `stuck` when nothing can move (a deadlock report)."""
         return report.describe(self, pe, stuck)
 
-    def describe_fabric(self, limit: int = report.MAX_LISTED_PES, tasks_shown=()) -> str:
+    def describe_fabric(self, limit: int = report.MAX_LISTED_PES, tasks_shown=(),
+                        lead=()) -> str:
         """What is stuck, PE by PE: wavelets in routers and queues, stalled ops, host streams
-        not taken or not fed, each with what it waits for."""
-        return report.describe_fabric(self, limit, tasks_shown)
+        not taken or not fed, each with what it waits for (the PEs in `lead` first)."""
+        return report.describe_fabric(self, limit, tasks_shown, lead)
 
 
 @numba.njit(cache=True)

@@ -400,11 +400,20 @@ def describe(engine, pe: int, stuck: bool = True) -> str:
 SCANNED_PES = 256      # PEs a report reads line by line (the rest are counted)
 
 
-def describe_fabric(engine, limit: int = MAX_LISTED_PES, tasks_shown=()) -> str:
+def first(pes: np.ndarray, leading) -> np.ndarray:
+    """`pes` with those in `leading` (a root cause's PEs, in order) first."""
+    lead = [pe for pe in dict.fromkeys(leading) if pe in set(pes.tolist())]
+    if not lead:
+        return pes
+    return np.concatenate([np.array(lead, pes.dtype), pes[~np.isin(pes, lead)]])
+
+
+def describe_fabric(engine, limit: int = MAX_LISTED_PES, tasks_shown=(), lead=()) -> str:
     """What is stuck, PE by PE: one line per item, the PE's tasks last (unless `tasks_shown`
     has the PE: its tasks are listed elsewhere in the report). PEs stuck alike (same program,
-    same lines) share one entry; at most `limit` entries."""
-    pes = stuck_pes(engine)
+    same lines) share one entry; at most `limit` entries, the PEs in `lead` (a root cause's)
+    first."""
+    pes = first(stuck_pes(engine), lead)
     groups: dict[tuple, list[int]] = {}
     for pe in pes[:SCANNED_PES].tolist():
         lines = pe_lines(engine, pe)

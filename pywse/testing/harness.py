@@ -27,7 +27,7 @@ import numpy as np
 
 from ..dsl.image import Task
 from ..dsl.program import Program
-from ..errors import CycleLimitError, DeadlockError, RoutingWarning
+from ..errors import CycleLimitError, DeadlockError, RoutingWarning, UnreachableTaskWarning
 from ..host.runtime import SdkRuntime, cycle_budget
 from ..layout.classic import Layout
 from ..layout.compile import compile as compile_layout
@@ -102,9 +102,11 @@ class Harness:
                                f"got {program!r}")
         self.max_cycles = None if max_cycles is None else \
             cycle_budget(max_cycles, "Harness: max_cycles", HarnessError)
-        # no route lints: the test feeds and reads the grid's edges, and adds free routes
+        # no route lints: the test feeds and reads the grid's edges, and adds free routes;
+        # no unreachable-task lint: the test may start any task itself (h.activate)
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", RoutingWarning)
+            warnings.simplefilter("ignore", UnreachableTaskWarning)
             self.artifacts = _compile(program, arch)
         self.runtime = SdkRuntime(self.artifacts, jit=jit, memcpy_required=False, costs=costs,
                                   line_cycles=line_cycles)
