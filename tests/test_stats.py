@@ -156,6 +156,18 @@ def test_memory_per_symbol():
     assert total == h.engine.images[0].mem_bytes >= 46
 
 
+@pw.program
+def keeps_a_dsd(p):
+    buf = p.var("buf", pw.f32, 8)
+    p.dsd_var(pw.mem1d(buf))
+
+
+def test_a_dsd_variable_shows_as_one_not_by_its_internal_name():
+    symbols = [r["symbol"] for r in Harness(keeps_a_dsd).stats().memory]
+    assert "buf" in symbols and "(p.dsd_var #1)" in symbols
+    assert not any(name.startswith("__") for name in symbols)
+
+
 def test_wavelets_links_tasks_and_a_backed_up_output_queue(jit):
     n = 64
     h = Harness(pair(n), jit=jit, costs=COSTS)

@@ -262,11 +262,17 @@ def _memory(engine, labels) -> Table:
     rows = []
     for k, im in enumerate(engine.images):
         for v in sorted(im.vars, key=lambda v: (-v.nbytes, v.name)):
-            rows.append((labels[k], v.name, type_name(v.dtype), v.size, v.nbytes,
+            rows.append((labels[k], _symbol_name(v.name), type_name(v.dtype), v.size, v.nbytes,
                          round(100 * v.nbytes / PE_MEMORY_BYTES, 2)))
         rows.append((labels[k], "(total)", "", "", im.mem_bytes,
                      round(100 * im.mem_bytes / PE_MEMORY_BYTES, 2)))
     return Table("memory", ("kind", "symbol", "type", "elements", "bytes", "% of 48 KiB"), rows)
+
+
+def _symbol_name(name: str) -> str:
+    """A symbol as its user wrote it: a `p.dsd_var` is stored under an internal name
+    (`__dsdN`) the user never wrote, so it is shown as the DSD variable it is."""
+    return f"(p.dsd_var #{name[5:]})" if name.startswith("__dsd") else name
 
 
 def summary(s: Stats, shown: int = SHOWN) -> str:
