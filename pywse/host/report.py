@@ -27,10 +27,18 @@ def _is_launch(cmd) -> bool:
     return hasattr(cmd, "args_of_image")       # runtime.Launch (which imports this module)
 
 
-def _waiting(head, state: str = "still waiting") -> str:
+def _waiting(head, state: str = "still waiting", what: str = "host command") -> str:
     progress = getattr(head.command, "progress", None)
-    text = f"host command {head.label} is {state}"
+    text = f"{what} {head.label} is {state}"
     return text + (f": {progress()}" if progress is not None and head.started else "")
+
+
+def _queue_lines(queue, what: str, state: str) -> list[str]:
+    """A command queue's head and how far it got, then the commands queued behind it."""
+    lines = [_waiting(queue[0], state, what)]
+    if len(queue) > 1:
+        lines.append("  queued behind it: " + ", ".join(h.label for h in list(queue)[1:]))
+    return lines
 
 
 def build(rt, first: str, more=(), sync_pe: int = -1, hint: bool = True) -> str:
@@ -53,10 +61,7 @@ def build(rt, first: str, more=(), sync_pe: int = -1, hint: bool = True) -> str:
             lines.append("queued behind it: " + ", ".join(later))
     for queue in rt._stream_queues.values():
         if queue:
-            lines.append(f"host stream command {queue[0].label} is still waiting: "
-                         f"{queue[0].command.progress()}")
-            if len(queue) > 1:
-                lines.append("  queued behind it: " + ", ".join(h.label for h in list(queue)[1:]))
+            lines += _queue_lines(queue, "host stream command", "still waiting")
     if hint and not serial and not roots:
         found = [h for h in (host_hint(rt),) if h] + device.hints(eng, sync_pe)
         if found:
@@ -93,10 +98,8 @@ def snapshot(rt) -> str:
     lines = [f"at cycle {eng.now:,} (runner.cycles {rt.cycles:,})"]
     for queue in rt._queues():
         if queue:
-            head = queue[0]
-            lines.append(_waiting(head, "running" if head.started else "on its way to the device"))
-            if len(queue) > 1:
-                lines.append("  queued behind it: " + ", ".join(h.label for h in list(queue)[1:]))
+            lines += _queue_lines(queue, "host command", "running" if queue[0].started
+                                  else "on its way to the device")
     if len(lines) == 1:
         lines.append("no host command is pending")
     owing = np.flatnonzero(eng.st.cmd_unblocked == 0)
