@@ -3493,7 +3493,7 @@ def task_never_activated():
          "memcpy_h2d), or make the kernel expect fewer.")
 def stream_a_row_short():
     r = runtime_of(waits_for_stream)
-    r.memcpy_h2d(2, np.arange(4, dtype=np.uint32), 0, 0, 1, 1, 4, streaming=True)  # (1, 0)?
+    r.memcpy_h2d(2, np.arange(4, dtype=np.uint32), 0, 0, 1, 1, 4, streaming=True)  # PE (1, 0) left out
     r.launch("collect")
 
 
