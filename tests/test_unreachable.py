@@ -226,3 +226,17 @@ def test_no_example_has_an_unreachable_task(path, monkeypatch, tmp_path):
             module.main(argv)
     found = [str(w.message) for w in caught if w.category is pw.UnreachableTaskWarning]
     assert found == []
+
+
+def test_loading_a_compile_output_does_not_warn_again(tmp_path):
+    """`SdkRuntime(out_dir)` compiles what out_dir records once more: what the first compile
+    said is not said twice."""
+    layout = pw.Layout(1, 1)
+    layout.set_tile_code(0, 0, orphan_prog)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        pw.compile(layout, arch="wse3", memcpy=False, out_dir=str(tmp_path))
+        first = len([w for w in caught if w.category is pw.UnreachableTaskWarning])
+        SdkRuntime(str(tmp_path), jit=False, memcpy_required=False)
+    assert first == 1
+    assert len([w for w in caught if w.category is pw.UnreachableTaskWarning]) == 1

@@ -30,6 +30,7 @@ from ..errors import (
     ProgramError,
     RoutingError,
     RoutingWarning,
+    UnreachableTaskWarning,
     def_site,
     site_of_tb,
     user_boundary,
@@ -438,6 +439,7 @@ def load(out_dir) -> Artifacts:
                           "only be loaded by that script; put them in a module") from None
     with warnings.catch_warnings():      # said when it was compiled the first time
         warnings.simplefilter("ignore", RoutingWarning)
+        warnings.simplefilter("ignore", UnreachableTaskWarning)
         art = compile(layout, arch=meta["arch"], fabric_dims=tuple(meta["fabric_dims"]),
                       fabric_offsets=tuple(meta["fabric_offsets"]), memcpy=meta["memcpy"],
                       channels=meta["channels"], params=params, jit=meta.get("jit"))
