@@ -474,6 +474,8 @@ class Graph:
             side = fabric.OPPOSITE[d]
             pos = int(st.sw_cur[npe, c]) if npe >= 0 else 0
             if npe < 0:
+                if st.config[fabric.CFG_CAPTURE_EDGES]:
+                    continue        # taken there and counted lost (reported as such), no wait
                 self.root(node, f"color {c} on {{pe}} is routed {SIDES[d]}, off the kernel's "
                                 "edge, where nothing takes it: fix its route")
             elif st.rb_count[npe, c] >= fabric.ROUTER_DEPTH:
