@@ -38,3 +38,14 @@ def test_doc_test_files_pass(kept_project):
     result = kept_project.run("--pywse-jit=both")
     n_tests = sum(code.count("\ndef test_") for _, _, code in TEST_FILES)
     result.assert_outcomes(passed=2 * n_tests)
+
+
+def test_every_public_error_and_warning_has_its_reference_entry():
+    """The API reference lists each error class by hand (to keep them in one section), so a
+    new one is easy to forget."""
+    import pywse as pw
+    page = (ROOT / "docs" / "api" / "pywse.md").read_text()
+    classes = [n for n in pw.__all__ if isinstance(getattr(pw, n), type)
+               and issubclass(getattr(pw, n), (pw.PywseError, Warning))]
+    assert len(classes) >= 15
+    assert [n for n in classes if f"::: pywse.{n}" not in page] == []
