@@ -12,6 +12,7 @@ from __future__ import annotations
 import contextlib
 import os
 from collections import deque
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -20,6 +21,7 @@ from ..errors import (
     DeadlockError,
     LivelockError,
     MemcpyError,
+    PictureError,
     RoutingWarning,
     StatsError,
     user_boundaries,
@@ -36,6 +38,7 @@ from ..sim.stats import Stats
 from ..sim.tiers import jit_mode
 from ..types import type_name
 from . import report, runcheck
+from .heatmap import check_metric, heatmap
 from .memcpy import (
     CopyD2H,
     CopyH2D,
@@ -287,6 +290,19 @@ class SdkRuntime:
                              "once the host commands whose cycles you want have run (or "
                              "after stop())")
         return self.engine.stats()
+
+    def heatmap(self, path, metric: str = "busy") -> Path:
+        """Draw one per-PE metric of the cycle account (`stats().metric(metric)`: busy,
+        stalled, idle, wavelets, received, tasks) to `path` (.png or .svg; matplotlib, the
+        `viz` extra); big kernels in blocks of PEs. Returns the path."""
+        check_metric(metric, "heatmap")
+        if self.engine is None or not self._running:
+            raise PictureError("heatmap(): nothing has run yet; call load() and run(), then "
+                               "the host commands (memcpy, launch) whose activity you want "
+                               "drawn, then heatmap()")
+        regions = [(r.name, r.x, r.y, r.width, r.height)
+                   for r in getattr(self.engine.art, "regions", None) or ()]
+        return heatmap(self.engine.stats(), path, metric, regions)
 
     @property
     def cycles(self) -> int:
