@@ -22,6 +22,7 @@ MAX_CELLS = 64          # a picture shows at most this many cells a side; more P
 def figure_class():
     """matplotlib's Figure, or a PictureError saying how to install it."""
     try:
+        importlib.import_module("matplotlib")
         return importlib.import_module("matplotlib.figure").Figure
     except ImportError:
         raise PictureError('pictures need matplotlib: pip install "pywse[viz]"') from None
