@@ -14,7 +14,7 @@ import numpy as np
 
 from ..errors import PictureError
 from ..layout import pictures as P
-from ..sim.stats import METRICS, Stats
+from ..sim.stats import METRICS
 
 UNITS = {"busy": "cycles busy", "stalled": "cycles stalled", "idle": "cycles idle",
          "wavelets": "wavelets sent", "received": "wavelets received", "tasks": "tasks run"}
@@ -27,15 +27,14 @@ def check_metric(metric: str, what: str) -> None:
                            f"{', '.join(METRICS)}")
 
 
-def heatmap(stats: Stats, path, metric: str = "busy", regions=(),
+def heatmap(a: np.ndarray, cycles: int, path, metric: str = "busy", regions=(),
             what: str = "heatmap") -> Path:
-    """Draw `stats.metric(metric)` to `path` (.png or .svg); `regions`: (name, x, y, width,
-    height) rectangles to outline."""
+    """Draw `a`, per-PE metric `metric` (h x w) of a run of `cycles` cycles, to `path` (.png
+    or .svg); `regions`: (name, x, y, width, height) rectangles to outline."""
     check_metric(metric, what)
     out = P.image_path(path, what)
     Figure = P.figure_class()
     from matplotlib.patches import Rectangle
-    a = stats.metric(metric)
     h, w = a.shape
     block = P.block_size(w, h)
     cells = P.binned(a, block, "mean")
@@ -44,6 +43,7 @@ def heatmap(stats: Stats, path, metric: str = "busy", regions=(),
     fig = Figure(figsize=(max(4.0, bw * side) + 2.0, max(3.0, bh * side) + 1.2))
     ax = fig.add_subplot()
     im = ax.imshow(cells, cmap="viridis", interpolation="nearest", vmin=0,
+                   vmax=max(1.0, float(cells.max())),
                    extent=(-0.5, bw - 0.5, bh - 0.5, -0.5))
     per = "mean per PE of each block" if block > 1 else "per PE"
     fig.colorbar(im, ax=ax, shrink=0.8, label=f"{UNITS[metric]} ({per})")
@@ -54,7 +54,7 @@ def heatmap(stats: Stats, path, metric: str = "busy", regions=(),
     ax.xaxis.get_major_locator().set_params(integer=True)
     ax.yaxis.get_major_locator().set_params(integer=True)
     total = int(np.asarray(a).sum())
-    ax.set_title(f"{metric}: {UNITS[metric]} per PE, {w}x{h} PEs, {stats.cycles:,} cycles run "
+    ax.set_title(f"{metric}: {UNITS[metric]} per PE, {w}x{h} PEs, {cycles:,} cycles run "
                  f"(total {total:,}, max {int(a.max()):,}){P.block_note(block)}", fontsize=9)
     ax.set_xlabel(f"x (PE{' block' if block > 1 else ''})")
     ax.set_ylabel(f"y (PE{' block' if block > 1 else ''})")

@@ -34,7 +34,7 @@ from ..sim.costs import Costs
 from ..sim.costs import resolve as resolve_costs
 from ..sim.engine import Engine
 from ..sim.primitives import CONSOLES
-from ..sim.stats import Stats
+from ..sim.stats import Stats, per_pe_metrics
 from ..sim.tiers import jit_mode
 from ..types import type_name
 from . import report, runcheck
@@ -302,7 +302,8 @@ class SdkRuntime:
                                "drawn, then heatmap()")
         regions = [(r.name, r.x, r.y, r.width, r.height)
                    for r in getattr(self.engine.art, "regions", None) or ()]
-        return heatmap(self.engine.stats(), path, metric, regions)
+        cycles, per_pe = per_pe_metrics(self.engine)
+        return heatmap(per_pe[metric], cycles, path, metric, regions)
 
     @property
     def cycles(self) -> int:
