@@ -64,5 +64,5 @@ def run(quick: bool) -> dict:
                        ratio("pictures runner.heatmap busy PNG (s)", res["heatmap_busy_s"],
                              TARGET_S, "lower")],
             "notes": ["layout_s: building the layout (set_tile_code / set_color_config per PE), "
-                      "not part of the picture; stats_s: runner.stats() alone, which each "
-                      "heatmap takes"]}
+                      "not part of the picture; stats_s: the whole account (runner.stats()), for "
+                      "comparison: a heatmap reads only its per-PE part"]}
