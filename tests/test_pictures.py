@@ -13,6 +13,7 @@ from pathlib import Path
 import matplotlib
 import numpy as np
 import pytest
+from matplotlib.figure import Figure
 
 import pywse as pw
 from pywse.host.heatmap import heatmap
@@ -68,7 +69,7 @@ def test_gemv_08_shows_its_tile_kinds_colors_and_memcpy():
     assert scene.memcpy
     assert scene.kind_names == ["pe_program (send_east_color=0, recv_west_color=1)",
                                 "pe_program (send_east_color=1, recv_west_color=0)"]
-    fig = D.render(matplotlib.figure.Figure, scene)
+    fig = D.render(Figure, scene)
     labels = [t.get_text() for t in fig.axes[0].get_legend().get_texts()]
     assert labels[2:] == ["color 0", "color 1", "color 2"]
 
@@ -81,7 +82,7 @@ def test_switches_are_marked():
     scene = D.classic_scene(layout, None)
     assert scene.switched[0, 0, 4] and not scene.switched[0, 1, 4]
     assert arrows(scene) == {4: 1}
-    legend = D.render(matplotlib.figure.Figure, scene).axes[0].get_legend()
+    legend = D.render(Figure, scene).axes[0].get_legend()
     assert "switch positions" in [t.get_text() for t in legend.get_texts()]
 
 
@@ -107,7 +108,7 @@ def test_a_big_layout_is_drawn_in_blocks():
     for x in range(n - 1):
         layout.set_color_config(x, 0, 1, rx=[pw.RAMP], tx=[pw.EAST])
     layout.set_color_config(n - 1, 0, 1, rx=[pw.WEST], tx=[pw.RAMP])
-    fig = D.render(matplotlib.figure.Figure, D.classic_scene(layout, None))
+    fig = D.render(Figure, D.classic_scene(layout, None))
     block = P.block_size(n, n)
     assert block == 5
     assert fig.axes[0].get_title().endswith("(each cell: a 5x5 block of PEs)")
@@ -187,6 +188,19 @@ def test_pywse_show_takes_compiles_flags(tmp_path, capsys):
     assert cli_main(["show", str(ROOT / "examples" / "game_of_life.py"),
                      "--params=x_dim:6,y_dim:5", "-o", str(svg)]) == 0
     assert is_svg(svg)
+
+
+def test_pywse_show_draws_a_module_level_sdklayout(tmp_path, capsys):
+    layout_file = tmp_path / "regions.py"
+    layout_file.write_text(
+        "from pywse.sdkruntime import SdkLayout\n"
+        "from test_sdklayout import chain, platform\n"
+        "layout = SdkLayout(platform((16, 8)))\n"
+        "(a_in, a_out), (b_in, b_out) = chain(layout, [('a', (1, 3)), ('b', (8, 3))])\n"
+        "layout.connect(a_out, b_in)\n")
+    out = tmp_path / "regions.svg"
+    assert cli_main(["show", str(layout_file), "-o", str(out)]) == 0, capsys.readouterr().err
+    assert is_svg(out)
 
 
 def test_pywse_show_refuses_clearly(tmp_path, capsys):
