@@ -57,13 +57,16 @@ def test_a_classic_layout_draws_as_png_and_svg(tmp_path):
     assert scene.title == "layout: 2x1 PEs, 2 tile kind(s), wse3"
 
 
-def test_gemv_08_shows_its_tile_kinds_colors_and_memcpy():
+def example(name: str):
     sys.path.insert(0, str(ROOT / "examples"))
     try:
-        import gemv_08_routes_3 as gemv
+        return __import__(name)
     finally:
         sys.path.remove(str(ROOT / "examples"))
-    scene = D.classic_scene(gemv.layout(4, 4, 32, 16), None)
+
+
+def test_gemv_08_shows_its_tile_kinds_colors_and_memcpy():
+    scene = D.classic_scene(example("gemv_08_routes_3").layout(4, 4, 32, 16), None)
     # colors 0 and 1 go east from every other column; color 2 south down rows 0..2
     assert arrows(scene) == {0: 8, 1: 8, 2: 12}
     assert scene.memcpy
@@ -71,7 +74,14 @@ def test_gemv_08_shows_its_tile_kinds_colors_and_memcpy():
                                 "pe_program (send_east_color=1, recv_west_color=0)"]
     fig = D.render(Figure, scene)
     labels = [t.get_text() for t in fig.axes[0].get_legend().get_texts()]
-    assert labels[2:] == ["color 0", "color 1", "color 2"]
+    assert labels[2:] == ["color 0", "color 1", "color 2", "memcpy (host copies, launches)"]
+
+
+def test_memcpy_streams_a_layout_names_are_listed():
+    scene = D.classic_scene(example("gemv_09_streaming").layout(4, 4, 32, 16, 0, 1, 2), None)
+    assert scene.memcpy_streams == ["MEMCPYD2H_1: color 2", "MEMCPYH2D_1: color 0",
+                                    "MEMCPYH2D_2: color 1"]
+    assert arrows(scene) == {3: 8, 4: 8, 5: 12}
 
 
 def test_switches_are_marked():

@@ -22,10 +22,12 @@ import numpy as np
 
 from ..types import DIRECTIONS, EAST, N_COLORS, NORTH, SOUTH, WEST
 from . import pictures as P
+from .sdklayout import SdkLayout
 
 SIDES = (NORTH, SOUTH, EAST, WEST)
 STEP = {NORTH: (0, -1), SOUTH: (0, 1), EAST: (1, 0), WEST: (-1, 0)}   # y grows southward
 BIT = {d: 1 << i for i, d in enumerate(DIRECTIONS)}
+MAX_KINDS_LISTED = 12   # tile kinds the legend names (their tints still show them all)
 
 
 @attrs.define
@@ -42,14 +44,16 @@ class Scene:
     ports: list = attrs.Factory(list)      # (name, color, edge side, (x0, y0), (x1, y1))
     streams: list = attrs.Factory(list)    # (label, x, y)
     memcpy: bool = False
+    memcpy_streams: list = attrs.Factory(list)    # "MEMCPYH2D_1: color 2", ...: those named
 
 
 def draw(layout, path, arch: str | None = None) -> Path:
-    """Draw `layout` (a pw.Layout or an SdkLayout) to `path` (.png or .svg)."""
+    """Draw `layout` (a pw.Layout or an SdkLayout) to `path` (.png or .svg). `arch` is named
+    in the title; an SdkLayout's colors are planned for it (default: its platform's)."""
     out = P.image_path(path, "draw")
     Figure = P.figure_class()
-    scene = sdk_scene(layout, arch) if hasattr(layout, "regions") and \
-        hasattr(layout, "plan") and callable(layout.plan) else classic_scene(layout, arch)
+    scene = sdk_scene(layout, arch) if isinstance(layout, SdkLayout) else \
+        classic_scene(layout, arch)
     return P.save(render(Figure, scene), out)
 
 
@@ -71,11 +75,14 @@ def classic_scene(layout, arch: str | None) -> Scene:
     switched = np.zeros(routes.pid.shape, bool)
     tx[:, :, used], switched[:, :, used] = tx_of[pid], sw_of[pid]
     kind_names = _kind_names(layout.tile_kinds)
-    memcpy = layout.memcpy_info is not None
+    info = layout.memcpy_info
+    streams = [] if info is None else [f"{name}: color {info.colors[name]}"
+                                       for name in sorted(info.reserved_streams())]
     name = Path(layout.source_file).stem if layout.source_file else "layout"
     return Scene(f"{name}: {layout.width}x{layout.height} PEs, {len(kind_names)} tile kind(s)"
                  + (f", {arch}" if arch else ""), layout.tile_kind.copy(), kind_names, tx,
-                 switched, {int(c): f"color {int(c)}" for c in used}, memcpy=memcpy)
+                 switched, {int(c): f"color {int(c)}" for c in used}, memcpy=info is not None,
+                 memcpy_streams=streams)
 
 
 def _kind_names(tile_kinds: list) -> list[str]:
@@ -175,7 +182,10 @@ def render(Figure, s: Scene):
     ax.set_ylim(bh - 0.5, -0.5)
     ax.set_aspect("equal")
     handles = [Patch(facecolor=tints[k], edgecolor="grey", label=name)
-               for k, name in enumerate(s.kind_names, 1)][:12]
+               for k, name in enumerate(s.kind_names, 1)][:MAX_KINDS_LISTED]
+    if len(s.kind_names) > MAX_KINDS_LISTED:
+        handles.append(Patch(fc="none", ec="none",
+                             label=f"(+{len(s.kind_names) - MAX_KINDS_LISTED} more kinds)"))
     used = [c for c in range(s.tx.shape[2]) if s.tx[:, :, c].any() or s.switched[:, :, c].any()]
     colors = dict(zip(used, _palette(len(used))))
     for rank, c in enumerate(used):
@@ -212,6 +222,9 @@ def render(Figure, s: Scene):
             ax.add_patch(Rectangle((x0, -0.5), 1.0, bh, fc="#dddddd", ec="grey", zorder=1))
             ax.text(x0 + 0.5, (bh - 1) / 2, label, rotation=90, ha="center", va="center",
                     fontsize=8)
+    if s.memcpy:
+        handles.append(Patch(fc="#dddddd", ec="grey", label="\n".join(
+            ["memcpy (host copies, launches)"] + [f"  stream {t}" for t in s.memcpy_streams])))
     if s.streams:
         handles.append(Line2D([], [], ls="", marker="*", color="black",
                               label="host stream (its port's PE)"))
