@@ -127,6 +127,24 @@ def test_a_big_layout_is_drawn_in_blocks():
     assert quiver.N == n // block
 
 
+@pw.program
+def numbered(p, *, k: int):
+    p.var("a", pw.u32, 1)
+
+
+def test_a_tile_kind_per_pe_is_drawn_without_listing_them_all():
+    n = 150
+    layout = pw.Layout(n, n)
+    for y in range(n):
+        for x in range(n):
+            layout.set_tile_code(x, y, numbered, k=y * n + x)
+    scene = D.classic_scene(layout, None)
+    assert scene.kind_names[:2] == ["numbered #1", "numbered #2"]
+    legend = D.render(Figure, scene).axes[0].get_legend()
+    texts = [t.get_text() for t in legend.get_texts()]
+    assert len(texts) == D.MAX_KINDS_LISTED + 1 and texts[-1] == "(+22488 more kinds)"
+
+
 def test_binning_keeps_partial_blocks_honest():
     a = np.arange(5 * 3, dtype=np.int64).reshape(3, 5)      # 3 rows, 5 columns
     assert P.binned(a, 1) is a

@@ -28,6 +28,8 @@ SIDES = (NORTH, SOUTH, EAST, WEST)
 STEP = {NORTH: (0, -1), SOUTH: (0, 1), EAST: (1, 0), WEST: (-1, 0)}   # y grows southward
 BIT = {d: 1 << i for i, d in enumerate(DIRECTIONS)}
 MAX_KINDS_LISTED = 12   # tile kinds the legend names (their tints still show them all)
+MAX_KINDS_TOLD_APART = 64    # up to this many kinds, labels name the params that differ
+TINTS = 20              # tints for tile kinds; with more kinds, tints repeat
 
 
 @attrs.define
@@ -89,6 +91,8 @@ def _kind_names(tile_kinds: list) -> list[str]:
     """A label per tile kind: its program's name, and where kinds share a program, the
     params that tell them apart (cut short: a legend line, not a listing)."""
     names = [prog.name for prog, _ in tile_kinds]
+    if len(tile_kinds) > MAX_KINDS_TOLD_APART:        # params per PE: a number tells them apart
+        return [f"{n} #{k}" for k, n in enumerate(names, 1)]
     out = []
     for prog, params in tile_kinds:
         alike = [p for q, p in tile_kinds if q.name == prog.name]
@@ -153,12 +157,17 @@ def _palette(n: int):
 
 
 def _kind_grid(kinds: np.ndarray, n_kinds: int, block: int) -> np.ndarray:
-    """Each block's most common tile kind (0 when most of it has nothing placed)."""
+    """Each cell's tint: its block's most common tile kind (0 when most of it has nothing
+    placed; with more kinds than tints, its first PE's kind), kinds past TINTS wrapping."""
     if block == 1:
-        return kinds
-    counts = np.stack([P.binned((kinds == k).astype(np.int32), block, "sum")
-                       for k in range(n_kinds + 1)])
-    return counts.argmax(axis=0)
+        grid = kinds
+    elif n_kinds < TINTS:
+        counts = np.stack([P.binned((kinds == k).astype(np.int32), block, "sum")
+                           for k in range(n_kinds + 1)])
+        grid = counts.argmax(axis=0)
+    else:
+        grid = kinds[::block, ::block]
+    return np.where(grid > 0, (grid - 1) % TINTS + 1, 0)
 
 
 def render(Figure, s: Scene):
@@ -172,7 +181,7 @@ def render(Figure, s: Scene):
     side = min(0.6, 10 / max(bw, bh))
     fig = Figure(figsize=(max(4.0, bw * side) + 4.5, max(3.0, bh * side) + 1.2))
     ax = fig.add_subplot()
-    tints = ["#ffffff"] + [_tint(c) for c in _palette(len(s.kind_names) + 1)[1:]]
+    tints = ["#ffffff"] + [_tint(c) for c in _palette(min(len(s.kind_names), TINTS) + 1)[1:]]
     ax.imshow(_kind_grid(s.kinds, len(s.kind_names), block), cmap=ListedColormap(tints),
               vmin=-0.5, vmax=len(tints) - 0.5, interpolation="nearest",
               extent=(-0.5, bw - 0.5, bh - 0.5, -0.5))
@@ -182,7 +191,7 @@ def render(Figure, s: Scene):
     ax.set_ylim(bh - 0.5, -0.5)
     ax.set_aspect("equal")
     handles = [Patch(facecolor=tints[k], edgecolor="grey", label=name)
-               for k, name in enumerate(s.kind_names, 1)][:MAX_KINDS_LISTED]
+               for k, name in enumerate(s.kind_names[:MAX_KINDS_LISTED], 1)]
     if len(s.kind_names) > MAX_KINDS_LISTED:
         handles.append(Patch(fc="none", ec="none",
                              label=f"(+{len(s.kind_names) - MAX_KINDS_LISTED} more kinds)"))
