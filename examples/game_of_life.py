@@ -18,8 +18,10 @@ or both in one run (it compiles into a temporary directory first):
     python examples/game_of_life.py [--arch wse2|wse3] [--no-jit] [--iters N]
                                     [--initial-state glider|random] [--show-ascii-animation]
 
-The original's `--save-animation` (a GIF drawn with matplotlib) is not ported. The program
-relies on fair task picking (docs/semantics.md): a PE must forward its neighbours' values
+This port leaves out the original's `--save-animation` (a GIF drawn with matplotlib); the
+original run.py itself, GIF included, runs unchanged on the compiled `out` with the `viz`
+extra installed: `pywse run run.py --name out --save-animation` (tests/test_pictures.py
+runs it). The program relies on fair task picking (docs/semantics.md): a PE must forward its neighbours' values
 before the next generation's data tasks overwrite them.
 """
 import argparse

@@ -123,6 +123,12 @@ class ScriptError(PywseError):
     """`pywse run` cannot start the host script it was given (missing file, a directory)."""
 
 
+class PictureError(PywseError):
+    """A picture (`layout.draw`, `runner.heatmap`, `pywse show`) cannot be made: an image
+    suffix other than .png or .svg, matplotlib not installed, a heatmap before anything
+    ran or of a metric that does not exist, a file that defines no layout."""
+
+
 class StatsError(PywseError):
     """The cycle account (`runner.stats()`, `h.stats()`) was asked for what it cannot give:
     an account before anything ran, a metric it does not have, a DataFrame without pandas."""

@@ -54,7 +54,7 @@ class Mistake:
 
 CATALOGUE: list[Mistake] = []
 AREAS = ["The program", "Task bodies", "Layout and compile", "Routes", "Route lints", "SdkLayout",
-         "Host commands", "Running", "The test harness"]
+         "Host commands", "Running", "Pictures", "The test harness"]
 
 
 def mistake(area: str, title: str, cls: type, match: str, fix: str):
@@ -3400,6 +3400,60 @@ def stats_unknown_metric():
     runtime().stats().metric("hot")
 
 
+# -- pictures ---------------------------------------------------------------------------------
+
+@mistake("Pictures", "A heatmap before anything ran", pw.PictureError,
+         r"heatmap\(\): nothing has run yet; call load\(\) and run\(\), then the host commands "
+         r"\(memcpy, launch\) whose activity you want drawn, then heatmap\(\)",
+         "Call `runner.heatmap(...)` after `run()` and the host commands whose activity it "
+         "should show (or after `stop()`).")
+def heatmap_before_run():
+    r = pw.SdkRuntime(host_artifacts(), jit=False)
+    r.load()
+    r.heatmap("busy.png")
+
+
+@mistake("Pictures", "A heatmap of a metric that does not exist", pw.PictureError,
+         r"heatmap\(metric='hot'\): no such metric; the metrics are busy, stalled, idle, "
+         r"wavelets, received, tasks",
+         "Use one of the metric names the message lists (`Stats.metric`'s names).")
+def heatmap_unknown_metric():
+    runtime().heatmap("hot.png", metric="hot")
+
+
+@mistake("Pictures", "A picture in a format other than PNG or SVG", pw.PictureError,
+         r"draw\('routes.jpg'\): cannot write a .jpg image; give a path ending in .png or .svg",
+         "Name the file `.png` or `.svg`: the format is taken from the suffix.")
+def picture_bad_suffix():
+    idle_layout().draw("routes.jpg")
+
+
+@mistake("Pictures", "`pywse show` of a file that defines no layout", pw.PictureError,
+         r"examples/sdklayout/sdklayout_05_gemv.py defines no `layout` \(pywse show draws a "
+         r"file that defines `layout`: a pw.Layout, an SdkLayout, or a function returning one",
+         "Define `layout` at module level (a `pw.Layout`, an `SdkLayout`, or a function of the "
+         "`--params` returning one), or call `layout.draw(path)` in the script itself.")
+def show_without_layout():
+    from pywse.tools.cli import show
+    show(str(ROOT / "examples" / "sdklayout" / "sdklayout_05_gemv.py"), "layout.png")
+
+
+@mistake("Pictures", "A picture without matplotlib installed", pw.PictureError,
+         r'pictures need matplotlib: pip install "pywse\[viz\]"',
+         "Install the `viz` extra: `pip install \"pywse[viz]\"`.")
+def picture_without_matplotlib():
+    import sys
+    saved = sys.modules.get("matplotlib")
+    sys.modules["matplotlib"] = None           # as if it were not installed
+    try:
+        idle_layout().draw("routes.png")
+    finally:
+        if saved is None:
+            del sys.modules["matplotlib"]
+        else:
+            sys.modules["matplotlib"] = saved
+
+
 # -- root causes and tasks nothing starts --------------------------------------------------
 
 @pw.program
@@ -3583,6 +3637,7 @@ are shown relative to the repository) and the fix. The page is written by
 | `pw.MemcpyWarning` | a host command that runs but drops data |
 | `pw.TaskError` | a task body that cannot compile or fails while running |
 | `pw.DeadlockError`, `pw.CycleLimitError`, `pw.LivelockError` | a run that cannot finish |
+| `pw.PictureError` | pictures: `layout.draw`, `runner.heatmap`, `pywse show` |
 | `pw.ResourceError` | what this machine's memory cannot hold (the kernel, stream buffers, a host copy); a comptime that never ends |
 | `pywse.testing.HarnessError`, `pywse.testing.ExpectError` | the test harness |
 """  # noqa: E501  (a markdown table's rows stay one line each)

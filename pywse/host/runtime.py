@@ -12,6 +12,7 @@ from __future__ import annotations
 import contextlib
 import os
 from collections import deque
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -20,6 +21,7 @@ from ..errors import (
     DeadlockError,
     LivelockError,
     MemcpyError,
+    PictureError,
     RoutingWarning,
     StatsError,
     user_boundaries,
@@ -32,10 +34,11 @@ from ..sim.costs import Costs
 from ..sim.costs import resolve as resolve_costs
 from ..sim.engine import Engine
 from ..sim.primitives import CONSOLES
-from ..sim.stats import Stats
+from ..sim.stats import Stats, per_pe_metrics
 from ..sim.tiers import jit_mode
 from ..types import type_name
 from . import report, runcheck
+from .heatmap import check_metric, heatmap
 from .memcpy import (
     CopyD2H,
     CopyH2D,
@@ -287,6 +290,20 @@ class SdkRuntime:
                              "once the host commands whose cycles you want have run (or "
                              "after stop())")
         return self.engine.stats()
+
+    def heatmap(self, path, metric: str = "busy") -> Path:
+        """Draw one per-PE metric of the cycle account (`stats().metric(metric)`: busy,
+        stalled, idle, wavelets, received, tasks) to `path` (.png or .svg; matplotlib, the
+        `viz` extra); big kernels in blocks of PEs. Returns the path."""
+        check_metric(metric, "heatmap")
+        if self.engine is None or not self._running:
+            raise PictureError("heatmap(): nothing has run yet; call load() and run(), then "
+                               "the host commands (memcpy, launch) whose activity you want "
+                               "drawn, then heatmap()")
+        regions = [(r.name, r.x, r.y, r.width, r.height)
+                   for r in getattr(self.engine.art, "regions", None) or ()]
+        cycles, per_pe = per_pe_metrics(self.engine)
+        return heatmap(per_pe[metric], cycles, path, metric, regions)
 
     @property
     def cycles(self) -> int:

@@ -10,6 +10,7 @@ up what an earlier call already validated. Where the user made each tile kind an
 from __future__ import annotations
 
 import sys
+from pathlib import Path
 from typing import Any, Iterable
 
 import networkx as nx
@@ -207,6 +208,14 @@ class Layout:
         """The routing graph: nodes (x, y, color), an edge per possible hop (networkx).
         Built when asked; compile checks the routes on arrays (routing.check_routes)."""
         return routing_graph(self.routes)
+
+    @user_boundary
+    def draw(self, path, arch: str | None = None) -> Path:
+        """Draw the layout to `path` (.png or .svg, by its suffix; matplotlib, the `viz`
+        extra): tile kinds, each color's routes as arrows, switches, memcpy's edges. Big
+        layouts are drawn in blocks of PEs (the title says how many). Returns the path."""
+        from .draw import draw
+        return draw(self, path, arch)
 
 
 _BY_VALUE = frozenset((bool, int, float, complex, str, bytes, type(None), Color, Direction,

@@ -14,6 +14,7 @@ from __future__ import annotations
 import enum
 import importlib
 import sys
+from pathlib import Path
 from typing import Any
 
 import attrs
@@ -555,6 +556,12 @@ class SdkLayout:
         (a directory `SdkRuntime(out_prefix)` can load) unless `out_prefix` is None."""
         from .sdkcompile import compile_sdk
         return compile_sdk(self, out_prefix, jit)
+
+    def draw(self, path, arch: str | None = None) -> Path:
+        """Draw the planned layout to `path` (.png or .svg; matplotlib, the `viz` extra):
+        regions, ports, host streams, each flow's routes as arrows. Returns the path."""
+        from .draw import draw
+        return draw(self, path, arch)
 
     def describe(self) -> str:
         """Regions, ports, and for each connection the path and color the compiler chose."""

@@ -113,6 +113,25 @@ def account(engine, lines: Table | None = None) -> Stats:
     st = engine.st
     h, w = engine.height, engine.width
     now = int(st.now[0])
+    cycles, per_pe = per_pe_metrics(engine)
+    links = st.links
+    labels = _kind_labels(engine)
+    tables = {"tasks": _tasks(engine, labels), "stalls": _stalls(engine, labels, now),
+              "wavelets": _wavelets(engine), "links": _links(engine, cycles),
+              "memory": _memory(engine, labels), "kinds": _kinds(engine, labels),
+              "lines": lines}
+    return Stats(cycles=cycles, host_latency_cycles=engine.host_idle["latency"],
+                 transfer_cycles=engine.host_idle["transfer"], width=w, height=h, per_pe=per_pe,
+                 sent=links[:, :, :N_DIRS].reshape(h, w, N_COLORS, N_DIRS),
+                 received=links[:, :, N_DIRS:].reshape(h, w, N_COLORS, N_DIRS),
+                 kind_of=np.asarray(engine.pe_image, np.int64).reshape(h, w), tables=tables)
+
+
+def per_pe_metrics(engine) -> tuple[int, dict[str, np.ndarray]]:
+    """(the run's cycles, each of `METRICS` as an h x w array): the per-PE part of the
+    account alone, which is all a heatmap needs (the tables cost more on a big kernel)."""
+    st = engine.st
+    now = int(st.now[0])
     cycles = max(now, int(st.busy_until.max()))
     acct = st.acct
     start = np.maximum(acct[:, A.A_MARK], st.busy_until)      # account.settle, up to now
@@ -125,17 +144,8 @@ def account(engine, lines: Table | None = None) -> Stats:
               "wavelets": links[:, :, :N_DIRS].sum(axis=(1, 2)),
               "received": links[:, :, N_DIRS:].sum(axis=(1, 2)),
               "tasks": st.pe_runs.copy()}
-    per_pe = {k: np.asarray(v, np.int64).reshape(h, w) for k, v in per_pe.items()}
-    labels = _kind_labels(engine)
-    tables = {"tasks": _tasks(engine, labels), "stalls": _stalls(engine, labels, now),
-              "wavelets": _wavelets(engine), "links": _links(engine, cycles),
-              "memory": _memory(engine, labels), "kinds": _kinds(engine, labels),
-              "lines": lines}
-    return Stats(cycles=cycles, host_latency_cycles=engine.host_idle["latency"],
-                 transfer_cycles=engine.host_idle["transfer"], width=w, height=h, per_pe=per_pe,
-                 sent=links[:, :, :N_DIRS].reshape(h, w, N_COLORS, N_DIRS),
-                 received=links[:, :, N_DIRS:].reshape(h, w, N_COLORS, N_DIRS),
-                 kind_of=np.asarray(engine.pe_image, np.int64).reshape(h, w), tables=tables)
+    return cycles, {k: np.asarray(v, np.int64).reshape(engine.height, engine.width)
+                    for k, v in per_pe.items()}
 
 
 def _kind_labels(engine) -> list[str]:

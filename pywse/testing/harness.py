@@ -20,6 +20,7 @@ and its host streams, which the test feeds and reads as it would any color.
 from __future__ import annotations
 
 import warnings
+from pathlib import Path
 from typing import Callable, Mapping
 
 import attrs
@@ -432,6 +433,11 @@ class Harness:
         """The cycle account of what ran so far (`SdkRuntime.stats()`, docs/timing.md); grid
         coordinates, as everywhere in the harness."""
         return self.runtime.stats()
+
+    def heatmap(self, path, metric: str = "busy") -> Path:
+        """Draw one per-PE metric of the cycle account (busy, stalled, idle, wavelets,
+        received, tasks) to `path` (.png or .svg): `SdkRuntime.heatmap`. Returns the path."""
+        return self.runtime.heatmap(path, metric)
 
     def run(self, cycles: int) -> int:
         """Run `cycles` cycles (less if everything finishes sooner; no error for work left)

@@ -6,6 +6,8 @@
   file without a module-level `layout` (an SdkLayout script, or any host script) is run as
   `python SCRIPT ARGS` would (`pywse check SCRIPT -- ARGS`), up to its first `SdkRuntime(...)`:
   by then its program has been compiled and checked, and nothing runs.
+- `pywse show`: draws the `layout` a layout file defines (as `compile` finds it, with its
+  `--arch` and `--params`) to a PNG or SVG: `pywse show layout.py -o routes.png`.
 - `pywse run`: the `cs_python` twin; runs a host script unchanged (tools/run.py);
   `--perturb N` reruns it under N perturbation seeds and reports results that change;
   `--sim-log PATH` writes `<simprint>`'s lines to PATH (the simulator's sim.log); `--stats`
@@ -23,11 +25,12 @@ import traceback
 import warnings
 from pathlib import Path
 
-from ..errors import PywseError, RoutingWarning
+from ..errors import PictureError, PywseError, RoutingWarning
 from ..host.runtime import CHECK_ONLY, STOP_HOOKS, ChecksPassed
 from ..layout.classic import Layout
 from ..layout.compile import compile as compile_layout
 from ..layout.compile import import_file
+from ..layout.sdklayout import SdkLayout
 from .perturb import sweep as perturb_sweep
 from .run import find_script, run_script
 
@@ -88,6 +91,15 @@ def build_parser() -> argparse.ArgumentParser:
                    help="a script's own arguments, after `--` (pywse check run.py -- --arch wse2)")
     c.add_argument("-o", "--output", dest="out_dir", default="out")
     c.add_argument("--no-jit", action="store_true", help="record jit=False as the default")
+    s = sub.add_parser("show", help="draw a layout file's fabric: tile kinds or regions, "
+                       "routes per color, switches, streams, memcpy's edges (matplotlib)")
+    s.add_argument("layout_file", help="Python file defining `layout` (a pw.Layout, an "
+                   "SdkLayout, or a function returning one)")
+    s.add_argument("-o", "--output", default="layout.png", metavar="PICTURE",
+                   help="the picture: .png or .svg (default: layout.png)")
+    s.add_argument("--arch", default=None, choices=["wse2", "wse3"])
+    s.add_argument("--params", action="append", default=[], metavar="NAME:VALUE,...")
+    s.add_argument("--colors", action="append", default=[], metavar="NAME:ID,...")
     r = sub.add_parser("run", help="run a Cerebras host script unchanged (the cs_python twin)",
                        description="Run a host script as `python SCRIPT ARGS...` would, with "
                        "cerebras.sdk.runtime.sdkruntimepybind, cerebras.sdk.sdk_utils and "
@@ -114,6 +126,8 @@ def main(argv: list[str] | None = None) -> int:
             if args.perturb is not None:
                 return perturb_sweep(args.script, args.args, args.perturb)
             return run(args.script, args.args)
+    if args.command == "show":
+        return show_command(args)
     return compile_command(args)   # compile or check
 
 
@@ -160,23 +174,7 @@ def compile_command(args: argparse.Namespace) -> int:
         params.update(_params(args.colors))
         if checking and not _defines_layout(args.layout_file):
             return check_script(args.layout_file, args.script_args, args.strict)
-        module = import_file(args.layout_file)
-        layout = getattr(module, "layout", None)
-        if layout is None:
-            raise PywseError(f"{args.layout_file} defines no `layout` (a pw.Layout or a "
-                             "function returning one)")
-        if not isinstance(layout, Layout):
-            accepted = inspect.signature(layout).parameters
-            takes_all = any(p.kind is p.VAR_KEYWORD for p in accepted.values())
-            missing = [name for name, p in accepted.items() if name not in params
-                       and p.default is p.empty and p.kind not in (p.VAR_KEYWORD, p.VAR_POSITIONAL)]
-            if missing:
-                raise PywseError(f"{args.layout_file}: layout() needs param "
-                                 f"{', '.join(missing)}; pass it as --params="
-                                 f"{','.join(f'{m}:<value>' for m in missing)} (as cslc does)")
-            layout = layout(**{k: v for k, v in params.items() if takes_all or k in accepted})
-        layout.source_file = str(module.__file__)
-        layout.source_module = module.__name__
+        layout = load_layout(args.layout_file, params)
         with warnings.catch_warnings(record=True) as lints:
             warnings.simplefilter("always", RoutingWarning)
             compile_layout(layout, arch=args.arch, fabric_dims=args.fabric_dims,
@@ -193,6 +191,51 @@ def compile_command(args: argparse.Namespace) -> int:
         print(f"pywse {command}: warning: {lint.message}", file=sys.stderr)
     print(f"checked {args.layout_file}: {len(lints)} warning(s)" if checking
           else f"compiled {args.layout_file} -> {args.out_dir}")
+    return 0
+
+
+def load_layout(path: str, params: dict, error: type[PywseError] = PywseError,
+                missing: str = "a pw.Layout or a function returning one"):
+    """The `layout` a layout file defines (called with the params it takes if a function)."""
+    module = import_file(path)
+    layout = getattr(module, "layout", None)
+    if layout is None:
+        raise error(f"{path} defines no `layout` ({missing})")
+    if not isinstance(layout, (Layout, SdkLayout)):
+        accepted = inspect.signature(layout).parameters
+        takes_all = any(p.kind is p.VAR_KEYWORD for p in accepted.values())
+        needed = [name for name, p in accepted.items() if name not in params
+                  and p.default is p.empty and p.kind not in (p.VAR_KEYWORD, p.VAR_POSITIONAL)]
+        if needed:
+            raise PywseError(f"{path}: layout() needs param {', '.join(needed)}; pass it as "
+                             f"--params={','.join(f'{m}:<value>' for m in needed)} (as cslc "
+                             "does)")
+        layout = layout(**{k: v for k, v in params.items() if takes_all or k in accepted})
+    if isinstance(layout, Layout):
+        layout.source_file = str(module.__file__)
+        layout.source_module = module.__name__
+    return layout
+
+
+def show(layout_file: str, output, arch: str | None = None, params: dict | None = None) -> Path:
+    """Draw the layout `layout_file` defines to `output` (.png or .svg)."""
+    layout = load_layout(layout_file, params or {}, PictureError,
+                         "pywse show draws a file that defines `layout`: a pw.Layout, an "
+                         "SdkLayout, or a function returning one, as pywse compile needs")
+    return layout.draw(output, arch)
+
+
+def show_command(args: argparse.Namespace) -> int:
+    """`pywse show FILE -o PICTURE`: draw the layout FILE defines (as `pywse compile` finds
+    and builds it) to a .png or .svg."""
+    try:
+        params = _params(args.params)
+        params.update(_params(args.colors))
+        path = show(args.layout_file, args.output, args.arch, params)
+    except PywseError as e:
+        print(f"pywse show: error: {e}", file=sys.stderr)
+        return 1
+    print(f"drew {args.layout_file} -> {path}")
     return 0
 
 
