@@ -234,7 +234,7 @@ def test_pywse_show_draws_a_module_level_sdklayout(tmp_path, capsys):
 def test_pywse_show_refuses_clearly(tmp_path, capsys):
     gemv = str(ROOT / "examples" / "gemv_08_routes_3.py")
     assert cli_main(["show", gemv, "-o", str(tmp_path / "x.png")]) == 1
-    assert "layout() needs param kernel_x_dim" in capsys.readouterr().err
+    assert "layout() needs params kernel_x_dim" in capsys.readouterr().err
     assert cli_main(["show", gemv, "--params=kernel_x_dim:1,kernel_y_dim:1,M:1,N:1",
                      "-o", str(tmp_path / "x.gif")]) == 1
     assert "cannot write a .gif image; give a path ending in .png or .svg" in \

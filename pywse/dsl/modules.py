@@ -143,7 +143,8 @@ def check_params(what: str, names: set, required: set, params: dict, where: str)
                            f"(its params: {', '.join(sorted(names)) or 'none'})")
     missing = required - set(params)
     if missing:
-        raise ProgramError(f"{where}: {what} needs param {', '.join(sorted(missing))}")
+        word = "param" if len(missing) == 1 else "params"
+        raise ProgramError(f"{where}: {what} needs {word} {', '.join(sorted(missing))}")
 
 
 def instantiate(builder, mod: Module, name: str, params: dict, where: str) -> ModuleInstance:

@@ -207,7 +207,8 @@ def load_layout(path: str, params: dict, error: type[PywseError] = PywseError,
         needed = [name for name, p in accepted.items() if name not in params
                   and p.default is p.empty and p.kind not in (p.VAR_KEYWORD, p.VAR_POSITIONAL)]
         if needed:
-            raise PywseError(f"{path}: layout() needs param {', '.join(needed)}; pass it as "
+            word = "param" if len(needed) == 1 else "params"
+            raise PywseError(f"{path}: layout() needs {word} {', '.join(needed)}; pass it as "
                              f"--params={','.join(f'{m}:<value>' for m in needed)} (as cslc "
                              "does)")
         layout = layout(**{k: v for k, v in params.items() if takes_all or k in accepted})
