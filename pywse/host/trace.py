@@ -24,7 +24,7 @@ import numpy as np
 from ..errors import TraceError, TraceWarning
 from ..sim import ops, stats, tracebuf
 from ..sim.account import STALL_FIFO, STALL_OQ
-from ..types import N_COLORS
+from ..types import N_COLORS, Color
 
 ROOT, HOST = 1, 2               # track uuids: notes, host streams (HOST + stream index)
 PE_BASE, PER_PE = 1000, 32      # a PE's tracks: PE_BASE + PER_PE * pe + ...
@@ -51,11 +51,12 @@ def check_request(path, pes, colors, width: int, height: int) -> tuple[str, np.n
     """(absolute path, a 0/1 flag per PE, a bit per color) of a trace request, or a
     TraceError naming what is wrong: a folder that does not exist, a rectangle outside the
     w x h kernel, a color outside 0..23."""
-    path = os.path.abspath(os.fspath(path))
+    given = os.fspath(path)
+    path = os.path.abspath(given)
     folder = os.path.dirname(path)
     if not os.path.isdir(folder):
-        raise TraceError(f"trace={os.fspath(path)!r}: folder {folder} does not exist; "
-                         "create it or write the trace elsewhere")
+        raise TraceError(f"trace={given!r}: folder {folder} does not exist; create it or "
+                         "write the trace elsewhere")
     flags = np.zeros((height, width), np.uint8)
     if pes is None:
         flags[:] = 1
@@ -73,6 +74,7 @@ def check_request(path, pes, colors, width: int, height: int) -> tuple[str, np.n
     if colors is not None:
         mask = 0
         for c in colors:
+            c = c.id if isinstance(c, Color) else c
             if not isinstance(c, (int, np.integer)) or not 0 <= c < N_COLORS:
                 raise TraceError(f"trace_colors: color {c!r} is not a color id 0..{N_COLORS - 1}")
             mask |= 1 << int(c)
