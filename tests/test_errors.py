@@ -3441,6 +3441,14 @@ def trace_twice():
         path.unlink()
 
 
+@mistake("Running", "Trace filters without a trace", pw.TraceError,
+         r"trace_pes=, trace_colors= and trace_budget= choose what a trace records: give "
+         r"trace=PATH too",
+         "Add `trace=PATH` (or run under `pywse run --trace PATH`).")
+def trace_filter_without_trace():
+    pw.SdkRuntime(host_artifacts(), jit=False, trace_colors=[3])
+
+
 @mistake("Running", "A trace without the perfetto package", pw.TraceError,
          r'trace=: writing a Perfetto trace needs the perfetto package: pip install "pywse\[viz\]"',
          'Install the viz extra: `pip install "pywse[viz]"`.')

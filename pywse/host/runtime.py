@@ -600,6 +600,14 @@ class SdkRuntime:
         return progressed
 
     def _drive(self, until) -> None:
+        try:
+            self._drive_until(until)
+        except BaseException:
+            if self.trace is not None:
+                self.trace.drain()        # the file holds the run up to the failure
+            raise
+
+    def _drive_until(self, until) -> None:
         self._stepped = False
         with self.numeric_context():
             self._pump()

@@ -2,9 +2,10 @@
 trace=...)` or `pywse run --trace run.pftrace SCRIPT`; open the file in ui.perfetto.dev.
 
 The engine records events into preallocated arrays (sim/tracebuf.py); `Trace` drains them
-into the file whenever half the buffer is used and when the runtime stops, writing each
-event as a Perfetto TracePacket with the streaming builder, so a long run never holds its
-trace in memory. One cycle is one nanosecond on Perfetto's time axis.
+into the file whenever half the buffer is used and when the runtime stops, so a long run
+never holds its trace in memory: track descriptors through perfetto's streaming builder,
+events as the same length-delimited TracePackets encoded here (a protobuf object per event
+cost five times as much). One cycle is one nanosecond on Perfetto's time axis.
 
 Tracks: a `pywse` track (notes: budget or buffer full, flow sampling), a track per host
 command stream (memcpy commands, launches, SdkLayout streams), and per traced PE a track
@@ -119,6 +120,15 @@ def check_request(path, pes, colors, width: int, height: int) -> tuple[str, np.n
     return path, flags.ravel(), mask
 
 
+def _stall_name(col: int) -> str:
+    """A stall slice's name from its cause, a `q_stall` column (account.STALL_*)."""
+    if col >= STALL_FIFO:
+        return f"stall: FIFO {col - STALL_FIFO} empty or full"
+    if col >= STALL_OQ:
+        return f"stall: output queue {col - STALL_OQ} full"
+    return f"stall: input queue {col} empty"
+
+
 class Trace:
     """The Perfetto file of one runtime's run: opened at load(), fed as the engine's buffer
     fills and as host commands finish, closed at stop()."""
@@ -134,7 +144,6 @@ class Trace:
         self._heads: dict[tuple, bytes] = {}      # encoded event heads, by (type, track, name)
         self._pending: list[bytes] = []           # encoded packets not yet written
         self._kinds = stats._kind_labels(engine)
-        self.warned = False
         self._track(ROOT, "pywse", None, f"1 cycle = 1 ns; {engine.width}x{engine.height} "
                     f"kernel; budget {budget:,} events")
 
@@ -145,6 +154,9 @@ class Trace:
             return
         self._tracks.add(uuid)
         p = self._out.create_packet()
+        if uuid == ROOT:                 # the file's first packet starts the sequence
+            p.trusted_packet_sequence_id = SEQ
+            p.sequence_flags = p.SEQ_INCREMENTAL_STATE_CLEARED
         d = p.track_descriptor
         d.uuid = uuid
         d.name = name
@@ -211,7 +223,7 @@ class Trace:
             elif kind == tracebuf.EV_OP:
                 self._slice(self._pe_track(pe, T_OPS + a), t, b, ops.OP_NAMES.get(c, f"op {c}"))
             elif kind == tracebuf.EV_STALL:
-                self._slice(self._pe_track(pe, T_OPS + a), t, b, self._stall_name(pe, c))
+                self._slice(self._pe_track(pe, T_OPS + a), t, b, _stall_name(c))
             elif kind == tracebuf.EV_QUEUE:
                 self._event(t, self._pe_track(pe, T_QUEUE + a), COUNTER, "",
                             _COUNTER_VALUE + _varint(b))
@@ -233,13 +245,6 @@ class Trace:
         if wait:
             args["waited"] = wait
         self._slice(self._pe_track(pe), t, end, name, args)
-
-    def _stall_name(self, pe: int, col: int) -> str:
-        if col >= STALL_FIFO:
-            return f"stall: FIFO {col - STALL_FIFO} empty or full"
-        if col >= STALL_OQ:
-            return f"stall: output queue {col - STALL_OQ} full"
-        return f"stall: input queue {col} empty"
 
     def _flow(self, t, pe, dst, arrive, color) -> None:
         self._flows += 1

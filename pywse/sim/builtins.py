@@ -305,10 +305,12 @@ def _start(st, pe, code, async_, activate, unblock, ut_id, rows):
     for k in range(4):                   # strided memory operands narrow it (ops.stride_width)
         simd = ops.stride_width(rows[k], simd)
     t_in, charged = st.now[0], (n + simd - 1) // simd + st.cost[C_DSD_START]
-    start = max(st.task_start[pe], t_in) + st.cost[C_TASK_SWITCH] + st.cycles[pe]  # trace's
+    # the trace draws the op from where its task body reached it (a body runs at once, its
+    # waits counted in), and its stall (cause `stalled`) from where that began
+    start = max(st.task_start[pe], t_in) + st.cost[C_TASK_SWITCH] + st.cycles[pe]
     st.cycles[pe] += charged
-    stalled, since = -1, 0        # the trace's stall: its cause, from when (the op's start
-    while st.ut_code[pe, ops.MAIN] != 0:      # on: a task body runs at once, waits counted)
+    stalled, since = -1, 0
+    while st.ut_code[pe, ops.MAIN] != 0:
         if ops.run_slot(st, pe, ops.MAIN, n) < 0:
             why = account.blocker(st, pe, ops.MAIN)      # the cycle account's stall, by queue
             t0 = st.now[0]
