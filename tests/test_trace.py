@@ -94,15 +94,20 @@ def test_a_known_program_tracks_slices_and_flows(tmp_path, jit):
     assert max(depths) >= 1 and depths[-1] == 0
 
 
-def test_compiled_and_plain_write_the_same_trace(tmp_path):
+@pytest.mark.parametrize("case", ["pair", "blocking reader"])
+def test_compiled_and_plain_write_the_same_trace(tmp_path, case):
     parsed = []
     for jit in (True, False):
         path = tmp_path / f"{jit}.pftrace"
-        h = Harness(pair(24), jit=jit, costs=COSTS, trace=path)
+        if case == "pair":           # async op, stalls, flows, data tasks
+            h = Harness(pair(40), jit=jit, costs=COSTS, trace=path)
+        else:                        # a synchronous op and its blocking wait
+            h = Harness(reader, rx=C, n=4, async_=False, jit=jit, costs=COSTS, trace=path)
+            h.send(C, np.arange(4, dtype=np.uint32), direction=pw.WEST, start=50)
         h.run_until_idle(max_cycles=10_000)
         h.close()
         parsed.append(Parsed(path).events())
-    assert parsed[0] == parsed[1]
+    assert parsed[0] == parsed[1] and len(parsed[0]) > 5
 
 
 def test_a_blocking_wait_is_a_stall_in_the_task(tmp_path, jit):

@@ -3,9 +3,9 @@ trace=...)` or `pywse run --trace run.pftrace SCRIPT`; open the file in ui.perfe
 
 The engine records events into preallocated arrays (sim/tracebuf.py); `Trace` drains them
 into the file whenever half the buffer is used and when the runtime stops, so a long run
-never holds its trace in memory: track descriptors through perfetto's streaming builder,
-events as the same length-delimited TracePackets encoded here (a protobuf object per event
-cost five times as much). One cycle is one nanosecond on Perfetto's time axis.
+never holds its trace in memory: track descriptors, host commands and notes through
+perfetto's streaming builder, the engine's events as the same packets encoded compiled
+(tracepack.py). One cycle is one nanosecond on Perfetto's time axis.
 
 Tracks: a `pywse` track (notes: budget or buffer full, flow sampling), a track per host
 command stream (memcpy commands, launches, SdkLayout streams), and per traced PE a track
@@ -24,54 +24,14 @@ import numpy as np
 
 from ..errors import TraceError, TraceWarning
 from ..sim import ops, stats, tracebuf
-from ..sim.account import STALL_FIFO, STALL_OQ
+from ..sim.account import N_STALL, STALL_FIFO, STALL_OQ
 from ..types import N_COLORS, Color
+from . import tracepack
+from .tracepack import BEGIN, END, INSTANT, SEQ
 
 ROOT, HOST = 1, 2               # track uuids: notes, host streams (HOST + stream index)
 PE_BASE, PER_PE = 1000, 32      # a PE's tracks: PE_BASE + PER_PE * pe + ...
 T_OPS, T_ROUTER, T_QUEUE = 1, 1 + ops.N_SLOTS, 2 + ops.N_SLOTS    # ... 0: tasks
-SEQ = 1                         # the trusted packet sequence every packet is on
-BEGIN, END, INSTANT, COUNTER = 1, 2, 3, 4        # TrackEvent.Type
-# field tags (perfetto_trace.proto): TrackEvent.name (23), counter_value (30), flow_ids (47,
-# fixed64), terminating_flow_ids (48); DebugAnnotation name (10), int_value (4)
-_NAME, _COUNTER_VALUE, _FLOW_OUT, _FLOW_IN = b"\xba\x01", b"\xf0\x01", b"\xf9\x02", b"\x81\x03"
-
-
-def _varint(n: int) -> bytes:
-    if n < 0x80:
-        return bytes((n,))
-    out = bytearray()
-    while n > 0x7F:
-        out.append((n & 0x7F) | 0x80)
-        n >>= 7
-    out.append(n)
-    return bytes(out)
-
-
-def _field(tag: bytes, payload: bytes) -> bytes:
-    return tag + _varint(len(payload)) + payload
-
-
-def _head(kind: int, uuid: int, name: str) -> bytes:
-    """A TrackEvent's type (9), track_uuid (11) and name."""
-    return (b"\x48" + _varint(kind) + b"\x58" + _varint(uuid)
-            + (_field(_NAME, name.encode()) if name else b""))
-
-
-def _int_arg(name: str, value: int) -> bytes:
-    """A debug annotation (TrackEvent field 4) with an integer value."""
-    return _field(b"\x22", _field(b"\x52", name.encode()) + b"\x20" + _varint(int(value)))
-
-
-_SEQ_FIELD = b"\x50" + _varint(SEQ)
-
-
-def _packet(t: int, event: bytes) -> bytes:
-    """One `Trace.packet` (field 1) as the streaming builder writes it: a TracePacket with
-    its timestamp (8), sequence id (10) and track_event (11)."""
-    return _field(b"\x0a", b"\x40" + _varint(int(t)) + _SEQ_FIELD + _field(b"\x5a", event))
-
-
 def _builder_module():
     try:
         from perfetto.trace_builder.proto_builder import StreamingTraceProtoBuilder
@@ -141,11 +101,26 @@ class Trace:
         self._closer = weakref.finalize(self, _release, self._file, path)
         self._tracks: set[int] = set()
         self._flows = 0
-        self._heads: dict[tuple, bytes] = {}      # encoded event heads, by (type, track, name)
-        self._pending: list[bytes] = []           # encoded packets not yet written
-        self._kinds = stats._kind_labels(engine)
+        self._names = self._name_table(engine)
         self._track(ROOT, "pywse", None, f"1 cycle = 1 ns; {engine.width}x{engine.height} "
                     f"kernel; budget {budget:,} events")
+
+    def _name_table(self, engine) -> tracepack.Names:
+        """Every name an engine event can take: each task row's (`task [PE kind]`), then
+        "?", each op code's, each stall cause's, each color's hop out and in, the task
+        annotations'."""
+        kinds = stats._kind_labels(engine)
+        names = [f"{task.name} [{kinds[k]}]" for k, task in engine._rows] + ["?"]
+        self._n_rows = len(engine._rows)
+        self._op0 = len(names)
+        names += [ops.OP_NAMES.get(code, f"op {code}") for code in range(ops.MAX_OPS)]
+        self._stall0 = len(names)
+        names += [_stall_name(col) for col in range(N_STALL)]
+        self._flow0 = len(names)
+        names += [f"wavelet c{c} {way}" for c in range(N_COLORS) for way in ("out", "in")]
+        self._cycles_k = len(names)
+        names += ["cycles", "waited"]
+        return tracepack.Names(names)
 
     # -- packets -----------------------------------------------------------------------
     def _track(self, uuid: int, name: str, parent: int | None, description: str = "",
@@ -168,19 +143,16 @@ class Trace:
             d.counter.SetInParent()
         self._out.write_packet(p)
 
-    def _event(self, t: int, uuid: int, kind: int, name: str = "", tail: bytes = b"") -> None:
-        """One TrackEvent packet, encoded here (`_head`, `_packet`): building a protobuf
-        object per event costs ~40 us, ten times the encoding; `tail`: more fields."""
-        key = (kind, uuid, name)
-        head = self._heads.get(key)
-        if head is None:
-            head = self._heads[key] = _head(kind, uuid, name)
-        self._pending.append(_packet(t, head + tail))
-
-    def _slice(self, uuid: int, start: int, end: int, name: str, args: dict | None = None) -> None:
-        tail = b"".join(_int_arg(k, v) for k, v in args.items()) if args else b""
-        self._event(start, uuid, BEGIN, name, tail)
-        self._event(max(end, start), uuid, END)
+    def _event(self, t: int, uuid: int, kind: int, name: str = "") -> None:
+        """One event through the streaming builder (host commands and notes: rare)."""
+        p = self._out.create_packet()
+        p.timestamp = int(t)
+        p.trusted_packet_sequence_id = SEQ
+        p.track_event.type = kind
+        p.track_event.track_uuid = uuid
+        if name:
+            p.track_event.name = name
+        self._out.write_packet(p)
 
     def note(self, t: int, text: str) -> None:
         """An instant on the `pywse` track."""
@@ -191,7 +163,8 @@ class Trace:
         """A host command of stream `stream` (0: memcpy's) from `start` to `end`."""
         self._track(HOST + stream, "host commands" if stream == 0 else f"host stream {stream}",
                     None)
-        self._slice(HOST + stream, start, end, name)
+        self._event(start, HOST + stream, BEGIN, name)
+        self._event(max(start, end), HOST + stream, END)
 
     # -- the engine's events --------------------------------------------------------------
     def _pe_track(self, pe: int, sub: int = 0) -> int:
@@ -211,47 +184,37 @@ class Trace:
         return base + sub
 
     def drain(self) -> None:
-        """Write the events the engine holds and empty its buffer."""
+        """Write the events the engine holds (tracepack.py encodes them) and empty its
+        buffer."""
         st = self.engine.st
         cfg = st.trc_cfg
         n = int(cfg[tracebuf.CFG_N])
         rows = st.trc[:n]
         rows = rows[np.lexsort(rows.T[[5, 4, 3, 2, 0, 1]])]   # by cycle, kind, PE, ...
-        for kind, t, pe, a, b, c in rows.tolist():
-            if kind == tracebuf.EV_TASK:
-                self._task(t, pe, a, b, c)
-            elif kind == tracebuf.EV_OP:
-                self._slice(self._pe_track(pe, T_OPS + a), t, b, ops.OP_NAMES.get(c, f"op {c}"))
-            elif kind == tracebuf.EV_STALL:
-                self._slice(self._pe_track(pe, T_OPS + a), t, b, _stall_name(c))
-            elif kind == tracebuf.EV_QUEUE:
-                self._event(t, self._pe_track(pe, T_QUEUE + a), COUNTER, "",
-                            _COUNTER_VALUE + _varint(b))
-            else:
-                self._flow(t, pe, a, b, c)
+        kind, pe, a, c = rows[:, 0], rows[:, 2], rows[:, 3], rows[:, 5]
+        slot = (kind == tracebuf.EV_OP) | (kind == tracebuf.EV_STALL)
+        flow = kind == tracebuf.EV_FLOW
+        sub = np.select([kind == tracebuf.EV_TASK, slot, kind == tracebuf.EV_QUEUE],
+                        [0, T_OPS + a, T_QUEUE + a], T_ROUTER)
+        track = PE_BASE + PER_PE * pe + sub
+        track2 = PE_BASE + PER_PE * a + T_ROUTER              # a hop's arrival
+        for uuid in np.unique(np.concatenate([track, track2[flow]])).tolist():
+            if uuid not in self._tracks:
+                self._pe_track(*divmod(uuid - PE_BASE, PER_PE))
+        name = np.select([kind == tracebuf.EV_TASK, kind == tracebuf.EV_OP,
+                          kind == tracebuf.EV_STALL, flow],
+                         [np.where(a >= 0, a, self._n_rows), self._op0 + c, self._stall0 + c,
+                          self._flow0 + 2 * c], 0)
+        ev, size = tracepack.bound(n, self._names)
+        out = np.empty(size, np.uint8)
+        used, flows = tracepack.encode(rows, track, track2, name, self._names.flat,
+                                       self._names.off, self._cycles_k, self._cycles_k + 1,
+                                       self._flows, np.empty(ev, np.uint8), out)
+        self._flows += flows
+        self._file.write(out[:used].tobytes())
+        self._file.flush()
         cfg[tracebuf.CFG_N] = 0
         st.counters[tracebuf.HOST_IO] &= ~tracebuf.IO_TRACE
-        self._write()
-
-    def _write(self) -> None:
-        self._file.write(b"".join(self._pending))
-        self._pending.clear()
-        self._file.flush()
-
-    def _task(self, t, pe, row, end, wait) -> None:
-        k, task = self.engine._rows[row] if row >= 0 else (self.engine.pe_image[pe], None)
-        name = f"{task.name if task else '?'} [{self._kinds[k]}]"
-        args = {"cycles": end - t}
-        if wait:
-            args["waited"] = wait
-        self._slice(self._pe_track(pe), t, end, name, args)
-
-    def _flow(self, t, pe, dst, arrive, color) -> None:
-        self._flows += 1
-        fid = self._flows.to_bytes(8, "little")
-        name = f"wavelet c{color}"
-        self._event(t, self._pe_track(pe, T_ROUTER), INSTANT, name + " out", _FLOW_OUT + fid)
-        self._event(arrive, self._pe_track(dst, T_ROUTER), INSTANT, name + " in", _FLOW_IN + fid)
 
     # -- the end ----------------------------------------------------------------------------
     def close(self) -> None:
@@ -271,7 +234,6 @@ class Trace:
             self.note(at, f"flows sampled from cycle {at}: 1 wavelet hop in "
                       f"{int(cfg[tracebuf.CFG_FLOW_EVERY])} after the first "
                       f"{int(cfg[tracebuf.CFG_FLOW_LIMIT]):,}")
-        self._write()
         self._closer()
         if missing:
             warnings.warn(TraceWarning(f"{self.path}: {'; '.join(missing)}: later events of "
