@@ -28,10 +28,12 @@ FIGURES = {   # case -> keys every table row must have, as positive numbers
     "edit_loop": ("first s", "no-jit s"),
     "examples": ("jit first s", "jit best s", "nojit first s", "nojit best s", "speedup"),
     "timing_fidelity": ("ref cycles",),
+    "trace": ("seconds", "sim cycles", "rate/s"),
 }
 RATIOS = {"wavelet_hops": 4, "task_dispatch": 4, "memcpy": 5, "idle_scaling": 2,
           "footprint": 1, "stream_footprint": 1, "compile_scaling": 5, "sdklayout_compile": 3,
-          "task_compile": 1, "edit_loop": 1, "examples": 2, "timing_fidelity": 6}
+          "task_compile": 1, "edit_loop": 1, "examples": 2, "timing_fidelity": 6,
+          "trace": 2}
 
 
 def positive(v) -> bool:
