@@ -15,7 +15,7 @@ from .common import ratio
 from .task_dispatch import local_tasks
 from .wavelet_hops import _pywse
 
-SIZES = {False: {"chain_w": 16, "chain_n": 32768, "spin_n": 200_000, "repeats": 3},
+SIZES = {False: {"chain_w": 16, "chain_n": 131068, "spin_n": 1_000_000, "repeats": 3},
          True: {"chain_w": 8, "chain_n": 500, "spin_n": 2_000, "repeats": 1}}
 
 

@@ -305,11 +305,8 @@ def _start(st, pe, code, async_, activate, unblock, ut_id, rows):
     for k in range(4):                   # strided memory operands narrow it (ops.stride_width)
         simd = ops.stride_width(rows[k], simd)
     t_in, charged = st.now[0], (n + simd - 1) // simd + st.cost[C_DSD_START]
-    # the trace draws the op from where its task body reached it (a body runs at once, its
-    # waits counted in), and its stall (cause `stalled`) from where that began
-    start = max(st.task_start[pe], t_in) + st.cost[C_TASK_SWITCH] + st.cycles[pe]
     st.cycles[pe] += charged
-    stalled, since = -1, 0
+    stalled, since = -1, 0      # for the trace: what the op waits on (-1: nothing), since when
     while st.ut_code[pe, ops.MAIN] != 0:
         if ops.run_slot(st, pe, ops.MAIN, n) < 0:
             why = account.blocker(st, pe, ops.MAIN)      # the cycle account's stall, by queue
@@ -318,14 +315,10 @@ def _start(st, pe, code, async_, activate, unblock, ut_id, rows):
             st.q_stall[pe, why] += st.now[0] - t0
             if why != stalled:
                 if stalled >= 0:
-                    tracebuf.stall(st, pe, ops.MAIN, stalled, since, start + t0 - t_in)
-                stalled, since = why, start + t0 - t_in
-    if stalled >= 0:
-        tracebuf.stall(st, pe, ops.MAIN, stalled, since, start + st.now[0] - t_in)
+                    tracebuf.sync_stall(st, pe, stalled, since, t0, t_in, charged)
+                stalled, since = why, t0
     if tracebuf.on(st, pe):
-        end = start + charged + st.now[0] - t_in
-        tracebuf.fabins(st, pe, ops.MAIN, code, end)
-        tracebuf.op(st, pe, ops.MAIN, code, start, end)
+        tracebuf.sync_op(st, pe, code, t_in, charged, stalled, since)
 
 
 def _op(st, pe, code, dst, a, b, c, async_, activate, unblock, ut_id):

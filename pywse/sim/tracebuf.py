@@ -32,6 +32,7 @@ import numpy as np
 from numba.extending import register_jitable
 
 from . import ops
+from .costs import C_TASK_SWITCH
 
 EV_TASK, EV_OP, EV_STALL, EV_QUEUE, EV_FLOW = range(5)
 N_FIELDS = 6
@@ -142,3 +143,32 @@ def fabins(st, pe, slot, code, t):
     for k in range(1, ops.OP_NSRC[code] + 1):
         if rows[k, ops.KIND] == ops.K_FABIN:
             queue(st, pe, rows[k, ops.QUEUE], t)
+
+
+@register_jitable
+def _sync_start(st, pe, t_in, charged):
+    """Where a synchronous op that was charged `charged` cycles, entered at cycle `t_in`,
+    is drawn from: where its task body reached it (a body runs at once at its task's start,
+    the waits before it counted in)."""
+    return max(st.task_start[pe], t_in) + st.cost[C_TASK_SWITCH] + st.cycles[pe] - charged
+
+
+@register_jitable
+def sync_stall(st, pe, cause, since, until, t_in, charged):
+    """A synchronous op waited on `cause` from cycle `since` to `until`: drawn inside the op,
+    from its start on."""
+    if on(st, pe):
+        start = _sync_start(st, pe, t_in, charged)
+        stall(st, pe, ops.MAIN, cause, start + since - t_in, start + until - t_in)
+
+
+@register_jitable
+def sync_op(st, pe, code, t_in, charged, stalled, since):
+    """A synchronous op is done (the caller checked `on`): its last stall (cause `stalled`,
+    -1 none, from cycle `since`), the queues it read, the op."""
+    start = _sync_start(st, pe, t_in, charged)
+    end = start + charged + st.now[0] - t_in
+    if stalled >= 0:
+        stall(st, pe, ops.MAIN, stalled, start + since - t_in, start + st.now[0] - t_in)
+    fabins(st, pe, ops.MAIN, code, end)
+    op(st, pe, ops.MAIN, code, start, end)
