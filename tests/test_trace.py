@@ -62,6 +62,22 @@ class Parsed:
     def named(self, track: str) -> list:
         return [s for s in self.slices if s[0] == track]
 
+    def nested(self) -> bool:
+        """Do the slices of every track nest (none overlaps another partly)? Perfetto's
+        slices on one track must."""
+        by_track: dict[str, list] = {}
+        for track, _, start, end in self.slices:
+            by_track.setdefault(track, []).append((start, -end))
+        for spans in by_track.values():
+            stack: list[int] = []
+            for start, neg_end in sorted(spans):
+                while stack and stack[-1] <= start:
+                    stack.pop()
+                if stack and stack[-1] < -neg_end:
+                    return False
+                stack.append(-neg_end)
+        return True
+
     def events(self) -> list:
         """Everything but the flows' ids (numbered in drain order), sorted."""
         return sorted(self.slices) + sorted(self.instants) + sorted(self.counters) + self.flows
@@ -90,6 +106,7 @@ def test_a_known_program_tracks_slices_and_flows(tmp_path, jit):
     assert len(t.flows) == n
     assert all(f[:2] == ("PE (0, 0)/router", "PE (1, 0)/router") and f[3] == f[2] + 1
                for f in t.flows)                                     # hop = 1 cycle
+    assert t.nested()
     depths = [v for track, _, v in t.counters if track == "PE (1, 0)/iq 0"]
     assert max(depths) >= 1 and depths[-1] == 0
 
@@ -124,6 +141,7 @@ def test_a_blocking_wait_is_a_stall_in_the_task(tmp_path, jit):
     assert stall[1] == "stall: input queue 2 empty" and stall[3] - stall[2] == 55
     (op,) = [s for s in main if s[1] == "mov32"]
     assert task[2] <= op[2] <= stall[2] <= stall[3] <= op[3] <= task[3]
+    assert t.nested()
 
 
 def test_trace_pes_and_trace_colors_filter_what_is_recorded(tmp_path):
@@ -172,3 +190,4 @@ def test_pywse_run_trace_with_stats(tmp_path, capsys, monkeypatch):
     assert kinds["recv_east"] > 0 and kinds["fmovs"] > 0
     assert any(s[0] == "host commands" and s[1].startswith("launch(") for s in t.slices)
     assert t.flows and all(a.endswith("/router") and b.endswith("/router") for a, b, *_ in t.flows)
+    assert t.nested()
