@@ -191,3 +191,16 @@ def test_pywse_run_trace_with_stats(tmp_path, capsys, monkeypatch):
     assert any(s[0] == "host commands" and s[1].startswith("launch(") for s in t.slices)
     assert t.flows and all(a.endswith("/router") and b.endswith("/router") for a, b, *_ in t.flows)
     assert t.nested()
+
+
+def test_a_failed_run_keeps_its_events(tmp_path):
+    from test_errors import host_artifacts
+    path = tmp_path / "stuck.pftrace"
+    r = pw.SdkRuntime(host_artifacts(), jit=False, trace=path)
+    r.load()
+    r.run()
+    with pytest.raises(pw.DeadlockError):
+        r.launch("forget")              # runs on both PEs, never unblocks the host
+    t = Parsed(path)                    # before stop(): the run up to the failure
+    assert sorted(s[:2] for s in t.slices) == [("PE (0, 0)", "forget [host_prog]"),
+                                               ("PE (1, 0)", "forget [host_prog]")]
