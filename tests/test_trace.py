@@ -204,3 +204,10 @@ def test_a_failed_run_keeps_its_events(tmp_path):
     t = Parsed(path)                    # before stop(): the run up to the failure
     assert sorted(s[:2] for s in t.slices) == [("PE (0, 0)", "forget [host_prog]"),
                                                ("PE (1, 0)", "forget [host_prog]")]
+
+
+def test_pywse_run_trace_names_each_runtime_its_file(tmp_path, monkeypatch):
+    from pywse.host import trace as trace_file
+    monkeypatch.setenv(trace_file.ENV, trace_file.cli_run(str(tmp_path / "run.pftrace")))
+    paths = [trace_file.request(None, None, None, None, 2, 1)[0] for _ in range(3)]
+    assert [Path(p).name for p in paths] == ["run.pftrace", "run-2.pftrace", "run-3.pftrace"]
