@@ -20,7 +20,7 @@ from .common import fmt, met, table
 
 CASES = ("wavelet_hops", "task_dispatch", "memcpy", "idle_scaling", "footprint",
          "stream_footprint", "compile_scaling", "sdklayout_compile", "task_compile", "edit_loop",
-         "examples", "timing_fidelity", "pictures")
+         "examples", "timing_fidelity", "pictures", "trace")
 
 
 def run_case(name: str, quick: bool) -> dict:

@@ -186,12 +186,13 @@ def chain_hops(width: int) -> int:
     return width + 1
 
 
-def run_launch(layout: pw.Layout, jit: bool) -> dict:
-    """Compile, load, launch `go` once and stop; wall times of each phase, and cycles."""
+def run_launch(layout: pw.Layout, jit: bool, **options) -> dict:
+    """Compile, load, launch `go` once and stop; wall times of each phase, and cycles.
+    `options`: more SdkRuntime keywords (trace=...)."""
     t0 = time.perf_counter()
     art = pw.compile(layout, arch="wse3")
     t1 = time.perf_counter()
-    runner = pw.SdkRuntime(art, jit=jit)
+    runner = pw.SdkRuntime(art, jit=jit, **options)
     runner.load()
     runner.run()
     t2 = time.perf_counter()

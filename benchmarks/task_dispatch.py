@@ -20,13 +20,14 @@ SIZES = {False: {"n": 1_000_000, "n_nojit": 50_000, "repeats": 2},
          True: {"n": 5_000, "n_nojit": 500, "repeats": 1}}
 
 
-def _runner(program, n: int, jit: bool, **kw) -> pw.SdkRuntime:
+def _runner(program, n: int, jit: bool, options: dict | None = None, **kw) -> pw.SdkRuntime:
     layout = pw.Layout(1, 1)
     mc = layout.memcpy(MEMCPYH2D_1=0)
     layout.set_tile_code(0, 0, program, memcpy_params=mc.get_params(0), n=n, **kw)
     # a million tasks of ~10 cycles each (scalar code costs cycles) pass the livelock cap of
     # 10 M cycles per host wait: the run's own budget replaces it
-    runner = pw.SdkRuntime(pw.compile(layout, arch="wse3"), jit=jit, max_cycles=100 * n + 10**6)
+    runner = pw.SdkRuntime(pw.compile(layout, arch="wse3"), jit=jit, max_cycles=100 * n + 10**6,
+                           **(options or {}))
     runner.load()
     runner.run()
     return runner
@@ -49,9 +50,10 @@ def data_tasks(n: int, jit: bool) -> dict:
     return {"s": s, "rate": n / s, "cycles": runner.cycles}
 
 
-def local_tasks(n: int, jit: bool) -> dict:
-    """Launch `go`, which starts a local task that re-activates itself n times."""
-    runner = _runner(P.spinner, n, jit)
+def local_tasks(n: int, jit: bool, options: dict | None = None) -> dict:
+    """Launch `go`, which starts a local task that re-activates itself n times (`options`:
+    more SdkRuntime keywords, the trace case's trace=)."""
+    runner = _runner(P.spinner, n, jit, options)
     t0 = time.perf_counter()
     runner.launch("go")
     runner.stop()

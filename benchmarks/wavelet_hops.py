@@ -26,9 +26,11 @@ SIZES = {
 }
 
 
-def _pywse(make_layout, n: int, hops: int, jit: bool, last: tuple[int, int]) -> dict:
-    """One compile + load + launch; checks the farthest PE counted all n wavelets."""
-    r = P.run_launch(make_layout(n), jit)
+def _pywse(make_layout, n: int, hops: int, jit: bool, last: tuple[int, int],
+           **options) -> dict:
+    """One compile + load + launch; checks the farthest PE counted all n wavelets.
+    `options`: more SdkRuntime keywords (the trace case's trace=)."""
+    r = P.run_launch(make_layout(n), jit, **options)
     runner = r["runner"]
     ox, oy = runner.artifacts.fabric_offsets
     got = int(runner.read_symbol(ox + last[0], oy + last[1], "count")[0])

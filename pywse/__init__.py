@@ -28,6 +28,8 @@ from .errors import (
     ScriptError,
     StatsError,
     TaskError,
+    TraceError,
+    TraceWarning,
     UnreachableTaskWarning,
 )
 from .host.memcpy import MemcpyDataType, MemcpyOrder
@@ -61,7 +63,8 @@ __all__ = ["Artifacts", "Color", "CostError", "Costs", "CycleLimitError", "Deadl
            "MemcpyError", "MemcpyOrder", "MemcpyTask", "MemcpyWarning", "Module", "NORTH",
            "PE_MEMORY_BYTES", "PictureError", "Program", "ProgramError", "PywseError", "RAMP", "RangeFilter",
            "ResourceError", "RoutingError", "RoutingWarning", "SOUTH", "ScriptError", "SdkRuntime",
-           "StatsError", "SwitchPos", "Switches", "TaskError", "UnreachableTaskWarning", "WEST", "compile", "control",
+           "StatsError", "SwitchPos", "Switches", "TaskError", "TraceError",
+           "TraceWarning", "UnreachableTaskWarning", "WEST", "compile", "control",
            "f16", "f32", "fabin", "fabout", "i16", "i32", "mem1d", "mem4d", "module", "program",
            "u16", "u32", *sorted(_BUILTINS)]
 

@@ -134,6 +134,17 @@ class StatsError(PywseError):
     an account before anything ran, a metric it does not have, a DataFrame without pandas."""
 
 
+class TraceError(PywseError):
+    """A trace request (`trace=`, `trace_pes=`, `trace_colors=`, `pywse run --trace`) that
+    cannot be met: a folder that does not exist, PEs outside the kernel, a color that is no
+    color id, a second trace of a running runtime, the perfetto package missing."""
+
+
+class TraceWarning(UserWarning):
+    """A trace file lacks events: its event budget or its buffer filled (the file says so,
+    on its `pywse` track, and from which cycle)."""
+
+
 def pe_name(x: int, y: int) -> str:
     return f"PE ({x}, {y})"
 

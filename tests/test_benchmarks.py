@@ -30,11 +30,12 @@ FIGURES = {   # case -> keys every table row must have, as positive numbers
     "timing_fidelity": ("ref cycles",),
     "pictures": ("layout_s", "draw_png_s", "draw_svg_s", "stats_s", "heatmap_busy_s",
                  "heatmap_stalled_s", "heatmap_wavelets_s", "heatmap_busy_svg_s"),
+    "trace": ("seconds", "sim cycles", "rate/s"),
 }
 RATIOS = {"wavelet_hops": 4, "task_dispatch": 4, "memcpy": 5, "idle_scaling": 2,
           "footprint": 1, "stream_footprint": 1, "compile_scaling": 5, "sdklayout_compile": 3,
           "task_compile": 1, "edit_loop": 1, "examples": 2, "timing_fidelity": 6,
-          "pictures": 2}
+          "pictures": 2, "trace": 2}
 
 
 def positive(v) -> bool:

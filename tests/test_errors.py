@@ -3453,6 +3453,66 @@ def picture_without_matplotlib():
         else:
             sys.modules["matplotlib"] = saved
 
+@mistake("Running", "A trace into a folder that does not exist", pw.TraceError,
+         r"trace='.*no_such_folder/run.pftrace': folder .*no_such_folder does not exist",
+         "Create the folder first, or give `trace=` a path in one that exists.")
+def trace_missing_folder():
+    pw.SdkRuntime(host_artifacts(), jit=False, trace="no_such_folder/run.pftrace")
+
+
+@mistake("Running", "trace_pes outside the kernel", pw.TraceError,
+         r"trace_pes=\(1, 0, 2, 1\): the rectangle at \(1, 0\) of 2x1 PEs is not inside the "
+         r"2x1 kernel",
+         "Give `trace_pes=(x, y, width, height)` within the kernel (its PE coordinates, as in "
+         "error messages).")
+def trace_pes_outside():
+    pw.SdkRuntime(host_artifacts(), jit=False, trace="run.pftrace", trace_pes=(1, 0, 2, 1))
+
+
+@mistake("Running", "A trace color that is not a color", pw.TraceError,
+         r"trace_colors: color 24 is not a color id 0..23",
+         "List color ids 0..23 (or `pw.Color` ids) in `trace_colors=`.")
+def trace_color_out_of_range():
+    pw.SdkRuntime(host_artifacts(), jit=False, trace="run.pftrace", trace_colors=[3, 24])
+
+
+@mistake("Running", "Two running runtimes tracing into one file", pw.TraceError,
+         r"trace='.*twice.pftrace': a running SdkRuntime is writing this trace already; stop\(\) "
+         r"it first, or trace into another file",
+         "`stop()` the first runtime before the next traces into the same file, or give each "
+         "its own file.")
+def trace_twice():
+    import tempfile
+    path = Path(tempfile.gettempdir()) / "twice.pftrace"
+    first = pw.SdkRuntime(host_artifacts(), jit=False, trace=path)
+    first.load()
+    try:
+        pw.SdkRuntime(host_artifacts(), jit=False, trace=path)
+    finally:
+        first.stop()
+        path.unlink()
+
+
+@mistake("Running", "Trace filters without a trace", pw.TraceError,
+         r"trace_pes=, trace_colors= and trace_budget= choose what a trace records: give "
+         r"trace=PATH too",
+         "Add `trace=PATH` (or run under `pywse run --trace PATH`).")
+def trace_filter_without_trace():
+    pw.SdkRuntime(host_artifacts(), jit=False, trace_colors=[3])
+
+
+@mistake("Running", "A trace without the perfetto package", pw.TraceError,
+         r'trace=: writing a Perfetto trace needs the perfetto package: pip install "pywse\[viz\]"',
+         'Install the viz extra: `pip install "pywse[viz]"`.')
+def trace_without_perfetto():
+    import sys
+    saved = sys.modules.get("perfetto.trace_builder.proto_builder")
+    sys.modules["perfetto.trace_builder.proto_builder"] = None      # as if not installed
+    try:
+        pw.SdkRuntime(host_artifacts(), jit=False, trace="run.pftrace")
+    finally:
+        sys.modules["perfetto.trace_builder.proto_builder"] = saved
+
 
 # -- root causes and tasks nothing starts --------------------------------------------------
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 import contextlib
 import os
 from collections import deque
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
@@ -38,6 +39,7 @@ from ..sim.stats import Stats, per_pe_metrics
 from ..sim.tiers import jit_mode
 from ..types import type_name
 from . import report, runcheck
+from . import trace as trace_file
 from .heatmap import check_metric, heatmap
 from .memcpy import (
     CopyD2H,
@@ -180,15 +182,21 @@ class SdkRuntime:
     takes the compile-time choice, else `PYWSE_JIT` (1, 0 or auto), else "auto".
     `costs`: the platform's cost table (`pw.Costs`, or a dict of overrides); the defaults
     when None. `line_cycles`: count cycles per task-body line for `stats().lines` (None:
-    `PYWSE_LINE_CYCLES`; docs/timing.md). The SDK's `suppress_simfab_trace`, `msg_level` and
-    `simulator` are accepted and ignored (sdkoptions.py); any other keyword is a
-    `MemcpyError`.
+    `PYWSE_LINE_CYCLES`; docs/timing.md). `trace`: write a Perfetto trace of the run to
+    this file (None: `PYWSE_TRACE`, which `pywse run --trace` sets), of the PEs in
+    `trace_pes` (x, y, width, height; all when None) and the wavelets of `trace_colors` (all
+    when None), at most `trace_budget` events (host/trace.py; docs/timing.md). The SDK's
+    `suppress_simfab_trace`, `msg_level` and `simulator` are accepted and ignored
+    (sdkoptions.py); any other keyword is a `MemcpyError`.
     """
 
     def __init__(self, bindir, platform: Any = None, *, cmaddr: str | None = None,
                  memcpy_required: bool = True, jit: bool | str | None = None,
                  max_cycles: int | None = None, perturb: int | None = None,
                  costs: Costs | dict | None = None, line_cycles: bool | None = None,
+                 trace: str | os.PathLike | None = None,
+                 trace_pes: tuple[int, int, int, int] | None = None,
+                 trace_colors: Iterable[int] | None = None, trace_budget: int | None = None,
                  **sdk_options):
         check_options(sdk_options, SdkRuntime.__init__)
         if isinstance(bindir, Artifacts):
@@ -208,6 +216,10 @@ class SdkRuntime:
         self.costs = resolve_costs(costs)
         self.line_cycles = lines.wanted(line_cycles)
         self.perturb = runcheck.perturb_seed(perturb)
+        self._trace_request = trace_file.request(trace, trace_pes, trace_colors, trace_budget,
+                                                 self.artifacts.width, self.artifacts.height)
+        self.trace: trace_file.Trace | None = None
+        """The Perfetto file being written (host/trace.py), from load() to stop()."""
         self._jitter = np.random.default_rng(self.perturb) if self.perturb is not None else None
         self._wait = (0, None, "")        # (cycle, activity counters, what) of the host's wait
         self.engine: Engine | None = None
@@ -231,6 +243,8 @@ class SdkRuntime:
         self.engine.capture_edges(True)   # what leaves the kernel is counted, then reported
         if self.perturb is not None:
             self.engine.perturb(self.perturb)
+        if self._trace_request is not None:
+            self.trace = trace_file.start(self.engine, *self._trace_request)
 
     def run(self) -> None:
         """Start the device: tasks activated at comptime may now run."""
@@ -255,6 +269,8 @@ class SdkRuntime:
                 hook(self)
         if self.engine is not None:
             self.engine.close()
+        if self.trace is not None:
+            self.trace.close()
         self._stopped = True
 
     # -- <simprint>'s log --------------------------------------------------------------------
@@ -559,6 +575,9 @@ class SdkRuntime:
             if not head.command.done():
                 return changed
             head.finished = True
+            if self.trace is not None:
+                self.trace.command(self._queues().index(queue), head.label,
+                                   head.ready_at, self.engine.now)
             report.finished(self, head)
             runcheck.record(head.label, getattr(head.command, "out", None))
             queue.popleft()
@@ -598,6 +617,14 @@ class SdkRuntime:
         return progressed
 
     def _drive(self, until) -> None:
+        try:
+            self._drive_until(until)
+        except BaseException:
+            if self.trace is not None:
+                self.trace.drain()        # the file holds the run up to the failure
+            raise
+
+    def _drive_until(self, until) -> None:
         self._stepped = False
         with self.numeric_context():
             self._pump()

@@ -30,7 +30,7 @@ from __future__ import annotations
 
 from numba.extending import register_jitable
 
-from . import ops
+from . import ops, tracebuf
 
 A_BUSY, A_WAIT, A_UT_WORK, A_UT_OPEN, A_MARK = range(5)
 N_ACCT = 5
@@ -99,6 +99,7 @@ def thread_moved(st, pe, slot, t):
     since = st.ut_wait[pe, slot, 0]
     if since:
         st.q_stall[pe, st.ut_wait[pe, slot, 1]] += t - (since - 1)
+        tracebuf.stall(st, pe, slot, st.ut_wait[pe, slot, 1], since - 1, t)
         st.ut_wait[pe, slot, 0] = 0
 
 

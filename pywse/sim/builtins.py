@@ -26,7 +26,7 @@ from numba.extending import overload, register_jitable
 from ..dsl import dsr as R
 from ..dsl.signatures import TABLE
 from ..types import dtype_of
-from . import account, cslops, fabric, faults, ops
+from . import account, cslops, fabric, faults, ops, tracebuf
 from .dsdval import DsrVal, FabDSD, MemDSD, dsd_in_bounds, dsd_length
 from .precompiled import precompiled
 
@@ -304,13 +304,21 @@ def _start(st, pe, code, async_, activate, unblock, ut_id, rows):
     simd = st.cost[C_SIMD + 2 * code + (1 if st.config[0] == 3 else 0)]
     for k in range(4):                   # strided memory operands narrow it (ops.stride_width)
         simd = ops.stride_width(rows[k], simd)
-    st.cycles[pe] += (n + simd - 1) // simd + st.cost[C_DSD_START]
+    t_in, charged = st.now[0], (n + simd - 1) // simd + st.cost[C_DSD_START]
+    st.cycles[pe] += charged
+    stalled, since = -1, 0      # for the trace: what the op waits on (-1: nothing), since when
     while st.ut_code[pe, ops.MAIN] != 0:
         if ops.run_slot(st, pe, ops.MAIN, n) < 0:
             why = account.blocker(st, pe, ops.MAIN)      # the cycle account's stall, by queue
             t0 = st.now[0]
             ops.wait_for_fabric(st, pe)
             st.q_stall[pe, why] += st.now[0] - t0
+            if why != stalled:
+                if stalled >= 0:
+                    tracebuf.sync_stall(st, pe, stalled, since, t0, t_in, charged)
+                stalled, since = why, t0
+    if tracebuf.on(st, pe):
+        tracebuf.sync_op(st, pe, code, t_in, charged, stalled, since)
 
 
 def _op(st, pe, code, dst, a, b, c, async_, activate, unblock, ut_id):

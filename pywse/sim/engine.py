@@ -39,6 +39,7 @@ from . import (
     sched,
     stats,
     tiers,
+    tracebuf,
 )
 from . import jit as jitmod
 from .builtins import ACTIVE, BLOCKED
@@ -547,6 +548,15 @@ class Engine(Traffic):
         looped = self._plan.compiled() if self._plan is not None else []
         return looped + [(c.name, c.compiled_signatures) for c, _ in self._lifted.values()
                          if c.compiled_signatures]
+
+    trace_sink = None       # drains the trace buffer (host/trace.py) when the engine asks
+
+    def start_trace(self, pes: np.ndarray, colors: int, budget: int, sink) -> None:
+        """Record trace events (tracebuf.py) of the PEs flagged in `pes` and the colors whose
+        bit `colors` has, at most `budget`; `sink()` drains the buffer when it fills."""
+        self.st = self.st._replace(**tracebuf.arrays(len(self.pe_image), pes, colors, budget))
+        self.st_jit = None
+        self.trace_sink = sink
 
     def stats(self) -> stats.Stats:
         """The cycle account of the run so far (stats.py)."""

@@ -44,7 +44,7 @@ import numpy as np
 from numba.extending import register_jitable
 
 from ..dsl.control import CE_IGNORE_BITS, CMD_BITS
-from . import account
+from . import account, tracebuf
 from .costs import C_HOP
 from .ops import N_SLOTS, activate, notify, queue_emptied, run_slot
 from .rings import D2H_PORT, N_PORTS
@@ -197,12 +197,13 @@ def _push_rb(st, pe, c, w, ctl, t):
 
 
 @numba.njit(cache=True)
-def _push_iq(st, pe, q, w, ctl):
+def _push_iq(st, pe, q, w, ctl, t):
     cap = st.iq_buf.shape[2]
     slot = (st.iq_head[pe, q] + st.iq_count[pe, q]) % cap
     st.iq_buf[pe, q, slot] = w
     st.iq_ctl[pe, q, slot] = ctl
     st.iq_count[pe, q] += 1
+    tracebuf.queue(st, pe, q, t)
     notify(st, pe)
     activate(st, pe)
 
@@ -254,13 +255,14 @@ def _route_pe(st, pe, t):
                     _capture(st, pe, d, c, fwd, ctl, t)
                 else:          # the link's hop - 1 cycles, then the next router's one
                     _push_rb(st, npe, nc, fwd, ctl, t + st.cost[C_HOP] - 1)
+                    tracebuf.hop(st, pe, npe, c, t, t + st.cost[C_HOP])
                     st.links[npe, nc, N_DIRS + OPPOSITE[d]] += 1
         if txm & CAPTURE_BIT:
             _capture(st, pe, D_RAMP, c, fwd, ctl, t)
             st.links[pe, c, D_HOST] += 1
         if txm & 1 and _passes_filter(st, pe, c, w, ctl) and not (ctl and (w >> 24) & 1):
             q = st.ce_iq[pe, c]
-            _push_iq(st, pe, q, w, ctl)
+            _push_iq(st, pe, q, w, ctl, t)
             st.links[pe, c, D_RAMP] += 1
         if st.flt_on[pe, c] >= COUNTER:      # a counter filter counts what passed the router
             _filter_count(st, pe, c, ctl)
@@ -433,7 +435,7 @@ def _h2d(st, pe, t):
             q = st.ce_iq[pe, c]
             if q < 0 or st.iq_count[pe, q] >= st.iq_cap[q]:
                 continue
-            _push_iq(st, pe, q, w, 0)
+            _push_iq(st, pe, q, w, 0, t)
         st.links[pe, c, N_DIRS + D_HOST] += 1      # from the host: into the router or queue
         st.h2d_pos[pe, k] = i + 1
         st.h2d_left[pe, k] -= 1
@@ -470,7 +472,7 @@ def _inject(st, pe, t):
             q = st.ce_iq[pe, c]
             if q < 0 or st.iq_count[pe, q] >= st.iq_cap[q]:
                 continue
-            _push_iq(st, pe, q, w, ctl)
+            _push_iq(st, pe, q, w, ctl, t)
         else:
             if st.rb_count[pe, c] >= ROUTER_DEPTH or not _accepts(st, pe, c, m[SRC_SIDE]):
                 continue
@@ -536,14 +538,26 @@ def _step_threads(st, pe, t, threads):
             if t < st.ut_from[pe, s]:
                 issued += 1          # neither moving nor stalled: the clock runs on to it
                 continue
+            code = st.ut_code[pe, s]
             done = run_slot(st, pe, s, 1)
             if done > 0:
                 moved += 1
                 account.thread_moved(st, pe, s, t)
+                if tracebuf.on(st, pe):
+                    _trace_thread(st, pe, s, code, t)
             elif done < 0:
                 account.thread_stuck(st, pe, s, t)
     account.threads_cycle(st, pe, t, moved)
     return moved + issued
+
+
+@register_jitable
+def _trace_thread(st, pe, s, code, t):
+    """The trace of an async op that moved at `t`: the queues it read, and the op itself
+    once it is done (from the cycle its task issued it)."""
+    tracebuf.fabins(st, pe, s, code, t)
+    if not st.ut_mask[pe] & (1 << s):
+        tracebuf.op(st, pe, s, code, st.ut_from[pe, s], t + 1)
 
 
 @numba.njit(cache=True)

@@ -21,7 +21,7 @@ import numba
 import numpy as np
 
 from ..dsl.control import NO_ENTRYPOINT
-from . import account, fabric
+from . import account, fabric, tracebuf
 from .builtins import ACTIVE, BLOCKED
 from .costs import C_HOP, C_RPC, C_TASK_SWITCH
 from .ops import QF_STATUS, TEARDOWN_TASK, queue_emptied
@@ -186,6 +186,7 @@ def _pop_wavelet(st, pe, q):
     st.iq_count[pe, q] -= 1
     if st.iq_count[pe, q] == 0:
         queue_emptied(st, pe, 0, q)
+    tracebuf.queue(st, pe, q, st.now[0])
     fabric.activate(st, pe)    # its router or an H2D stream may deliver into the slot
     return w
 
@@ -355,5 +356,6 @@ def finish_task(st, pe):
     waited = max(st.now[0] - st.task_start[pe], 0)
     st.busy_until[pe] = st.task_start[pe] + waited + work
     account.task_finished(st, pe, st.counters[CUR_ROW], work, waited)
+    tracebuf.task(st, pe, st.counters[CUR_ROW], st.task_start[pe], st.busy_until[pe], waited)
     st.counters[TASKS_RUN] += 1
     wake(st, pe)

@@ -27,7 +27,7 @@ from numba.extending import NativeValue, intrinsic, register_model, unbox
 from ..dsl.signatures import N_PRNG
 from ..errors import ResourceError
 from ..types import N_COLORS
-from . import account, costs, fabric, ops, rings, routerfilter
+from . import account, costs, fabric, ops, rings, routerfilter, tracebuf
 
 N_TASK_IDS = 32
 MAX_FIFOS = 8            # FIFOs per PE (p.fifo)
@@ -49,7 +49,7 @@ STATE_FIELDS = (
     "rpc_pending rpc_at rpc_row rpc_bits counters "
     "pe_img chan_n chan_id chan_q chan_data loc_row data_row ctl_row fault prng "
     "tsc tip td_colors qflush qh_row td_todo task_hi mt_prio cost sw_sel fp_mask fp_info "
-    "acct row_acct links q_stall ut_wait line_pe line_keys line_cyc").split()
+    "acct row_acct links q_stall ut_wait line_pe line_keys line_cyc trc trc_cfg trc_pe").split()
 EngineState = namedtuple("EngineState", STATE_FIELDS)
 
 
@@ -233,7 +233,9 @@ def new_state(mem_base: np.ndarray, arena_bytes: int, arch: str, width: int,
         links=z((npe, N_COLORS, 2 * fabric.N_DIRS), np.int64),
         q_stall=z((npe, account.N_STALL), np.int64), ut_wait=z((npe, ops.N_SLOTS, 2), np.int64),
         # cycles per task-body line, when a run asks (lines.py: lines.arrays replaces these)
-        line_pe=z((1, 2), np.int64), line_keys=z(1, np.int64), line_cyc=z(1, np.int64))
+        line_pe=z((1, 2), np.int64), line_keys=z(1, np.int64), line_cyc=z(1, np.int64),
+        # trace events, when a run asks (tracebuf.py: tracebuf.arrays replaces these)
+        **tracebuf.off())
 
 
 PRNG_SEED = 0xDEADBEEF

@@ -12,7 +12,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..errors import ResourceError
-from . import fabric, rings, state
+from . import fabric, rings, state, tracebuf
 
 
 class Traffic:
@@ -113,6 +113,8 @@ class Traffic:
         st.counters[fabric.HOST_IO] = 0
         if asked & fabric.IO_CAPTURE:
             self._grow_capture()
+        if asked & tracebuf.IO_TRACE:
+            self.trace_sink()
         self._serve_rings()
 
     def _serve_rings(self) -> None:

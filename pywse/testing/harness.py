@@ -19,7 +19,9 @@ and its host streams, which the test feeds and reads as it would any color.
 """
 from __future__ import annotations
 
+import os
 import warnings
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Callable, Mapping
 
@@ -56,7 +58,8 @@ STEP = {"NORTH": (0, -1), "SOUTH": (0, 1), "EAST": (1, 0), "WEST": (-1, 0)}
 
 RouteSpec = Mapping  # {color: dict(rx=[...], tx=[...])}
 HARNESS_KEYWORDS = {"width", "height", "arch", "jit", "routes", "pe_params", "max_cycles", "params",
-                    "costs", "line_cycles"}
+                    "costs", "line_cycles", "trace", "trace_pes", "trace_colors",
+                    "trace_budget"}
 
 
 class Harness:
@@ -66,7 +69,9 @@ class Harness:
     every PE, or a function (x, y) -> such a dict; none: routes for free (module docstring).
     `arch`: wse3 unless given (an SdkLayout: its platform's). `max_cycles` bounds every run
     that names no budget of its own; `costs` is the platform's cost table (`pw.Costs`, or a
-    dict of overrides); `line_cycles` counts cycles per task-body line (`h.stats().lines`)."""
+    dict of overrides); `line_cycles` counts cycles per task-body line (`h.stats().lines`);
+    `trace` writes a Perfetto trace of the run to that file, complete at `h.close()`
+    (`trace_pes`, `trace_colors`, `trace_budget`: as SdkRuntime's, docs/timing.md)."""
 
     def __init__(self, program: Program | Layout | SdkLayout, /, *, width: int = 1,
                  height: int = 1, arch: str | None = None, jit: bool | str | None = None,
@@ -74,6 +79,9 @@ class Harness:
                  pe_params: Callable[[int, int], dict] | None = None,
                  max_cycles: int | None = None, params: dict | None = None,
                  costs: Costs | dict | None = None, line_cycles: bool | None = None,
+                 trace: str | os.PathLike | None = None,
+                 trace_pes: tuple[int, int, int, int] | None = None,
+                 trace_colors: Iterable[int] | None = None, trace_budget: int | None = None,
                  **more_params):
         if arch is not None and arch not in ARCHES:
             raise HarnessError(f"Harness: unknown arch {arch!r}; use 'wse2' or 'wse3'")
@@ -110,7 +118,8 @@ class Harness:
             warnings.simplefilter("ignore", UnreachableTaskWarning)
             self.artifacts = _compile(program, arch)
         self.runtime = SdkRuntime(self.artifacts, jit=jit, memcpy_required=False, costs=costs,
-                                  line_cycles=line_cycles)
+                                  line_cycles=line_cycles, trace=trace, trace_pes=trace_pes,
+                                  trace_colors=trace_colors, trace_budget=trace_budget)
         self.runtime.load()
         self.runtime.run()
         self.engine = self.runtime.engine
@@ -509,9 +518,11 @@ class Harness:
 
     def close(self) -> None:
         """End a background compiler working for this harness and let go of the engine's
-        memory (the plugin's fixture calls this after each test)."""
+        memory (the plugin's fixture calls this after each test); finish the trace file."""
         if self.engine is not None:
             self.engine.close()
+        if self.runtime is not None and self.runtime.trace is not None:
+            self.runtime.trace.close()
         self.runtime = self.engine = None
 
 

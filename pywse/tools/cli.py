@@ -11,7 +11,8 @@
 - `pywse run`: the `cs_python` twin; runs a host script unchanged (tools/run.py);
   `--perturb N` reruns it under N perturbation seeds and reports results that change;
   `--sim-log PATH` writes `<simprint>`'s lines to PATH (the simulator's sim.log); `--stats`
-  prints the cycle account of each SdkRuntime the script stops (docs/timing.md).
+  prints the cycle account of each SdkRuntime the script stops (docs/timing.md); `--trace
+  PATH` writes a Perfetto trace of each SdkRuntime's run (host/trace.py).
 """
 from __future__ import annotations
 
@@ -26,6 +27,7 @@ import warnings
 from pathlib import Path
 
 from ..errors import PictureError, PywseError, RoutingWarning
+from ..host import trace as trace_file
 from ..host.runtime import CHECK_ONLY, STOP_HOOKS, ChecksPassed
 from ..layout.classic import Layout
 from ..layout.compile import compile as compile_layout
@@ -114,6 +116,9 @@ def build_parser() -> argparse.ArgumentParser:
                    help="print the cycle account of each SdkRuntime when it stops: busy, "
                         "stalled and idle cycles per PE, tasks, wavelets, links, memory "
                         "(PYWSE_LINE_CYCLES=1 adds cycles per task-body line)")
+    r.add_argument("--trace", default=None, metavar="PATH",
+                   help="write a Perfetto trace of each SdkRuntime's run to PATH (the second "
+                        "to PATH-2.pftrace, ...); open it in ui.perfetto.dev (PYWSE_TRACE)")
     r.add_argument("script", help="the host script, e.g. run.py")
     r.add_argument("args", nargs=argparse.REMAINDER, help="the script's own arguments")
     return parser
@@ -122,7 +127,7 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     if args.command == "run":
-        with _sim_log(args.sim_log), _stats(args.stats):
+        with _sim_log(args.sim_log), _trace(args.trace), _stats(args.stats):
             if args.perturb is not None:
                 return perturb_sweep(args.script, args.args, args.perturb)
             return run(args.script, args.args)
@@ -131,19 +136,30 @@ def main(argv: list[str] | None = None) -> int:
     return compile_command(args)   # compile or check
 
 
-@contextlib.contextmanager
 def _sim_log(path: str | None):
     """`--sim-log PATH`: PYWSE_SIM_LOG (read by SdkRuntime.stop()) for this run only."""
-    saved = os.environ.get("PYWSE_SIM_LOG")
-    if path is not None:
-        os.environ["PYWSE_SIM_LOG"] = os.path.abspath(path)
+    return _env("PYWSE_SIM_LOG", os.path.abspath(path) if path is not None else None)
+
+
+def _trace(path: str | None):
+    """`--trace PATH`: PYWSE_TRACE (read by every SdkRuntime the script builds; the second
+    writes PATH-2.pftrace, ...) for this run only."""
+    return _env(trace_file.ENV, trace_file.cli_run(path))
+
+
+@contextlib.contextmanager
+def _env(name: str, value: str | None):
+    """Environment variable `name` set to `value` (unless None) for this run only."""
+    saved = os.environ.get(name)
+    if value is not None:
+        os.environ[name] = value
     try:
         yield
     finally:
         if saved is None:
-            os.environ.pop("PYWSE_SIM_LOG", None)
+            os.environ.pop(name, None)
         else:
-            os.environ["PYWSE_SIM_LOG"] = saved
+            os.environ[name] = saved
 
 
 @contextlib.contextmanager
