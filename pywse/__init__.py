@@ -32,8 +32,9 @@ from .errors import (
     TraceWarning,
     UnreachableTaskWarning,
 )
+from .host.commands import MemcpyTask
 from .host.memcpy import MemcpyDataType, MemcpyOrder
-from .host.runtime import MemcpyTask, SdkRuntime
+from .host.runtime import SdkRuntime
 from .layout.classic import Layout
 from .layout.compile import Artifacts, compile
 from .layout.routing import Filter, RangeFilter, Switches, SwitchPos

@@ -16,15 +16,12 @@ import numpy as np
 from ..sim import fabric, ops, rootcause, waitfor
 from ..sim import report as device
 from ..sim.builtins import ACTIVE
+from .commands import Launch
 from .memcpy import CopyH2D, StreamD2H, StreamH2D
 from .streams import StreamReceive, StreamSend
 
 SERIAL = "host commands run one at a time, in issue order"
 SIMPRINT_SHOWN = 10     # the last <simprint> lines a report quotes
-
-
-def _is_launch(cmd) -> bool:
-    return hasattr(cmd, "args_of_image")       # runtime.Launch (which imports this module)
 
 
 def _waiting(head, state: str = "still waiting", what: str = "host command") -> str:
@@ -103,7 +100,7 @@ def snapshot(rt) -> str:
     if len(lines) == 1:
         lines.append("no host command is pending")
     owing = np.flatnonzero(eng.st.cmd_unblocked == 0)
-    if rt._queue and _is_launch(rt._queue[0].command) and len(owing):
+    if rt._queue and isinstance(rt._queue[0].command, Launch) and len(owing):
         lines.append(f"{len(owing)} PE(s) have not called sys.unblock_cmd_stream() yet")
     fabric = eng.describe_fabric()
     lines.append("on the fabric:\n" + fabric if fabric else
@@ -185,7 +182,7 @@ def causes(rt, sync_pe: int = -1) -> tuple[list[str], list[int]]:
         for h in list(queue)[1:]:            # one at a time: what is queued waits for the head
             graph.g.add_edge(("host", h.label), node)
         cmd = head.command
-        if _is_launch(cmd):
+        if isinstance(cmd, Launch):
             for pe in _some(np.flatnonzero(st.cmd_unblocked == 0)):
                 graph.add_wait(("owe", pe), via=node)
             continue
@@ -246,7 +243,7 @@ def host_hint(rt) -> str | None:
                         "behind it, collects it; let the kernel take the whole H2D first "
                         "(buffer it, e.g. in a FIFO as pipeline-02 does) or stream less per "
                         "command")
-            if _is_launch(h.command):
+            if isinstance(h.command, Launch):
                 return (f"{SERIAL}: {head.label} is done only once the PEs have taken all its "
                         f"wavelets, and nothing takes them before {h.label}, queued behind "
                         "it, runs; issue the launch first, or have a data task (or a task "
@@ -254,7 +251,7 @@ def host_hint(rt) -> str | None:
         return None
     if isinstance(cmd, StreamD2H):
         for h in behind:
-            if isinstance(h.command, (StreamH2D, CopyH2D)) or _is_launch(h.command):
+            if isinstance(h.command, (StreamH2D, CopyH2D, Launch)):
                 return (f"{SERIAL}: {head.label} waits for wavelets the PEs have not sent, and "
                         f"{h.label}, queued behind it, cannot start before it ends; if the PEs "
                         "need it to send them, issue the memcpy_d2h after it (nonblock=True "
@@ -265,7 +262,7 @@ def host_hint(rt) -> str | None:
                     f"{cmd.color}: a task must write them (a fabout DSD on that MEMCPYD2H "
                     "color), started by a launch issued before the memcpy_d2h")
         return None
-    if _is_launch(cmd):
+    if isinstance(cmd, Launch):
         waiting = np.flatnonzero(st.cmd_unblocked == 0)
         for h in behind:
             c = getattr(h.command, "color", None)
