@@ -3493,6 +3493,16 @@ def trace_twice():
         path.unlink()
 
 
+@mistake("Running", "A trace started after run()", pw.TraceError,
+         r"runner.trace = 'late.pftrace': a trace is chosen when the runtime is made, so it "
+         r"covers the whole run: pass SdkRuntime\(..., trace=PATH\)",
+         "Give `trace=` to `SdkRuntime(...)` (or `Harness(...)`), or run the unchanged script "
+         "with `pywse run --trace PATH`.")
+def trace_after_run():
+    r = runtime()
+    r.trace = "late.pftrace"
+
+
 @mistake("Running", "Trace filters without a trace", pw.TraceError,
          r"trace_pes=, trace_colors= and trace_budget= choose what a trace records: give "
          r"trace=PATH too",

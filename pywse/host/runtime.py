@@ -25,6 +25,7 @@ from ..errors import (
     PictureError,
     RoutingWarning,
     StatsError,
+    TraceError,
     user_boundaries,
     warn_at_user,
 )
@@ -139,8 +140,7 @@ class SdkRuntime:
         self.perturb = runcheck.perturb_seed(perturb)
         self._trace_request = trace_file.request(trace, trace_pes, trace_colors, trace_budget,
                                                  self.artifacts.width, self.artifacts.height)
-        self.trace: trace_file.Trace | None = None
-        """The Perfetto file being written (host/trace.py), from load() to stop()."""
+        self._trace: trace_file.Trace | None = None
         self._jitter = np.random.default_rng(self.perturb) if self.perturb is not None else None
         self._wait = (0, None, "")        # (cycle, activity counters, what) of the host's wait
         self.engine: Engine | None = None
@@ -165,7 +165,7 @@ class SdkRuntime:
         if self.perturb is not None:
             self.engine.perturb(self.perturb)
         if self._trace_request is not None:
-            self.trace = trace_file.start(self.engine, *self._trace_request)
+            self._trace = trace_file.start(self.engine, *self._trace_request)
 
     def run(self) -> None:
         """Start the device: tasks activated at comptime may now run."""
@@ -190,8 +190,8 @@ class SdkRuntime:
                 hook(self)
         if self.engine is not None:
             self.engine.close()
-        if self.trace is not None:
-            self.trace.close()
+        if self._trace is not None:
+            self._trace.close()
         self._stopped = True
 
     # -- <simprint>'s log --------------------------------------------------------------------
@@ -241,6 +241,18 @@ class SdkRuntime:
                    for r in getattr(self.engine.art, "regions", None) or ()]
         cycles, per_pe = per_pe_metrics(self.engine)
         return heatmap(per_pe[metric], cycles, path, metric, regions)
+
+    @property
+    def trace(self) -> trace_file.Trace | None:
+        """The Perfetto file being written (host/trace.py), from load() to stop(); None
+        without `trace=`."""
+        return self._trace
+
+    @trace.setter
+    def trace(self, path) -> None:
+        raise TraceError(f"runner.trace = {path!r}: a trace is chosen when the runtime is made, "
+                         "so it covers the whole run: pass SdkRuntime(..., trace=PATH) (or run "
+                         "the script with `pywse run --trace PATH`)")
 
     @property
     def cycles(self) -> int:
@@ -496,8 +508,8 @@ class SdkRuntime:
             if not head.command.done():
                 return changed
             head.finished = True
-            if self.trace is not None:
-                self.trace.command(self._queues().index(queue), head.label,
+            if self._trace is not None:
+                self._trace.command(self._queues().index(queue), head.label,
                                    head.ready_at, self.engine.now)
             report.finished(self, head)
             runcheck.record(head.label, getattr(head.command, "out", None))
@@ -541,8 +553,8 @@ class SdkRuntime:
         try:
             self._drive_until(until)
         except BaseException:
-            if self.trace is not None:
-                self.trace.drain()        # the file holds the run up to the failure
+            if self._trace is not None:
+                self._trace.drain()        # the file holds the run up to the failure
             raise
 
     def _drive_until(self, until) -> None:
