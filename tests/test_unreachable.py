@@ -240,3 +240,34 @@ def test_loading_a_compile_output_does_not_warn_again(tmp_path):
         SdkRuntime(str(tmp_path), jit=False, memcpy_required=False)
     assert first == 1
     assert len([w for w in caught if w.category is pw.UnreachableTaskWarning]) == 1
+
+
+@pw.program
+def tallied(p, *, tally_params):
+    @p.local_task(15)
+    def done():        # the tally's callback: activated on its root PE only
+        pass
+
+    t = p.import_module("<kernels/tally/pe>", tally_params, input_queues=[6, 7],
+                        output_queues=[4, 5], callback=15)
+
+    @p.on_start
+    @p.local_task(10)
+    def work():
+        t.signal_completion()
+
+
+def test_a_task_that_runs_on_some_pes_only_does_not_warn():
+    """The tally activates its callback on its root PE only (an image of the program among
+    several): a task is reported only when no PE of its program can run it."""
+    layout = pw.Layout(3, 2)
+    t = layout.import_module("<kernels/tally/layout>", kernel_width=3, kernel_height=2,
+                             phase2_tally=0, colors=[pw.Color(1), pw.Color(2), pw.Color(3)],
+                             output_color=pw.Color(4))
+    for x in range(3):
+        for y in range(2):
+            layout.set_tile_code(x, y, tallied, tally_params=t.get_params(x, y))
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        pw.compile(layout, arch="wse3", memcpy=False)
+    assert [str(w.message) for w in caught if w.category is pw.UnreachableTaskWarning] == []

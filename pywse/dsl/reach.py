@@ -73,30 +73,33 @@ def _names(names) -> str:
     return quoted[0] if len(quoted) == 1 else ", ".join(quoted[:-1]) + " and " + quoted[-1]
 
 
-def _shape(image) -> tuple:
-    """What reachability depends on besides the bodies' captures: images of one program with
-    the same tasks and starts are checked once (a warning only ever comes from an image
-    that was checked, so this can miss one, never invent one)."""
-    return (id(image.program), tuple((t.name, t.kind, t.id, t.fn.__code__, t.teardown,
-                                      t.flushed) for t in image.tasks),
-            tuple(image.on_start), tuple(image.start_blocked))
+MAX_IMAGES_CHECKED = 256
+"""A program with more images than this (per-PE params on a big kernel) is not checked: a
+task its first images leave unreachable may run on a later one, and a false warning is
+worse than none (the stuck run's report still names a task that never ran)."""
 
 
 def warn_unreachable(images) -> None:
-    """One UnreachableTaskWarning per program and task that can never run, at its `def`."""
-    seen, shapes = set(), set()
+    """One UnreachableTaskWarning per program and task that can never run on any of its PEs,
+    at its `def`. A task may run on some PEs only (a library's callback fires at its root
+    PE; a param chooses what a body activates), so it is reported only when every image of
+    its program leaves it unreachable; a program none of whose tasks is unreachable on its
+    first image costs one check."""
+    programs: dict[int, list] = {}
     for image in images:
-        shape = _shape(image)
-        if shape in shapes:
+        programs.setdefault(id(image.program), []).append(image)
+    for group in programs.values():
+        if len(group) > MAX_IMAGES_CHECKED:
             continue
-        shapes.add(shape)
-        for task, why in unreachable(image):
-            key = (image.program.name, task.name, task.fn.__code__)
-            if key in seen:
-                continue
-            seen.add(key)
+        left: dict | None = None         # task name -> (task, why): unreachable so far
+        for image in group:
+            here = {task.name: (task, why) for task, why in unreachable(image)}
+            left = here if left is None else {n: left[n] for n in left if n in here}
+            if not left:
+                break
+        for task, why in (left or {}).values():
             site = def_site(task.fn)
             line = f", line {site.line}" if site is not None else ""
             warn_at_user(UnreachableTaskWarning(
-                f"program '{image.program.name}': local task '{task.name}' (id {task.id}"
+                f"program '{group[0].program.name}': local task '{task.name}' (id {task.id}"
                 f"{line}): {why}"), site)
