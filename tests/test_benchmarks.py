@@ -89,3 +89,13 @@ def test_timing_fidelity_meets_its_targets_on_the_check_set(tmp_path):
         if row["pywse cycles"] == "-":
             note = next(n for n in case["notes"] if row["reference"] in n)
             assert len(note) > len(row["reference"]) + 20, note
+
+
+def test_the_engine_ab_script_times_its_four_cases(capsys):
+    """benchmarks.engine_ab (docs/performance.md, "Tracing") stays runnable: one JSON line
+    with a positive time per case."""
+    from benchmarks import engine_ab
+    engine_ab.main(["--rounds", "1"])
+    got = json.loads(capsys.readouterr().out)
+    assert set(got) == {"chain", "broadcast", "local task", "data task"}
+    assert all(positive(v) for v in got.values())
