@@ -109,7 +109,7 @@ class Trace:
         """Every name an engine event can take: each task row's (`task [PE kind]`), then
         "?", each op code's, each stall cause's, each color's hop out and in, the task
         annotations'."""
-        kinds = stats._kind_labels(engine)
+        kinds = stats.kind_labels(engine)
         names = [f"{task.name} [{kinds[k]}]" for k, task in engine._rows] + ["?"]
         self._n_rows = len(engine._rows)
         self._op0 = len(names)

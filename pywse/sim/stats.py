@@ -115,7 +115,7 @@ def account(engine, lines: Table | None = None) -> Stats:
     now = int(st.now[0])
     cycles, per_pe = per_pe_metrics(engine)
     links = st.links
-    labels = _kind_labels(engine)
+    labels = kind_labels(engine)
     tables = {"tasks": _tasks(engine, labels), "stalls": _stalls(engine, labels, now),
               "wavelets": _wavelets(engine), "links": _links(engine, cycles),
               "memory": _memory(engine, labels), "kinds": _kinds(engine, labels),
@@ -148,8 +148,9 @@ def per_pe_metrics(engine) -> tuple[int, dict[str, np.ndarray]]:
                     for k, v in per_pe.items()}
 
 
-def _kind_labels(engine) -> list[str]:
-    """A name per image (PE kind): its program's, numbered when programs share a name."""
+def kind_labels(engine) -> list[str]:
+    """A name per image (PE kind): its program's, numbered when programs share a name (the
+    account's tables and the trace's task slices use the same names)."""
     names = [im.program.name for im in engine.images]
     seen: dict[str, int] = {}
     out = []
