@@ -20,6 +20,7 @@ from pathlib import Path
 import attrs
 import numpy as np
 
+from ..dsl.kindlabels import kind_labels
 from ..types import DIRECTIONS, EAST, N_COLORS, NORTH, SOUTH, WEST
 from . import pictures as P
 from .sdklayout import SdkLayout
@@ -28,7 +29,6 @@ SIDES = (NORTH, SOUTH, EAST, WEST)
 STEP = {NORTH: (0, -1), SOUTH: (0, 1), EAST: (1, 0), WEST: (-1, 0)}   # y grows southward
 BIT = {d: 1 << i for i, d in enumerate(DIRECTIONS)}
 MAX_KINDS_LISTED = 12   # tile kinds the legend names (their tints still show them all)
-MAX_KINDS_TOLD_APART = 64    # up to this many kinds, labels name the params that differ
 TINTS = 20              # tints for tile kinds; with more kinds, tints repeat
 
 
@@ -76,7 +76,7 @@ def classic_scene(layout, arch: str | None) -> Scene:
     tx = np.zeros(routes.pid.shape, np.uint8)
     switched = np.zeros(routes.pid.shape, bool)
     tx[:, :, used], switched[:, :, used] = tx_of[pid], sw_of[pid]
-    kind_names = _kind_names(layout.tile_kinds)
+    kind_names = kind_labels(layout.tile_kinds)
     info = layout.memcpy_info
     streams = [] if info is None else [f"{name}: color {info.colors[name]}"
                                        for name in sorted(info.reserved_streams())]
@@ -85,29 +85,6 @@ def classic_scene(layout, arch: str | None) -> Scene:
                  + (f", {arch}" if arch else ""), layout.tile_kind.copy(), kind_names, tx,
                  switched, {int(c): f"color {int(c)}" for c in used}, memcpy=info is not None,
                  memcpy_streams=streams)
-
-
-def _kind_names(tile_kinds: list) -> list[str]:
-    """A label per tile kind: its program's name, and where kinds share a program, the
-    params that tell them apart (cut short: a legend line, not a listing)."""
-    names = [prog.name for prog, _ in tile_kinds]
-    if len(tile_kinds) > MAX_KINDS_TOLD_APART:        # params per PE: a number tells them apart
-        return [f"{n} #{k}" for k, n in enumerate(names, 1)]
-    out = []
-    for prog, params in tile_kinds:
-        alike = [p for q, p in tile_kinds if q.name == prog.name]
-        if len(alike) == 1:
-            out.append(prog.name)
-            continue
-        differ = [k for k in params if any(_shown(p.get(k)) != _shown(params[k]) for p in alike)]
-        text = ", ".join(f"{k}={_shown(params[k])}" for k in differ)
-        out.append(f"{prog.name} ({text[:45] + '...' if len(text) > 48 else text})")
-    return out if len(set(out)) == len(out) else \
-        [n if names.count(n) == 1 else f"{n} #{k}" for k, n in enumerate(names, 1)]
-
-
-def _shown(value) -> str:
-    return str(int(value)) if hasattr(value, "id") else str(value)     # a Color: its id
 
 
 def sdk_scene(layout, arch: str | None) -> Scene:

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..dsl.kindlabels import kind_labels as labels_of
 from ..errors import StatsError
 from ..types import N_COLORS, PE_MEMORY_BYTES, type_name
 from . import account as A
@@ -149,15 +150,10 @@ def per_pe_metrics(engine) -> tuple[int, dict[str, np.ndarray]]:
 
 
 def kind_labels(engine) -> list[str]:
-    """A name per image (PE kind): its program's, numbered when programs share a name (the
-    account's tables and the trace's task slices use the same names)."""
-    names = [im.program.name for im in engine.images]
-    seen: dict[str, int] = {}
-    out = []
-    for name in names:
-        seen[name] = seen.get(name, 0) + 1
-        out.append(name if names.count(name) == 1 else f"{name}#{seen[name]}")
-    return out
+    """A label per image (PE kind), as the layout picture's legend names it (its program's
+    name, the params that tell kinds of one program apart, or a number): the account's
+    tables and the trace's task slices use them."""
+    return labels_of([(im.program, im.params) for im in engine.images])
 
 
 def _kinds(engine, labels) -> Table:
