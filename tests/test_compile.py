@@ -270,3 +270,23 @@ def test_cli_names_a_missing_param(tmp_path, capsys):
                      str(tmp_path / "o")]) == 1
     err = capsys.readouterr().err
     assert "layout() needs param N; pass it as --params=N:<value>" in err
+
+
+def test_a_module_level_sdklayout_is_checked_and_not_compiled(tmp_path, capsys):
+    """`pywse check` builds an SdkLayout as its own compile() would; `pywse compile` (the
+    cslc twin, for a pw.Layout) says to compile it in its script."""
+    layout_file = tmp_path / "regions.py"
+    layout_file.write_text(
+        "import pywse as pw\n"
+        "from pywse.sdkruntime import SdkLayout\n"
+        "from test_sdklayout import platform\n"
+        "@pw.program\n"
+        "def idle(p):\n"
+        "    pass\n"
+        "layout = SdkLayout(platform((10, 8)))\n"
+        "layout.create_code_region(idle, 'k', 2, 2).place(2, 2)\n")
+    assert cli_main(["check", str(layout_file)]) == 0, capsys.readouterr().err
+    assert "checked" in capsys.readouterr().out
+    assert cli_main(["compile", str(layout_file), "-o", str(tmp_path / "out")]) == 1
+    assert "`layout` is an SdkLayout; compile it in its script with " \
+           "layout.compile(out_prefix=...)" in capsys.readouterr().err

@@ -27,12 +27,11 @@ def check_metric(metric: str, what: str) -> None:
                            f"{', '.join(METRICS)}")
 
 
-def heatmap(a: np.ndarray, cycles: int, path, metric: str = "busy", regions=(),
-            what: str = "heatmap") -> Path:
-    """Draw `a`, per-PE metric `metric` (h x w) of a run of `cycles` cycles, to `path` (.png
-    or .svg); `regions`: (name, x, y, width, height) rectangles to outline."""
-    check_metric(metric, what)
-    out = P.image_path(path, what)
+def heatmap(a: np.ndarray, cycles: int, path, metric: str, regions=()) -> Path:
+    """Draw `a`, per-PE metric `metric` (h x w, checked by the caller: `check_metric`) of a
+    run of `cycles` cycles, to `path` (.png or .svg); `regions`: (name, x, y, width, height)
+    rectangles to outline."""
+    out = P.image_path(path, "heatmap")
     Figure = P.figure_class()
     from matplotlib.patches import Rectangle
     h, w = a.shape

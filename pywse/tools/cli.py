@@ -32,6 +32,7 @@ from ..host.runtime import CHECK_ONLY, STOP_HOOKS, ChecksPassed
 from ..layout.classic import Layout
 from ..layout.compile import compile as compile_layout
 from ..layout.compile import import_file
+from ..layout.sdkcompile import compile_sdk
 from ..layout.sdklayout import SdkLayout
 from .perturb import sweep as perturb_sweep
 from .run import find_script, run_script
@@ -191,15 +192,23 @@ def compile_command(args: argparse.Namespace) -> int:
         if checking and not _defines_layout(args.layout_file):
             return check_script(args.layout_file, args.script_args, args.strict)
         layout = load_layout(args.layout_file, params)
+        if isinstance(layout, SdkLayout) and not checking:
+            raise PywseError(f"{args.layout_file}: `layout` is an SdkLayout; compile it in "
+                             "its script with layout.compile(out_prefix=...), as with the "
+                             "SDK (pywse compile builds a pw.Layout, as cslc builds layout.csl)")
         with warnings.catch_warnings(record=True) as lints:
             warnings.simplefilter("always", RoutingWarning)
-            compile_layout(layout, arch=args.arch, fabric_dims=args.fabric_dims,
-                           fabric_offsets=args.fabric_offsets, memcpy=args.memcpy,
-                           channels=args.channels, params=params,
-                           out_dir=None if checking else args.out_dir,
-                           width_west_buf=args.width_west_buf, width_east_buf=args.width_east_buf,
-                           jit=None if checking or not args.no_jit else False, strict=args.strict,
-                           fp16_format=args.fp16_format)
+            if isinstance(layout, SdkLayout):    # checked as its own compile() would build it
+                compile_sdk(layout, None, None, args.arch)
+            else:
+                compile_layout(layout, arch=args.arch, fabric_dims=args.fabric_dims,
+                               fabric_offsets=args.fabric_offsets, memcpy=args.memcpy,
+                               channels=args.channels, params=params,
+                               out_dir=None if checking else args.out_dir,
+                               width_west_buf=args.width_west_buf,
+                               width_east_buf=args.width_east_buf,
+                               jit=None if checking or not args.no_jit else False,
+                               strict=args.strict, fp16_format=args.fp16_format)
     except PywseError as e:
         print(f"pywse {command}: error: {e}", file=sys.stderr)
         return 1
