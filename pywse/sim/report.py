@@ -23,7 +23,7 @@ def pe_name(engine, pe: int) -> str:
     return f"PE ({x}, {y})"
 
 
-def _neighbour(engine, pe: int, d: int) -> int:
+def neighbour(engine, pe: int, d: int) -> int:
     """The PE next to `pe` toward direction d (fabric.D_NORTH...), or -1 off the kernel."""
     x, y = engine.pe_xy(pe)
     x, y = {fabric.D_NORTH: (x, y - 1), fabric.D_SOUTH: (x, y + 1),
@@ -31,7 +31,7 @@ def _neighbour(engine, pe: int, d: int) -> int:
     return engine.pe_index(x, y) if 0 <= x < engine.width and 0 <= y < engine.height else -1
 
 
-def _memcpy_color(engine, c: int) -> str:
+def memcpy_color(engine, c: int) -> str:
     """memcpy's stream name for color c ('MEMCPYH2D_1', ...), or ''."""
     info = engine.art.layout.memcpy_info
     if info is None or not engine.art.memcpy:
@@ -39,7 +39,7 @@ def _memcpy_color(engine, c: int) -> str:
     return next((name for name, color in info.colors.items() if color == c), "")
 
 
-def _streams_at(engine, pe: int, c: int, kind: str) -> list:
+def streams_at(engine, pe: int, c: int, kind: str) -> list:
     x, y = engine.pe_xy(pe)
     return [s for s in engine.art.streams if s.kind == kind and (s.x, s.y) == (x, y)
             and s.color == c]
@@ -73,13 +73,13 @@ def where_from(engine, pe: int, c: int, tx_bit: int = 1) -> str:
     the host) come from: 'from the WEST neighbour PE (0, 0)', 'from its own CE (RAMP)',
     'from the host (...)'."""
     st = engine.st
-    name = _memcpy_color(engine, c)
+    name = memcpy_color(engine, c)
     if tx_bit == 1 and name.startswith("MEMCPYH2D"):
         running = any(st.h2d_color[k] == c and not st.h2d_entry[k] and st.h2d_left[pe, k] > 0
                       for k in range(len(st.h2d_color)))
         return (f"from the host (memcpy_h2d streaming on color {c}"
                 f"{'' if running else ', none running now'})")
-    inputs = _streams_at(engine, pe, c, "input")
+    inputs = streams_at(engine, pe, c, "input")
     if inputs:
         k = inputs[0].index
         running = st.h2d_entry[k] and st.h2d_color[k] == c and st.h2d_left[pe, k] > 0
@@ -105,7 +105,7 @@ def where_from(engine, pe: int, c: int, tx_bit: int = 1) -> str:
         if d == fabric.D_RAMP:
             froms.append("from its own CE (RAMP)")
             continue
-        npe = _neighbour(engine, pe, d)
+        npe = neighbour(engine, pe, d)
         froms.append(f"from the {side} neighbour {pe_name(engine, npe)}" if npe >= 0
                      else f"from the {side} edge of the kernel (no PE there)")
     return " or ".join(froms)
@@ -114,7 +114,7 @@ def where_from(engine, pe: int, c: int, tx_bit: int = 1) -> str:
 def _blocked_target(engine, pe: int, c: int, d: int) -> str:
     """Why the router of `pe` cannot hand color c on toward direction d (a neighbour)."""
     st = engine.st
-    npe = _neighbour(engine, pe, d)
+    npe = neighbour(engine, pe, d)
     side = SIDES[d]
     if npe < 0:
         return f"to the {side}: off the kernel's edge, where nothing takes them"
@@ -281,7 +281,7 @@ def _d2h_line(engine, pe: int, k: int) -> str:
     st = engine.st
     c, got = int(st.d2h_color[k]), int(st.d2h_done[pe, k])
     total = got + int(st.d2h_left[pe, k])
-    memcpy = _memcpy_color(engine, c).startswith("MEMCPYD2H")
+    memcpy = memcpy_color(engine, c).startswith("MEMCPYD2H")
     what = "memcpy D2H" if memcpy else "host output stream"
     line = (f"{what} on color {c}: expects {total} wavelet(s) from this PE, got {got}; they "
             f"would come {where_from(engine, pe, c, fabric.HOST_BIT)}")
@@ -329,7 +329,7 @@ def _on_the_way(engine, pe: int, c: int) -> bool:
             rx |= int(st.sw_rx[pe, c, pos])
     for d in range(5):
         if rx & (1 << d):
-            src = pe if d == fabric.D_RAMP else _neighbour(engine, pe, d)
+            src = pe if d == fabric.D_RAMP else neighbour(engine, pe, d)
             if src >= 0 and _sends(engine, src, c):
                 return True
     return False
@@ -459,7 +459,7 @@ def _drain_end(engine, pe: int, c: int) -> str:
         nxt = None
         for d in range(1, 5):
             if tx & (1 << d):
-                npe = _neighbour(engine, pe, d)
+                npe = neighbour(engine, pe, d)
                 if npe < 0:
                     return (f"on {pe_name(engine, pe)} it is routed {SIDES[d]}, off the "
                             "kernel's edge")
@@ -513,7 +513,7 @@ def hints(engine, sync_pe: int = -1) -> list[str]:
     for pe in stuck_pes(engine)[:SCANNED_PES].tolist():
         for c in np.flatnonzero(st.rb_count[pe]):
             for d in range(1, 5):
-                if cur_tx[pe, c] & (1 << d) and _neighbour(engine, pe, d) < 0:
+                if cur_tx[pe, c] & (1 << d) and neighbour(engine, pe, d) < 0:
                     out.append(f"color {c} on {pe_name(engine, pe)} is routed {SIDES[d]}, off "
                                "the kernel's edge, where nothing takes it: fix its route")
         for q in np.flatnonzero(st.iq_count[pe]):

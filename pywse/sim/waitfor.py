@@ -38,7 +38,7 @@ import numpy as np
 from ..dsl.taskrefs import activators, effects
 from . import fabric, ops
 from .builtins import ACTIVE, BLOCKED
-from .report import _memcpy_color, _neighbour, _streams_at, pe_name
+from .report import memcpy_color, neighbour, pe_name, streams_at
 
 SIDES = ("RAMP", "NORTH", "SOUTH", "EAST", "WEST")
 MAX_NODES = 20_000     # waits a graph expands at most (a report stays quick on any kernel)
@@ -311,7 +311,7 @@ class Graph:
                 if st.sw_tx[at, c, pos] & want:
                     sides |= int(st.sw_rx[at, c, pos])
             if want == fabric.HOST_BIT and not sides and \
-                    _memcpy_color(self.eng, c).startswith("MEMCPYD2H"):
+                    memcpy_color(self.eng, c).startswith("MEMCPYD2H"):
                 sides = 1                 # memcpy's own D2H route: the CE to the host
             for d in range(5):
                 if not sides & (1 << d):
@@ -320,7 +320,7 @@ class Graph:
                     found = True
                     self.wait(node, ("out", at, c), color=c if at != pe else None)
                     continue
-                src = _neighbour(self.eng, at, d)
+                src = neighbour(self.eng, at, d)
                 if src >= 0:
                     todo.append((src, 1 << fabric.OPPOSITE[d]))
                 elif at != pe and self._from_host(node, at, c) is not None:
@@ -340,8 +340,8 @@ class Graph:
         stream's port): wait for the host command that will, or say the stream ended short.
         None if the host does not feed it here."""
         st = self.st
-        name = _memcpy_color(self.eng, c)
-        ports = _streams_at(self.eng, pe, c, "input")
+        name = memcpy_color(self.eng, c)
+        ports = streams_at(self.eng, pe, c, "input")
         if not name.startswith("MEMCPYH2D") and not ports:
             return None
         for k in range(len(st.h2d_color)):
@@ -470,7 +470,7 @@ class Graph:
         for d in range(1, 5):
             if not tx & (1 << d):
                 continue
-            npe = _neighbour(self.eng, pe, d)
+            npe = neighbour(self.eng, pe, d)
             side = fabric.OPPOSITE[d]
             pos = int(st.sw_cur[npe, c]) if npe >= 0 else 0
             if npe < 0:
