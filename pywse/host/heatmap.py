@@ -38,9 +38,7 @@ def heatmap(a: np.ndarray, cycles: int, path, metric: str, regions=()) -> Path:
     block = P.block_size(w, h)
     cells = P.binned(a, block, "mean")
     bh, bw = cells.shape
-    side = min(0.6, 10 / max(bw, bh))
-    fig = Figure(figsize=(max(4.0, bw * side) + 2.0, max(3.0, bh * side) + 1.2))
-    ax = fig.add_subplot()
+    fig, ax = P.canvas(Figure, bw, bh, 2.0)
     im = ax.imshow(cells, cmap="viridis", interpolation="nearest", vmin=0,
                    vmax=max(1.0, float(cells.max())),
                    extent=(-0.5, bw - 0.5, bh - 0.5, -0.5))
@@ -50,8 +48,6 @@ def heatmap(a: np.ndarray, cycles: int, path, metric: str, regions=()) -> Path:
         ax.add_patch(Rectangle((x / block - 0.5, y / block - 0.5), rw / block, rh / block,
                                fill=False, lw=1.2, ec="white", zorder=3))
         ax.text(x / block - 0.4, y / block - 0.4, name, color="white", fontsize=7, va="top")
-    ax.xaxis.get_major_locator().set_params(integer=True)
-    ax.yaxis.get_major_locator().set_params(integer=True)
     total = int(np.asarray(a).sum())
     ax.set_title(f"{metric}: {UNITS[metric]} per PE, {w}x{h} PEs, {cycles:,} cycles run "
                  f"(total {total:,}, max {int(a.max()):,}){P.block_note(block)}", fontsize=9)

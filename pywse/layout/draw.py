@@ -155,16 +155,12 @@ def render(Figure, s: Scene):
     h, w = s.kinds.shape
     block = P.block_size(w, h)
     bh, bw = -(-h // block), -(-w // block)
-    side = min(0.6, 10 / max(bw, bh))
-    fig = Figure(figsize=(max(4.0, bw * side) + 4.5, max(3.0, bh * side) + 1.2))
-    ax = fig.add_subplot()
+    fig, ax = P.canvas(Figure, bw, bh, 4.5)
     tints = ["#ffffff"] + [_tint(c) for c in _palette(min(len(s.kind_names), TINTS) + 1)[1:]]
     ax.imshow(_kind_grid(s.kinds, len(s.kind_names), block), cmap=ListedColormap(tints),
               vmin=-0.5, vmax=len(tints) - 0.5, interpolation="nearest",
               extent=(-0.5, bw - 0.5, bh - 0.5, -0.5))
     ax.set_xlim(-0.5 - s.memcpy, bw - 0.5 + s.memcpy)
-    ax.xaxis.get_major_locator().set_params(integer=True)
-    ax.yaxis.get_major_locator().set_params(integer=True)
     ax.set_ylim(bh - 0.5, -0.5)
     ax.set_aspect("equal")
     handles = [Patch(facecolor=tints[k], edgecolor="grey", label=name)

@@ -63,6 +63,18 @@ def binned(a: np.ndarray, block: int, how: str = "mean") -> np.ndarray:
     return {"sum": cube.sum, "any": cube.any}[how](axis=(1, 3))
 
 
+def canvas(Figure, cells_wide: int, cells_high: int, extra_width: float):
+    """A figure sized for `cells_wide` x `cells_high` cells, `extra_width` inches more for a
+    legend or a colorbar, and its axes, ticked on whole cells (PEs or blocks)."""
+    side = min(0.6, 10 / max(cells_wide, cells_high))
+    fig = Figure(figsize=(max(4.0, cells_wide * side) + extra_width,
+                          max(3.0, cells_high * side) + 1.2))
+    ax = fig.add_subplot()
+    ax.xaxis.get_major_locator().set_params(integer=True)
+    ax.yaxis.get_major_locator().set_params(integer=True)
+    return fig, ax
+
+
 def block_note(block: int) -> str:
     """The title's note of the block size ('' when each cell is one PE)."""
     return "" if block == 1 else f" (each cell: a {block}x{block} block of PEs)"
